@@ -1,0 +1,90 @@
+/* test_arena.c - start-up arena: backing selection, alignment, exhaustion,
+ * zeroing and lifecycle errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hw/arena.h"
+
+static void test_bad_cfg(void **state)
+{
+	struct arena a;
+	struct arena_cfg zero = { .size = 0 };
+	(void)state;
+
+	assert_int_equal(arena_init(&a, &zero), -EINVAL);
+	assert_int_equal(arena_init(&a, NULL), -EINVAL);
+	assert_int_equal(arena_init(NULL, &zero), -EINVAL);
+	arena_fini(NULL);
+	arena_fini(&a); /* after a failed init */
+	assert_null(arena_alloc(&a, 8, 8));
+}
+
+static void test_alloc_alignment_and_exhaustion(void **state)
+{
+	struct arena a;
+	struct arena_cfg cfg = { .size = 10000, .no_huge = true, .no_lock = true };
+	uint8_t *p, *q;
+	(void)state;
+
+	assert_int_equal(arena_init(&a, &cfg), 0);
+	assert_int_equal(a.backing, ARENA_NORMAL);
+	assert_string_equal(arena_backing_name(a.backing), "4K");
+	assert_true(a.size >= 10000 && a.size % 4096 == 0);
+
+	p = arena_alloc(&a, 3, 1);
+	assert_non_null(p);
+	q = arena_alloc(&a, 100, 64);
+	assert_non_null(q);
+	assert_int_equal((uintptr_t)q % 64, 0);
+	assert_true(q >= p + 3);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(q[i], 0);
+	memset(q, 0xab, 100);
+
+	assert_null(arena_alloc(&a, 8, 3));    /* not a power of two */
+	assert_null(arena_alloc(&a, 8, 0));
+	assert_null(arena_alloc(&a, 8, 1u << 20)); /* beyond a page */
+	assert_null(arena_alloc(&a, a.size, 8));   /* too big now */
+	assert_non_null(arena_alloc(&a, a.size - a.used, 1)); /* exactly fills */
+	assert_null(arena_alloc(&a, 1, 1));
+	assert_int_equal(a.used, a.size);
+	arena_fini(&a);
+	assert_null(a.base);
+}
+
+static void test_huge_or_fallback(void **state)
+{
+	struct arena a;
+	struct arena_cfg cfg = { .size = 3u << 20 };
+	uint64_t *v;
+	(void)state;
+
+	assert_int_equal(arena_init(&a, &cfg), 0);
+	print_message("backing %s, locked %d, size %zu\n", arena_backing_name(a.backing),
+		      a.locked, a.size);
+	assert_true(a.backing == ARENA_HUGE_2M || a.backing == ARENA_THP ||
+		    a.backing == ARENA_NORMAL);
+	assert_int_equal(a.size % (2u << 20), 0);
+	v = arena_alloc(&a, sizeof(*v) * 1000, 8);
+	assert_non_null(v);
+	for (int i = 0; i < 1000; i++)
+		v[i] = (uint64_t)i * 3;
+	assert_int_equal(v[999], 2997);
+	arena_fini(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_cfg),
+		cmocka_unit_test(test_alloc_alignment_and_exhaustion),
+		cmocka_unit_test(test_huge_or_fallback),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
