@@ -161,7 +161,7 @@ static void check_cpu_list(const char *root, struct cpu_check *out, size_t max, 
 	rc = cpu_list_parse(buf, bits, CPU_MAX_BITS);
 	if (rc > 0) {
 		c = add(out, max, n, name, CPU_CHECK_PASS);
-		snprintf(c->detail, sizeof(c->detail), "cpus %s", buf);
+		snprintf(c->detail, sizeof(c->detail), "cpus %.140s", buf);
 	} else {
 		c = add(out, max, n, name, CPU_CHECK_WARN);
 		snprintf(c->detail, sizeof(c->detail), rc == 0 ? "none: busy-poll cores share the scheduler"
@@ -278,7 +278,7 @@ static void check_irq(const char *root, struct cpu_check *out, size_t max, size_
 	if (read_line(root, "/proc/irq/default_smp_affinity", buf, sizeof(buf)) != 0)
 		return;
 	c = add(out, max, n, "irq-affinity", CPU_CHECK_INFO);
-	snprintf(c->detail, sizeof(c->detail), "default mask %s (keep isolated cores out of it)", buf);
+	snprintf(c->detail, sizeof(c->detail), "default mask %.100s (keep isolated cores out of it)", buf);
 }
 
 size_t cpu_tuning_report(const char *root, struct cpu_check *out, size_t max)

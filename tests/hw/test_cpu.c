@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "tests/test_fs.h"
 #include "hw/cpu.h"
 
 static void test_list_parse_table(void **state)
@@ -83,16 +84,7 @@ static char root[256];
 
 static void put(const char *rel, const char *text)
 {
-	char path[512], cmd[600];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(test_fs_put(root, rel, text), 0);
 }
 
 static const struct cpu_check *find(const struct cpu_check *c, size_t n, const char *name)
@@ -106,16 +98,13 @@ static const struct cpu_check *find(const struct cpu_check *c, size_t n, const c
 static int make_root(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/tw_test_cpu_XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return test_fs_mkroot(root, sizeof(root), "test_cpu");
 }
 
 static int drop_root(void **state)
 {
-	char cmd[300];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_fs_rmroot(root);
 }
 
 static void test_report_tuned(void **state)
