@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# All of tickwire's tests: installs what is missing (tools/deps.sh), builds
+# the release, ASan+UBSan and TSan configurations with -Werror, runs every
+# cmocka/ctest test in each, and smoke-runs the benchmarks so they can't rot.
+# Usage: bash tools/test_all.sh [--fast]   (--fast: release build only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fast=0
+[ "${1:-}" = "--fast" ] && fast=1
+jobs=$(nproc 2>/dev/null || echo 2)
+werror=${TW_WERROR:-ON}
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+bash tools/deps.sh
+
+step "release build (-O2, -Werror=$werror)"
+cmake --preset release -DTW_WERROR="$werror" >/dev/null
+cmake --build --preset release -j"$jobs"
+step "release tests"
+ctest --preset release
+
+step "benchmark smoke runs (figures are not checked here)"
+./build/release/bench/bench_hdr --quick
+if [ -x build/release/bench/bench_ring ]; then
+	./build/release/bench/bench_ring --quick
+fi
+
+if [ "$fast" = 1 ]; then
+	exit 0
+fi
+
+step "asan+ubsan build"
+cmake --preset asan -DTW_WERROR="$werror" >/dev/null
+cmake --build --preset asan -j"$jobs"
+step "asan+ubsan tests"
+ctest --preset asan
+
+step "tsan build"
+cmake --preset tsan -DTW_WERROR="$werror" >/dev/null
+cmake --build --preset tsan -j"$jobs"
+step "tsan tests"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --preset tsan
+
+step "all tests passed"
