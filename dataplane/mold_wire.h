@@ -1,0 +1,78 @@
+/* mold_wire.h - MoldUDP64 1.00 wire layout (PROTOCOLS.md section 1): the
+ * 20-byte downstream/request header and the 2-byte message block length,
+ * read and written with memcpy and byte swaps. Pure inline; any thread. */
+#ifndef MOLD_WIRE_H
+#define MOLD_WIRE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "hw/compiler.h"
+
+enum {
+	MOLD_OFF_SESSION = 0,
+	MOLD_OFF_SEQ = 10,
+	MOLD_OFF_COUNT = 18,
+	MOLD_HDR_LEN = 20,       /* header; message blocks follow */
+	MOLD_SESSION_LEN = 10,
+	MOLD_BLOCK_HDR_LEN = 2,  /* u16 BE message length before each message */
+	MOLD_REQUEST_LEN = 20,   /* re-request packet: same shape as the header */
+};
+
+#define MOLD_COUNT_HEARTBEAT 0u
+#define MOLD_COUNT_END 0xFFFFu
+
+_Static_assert(MOLD_OFF_COUNT + 2 == MOLD_HDR_LEN, "MoldUDP64 header layout");
+
+struct mold_hdr {
+	char session[MOLD_SESSION_LEN]; /* alpha, space padded, not terminated */
+	uint64_t seq;    /* first message's sequence; next expected in heartbeats */
+	uint16_t count;  /* messages; 0 heartbeat; 0xFFFF end of session */
+};
+
+/* Read the header of a packet of len bytes. 0, or -1 when len < 20. */
+static ALWAYS_INLINE int mold_hdr_read(const uint8_t *p, size_t len, struct mold_hdr *h)
+{
+	uint64_t seq;
+	uint16_t cnt;
+
+	if (UNLIKELY(len < MOLD_HDR_LEN))
+		return -1;
+	memcpy(h->session, p + MOLD_OFF_SESSION, MOLD_SESSION_LEN);
+	memcpy(&seq, p + MOLD_OFF_SEQ, sizeof(seq));
+	memcpy(&cnt, p + MOLD_OFF_COUNT, sizeof(cnt));
+	h->seq = __builtin_bswap64(seq);
+	h->count = __builtin_bswap16(cnt);
+	return 0;
+}
+
+/* Write a 20-byte header (downstream packet or re-request) at p. */
+static ALWAYS_INLINE void mold_hdr_write(uint8_t *p, const char session[MOLD_SESSION_LEN],
+					 uint64_t seq, uint16_t count)
+{
+	uint64_t s = __builtin_bswap64(seq);
+	uint16_t c = __builtin_bswap16(count);
+
+	memcpy(p + MOLD_OFF_SESSION, session, MOLD_SESSION_LEN);
+	memcpy(p + MOLD_OFF_SEQ, &s, sizeof(s));
+	memcpy(p + MOLD_OFF_COUNT, &c, sizeof(c));
+}
+
+/* Read a message block's length at p (u16 BE). */
+static ALWAYS_INLINE uint16_t mold_block_len(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap16(v);
+}
+
+/* Write a message block's length at p. */
+static ALWAYS_INLINE void mold_block_len_write(uint8_t *p, uint16_t len)
+{
+	uint16_t v = __builtin_bswap16(len);
+
+	memcpy(p, &v, sizeof(v));
+}
+
+#endif /* MOLD_WIRE_H */
