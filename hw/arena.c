@@ -3,6 +3,7 @@
 #include "hw/arena.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -24,11 +25,37 @@ const char *arena_backing_name(enum arena_backing b)
 	return "?";
 }
 
-/* Touch every page so no fault is taken on the hot path. */
+/* Touch every page so no fault is taken on the hot path. The volatile
+ * store only forces the touch; nothing is shared through it. */
 static void prefault(uint8_t *p, size_t size, size_t page)
 {
 	for (size_t off = 0; off < size; off += page)
 		((volatile uint8_t *)p)[off] = 0;
+}
+
+/* Bytes of the mapping at base that the kernel backs with transparent
+ * hugepages (AnonHugePages in /proc/self/smaps), or 0. */
+static size_t thp_bytes(const void *base)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in_map = false;
+	size_t kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in_map = (uintptr_t)base >= lo && (uintptr_t)base < hi;
+			continue;
+		}
+		if (in_map && sscanf(line, "AnonHugePages: %zu kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb * 1024u;
 }
 
 int arena_init(struct arena *a, const struct arena_cfg *cfg)
@@ -49,24 +76,49 @@ int arena_init(struct arena *a, const struct arena_cfg *cfg)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
 		if (p != MAP_FAILED) {
 			a->backing = ARENA_HUGE_2M;
-			page = HUGE_2M;
+			a->base = p;
+			a->size = size;
+			prefault(a->base, a->size, HUGE_2M);
+		}
+	}
+	if (p == MAP_FAILED && !cfg->no_huge) {
+		/* THP: a 2 MiB-aligned window, advised before the first touch so
+		 * the faults can be served with huge pages. */
+		size_t span;
+		uint8_t *raw, *aligned;
+
+		size = round_up(cfg->size, HUGE_2M);
+		span = size + HUGE_2M;
+		raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (raw != MAP_FAILED) {
+			aligned = (uint8_t *)round_up((size_t)(uintptr_t)raw, HUGE_2M);
+			if (aligned > raw)
+				munmap(raw, (size_t)(aligned - raw));
+			if (aligned + size < raw + span)
+				munmap(aligned + size, (size_t)(raw + span - (aligned + size)));
+			a->base = aligned;
+			a->size = size;
+			a->backing = ARENA_NORMAL;
+#ifdef MADV_HUGEPAGE
+			madvise(a->base, a->size, MADV_HUGEPAGE);
+#endif
+			prefault(a->base, a->size, page);
+			if (thp_bytes(a->base) > 0)
+				a->backing = ARENA_THP;
+			p = a->base;
 		}
 	}
 	if (p == MAP_FAILED) {
-		size = round_up(cfg->size, cfg->no_huge ? page : HUGE_2M);
+		size = round_up(cfg->size, page);
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (p == MAP_FAILED)
 			return -ENOMEM;
 		a->backing = ARENA_NORMAL;
-#ifdef MADV_HUGEPAGE
-		if (!cfg->no_huge && madvise(p, size, MADV_HUGEPAGE) == 0)
-			a->backing = ARENA_THP;
-#endif
+		a->base = p;
+		a->size = size;
+		prefault(a->base, a->size, page);
 	}
-	a->base = p;
-	a->size = size;
-	prefault(a->base, a->size, page);
 	if (!cfg->no_lock)
 		a->locked = mlock(a->base, a->size) == 0;
 	return 0;

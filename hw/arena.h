@@ -12,7 +12,7 @@
 
 enum arena_backing {
 	ARENA_HUGE_2M = 0, /* MAP_HUGETLB, 2 MiB pages */
-	ARENA_THP = 1,     /* normal mapping with MADV_HUGEPAGE */
+	ARENA_THP = 1,     /* 2 MiB-aligned, MADV_HUGEPAGE, confirmed in smaps */
 	ARENA_NORMAL = 2,  /* 4 KiB pages */
 };
 

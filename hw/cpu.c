@@ -22,6 +22,23 @@ int cpu_count(void)
 	return n > 0 ? (int)n : 1;
 }
 
+int cpu_allowed(int *cpus, int max)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (n < max)
+			cpus[n] = c;
+		n++;
+	}
+	return n;
+}
+
 int cpu_current(void)
 {
 	return sched_getcpu();

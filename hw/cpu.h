@@ -13,6 +13,9 @@
 int cpu_pin_self(int cpu, char *errbuf, size_t errlen);
 /* Number of CPUs configured on this machine. */
 int cpu_count(void);
+/* CPUs this process may run on (its affinity mask), lowest first: writes
+ * up to max of them to cpus and returns how many there are in all. */
+int cpu_allowed(int *cpus, int max);
 /* CPU the calling thread runs on now, or -1. */
 int cpu_current(void);
 

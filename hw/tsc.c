@@ -14,6 +14,9 @@
 #define TSC_HZ_MIN 100000000ull     /* 100 MHz: slower is not a real TSC */
 #define TSC_HZ_MAX 20000000000ull   /* 20 GHz */
 #define TSC_AGREE_PPM 2000u         /* two half-window estimates must agree */
+#define TSC_SAMPLE_TRIES 8          /* bracketed reads per calibration stamp */
+#define TSC_BRACKET_MAX_NS 20000u   /* a wider bracket means we were preempted */
+#define TSC_CALIB_TRIES 3           /* whole calibrations before falling back */
 
 struct tsc_clock tsc_global = {
 	.source = TSC_SRC_CLOCK, .hz = 1000000000u, .mult = 1, .shift = 0,
@@ -91,21 +94,48 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
-/* One calibration window: ticks per second measured against the raw clock.
- * The clock reads bracket the TSC reads so their error bounds the result. */
+/* One (clock ns, TSC) pair: the TSC read is bracketed by two clock reads
+ * and the tightest of several tries is kept, so a preemption between the
+ * reads cannot skew the pair by more than the bracket. */
+struct tsc_pair {
+	uint64_t ns;
+	uint64_t tsc;
+	uint64_t bracket_ns;
+};
+
+static struct tsc_pair tsc_sample(void)
+{
+	struct tsc_pair best = { .bracket_ns = UINT64_MAX };
+
+	for (int i = 0; i < TSC_SAMPLE_TRIES; i++) {
+		uint64_t a = tsc_clock_ns_raw();
+		uint64_t t = tsc_rdtsc();
+		uint64_t b = tsc_clock_ns_raw();
+
+		if (b >= a && b - a < best.bracket_ns) {
+			best.ns = a + (b - a) / 2;
+			best.tsc = t;
+			best.bracket_ns = b - a;
+		}
+	}
+	return best;
+}
+
+/* One calibration window: ticks per second measured against the raw clock,
+ * or 0 when a bracket was too wide to trust (the caller falls back). */
 static uint64_t tsc_measure_hz(uint64_t window_ns)
 {
 	__extension__ typedef unsigned __int128 u128;
-	uint64_t n0 = tsc_clock_ns_raw();
-	uint64_t t0 = tsc_rdtsc();
-	uint64_t n1, t1;
+	struct tsc_pair p0 = tsc_sample();
+	struct tsc_pair p1;
 
 	sleep_ns(window_ns);
-	n1 = tsc_clock_ns_raw();
-	t1 = tsc_rdtsc();
-	if (n1 <= n0 || t1 <= t0)
+	p1 = tsc_sample();
+	if (p0.bracket_ns > TSC_BRACKET_MAX_NS || p1.bracket_ns > TSC_BRACKET_MAX_NS)
 		return 0;
-	return (uint64_t)((u128)(t1 - t0) * 1000000000u / (n1 - n0));
+	if (p1.ns <= p0.ns || p1.tsc <= p0.tsc)
+		return 0;
+	return (uint64_t)((u128)(p1.tsc - p0.tsc) * 1000000000u / (p1.ns - p0.ns));
 }
 
 static void use_fallback(struct tsc_clock *c, const char *why)
@@ -138,17 +168,21 @@ int tsc_init(struct tsc_clock *c, const struct tsc_cfg *cfg)
 		return 0;
 	}
 
-	/* Two half windows must agree, or the TSC is not steady enough. */
-	a = tsc_measure_hz((uint64_t)calib_ms * 500000u);
-	b = tsc_measure_hz((uint64_t)calib_ms * 500000u);
-	if (a < TSC_HZ_MIN || a > TSC_HZ_MAX || b < TSC_HZ_MIN || b > TSC_HZ_MAX) {
-		use_fallback(c, "TSC calibration out of range");
-		return 0;
-	}
-	diff = a > b ? a - b : b - a;
-	if (diff * 1000000u / a > TSC_AGREE_PPM) {
-		use_fallback(c, "TSC calibration unstable between windows");
-		return 0;
+	/* Two half windows must agree, or the TSC is not steady enough; a
+	 * disturbed attempt (preemption, migration) is retried. */
+	for (int tries = 0;; tries++) {
+		a = tsc_measure_hz((uint64_t)calib_ms * 500000u);
+		b = tsc_measure_hz((uint64_t)calib_ms * 500000u);
+		if (a >= TSC_HZ_MIN && a <= TSC_HZ_MAX && b >= TSC_HZ_MIN && b <= TSC_HZ_MAX) {
+			diff = a > b ? a - b : b - a;
+			if (diff * 1000000u / a <= TSC_AGREE_PPM)
+				break;
+		}
+		if (tries + 1 == TSC_CALIB_TRIES) {
+			use_fallback(c, a && b ? "TSC calibration unstable between windows"
+					       : "TSC calibration out of range or disturbed");
+			return 0;
+		}
 	}
 	c->source = TSC_SRC_TSC;
 	tsc_clock_set_hz(c, (a + b) / 2);

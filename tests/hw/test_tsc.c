@@ -82,12 +82,15 @@ static void test_bad_cfg(void **state)
 }
 
 /* The calibrated clock must agree with CLOCK_MONOTONIC_RAW over an interval.
- * This checks calibration arithmetic, not speed: the bound is 1%. */
+ * This checks calibration arithmetic, not speed: each TSC read is bracketed
+ * by two clock reads, the TSC interval must fall inside the clock's
+ * [inner, outer] interval widened by 1%, and a disturbed attempt (the VM
+ * preempted between reads) is retried; only five misses in a row fail. */
 static void test_calibration_agrees_with_clock(void **state)
 {
 	struct tsc_cfg cfg = { .calib_ms = 40 };
-	struct timespec nap = { 0, 30000000 };
-	uint64_t t0, t1, n0, n1, dt, dn, err;
+	struct timespec nap = { 0, 20000000 };
+	int attempt;
 	(void)state;
 
 	assert_int_equal(tsc_init_global(&cfg), 0);
@@ -97,19 +100,26 @@ static void test_calibration_agrees_with_clock(void **state)
 		assert_true(tsc_global.hz >= 100000000ull);
 		assert_string_equal(tsc_source_name(tsc_global.source), "tsc");
 	}
-	n0 = tsc_clock_ns_raw();
-	t0 = tsc_read_ordered(&tsc_global);
-	nanosleep(&nap, NULL);
-	n1 = tsc_clock_ns_raw();
-	t1 = tsc_read_ordered(&tsc_global);
-	dt = tsc_to_ns(&tsc_global, t1 - t0);
-	dn = n1 - n0;
-	err = dt > dn ? dt - dn : dn - dt;
-	if (err > dn / 100 + 20000) {
-		print_error("tsc says %llu ns, clock says %llu ns\n", (unsigned long long)dt,
-			    (unsigned long long)dn);
-		fail();
+	for (attempt = 0; attempt < 5; attempt++) {
+		uint64_t a0 = tsc_clock_ns_raw();
+		uint64_t t0 = tsc_read_ordered(&tsc_global);
+		uint64_t b0 = tsc_clock_ns_raw();
+		uint64_t a1, t1, b1, dt, inner, outer;
+
+		nanosleep(&nap, NULL);
+		a1 = tsc_clock_ns_raw();
+		t1 = tsc_read_ordered(&tsc_global);
+		b1 = tsc_clock_ns_raw();
+		dt = tsc_to_ns(&tsc_global, t1 - t0);
+		inner = a1 - b0;
+		outer = b1 - a0;
+		if (dt + inner / 100 >= inner && dt <= outer + outer / 100)
+			break;
+		print_message("attempt %d: tsc %llu ns outside clock [%llu, %llu] ns\n", attempt,
+			      (unsigned long long)dt, (unsigned long long)inner,
+			      (unsigned long long)outer);
 	}
+	assert_true(attempt < 5);
 }
 
 int main(void)
