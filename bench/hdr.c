@@ -223,8 +223,17 @@ int64_t hdr_count_at_value(const struct hdr *h, int64_t value)
 bool hdr_record_corrected_n(struct hdr *h, int64_t value, int64_t count,
 			    int64_t expected_interval)
 {
-	int64_t x, last;
+	int64_t x, last, added, total;
 
+	/* Everything recorded here adds count * (value / interval) to the
+	 * total (or just count without correction); every bucket is bounded
+	 * by the total, so one check keeps all counts within int64_t. */
+	added = count;
+	if (expected_interval > 0 && value > expected_interval &&
+	    __builtin_mul_overflow(count, value / expected_interval, &added))
+		return false;
+	if (count < 0 || __builtin_add_overflow(h->total_count, added, &total))
+		return false;
 	if (!hdr_record_n(h, value, count))
 		return false;
 	if (expected_interval <= 0 || value <= expected_interval)

@@ -101,7 +101,8 @@ static inline bool hdr_record(struct hdr *h, int64_t value)
 /* Record with coordinated-omission correction for the expected interval:
  * as HdrHistogram_c's hdr_record_corrected_value, value plus the values
  * value - k * interval down to interval. Runs in O(buckets touched), not
- * O(value / interval). false when value is out of range. */
+ * O(value / interval). false, with nothing recorded, when value is out of
+ * range, count is negative, or the total count would overflow int64_t. */
 bool hdr_record_corrected(struct hdr *h, int64_t value, int64_t expected_interval);
 /* As hdr_record_corrected, each value recorded `count` times. */
 bool hdr_record_corrected_n(struct hdr *h, int64_t value, int64_t count,

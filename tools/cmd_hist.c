@@ -6,6 +6,7 @@
 #include "tools/cmd.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -50,8 +51,9 @@ static void hist_usage(FILE *f)
 	      "                         1..10000 (default 5)\n"
 	      "  --scale R              divide printed values by R, e.g. 1000 for ns -> us\n"
 	      "                         (output value unit ratio, default 1.0)\n"
-	      "  --expected-interval N  correct for coordinated omission: a value above N\n"
-	      "                         also records the values N, 2N, ... missed below it\n"
+	      "  --expected-interval N  correct for coordinated omission: a value V above N\n"
+	      "                         also records V-N, V-2N, ... down to N (the samples\n"
+	      "                         a stalled measurement missed)\n"
 	      "  --log FILE             also write an HdrHistogram interval log (format\n"
 	      "                         1.3, one interval holding every value; its\n"
 	      "                         Interval_Max column is in --scale units)\n"
@@ -182,7 +184,8 @@ static int hist_parse_opts(int argc, char **argv, FILE *out, FILE *err,
 			 (long long)o->cfg.highest);
 		return hist_usage_error(err,
 					"--lowest/--highest must satisfy 1 <= lowest, "
-					"2 * lowest <= highest; got", range);
+					"2 * lowest <= highest, and the range must fit "
+					"64-bit buckets at --digits; got", range);
 	}
 	return 0;
 }
@@ -304,10 +307,15 @@ static int hist_read(FILE *f, const char *name, const struct hist_opts *o,
 			rc = EX_DATAERR;
 			goto out;
 		case HIST_VALUE:
-			if (o->interval > 0)
-				hdr_record_corrected(h, v, o->interval);
-			else
-				hdr_record(h, v);
+			/* The range was checked while parsing: false here means
+			 * the corrected counts would overflow the total. */
+			if (!hdr_record_corrected(h, v, o->interval)) {
+				fprintf(err, HIST_NAME ": %s:%ld: total count would overflow "
+					"(value %" PRId64 " with --expected-interval %" PRId64 ")\n",
+					name, line_no, v, o->interval);
+				rc = EX_DATAERR;
+				goto out;
+			}
 			break;
 		}
 	}
