@@ -469,7 +469,8 @@ static void usage(FILE *f)
 		"usage: bench_ring [--items N] [--rtts N] [--repeats N] [--quick]\n"
 		"                  [--cpus A,B] [--no-dpdk] [--help]\n"
 		"  Our SPSC ring against DPDK rte_ring (SP/SC), %u slots,\n"
-		"  producer on cpu A, consumer on cpu B (default 0,1).\n"
+		"  producer on cpu A, consumer on cpu B (default: the first two\n"
+		"  cpus this process may use).\n"
 		"  --items N    items per throughput run (default 20000000)\n"
 		"  --rtts N     recorded round trips per latency run (default 1000000)\n"
 		"  --repeats N  runs per figure, ours and rte_ring interleaved;\n"
@@ -510,8 +511,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->items = 20000000;
 	o->rtts = 1000000;
 	o->repeats = 5;
-	o->cpu_a = 0;
-	o->cpu_b = 1;
+	o->cpu_a = -1; /* default: the first two cpus this process may use */
+	o->cpu_b = -1;
 	o->no_dpdk = false;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -573,7 +574,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (cpu_count() < 2 || o.cpu_a >= cpu_count() || o.cpu_b >= cpu_count()) {
+	if (o.cpu_a < 0) {
+		int allowed[2];
+
+		if (cpu_allowed(allowed, 2) < 2) {
+			fprintf(stderr, "bench_ring: skipped: needs two cpus, this process may "
+				"use %d\n", cpu_allowed(allowed, 2));
+			return 77;
+		}
+		o.cpu_a = allowed[0];
+		o.cpu_b = allowed[1];
+	}
+	if (o.cpu_a >= cpu_count() || o.cpu_b >= cpu_count()) {
 		fprintf(stderr, "bench_ring: needs cpus %d and %d; this machine "
 			"has %d\n", o.cpu_a, o.cpu_b, cpu_count());
 		return 1;

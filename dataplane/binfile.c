@@ -1,4 +1,6 @@
-/* binfile.c - BinaryFILE and zero-prefixed ITCH file framings. */
+/* binfile.c - BinaryFILE and zero-prefixed ITCH file framings: detection
+ * from the first frame and a bounds-checked frame walker. Pure functions
+ * over caller memory; any thread, one reader per thread. */
 #include "dataplane/binfile.h"
 
 #include <errno.h>

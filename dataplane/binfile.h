@@ -23,6 +23,7 @@ struct binfile_reader {
 /* Which framing does this file use? 0 and *out set, -EINVAL if neither fits
  * the first frame. */
 int binfile_detect(const uint8_t *buf, size_t len, enum binfile_framing *out);
+/* Start reading buf[0..len) in the given framing. Cannot fail. */
 void binfile_init(struct binfile_reader *r, const uint8_t *buf, size_t len,
 		  enum binfile_framing framing);
 /* Next message: 1 and (*msg, *mlen) set; 0 at a clean end; -EPROTO when a

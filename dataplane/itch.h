@@ -4,6 +4,8 @@
 #ifndef ITCH_H
 #define ITCH_H
 
+#include <endian.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,11 +32,11 @@ enum {
 	ITCH_LEN_I = 50, ITCH_LEN_N = 20, ITCH_LEN_O = 48,
 };
 
-/* Decode results (negated on return). */
+/* Decode results, errno values (negated on return). */
 enum itch_err {
-	ITCH_ESHORT = 1,   /* shorter than its type's length */
-	ITCH_EUNKNOWN = 2, /* type byte is not an ITCH 5.0 message */
-	ITCH_EEMPTY = 3,   /* zero-length message */
+	ITCH_ESHORT = EMSGSIZE,  /* shorter than its type's length */
+	ITCH_EUNKNOWN = ENOMSG,  /* type byte is not an ITCH 5.0 message */
+	ITCH_EEMPTY = ENODATA,   /* zero-length message */
 };
 
 /* Length of a message of `type`, or 0 for an unknown type. */
@@ -139,21 +141,21 @@ static ALWAYS_INLINE uint16_t itch_be16(const uint8_t *p)
 {
 	uint16_t v;
 	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap16(v);
+	return be16toh(v);
 }
 
 static ALWAYS_INLINE uint32_t itch_be32(const uint8_t *p)
 {
 	uint32_t v;
 	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap32(v);
+	return be32toh(v);
 }
 
 static ALWAYS_INLINE uint64_t itch_be64(const uint8_t *p)
 {
 	uint64_t v;
 	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap64(v);
+	return be64toh(v);
 }
 
 /* 6-byte big-endian timestamp. */

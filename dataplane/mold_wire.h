@@ -4,6 +4,7 @@
 #ifndef MOLD_WIRE_H
 #define MOLD_WIRE_H
 
+#include <endian.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -41,8 +42,8 @@ static ALWAYS_INLINE int mold_hdr_read(const uint8_t *p, size_t len, struct mold
 	memcpy(h->session, p + MOLD_OFF_SESSION, MOLD_SESSION_LEN);
 	memcpy(&seq, p + MOLD_OFF_SEQ, sizeof(seq));
 	memcpy(&cnt, p + MOLD_OFF_COUNT, sizeof(cnt));
-	h->seq = __builtin_bswap64(seq);
-	h->count = __builtin_bswap16(cnt);
+	h->seq = be64toh(seq);
+	h->count = be16toh(cnt);
 	return 0;
 }
 
@@ -50,8 +51,8 @@ static ALWAYS_INLINE int mold_hdr_read(const uint8_t *p, size_t len, struct mold
 static ALWAYS_INLINE void mold_hdr_write(uint8_t *p, const char session[MOLD_SESSION_LEN],
 					 uint64_t seq, uint16_t count)
 {
-	uint64_t s = __builtin_bswap64(seq);
-	uint16_t c = __builtin_bswap16(count);
+	uint64_t s = htobe64(seq);
+	uint16_t c = htobe16(count);
 
 	memcpy(p + MOLD_OFF_SESSION, session, MOLD_SESSION_LEN);
 	memcpy(p + MOLD_OFF_SEQ, &s, sizeof(s));
@@ -64,13 +65,13 @@ static ALWAYS_INLINE uint16_t mold_block_len(const uint8_t *p)
 	uint16_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap16(v);
+	return be16toh(v);
 }
 
 /* Write a message block's length at p. */
 static ALWAYS_INLINE void mold_block_len_write(uint8_t *p, uint16_t len)
 {
-	uint16_t v = __builtin_bswap16(len);
+	uint16_t v = htobe16(len);
 
 	memcpy(p, &v, sizeof(v));
 }

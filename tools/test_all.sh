@@ -15,7 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "dependencies"
 bash tools/deps.sh
 
-step "release build (-O2, -Werror=$werror)"
+step "release build (-O3, -Werror=$werror)"
 cmake --preset release -DTW_WERROR="$werror" >/dev/null
 cmake --build --preset release -j"$jobs"
 step "release tests"
@@ -24,7 +24,10 @@ ctest --preset release
 step "benchmark smoke runs (figures are not checked here)"
 ./build/release/bench/bench_hdr --quick
 if [ -x build/release/bench/bench_ring ]; then
-	./build/release/bench/bench_ring --quick
+	# 77: skipped (fewer than two usable cpus); anything else non-zero fails.
+	rc=0
+	./build/release/bench/bench_ring --quick || rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
 fi
 
 if [ "$fast" = 1 ]; then

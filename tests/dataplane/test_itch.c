@@ -16,24 +16,30 @@
 
 #include "dataplane/binfile.h"
 #include "dataplane/itch.h"
+#include "tests/test_data.h"
 
-#define SNIPPET "../shared/data/itch/12302019_SNIPPET.NASDAQ_ITCH50"
-#define RITCH "../shared/data/itch/ex20101224.TEST_ITCH_50"
+#define SNIPPET "itch/12302019_SNIPPET.NASDAQ_ITCH50"
+#define RITCH "itch/ex20101224.TEST_ITCH_50"
 
-static uint8_t *load(const char *path, size_t *len)
+/* Load a file of the shared data folder (rel to it) into memory. */
+static uint8_t *load(const char *rel, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	char path[512];
 	uint8_t *buf;
+	FILE *f;
 	long n;
 
+	test_data_path(path, rel);
+	f = fopen(path, "rb");
 	if (!f) {
-		print_error("cannot open %s (run from the project root)\n", path);
+		print_error("cannot open %s\n", path);
 		return NULL;
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)n + 1);
 	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		free(buf);
 		buf = NULL;
