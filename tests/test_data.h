@@ -28,4 +28,17 @@
 		snprintf((buf), sizeof(buf), "%s/%s", TW_DATA_DIR, (rel));           \
 	} while (0)
 
+/* For a test program whose every case needs the data: 0 when the folder is
+ * there; otherwise prints why and returns the exit status to use (77 skip,
+ * or 1 under CI). Call first in main(). */
+static inline int test_data_require(void)
+{
+	struct stat st;
+
+	if (stat(TW_DATA_DIR, &st) == 0)
+		return 0;
+	printf("shared data not found at %s (set -DTW_DATA_DIR=...)\n", TW_DATA_DIR);
+	return getenv("CI") ? 1 : 77;
+}
+
 #endif /* TEST_DATA_H */

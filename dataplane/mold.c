@@ -1,0 +1,641 @@
+/* mold.c - MoldUDP64 sessions, A/B arbitration and gap handling (mold.h).
+ * mold_rx classifies a packet (in order, duplicate, ahead, heartbeat) and
+ * mold_next settles sessions lazily: buffered packets at the expected seq,
+ * gaps opened, filled or given up, recovery and end events. No allocation
+ * after mold_init; no clock but the packets' stamps. Feed-core thread. */
+#include "dataplane/mold.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(MOLD_HDR_LEN == 20, "MoldUDP64 header is 20 bytes");
+_Static_assert(MOLD_REQUEST_LEN == MOLD_HDR_LEN, "re-request has the header's shape");
+_Static_assert(MOLD_BLOCK_HDR_LEN == 2, "block length is a u16");
+
+enum {
+	MOLD_MAX_SESSIONS = 4096,
+	MOLD_MAX_SLOTS = 4096,
+	MOLD_MAX_SLOT_BYTES = 65536,
+	MOLD_MAX_GAP_LOG = 1 << 20,
+};
+
+const char *const mold_reason_names[MOLD_REASON_COUNT] = {
+	[MOLD_OK] = "ok",
+	[MOLD_ESHORT] = "short-header",
+	[MOLD_EBLOCK] = "block-past-end",
+	[MOLD_EZERO] = "zero-length-block",
+	[MOLD_ECOUNT_HIGH] = "count-too-high",
+	[MOLD_ECOUNT_LOW] = "count-too-low",
+	[MOLD_ESEQ] = "sequence-overflow",
+};
+
+/* The one bounds check of mold_parse: n more bytes must remain at off. */
+#define NEED(n, reason)                                   \
+	do {                                              \
+		if (UNLIKELY(len - off < (size_t)(n)))    \
+			return -(reason);                 \
+	} while (0)
+
+int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	size_t off = MOLD_HDR_LEN;
+	unsigned n;
+
+	if (UNLIKELY(mold_hdr_read(pkt, len, &out->hdr) != 0))
+		return -MOLD_ESHORT;
+	out->blocks = pkt + MOLD_HDR_LEN;
+	out->blocks_len = len - MOLD_HDR_LEN;
+	out->nmsgs = 0;
+	n = out->hdr.count;
+	if (n == MOLD_COUNT_HEARTBEAT || n == MOLD_COUNT_END)
+		return off == len ? 0 : -MOLD_ECOUNT_LOW;
+	if (UNLIKELY(UINT64_MAX - out->hdr.seq < n))
+		return -MOLD_ESEQ;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t bl;
+
+		if (UNLIKELY(off == len))
+			return -MOLD_ECOUNT_HIGH;
+		NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
+		bl = mold_block_len(pkt + off);
+		if (UNLIKELY(bl == 0))
+			return -MOLD_EZERO;
+		off += MOLD_BLOCK_HDR_LEN;
+		NEED(bl, MOLD_EBLOCK);
+		off += bl;
+	}
+	if (UNLIKELY(off != len))
+		return -MOLD_ECOUNT_LOW;
+	out->nmsgs = (uint16_t)n;
+	return 0;
+}
+
+/* ---- configuration and memory ---------------------------------------- */
+
+COLD void mold_cfg_defaults(struct mold_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_sessions = 4;
+	cfg->reorder_slots = 64;
+	cfg->slot_bytes = 2048;
+	cfg->gap_max_pkts = 32;
+	cfg->gap_max_ns = 1000000;
+	cfg->gap_log_len = 256;
+	cfg->first_seq = 0;
+}
+
+static size_t align64(size_t n)
+{
+	return (n + (CACHELINE - 1)) & ~(size_t)(CACHELINE - 1);
+}
+
+/* Byte offsets of the regions inside the memory block. */
+struct mold_layout {
+	size_t slots, data, log, total, slot_stride;
+};
+
+static int layout_of(const struct mold_cfg *cfg, struct mold_layout *l)
+{
+	size_t nslots;
+
+	if (!cfg || cfg->max_sessions == 0 || cfg->max_sessions > MOLD_MAX_SESSIONS ||
+	    cfg->reorder_slots == 0 || cfg->reorder_slots > MOLD_MAX_SLOTS ||
+	    cfg->slot_bytes < MOLD_HDR_LEN || cfg->slot_bytes > MOLD_MAX_SLOT_BYTES ||
+	    cfg->gap_log_len == 0 || cfg->gap_log_len > MOLD_MAX_GAP_LOG)
+		return -EINVAL;
+	nslots = (size_t)cfg->max_sessions * cfg->reorder_slots;
+	l->slot_stride = align64(cfg->slot_bytes);
+	l->slots = align64(sizeof(struct mold_session) * cfg->max_sessions);
+	l->data = l->slots + align64(sizeof(struct mold_slot) * nslots);
+	l->log = l->data + l->slot_stride * nslots;
+	l->total = l->log + align64(sizeof(struct mold_gap_rec) * cfg->gap_log_len);
+	return 0;
+}
+
+COLD size_t mold_memsize(const struct mold_cfg *cfg)
+{
+	struct mold_layout l;
+
+	return layout_of(cfg, &l) == 0 ? l.total : 0;
+}
+
+COLD int mold_init(struct mold *m, const struct mold_cfg *cfg, void *mem)
+{
+	struct mold_layout l;
+	struct mold_slot *slots;
+	uint8_t *base, *data;
+
+	if (!m || layout_of(cfg, &l) != 0 || ((uintptr_t)mem & (CACHELINE - 1)) != 0)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	if (!mem) {
+		mem = aligned_alloc(CACHELINE, l.total);
+		if (!mem)
+			return -ENOMEM;
+		m->owned = mem;
+	}
+	base = mem;
+	memset(base, 0, l.total); /* prefaults every page */
+	m->cfg = *cfg;
+	m->sess = (struct mold_session *)(void *)base;
+	slots = (struct mold_slot *)(void *)(base + l.slots);
+	data = base + l.data;
+	for (uint32_t s = 0; s < cfg->max_sessions; s++) {
+		m->sess[s].slots = slots + (size_t)s * cfg->reorder_slots;
+		for (uint32_t i = 0; i < cfg->reorder_slots; i++) {
+			size_t k = (size_t)s * cfg->reorder_slots + i;
+
+			m->sess[s].slots[i].data = data + k * l.slot_stride;
+		}
+	}
+	m->gap_log = (struct mold_gap_rec *)(void *)(base + l.log);
+	return 0;
+}
+
+COLD void mold_fini(struct mold *m)
+{
+	if (!m)
+		return;
+	free(m->owned);
+	m->owned = NULL;
+	m->sess = NULL;
+	m->gap_log = NULL;
+}
+
+/* ---- receive --------------------------------------------------------- */
+
+static void mark_pending(struct mold *m, struct mold_session *s)
+{
+	if (!s->pending) {
+		s->pending = true;
+		m->npending++;
+	}
+}
+
+/* Move the packet clock forward; sessions whose hole timed out get settled. */
+static void clock_advance(struct mold *m, uint64_t t_ns)
+{
+	if (t_ns > m->now_ns)
+		m->now_ns = t_ns;
+	if (m->nholes == 0 || m->cfg.gap_max_ns == 0)
+		return;
+	for (uint32_t i = 0; i < m->nsess; i++) {
+		struct mold_session *s = &m->sess[i];
+
+		if (s->hole_open && m->now_ns - s->hole_t_ns >= m->cfg.gap_max_ns)
+			mark_pending(m, s);
+	}
+}
+
+/* Index of the session with this id, adding it if there is room; -1 full. */
+static int session_get(struct mold *m, const struct mold_pkt *mp)
+{
+	struct mold_session *s;
+
+	if (LIKELY(m->nsess) &&
+	    memcmp(m->sess[m->last_sess].id, mp->hdr.session, MOLD_SESSION_LEN) == 0)
+		return (int)m->last_sess;
+	for (uint32_t i = 0; i < m->nsess; i++) {
+		if (memcmp(m->sess[i].id, mp->hdr.session, MOLD_SESSION_LEN) == 0) {
+			m->last_sess = i;
+			return (int)i;
+		}
+	}
+	if (m->nsess == m->cfg.max_sessions)
+		return -1;
+	s = &m->sess[m->nsess];
+	memcpy(s->id, mp->hdr.session, MOLD_SESSION_LEN);
+	s->expected = m->cfg.first_seq ? m->cfg.first_seq : mp->hdr.seq;
+	s->horizon = s->expected;
+	m->stats.sessions++;
+	m->last_sess = m->nsess;
+	return (int)m->nsess++;
+}
+
+/* Record evidence that messages below `next` exist but are not buffered
+ * (heartbeat, end of session, a packet too big to hold). The hole they
+ * reveal keeps the time of the first such evidence. */
+static void note_evidence(struct mold_session *s, uint64_t next, uint64_t t_ns)
+{
+	if (next > s->horizon)
+		s->horizon = next;
+	if (next <= s->expected)
+		return;
+	if (s->ev_seq <= s->expected) {
+		s->ev_seq = next;
+		s->ev_t_ns = t_ns;
+		s->ev_pkt = s->rx_pkts;
+	} else if (next > s->ev_seq) {
+		s->ev_seq = next;
+	}
+}
+
+/* Point the cursor at the blocks of pkt from sequence `from` on. */
+static void cursor_set(struct mold *m, uint32_t si, const uint8_t *pkt, uint64_t seq,
+		       uint64_t end, uint64_t from, uint8_t line, uint64_t t_ns)
+{
+	const uint8_t *p = pkt + MOLD_HDR_LEN;
+
+	for (uint64_t k = seq; k < from; k++) /* blocks already delivered */
+		p += MOLD_BLOCK_HDR_LEN + (size_t)mold_block_len(p);
+	m->cur.p = p;
+	m->cur.seq = from;
+	m->cur.left = (uint32_t)(end - from);
+	m->cur.session = si;
+	m->cur.line = line;
+	m->cur.t_ns = t_ns;
+}
+
+/* Deliver, drop, buffer or park a validated data packet of session si. */
+static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
+		  const struct mold_pkt *mp, uint8_t line, uint64_t t_ns)
+{
+	struct mold_session *s = &m->sess[si];
+	uint64_t seq = mp->hdr.seq, end = seq + mp->nmsgs;
+	struct mold_slot *free_slot = NULL;
+
+	if (end <= s->expected) {
+		m->stats.dup_packets[line]++;
+		return;
+	}
+	if (LIKELY(seq <= s->expected)) {
+		if (end > s->horizon)
+			s->horizon = end;
+		if (seq < s->expected)
+			m->stats.overlaps++;
+		cursor_set(m, si, pkt, seq, end, s->expected, line, t_ns);
+		s->expected = end;
+		return;
+	}
+	/* Ahead of expected: hold it unless a held packet already covers it. */
+	for (uint32_t i = 0; i < m->cfg.reorder_slots; i++) {
+		struct mold_slot *sl = &s->slots[i];
+
+		if (!sl->used) {
+			if (!free_slot)
+				free_slot = sl;
+		} else if (sl->seq <= seq && sl->end >= end) {
+			m->stats.dup_packets[line]++;
+			return;
+		}
+	}
+	if (len > m->cfg.slot_bytes) {
+		m->stats.oversize++;
+		note_evidence(s, end, t_ns);
+		return;
+	}
+	if (!free_slot) {
+		/* Parked, not yet seen: the horizon grows when it is placed. */
+		m->stats.reorder_full++;
+		s->force_one = true;
+		m->deferred.pkt = pkt;
+		m->deferred.len = len;
+		m->deferred.t_ns = t_ns;
+		m->deferred.session = si;
+		m->deferred.line = line;
+		m->deferred.set = true;
+		return;
+	}
+	if (end > s->horizon)
+		s->horizon = end;
+	memcpy(free_slot->data, pkt, len);
+	free_slot->len = (uint32_t)len;
+	free_slot->seq = seq;
+	free_slot->end = end;
+	free_slot->t_ns = t_ns;
+	free_slot->rx_pkt = s->rx_pkts;
+	free_slot->line = line;
+	free_slot->used = true;
+	s->nslots++;
+	m->stats.reordered++;
+}
+
+int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
+{
+	struct mold_line_state *ls;
+	struct mold_session *s;
+	struct mold_pkt mp;
+	uint64_t next;
+	int rc, si;
+
+	if (UNLIKELY(m->busy))
+		return -EBUSY;
+	if (UNLIKELY(line < 0 || line >= MOLD_LINES))
+		return -EINVAL;
+	m->busy = true;
+	clock_advance(m, t_ns);
+	rc = mold_parse(pkt, len, &mp);
+	if (UNLIKELY(rc != 0)) {
+		m->stats.malformed[-rc]++;
+		return -EBADMSG;
+	}
+	si = session_get(m, &mp);
+	if (UNLIKELY(si < 0)) {
+		m->stats.session_full++;
+		return -ENOSPC;
+	}
+	s = &m->sess[si];
+	s->rx_pkts++;
+	m->stats.packets++;
+	m->stats.packets_line[line]++;
+	next = mp.hdr.seq + mp.nmsgs;
+	ls = &s->line[line];
+	ls->pkts++;
+	ls->last_t_ns = t_ns;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+	mark_pending(m, s);
+	if (mp.nmsgs == 0) {
+		if (mp.hdr.count == MOLD_COUNT_END) {
+			m->stats.end_packets++;
+			if (!s->end_seen) {
+				s->end_seen = true;
+				s->end_seq = mp.hdr.seq;
+			}
+		} else {
+			m->stats.heartbeats++;
+		}
+		note_evidence(s, next, t_ns);
+		return 0;
+	}
+	place(m, (uint32_t)si, pkt, len, &mp, (uint8_t)line, t_ns);
+	return 0;
+}
+
+int mold_advance(struct mold *m, uint64_t t_ns)
+{
+	if (m->busy)
+		return -EBUSY;
+	m->busy = true;
+	clock_advance(m, t_ns);
+	return 0;
+}
+
+int mold_flush(struct mold *m)
+{
+	if (m->busy)
+		return -EBUSY;
+	m->busy = true;
+	for (uint32_t i = 0; i < m->nsess; i++) {
+		struct mold_session *s = &m->sess[i];
+
+		if (s->expected < s->horizon) {
+			s->flush = true;
+			mark_pending(m, s);
+		}
+	}
+	return 0;
+}
+
+/* ---- settling -------------------------------------------------------- */
+
+static void event(struct mold_item *it, uint8_t kind, uint32_t si, uint64_t seq,
+		  uint64_t count, uint64_t t_ns)
+{
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->session = si;
+	it->seq = seq;
+	it->count = count;
+	it->t_ns = t_ns;
+}
+
+/* When was the hole at s->expected first revealed: the earliest arrival of
+ * anything held or seen beyond it. */
+static void hole_reveal_time(struct mold_session *s, uint32_t nslots_cfg)
+{
+	bool have = false;
+
+	if (s->ev_seq > s->expected) {
+		s->hole_t_ns = s->ev_t_ns;
+		s->hole_pkt = s->ev_pkt;
+		have = true;
+	}
+	for (uint32_t i = 0; i < nslots_cfg && s->nslots; i++) {
+		const struct mold_slot *sl = &s->slots[i];
+
+		if (!sl->used)
+			continue;
+		if (!have || sl->t_ns < s->hole_t_ns)
+			s->hole_t_ns = sl->t_ns;
+		if (!have || sl->rx_pkt < s->hole_pkt)
+			s->hole_pkt = sl->rx_pkt;
+		have = true;
+	}
+}
+
+static void hole_close(struct mold *m, struct mold_session *s)
+{
+	s->hole_open = false;
+	m->nholes--;
+}
+
+/* Give up the hole at s->expected: log it, skip to the next data we hold
+ * (or the horizon), and describe it in *it. */
+static void declare_lost(struct mold *m, uint32_t si, uint8_t reason, struct mold_item *it)
+{
+	struct mold_session *s = &m->sess[si];
+	uint64_t next = s->horizon, count;
+	struct mold_gap_rec *r;
+
+	for (uint32_t i = 0; i < m->cfg.reorder_slots && s->nslots; i++) {
+		const struct mold_slot *sl = &s->slots[i];
+
+		if (sl->used && sl->seq < next)
+			next = sl->seq;
+	}
+	count = next - s->expected;
+	r = &m->gap_log[m->gap_log_total % m->cfg.gap_log_len];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->session, s->id, MOLD_SESSION_LEN);
+	r->session_idx = si;
+	r->reason = reason;
+	r->first = s->expected;
+	r->count = count;
+	r->t_detect_ns = s->hole_t_ns;
+	r->t_declare_ns = m->now_ns;
+	memcpy(r->line, s->line, sizeof(r->line));
+	m->gap_log_total++;
+	m->stats.gaps_lost++;
+	m->stats.msgs_lost += count;
+	s->episode_lost += count;
+	event(it, MOLD_EV_LOST, si, s->expected, count, m->now_ns);
+	s->expected = next;
+	s->force_one = false;
+	hole_close(m, s);
+}
+
+/* Next step for session si: 1 event in *it, 2 cursor set, 0 nothing to do
+ * until more packets or time arrive. */
+static int settle(struct mold *m, uint32_t si, struct mold_item *it)
+{
+	struct mold_session *s = &m->sess[si];
+	const struct mold_cfg *cfg = &m->cfg;
+
+	if (s->nslots) {
+		struct mold_slot *best = NULL;
+
+		for (uint32_t i = 0; i < cfg->reorder_slots; i++) {
+			struct mold_slot *sl = &s->slots[i];
+
+			if (!sl->used)
+				continue;
+			if (sl->end <= s->expected) { /* overtaken by another copy */
+				sl->used = false;
+				s->nslots--;
+				m->stats.dup_packets[sl->line]++;
+			} else if (sl->seq <= s->expected && !best) {
+				best = sl;
+			}
+		}
+		if (best) {
+			/* Freed now; its bytes stay put until the cursor is drained,
+			 * because only place() writes slots. */
+			if (s->hole_open) {
+				hole_close(m, s);
+				m->stats.gaps_filled++;
+			}
+			if (best->seq < s->expected)
+				m->stats.overlaps++;
+			cursor_set(m, si, best->data, best->seq, best->end, s->expected, best->line,
+				   best->t_ns);
+			s->expected = best->end;
+			best->used = false;
+			s->nslots--;
+			return 2;
+		}
+	}
+	if (s->expected < s->horizon) {
+		if (!s->hole_open) {
+			uint64_t next = s->horizon;
+
+			for (uint32_t i = 0; i < cfg->reorder_slots && s->nslots; i++)
+				if (s->slots[i].used && s->slots[i].seq < next)
+					next = s->slots[i].seq;
+			s->hole_open = true;
+			s->episode = true;
+			m->nholes++;
+			m->stats.gaps_detected++;
+			hole_reveal_time(s, cfg->reorder_slots);
+			event(it, MOLD_EV_GAP, si, s->expected, next - s->expected, m->now_ns);
+			return 1;
+		}
+		if (s->flush) {
+			declare_lost(m, si, MOLD_LOST_FLUSH, it);
+			return 1;
+		}
+		if (s->force_one) {
+			declare_lost(m, si, MOLD_LOST_FULL, it);
+			return 1;
+		}
+		if (cfg->gap_max_pkts && s->rx_pkts - s->hole_pkt >= cfg->gap_max_pkts) {
+			declare_lost(m, si, MOLD_LOST_PKTS, it);
+			return 1;
+		}
+		if (cfg->gap_max_ns && m->now_ns - s->hole_t_ns >= cfg->gap_max_ns) {
+			declare_lost(m, si, MOLD_LOST_TIME, it);
+			return 1;
+		}
+		return 0;
+	}
+	s->flush = false;
+	s->force_one = false;
+	if (s->hole_open) { /* filled by in-order data up to the horizon */
+		hole_close(m, s);
+		m->stats.gaps_filled++;
+	}
+	if (s->episode) {
+		s->episode = false;
+		event(it, MOLD_EV_RECOVERED, si, s->expected, s->episode_lost, m->now_ns);
+		s->episode_lost = 0;
+		return 1;
+	}
+	if (s->end_seen && !s->end_reported) {
+		s->end_reported = true;
+		event(it, MOLD_EV_END, si, s->end_seq, 0, m->now_ns);
+		return 1;
+	}
+	return 0;
+}
+
+int mold_next_slow(struct mold *m, struct mold_item *it)
+{
+	for (;;) {
+		if (m->cur.left)
+			return mold_next(m, it);
+		if (m->npending) {
+			int r = 0;
+
+			for (uint32_t i = 0; i < m->nsess; i++) {
+				struct mold_session *s = &m->sess[i];
+
+				if (!s->pending)
+					continue;
+				r = settle(m, i, it);
+				if (r == 1)
+					return 1;
+				if (r == 2)
+					break;
+				s->pending = false;
+				m->npending--;
+			}
+			if (r == 2)
+				continue;
+		}
+		if (m->deferred.set) {
+			/* Its session has given up a hole and freed a slot: place it. */
+			struct mold_pkt mp;
+
+			m->deferred.set = false;
+			(void)mold_parse(m->deferred.pkt, m->deferred.len, &mp);
+			place(m, m->deferred.session, m->deferred.pkt, m->deferred.len, &mp,
+			      m->deferred.line, m->deferred.t_ns);
+			mark_pending(m, &m->sess[m->deferred.session]);
+			continue;
+		}
+		m->busy = false;
+		return 0;
+	}
+}
+
+/* ---- gap log, re-requests, names ------------------------------------- */
+
+const struct mold_gap_rec *mold_gap_log_at(const struct mold *m, uint64_t i)
+{
+	if (i >= m->gap_log_total || m->gap_log_total - i > m->cfg.gap_log_len)
+		return NULL;
+	return &m->gap_log[i % m->cfg.gap_log_len];
+}
+
+int mold_request_encode(uint8_t *buf, size_t cap, const char session[MOLD_SESSION_LEN],
+			uint64_t first_seq, uint16_t count)
+{
+	if (cap < MOLD_REQUEST_LEN)
+		return -ENOSPC;
+	if (count == 0 || UINT64_MAX - first_seq < count)
+		return -EINVAL;
+	mold_hdr_write(buf, session, first_seq, count);
+	return MOLD_REQUEST_LEN;
+}
+
+const char *mold_reason_name(int r)
+{
+	unsigned u = (unsigned)(r < 0 ? -r : r);
+
+	return u < MOLD_REASON_COUNT ? mold_reason_names[u] : "unknown";
+}
+
+const char *mold_item_kind_name(uint8_t kind)
+{
+	static const char *const names[] = { "msg", "gap", "lost", "recovered", "end" };
+
+	return kind < ARRAY_SIZE(names) ? names[kind] : "unknown";
+}
+
+const char *mold_lost_reason_name(uint8_t reason)
+{
+	static const char *const names[] = { "packets", "time", "buffer-full", "flush" };
+
+	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
+}

@@ -1,0 +1,275 @@
+/* mold.h - MoldUDP64 receiver (PROTOCOLS.md section 1): packet validation,
+ * per-session sequencing, A/B line arbitration with a bounded reorder buffer,
+ * gap detection, fill and loss declaration in packet (virtual) time, the gap
+ * log, and the re-request encoder. Owns its sessions, slots and log, all
+ * preallocated at init. One thread (the feed core) per struct mold. */
+#ifndef MOLD_H
+#define MOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/mold_wire.h"
+#include "hw/compiler.h"
+
+#define MOLD_LINES 2   /* A and B; a retransmission socket may be fed as either */
+#define MOLD_LINE_A 0
+#define MOLD_LINE_B 1
+
+/* Why a packet is malformed (negated by mold_parse). */
+enum mold_reason {
+	MOLD_OK = 0,
+	MOLD_ESHORT = 1,      /* shorter than the 20-byte header */
+	MOLD_EBLOCK = 2,      /* a block's length field or data runs past the packet */
+	MOLD_EZERO = 3,       /* zero-length message block */
+	MOLD_ECOUNT_HIGH = 4, /* the packet ends before `count` blocks */
+	MOLD_ECOUNT_LOW = 5,  /* bytes left after `count` blocks (or after a heartbeat/end) */
+	MOLD_ESEQ = 6,        /* seq + count does not fit in 64 bits */
+	MOLD_REASON_COUNT = 7,
+};
+
+/* A validated packet: header plus its message blocks. */
+struct mold_pkt {
+	struct mold_hdr hdr;
+	const uint8_t *blocks;  /* first block's length field (pkt + 20) */
+	size_t blocks_len;      /* bytes of blocks = len - 20 */
+	uint16_t nmsgs;         /* messages: 0 for heartbeat and end of session */
+};
+
+struct mold_cfg {
+	uint32_t max_sessions;  /* sessions tracked at once (new ones beyond: dropped) */
+	uint32_t reorder_slots; /* per session: packets held ahead of the expected seq */
+	uint32_t slot_bytes;    /* largest packet a slot holds (UDP payload bytes) */
+	uint32_t gap_max_pkts;  /* declare a gap lost after this many more packets of
+				   its session (any line); 0 = no packet bound */
+	uint64_t gap_max_ns;    /* ... or once the packet clock is this far past its
+				   detection; 0 = no time bound */
+	uint32_t gap_log_len;   /* gap log entries kept (a ring; oldest overwritten) */
+	uint64_t first_seq;     /* expected seq of a new session; 0 = its first packet's */
+};
+
+/* Per line, per session: what that line has shown (for the gap log). */
+struct mold_line_state {
+	uint64_t next_seq;      /* highest seq + count seen on the line; 0 none */
+	uint64_t pkts;          /* packets of the session seen on the line */
+	uint64_t last_t_ns;     /* stamp of the last one */
+};
+
+/* A packet held because it arrived ahead of the expected sequence. */
+struct mold_slot {
+	uint64_t seq, end;      /* messages [seq, end) */
+	uint64_t t_ns;          /* its packet stamp */
+	uint64_t rx_pkt;        /* session packet index at arrival (gap bound) */
+	uint8_t *data;          /* copy of the whole packet; slot_bytes long */
+	uint32_t len;
+	uint8_t line;
+	bool used;
+};
+
+struct mold_session {
+	char id[MOLD_SESSION_LEN];
+	bool pending;           /* needs settling in mold_next */
+	bool hole_open;         /* a gap at `expected` has been reported */
+	bool episode;           /* gap(s) since the last time in sequence */
+	bool end_seen, end_reported;
+	bool force_one;         /* reorder buffer full: declare the hole now */
+	bool flush;             /* mold_flush: declare every hole now */
+	uint64_t expected;      /* next sequence to deliver */
+	uint64_t horizon;       /* highest next-seq any packet has shown */
+	uint64_t ev_seq;        /* unbuffered evidence (heartbeat, end, oversize) */
+	uint64_t ev_t_ns, ev_pkt; /* ... and when it first showed */
+	uint64_t end_seq;       /* end of session: next seq it announced */
+	uint64_t hole_t_ns;     /* current hole revealed at (packet time) */
+	uint64_t hole_pkt;      /* ... and at which session packet index */
+	uint64_t episode_lost;  /* messages lost since last in sequence */
+	uint64_t rx_pkts;       /* packets of the session, all lines */
+	uint32_t nslots;        /* slots in use */
+	struct mold_slot *slots;
+	struct mold_line_state line[MOLD_LINES];
+};
+
+/* Why a gap was declared lost. */
+enum mold_lost_reason {
+	MOLD_LOST_PKTS = 0,     /* gap_max_pkts packets went by */
+	MOLD_LOST_TIME = 1,     /* gap_max_ns of packet time went by */
+	MOLD_LOST_FULL = 2,     /* the reorder buffer was full */
+	MOLD_LOST_FLUSH = 3,    /* mold_flush (end of capture, shutdown) */
+};
+
+/* One gap declared lost. */
+struct mold_gap_rec {
+	char session[MOLD_SESSION_LEN];
+	uint32_t session_idx;
+	uint8_t reason;         /* enum mold_lost_reason */
+	uint64_t first;         /* first missing sequence */
+	uint64_t count;         /* messages lost */
+	uint64_t t_detect_ns;   /* packet time it was first revealed */
+	uint64_t t_declare_ns;  /* packet time it was given up */
+	struct mold_line_state line[MOLD_LINES]; /* at declaration */
+};
+
+enum mold_item_kind {
+	MOLD_MSG = 0,           /* msg/len is message `seq` */
+	MOLD_EV_GAP = 1,        /* gap opened: [seq, seq + count) missing, waiting */
+	MOLD_EV_LOST = 2,       /* gap given up: [seq, seq + count) lost; skipping */
+	MOLD_EV_RECOVERED = 3,  /* back in sequence; count = messages lost meanwhile */
+	MOLD_EV_END = 4,        /* end of session, all delivered; seq = its next seq */
+};
+
+/* What mold_next yields: an in-order message or a session event. */
+struct mold_item {
+	uint8_t kind;           /* enum mold_item_kind */
+	uint8_t line;           /* MSG: line whose packet carried it */
+	uint16_t len;           /* MSG: message bytes */
+	uint32_t session;       /* session index (mold_session_id) */
+	const uint8_t *msg;     /* MSG: the message (valid until the next mold_rx) */
+	uint64_t seq;
+	uint64_t count;         /* events: see kind; MSG: 1 */
+	uint64_t t_ns;          /* MSG: its packet's stamp; events: packet clock */
+};
+
+struct mold_stats {
+	uint64_t packets;                   /* well-formed packets, all lines */
+	uint64_t packets_line[MOLD_LINES];
+	uint64_t messages;                  /* delivered */
+	uint64_t heartbeats;
+	uint64_t end_packets;               /* end-of-session packets */
+	uint64_t dup_packets[MOLD_LINES];   /* nothing new: dropped, per line */
+	uint64_t overlaps;                  /* partly old: only the new tail delivered */
+	uint64_t gaps_detected;
+	uint64_t gaps_filled;
+	uint64_t gaps_lost;
+	uint64_t msgs_lost;
+	uint64_t reordered;                 /* packets buffered ahead of expected */
+	uint64_t reorder_full;              /* arrivals that found the buffer full */
+	uint64_t oversize;                  /* ahead packets too big for a slot */
+	uint64_t sessions;                  /* sessions seen */
+	uint64_t session_full;              /* packets of sessions beyond max_sessions */
+	uint64_t malformed[MOLD_REASON_COUNT]; /* by reason; [MOLD_OK] unused */
+};
+
+/* Where mold_next is in the message blocks of the packet being delivered. */
+struct mold_cursor {
+	const uint8_t *p;       /* next block's length field */
+	uint64_t seq;           /* its sequence */
+	uint64_t t_ns;
+	uint32_t left;          /* messages left */
+	uint32_t session;
+	uint8_t line;
+};
+
+struct mold {
+	struct mold_cursor cur;
+	struct mold_session *sess;
+	uint32_t nsess;         /* sessions in use */
+	uint32_t last_sess;     /* lookup cache */
+	uint32_t npending;      /* sessions with pending set */
+	uint32_t nholes;        /* sessions with hole_open */
+	bool busy;              /* work queued: drain mold_next before mold_rx */
+	uint64_t now_ns;        /* packet clock: highest stamp seen */
+	struct {                /* arrival parked while its session's buffer drains */
+		const uint8_t *pkt;
+		size_t len;
+		uint64_t t_ns;
+		uint32_t session;
+		uint8_t line;
+		bool set;
+	} deferred;
+	struct mold_gap_rec *gap_log;
+	uint64_t gap_log_total; /* entries ever written */
+	struct mold_cfg cfg;
+	struct mold_stats stats;
+	void *owned;            /* memory init allocated, freed by fini */
+};
+
+/* Report names of the malformed reasons ("ok", "short-header", ...). */
+extern const char *const mold_reason_names[MOLD_REASON_COUNT];
+
+/* Validate a packet of len bytes and describe it in *out: header, then every
+ * block's length checked against len, count and overflow. 0 or -MOLD_E*.
+ * Never reads past len. Pure; any thread. */
+int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out);
+
+/* Fill *cfg with defaults: 4 sessions, 64 slots of 2048 bytes, a gap given up
+ * after 32 packets or 1 ms, 256 log entries, sync on the first packet. */
+void mold_cfg_defaults(struct mold_cfg *cfg);
+
+/* Bytes of memory mold_init needs for cfg (64-byte aligned), 0 if cfg is bad. */
+size_t mold_memsize(const struct mold_cfg *cfg);
+
+/* Set up *m on mem (mold_memsize(cfg) bytes, 64-aligned, e.g. from the arena)
+ * or, with mem NULL, on memory it allocates. Zeroes (prefaults) it all.
+ * 0, -EINVAL bad cfg, -ENOMEM. Start-up; one thread. */
+int mold_init(struct mold *m, const struct mold_cfg *cfg, void *mem);
+
+/* Free what init allocated. Accepts NULL. */
+void mold_fini(struct mold *m);
+
+/* Take one packet (UDP payload) from `line` stamped t_ns (packet clock). The
+ * bytes must stay valid and unchanged until mold_next returns 0. Unless it
+ * returned -EBUSY or -EINVAL, drain mold_next before the next mold_rx,
+ * mold_advance or mold_flush (time may have expired other sessions' gaps).
+ * 0 (taken: delivered, buffered, duplicate or heartbeat), -EBADMSG malformed
+ * (counted by reason), -ENOSPC session table full (counted), -EINVAL bad
+ * line, -EBUSY mold_next not drained. */
+int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns);
+
+/* Move the packet clock to t_ns without a packet (quiet feed) so gaps can
+ * time out; drain mold_next after. 0, -EBUSY mold_next not drained. */
+int mold_advance(struct mold *m, uint64_t t_ns);
+
+/* Give up every open gap now (end of capture); drain mold_next after.
+ * 0, -EBUSY mold_next not drained. */
+int mold_flush(struct mold *m);
+
+/* Slow part of mold_next: settles sessions, yields events. Use mold_next. */
+int mold_next_slow(struct mold *m, struct mold_item *it);
+
+/* Next in-order message or event into *it: 1, or 0 when nothing is left
+ * (then mold_rx may be called again). Deterministic: the same packets and
+ * stamps give the same items. Feed-core thread only. */
+static inline int mold_next(struct mold *m, struct mold_item *it)
+{
+	struct mold_cursor *c = &m->cur;
+
+	if (LIKELY(c->left)) {
+		uint16_t len = mold_block_len(c->p);
+
+		it->kind = MOLD_MSG;
+		it->line = c->line;
+		it->len = len;
+		it->session = c->session;
+		it->msg = c->p + MOLD_BLOCK_HDR_LEN;
+		it->seq = c->seq++;
+		it->count = 1;
+		it->t_ns = c->t_ns;
+		c->p += MOLD_BLOCK_HDR_LEN + (size_t)len;
+		c->left--;
+		m->stats.messages++;
+		return 1;
+	}
+	return mold_next_slow(m, it);
+}
+
+/* Session idx's 10-byte id (not NUL terminated). idx < m->nsess. */
+static inline const char *mold_session_id(const struct mold *m, uint32_t idx)
+{
+	return m->sess[idx].id;
+}
+
+/* Gap log entry i (0 = first ever), or NULL if not (or no longer) kept. */
+const struct mold_gap_rec *mold_gap_log_at(const struct mold *m, uint64_t i);
+
+/* Write a 20-byte re-request for [first_seq, first_seq + count) of session
+ * into buf. Returns 20, -ENOSPC cap < 20, -EINVAL count 0 or the range
+ * overflows. Pure; any thread. */
+int mold_request_encode(uint8_t *buf, size_t cap, const char session[MOLD_SESSION_LEN],
+			uint64_t first_seq, uint16_t count);
+
+/* Names for reports: "ok", "short-header", ...; "gap", "lost", ... */
+const char *mold_reason_name(int r);
+const char *mold_item_kind_name(uint8_t kind);
+const char *mold_lost_reason_name(uint8_t reason);
+
+#endif /* MOLD_H */

@@ -1,0 +1,157 @@
+/* net.c - Ethernet/SLL -> VLAN tags -> IPv4 -> UDP parsing (net.h).
+ * Every read is preceded by NEED against the bytes left, so no input can
+ * make it read past caplen. IPv4 checksums are not verified (the NIC or the
+ * capture did). Pure functions; any thread. */
+#include "dataplane/net.h"
+
+#include <endian.h>
+#include <string.h>
+
+#include "hw/compiler.h"
+
+_Static_assert(NET_ETH_OFF_TYPE + 2 == NET_ETH_HDR_LEN, "Ethernet II header is 14 bytes");
+_Static_assert(NET_SLL_OFF_PROTO + 2 == NET_SLL_HDR_LEN, "SLL header is 16 bytes");
+_Static_assert(NET_VLAN_OFF_TYPE + 2 == NET_VLAN_TAG_LEN, "VLAN tag is 4 bytes");
+_Static_assert(NET_IP4_OFF_DST + 4 == NET_IP4_HDR_MIN, "IPv4 header is 20 bytes");
+_Static_assert(NET_UDP_OFF_LEN + 4 == NET_UDP_HDR_LEN, "UDP header is 8 bytes");
+
+const char *const net_reason_names[NET_REASON_COUNT] = {
+	[NET_OK] = "ok",
+	[NET_ESNAP] = "snaplen-cut",
+	[NET_ERUNT] = "runt",
+	[NET_ETAGS] = "too-many-vlan-tags",
+	[NET_ENOTIP] = "non-ip",
+	[NET_EIPV6] = "ipv6",
+	[NET_EIPHDR] = "bad-ipv4-header",
+	[NET_EFRAG] = "ipv4-fragment",
+	[NET_ENOTUDP] = "non-udp",
+	[NET_EUDPLEN] = "bad-udp-length",
+};
+
+/* The one bounds check: fail with `reason` unless n bytes remain at off.
+ * Invariant: off <= end. */
+#define NEED(n, reason)                                   \
+	do {                                              \
+		if (UNLIKELY(end - off < (size_t)(n)))    \
+			return -(reason);                 \
+	} while (0)
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32toh(v);
+}
+
+/* From the ethertype at frame[off - 2] on: VLAN tags, IPv4, UDP. end is the
+ * number of captured bytes. */
+static int parse_from_type(const uint8_t *frame, size_t off, size_t end, uint16_t type,
+			   struct net_udp *out)
+{
+	size_t ihl, totlen, udplen, ip_end;
+	uint16_t frag;
+
+	out->vlan_tags = 0;
+	out->vlan_id = 0;
+	out->vlan_outer = 0;
+	while (type == NET_ETHERTYPE_VLAN || type == NET_ETHERTYPE_QINQ ||
+	       type == NET_ETHERTYPE_QINQ_OLD) {
+		uint16_t id;
+
+		if (UNLIKELY(out->vlan_tags == NET_VLAN_MAX_TAGS))
+			return -NET_ETAGS;
+		NEED(NET_VLAN_TAG_LEN, NET_ERUNT);
+		id = rd16(frame + off + NET_VLAN_OFF_TCI) & NET_VLAN_ID_MASK;
+		if (out->vlan_tags == 1)
+			out->vlan_outer = out->vlan_id;
+		out->vlan_id = id;
+		out->vlan_tags++;
+		type = rd16(frame + off + NET_VLAN_OFF_TYPE);
+		off += NET_VLAN_TAG_LEN;
+	}
+	if (UNLIKELY(type != NET_ETHERTYPE_IPV4))
+		return type == NET_ETHERTYPE_IPV6 ? -NET_EIPV6 : -NET_ENOTIP;
+
+	/* IPv4: version, IHL, total length against what was captured. */
+	NEED(NET_IP4_HDR_MIN, NET_EIPHDR);
+	if (UNLIKELY((frame[off + NET_IP4_OFF_VER_IHL] >> 4) != 4))
+		return -NET_EIPHDR;
+	ihl = (size_t)(frame[off + NET_IP4_OFF_VER_IHL] & 0x0f) * 4;
+	totlen = rd16(frame + off + NET_IP4_OFF_TOTLEN);
+	if (UNLIKELY(ihl < NET_IP4_HDR_MIN || totlen < ihl))
+		return -NET_EIPHDR;
+	NEED(totlen, NET_EIPHDR);
+	frag = rd16(frame + off + NET_IP4_OFF_FRAG);
+	if (UNLIKELY(frag & (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK)))
+		return -NET_EFRAG;
+	if (UNLIKELY(frame[off + NET_IP4_OFF_PROTO] != NET_IPPROTO_UDP))
+		return -NET_ENOTUDP;
+	out->src_ip = rd32(frame + off + NET_IP4_OFF_SRC);
+	out->dst_ip = rd32(frame + off + NET_IP4_OFF_DST);
+	ip_end = off + totlen; /* Ethernet padding after it is ignored */
+	end = ip_end;
+	off += ihl;
+
+	/* UDP: its length must fit the IP payload. */
+	NEED(NET_UDP_HDR_LEN, NET_EUDPLEN);
+	udplen = rd16(frame + off + NET_UDP_OFF_LEN);
+	if (UNLIKELY(udplen < NET_UDP_HDR_LEN))
+		return -NET_EUDPLEN;
+	NEED(udplen, NET_EUDPLEN);
+	out->src_port = rd16(frame + off + NET_UDP_OFF_SPORT);
+	out->dst_port = rd16(frame + off + NET_UDP_OFF_DPORT);
+	out->payload_off = off + NET_UDP_HDR_LEN;
+	out->payload = frame + out->payload_off;
+	out->payload_len = udplen - NET_UDP_HDR_LEN;
+	return 0;
+}
+
+int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct net_udp *out)
+{
+	size_t off = 0, end = caplen;
+
+	if (UNLIKELY(wirelen != 0 && caplen < wirelen))
+		return -NET_ESNAP;
+	NEED(NET_ETH_HDR_LEN, NET_ERUNT);
+	return parse_from_type(frame, NET_ETH_HDR_LEN, end, rd16(frame + NET_ETH_OFF_TYPE), out);
+}
+
+int net_parse_link(enum net_link link, const uint8_t *frame, size_t caplen, size_t wirelen,
+		   struct net_udp *out)
+{
+	size_t off = 0, end = caplen;
+
+	switch (link) {
+	case NET_LINK_ETH:
+		return net_parse_udp(frame, caplen, wirelen, out);
+	case NET_LINK_SLL:
+		if (UNLIKELY(wirelen != 0 && caplen < wirelen))
+			return -NET_ESNAP;
+		NEED(NET_SLL_HDR_LEN, NET_ERUNT);
+		return parse_from_type(frame, NET_SLL_HDR_LEN, end,
+				       rd16(frame + NET_SLL_OFF_PROTO), out);
+	case NET_LINK_SLL2:
+		if (UNLIKELY(wirelen != 0 && caplen < wirelen))
+			return -NET_ESNAP;
+		NEED(NET_SLL2_HDR_LEN, NET_ERUNT);
+		return parse_from_type(frame, NET_SLL2_HDR_LEN, end,
+				       rd16(frame + NET_SLL2_OFF_PROTO), out);
+	}
+	return -NET_ENOTIP;
+}
+
+const char *net_reason_name(int r)
+{
+	unsigned u = (unsigned)(r < 0 ? -r : r);
+
+	return u < NET_REASON_COUNT ? net_reason_names[u] : "unknown";
+}
