@@ -1,0 +1,1341 @@
+/* book.c - the L3 book set: block layout and reset (cold), ITCH updates on
+ * the order table and the chunked per-side price ladders (hot), symbol
+ * state, depth, the invariant checker and the printer. Owns nothing: the
+ * caller owns the block. Threads: the one thread that owns the book set.
+ * Structures and their rationale: book.h. */
+#include "dataplane/book.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define CHUNK BOOK_CHUNK_LEVELS
+/* Neighbouring chunks holding <= HALF entries together are merged, so any
+ * two neighbours hold >= HALF + 1. */
+#define HALF (BOOK_CHUNK_LEVELS / 2)
+
+_Static_assert(CHUNK >= 4 && CHUNK % 2 == 0, "split gives two halves");
+
+/* ---- layout ----------------------------------------------------------- */
+
+struct book_layout {
+	uint32_t max_orders, max_levels, max_chunks, max_locate, slots;
+	size_t off_syms, off_slots, off_orders, off_levels, off_chunks, total;
+};
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int book_layout_of(const struct book_cfg *cfg, struct book_layout *lo)
+{
+	uint64_t slots = 2, sides, chunks;
+	size_t off;
+
+	if (cfg == NULL || cfg->max_orders == 0 ||
+	    cfg->max_orders > BOOK_ORDERS_MAX || cfg->max_locate == 0 ||
+	    cfg->max_locate > BOOK_LOCATE_MAX)
+		return -EINVAL;
+	lo->max_orders = cfg->max_orders;
+	lo->max_levels = cfg->max_levels == 0 || cfg->max_levels > cfg->max_orders
+				 ? cfg->max_orders : cfg->max_levels;
+	lo->max_locate = cfg->max_locate;
+	while (slots < 2 * (uint64_t)cfg->max_orders)
+		slots <<= 1;
+	lo->slots = (uint32_t)slots;
+	/* A side with L levels in m chunks has floor(m/2) disjoint neighbour
+	 * pairs of >= HALF + 1 entries: m <= 2L / (HALF + 1) + 1. Summed over
+	 * the non-empty sides (at most one per level), plus one spare. */
+	sides = 2 * (uint64_t)lo->max_locate;
+	chunks = 2 * (uint64_t)lo->max_levels / (HALF + 1) +
+		 (sides < lo->max_levels ? sides : lo->max_levels) + 1;
+	lo->max_chunks = (uint32_t)chunks;
+
+	off = align_up(sizeof(struct book_set), 2 * CACHELINE);
+	lo->off_syms = off;
+	off += align_up(((size_t)lo->max_locate + 1) * sizeof(struct book_sym),
+			2 * CACHELINE);
+	lo->off_slots = off;
+	off += align_up((size_t)lo->slots * sizeof(struct book_slot), 2 * CACHELINE);
+	lo->off_orders = off;
+	off += align_up((size_t)lo->max_orders * sizeof(struct book_order),
+			2 * CACHELINE);
+	lo->off_levels = off;
+	off += align_up((size_t)lo->max_levels * sizeof(struct book_level),
+			2 * CACHELINE);
+	lo->off_chunks = off;
+	off += (size_t)lo->max_chunks * sizeof(struct book_chunk);
+	lo->total = off;
+	return 0;
+}
+
+COLD size_t book_memsize_detail(const struct book_cfg *cfg, struct book_mem *parts)
+{
+	struct book_layout lo;
+
+	if (book_layout_of(cfg, &lo) != 0)
+		return 0;
+	if (parts != NULL) {
+		parts->header = lo.off_syms;
+		parts->syms = lo.off_slots - lo.off_syms;
+		parts->table = lo.off_orders - lo.off_slots;
+		parts->orders = lo.off_levels - lo.off_orders;
+		parts->levels = lo.off_chunks - lo.off_levels;
+		parts->chunks = lo.total - lo.off_chunks;
+		parts->total = lo.total;
+		parts->slots = lo.slots;
+		parts->nchunks = lo.max_chunks;
+	}
+	return lo.total;
+}
+
+COLD size_t book_memsize(const struct book_cfg *cfg)
+{
+	return book_memsize_detail(cfg, NULL);
+}
+
+COLD void book_reset(struct book_set *bs)
+{
+	uint32_t i;
+
+	if (bs == NULL)
+		return;
+	memset(&bs->cnt, 0, sizeof(bs->cnt));
+	memset(bs->syms, 0, ((size_t)bs->max_locate + 1) * sizeof(*bs->syms));
+	for (i = 0; i <= bs->max_locate; i++) {
+		struct book_sym *s = &bs->syms[i];
+
+		s->best_lvl[0] = s->best_lvl[1] = BOOK_NIL;
+		s->best_chunk[0] = s->best_chunk[1] = BOOK_NIL;
+	}
+	/* All-ones: every slot's order is BOOK_NIL (empty). */
+	memset(bs->slots, 0xff, ((size_t)bs->slot_mask + 1) * sizeof(*bs->slots));
+	for (i = 0; i < bs->max_orders; i++) {
+		struct book_order *o = &bs->orders[i];
+
+		memset(o, 0, sizeof(*o));
+		o->next = i + 1 < bs->max_orders ? i + 1 : BOOK_NIL;
+		o->prev = BOOK_NIL;
+		o->level = BOOK_NIL;
+	}
+	for (i = 0; i < bs->max_levels; i++) {
+		struct book_level *l = &bs->levels[i];
+
+		memset(l, 0, sizeof(*l));
+		l->head = BOOK_NIL;
+		l->chunk = BOOK_NIL;
+		l->tail = i + 1 < bs->max_levels ? i + 1 : BOOK_NIL;
+	}
+	for (i = 0; i < bs->max_chunks; i++) {
+		struct book_chunk *ch = &bs->chunks[i];
+
+		memset(ch, 0, sizeof(*ch));
+		ch->better = BOOK_NIL;
+		ch->worse = i + 1 < bs->max_chunks ? i + 1 : BOOK_NIL;
+	}
+	bs->order_free = 0;
+	bs->level_free = 0;
+	bs->chunk_free = 0;
+}
+
+COLD int book_init(struct book_set *bs, const struct book_cfg *cfg)
+{
+	struct book_layout lo;
+	uint8_t *base = (uint8_t *)bs;
+	uint32_t bits = 0;
+
+	if (bs == NULL || ((uintptr_t)bs & (CACHELINE - 1)) != 0)
+		return -EINVAL;
+	if (book_layout_of(cfg, &lo) != 0)
+		return -EINVAL;
+	memset(bs, 0, sizeof(*bs));
+	bs->syms = (struct book_sym *)(base + lo.off_syms);
+	bs->slots = (struct book_slot *)(base + lo.off_slots);
+	bs->orders = (struct book_order *)(base + lo.off_orders);
+	bs->levels = (struct book_level *)(base + lo.off_levels);
+	bs->chunks = (struct book_chunk *)(base + lo.off_chunks);
+	while ((UINT32_C(1) << bits) < lo.slots)
+		bits++;
+	bs->slot_mask = lo.slots - 1;
+	bs->hash_shift = 32 - bits;
+	bs->max_orders = lo.max_orders;
+	bs->max_levels = lo.max_levels;
+	bs->max_chunks = lo.max_chunks;
+	bs->max_locate = lo.max_locate;
+	book_reset(bs);
+	return 0;
+}
+
+COLD void book_fini(struct book_set *bs)
+{
+	/* Nothing is held outside the caller's block; poison the pointers so
+	 * a use after fini faults instead of reading stale books. */
+	if (bs == NULL)
+		return;
+	bs->slots = NULL;
+	bs->orders = NULL;
+	bs->levels = NULL;
+	bs->chunks = NULL;
+	bs->syms = NULL;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* Ladder key: price for bids, ~price for asks, so better is greater on
+ * both sides. Its own inverse. */
+static ALWAYS_INLINE uint32_t side_key(unsigned side, uint32_t px)
+{
+	return px ^ (0u - side);
+}
+
+static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
+{
+	bs->cnt.rejected[r]++;
+	return -(int)r;
+}
+
+/* Slot holding ref (*found) or the empty slot that ends its probe. */
+static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
+					 uint64_t ref, uint32_t h, bool *found)
+{
+	uint32_t i = h >> bs->hash_shift;
+
+	for (;; i = (i + 1) & bs->slot_mask) {
+		const struct book_slot *s = &bs->slots[i];
+
+		if (s->order == BOOK_NIL) {
+			*found = false;
+			return i;
+		}
+		if (s->hash == h && bs->orders[s->order].ref == ref) {
+			*found = true;
+			return i;
+		}
+	}
+}
+
+/* Empty slot i by backward shift: pull later entries of the cluster back
+ * while their home is not in (i, j], so every entry stays reachable from
+ * its home without gaps. No tombstones. */
+static ALWAYS_INLINE void slot_delete(struct book_set *bs, uint32_t i)
+{
+	struct book_slot *s = bs->slots;
+	uint32_t mask = bs->slot_mask, shift = bs->hash_shift, j = i;
+
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (s[j].order == BOOK_NIL)
+			break;
+		home = s[j].hash >> shift;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s[i] = s[j];
+			i = j;
+		}
+	}
+	s[i].order = BOOK_NIL;
+	s[i].hash = BOOK_NIL;
+}
+
+/* Best price and shares of one side from its ladder's best chunk. */
+static void top_refresh(struct book_set *bs, struct book_sym *sym, unsigned side)
+{
+	uint32_t ci = sym->best_chunk[side];
+
+	if (ci == BOOK_NIL) {
+		sym->best_lvl[side] = BOOK_NIL;
+		sym->best_px[side] = 0;
+		sym->best_qty[side] = 0;
+	} else {
+		const struct book_chunk *ch = &bs->chunks[ci];
+		uint32_t li = ch->lvl[ch->n - 1];
+
+		sym->best_lvl[side] = li;
+		sym->best_px[side] = bs->levels[li].px;
+		sym->best_qty[side] = bs->levels[li].shares;
+	}
+}
+
+/* ---- ladder: chunk pool, split, merge --------------------------------- */
+
+static ALWAYS_INLINE uint32_t chunk_take(struct book_set *bs)
+{
+	uint32_t ci = bs->chunk_free;
+
+	bs->chunk_free = bs->chunks[ci].worse;
+	if (++bs->cnt.chunks_live > bs->cnt.chunks_peak)
+		bs->cnt.chunks_peak = bs->cnt.chunks_live;
+	return ci;
+}
+
+static void chunk_unlink_free(struct book_set *bs, struct book_sym *sym,
+			      unsigned side, uint32_t ci)
+{
+	struct book_chunk *ch = &bs->chunks[ci];
+
+	if (ch->better != BOOK_NIL)
+		bs->chunks[ch->better].worse = ch->worse;
+	else
+		sym->best_chunk[side] = ch->worse;
+	if (ch->worse != BOOK_NIL)
+		bs->chunks[ch->worse].better = ch->better;
+	ch->n = 0;
+	ch->better = BOOK_NIL;
+	ch->worse = bs->chunk_free;
+	bs->chunk_free = ci;
+	bs->cnt.chunks_live--;
+}
+
+/* Split full chunk ci: its better half moves to a new chunk linked on its
+ * better side. Returns the new chunk. A free chunk must exist. */
+static NOINLINE uint32_t chunk_split(struct book_set *bs, struct book_sym *sym,
+				     unsigned side, uint32_t ci)
+{
+	uint32_t di = chunk_take(bs), j;
+	struct book_chunk *c = &bs->chunks[ci], *d = &bs->chunks[di];
+
+	for (j = 0; j < CHUNK - HALF; j++) {
+		d->key[j] = c->key[HALF + j];
+		d->lvl[j] = c->lvl[HALF + j];
+		bs->levels[d->lvl[j]].chunk = di;
+	}
+	d->n = CHUNK - HALF;
+	c->n = HALF;
+	d->worse = ci;
+	d->better = c->better;
+	if (c->better != BOOK_NIL)
+		bs->chunks[c->better].worse = di;
+	else
+		sym->best_chunk[side] = di;
+	c->better = di;
+	return di;
+}
+
+/* Merge neighbours w (worse) and b (better), whose entries fit in one
+ * chunk: the smaller moves into the larger. Returns the surviving chunk. */
+static NOINLINE uint32_t chunk_merge(struct book_set *bs, struct book_sym *sym,
+				     unsigned side, uint32_t w, uint32_t b)
+{
+	struct book_chunk *W = &bs->chunks[w], *B = &bs->chunks[b];
+	uint32_t j;
+
+	if (W->n >= B->n) {
+		for (j = 0; j < B->n; j++) {
+			W->key[W->n + j] = B->key[j];
+			W->lvl[W->n + j] = B->lvl[j];
+			bs->levels[B->lvl[j]].chunk = w;
+		}
+		W->n += B->n;
+		chunk_unlink_free(bs, sym, side, b);
+		return w;
+	}
+	for (j = B->n; j-- > 0;) {
+		B->key[j + W->n] = B->key[j];
+		B->lvl[j + W->n] = B->lvl[j];
+	}
+	for (j = 0; j < W->n; j++) {
+		B->key[j] = W->key[j];
+		B->lvl[j] = W->lvl[j];
+		bs->levels[W->lvl[j]].chunk = b;
+	}
+	B->n += W->n;
+	chunk_unlink_free(bs, sym, side, w);
+	return b;
+}
+
+/* Restore "neighbours hold > HALF" around chunk c after it lost entries. */
+static ALWAYS_INLINE void ladder_rebalance(struct book_set *bs,
+					   struct book_sym *sym, unsigned side,
+					   uint32_t c)
+{
+	for (;;) {
+		const struct book_chunk *ch = &bs->chunks[c];
+
+		if (ch->worse != BOOK_NIL &&
+		    ch->n + bs->chunks[ch->worse].n <= HALF)
+			c = chunk_merge(bs, sym, side, ch->worse, c);
+		else if (ch->better != BOOK_NIL &&
+			 ch->n + bs->chunks[ch->better].n <= HALF)
+			c = chunk_merge(bs, sym, side, c, ch->better);
+		else
+			return;
+	}
+}
+
+/* Find key k on a non-empty ladder from its best chunk ci: returns the
+ * chunk, *pos the entry (*found) or the insertion point. Walks toward
+ * worse prices only while k is below a chunk's lowest key. */
+static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
+					  uint32_t ci, uint32_t k,
+					  uint32_t *pos, bool *found)
+{
+	const struct book_chunk *ch = &bs->chunks[ci];
+	uint32_t i;
+
+	while (k < ch->key[0] && ch->worse != BOOK_NIL) {
+		ci = ch->worse;
+		ch = &bs->chunks[ci];
+	}
+	/* Linear from the best end: most keys sought are near the top. (A
+	 * branch-free 14-wide vector count measured the same in bench_book.) */
+	for (i = ch->n; i > 0 && ch->key[i - 1] > k; i--)
+		;
+	*found = i > 0 && ch->key[i - 1] == k;
+	*pos = *found ? i - 1 : i;
+	return ci;
+}
+
+/* Insert a new level (key k, price px) at chunk ci, position pos (ci ==
+ * BOOK_NIL: the side is empty). A free level, and a free chunk if ci is
+ * NIL or full, must exist. Returns the level; it is the side's best if it
+ * landed at the top. */
+static NOINLINE uint32_t ladder_insert(struct book_set *bs, struct book_sym *sym,
+				       unsigned side, uint16_t locate,
+				       uint32_t ci, uint32_t pos, uint32_t k,
+				       uint32_t px)
+{
+	struct book_chunk *ch;
+	struct book_level *l;
+	uint32_t li, j;
+
+	if (ci == BOOK_NIL) {
+		ci = chunk_take(bs);
+		ch = &bs->chunks[ci];
+		ch->n = 0;
+		ch->better = BOOK_NIL;
+		ch->worse = BOOK_NIL;
+		sym->best_chunk[side] = ci;
+		pos = 0;
+	} else if (bs->chunks[ci].n == CHUNK) {
+		uint32_t di = chunk_split(bs, sym, side, ci);
+
+		if (pos > HALF) {
+			ci = di;
+			pos -= HALF;
+		}
+	}
+	li = bs->level_free;
+	l = &bs->levels[li];
+	bs->level_free = l->tail;
+	if (++bs->cnt.levels_live > bs->cnt.levels_peak)
+		bs->cnt.levels_peak = bs->cnt.levels_live;
+	l->shares = 0;
+	l->px = px;
+	l->count = 0;
+	l->head = BOOK_NIL;
+	l->tail = BOOK_NIL;
+	l->chunk = ci;
+	l->locate = locate;
+	l->side = (uint8_t)side;
+
+	ch = &bs->chunks[ci];
+	for (j = ch->n; j > pos; j--) {
+		ch->key[j] = ch->key[j - 1];
+		ch->lvl[j] = ch->lvl[j - 1];
+	}
+	ch->key[pos] = k;
+	ch->lvl[pos] = li;
+	ch->n++;
+	sym->nlevels[side]++;
+	if (ch->better == BOOK_NIL && pos == ch->n - 1) {
+		sym->best_lvl[side] = li;
+		sym->best_px[side] = px;
+		sym->best_qty[side] = 0;
+	}
+	return li;
+}
+
+/* Remove empty level li from its ladder and free it; refresh the top if it
+ * was the best. */
+static void ladder_remove(struct book_set *bs, struct book_sym *sym,
+			  unsigned side, uint32_t li)
+{
+	struct book_level *l = &bs->levels[li];
+	uint32_t ci = l->chunk, k = side_key(side, l->px), pos, j;
+	struct book_chunk *ch = &bs->chunks[ci];
+
+	for (pos = ch->n; pos-- > 0;)
+		if (ch->key[pos] == k)
+			break;
+	if (UNLIKELY(pos >= ch->n))
+		return; /* unreachable while the invariants hold (book_check) */
+	for (j = pos; j + 1 < ch->n; j++) {
+		ch->key[j] = ch->key[j + 1];
+		ch->lvl[j] = ch->lvl[j + 1];
+	}
+	ch->n--;
+	l->chunk = BOOK_NIL;
+	l->head = BOOK_NIL;
+	l->tail = bs->level_free;
+	bs->level_free = li;
+	bs->cnt.levels_live--;
+	sym->nlevels[side]--;
+	if (ch->n == 0) {
+		uint32_t next = ch->worse != BOOK_NIL ? ch->worse : ch->better;
+
+		chunk_unlink_free(bs, sym, side, ci);
+		ci = next;
+	}
+	if (ci != BOOK_NIL)
+		ladder_rebalance(bs, sym, side, ci);
+	if (li == sym->best_lvl[side])
+		top_refresh(bs, sym, side);
+}
+
+/* Would adding at (side, k) need a level or chunk we do not have? */
+static bool ladder_would_fail(const struct book_set *bs,
+			      const struct book_sym *sym, unsigned side,
+			      uint32_t k, uint32_t *ci, uint32_t *pos)
+{
+	bool found = false;
+
+	*ci = sym->best_chunk[side];
+	*pos = 0;
+	if (*ci != BOOK_NIL) {
+		*ci = ladder_seek(bs, *ci, k, pos, &found);
+		if (found)
+			return false;
+	}
+	if (bs->level_free == BOOK_NIL)
+		return true;
+	return (*ci == BOOK_NIL || bs->chunks[*ci].n == CHUNK) &&
+	       bs->chunk_free == BOOK_NIL;
+}
+
+/* Level for (side, px) of sym, created if missing; BOOK_NIL when a pool is
+ * exhausted (nothing changed). *created tells whether it is new. */
+static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sym,
+					unsigned side, uint16_t locate,
+					uint32_t px, bool *created)
+{
+	uint32_t k = side_key(side, px), ci = sym->best_chunk[side], pos = 0;
+	bool found;
+
+	*created = false;
+	if (LIKELY(ci != BOOK_NIL)) {
+		ci = ladder_seek(bs, ci, k, &pos, &found);
+		if (found)
+			return bs->chunks[ci].lvl[pos];
+	}
+	if (UNLIKELY(bs->level_free == BOOK_NIL ||
+		     ((ci == BOOK_NIL || bs->chunks[ci].n == CHUNK) &&
+		      bs->chunk_free == BOOK_NIL)))
+		return BOOK_NIL;
+	*created = true;
+	return ladder_insert(bs, sym, side, locate, ci, pos, k, px);
+}
+
+/* ---- orders ----------------------------------------------------------- */
+
+/* Take a free order for (ref, h) into table slot `slot` (empty), at the
+ * back of level li. */
+static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
+				       uint64_t ref, uint32_t h, uint32_t li,
+				       struct book_sym *sym, unsigned side,
+				       uint16_t locate, uint32_t shares,
+				       uint32_t px)
+{
+	uint32_t oi = bs->order_free;
+	struct book_order *o = &bs->orders[oi];
+	struct book_level *l = &bs->levels[li];
+
+	bs->order_free = o->next;
+	if (++bs->cnt.orders_live > bs->cnt.orders_peak)
+		bs->cnt.orders_peak = bs->cnt.orders_live;
+	bs->slots[slot].hash = h;
+	bs->slots[slot].order = oi;
+	o->ref = ref;
+	o->next = BOOK_NIL;
+	o->prev = l->tail;
+	o->level = li;
+	o->shares = shares;
+	o->px = px;
+	o->locate = locate;
+	o->side = (uint8_t)side;
+	if (l->tail != BOOK_NIL)
+		bs->orders[l->tail].next = oi;
+	else
+		l->head = oi;
+	l->tail = oi;
+	l->count++;
+	l->shares += shares;
+	sym->norders++;
+	if (li == sym->best_lvl[side])
+		sym->best_qty[side] += shares;
+	{
+		uint32_t home = h >> bs->hash_shift;
+		uint32_t dist = (slot - home) & bs->slot_mask;
+
+		if (UNLIKELY(dist > bs->cnt.probe_max))
+			bs->cnt.probe_max = dist;
+	}
+}
+
+/* Remove order oi (in table slot `slot`) from its level, the table and the
+ * pool. Returns true when its level vanished with it. */
+static ALWAYS_INLINE bool order_remove(struct book_set *bs, uint32_t slot,
+				       uint32_t oi)
+{
+	struct book_order *o = &bs->orders[oi];
+	uint32_t li = o->level;
+	struct book_level *l = &bs->levels[li];
+	struct book_sym *sym = &bs->syms[o->locate];
+	unsigned side = o->side;
+	bool gone = false;
+
+	if (o->prev != BOOK_NIL)
+		bs->orders[o->prev].next = o->next;
+	else
+		l->head = o->next;
+	if (o->next != BOOK_NIL)
+		bs->orders[o->next].prev = o->prev;
+	else
+		l->tail = o->prev;
+	l->count--;
+	l->shares -= o->shares;
+	sym->norders--;
+	slot_delete(bs, slot);
+	if (l->count == 0) {
+		ladder_remove(bs, sym, side, li);
+		gone = true;
+	} else if (li == sym->best_lvl[side]) {
+		sym->best_qty[side] -= o->shares;
+	}
+	o->level = BOOK_NIL;
+	o->prev = BOOK_NIL;
+	o->next = bs->order_free;
+	bs->order_free = oi;
+	bs->cnt.orders_live--;
+	return gone;
+}
+
+/* Flags that depend on the state after the update (top moved, crossed),
+ * and the new top, into c. px0/qty0: the side's top before. */
+static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sym,
+					unsigned side, uint32_t px0,
+					uint64_t qty0, struct book_change *c)
+{
+	unsigned f = c->flags;
+	bool crossed, was;
+
+	if (sym->best_px[side] != px0 || sym->best_qty[side] != qty0)
+		f |= BOOK_CHG_TOP;
+	crossed = sym->best_qty[BOOK_BID] != 0 && sym->best_qty[BOOK_ASK] != 0 &&
+		  sym->best_px[BOOK_BID] >= sym->best_px[BOOK_ASK];
+	was = (sym->flags & BOOK_SYM_CROSSED) != 0;
+	if (UNLIKELY(crossed != was)) {
+		sym->flags ^= BOOK_SYM_CROSSED;
+		f |= BOOK_CHG_STATE;
+		bs->cnt.crossed += crossed;
+	}
+	if (crossed)
+		f |= BOOK_CHG_CROSSED;
+	c->bid_px = sym->best_px[BOOK_BID];
+	c->ask_px = sym->best_px[BOOK_ASK];
+	c->bid_qty = sym->best_qty[BOOK_BID];
+	c->ask_qty = sym->best_qty[BOOK_ASK];
+	c->flags = (uint8_t)f;
+}
+
+static ALWAYS_INLINE uint8_t side_byte(unsigned side)
+{
+	return side == BOOK_BID ? 'B' : 'S';
+}
+
+/* ---- updates ---------------------------------------------------------- */
+
+int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
+		   uint8_t side_b, uint32_t shares, uint32_t px,
+		   const char *stock, struct book_change *c)
+{
+	struct book_sym *sym;
+	uint32_t h, slot, li, px0;
+	uint64_t qty0;
+	unsigned side;
+	bool found, created;
+
+	if (UNLIKELY(locate == 0 || locate > bs->max_locate))
+		return book_reject(bs, BOOK_ELOCATE);
+	if (side_b == 'B')
+		side = BOOK_BID;
+	else if (side_b == 'S')
+		side = BOOK_ASK;
+	else
+		return book_reject(bs, BOOK_ESIDE);
+	if (UNLIKELY(shares == 0))
+		return book_reject(bs, BOOK_EZERO);
+	h = book_hash32(ref);
+	slot = slot_probe(bs, ref, h, &found);
+	if (UNLIKELY(found))
+		return book_reject(bs, BOOK_EDUP);
+	if (UNLIKELY(bs->order_free == BOOK_NIL))
+		return book_reject(bs, BOOK_EORDERS);
+	sym = &bs->syms[locate];
+	px0 = sym->best_px[side];
+	qty0 = sym->best_qty[side];
+	li = level_get(bs, sym, side, locate, px, &created);
+	if (UNLIKELY(li == BOOK_NIL))
+		return book_reject(bs, BOOK_ELEVELS);
+	order_insert(bs, slot, ref, h, li, sym, side, locate, shares, px);
+	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
+	    stock != NULL) {
+		memcpy(sym->name, stock, sizeof(sym->name));
+		sym->flags |= BOOK_SYM_NAMED_ADD;
+	}
+	bs->cnt.applied[BOOK_OP_ADD]++;
+	c->ref = ref;
+	c->px = px;
+	c->qty = shares;
+	c->exec_px = 0;
+	c->old_px = 0;
+	c->old_qty = 0;
+	c->locate = locate;
+	c->side = side_b;
+	c->flags = BOOK_CHG_ORDER | (created ? BOOK_CHG_LEVEL : 0);
+	change_finish(bs, sym, side, px0, qty0, c);
+	return 0;
+}
+
+/* E, C, X: take `shares` off `ref`; remove it when nothing is left. */
+static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
+				      uint32_t shares, uint32_t exec_px,
+				      enum book_op op, struct book_change *c)
+{
+	struct book_order *o;
+	struct book_sym *sym;
+	uint32_t slot, oi, px0;
+	uint64_t qty0;
+	unsigned side, f = BOOK_CHG_ORDER;
+
+	if (UNLIKELY(shares == 0))
+		return book_reject(bs, BOOK_EZERO);
+	slot = book_slot_find(bs, ref);
+	if (UNLIKELY(slot == BOOK_NIL))
+		return book_reject(bs, BOOK_EUNKNOWN);
+	oi = bs->slots[slot].order;
+	o = &bs->orders[oi];
+	side = o->side;
+	sym = &bs->syms[o->locate];
+	px0 = sym->best_px[side];
+	qty0 = sym->best_qty[side];
+	c->ref = ref;
+	c->px = o->px;
+	c->exec_px = op == BOOK_OP_EXEC ? o->px : exec_px;
+	c->old_px = 0;
+	c->old_qty = 0;
+	c->locate = o->locate;
+	c->side = side_byte(side);
+	if (shares >= o->shares) {
+		if (UNLIKELY(shares > o->shares)) {
+			f |= BOOK_CHG_CLAMPED;
+			bs->cnt.clamped++;
+		}
+		c->qty = o->shares;
+		f |= BOOK_CHG_GONE;
+		if (order_remove(bs, slot, oi))
+			f |= BOOK_CHG_LEVEL;
+	} else {
+		struct book_level *l = &bs->levels[o->level];
+
+		o->shares -= shares;
+		l->shares -= shares;
+		if (o->level == sym->best_lvl[side])
+			sym->best_qty[side] -= shares;
+		c->qty = shares;
+	}
+	bs->cnt.applied[op]++;
+	c->flags = (uint8_t)f;
+	change_finish(bs, sym, side, px0, qty0, c);
+	return 0;
+}
+
+int book_apply_exec(struct book_set *bs, uint64_t ref, uint32_t shares,
+		    struct book_change *c)
+{
+	return order_reduce(bs, ref, shares, 0, BOOK_OP_EXEC, c);
+}
+
+int book_apply_exec_px(struct book_set *bs, uint64_t ref, uint32_t shares,
+		       uint32_t exec_px, struct book_change *c)
+{
+	return order_reduce(bs, ref, shares, exec_px, BOOK_OP_EXEC_PX, c);
+}
+
+int book_apply_cancel(struct book_set *bs, uint64_t ref, uint32_t shares,
+		      struct book_change *c)
+{
+	return order_reduce(bs, ref, shares, 0, BOOK_OP_CANCEL, c);
+}
+
+int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
+{
+	struct book_order *o;
+	struct book_sym *sym;
+	uint32_t slot, oi, px0;
+	uint64_t qty0;
+	unsigned side, f = BOOK_CHG_ORDER | BOOK_CHG_GONE;
+
+	slot = book_slot_find(bs, ref);
+	if (UNLIKELY(slot == BOOK_NIL))
+		return book_reject(bs, BOOK_EUNKNOWN);
+	oi = bs->slots[slot].order;
+	o = &bs->orders[oi];
+	side = o->side;
+	sym = &bs->syms[o->locate];
+	px0 = sym->best_px[side];
+	qty0 = sym->best_qty[side];
+	c->ref = ref;
+	c->px = o->px;
+	c->qty = o->shares;
+	c->exec_px = 0;
+	c->old_px = 0;
+	c->old_qty = 0;
+	c->locate = o->locate;
+	c->side = side_byte(side);
+	if (order_remove(bs, slot, oi))
+		f |= BOOK_CHG_LEVEL;
+	bs->cnt.applied[BOOK_OP_DELETE]++;
+	c->flags = (uint8_t)f;
+	change_finish(bs, sym, side, px0, qty0, c);
+	return 0;
+}
+
+int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
+		       uint32_t shares, uint32_t px, struct book_change *c)
+{
+	struct book_order *o;
+	struct book_sym *sym;
+	uint32_t slot, oi, h, li, px0, old_px, old_qty, ci, pos;
+	uint64_t qty0;
+	uint16_t locate;
+	unsigned side, f = BOOK_CHG_ORDER;
+	bool found, created;
+
+	slot = book_slot_find(bs, old_ref);
+	if (UNLIKELY(slot == BOOK_NIL))
+		return book_reject(bs, BOOK_EUNKNOWN);
+	if (UNLIKELY(shares == 0))
+		return book_reject(bs, BOOK_EZERO);
+	if (UNLIKELY(new_ref != old_ref && book_slot_find(bs, new_ref) != BOOK_NIL))
+		return book_reject(bs, BOOK_EDUP);
+	oi = bs->slots[slot].order;
+	o = &bs->orders[oi];
+	side = o->side;
+	locate = o->locate;
+	sym = &bs->syms[locate];
+	/* All or nothing: a new level is needed only if none is at px, and
+	 * the old one's level frees up if the order was alone in it. */
+	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL) &&
+	    bs->levels[o->level].count > 1 &&
+	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos))
+		return book_reject(bs, BOOK_ELEVELS);
+	px0 = sym->best_px[side];
+	qty0 = sym->best_qty[side];
+	old_px = o->px;
+	old_qty = o->shares;
+	if (order_remove(bs, slot, oi))
+		f |= BOOK_CHG_LEVEL;
+	/* The removal shifted slots: probe for the new reference afresh. */
+	h = book_hash32(new_ref);
+	slot = slot_probe(bs, new_ref, h, &found);
+	li = level_get(bs, sym, side, locate, px, &created);
+	if (UNLIKELY(li == BOOK_NIL)) {
+		/* Unreachable: checked above, and the chunk pool is sized so
+		 * it cannot run out while a level is free. */
+		return book_reject(bs, BOOK_ELEVELS);
+	}
+	order_insert(bs, slot, new_ref, h, li, sym, side, locate, shares, px);
+	bs->cnt.applied[BOOK_OP_REPLACE]++;
+	c->ref = new_ref;
+	c->px = px;
+	c->qty = shares;
+	c->exec_px = 0;
+	c->old_px = old_px;
+	c->old_qty = old_qty;
+	c->locate = locate;
+	c->side = side_byte(side);
+	c->flags = (uint8_t)(f | (created ? BOOK_CHG_LEVEL : 0));
+	change_finish(bs, sym, side, px0, qty0, c);
+	return 0;
+}
+
+static void change_state(struct book_change *c, uint16_t locate)
+{
+	memset(c, 0, sizeof(*c));
+	c->locate = locate;
+	c->flags = BOOK_CHG_STATE;
+}
+
+int book_apply(struct book_set *bs, const struct itch_msg *m,
+	       struct book_change *c)
+{
+	int rc;
+
+	switch (m->type) {
+	case 'A':
+	case 'F':
+		return book_apply_add(bs, m->locate, m->add.ref, m->add.side,
+				      m->add.shares, m->add.price, m->add.stock, c);
+	case 'E':
+		return book_apply_exec(bs, m->exec.ref, m->exec.shares, c);
+	case 'C':
+		return book_apply_exec_px(bs, m->exec.ref, m->exec.shares,
+					  m->exec.price, c);
+	case 'X':
+		return book_apply_cancel(bs, m->cancel.ref, m->cancel.shares, c);
+	case 'D':
+		return book_apply_delete(bs, m->del.ref, c);
+	case 'U':
+		return book_apply_replace(bs, m->replace.old_ref, m->replace.new_ref,
+					  m->replace.shares, m->replace.price, c);
+	case 'R':
+		rc = book_set_symbol(bs, m->locate, m->directory.stock);
+		break;
+	case 'H':
+		rc = book_set_trading_state(bs, m->locate, m->trading_action.state);
+		break;
+	case 'h':
+		rc = book_set_op_halt(bs, m->locate, m->op_halt.market_code,
+				      m->op_halt.action);
+		break;
+	case 'Y':
+		rc = book_set_reg_sho(bs, m->locate, m->reg_sho.action);
+		break;
+	default:
+		memset(c, 0, sizeof(*c));
+		c->locate = m->locate;
+		return 0;
+	}
+	if (rc == -ERANGE)
+		return book_reject(bs, BOOK_ELOCATE);
+	if (rc != 0) {
+		memset(c, 0, sizeof(*c));
+		c->locate = m->locate;
+		return 0; /* an unknown market code or action: nothing to do */
+	}
+	change_state(c, m->locate);
+	return 0;
+}
+
+/* ---- symbol state ----------------------------------------------------- */
+
+static struct book_sym *sym_at(struct book_set *bs, uint16_t locate)
+{
+	if (locate == 0 || locate > bs->max_locate)
+		return NULL;
+	return &bs->syms[locate];
+}
+
+COLD int book_set_symbol(struct book_set *bs, uint16_t locate, const char stock[8])
+{
+	struct book_sym *s = sym_at(bs, locate);
+
+	if (s == NULL)
+		return -ERANGE;
+	memcpy(s->name, stock, sizeof(s->name));
+	s->flags = (uint8_t)((s->flags & ~BOOK_SYM_NAMED_ADD) | BOOK_SYM_NAMED_R);
+	return 0;
+}
+
+COLD int book_find_symbol(const struct book_set *bs, const char *name)
+{
+	char want[8];
+	size_t n;
+	uint32_t i;
+
+	if (name == NULL)
+		return -EINVAL;
+	n = strnlen(name, sizeof(want) + 1);
+	if (n == 0 || n > sizeof(want))
+		return -EINVAL;
+	memset(want, ' ', sizeof(want));
+	memcpy(want, name, n);
+	for (i = 1; i <= bs->max_locate; i++) {
+		const struct book_sym *s = &bs->syms[i];
+
+		if ((s->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) != 0 &&
+		    memcmp(s->name, want, sizeof(want)) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+COLD int book_symbol_name(const struct book_set *bs, uint16_t locate, char out[9])
+{
+	const struct book_sym *s = book_sym_get(bs, locate);
+	size_t n = 8;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return -ERANGE;
+	if ((s->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0)
+		return -ENOENT;
+	while (n > 0 && (s->name[n - 1] == ' ' || s->name[n - 1] == '\0'))
+		n--;
+	memcpy(out, s->name, n);
+	out[n] = '\0';
+	return 0;
+}
+
+COLD int book_set_stale(struct book_set *bs, uint16_t locate, bool stale)
+{
+	struct book_sym *s = sym_at(bs, locate);
+
+	if (s == NULL)
+		return -ERANGE;
+	if (stale)
+		s->flags |= BOOK_SYM_STALE;
+	else
+		s->flags &= (uint8_t)~BOOK_SYM_STALE;
+	return 0;
+}
+
+COLD void book_set_stale_all(struct book_set *bs, bool stale)
+{
+	uint32_t i;
+
+	for (i = 1; i <= bs->max_locate; i++)
+		book_set_stale(bs, (uint16_t)i, stale);
+}
+
+COLD int book_set_trading_state(struct book_set *bs, uint16_t locate, uint8_t state)
+{
+	struct book_sym *s = sym_at(bs, locate);
+
+	if (s == NULL)
+		return -ERANGE;
+	if (state != 'T' && state != 'H' && state != 'P' && state != 'Q')
+		return -EINVAL;
+	s->trading_state = state;
+	return 0;
+}
+
+COLD int book_set_op_halt(struct book_set *bs, uint16_t locate, uint8_t market,
+			  uint8_t action)
+{
+	struct book_sym *s = sym_at(bs, locate);
+	uint8_t bit;
+
+	if (s == NULL)
+		return -ERANGE;
+	switch (market) {
+	case 'Q': bit = BOOK_HALT_Q; break;
+	case 'B': bit = BOOK_HALT_B; break;
+	case 'X': bit = BOOK_HALT_X; break;
+	default: return -EINVAL;
+	}
+	if (action == 'H')
+		s->op_halt |= bit;
+	else if (action == 'T')
+		s->op_halt &= (uint8_t)~bit;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+COLD int book_set_reg_sho(struct book_set *bs, uint16_t locate, uint8_t action)
+{
+	struct book_sym *s = sym_at(bs, locate);
+
+	if (s == NULL)
+		return -ERANGE;
+	if (action != '0' && action != '1' && action != '2')
+		return -EINVAL;
+	s->reg_sho = action;
+	return 0;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+uint32_t book_depth(const struct book_set *bs, uint16_t locate,
+		    enum book_side side, struct book_depth_level *out,
+		    uint32_t max)
+{
+	const struct book_sym *s = book_sym_get(bs, locate);
+	uint32_t ci, n = 0;
+
+	if (s == NULL || (side != BOOK_BID && side != BOOK_ASK))
+		return 0;
+	for (ci = s->best_chunk[side]; ci != BOOK_NIL && n < max;
+	     ci = bs->chunks[ci].worse) {
+		const struct book_chunk *ch = &bs->chunks[ci];
+		uint32_t i;
+
+		for (i = ch->n; i-- > 0 && n < max;) {
+			const struct book_level *l = &bs->levels[ch->lvl[i]];
+
+			out[n].shares = l->shares;
+			out[n].px = l->px;
+			out[n].orders = l->count;
+			n++;
+		}
+	}
+	return n;
+}
+
+const struct book_level *book_level_at(const struct book_set *bs,
+				       uint16_t locate, enum book_side side,
+				       uint32_t px)
+{
+	const struct book_sym *s = book_sym_get(bs, locate);
+	uint32_t ci, pos;
+	bool found;
+
+	if (s == NULL || (side != BOOK_BID && side != BOOK_ASK))
+		return NULL;
+	ci = s->best_chunk[side];
+	if (ci == BOOK_NIL)
+		return NULL;
+	ci = ladder_seek(bs, ci, side_key(side, px), &pos, &found);
+	return found ? &bs->levels[bs->chunks[ci].lvl[pos]] : NULL;
+}
+
+const char *book_reason_name(int reason)
+{
+	if (reason < 0)
+		reason = -reason;
+	switch (reason) {
+	case BOOK_EUNKNOWN: return "unknown order reference";
+	case BOOK_EDUP: return "duplicate order reference";
+	case BOOK_ELOCATE: return "stock locate out of range";
+	case BOOK_EORDERS: return "order pool full";
+	case BOOK_ELEVELS: return "level pool full";
+	case BOOK_EZERO: return "zero shares";
+	case BOOK_ESIDE: return "bad side";
+	default: return "?";
+	}
+}
+
+/* ---- checker and printer (cold) --------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int check_fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EUCLEAN;
+}
+
+#define CHECK(cond, ...)                                         \
+	do {                                                     \
+		if (!(cond))                                     \
+			return check_fail(why, len, __VA_ARGS__); \
+	} while (0)
+
+static int check_level(const struct book_set *bs, uint32_t loc, unsigned side,
+		       uint32_t li, uint32_t *norders, char *why, size_t len)
+{
+	const struct book_level *l = &bs->levels[li];
+	uint32_t oi = l->head, prev = BOOK_NIL, count = 0;
+	uint64_t shares = 0;
+
+	CHECK(l->count > 0 && l->head != BOOK_NIL, "locate %u side %u level %u empty",
+	      loc, side, li);
+	CHECK(l->locate == loc && l->side == side, "level %u owner", li);
+	while (oi != BOOK_NIL) {
+		const struct book_order *o;
+		uint32_t slot;
+
+		CHECK(oi < bs->max_orders && count < bs->max_orders,
+		      "level %u fifo index %u", li, oi);
+		o = &bs->orders[oi];
+		CHECK(o->level == li && o->prev == prev, "order %u links (level %u)",
+		      oi, li);
+		CHECK(o->shares > 0 && o->px == l->px && o->locate == loc &&
+		      o->side == side, "order %u fields", oi);
+		slot = book_slot_find(bs, o->ref);
+		CHECK(slot != BOOK_NIL && bs->slots[slot].order == oi,
+		      "order %u ref %" PRIu64 " not found in table", oi, o->ref);
+		shares += o->shares;
+		count++;
+		prev = oi;
+		oi = o->next;
+	}
+	CHECK(l->tail == prev, "level %u tail", li);
+	CHECK(count == l->count && shares == l->shares,
+	      "level %u aggregates %u/%" PRIu64 " vs %u/%" PRIu64, li,
+	      l->count, l->shares, count, shares);
+	*norders += count;
+	return 0;
+}
+
+static int check_side(const struct book_set *bs, uint32_t loc, unsigned side,
+		      uint32_t *nlevels, uint32_t *nchunks, uint32_t *norders,
+		      char *why, size_t len)
+{
+	const struct book_sym *s = &bs->syms[loc];
+	uint32_t ci = s->best_chunk[side], better = BOOK_NIL, levels = 0;
+	uint32_t prev_n = 0, hi = 0;
+	bool have_hi = false;
+	int rc;
+
+	if (ci == BOOK_NIL) {
+		CHECK(s->best_lvl[side] == BOOK_NIL && s->best_qty[side] == 0 &&
+		      s->best_px[side] == 0 && s->nlevels[side] == 0,
+		      "locate %u side %u empty but top set", loc, side);
+		return 0;
+	}
+	{
+		const struct book_chunk *ch = &bs->chunks[ci];
+		const struct book_level *b;
+
+		CHECK(ch->n > 0 && ch->n <= CHUNK, "best chunk %u n", ci);
+		b = &bs->levels[ch->lvl[ch->n - 1]];
+		CHECK(s->best_lvl[side] == ch->lvl[ch->n - 1] &&
+		      s->best_px[side] == b->px && s->best_qty[side] == b->shares,
+		      "locate %u side %u top %u@%" PRIu64 " vs level %u@%" PRIu64,
+		      loc, side, s->best_px[side], s->best_qty[side], b->px,
+		      b->shares);
+	}
+	while (ci != BOOK_NIL) {
+		const struct book_chunk *ch;
+		uint32_t i;
+
+		CHECK(ci < bs->max_chunks && *nchunks < bs->max_chunks,
+		      "chunk index %u", ci);
+		ch = &bs->chunks[ci];
+		CHECK(ch->better == better, "chunk %u back link", ci);
+		CHECK(ch->n > 0 && ch->n <= CHUNK, "chunk %u n %u", ci, ch->n);
+		CHECK(better == BOOK_NIL || ch->n + prev_n > HALF,
+		      "chunks %u+%u under half full", ci, better);
+		for (i = ch->n; i-- > 0;) {
+			uint32_t li = ch->lvl[i];
+
+			CHECK(li < bs->max_levels, "chunk %u level %u", ci, li);
+			CHECK(!have_hi || ch->key[i] < hi, "locate %u side %u not sorted",
+			      loc, side);
+			hi = ch->key[i];
+			have_hi = true;
+			CHECK(bs->levels[li].chunk == ci, "level %u chunk %u vs %u",
+			      li, bs->levels[li].chunk, ci);
+			CHECK(side_key(side, bs->levels[li].px) == ch->key[i],
+			      "level %u key", li);
+			rc = check_level(bs, loc, side, li, norders, why, len);
+			if (rc != 0)
+				return rc;
+			levels++;
+		}
+		(*nchunks)++;
+		prev_n = ch->n;
+		better = ci;
+		ci = ch->worse;
+	}
+	CHECK(levels == s->nlevels[side], "locate %u side %u nlevels", loc, side);
+	*nlevels += levels;
+	return 0;
+}
+
+COLD int book_check(const struct book_set *bs, char *why, size_t len)
+{
+	uint32_t loc, i, nlevels = 0, nchunks = 0, norders = 0, used = 0, n;
+	int rc;
+
+	if (why != NULL && len > 0)
+		why[0] = '\0';
+	for (loc = 1; loc <= bs->max_locate; loc++) {
+		const struct book_sym *s = &bs->syms[loc];
+		uint32_t before = norders;
+		bool crossed;
+		unsigned side;
+
+		for (side = 0; side < 2; side++) {
+			rc = check_side(bs, loc, side, &nlevels, &nchunks, &norders,
+					why, len);
+			if (rc != 0)
+				return rc;
+		}
+		CHECK(norders - before == s->norders, "locate %u norders", loc);
+		crossed = s->best_qty[0] != 0 && s->best_qty[1] != 0 &&
+			  s->best_px[0] >= s->best_px[1];
+		CHECK(crossed == ((s->flags & BOOK_SYM_CROSSED) != 0),
+		      "locate %u crossed flag", loc);
+	}
+	CHECK(norders == bs->cnt.orders_live && nlevels == bs->cnt.levels_live &&
+	      nchunks == bs->cnt.chunks_live,
+	      "live counts orders %u/%u levels %u/%u chunks %u/%u", norders,
+	      bs->cnt.orders_live, nlevels, bs->cnt.levels_live, nchunks,
+	      bs->cnt.chunks_live);
+	/* Table: each entry is a live order, found from its home without an
+	 * empty slot in between (so lookups and backward shift agree). */
+	for (i = 0; i <= bs->slot_mask; i++) {
+		const struct book_slot *sl = &bs->slots[i];
+		uint32_t j;
+
+		if (sl->order == BOOK_NIL)
+			continue;
+		used++;
+		CHECK(sl->order < bs->max_orders &&
+		      bs->orders[sl->order].level != BOOK_NIL,
+		      "slot %u names a free order", i);
+		CHECK(sl->hash == book_hash32(bs->orders[sl->order].ref),
+		      "slot %u hash", i);
+		for (j = sl->hash >> bs->hash_shift; j != i; j = (j + 1) & bs->slot_mask)
+			CHECK(bs->slots[j].order != BOOK_NIL,
+			      "slot %u unreachable: gap at %u", i, j);
+	}
+	CHECK(used == norders, "table holds %u, books %u", used, norders);
+	for (n = 0, i = bs->order_free; i != BOOK_NIL && n <= bs->max_orders;
+	     i = bs->orders[i].next, n++)
+		CHECK(bs->orders[i].level == BOOK_NIL, "free order %u in use", i);
+	CHECK(n + norders == bs->max_orders, "order free list %u + %u", n, norders);
+	for (n = 0, i = bs->level_free; i != BOOK_NIL && n <= bs->max_levels;
+	     i = bs->levels[i].tail, n++)
+		CHECK(bs->levels[i].chunk == BOOK_NIL, "free level %u in use", i);
+	CHECK(n + nlevels == bs->max_levels, "level free list %u + %u", n, nlevels);
+	for (n = 0, i = bs->chunk_free; i != BOOK_NIL && n <= bs->max_chunks;
+	     i = bs->chunks[i].worse, n++)
+		;
+	CHECK(n + nchunks == bs->max_chunks, "chunk free list %u + %u", n, nchunks);
+	return 0;
+}
+
+COLD void book_print(const struct book_set *bs, uint16_t locate, uint32_t levels,
+		     FILE *f)
+{
+	const struct book_sym *s = book_sym_get(bs, locate);
+	char name[9];
+	unsigned side;
+
+	if (s == NULL) {
+		fprintf(f, "book: locate %u out of range\n", locate);
+		return;
+	}
+	book_symbol_name(bs, locate, name);
+	fprintf(f, "book %u '%s' orders %u levels %u/%u state %c halt %#x%s%s\n",
+		locate, name, s->norders, s->nlevels[0], s->nlevels[1],
+		s->trading_state ? s->trading_state : '-', s->op_halt,
+		(s->flags & BOOK_SYM_STALE) ? " STALE" : "",
+		(s->flags & BOOK_SYM_CROSSED) ? " CROSSED" : "");
+	fprintf(f, "  top bid %" PRIu64 " @ %u  ask %" PRIu64 " @ %u\n",
+		s->best_qty[0], s->best_px[0], s->best_qty[1], s->best_px[1]);
+	for (side = 0; side < 2; side++) {
+		uint32_t ci, shown = 0;
+
+		fprintf(f, "  %s:\n", side == BOOK_BID ? "bids" : "asks");
+		for (ci = s->best_chunk[side]; ci != BOOK_NIL && shown < levels;
+		     ci = bs->chunks[ci].worse) {
+			const struct book_chunk *ch = &bs->chunks[ci];
+			uint32_t i;
+
+			for (i = ch->n; i-- > 0 && shown < levels; shown++) {
+				const struct book_level *l = &bs->levels[ch->lvl[i]];
+				const struct book_order *o = book_level_front(bs, l);
+				uint32_t k = 0;
+
+				fprintf(f, "    %10u x %-8" PRIu64 " (%u):", l->px,
+					l->shares, l->count);
+				for (; o != NULL && k < 16; o = book_order_next(bs, o), k++)
+					fprintf(f, " %" PRIu64 ":%u", o->ref, o->shares);
+				fprintf(f, "%s\n", o != NULL ? " ..." : "");
+			}
+		}
+	}
+}
