@@ -13,4 +13,7 @@ int cmd_hist(int argc, char **argv, FILE *in, FILE *out, FILE *err);
 /* tickwire check: is this server tuned for busy-polling? */
 int cmd_check(int argc, char **argv, FILE *out, FILE *err);
 
+/* tickwire book CAPTURE: replay a capture, print books and feed statistics. */
+int cmd_book(int argc, char **argv, FILE *out, FILE *err);
+
 #endif /* CMD_H */

@@ -20,12 +20,18 @@ static int run_check(int argc, char **argv)
 	return cmd_check(argc, argv, stdout, stderr);
 }
 
+static int run_book(int argc, char **argv)
+{
+	return cmd_book(argc, argv, stdout, stderr);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
 	{ "hist", run_hist, "turn a list of latencies into HDR percentiles (.hgrm, interval log)" },
+	{ "book", run_book, "replay a capture through the feed: books and feed statistics" },
 	{ "check", run_check, "report how well this server is tuned (cores, governor, hugepages, TSC)" },
 };
 

@@ -1,0 +1,101 @@
+/* feed.h - the feed stage (DESIGN.md section 2): a captured frame or UDP
+ * payload -> MoldUDP64 sequencing and A/B arbitration -> ITCH 5.0 decode ->
+ * L3 books -> md_events, with every drop counted by reason and books flagged
+ * stale while a session has a gap. The same function serves the pcap replay,
+ * the live paths and paper trading. One thread (the feed core) per feed. */
+#ifndef FEED_H
+#define FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/book.h"
+#include "dataplane/events.h"
+#include "dataplane/mold.h"
+#include "dataplane/net.h"
+#include "hw/arena.h"
+
+/* Distinct (source address, source port, VLAN) tuples told apart for A/B
+ * arbitration: the first seen is line A, the second line B; later ones are
+ * counted and fed as line B. */
+#define FEED_SOURCES_MAX 4
+
+struct feed_cfg {
+	struct book_cfg book;
+	struct mold_cfg mold;
+	struct net_filter filter;  /* zeroed: every UDP datagram */
+	enum net_link link;        /* link layer of the frames (pcap's DLT) */
+};
+
+struct feed_stats {
+	uint64_t frames;            /* frames offered */
+	struct net_stats net;       /* by reason, and filtered */
+	uint64_t packets;           /* MoldUDP64 packets offered to mold */
+	uint64_t packets_bad;       /* refused by mold (malformed, session full) */
+	uint64_t msgs;              /* ITCH messages decoded */
+	uint64_t by_type[256];      /* decoded messages by ITCH type byte */
+	uint64_t itch_empty;        /* zero-length message blocks */
+	uint64_t itch_short;        /* shorter than their type's length */
+	uint64_t itch_unknown;      /* type byte not in ITCH 5.0 */
+	uint64_t itch_long;         /* longer than their type: decoded, counted */
+	uint64_t book_refused;      /* book updates refused (see book counters) */
+	uint64_t md_events;         /* md_events written */
+	uint64_t md_overruns;       /* md_events dropped: caller's buffer full */
+	uint64_t gaps;              /* gap events from mold */
+	uint64_t lost;              /* messages declared lost */
+	uint64_t stale_episodes;    /* times the books went stale */
+	uint64_t sources_extra;     /* frames from a third or later source */
+};
+
+struct feed {
+	struct book_set *books;
+	struct mold mold;
+	struct net_filter filter;
+	enum net_link link;
+	bool stale;                 /* books flagged stale by a session gap */
+	bool stopped;               /* a message past stop_ts_ns was reached */
+	uint64_t stop_ts_ns;        /* apply nothing stamped later (ITCH ns since
+				     * midnight); UINT64_MAX: no stop */
+	uint32_t nsources;
+	struct {
+		uint32_t ip;
+		uint16_t port, vlan;
+	} source[FEED_SOURCES_MAX];
+	struct feed_stats st;
+};
+
+/* Bytes of arena the feed needs for cfg (books and MoldUDP64 buffers, with
+ * alignment slack), or 0 when cfg is invalid. */
+size_t feed_memsize(const struct feed_cfg *cfg);
+/* Defaults: 1 M orders, 65535 locates, mold defaults, every UDP datagram,
+ * Ethernet frames. */
+void feed_cfg_defaults(struct feed_cfg *cfg);
+/* Set up f with its books and buffers carved from arena a (start-up).
+ * 0, -EINVAL bad cfg, -ENOMEM arena too small. */
+int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a);
+/* Stop applying messages stamped after ts_ns (ITCH ns since midnight), to
+ * view the books as they stood then; f->stopped says when it was reached. */
+void feed_stop_at(struct feed *f, uint64_t ts_ns);
+/* Release what init took (the arena memory stays the arena's). NULL ok. */
+void feed_fini(struct feed *f);
+
+/* One captured frame, stamped t_ns (capture clock, ns since the epoch or
+ * virtual time) and t_rx_tsc (when it was read). Writes up to cap md_events
+ * to out and returns how many; events beyond cap are counted as overruns
+ * (the books stay right: the quote core resynchronises from them). */
+uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
+		       size_t wirelen, uint64_t t_ns, uint64_t t_rx_tsc,
+		       struct md_event *out, uint32_t cap);
+/* One MoldUDP64 packet (UDP payload) from `line`; as feed_on_frame. */
+uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line,
+			uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
+			uint32_t cap);
+/* One ITCH message without MoldUDP64 framing (binary file replay), numbered
+ * seq by the caller. */
+uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
+			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
+/* End of input: gives up open gaps (counted lost, books stay stale). */
+uint32_t feed_finish(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
+
+#endif /* FEED_H */
