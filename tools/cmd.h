@@ -15,5 +15,7 @@ int cmd_check(int argc, char **argv, FILE *out, FILE *err);
 
 /* tickwire book CAPTURE: replay a capture, print books and feed statistics. */
 int cmd_book(int argc, char **argv, FILE *out, FILE *err);
+/* tickwire synth: write ITCH 5.0 over MoldUDP64 pcaps from a seeded model. */
+int cmd_synth(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* CMD_H */
