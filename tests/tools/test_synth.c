@@ -21,6 +21,7 @@
 #include "dataplane/mold_wire.h"
 #include "tools/cmd.h"
 #include "tools/synth.h"
+#include "tests/tools/synth_truth.h"
 
 #define MAX_ARGS 40
 #define GROUP_IP 0xE9360C6Fu
@@ -72,29 +73,6 @@ static void run_synth(struct run *r, const char *const *args)
 static void path_of(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", tmp_dir, name);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 static int files_equal(const char *a, const char *b)
@@ -456,24 +434,6 @@ static int tlvl_cmp(const void *x, const void *y)
 	return 0;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sbuf_add(struct sbuf *b, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 4096;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, line, n + 1);
-	b->len += n;
-}
-
 /* The checkpoint text this book expects (H and L lines, all levels). */
 static char *tb_text(struct tbook *b, uint32_t nsym)
 {
@@ -513,85 +473,6 @@ static char *tb_text(struct tbook *b, uint32_t nsym)
 	}
 	free(l);
 	return out.p;
-}
-
-/* ---------------------------------------------------------- the truth */
-
-struct truth {
-	char *text;
-	uint64_t nckpt, ckpt_seq[64], ckpt_ts[64];
-	char *ckpt_body[64];        /* H and L lines of each checkpoint */
-	uint64_t ngap, gap_first[4096], gap_count[4096], gap_nsym[4096];
-	uint64_t end_seq;
-	char comment[256];
-};
-
-static void truth_read(struct truth *t, const char *path)
-{
-	size_t len;
-	char *save = NULL, *line;
-	char *body = NULL;
-	size_t blen = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->text = (char *)slurp(path, &len);
-	assert_non_null(t->text);
-	assert_true(strncmp(t->text, "# tickwire synth truth 1\n", 25) == 0);
-	for (line = strtok_r(t->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long a, b;
-
-		if (line[0] == '#') {
-			snprintf(t->comment, sizeof(t->comment), "%s", line);
-		} else if (sscanf(line, "checkpoint %llu %llu", &a, &b) == 2) {
-			assert_true(t->nckpt < 64);
-			if (t->nckpt)
-				t->ckpt_body[t->nckpt - 1] = body;
-			body = calloc(1, 1);
-			blen = 0;
-			t->ckpt_seq[t->nckpt] = a;
-			t->ckpt_ts[t->nckpt] = b;
-			t->nckpt++;
-		} else if (sscanf(line, "gap %llu %llu", &a, &b) == 2) {
-			uint64_t words = 0;
-
-			assert_true(t->ngap < 4096);
-			for (const char *q = line; *q; q++)
-				words += *q == ' ';
-			t->gap_first[t->ngap] = a;
-			t->gap_count[t->ngap] = b;
-			t->gap_nsym[t->ngap] = words - 2;
-			t->ngap++;
-		} else if (sscanf(line, "end %llu", &a) == 1) {
-			t->end_seq = a;
-		} else {
-			char sym[16], side;
-			unsigned long long qty;
-			unsigned price, orders;
-
-			if (line[0] == 'L')
-				assert_int_equal(sscanf(line, "L %15s %c %u %llu %u", sym, &side, &price,
-							&qty, &orders), 5);
-			else
-				assert_int_equal(sscanf(line, "H %15s %c", sym, &side), 2);
-			assert_non_null(body);
-			body = realloc(body, blen + strlen(line) + 2);
-			strcpy(body + blen, line);
-			blen += strlen(line);
-			body[blen++] = '\n';
-			body[blen] = 0;
-		}
-	}
-	if (t->nckpt)
-		t->ckpt_body[t->nckpt - 1] = body;
-	else
-		free(body);
-}
-
-static void truth_free(struct truth *t)
-{
-	for (uint64_t i = 0; i < t->nckpt; i++)
-		free(t->ckpt_body[i]);
-	free(t->text);
 }
 
 /* ---------------------------------------------------------------- tests */
