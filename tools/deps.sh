@@ -10,7 +10,7 @@ pkgs=(
 	zlib1g-dev libconfig-dev
 	gnuplot-nox tshark
 	clang libclang-rt-14-dev
-	valgrind
+	valgrind python3
 	default-jre-headless libhdrhistogram-java
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All of tickwire's tests: installs what is missing (tools/deps.sh), builds
 # the release, ASan+UBSan and TSan configurations with -Werror, runs every
-# cmocka/ctest test in each, and smoke-runs the benchmarks so they can't rot.
+# cmocka/ctest test in each, fuzzes the feed stage for a bounded time
+# (TW_FUZZ_SECONDS, default 90), and smoke-runs the benchmarks.
 # Usage: bash tools/test_all.sh [--fast]   (--fast: release build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,17 @@ cmake --preset asan -DTW_WERROR="$werror" >/dev/null
 cmake --build --preset asan -j"$jobs"
 step "asan+ubsan tests"
 ctest --preset asan
+
+fuzz_s=${TW_FUZZ_SECONDS:-90}
+data=${TW_DATA_DIR:-../shared/data}
+step "fuzz: packet -> MoldUDP64 -> ITCH -> book (libFuzzer, ASan+UBSan, ${fuzz_s} s)"
+cmake --preset fuzz -DTW_WERROR="$werror" >/dev/null
+cmake --build --preset fuzz -j"$jobs" --target fuzz_feed
+rm -rf build/fuzz/seeds && mkdir -p build/fuzz/corpus
+python3 tests/fuzz/make_seeds.py "$data" build/fuzz/seeds
+# A crash, leak or sanitizer report exits non-zero and fails the run.
+./build/fuzz/tests/fuzz_feed -max_total_time="$fuzz_s" -timeout=10 -rss_limit_mb=4096 \
+	-print_final_stats=1 build/fuzz/corpus build/fuzz/seeds 2>&1 | tail -n 12
 
 step "tsan build"
 cmake --preset tsan -DTW_WERROR="$werror" >/dev/null
