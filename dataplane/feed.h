@@ -1,7 +1,7 @@
 /* feed.h - the feed stage (DESIGN.md section 2): a captured frame or UDP
  * payload -> MoldUDP64 sequencing and A/B arbitration -> ITCH 5.0 decode ->
  * L3 books -> md_events, with every drop counted by reason and books flagged
- * stale while a session has a gap. The same function serves the pcap replay,
+ * stale while a session has a gap, and for good once messages are lost. The same function serves the pcap replay,
  * the live paths and paper trading. One thread (the feed core) per feed. */
 #ifndef FEED_H
 #define FEED_H
@@ -54,6 +54,7 @@ struct feed {
 	struct net_filter filter;
 	enum net_link link;
 	bool stale;                 /* books flagged stale by a session gap */
+	bool lost_unrecovered;      /* messages were given up: stale for good */
 	bool stopped;               /* a message past stop_ts_ns was reached */
 	uint64_t stop_ts_ns;        /* apply nothing stamped later (ITCH ns since
 				     * midnight); UINT64_MAX: no stop */
@@ -63,6 +64,7 @@ struct feed {
 		uint16_t port, vlan;
 	} source[FEED_SOURCES_MAX];
 	struct feed_stats st;
+	struct md_event ev_scratch; /* where an event goes when out is full */
 };
 
 /* Bytes of arena the feed needs for cfg (books and MoldUDP64 buffers, with
@@ -87,6 +89,30 @@ void feed_fini(struct feed *f);
 uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 		       size_t wirelen, uint64_t t_ns, uint64_t t_rx_tsc,
 		       struct md_event *out, uint32_t cap);
+/* One captured frame for feed_on_burst: caplen bytes at data (wirelen on
+ * the wire), stamped as for feed_on_frame. */
+struct feed_frame {
+	const uint8_t *data;
+	uint32_t caplen, wirelen;   /* bytes */
+	uint64_t t_ns;              /* capture clock, ns */
+	uint64_t t_rx_tsc;          /* when it was read, TSC ticks */
+};
+
+/* Frames software-pipelined together by feed_on_burst; a longer burst is
+ * taken in windows of this many. 64 covers an rx burst of 32 with room, and
+ * its per-window scratch (one struct net_udp per frame) stays ~4 KiB of
+ * stack. */
+#define FEED_BURST_MAX 64u
+
+/* A burst of n frames (rte_eth_rx_burst, io_uring, pcap replay), with the
+ * book's memory accesses pipelined across the burst's messages: exactly as
+ * calling feed_on_frame for each frame in turn with out + (events so far)
+ * and cap - (events so far) -- same events, books and counters -- but the
+ * order-table slots, orders, FIFO neighbours, levels and symbols of later
+ * messages are prefetched while earlier ones are applied. Returns events
+ * written (<= cap; the rest counted as overruns). Feed thread only. */
+uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
+		       struct md_event *out, uint32_t cap);
 /* One MoldUDP64 packet (UDP payload) from `line`; as feed_on_frame. */
 uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line,
 			uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
@@ -95,6 +121,23 @@ uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line
  * seq by the caller. */
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
+/* One item of mold_next (a message or a session event), exactly as the
+ * frame and packet paths handle it: for callers that drive f->mold
+ * themselves (a test stopping at a sequence number, retransmissions). */
+uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_tsc,
+		      struct md_event *out, uint32_t cap);
+/* One ITCH message without MoldUDP64 framing, for feed_on_messages. */
+struct feed_msg {
+	const uint8_t *data;
+	uint32_t len;               /* bytes */
+};
+
+/* n messages without MoldUDP64 framing (binary file replay), numbered seq,
+ * seq + 1, ...: exactly as feed_on_message on each in turn with out +
+ * (events so far) and cap - (events so far), with the book's accesses
+ * pipelined as in feed_on_burst. Returns events written. */
+uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
+			  uint64_t seq, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
 /* End of input: gives up open gaps (counted lost, books stay stale). */
 uint32_t feed_finish(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
 

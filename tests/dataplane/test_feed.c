@@ -1,10 +1,13 @@
 /* test_feed.c - the feed stage end to end on hand-built MoldUDP64 packets:
  * md_events for each ITCH update, books flagged stale while a gap is open
  * and fresh once it is filled (from the other line) or given up, duplicates
- * ignored, overruns counted; and every real capture in the shared data
- * folder through frames with zero framing errors. */
+ * ignored, overruns counted; every real capture in the shared data folder
+ * through frames with zero framing errors; and the burst paths
+ * (feed_on_burst, feed_on_messages) giving exactly the one-at-a-time
+ * results on a generated capture with gaps, duplicates and garbage. */
 #include <dirent.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,7 +201,8 @@ static void test_gap_filled_by_line_b(void **state)
 }
 
 /* A hole nobody fills is given up after gap_max_pkts more packets: the
- * messages are counted lost and the feed goes on in sequence. */
+ * messages are counted lost, the feed goes on in sequence, and the books
+ * stay stale since nothing can prove them right again. */
 static void test_gap_lost(void **state)
 {
 	struct fx *x = *state;
@@ -213,7 +217,9 @@ static void test_gap_lost(void **state)
 	assert_true(n > 0);
 	assert_int_equal(x->f.st.lost, 2);
 	assert_int_equal(x->f.st.gaps, 1);
-	assert_false(x->f.stale);
+	/* Back in sequence, but two messages are gone: the books stay stale. */
+	assert_true(x->f.stale);
+	assert_true(book_sym_get(x->f.books, 7)->flags & BOOK_SYM_STALE);
 	assert_int_equal(book_sym_get(x->f.books, 7)->norders, 6);
 	assert_int_equal(x->f.mold.stats.gaps_lost, 1);
 }
@@ -309,6 +315,429 @@ static void test_real_pcaps_clean(void **state)
 	assert_int_equal(msgs, 46 + 27);
 }
 
+/* ---- burst path == frame-at-a-time path ------------------------------- */
+
+/* xorshift64*: the synthetic capture is the same on every run. */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+static uint32_t rnd(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)((rng_next(s) >> 32) % n);
+}
+
+/* Order flow over 20 symbols: adds, executions, cancels, deletes and
+ * replaces of live orders (and now and then of unknown ones), trades,
+ * crosses, halts and directory messages. */
+struct gen {
+	uint64_t rng;
+	uint64_t live[256];
+	uint32_t nlive;
+	uint64_t next_ref;
+	uint64_t ts;
+};
+
+static void gen_msg(struct gen *g, struct itch_msg *m)
+{
+	uint32_t r = rnd(&g->rng, 100), at = 0;
+	uint64_t ref = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->locate = (uint16_t)(1 + rnd(&g->rng, 20));
+	m->ts_ns = ++g->ts;
+	if (g->nlive < 8 || (r < 40 && g->nlive < 256)) {
+		bool bid = rnd(&g->rng, 2);
+
+		m->type = rnd(&g->rng, 8) ? 'A' : 'F';
+		m->add.ref = g->next_ref++;
+		m->add.side = bid ? 'B' : 'S';
+		m->add.shares = 100 * (1 + rnd(&g->rng, 5));
+		memcpy(m->add.stock, "TEST    ", 8);
+		/* overlapping bands: the books cross now and then */
+		m->add.price = 1000000 + 100 * rnd(&g->rng, 40) + (bid ? 0 : 3500);
+		memcpy(m->add.mpid, m->type == 'F' ? "MPID" : "    ", 4);
+		g->live[g->nlive++] = m->add.ref;
+		return;
+	}
+	if (r < 92) {
+		at = rnd(&g->rng, g->nlive);
+		ref = rnd(&g->rng, 20) ? g->live[at] : (UINT64_C(1) << 40) + rnd(&g->rng, 1000);
+	}
+	if (r < 50) {
+		m->type = 'E';
+		m->exec.ref = ref;
+		m->exec.shares = 1 + rnd(&g->rng, 400);
+		m->exec.match = g->ts;
+		m->exec.printable = 'Y';
+	} else if (r < 53) {
+		m->type = 'C';
+		m->exec.ref = ref;
+		m->exec.shares = 1 + rnd(&g->rng, 400);
+		m->exec.match = g->ts;
+		m->exec.printable = 'Y';
+		m->exec.price = 1001000;
+	} else if (r < 60) {
+		m->type = 'X';
+		m->cancel.ref = ref;
+		m->cancel.shares = 1 + rnd(&g->rng, 400);
+	} else if (r < 80) {
+		m->type = 'D';
+		m->del.ref = ref;
+		g->live[at] = g->live[--g->nlive];
+	} else if (r < 92) {
+		m->type = 'U';
+		m->replace.old_ref = ref;
+		m->replace.new_ref = g->next_ref++;
+		m->replace.shares = 100 * (1 + rnd(&g->rng, 5));
+		m->replace.price = 1000000 + 100 * rnd(&g->rng, 70);
+		g->live[at] = m->replace.new_ref;
+	} else if (r < 96) {
+		m->type = 'P';
+		m->trade.side = 'B';
+		m->trade.shares = 100;
+		memcpy(m->trade.stock, "TEST    ", 8);
+		m->trade.price = 1002000;
+		m->trade.match = g->ts;
+	} else if (r < 97) {
+		m->type = 'Q';
+		m->cross.shares = 1000;
+		memcpy(m->cross.stock, "TEST    ", 8);
+		m->cross.price = 1002000;
+		m->cross.match = g->ts;
+		m->cross.cross_type = 'O';
+	} else if (r < 99) {
+		m->type = 'H';
+		memcpy(m->trading_action.stock, "TEST    ", 8);
+		m->trading_action.state = rnd(&g->rng, 2) ? 'T' : 'H';
+		memcpy(m->trading_action.reason, "    ", 4);
+	} else {
+		m->type = 'R';
+		memcpy(m->directory.stock, "TEST    ", 8);
+		m->directory.market_category = 'Q';
+		m->directory.round_lot_size = 100;
+	}
+}
+
+/* A MoldUDP64 packet of n messages from seq; one block in 50 is garbage
+ * (random bytes, random type, 1..40 long). Returns its length. */
+static size_t gen_packet(struct gen *g, uint8_t *buf, uint64_t seq, uint16_t n)
+{
+	size_t off = MOLD_HDR_LEN;
+
+	mold_hdr_write(buf, SESSION, seq, n);
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *msg = buf + off + MOLD_BLOCK_HDR_LEN;
+		struct itch_msg m;
+		int len;
+
+		if (rnd(&g->rng, 50) == 0) {
+			len = 1 + (int)rnd(&g->rng, 40);
+			for (int k = 0; k < len; k++)
+				msg[k] = (uint8_t)rng_next(&g->rng);
+		} else {
+			gen_msg(g, &m);
+			len = itch_encode(&m, msg, 256);
+			assert_true(len > 0);
+		}
+		mold_block_len_write(buf + off, (uint16_t)len);
+		off += MOLD_BLOCK_HDR_LEN + (size_t)len;
+	}
+	return off;
+}
+
+/* A captured frame in its own exact-size allocation, so that reading one
+ * byte past it is an ASan error. */
+struct cap_frame {
+	uint8_t *data;
+	uint32_t caplen, wirelen;
+	uint64_t t_ns;
+};
+
+struct capture {
+	struct cap_frame *fr;
+	uint32_t n, cap;
+};
+
+static void cap_add(struct capture *c, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+		    uint64_t t_ns)
+{
+	struct cap_frame *f;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 1024;
+		c->fr = realloc(c->fr, c->cap * sizeof(*c->fr));
+		assert_non_null(c->fr);
+	}
+	f = &c->fr[c->n++];
+	f->data = malloc(caplen ? caplen : 1);
+	assert_non_null(f->data);
+	memcpy(f->data, data, caplen);
+	f->caplen = caplen;
+	f->wirelen = wirelen;
+	f->t_ns = t_ns;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Ethernet + IPv4 + UDP from src_ip around a payload. Returns its length. */
+static size_t eth_udp(uint8_t *buf, uint32_t src_ip, const uint8_t *pl, size_t len)
+{
+	uint8_t *ip = buf + NET_ETH_HDR_LEN, *udp = ip + NET_IP4_HDR_MIN;
+
+	memset(buf, 0, NET_ETH_HDR_LEN + NET_IP4_HDR_MIN + NET_UDP_HDR_LEN);
+	put_be16(buf + NET_ETH_OFF_TYPE, NET_ETHERTYPE_IPV4);
+	ip[NET_IP4_OFF_VER_IHL] = 0x45;
+	put_be16(ip + NET_IP4_OFF_TOTLEN, (uint16_t)(NET_IP4_HDR_MIN + NET_UDP_HDR_LEN + len));
+	ip[8] = 64; /* TTL */
+	ip[NET_IP4_OFF_PROTO] = NET_IPPROTO_UDP;
+	put_be16(ip + NET_IP4_OFF_SRC, (uint16_t)(src_ip >> 16));
+	put_be16(ip + NET_IP4_OFF_SRC + 2, (uint16_t)src_ip);
+	put_be16(ip + NET_IP4_OFF_DST, 0xe936);
+	put_be16(ip + NET_IP4_OFF_DST + 2, 0x0c6f);
+	put_be16(udp + NET_UDP_OFF_SPORT, 1234);
+	put_be16(udp + NET_UDP_OFF_DPORT, 26477);
+	put_be16(udp + NET_UDP_OFF_LEN, (uint16_t)(NET_UDP_HDR_LEN + len));
+	memcpy(udp + NET_UDP_HDR_LEN, pl, len);
+	return NET_ETH_HDR_LEN + NET_IP4_HDR_MIN + NET_UDP_HDR_LEN + len;
+}
+
+#define LINE_A_IP 0x0a000001u
+#define LINE_B_IP 0x0a000002u
+
+/* npkts MoldUDP64 packets on lines A and B with what a real capture has and
+ * worse: B duplicates, packets missing on A and filled from B later, packets
+ * lost on both lines (given up after gap_max_pkts), heartbeats, malformed
+ * MoldUDP64 packets, snaplen-cut and truncated frames, and random bytes. */
+static void gen_capture(struct capture *c, uint64_t seed, uint32_t npkts)
+{
+	struct gen g = { .rng = seed, .next_ref = 1 };
+	uint8_t pkt[2048], fr[2048], late[2048];
+	size_t late_len = 0, len, flen;
+	uint32_t late_due = 0;
+	uint64_t seq = 1, t = 1000;
+
+	for (uint32_t p = 0; p < npkts; p++, t += 1000) {
+		uint16_t n = (uint16_t)(1 + rnd(&g.rng, 6));
+		uint32_t r = rnd(&g.rng, 100);
+
+		len = gen_packet(&g, pkt, seq, n);
+		seq += n;
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		if (r < 3 && late_len == 0) {
+			/* missing on A; B brings it two packets later */
+			memcpy(late, pkt, len);
+			late_len = len;
+			late_due = p + 2;
+		} else if (r < 5) {
+			/* lost on both lines */
+		} else {
+			cap_add(c, fr, (uint32_t)flen, (uint32_t)flen, t);
+			if (r < 15) /* line B's copy */
+				cap_add(c, fr, (uint32_t)eth_udp(fr, LINE_B_IP, pkt, len),
+					(uint32_t)flen, t + 10);
+		}
+		if (late_len && p == late_due) {
+			flen = eth_udp(fr, LINE_B_IP, late, late_len);
+			cap_add(c, fr, (uint32_t)flen, (uint32_t)flen, t + 20);
+			late_len = 0;
+		}
+		r = rnd(&g.rng, 100);
+		if (r < 2) { /* heartbeat */
+			mold_hdr_write(pkt, SESSION, seq, 0);
+			flen = eth_udp(fr, LINE_A_IP, pkt, MOLD_HDR_LEN);
+			cap_add(c, fr, (uint32_t)flen, (uint32_t)flen, t + 30);
+		} else if (r < 4) { /* random bytes */
+			uint32_t k = rnd(&g.rng, 200);
+
+			for (uint32_t i = 0; i < k; i++)
+				fr[i] = (uint8_t)rng_next(&g.rng);
+			cap_add(c, fr, k, k, t + 40);
+		} else if (r < 6) { /* cut by the snaplen, or truncated and lying */
+			uint32_t k = rnd(&g.rng, (uint32_t)flen);
+
+			cap_add(c, fr, k, rnd(&g.rng, 2) ? (uint32_t)flen : k, t + 50);
+		} else if (r < 8 && len > MOLD_HDR_LEN + 2) {
+			/* a block length running past the packet, and a count that
+			 * lies: refused by mold, walked safely by the lookahead */
+			put_be16(pkt + MOLD_HDR_LEN, (uint16_t)(0x8000 | rnd(&g.rng, 0x7fff)));
+			if (rnd(&g.rng, 2))
+				put_be16(pkt + MOLD_OFF_COUNT, (uint16_t)rng_next(&g.rng));
+			flen = eth_udp(fr, LINE_A_IP, pkt, len);
+			cap_add(c, fr, (uint32_t)flen, (uint32_t)flen, t + 60);
+		}
+	}
+}
+
+static void cap_free(struct capture *c)
+{
+	for (uint32_t i = 0; i < c->n; i++)
+		free(c->fr[i].data);
+	free(c->fr);
+}
+
+static void assert_events_equal(const struct md_event *a, const struct md_event *b, uint32_t n,
+				 uint32_t at)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (memcmp(&a[i], &b[i], sizeof(a[i])) != 0) {
+			print_error("event %u of the call at frame %u differs: seq %llu/%llu kind %u/%u "
+				    "type %c/%c ref %llu/%llu bid %u/%u ask %u/%u flags %x/%x\n",
+				    i, at, (unsigned long long)a[i].seq, (unsigned long long)b[i].seq,
+				    a[i].kind, b[i].kind, a[i].msg_type, b[i].msg_type,
+				    (unsigned long long)a[i].order_ref,
+				    (unsigned long long)b[i].order_ref, a[i].bid_px, b[i].bid_px,
+				    a[i].ask_px, b[i].ask_px, a[i].flags, b[i].flags);
+			fail();
+		}
+	}
+}
+
+/* Same counters, same symbols, same depth on every side of every symbol,
+ * and both books sound. */
+static void assert_feeds_equal(const struct feed *a, const struct feed *b)
+{
+	static struct book_depth_level da[1024], db[1024];
+	char why[160];
+
+	assert_memory_equal(&a->st, &b->st, sizeof(a->st));
+	assert_memory_equal(&a->mold.stats, &b->mold.stats, sizeof(a->mold.stats));
+	assert_memory_equal(&a->books->cnt, &b->books->cnt, sizeof(a->books->cnt));
+	assert_int_equal(a->stale, b->stale);
+	for (uint32_t loc = 0; loc <= a->books->max_locate; loc++) {
+		assert_memory_equal(&a->books->syms[loc], &b->books->syms[loc],
+				    sizeof(a->books->syms[loc]));
+		for (int side = BOOK_BID; side <= BOOK_ASK; side++) {
+			uint32_t na = book_depth(a->books, (uint16_t)loc, (enum book_side)side, da, 1024);
+			uint32_t nb = book_depth(b->books, (uint16_t)loc, (enum book_side)side, db, 1024);
+
+			assert_int_equal(na, nb);
+			assert_memory_equal(da, db, na * sizeof(da[0]));
+		}
+	}
+	if (book_check(a->books, why, sizeof(why)) != 0 ||
+	    book_check(b->books, why, sizeof(why)) != 0) {
+		print_error("book_check: %s\n", why);
+		fail();
+	}
+}
+
+/* The synthetic capture replayed frame by frame and in bursts of every size
+ * (1 to past FEED_BURST_MAX, so windows split), with a full md_event buffer
+ * now and then: the same events in the same order, the same counters and
+ * books. Under ASan it also shows the lookahead never reads past a frame. */
+static void test_burst_same_as_frames(void **state)
+{
+	static struct md_event eva[8192], evb[8192];
+	struct feed_frame b[3 * FEED_BURST_MAX];
+	struct capture c = { 0 };
+	struct fx *x, *y;
+	uint64_t r = 7, msgs = 0;
+	(void)state;
+
+	gen_capture(&c, 0x5eed, 6000);
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint32_t i = 0; i < c.n;) {
+		uint32_t m = 1 + rnd(&r, 3 * FEED_BURST_MAX), cap, na = 0, nb;
+
+		if (m > c.n - i)
+			m = c.n - i;
+		cap = rnd(&r, 10) ? 8192 : rnd(&r, 8);
+		for (uint32_t k = 0; k < m; k++) {
+			const struct cap_frame *f = &c.fr[i + k];
+
+			na += feed_on_frame(&x->f, f->data, f->caplen, f->wirelen, f->t_ns, i + k,
+					    eva + na, cap - na);
+			b[k].data = f->data;
+			b[k].caplen = f->caplen;
+			b[k].wirelen = f->wirelen;
+			b[k].t_ns = f->t_ns;
+			b[k].t_rx_tsc = i + k;
+		}
+		nb = feed_on_burst(&y->f, b, m, evb, cap);
+		assert_int_equal(na, nb);
+		assert_events_equal(eva, evb, na, i);
+		i += m;
+	}
+	assert_int_equal(feed_finish(&x->f, 9, eva, 8192), feed_finish(&y->f, 9, evb, 8192));
+	assert_feeds_equal(&x->f, &y->f);
+	/* The capture exercised what it was made for. */
+	msgs = x->f.st.msgs;
+	assert_true(msgs > 15000);
+	assert_true(x->f.st.gaps > 0 && x->f.st.lost > 0 && x->f.mold.stats.dup_packets[1] > 0);
+	assert_true(x->f.st.packets_bad > 0 && x->f.st.net.reason[NET_OK] < x->f.st.frames);
+	assert_true(x->f.st.itch_unknown + x->f.st.itch_short > 0 && x->f.st.book_refused > 0);
+	assert_true(x->f.st.md_overruns > 0 && x->f.books->cnt.applied[BOOK_OP_REPLACE] > 0);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+	cap_free(&c);
+}
+
+/* feed_on_messages against feed_on_message on the same messages, garbage
+ * and empty ones included, in runs of every size. */
+static void test_messages_same_as_one_by_one(void **state)
+{
+	static struct md_event eva[8192], evb[8192];
+	static struct feed_msg msgs[40000];
+	struct capture c = { 0 };
+	struct fx *x, *y;
+	uint64_t r = 11, seq = 1;
+	uint32_t nm = 0;
+	(void)state;
+
+	gen_capture(&c, 0xfeed, 6000);
+	/* Every block of every well-formed packet, in capture order. */
+	for (uint32_t i = 0; i < c.n && nm < 40000; i++) {
+		struct net_udp u;
+		struct mold_pkt mp;
+		const uint8_t *p;
+
+		if (net_parse_link(NET_LINK_ETH, c.fr[i].data, c.fr[i].caplen, c.fr[i].wirelen, &u) ||
+		    mold_parse(u.payload, u.payload_len, &mp) != 0)
+			continue;
+		p = mp.blocks;
+		for (uint16_t k = 0; k < mp.nmsgs && nm < 40000; k++) {
+			uint16_t len = mold_block_len(p);
+
+			msgs[nm].data = p + MOLD_BLOCK_HDR_LEN;
+			msgs[nm++].len = rnd(&r, 100) ? len : 0; /* an empty one now and then */
+			p += MOLD_BLOCK_HDR_LEN + len;
+		}
+	}
+	assert_true(nm > 15000);
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint32_t i = 0; i < nm;) {
+		uint32_t m = 1 + rnd(&r, 300), cap, na = 0, nb;
+
+		if (m > nm - i)
+			m = nm - i;
+		cap = rnd(&r, 10) ? 8192 : rnd(&r, 8);
+		for (uint32_t k = 0; k < m; k++)
+			na += feed_on_message(&x->f, msgs[i + k].data, msgs[i + k].len, seq + k, 5,
+					      eva + na, cap - na);
+		nb = feed_on_messages(&y->f, msgs + i, m, seq, 5, evb, cap);
+		assert_int_equal(na, nb);
+		assert_events_equal(eva, evb, na, i);
+		seq += m;
+		i += m;
+	}
+	assert_feeds_equal(&x->f, &y->f);
+	assert_true(x->f.st.itch_empty > 0 && x->f.st.book_refused > 0);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overrun_counted, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted, fx_setup, fx_teardown),
 		cmocka_unit_test(test_real_pcaps_clean),
+		cmocka_unit_test(test_burst_same_as_frames),
+		cmocka_unit_test(test_messages_same_as_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
