@@ -24,6 +24,8 @@ ctest --preset release
 
 step "benchmark smoke runs (figures are not checked here)"
 ./build/release/bench/bench_hdr --quick
+./build/release/bench/bench_book --quick
+./build/release/bench/bench_feed --quick
 if [ -x build/release/bench/bench_ring ]; then
 	# 77: skipped (fewer than two usable cpus); anything else non-zero fails.
 	rc=0
