@@ -23,9 +23,9 @@
 #include "hw/arena.h"
 #include "tools/cmd.h"
 
-#define BOOK_NAME "tickwire book"
-#define BOOK_DEPTH_MAX 1000u
-#define BOOK_EV_CAP 4096u
+#define BOOKCMD_NAME "tickwire book"
+#define BOOKCMD_DEPTH_MAX 1000u
+#define BOOKCMD_EV_CAP 4096u
 
 struct book_opts {
 	const char *path;
@@ -64,7 +64,7 @@ static void book_usage(FILE *f)
 
 static int book_usage_error(FILE *err, const char *what, const char *arg)
 {
-	fprintf(err, BOOK_NAME ": %s '%s'\nTry 'tickwire book --help'.\n", what, arg);
+	fprintf(err, BOOKCMD_NAME ": %s '%s'\nTry 'tickwire book --help'.\n", what, arg);
 	return EX_USAGE;
 }
 
@@ -130,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct book_opts *o, FILE *out, FIL
 		case 'd':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || v < 1 || v > BOOK_DEPTH_MAX)
+			if (errno || *end || optarg[0] == '-' || v < 1 || v > BOOKCMD_DEPTH_MAX)
 				return book_usage_error(err, "--depth takes 1..1000, not", optarg);
 			o->depth = (uint32_t)v;
 			break;
@@ -192,10 +192,10 @@ static void progress_tick(struct progress *p, FILE *err, uint64_t done, uint64_t
 		return;
 	p->next = now + 1.0;
 	if (total)
-		fprintf(err, BOOK_NAME ": %5.1f%%  %" PRIu64 " messages  %.0f s\n",
+		fprintf(err, BOOKCMD_NAME ": %5.1f%%  %" PRIu64 " messages  %.0f s\n",
 			100.0 * (double)done / (double)total, msgs, now - p->start);
 	else
-		fprintf(err, BOOK_NAME ": %" PRIu64 " messages  %.0f s\n", msgs, now - p->start);
+		fprintf(err, BOOKCMD_NAME ": %" PRIu64 " messages  %.0f s\n", msgs, now - p->start);
 }
 
 static bool is_capture(const char *path)
@@ -227,19 +227,19 @@ static int replay_pcap(struct feed *f, const struct book_opts *o, struct md_even
 
 	rc = pcap_src_init(&src, o->path);
 	if (rc) {
-		fprintf(err, BOOK_NAME ": %s\n", src.err);
+		fprintf(err, BOOKCMD_NAME ": %s\n", src.err);
 		return rc == -EINVAL || rc == -EPROTONOSUPPORT ? EX_DATAERR : EX_NOINPUT;
 	}
 	f->link = src.link;
 	while ((rc = pcap_src_next(&src, &pkt)) == 1 && !f->stopped) {
-		feed_on_frame(f, pkt.data, pkt.caplen, pkt.wirelen, pkt.ts_ns, 0, ev, BOOK_EV_CAP);
+		feed_on_frame(f, pkt.data, pkt.caplen, pkt.wirelen, pkt.ts_ns, 0, ev, BOOKCMD_EV_CAP);
 		if ((src.packets & 1023) == 0)
 			progress_tick(&pr, err, pcap_src_offset(&src), src.file_bytes, f->st.msgs);
 	}
 	if (rc < 0)
-		fprintf(err, BOOK_NAME ": %s (books as of the last good packet)\n", src.err);
+		fprintf(err, BOOKCMD_NAME ": %s (books as of the last good packet)\n", src.err);
 	if (!f->stopped)
-		feed_finish(f, 0, ev, BOOK_EV_CAP);
+		feed_finish(f, 0, ev, BOOKCMD_EV_CAP);
 	pcap_src_fini(&src);
 	return 0;
 }
@@ -258,31 +258,31 @@ static int replay_binfile(struct feed *f, const struct book_opts *o, struct md_e
 
 	fd = open(o->path, O_RDONLY);
 	if (fd < 0) {
-		fprintf(err, BOOK_NAME ": cannot open '%s': %s\n", o->path, strerror(errno));
+		fprintf(err, BOOKCMD_NAME ": cannot open '%s': %s\n", o->path, strerror(errno));
 		return EX_NOINPUT;
 	}
 	if (fstat(fd, &st) != 0 || st.st_size == 0) {
-		fprintf(err, BOOK_NAME ": '%s' is empty or unreadable\n", o->path);
+		fprintf(err, BOOKCMD_NAME ": '%s' is empty or unreadable\n", o->path);
 		close(fd);
 		return EX_DATAERR;
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
-		fprintf(err, BOOK_NAME ": cannot map '%s': %s\n", o->path, strerror(errno));
+		fprintf(err, BOOKCMD_NAME ": cannot map '%s': %s\n", o->path, strerror(errno));
 		return EX_NOINPUT;
 	}
 	if (binfile_detect(map, (size_t)st.st_size, &fr) != 0) {
-		fprintf(err, BOOK_NAME ": '%s' is neither a pcap/pcapng capture nor a binary "
+		fprintf(err, BOOKCMD_NAME ": '%s' is neither a pcap/pcapng capture nor a binary "
 			"ITCH 5.0 file\n", o->path);
 		munmap(map, (size_t)st.st_size);
 		return EX_DATAERR;
 	}
 	binfile_init(&r, map, (size_t)st.st_size, fr);
 	while ((rc = binfile_next(&r, &msg, &mlen)) == 1 && !f->stopped)
-		feed_on_message(f, msg, mlen, seq++, 0, ev, BOOK_EV_CAP);
+		feed_on_message(f, msg, mlen, seq++, 0, ev, BOOKCMD_EV_CAP);
 	if (rc < 0)
-		fprintf(err, BOOK_NAME ": %s: framing error at byte %zu (books as of the last "
+		fprintf(err, BOOKCMD_NAME ": %s: framing error at byte %zu (books as of the last "
 			"good message)\n", o->path, r.off);
 	munmap(map, (size_t)st.st_size);
 	return 0;
@@ -463,21 +463,21 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (access(o.path, R_OK) != 0) {
-		fprintf(err, BOOK_NAME ": cannot open '%s': %s\n", o.path, strerror(errno));
+		fprintf(err, BOOKCMD_NAME ": cannot open '%s': %s\n", o.path, strerror(errno));
 		return EX_NOINPUT;
 	}
 	feed_cfg_defaults(&cfg);
 	cfg.book.max_orders = o.max_orders;
 	acfg.size = feed_memsize(&cfg);
 	if (acfg.size == 0 || arena_init(&a, &acfg) != 0) {
-		fprintf(err, BOOK_NAME ": cannot allocate %zu bytes for the books\n", acfg.size);
+		fprintf(err, BOOKCMD_NAME ": cannot allocate %zu bytes for the books\n", acfg.size);
 		return EX_SOFTWARE;
 	}
-	ev = malloc(sizeof(*ev) * BOOK_EV_CAP);
+	ev = malloc(sizeof(*ev) * BOOKCMD_EV_CAP);
 	lv = malloc(sizeof(*lv) * o.depth);
 	lv2 = malloc(sizeof(*lv2) * o.depth);
 	if (!ev || !lv || !lv2 || feed_init(&f, &cfg, &a) != 0) {
-		fprintf(err, BOOK_NAME ": out of memory\n");
+		fprintf(err, BOOKCMD_NAME ": out of memory\n");
 		rc = EX_SOFTWARE;
 		goto out_mem;
 	}
@@ -489,7 +489,7 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err)
 	if (o.symbol) {
 		locate = book_find_symbol(f.books, o.symbol);
 		if (locate <= 0) {
-			fprintf(err, BOOK_NAME ": symbol '%s' is not in %s\n", o.symbol, o.path);
+			fprintf(err, BOOKCMD_NAME ": symbol '%s' is not in %s\n", o.symbol, o.path);
 			rc = EX_DATAERR;
 			goto out_feed;
 		}
