@@ -15,39 +15,7 @@
 
 #include "dataplane/net.h"
 
-/* ---- guard page: inputs end exactly where PROT_NONE begins ---------- */
-
-static uint8_t *guard_mem;
-static uint8_t *guard;
-static size_t page_size;
-
-static int guard_setup(void **state)
-{
-	(void)state;
-	page_size = (size_t)sysconf(_SC_PAGESIZE);
-	guard_mem = mmap(NULL, page_size * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	if (guard_mem == MAP_FAILED)
-		return -1;
-	guard = guard_mem + page_size;
-	return mprotect(guard, page_size, PROT_NONE);
-}
-
-static int guard_teardown(void **state)
-{
-	(void)state;
-	return munmap(guard_mem, page_size * 2);
-}
-
-/* Copy len bytes so they end at the guard page; return the copy. */
-static const uint8_t *at_guard(const uint8_t *src, size_t len)
-{
-	uint8_t *p = guard - len;
-
-	assert_true(len <= page_size);
-	memcpy(p, src, len);
-	return p;
-}
+#include "tests/test_guard.h"
 
 /* ---- frame builder -------------------------------------------------- */
 
