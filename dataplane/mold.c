@@ -178,18 +178,23 @@ static void clock_advance(struct mold *m, uint64_t t_ns)
 {
 	if (t_ns > m->now_ns)
 		m->now_ns = t_ns;
-	if (m->nholes == 0 || m->cfg.gap_max_ns == 0)
+	if ((m->nholes == 0 && m->nstarting == 0) || m->cfg.gap_max_ns == 0)
 		return;
 	for (uint32_t i = 0; i < m->nsess; i++) {
 		struct mold_session *s = &m->sess[i];
 
-		if (s->hole_open && m->now_ns - s->hole_t_ns >= m->cfg.gap_max_ns)
+		if ((s->hole_open && m->now_ns - s->hole_t_ns >= m->cfg.gap_max_ns) ||
+		    (s->starting && m->now_ns - s->start_t_ns >= m->cfg.gap_max_ns))
 			mark_pending(m, s);
 	}
 }
 
-/* Index of the session with this id, adding it if there is room; -1 full. */
-static int session_get(struct mold *m, const struct mold_pkt *mp)
+/* Index of the session with this id, adding it if there is room; -1 full.
+ * Without cfg.first_seq the first packet seen need not be the session's
+ * lowest (the other line's copy of an earlier one may be microseconds
+ * behind, or the feed reordered), so unless it is seq 1 (nothing precedes
+ * it) the start stays provisional: a start window (mold.h). */
+static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 {
 	struct mold_session *s;
 
@@ -208,6 +213,11 @@ static int session_get(struct mold *m, const struct mold_pkt *mp)
 	memcpy(s->id, mp->hdr.session, MOLD_SESSION_LEN);
 	s->expected = m->cfg.first_seq ? m->cfg.first_seq : mp->hdr.seq;
 	s->horizon = s->expected;
+	if (!m->cfg.first_seq && mp->hdr.seq > 1) {
+		s->starting = true;
+		s->start_t_ns = t_ns;
+		m->nstarting++;
+	}
 	m->stats.sessions++;
 	m->last_sess = m->nsess;
 	return (int)m->nsess++;
@@ -231,6 +241,17 @@ static void note_evidence(struct mold_session *s, uint64_t next, uint64_t t_ns)
 	}
 }
 
+/* End s's start window: the lowest sequence seen on any line (kept in
+ * s->expected while the window was open) becomes the real start, and the
+ * held packets drain in order through settle, so holes between them are
+ * ordinary gaps from here on. */
+static void start_close(struct mold *m, struct mold_session *s)
+{
+	s->starting = false;
+	m->nstarting--;
+	mark_pending(m, s);
+}
+
 /* Point the cursor at the blocks of pkt from sequence `from` on. */
 static void cursor_set(struct mold *m, uint32_t si, const uint8_t *pkt, uint64_t seq,
 		       uint64_t end, uint64_t from, uint8_t line, uint64_t t_ns)
@@ -247,6 +268,52 @@ static void cursor_set(struct mold *m, uint32_t si, const uint8_t *pkt, uint64_t
 	m->cur.t_ns = t_ns;
 }
 
+/* Copy a packet into a free slot of s. */
+static void hold(struct mold_session *s, struct mold_slot *sl, const uint8_t *pkt, size_t len,
+		 uint64_t seq, uint64_t end, uint8_t line, uint64_t t_ns)
+{
+	if (end > s->horizon)
+		s->horizon = end;
+	memcpy(sl->data, pkt, len);
+	sl->len = (uint32_t)len;
+	sl->seq = seq;
+	sl->end = end;
+	sl->t_ns = t_ns;
+	sl->rx_pkt = s->rx_pkts;
+	sl->line = line;
+	sl->used = true;
+	s->nslots++;
+}
+
+/* During the start window every data packet is held, since what is in
+ * sequence is not known yet. True if it was taken (held or a duplicate of a
+ * held one); false if it cannot be held (buffer full, too big), which ends
+ * the window so the caller places it normally. */
+static bool start_hold(struct mold *m, struct mold_session *s, const uint8_t *pkt, size_t len,
+		       uint64_t seq, uint64_t end, uint8_t line, uint64_t t_ns)
+{
+	struct mold_slot *free_slot = NULL;
+
+	for (uint32_t i = 0; i < m->cfg.reorder_slots; i++) {
+		struct mold_slot *sl = &s->slots[i];
+
+		if (!sl->used) {
+			if (!free_slot)
+				free_slot = sl;
+		} else if (sl->seq <= seq && sl->end >= end) {
+			m->stats.dup_packets[line]++;
+			return true;
+		}
+	}
+	if (!free_slot || len > m->cfg.slot_bytes) {
+		start_close(m, s);
+		return false;
+	}
+	hold(s, free_slot, pkt, len, seq, end, line, t_ns);
+	m->stats.start_held++;
+	return true;
+}
+
 /* Deliver, drop, buffer or park a validated data packet of session si. */
 static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 		  const struct mold_pkt *mp, uint8_t line, uint64_t t_ns)
@@ -255,6 +322,8 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 	uint64_t seq = mp->hdr.seq, end = seq + mp->nmsgs;
 	struct mold_slot *free_slot = NULL;
 
+	if (UNLIKELY(s->starting) && start_hold(m, s, pkt, len, seq, end, line, t_ns))
+		return;
 	if (end <= s->expected) {
 		m->stats.dup_packets[line]++;
 		return;
@@ -297,17 +366,7 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 		m->deferred.set = true;
 		return;
 	}
-	if (end > s->horizon)
-		s->horizon = end;
-	memcpy(free_slot->data, pkt, len);
-	free_slot->len = (uint32_t)len;
-	free_slot->seq = seq;
-	free_slot->end = end;
-	free_slot->t_ns = t_ns;
-	free_slot->rx_pkt = s->rx_pkts;
-	free_slot->line = line;
-	free_slot->used = true;
-	s->nslots++;
+	hold(s, free_slot, pkt, len, seq, end, line, t_ns);
 	m->stats.reordered++;
 }
 
@@ -330,7 +389,7 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 		m->stats.malformed[-rc]++;
 		return -EBADMSG;
 	}
-	si = session_get(m, &mp);
+	si = session_get(m, &mp, t_ns);
 	if (UNLIKELY(si < 0)) {
 		m->stats.session_full++;
 		return -ENOSPC;
@@ -340,6 +399,14 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 	m->stats.packets++;
 	m->stats.packets_line[line]++;
 	next = mp.hdr.seq + mp.nmsgs;
+	if (UNLIKELY(s->starting) && mp.hdr.seq < s->expected) {
+		/* Provisional start: the lowest sequence seen so far. A heartbeat
+		 * or end counts too (its seq is the next message), because nothing
+		 * before it need be missing either. */
+		s->expected = mp.hdr.seq;
+		if (s->expected <= 1) /* nothing can precede seq 1 */
+			start_close(m, s);
+	}
 	ls = &s->line[line];
 	ls->pkts++;
 	ls->last_t_ns = t_ns;
@@ -380,7 +447,7 @@ int mold_flush(struct mold *m)
 	for (uint32_t i = 0; i < m->nsess; i++) {
 		struct mold_session *s = &m->sess[i];
 
-		if (s->expected < s->horizon) {
+		if (s->starting || s->expected < s->horizon) {
 			s->flush = true;
 			mark_pending(m, s);
 		}
@@ -473,6 +540,14 @@ static int settle(struct mold *m, uint32_t si, struct mold_item *it)
 	struct mold_session *s = &m->sess[si];
 	const struct mold_cfg *cfg = &m->cfg;
 
+	if (UNLIKELY(s->starting)) {
+		/* The start window closes on the same bounds a gap waits for. */
+		if (s->flush || (cfg->gap_max_pkts && s->rx_pkts - 1 >= cfg->gap_max_pkts) ||
+		    (cfg->gap_max_ns && m->now_ns - s->start_t_ns >= cfg->gap_max_ns))
+			start_close(m, s);
+		else
+			return 0;
+	}
 	if (s->nslots) {
 		struct mold_slot *best = NULL;
 

@@ -2,7 +2,26 @@
  * per-session sequencing, A/B line arbitration with a bounded reorder buffer,
  * gap detection, fill and loss declaration in packet (virtual) time, the gap
  * log, and the re-request encoder. Owns its sessions, slots and log, all
- * preallocated at init. One thread (the feed core) per struct mold. */
+ * preallocated at init. One thread (the feed core) per struct mold.
+ *
+ * Start window. With cfg.first_seq 0 a session starts where it is first
+ * seen, but the first packet seen need not be its lowest: line A may have
+ * lost seq 1 while B's copy is microseconds behind, or the feed reordered 1
+ * behind 2. Delivering at once would turn those earlier messages into
+ * silent "duplicates" (no gap, no loss). So a new session whose first
+ * packet is not seq 1 holds its data packets in the reorder buffer and
+ * tracks the lowest sequence seen on any line (heartbeats and end packets
+ * included), for the bounds a gap waits: gap_max_pkts more packets of the
+ * session or gap_max_ns of packet time. The window also closes on
+ * mold_flush, when a packet with seq 1 arrives, or when a packet cannot be
+ * held (reorder buffer full, larger than a slot). Then the lowest sequence
+ * becomes `expected` and the held packets are delivered in order through
+ * the normal path: holes between them are ordinary gaps, detected (and
+ * maybe lost) with their reveal time inside the window. After it, packets
+ * wholly below `expected` are duplicates. A session joined mid-stream is
+ * thus delivered one window late, starting at its lowest seen sequence,
+ * with nothing counted lost before it. With both bounds 0 the window, like
+ * a gap, waits for seq 1, mold_flush or a full buffer. */
 #ifndef MOLD_H
 #define MOLD_H
 
@@ -46,7 +65,8 @@ struct mold_cfg {
 	uint64_t gap_max_ns;    /* ... or once the packet clock is this far past its
 				   detection; 0 = no time bound */
 	uint32_t gap_log_len;   /* gap log entries kept (a ring; oldest overwritten) */
-	uint64_t first_seq;     /* expected seq of a new session; 0 = its first packet's */
+	uint64_t first_seq;     /* expected seq of a new session; 0 = the lowest seq
+				   seen in its start window (see above) */
 };
 
 /* Per line, per session: what that line has shown (for the gap log). */
@@ -75,6 +95,8 @@ struct mold_session {
 	bool end_seen, end_reported;
 	bool force_one;         /* reorder buffer full: declare the hole now */
 	bool flush;             /* mold_flush: declare every hole now */
+	bool starting;          /* start window open: expected is provisional, the
+				   lowest seq seen so far; data only held */
 	uint64_t expected;      /* next sequence to deliver */
 	uint64_t horizon;       /* highest next-seq any packet has shown */
 	uint64_t ev_seq;        /* unbuffered evidence (heartbeat, end, oversize) */
@@ -82,6 +104,7 @@ struct mold_session {
 	uint64_t end_seq;       /* end of session: next seq it announced */
 	uint64_t hole_t_ns;     /* current hole revealed at (packet time) */
 	uint64_t hole_pkt;      /* ... and at which session packet index */
+	uint64_t start_t_ns;    /* stamp of the session's first packet (window) */
 	uint64_t episode_lost;  /* messages lost since last in sequence */
 	uint64_t rx_pkts;       /* packets of the session, all lines */
 	uint32_t nslots;        /* slots in use */
@@ -142,6 +165,7 @@ struct mold_stats {
 	uint64_t gaps_lost;
 	uint64_t msgs_lost;
 	uint64_t reordered;                 /* packets buffered ahead of expected */
+	uint64_t start_held;                /* packets held in a start window */
 	uint64_t reorder_full;              /* arrivals that found the buffer full */
 	uint64_t oversize;                  /* ahead packets too big for a slot */
 	uint64_t sessions;                  /* sessions seen */
@@ -166,6 +190,7 @@ struct mold {
 	uint32_t last_sess;     /* lookup cache */
 	uint32_t npending;      /* sessions with pending set */
 	uint32_t nholes;        /* sessions with hole_open */
+	uint32_t nstarting;     /* sessions with starting (start window open) */
 	bool busy;              /* work queued: drain mold_next before mold_rx */
 	uint64_t now_ns;        /* packet clock: highest stamp seen */
 	struct {                /* arrival parked while its session's buffer drains */
@@ -192,7 +217,8 @@ extern const char *const mold_reason_names[MOLD_REASON_COUNT];
 int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out);
 
 /* Fill *cfg with defaults: 4 sessions, 64 slots of 2048 bytes, a gap given up
- * after 32 packets or 1 ms, 256 log entries, sync on the first packet. */
+ * after 32 packets or 1 ms, 256 log entries, sessions start at the lowest
+ * seq seen in their start window. */
 void mold_cfg_defaults(struct mold_cfg *cfg);
 
 /* Bytes of memory mold_init needs for cfg (64-byte aligned), 0 if cfg is bad. */

@@ -331,10 +331,10 @@ static const struct scenario scenarios[] = {
 	  .want = "1 2 gap(3,2) 3 4 rec(0) end(5)",
 	  .st = { .detected = 1, .filled = 1, .ends = 1 } },
 	{ .name = "sessions interleaved",
-	  .steps = { { 'D', A, 0, 1, 1, 2 }, { 'D', A, 1, 2, 100, 1 }, { 'D', B, 0, 3, 1, 2 },
-		     { 'D', A, 2, 4, 7, 1 }, { 'D', A, 1, 5, 102, 1 }, { 'D', A, 0, 6, 3, 1 },
-		     { 'D', B, 1, 7, 101, 1 }, { 'D', A, 2, 8, 8, 2 } },
-	  .want = "1 2 1:100 2:7 1:gap(101,1) 3 1:101 1:102 1:rec(0) 2:8 2:9",
+	  .steps = { { 'D', A, 0, 1, 1, 2 }, { 'D', A, 1, 2, 1, 1 }, { 'D', B, 0, 3, 1, 2 },
+		     { 'D', A, 2, 4, 1, 1 }, { 'D', A, 1, 5, 3, 1 }, { 'D', A, 0, 6, 3, 1 },
+		     { 'D', B, 1, 7, 2, 1 }, { 'D', A, 2, 8, 2, 2 } },
+	  .want = "1 2 1:1 2:1 1:gap(2,1) 3 1:2 1:3 1:rec(0) 2:2 2:3",
 	  .st = { .dup_b = 1, .detected = 1, .filled = 1, .reordered = 1 } },
 	{ .name = "reorder buffer full gives up the hole",
 	  .slots = 2,
@@ -361,6 +361,41 @@ static const struct scenario scenarios[] = {
 		     { 'F', 0, 0, 0, 0, 0 } },
 	  .want = "1 gap(2,2) lost(2,2) 4 gap(5,2) lost(5,2) 7 rec(4)",
 	  .st = { .detected = 2, .lost = 2, .msgs_lost = 4, .reordered = 2 } },
+	/* Start window (mold.h): a session's first packet is not taken as its start. */
+	{ .name = "start: first packet reordered behind a later one",
+	  .gap_pkts = 4,
+	  .steps = { { 'D', A, 0, 1, 3, 2 }, { 'D', A, 0, 2, 1, 2 }, { 'D', A, 0, 3, 5, 2 },
+		     { 'D', A, 0, 4, 7, 1 } },
+	  .want = "1 2 3 4 5 6 7" },
+	{ .name = "start: lowest line wins after the packet bound",
+	  .gap_pkts = 3,
+	  .steps = { { 'D', A, 0, 1, 9, 1 }, { 'D', B, 0, 2, 7, 1 }, { 'D', B, 0, 3, 8, 1 },
+		     { 'D', A, 0, 4, 10, 1 }, { 'D', B, 0, 5, 9, 1 } },
+	  .want = "7 8 9 10",
+	  .st = { .dup_b = 1 } },
+	{ .name = "start: window closes on packet time; a late lower copy is a duplicate",
+	  .gap_ns = 100,
+	  .steps = { { 'D', A, 0, 1000, 50, 1 }, { 'D', A, 0, 1050, 52, 1 },
+		     { 'D', A, 0, 1100, 53, 1 }, { 'D', B, 0, 1101, 49, 1 },
+		     { 'T', 0, 0, 1150, 0, 0 } },
+	  .want = "50 gap(51,1) lost(51,1) 52 53 rec(1)",
+	  .st = { .dup_b = 1, .detected = 1, .lost = 1, .msgs_lost = 1 } },
+	{ .name = "start: advance closes a quiet window",
+	  .gap_ns = 100,
+	  .steps = { { 'D', A, 0, 1000, 50, 2 }, { 'T', 0, 0, 1099, 0, 0 },
+		     { 'T', 0, 0, 1100, 0, 0 }, { 'D', A, 0, 1101, 52, 1 } },
+	  .want = "50 51 52" },
+	{ .name = "start: heartbeat lowers the start, end after",
+	  .steps = { { 'D', A, 0, 1, 10, 1 }, { 'H', B, 0, 2, 8, 0 }, { 'D', B, 0, 3, 8, 2 },
+		     { 'E', A, 0, 4, 11, 0 }, { 'F', 0, 0, 0, 0, 0 } },
+	  .want = "8 9 10 end(11)",
+	  .st = { .hb = 1, .ends = 1 } },
+	{ .name = "start: buffer full closes the window",
+	  .slots = 2,
+	  .steps = { { 'D', A, 0, 1, 5, 1 }, { 'D', A, 0, 2, 4, 1 }, { 'D', A, 0, 3, 3, 1 },
+		     { 'D', B, 0, 4, 2, 1 } },
+	  .want = "3 4 5",
+	  .st = { .dup_b = 1 } },
 };
 
 static void scenario_cfg(const struct scenario *sc, struct mold_cfg *cfg)
@@ -648,13 +683,16 @@ static struct harness *random_run(uint64_t seed, int n, uint64_t *both_dropped_m
 	h->quiet = true;
 	*both_dropped_msgs = 0;
 	for (int i = 0; i < n; i++) {
-		drop_a[i] = i != 0 && rng_next(&s) % 10 == 0; /* packet 0 syncs the session */
-		drop_b[i] = rng_next(&s) % 10 == 0;
+		/* Packet 0 may be lost on one line (the start window finds it on
+		 * the other), not both: nothing shows a session's messages before
+		 * the first packet that arrives. */
+		drop_a[i] = rng_next(&s) % 10 == 0;
+		drop_b[i] = rng_next(&s) % 10 == 0 && !(i == 0 && drop_a[0]);
 		if (drop_a[i] && drop_b[i])
 			*both_dropped_msgs += seq_of[i + 1] - seq_of[i];
 		order_a[i] = i;
 	}
-	for (int i = 1; i + 1 < n; i++) {
+	for (int i = 0; i + 1 < n; i++) { /* packet 0 too: the start is not the first seen */
 		if (rng_next(&s) % 8 == 0) {
 			int t = order_a[i];
 
@@ -705,6 +743,81 @@ static void test_ab_random_deterministic(void **state)
 		harness_free(h1);
 		harness_free(h2);
 	}
+}
+
+/* ---- start window -------------------------------------------------------- */
+
+/* The first packet seen is not taken as the session's start (mold.h). */
+static void test_start_window(void **state)
+{
+	struct mold_cfg cfg;
+	struct harness *h;
+	uint64_t t = 0;
+	(void)state;
+
+	mold_cfg_defaults(&cfg);
+
+	/* (a) A lost 1..38 and shows 39 first; B's 1..38 follow at once, then
+	 * both lines run to 60: everything in order, nothing lost. (The packet
+	 * bound must cover B's 38-packet catch-up, as for any gap.) */
+	cfg.gap_max_pkts = 64;
+	h = harness_new(&cfg);
+	h->quiet = true;
+	assert_int_equal(feed(h, A, t += 100, 0, 39, 1), 0);
+	for (uint64_t q = 1; q <= 38; q++)
+		assert_int_equal(feed(h, B, t += 100, 0, q, 1), 0);
+	for (uint64_t q = 39; q <= 60; q++) {
+		if (q > 39)
+			assert_int_equal(feed(h, A, t += 100, 0, q, 1), 0);
+		assert_int_equal(feed(h, B, t += 100, 0, q, 1), 0);
+	}
+	assert_int_equal(mold_flush(&h->m), 0);
+	drain(h);
+	if (h->bad || h->msgs != 60 || h->next[0] != 61 || h->m.stats.gaps_lost ||
+	    h->m.stats.msgs_lost || h->m.sess[0].expected != 61) {
+		dump(h);
+		fail();
+	}
+	harness_free(h);
+	mold_cfg_defaults(&cfg);
+
+	/* (b) seq 5 then seq 1 on the same line: 1 starts the session; 5 waits. */
+	h = harness_new(&cfg);
+	assert_int_equal(feed(h, A, 1, 0, 5, 1), 0);
+	assert_int_equal(feed(h, A, 2, 0, 1, 1), 0);
+	for (uint64_t q = 2; q <= 4; q++)
+		assert_int_equal(feed(h, A, 2 + q, 0, q, 1), 0);
+	assert_int_equal(feed(h, A, 7, 0, 6, 1), 0);
+	want_trace(h, "start reordered", "1 gap(2,3) 2 3 4 5 rec(0) 6");
+	assert_int_equal(h->m.stats.msgs_lost, 0);
+	harness_free(h);
+
+	/* (c) Joined mid-stream: nothing below 1,000,000 ever comes. Delivered
+	 * once the window closes (gap_max_pkts more packets), nothing lost. */
+	h = harness_new(&cfg);
+	h->quiet = true;
+	for (uint64_t q = 0; q < cfg.gap_max_pkts; q++)
+		assert_int_equal(feed(h, A, 1 + q, 0, 1000000 + q, 1), 0);
+	assert_int_equal(h->msgs, 0); /* window still open */
+	assert_int_equal(h->m.nstarting, 1);
+	assert_int_equal(feed(h, A, 100, 0, 1000000 + cfg.gap_max_pkts, 1), 0);
+	assert_int_equal(h->msgs, cfg.gap_max_pkts + 1);
+	assert_int_equal(h->next[0], 1000000 + cfg.gap_max_pkts + 1);
+	assert_int_equal(feed(h, B, 101, 0, 999999, 1), 0); /* window closed: duplicate */
+	assert_int_equal(h->m.stats.dup_packets[B], 1);
+	if (h->bad || h->m.stats.gaps_detected || h->m.stats.msgs_lost || h->m.nstarting) {
+		dump(h);
+		fail();
+	}
+	harness_free(h);
+
+	/* (d) First packet seq 1: nothing can come before it, delivered at once. */
+	h = harness_new(&cfg);
+	assert_int_equal(feed(h, A, 1, 0, 1, 2), 0);
+	want_trace(h, "start at 1", "1 2");
+	assert_int_equal(h->m.nstarting, 0);
+	assert_int_equal(h->m.stats.start_held, 0);
+	harness_free(h);
 }
 
 /* ---- malformed packets --------------------------------------------------- */
@@ -847,6 +960,8 @@ static void test_seq_near_max(void **state)
 	assert_int_equal(feed(h, A, 4, 0, UINT64_MAX, 1), -EBADMSG);   /* no room */
 	assert_int_equal(feed(h, A, 5, 0, UINT64_MAX, 0), 0);          /* heartbeat: no gap */
 	assert_int_equal(feed(h, A, 6, 0, UINT64_MAX, MOLD_COUNT_END), 0);
+	assert_int_equal(mold_flush(&h->m), 0); /* closes the start window */
+	drain(h);
 	snprintf(want, sizeof(want), "%llu %llu %llu %llu %llu end(%llu)", M - 5, M - 4, M - 3,
 		 M - 2, M - 1, M);
 	want_trace(h, "near max", want);
@@ -899,17 +1014,17 @@ static void test_api_contract(void **state)
 	assert_int_equal(mold_init(&m, &cfg, (uint8_t *)mem + 8), -EINVAL);
 	assert_int_equal(mold_init(&m, &cfg, mem), 0);
 	assert_null(m.owned);
-	len = build_pkt(pkt, 0, 10, 1);
+	len = build_pkt(pkt, 0, 1, 1); /* seq 1: no start window */
 	assert_int_equal(mold_rx(&m, pkt, len, A, 1), 0);
 	assert_int_equal(mold_rx(&m, pkt, len, A, 1), -EBUSY); /* not drained */
 	assert_int_equal(mold_advance(&m, 2), -EBUSY);
 	assert_int_equal(mold_flush(&m), -EBUSY);
 	assert_int_equal(mold_next(&m, &it), 1);
 	assert_int_equal(it.kind, MOLD_MSG);
-	assert_int_equal(it.seq, 10);
+	assert_int_equal(it.seq, 1);
 	assert_int_equal(it.line, A);
 	assert_int_equal(it.t_ns, 1);
-	assert_int_equal(it.len, msg_len(10));
+	assert_int_equal(it.len, msg_len(1));
 	assert_int_equal(mold_next(&m, &it), 0);
 	assert_int_equal(mold_next(&m, &it), 0);
 	assert_int_equal(mold_rx(&m, pkt, len, 2, 1), -EINVAL);
@@ -989,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_ab_a_drops_b_fills),
 		cmocka_unit_test(test_ab_one_line_dark),
 		cmocka_unit_test(test_ab_random_deterministic),
+		cmocka_unit_test(test_start_window),
 		cmocka_unit_test(test_malformed_truncations),
 		cmocka_unit_test(test_malformed_kinds),
 		cmocka_unit_test(test_seq_near_max),
