@@ -18,13 +18,16 @@ enum md_kind {
 /* md_event.flags */
 enum {
 	MD_F_TOP = 1u << 0,      /* best bid or ask price or size changed */
-	MD_F_STALE = 1u << 1,    /* book is stale (gap, or crossed unresolved) */
+	MD_F_STALE = 1u << 1,    /* book is stale: a feed gap open, messages lost,
+				  * or a full pool refused one of its orders */
 	MD_F_CROSSED = 1u << 2,  /* best bid >= best ask */
 	MD_F_HALTED = 1u << 3,   /* trading state is not 'T' */
 };
 
 struct md_event {
-	uint64_t t_rx_tsc;   /* TSC when the packet carrying it was read */
+	uint64_t t_rx_tsc;   /* TSC when the packet that released it was read
+			      * (for a message held in the reorder buffer: the
+			      * packet that filled the gap) */
 	uint64_t t_exch_ns;  /* ITCH timestamp, ns since midnight */
 	uint64_t seq;        /* MoldUDP64 sequence number of the message */
 	uint64_t order_ref;  /* order it touched (0 for state events, cross) */

@@ -119,6 +119,31 @@ static uint32_t clamp32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* A book update refused for a full pool: flag the symbol stale for good,
+ * once, and say so. Cold. */
+static COLD void sym_pool_full(struct feed *f, uint16_t locate, uint64_t seq,
+			       uint64_t t_rx_tsc, struct md_event *out, uint32_t cap, uint32_t *n)
+{
+	const struct book_sym *s = book_sym_get(f->books, locate);
+	struct md_event e;
+
+	if (!s || (s->flags & BOOK_SYM_STALE))
+		return;
+	book_set_stale(f->books, locate, true);
+	f->st.pool_full_stale++;
+	memset(&e, 0, sizeof(e));
+	e.t_rx_tsc = t_rx_tsc;
+	e.seq = seq;
+	e.kind = MD_STATE;
+	e.locate = locate;
+	e.bid_px = s->best_px[BOOK_BID];
+	e.ask_px = s->best_px[BOOK_ASK];
+	e.bid_qty = clamp32(s->best_qty[BOOK_BID]);
+	e.ask_qty = clamp32(s->best_qty[BOOK_ASK]);
+	e.flags = sym_flags(f, s);
+	emit(f, out, cap, n, &e);
+}
+
 /* One ITCH message: decode, apply, describe. */
 static void on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 		   uint64_t t_rx_tsc, struct md_event *out, uint32_t cap, uint32_t *n)
@@ -127,7 +152,7 @@ static void on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 	struct book_change c;
 	struct md_event *e;
 	const struct book_sym *s;
-	int d = itch_decode(msg, len, &m);
+	int rc, d = itch_decode(msg, len, &m);
 
 	if (UNLIKELY(d < 0)) {
 		if (d == -ITCH_ESHORT)
@@ -147,8 +172,13 @@ static void on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 	f->st.msgs++;
 	f->st.by_type[m.type]++;
 
-	if (UNLIKELY(book_apply(f->books, &m, &c) < 0)) {
+	rc = book_apply(f->books, &m, &c);
+	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
+		/* A full pool leaves the symbol's book missing an order: it
+		 * can no longer be trusted, so it is stale from here on. */
+		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
+			sym_pool_full(f, m.locate, seq, t_rx_tsc, out, cap, n);
 		return;
 	}
 
@@ -229,7 +259,9 @@ static void set_stale(struct feed *f, bool stale, uint64_t seq, uint64_t t_rx_ts
 		return;
 	f->stale = stale;
 	f->st.stale_episodes += stale;
-	book_set_stale_all(f->books, stale);
+	/* Feed-wide: md_event flags and feed_sym_stale() read f->stale, so a
+	 * gap costs nothing per symbol (rewriting every symbol's flags made
+	 * each reordered packet a 4 MiB sweep). */
 	emit_feed_state(f, seq, t_rx_tsc, out, cap, n);
 }
 
@@ -606,6 +638,14 @@ uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t 
 		on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, &ev);
 	}
 	return ev;
+}
+
+uint32_t feed_advance(struct feed *f, uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
+		      uint32_t cap)
+{
+	if (mold_advance(&f->mold, t_ns) != 0)
+		return 0;
+	return drain(f, t_rx_tsc, out, cap);
 }
 
 uint32_t feed_finish(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)

@@ -46,6 +46,7 @@ struct feed_stats {
 	uint64_t lost;              /* messages declared lost */
 	uint64_t stale_episodes;    /* times the books went stale */
 	uint64_t sources_extra;     /* frames from a third or later source */
+	uint64_t pool_full_stale;   /* symbols made stale by a full order/level pool */
 };
 
 struct feed {
@@ -138,6 +139,18 @@ struct feed_msg {
  * pipelined as in feed_on_burst. Returns events written. */
 uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
 			  uint64_t seq, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
+/* A quiet feed: move the packet clock to t_ns so open gaps can time out
+ * (live paths call it from their idle loop). Returns md_events written. */
+uint32_t feed_advance(struct feed *f, uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
+		      uint32_t cap);
+/* Is the symbol's book stale: a gap open or messages lost (feed-wide), or
+ * a full pool refused one of its orders (the symbol's own flag)? */
+static inline bool feed_sym_stale(const struct feed *f, uint16_t locate)
+{
+	const struct book_sym *s = book_sym_get(f->books, locate);
+
+	return f->stale || !s || (s->flags & BOOK_SYM_STALE);
+}
 /* End of input: gives up open gaps (counted lost, books stay stale). */
 uint32_t feed_finish(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
 

@@ -177,7 +177,7 @@ static void test_gap_filled_by_line_b(void **state)
 	assert_true(x->ev[0].flags & MD_F_STALE);
 	assert_true(x->f.stale);
 	s = book_sym_get(x->f.books, 7);
-	assert_true(s->flags & BOOK_SYM_STALE);
+	assert_true(feed_sym_stale(&x->f, 7));
 
 	rx(x, 1, &p1, 1, MOLD_LINE_B, 2100); /* duplicate */
 	n = rx(x, 2, &p2, 1, MOLD_LINE_B, 2200); /* fills the hole */
@@ -187,7 +187,7 @@ static void test_gap_filled_by_line_b(void **state)
 	assert_int_equal(x->ev[2].kind, MD_STATE);
 	assert_false(x->ev[2].flags & MD_F_STALE);
 	assert_false(x->f.stale);
-	assert_false(s->flags & BOOK_SYM_STALE);
+	assert_false(feed_sym_stale(&x->f, 7));
 	assert_int_equal(s->best_px[BOOK_BID], 1000100);
 	assert_int_equal(s->best_px[BOOK_ASK], 1000500);
 	assert_int_equal(s->norders, 3);
@@ -219,9 +219,37 @@ static void test_gap_lost(void **state)
 	assert_int_equal(x->f.st.gaps, 1);
 	/* Back in sequence, but two messages are gone: the books stay stale. */
 	assert_true(x->f.stale);
-	assert_true(book_sym_get(x->f.books, 7)->flags & BOOK_SYM_STALE);
+	assert_true(feed_sym_stale(&x->f, 7));
 	assert_int_equal(book_sym_get(x->f.books, 7)->norders, 6);
 	assert_int_equal(x->f.mold.stats.gaps_lost, 1);
+}
+
+/* An add refused because the order pool is full leaves that symbol's book
+ * missing an order: it turns stale for good (and says so); others do not. */
+static void test_pool_full_makes_symbol_stale(void **state)
+{
+	struct fx *x = *state;
+	struct itch_msg m = add(1, 'B', 100, 1000000, 1);
+	uint32_t n = 0;
+
+	for (uint64_t i = 1; i <= 1024; i++) { /* fx pool: 1024 orders */
+		m.add.ref = i;
+		n = rx(x, i, &m, 1, MOLD_LINE_A, i);
+		assert_int_equal(n, 1);
+	}
+	assert_false(feed_sym_stale(&x->f, 7));
+	m.add.ref = 5000;
+	m.locate = 8;
+	n = rx(x, 1025, &m, 1, MOLD_LINE_A, 2000);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->ev[0].kind, MD_STATE);
+	assert_int_equal(x->ev[0].locate, 8);
+	assert_true(x->ev[0].flags & MD_F_STALE);
+	assert_true(feed_sym_stale(&x->f, 8));
+	assert_false(feed_sym_stale(&x->f, 7));
+	assert_false(x->f.stale);
+	assert_int_equal(x->f.st.pool_full_stale, 1);
+	assert_int_equal(x->f.books->cnt.rejected[BOOK_EORDERS], 1);
 }
 
 static void test_overrun_counted(void **state)
@@ -745,6 +773,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gap_filled_by_line_b, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_gap_lost, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_counted, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_full_makes_symbol_stale, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted, fx_setup, fx_teardown),
 		cmocka_unit_test(test_real_pcaps_clean),
 		cmocka_unit_test(test_burst_same_as_frames),

@@ -174,7 +174,7 @@ static void on_item(struct replay *r, const struct mold_item *it)
 		/* Detected: books stale from here until back in sequence. */
 		assert_true(r->f.stale);
 		for (uint16_t loc = 1; loc <= NSYM; loc++)
-			assert_true(book_sym_get(r->f.books, loc)->flags & BOOK_SYM_STALE);
+			assert_true(feed_sym_stale(&r->f, loc));
 	}
 	if (r->lost_seen)
 		assert_true(r->f.stale); /* stale for good after a loss */
