@@ -58,8 +58,9 @@ static void book_usage(FILE *f)
 		"  --max-orders N   order table size (default 4194304)\n"
 		"  --quiet          no progress on stderr\n"
 		"  -h, --help       this text\n\n"
-		"exit status: 0 ok, 64 bad options, 65 the capture is not readable as ITCH\n"
-		"(or --symbol is not in it), 66 cannot open CAPTURE, 70 out of memory\n");
+		"exit status: 0 ok; 64 bad options; 65 the capture is not ITCH 5.0, holds no\n"
+		"ITCH message, is truncated or corrupt (the books up to that point are still\n"
+		"printed), or --symbol is not in it; 66 cannot open CAPTURE; 70 out of memory\n");
 }
 
 static int book_usage_error(FILE *err, const char *what, const char *arg)
@@ -218,7 +219,7 @@ static bool is_capture(const char *path)
 }
 
 static int replay_pcap(struct feed *f, const struct book_opts *o, struct md_event *ev,
-		       FILE *err)
+		       FILE *err, bool *damaged)
 {
 	struct pcap_src src;
 	struct pcap_src_pkt pkt;
@@ -236,8 +237,10 @@ static int replay_pcap(struct feed *f, const struct book_opts *o, struct md_even
 		if ((src.packets & 1023) == 0)
 			progress_tick(&pr, err, pcap_src_offset(&src), src.file_bytes, f->st.msgs);
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(err, BOOKCMD_NAME ": %s (books as of the last good packet)\n", src.err);
+		*damaged = true;
+	}
 	if (!f->stopped)
 		feed_finish(f, 0, ev, BOOKCMD_EV_CAP);
 	pcap_src_fini(&src);
@@ -245,7 +248,7 @@ static int replay_pcap(struct feed *f, const struct book_opts *o, struct md_even
 }
 
 static int replay_binfile(struct feed *f, const struct book_opts *o, struct md_event *ev,
-			  FILE *err)
+			  FILE *err, bool *damaged)
 {
 	struct binfile_reader r;
 	enum binfile_framing fr;
@@ -281,9 +284,11 @@ static int replay_binfile(struct feed *f, const struct book_opts *o, struct md_e
 	binfile_init(&r, map, (size_t)st.st_size, fr);
 	while ((rc = binfile_next(&r, &msg, &mlen)) == 1 && !f->stopped)
 		feed_on_message(f, msg, mlen, seq++, 0, ev, BOOKCMD_EV_CAP);
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(err, BOOKCMD_NAME ": %s: framing error at byte %zu (books as of the last "
 			"good message)\n", o->path, r.off);
+		*damaged = true;
+	}
 	munmap(map, (size_t)st.st_size);
 	return 0;
 }
@@ -342,22 +347,23 @@ static void print_px(FILE *out, const char *fmt, uint32_t px)
 	fprintf(out, fmt, buf);
 }
 
-static const char *sym_flags_text(const struct book_sym *s)
+static const char *sym_flags_text(const struct feed *f, uint16_t locate, const struct book_sym *s)
 {
 	static const char *const txt[8] = {
 		"", " STALE", " CROSSED", " STALE CROSSED",
 		" HALTED", " STALE HALTED", " CROSSED HALTED", " STALE CROSSED HALTED",
 	};
-	unsigned k = ((s->flags & BOOK_SYM_STALE) ? 1u : 0u) |
+	unsigned k = (feed_sym_stale(f, locate) ? 1u : 0u) |
 		     ((s->flags & BOOK_SYM_CROSSED) ? 2u : 0u) | (book_sym_halted(s) ? 4u : 0u);
 
 	return txt[k];
 }
 
 /* One symbol's depth: bids on the left, asks on the right, best first. */
-static void print_sym_text(FILE *out, const struct book_set *bs, uint16_t locate,
+static void print_sym_text(FILE *out, const struct feed *f, uint16_t locate,
 			   uint32_t depth, struct book_depth_level *bid, struct book_depth_level *ask)
 {
+	const struct book_set *bs = f->books;
 	const struct book_sym *s = book_sym_get(bs, locate);
 	uint32_t nb = book_depth(bs, locate, BOOK_BID, bid, depth);
 	uint32_t na = book_depth(bs, locate, BOOK_ASK, ask, depth);
@@ -365,7 +371,7 @@ static void print_sym_text(FILE *out, const struct book_set *bs, uint16_t locate
 
 	sym_name(bs, locate, name);
 	fprintf(out, "\n%s (locate %u): %u orders%s\n", name, locate, s->norders,
-		sym_flags_text(s));
+		sym_flags_text(f, locate, s));
 	fprintf(out, "  %7s %10s %12s | %-12s %-10s %s\n", "orders", "shares", "bid", "ask",
 		"shares", "orders");
 	for (uint32_t i = 0; i < nb || i < na; i++) {
@@ -385,8 +391,10 @@ static void print_sym_text(FILE *out, const struct book_set *bs, uint16_t locate
 }
 
 /* Top of book of every symbol with orders. */
-static void print_tops(FILE *out, const struct book_set *bs)
+static void print_tops(FILE *out, const struct feed *f)
 {
+	const struct book_set *bs = f->books;
+
 	fprintf(out, "\n%-8s %6s %7s %10s %12s | %-12s %-10s\n", "symbol", "locate", "orders",
 		"bid qty", "bid", "ask", "ask qty");
 	for (uint32_t l = 1; l <= bs->max_locate; l++) {
@@ -401,7 +409,7 @@ static void print_tops(FILE *out, const struct book_set *bs)
 		print_px(out, "%12s", s->best_px[BOOK_BID]);
 		fputs(" | ", out);
 		print_px(out, "%-12s", s->best_px[BOOK_ASK]);
-		fprintf(out, " %-10" PRIu64 "%s\n", s->best_qty[BOOK_ASK], sym_flags_text(s));
+		fprintf(out, " %-10" PRIu64 "%s\n", s->best_qty[BOOK_ASK], sym_flags_text(f, (uint16_t)l, s));
 	}
 }
 
@@ -415,7 +423,9 @@ static void print_stats(FILE *out, const struct feed *f)
 	for (uint32_t l = 1; l <= f->books->max_locate; l++) {
 		const struct book_sym *s = &f->books->syms[l];
 
-		stale += (s->flags & BOOK_SYM_STALE) != 0;
+		if (s->norders == 0 && s->name[0] == 0)
+			continue; /* a locate the feed never mentioned */
+		stale += feed_sym_stale(f, (uint16_t)l);
 		crossed += (s->flags & BOOK_SYM_CROSSED) != 0;
 		live += s->norders != 0;
 	}
@@ -446,6 +456,17 @@ static void print_stats(FILE *out, const struct feed *f)
 		if (ms->malformed[r])
 			fprintf(out, " mold-%s=%" PRIu64, mold_reason_name(r), ms->malformed[r]);
 	fputc('\n', out);
+	fprintf(out, "moldudp64: heartbeats=%" PRIu64 " end-of-session=%" PRIu64 " dup-a=%" PRIu64
+		" dup-b=%" PRIu64 " overlaps=%" PRIu64 " reordered=%" PRIu64 " gaps-filled=%" PRIu64
+		" gaps-lost=%" PRIu64 " reorder-full=%" PRIu64 " oversize=%" PRIu64
+		" session-full=%" PRIu64 " sessions=%" PRIu64 "\n",
+		ms->heartbeats, ms->end_packets, ms->dup_packets[0], ms->dup_packets[1], ms->overlaps,
+		ms->reordered, ms->gaps_filled, ms->gaps_lost, ms->reorder_full, ms->oversize,
+		ms->session_full, ms->sessions);
+	fprintf(out, "feed: filtered=%" PRIu64 " bad-packets=%" PRIu64 " extra-sources=%" PRIu64
+		" md-events=%" PRIu64 " md-overruns=%" PRIu64 " pool-full-stale=%" PRIu64 "\n",
+		st->net.filtered, st->packets_bad, st->sources_extra, st->md_events, st->md_overruns,
+		st->pool_full_stale);
 }
 
 int cmd_book(int argc, char **argv, FILE *out, FILE *err)
@@ -457,13 +478,19 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err)
 	struct arena_cfg acfg = { .no_lock = true };
 	struct md_event *ev = NULL;
 	struct book_depth_level *lv = NULL, *lv2 = NULL;
+	struct stat st;
+	bool damaged = false;
 	int rc, locate = 0;
 
 	rc = parse_opts(argc, argv, &o, out, err);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (access(o.path, R_OK) != 0) {
+	if (stat(o.path, &st) != 0 || access(o.path, R_OK) != 0) {
 		fprintf(err, BOOKCMD_NAME ": cannot open '%s': %s\n", o.path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(err, BOOKCMD_NAME ": '%s' is a directory\n", o.path);
 		return EX_NOINPUT;
 	}
 	feed_cfg_defaults(&cfg);
@@ -482,9 +509,16 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err)
 		goto out_mem;
 	}
 	feed_stop_at(&f, o.at_ns);
-	rc = is_capture(o.path) ? replay_pcap(&f, &o, ev, err) : replay_binfile(&f, &o, ev, err);
+	/* A pipe or device is read by libpcap (a binary ITCH file must be a
+	 * regular file: it is mapped); a regular file by its first bytes. */
+	if (!S_ISREG(st.st_mode) || is_capture(o.path))
+		rc = replay_pcap(&f, &o, ev, err, &damaged);
+	else
+		rc = replay_binfile(&f, &o, ev, err, &damaged);
 	if (rc)
 		goto out_feed;
+	if (f.st.msgs == 0 && !o.json)
+		fprintf(err, BOOKCMD_NAME ": no ITCH 5.0 messages in '%s'\n", o.path);
 
 	if (o.symbol) {
 		locate = book_find_symbol(f.books, o.symbol);
@@ -517,11 +551,11 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err)
 	} else {
 		print_stats(out, &f);
 		if (o.symbol)
-			print_sym_text(out, f.books, (uint16_t)locate, o.depth, lv, lv2);
+			print_sym_text(out, &f, (uint16_t)locate, o.depth, lv, lv2);
 		else
-			print_tops(out, f.books);
+			print_tops(out, &f);
 	}
-	rc = ferror(out) ? EX_IOERR : 0;
+	rc = ferror(out) ? EX_IOERR : (damaged || f.st.msgs == 0) ? EX_DATAERR : 0;
 out_feed:
 	feed_fini(&f);
 out_mem:

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -248,12 +249,58 @@ static void test_not_itch(void **state)
 	assert_int_equal(r.rc, EX_DATAERR);
 	assert_contains(r.err, "neither a pcap/pcapng capture nor a binary ITCH 5.0 file");
 	run_free(&r);
-	/* TCP (OUCH) packets are counted as not UDP, never decoded. */
+	/* TCP (OUCH) packets are counted as not UDP, never decoded; a capture
+	 * with no ITCH message is bad data. */
 	run_book(&r, "pcap/nasdaq-ouch50/EnterOrderMessage.pcap", ouch);
-	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.rc, EX_DATAERR);
 	assert_contains(r.out, "0 messages");
 	assert_contains(r.out, "non-udp=1");
+	assert_contains(r.err, "no ITCH 5.0 messages in");
 	run_free(&r);
+}
+
+/* Hostile files: a directory, an empty device, a capture cut short. The
+ * cut capture still prints the books up to the damage, then exits 65. */
+static void test_hostile_files(void **state)
+{
+	const char *dir[] = { "/tmp", "--quiet", NULL };
+	const char *null[] = { "/dev/null", "--quiet", NULL };
+	char src[512], cut[] = "/tmp/tw_book_cut_XXXXXX";
+	const char *cutargs[] = { cut, "--quiet", NULL };
+	unsigned char buf[1200];
+	struct run r;
+	FILE *in, *o;
+	size_t n;
+	int fd;
+	(void)state;
+
+	run_book(&r, NULL, dir);
+	assert_int_equal(r.rc, EX_NOINPUT);
+	assert_contains(r.err, "is a directory");
+	run_free(&r);
+	run_book(&r, NULL, null);
+	assert_int_equal(r.rc, EX_DATAERR);
+	assert_contains(r.err, "not a pcap/pcapng capture");
+	run_free(&r);
+
+	/* Multiple.Packets.pcap cut inside its second (1,518-byte) record. */
+	test_data_path(src, MULTI);
+	in = fopen(src, "rb");
+	assert_non_null(in);
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_int_equal(n, sizeof(buf));
+	fd = mkstemp(cut);
+	assert_true(fd >= 0);
+	o = fdopen(fd, "wb");
+	assert_int_equal(fwrite(buf, 1, n, o), n);
+	fclose(o);
+	run_book(&r, NULL, cutargs);
+	assert_int_equal(r.rc, EX_DATAERR);
+	assert_contains(r.err, "truncated");
+	assert_contains(r.out, "1 frames, 1 packets, 1 messages"); /* the first record */
+	run_free(&r);
+	unlink(cut);
 }
 
 static void test_help(void **state)
@@ -278,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_multiple_packets),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_not_itch),
+		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
