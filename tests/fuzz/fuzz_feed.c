@@ -38,6 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ac.size = feed_memsize(&cfg);
 	if (arena_init(&arena, &ac) != 0 || feed_init(&feed, &cfg, &arena) != 0)
 		abort();
+	struct feed_frame burst[8];
+	uint32_t nb = 0;
+
 	while (size >= 3) {
 		uint8_t kind = data[0];
 		size_t len = (size_t)data[1] | (size_t)data[2] << 8;
@@ -46,14 +49,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 3;
 		if (len > size)
 			len = size;
-		if (kind & 1)
-			feed_on_frame(&feed, data, len, len, t, t, ev, 64);
-		else
-			feed_on_packet(&feed, data, len, (kind >> 1) & 1, t, t, ev, 64);
+		t += (uint64_t)(kind >> 3) * 1000000u;
+		if ((kind & 5) == 5) {
+			/* Burst path: collected, flushed every 8 frames or at the end. */
+			burst[nb].data = data;
+			burst[nb].caplen = (uint32_t)len;
+			burst[nb].wirelen = (uint32_t)len;
+			burst[nb].t_ns = t;
+			burst[nb].t_rx_tsc = t;
+			if (++nb == 8) {
+				feed_on_burst(&feed, burst, nb, ev, 64);
+				nb = 0;
+			}
+		} else {
+			if (nb) {
+				feed_on_burst(&feed, burst, nb, ev, 64);
+				nb = 0;
+			}
+			if (kind & 1)
+				feed_on_frame(&feed, data, len, len, t, t, ev, 64);
+			else
+				feed_on_packet(&feed, data, len, (kind >> 1) & 1, t, t, ev, 64);
+		}
 		data += len;
 		size -= len;
-		t += 1000;
 	}
+	if (nb)
+		feed_on_burst(&feed, burst, nb, ev, 64);
 	feed_finish(&feed, t, ev, 64);
 	if (book_check(feed.books, why, sizeof(why)) != 0) {
 		fprintf(stderr, "book invariant broken: %s\n", why);

@@ -47,9 +47,11 @@ def main():
         for name in sorted(os.listdir(folder)):
             frames = pcap_frames(os.path.join(folder, name))
             if frames:
-                blob = b"".join(rec(1, f) for f in frames)
-                open(os.path.join(out, "pcap-" + name), "wb").write(blob)
-                n += 1
+                # kind 1: frame at a time; kind 5: through feed_on_burst
+                for kind in (1, 5):
+                    blob = b"".join(rec(kind, f) for f in frames)
+                    open(os.path.join(out, "pcap%d-%s" % (kind, name)), "wb").write(blob)
+                    n += 1
     snip = open(os.path.join(data, "itch/12302019_SNIPPET.NASDAQ_ITCH50"), "rb").read()
     msgs, off = [], 0
     while off < len(snip):
