@@ -1,0 +1,75 @@
+/* fair.h - fair value for one symbol: the micro-price (imbalance-weighted
+ * mid) from the top of book, optionally shifted by a lead instrument's log
+ * return over a lag times a beta. Pure: time is an argument, no I/O, no
+ * allocation; state lives in a caller-provided struct fair. Prices are ITCH
+ * units (1e-4 USD) carried in double. Threads: one owner (the quote core). */
+#ifndef FAIR_H
+#define FAIR_H
+
+#include <stdint.h>
+
+#include "dataplane/events.h"
+
+/* Lead history ring: decimated (t_ns, fair) samples of the lead instrument. */
+#define FAIR_LEAD_RING 64u
+
+struct fair_cfg {
+	double weight;          /* 0..1: 0 = mid, 1 = full micro-price */
+	double lead_beta;       /* lead log-return multiplier; 0 disables lead */
+	uint64_t lead_lag_ns;   /* lead return measured over [now - lag, now] */
+	uint64_t lead_spacing_ns; /* min spacing of ring samples; 0 = lag/16
+				   * (ring then covers >= 4 lags) */
+};
+
+struct fair {
+	struct fair_cfg cfg;
+	double lead_last;                   /* newest lead fair, 1e-4 USD */
+	uint64_t lead_last_ns;              /* its time, ns */
+	double lead_px[FAIR_LEAD_RING];     /* decimated lead fair, 1e-4 USD */
+	uint64_t lead_t_ns[FAIR_LEAD_RING]; /* their times, ns, increasing */
+	uint32_t lead_head;                 /* next ring slot to write */
+	uint32_t lead_count;                /* valid ring entries */
+	uint64_t n_lead_missing;            /* lead term skipped: no history */
+};
+
+/* Error codes of fair_micro_price / fair_compute:
+ * -ENODATA one side (or both) empty: price or queue is 0;
+ * -ERANGE  locked or crossed book (bid_px >= ask_px);
+ * -EINVAL  NULL argument. The output is never written on error. */
+
+/* Initialise f from cfg (copied). 0, -EINVAL NULL, weight outside [0, 1],
+ * non-finite beta, or beta != 0 with lag 0. Cold; any thread before use. */
+int fair_init(struct fair *f, const struct fair_cfg *cfg);
+
+/* Release f (nothing to free; accepts NULL). */
+void fair_fini(struct fair *f);
+
+/* Micro-price of a top of book with weight w in [0, 1]:
+ * mid + w * (spread/2) * (Qb - Qa) / (Qb + Qa), 1e-4 USD, into *out_px.
+ * A large bid queue pulls it up toward the ask. 0, -ENODATA, -ERANGE, -EINVAL
+ * (see above; also -EINVAL for w outside [0, 1]). Pure; any thread. */
+int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
+		     uint32_t ask_qty, double w, double *out_px);
+
+/* Record the lead instrument's fair value lead_px (1e-4 USD) at now_ns.
+ * Samples closer than the spacing to the previous ring entry only update the
+ * newest value. 0, -EINVAL non-finite or <= 0 price, -ERANGE time went back. */
+int fair_lead_update(struct fair *f, uint64_t now_ns, double lead_px);
+
+/* Lead log return ln(L(now) / L(now - lag)), where L(now) is the newest lead
+ * value and L(now - lag) the newest ring sample at or before now - lag.
+ * 0, -ENODATA no such sample (history shorter than the lag) or lead off. */
+int fair_lead_return(const struct fair *f, uint64_t now_ns, double *out_ret);
+
+/* Fair value at now_ns: micro-price * exp(beta * lead return), 1e-4 USD.
+ * Without lead history the lead term is 0 and n_lead_missing is bumped.
+ * Returns as fair_micro_price. Owner thread. */
+int fair_compute(struct fair *f, uint32_t bid_px, uint32_t bid_qty,
+		 uint32_t ask_px, uint32_t ask_qty, uint64_t now_ns,
+		 double *out_px);
+
+/* fair_compute on the top of book carried by a market-data event. */
+int fair_from_event(struct fair *f, const struct md_event *ev,
+		    uint64_t now_ns, double *out_px);
+
+#endif /* FAIR_H */

@@ -1,0 +1,118 @@
+/* quote.h - quote maths: Avellaneda-Stoikov (2008) reservation price and
+ * spread, Gueant-Lehalle-Fernandez-Tapia (2013) closed-form offsets, fee and
+ * additive risk premiums, the one tick-rounding function, the post-only guard
+ * and the N-level ladder. Pure functions: time and state are arguments; no
+ * I/O, no clock reads, no allocation. Safe from any thread. */
+#ifndef QUOTE_H
+#define QUOTE_H
+
+#include <stdint.h>
+
+/* Which side of the book a price or order is on. */
+enum quote_side { QUOTE_BID = 0, QUOTE_ASK = 1 };
+
+/* Model prices are doubles in USD; order prices are integers in ITCH units. */
+#define QUOTE_PX_PER_USD 10000 /* 1 ITCH price unit = 1e-4 USD */
+#define QUOTE_MAX_LEVELS 8
+
+/* --- Avellaneda & Stoikov, Quantitative Finance 8(3), 2008 ------------- */
+
+/* Reservation price r = s - q*gamma*sigma^2*tau, tau = T - t (same time unit
+ * as sigma^2). s in USD, q signed inventory (+ long). Returns r in USD. */
+double as_reservation_price(double s, double q, double gamma, double sigma, double tau);
+
+/* Optimal total spread delta_a + delta_b = gamma*sigma^2*tau +
+ * (2/gamma)*ln(1 + gamma/k). gamma > 0, k > 0. Returns USD (> 0). */
+double as_spread(double gamma, double sigma, double tau, double k);
+
+/* Bid and ask (USD) quoted symmetrically around the reservation price:
+ * r -/+ as_spread/2. Writes *bid and *ask; both pointers must be valid. */
+void as_quotes(double s, double q, double gamma, double sigma, double tau, double k,
+	       double *bid, double *ask);
+
+/* --- Gueant, Lehalle & Fernandez-Tapia, Math. Finan. Econ. 7, 2013 ------ */
+
+/* Per-side fill-intensity parameters lambda(delta) = A exp(-k delta). */
+struct glft_side {
+	double A; /* fills per unit time at delta = 0 */
+	double k; /* 1/USD, > 0 */
+};
+
+/* Inventory-independent part of a side's offset: (1/gamma) ln(1 + gamma/k)
+ * + c2/2 (see glft_skew). USD, > 0 for valid inputs. */
+double glft_half_spread(double gamma, double sigma, const struct glft_side *p);
+
+/* Inventory skew per unit of inventory, c2 = sqrt(sigma^2 gamma / (2 k A) *
+ * (1 + gamma/k)^(1 + k/gamma)). USD per unit q, > 0 for valid inputs. */
+double glft_skew(double gamma, double sigma, const struct glft_side *p);
+
+/* Optimal offsets from the fair value (USD, before fee and premiums):
+ * *d_bid = half_b + q*skew_b, *d_ask = half_a - q*skew_a, per-side A and k.
+ * Long inventory (q > 0) pushes the bid away and pulls the ask in. */
+void glft_offsets(double q, double gamma, double sigma, const struct glft_side *bid,
+		  const struct glft_side *ask, double *d_bid, double *d_ask);
+
+/* --- Fee, premiums, rounding, post-only, ladder ------------------------- */
+
+/* What is added to a model half-spread. All USD per share; they add, never
+ * multiply. fee > 0 is a cost, fee < 0 a rebate. */
+struct quote_premia {
+	double fee;
+	double vol;    /* volatility premium, >= 0 */
+	double tox;    /* toxicity premium, >= 0 */
+	double regime; /* regime widening, >= 0 */
+};
+
+/* Model half-spread plus fee and every premium (a plain sum). p may be NULL
+ * (nothing added). Returns USD. */
+double quote_offset_adjust(double offset, const struct quote_premia *p);
+
+/* The one place a model price becomes an order price: px_usd is converted to
+ * ITCH units and rounded onto the tick grid, bids down and asks up (passive).
+ * A price already on the grid (within 1e-6 tick) is kept. tick in ITCH units.
+ * 0 and *out set; -EINVAL tick <= 0 or px not finite; -ERANGE the rounded
+ * price is <= 0 or above the ITCH maximum (UINT32_MAX). */
+int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side, int64_t *out);
+
+/* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
+ * ask at or below best_bid moves to best_bid + tick. best_* <= 0 means that
+ * side of the book is empty (no constraint). All ITCH units. Returns the
+ * guarded price, or 0 when no positive price satisfies the guard. */
+int64_t quote_post_only(int64_t px, enum quote_side side, int64_t best_bid, int64_t best_ask,
+			int64_t tick);
+
+/* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */
+struct quote_ladder_cfg {
+	uint32_t levels;                  /* 1..QUOTE_MAX_LEVELS */
+	int64_t tick;                     /* ITCH units, > 0 */
+	int64_t step_ticks;               /* >= 1 */
+	uint32_t size[QUOTE_MAX_LEVELS];  /* shares per level */
+	uint32_t min_size;                /* smaller levels are not quoted */
+	int64_t pos_limit;                /* |position| limit in shares, > 0 */
+};
+
+/* One resting price level. */
+struct quote_level {
+	int64_t px;   /* 1e-4 USD */
+	uint32_t qty; /* shares */
+};
+
+/* A two-sided ladder; n_bid / n_ask levels are valid, best first. */
+struct quote_ladder {
+	struct quote_level bid[QUOTE_MAX_LEVELS];
+	struct quote_level ask[QUOTE_MAX_LEVELS];
+	uint32_t n_bid, n_ask;
+};
+
+/* Build the ladder from top-of-ladder model prices (USD): round (the one
+ * rounding function), apply the post-only guard against best_bid/best_ask
+ * (ITCH units, <= 0 = empty), clip each side's total size so the position
+ * (shares, + long) cannot pass +-pos_limit, and drop levels below min_size.
+ * At +pos_limit no bid is quoted, at -pos_limit no ask. A side whose price
+ * cannot be formed (non-finite, <= 0) is empty.
+ * 0 and *out filled; -EINVAL bad cfg (levels, tick, step, pos_limit). */
+int quote_build_ladder(const struct quote_ladder_cfg *cfg, double bid_usd, double ask_usd,
+		       int64_t position, int64_t best_bid, int64_t best_ask,
+		       struct quote_ladder *out);
+
+#endif /* QUOTE_H */

@@ -1,0 +1,326 @@
+/* test_quote.c - cmocka tests of strategy/quote.c: AS reservation price and
+ * spread, GLFT half-spread and skew, additive fee and premiums, the tick
+ * rounding function, the post-only guard and the ladder (sizes, minimum
+ * size, position limits). Table-driven. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "strategy/quote.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_as_reservation_direction(void **state)
+{
+	static const double qs[] = { -5, -1, 0, 1, 5 };
+	(void)state;
+	for (size_t i = 0; i < N(qs); i++) {
+		double r = as_reservation_price(100.0, qs[i], 0.1, 2.0, 0.5);
+
+		if (qs[i] > 0)
+			assert_true(r < 100.0); /* long: falls */
+		else if (qs[i] < 0)
+			assert_true(r > 100.0); /* short: rises */
+		else
+			assert_true(r == 100.0);
+		if (i > 0)
+			assert_true(r < as_reservation_price(100.0, qs[i - 1], 0.1, 2.0, 0.5));
+	}
+	/* At the horizon the inventory term vanishes. */
+	assert_true(as_reservation_price(100.0, 3, 0.1, 2.0, 0.0) == 100.0);
+}
+
+static void test_as_spread_positive_and_widening(void **state)
+{
+	static const struct { double gamma, sigma, tau; } rows[] = {
+		{ 0.01, 2.0, 1.0 }, { 0.1, 2.0, 1.0 }, { 1.0, 2.0, 1.0 }, { 0.1, 0.5, 0.2 },
+		{ 0.1, 4.0, 0.2 },  { 0.5, 1.0, 0.0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		double sp = as_spread(rows[i].gamma, rows[i].sigma, rows[i].tau, 1.5);
+
+		assert_true(sp > 0.0);
+		/* wider with sigma and with time left */
+		assert_true(as_spread(rows[i].gamma, rows[i].sigma * 2, rows[i].tau + 0.1, 1.5) > sp);
+	}
+	/* widens with gamma once the inventory term dominates (paper's setup) */
+	assert_true(as_spread(1.0, 2.0, 1.0, 1.5) > as_spread(0.1, 2.0, 1.0, 1.5));
+	/* paper's numbers: gamma=0.1, sigma=2, T-t=1, k=1.5 -> 0.4 + 20 ln(1+1/15) */
+	assert_true(fabs(as_spread(0.1, 2.0, 1.0, 1.5) - (0.4 + 20.0 * log(16.0 / 15.0))) < 1e-12);
+}
+
+static void test_as_quotes_skew(void **state)
+{
+	double b0, a0, bl, al, bs, as;
+	(void)state;
+	as_quotes(100.0, 0, 0.1, 2.0, 0.5, 1.5, &b0, &a0);
+	as_quotes(100.0, 4, 0.1, 2.0, 0.5, 1.5, &bl, &al);
+	as_quotes(100.0, -4, 0.1, 2.0, 0.5, 1.5, &bs, &as);
+	assert_true(b0 < 100.0 && a0 > 100.0);
+	assert_true(fabs((a0 - b0) - as_spread(0.1, 2.0, 0.5, 1.5)) < 1e-12);
+	assert_true(bl < b0 && al < a0); /* long: both quotes shift down */
+	assert_true(bs > b0 && as > a0); /* short: both shift up */
+}
+
+static void test_glft_offsets(void **state)
+{
+	static const double gammas[] = { 0.01, 0.1, 1.0 };
+	const struct glft_side side = { .A = 140.0, .k = 1.5 };
+	const struct glft_side thin = { .A = 140.0, .k = 0.5 };
+	(void)state;
+	for (size_t i = 0; i < N(gammas); i++) {
+		double g = gammas[i], db0, da0, dbl, dal, dbs, das;
+		double c2 = glft_skew(g, 2.0, &side);
+
+		assert_true(c2 > 0.0);
+		assert_true(glft_half_spread(g, 2.0, &side) > 0.0);
+		glft_offsets(0, g, 2.0, &side, &side, &db0, &da0);
+		glft_offsets(3, g, 2.0, &side, &side, &dbl, &dal);
+		glft_offsets(-3, g, 2.0, &side, &side, &dbs, &das);
+		assert_true(fabs(db0 - da0) < 1e-12);  /* flat: symmetric */
+		assert_true(dbl > db0 && dal < da0);   /* long: bid away, ask in */
+		assert_true(dbs < db0 && das > da0);   /* short: bid in, ask away */
+		assert_true(fabs((dbl - db0) - 3 * c2) < 1e-9);
+		/* closed form: c1 + (2q+1)/2 c2 on the bid */
+		assert_true(fabs(dbl - (log1p(g / 1.5) / g + 3.5 * c2)) < 1e-9);
+		/* wider with sigma */
+		assert_true(glft_half_spread(g, 4.0, &side) > glft_half_spread(g, 2.0, &side));
+	}
+	/* per-side kappa: a thinner ask side (smaller k) is quoted wider */
+	{
+		double db, da;
+
+		glft_offsets(0, 0.1, 2.0, &side, &thin, &db, &da);
+		assert_true(da > db);
+	}
+}
+
+static void test_premia_add(void **state)
+{
+	static const struct { struct quote_premia p; double want; } rows[] = {
+		{ { 0.0, 0.0, 0.0, 0.0 }, 0.50 },
+		{ { 0.003, 0.0, 0.0, 0.0 }, 0.503 },
+		{ { -0.002, 0.0, 0.0, 0.0 }, 0.498 }, /* rebate narrows */
+		{ { 0.003, 0.01, 0.02, 0.04 }, 0.573 },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++)
+		assert_true(fabs(quote_offset_adjust(0.5, &rows[i].p) - rows[i].want) < 1e-12);
+	/* adds, never multiplies: doubling the base adds the same premium */
+	assert_true(fabs((quote_offset_adjust(1.0, &rows[3].p) - 1.0) -
+			 (quote_offset_adjust(0.5, &rows[3].p) - 0.5)) < 1e-12);
+	assert_true(quote_offset_adjust(0.5, NULL) == 0.5);
+}
+
+static void test_round_to_tick(void **state)
+{
+	static const struct {
+		double px;
+		int64_t tick;
+		enum quote_side side;
+		int rc;
+		int64_t want;
+	} rows[] = {
+		{ 100.01, 100, QUOTE_BID, 0, 1000100 },   /* exact tick kept (bid) */
+		{ 100.01, 100, QUOTE_ASK, 0, 1000100 },   /* exact tick kept (ask) */
+		{ 100.0149, 100, QUOTE_BID, 0, 1000100 }, /* bid down */
+		{ 100.0101, 100, QUOTE_ASK, 0, 1000200 }, /* ask up */
+		{ 0.1234, 1, QUOTE_BID, 0, 1234 },
+		{ 0.12345, 1, QUOTE_ASK, 0, 1235 },
+		{ 0.12345, 1, QUOTE_BID, 0, 1234 },
+		{ 99.99999, 100, QUOTE_BID, 0, 999900 },
+		{ 99.99999, 100, QUOTE_ASK, 0, 1000000 },
+		{ 0.0, 100, QUOTE_BID, -ERANGE, 0 },      /* zero */
+		{ -1.0, 100, QUOTE_ASK, -ERANGE, 0 },     /* negative */
+		{ 0.005, 100, QUOTE_BID, -ERANGE, 0 },    /* bid rounds to 0 */
+		{ 0.005, 100, QUOTE_ASK, 0, 100 },        /* ask rounds up to 1 tick */
+		{ 1e9, 100, QUOTE_ASK, -ERANGE, 0 },      /* above ITCH max */
+		{ 100.0, 0, QUOTE_BID, -EINVAL, 0 },      /* zero tick */
+		{ 100.0, -100, QUOTE_ASK, -EINVAL, 0 },   /* negative tick */
+		{ NAN, 100, QUOTE_BID, -EINVAL, 0 },
+		{ INFINITY, 100, QUOTE_ASK, -EINVAL, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		int64_t out = -1;
+		int rc = quote_round_to_tick(rows[i].px, rows[i].tick, rows[i].side, &out);
+
+		if (rc != rows[i].rc || (rc == 0 && out != rows[i].want))
+			fprintf(stderr, "row %zu: px=%.6f tick=%lld side=%d -> rc=%d out=%lld\n", i,
+				rows[i].px, (long long)rows[i].tick, rows[i].side, rc, (long long)out);
+		assert_int_equal(rc, rows[i].rc);
+		if (rc == 0) {
+			assert_int_equal(out, rows[i].want);
+			assert_int_equal(out % rows[i].tick, 0);
+		}
+	}
+}
+
+static void test_post_only(void **state)
+{
+	static const struct {
+		int64_t px;
+		enum quote_side side;
+		int64_t bb, ba, want;
+	} rows[] = {
+		{ 1000000, QUOTE_BID, 999900, 1000100, 1000000 }, /* inside: kept */
+		{ 1000100, QUOTE_BID, 999900, 1000100, 1000000 }, /* at ask: back off */
+		{ 1000500, QUOTE_BID, 999900, 1000100, 1000000 }, /* through: back off */
+		{ 1000000, QUOTE_ASK, 999900, 1000100, 1000000 },
+		{ 999900, QUOTE_ASK, 999900, 1000100, 1000000 },  /* at bid */
+		{ 999000, QUOTE_ASK, 999900, 1000100, 1000000 },  /* through */
+		{ 1000500, QUOTE_BID, 999900, 0, 1000500 },       /* no ask side */
+		{ 999000, QUOTE_ASK, 0, 1000100, 999000 },        /* no bid side */
+		{ 100, QUOTE_BID, 0, 100, 0 },                    /* nothing positive */
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		int64_t px = quote_post_only(rows[i].px, rows[i].side, rows[i].bb, rows[i].ba, 100);
+
+		assert_int_equal(px, rows[i].want);
+		if (px && rows[i].side == QUOTE_BID && rows[i].ba > 0)
+			assert_true(px < rows[i].ba);
+		if (px && rows[i].side == QUOTE_ASK && rows[i].bb > 0)
+			assert_true(px > rows[i].bb);
+	}
+}
+
+static const struct quote_ladder_cfg ladder_cfg = {
+	.levels = 3, .tick = 100, .step_ticks = 2,
+	.size = { 100, 200, 300 }, .min_size = 100, .pos_limit = 1000,
+};
+
+static void test_ladder_shape(void **state)
+{
+	struct quote_ladder l;
+	(void)state;
+	assert_int_equal(quote_build_ladder(&ladder_cfg, 99.985, 100.015, 0, 999800, 1000200, &l), 0);
+	assert_int_equal(l.n_bid, 3);
+	assert_int_equal(l.n_ask, 3);
+	assert_int_equal(l.bid[0].px, 999800);
+	assert_int_equal(l.ask[0].px, 1000200);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(l.bid[i].qty, ladder_cfg.size[i]);
+		assert_int_equal(l.ask[i].qty, ladder_cfg.size[i]);
+		assert_int_equal(l.bid[i].px, 999800 - 200 * (int64_t)i);
+		assert_int_equal(l.ask[i].px, 1000200 + 200 * (int64_t)i);
+		assert_true(l.bid[i].px < l.ask[0].px);
+	}
+	/* bad cfg */
+	{
+		struct quote_ladder_cfg bad = ladder_cfg;
+
+		bad.levels = 0;
+		assert_int_equal(quote_build_ladder(&bad, 99.0, 101.0, 0, 0, 0, &l), -EINVAL);
+		bad = ladder_cfg;
+		bad.levels = QUOTE_MAX_LEVELS + 1;
+		assert_int_equal(quote_build_ladder(&bad, 99.0, 101.0, 0, 0, 0, &l), -EINVAL);
+		bad = ladder_cfg;
+		bad.tick = 0;
+		assert_int_equal(quote_build_ladder(&bad, 99.0, 101.0, 0, 0, 0, &l), -EINVAL);
+	}
+}
+
+static void test_ladder_post_only_never_crosses(void **state)
+{
+	/* model prices through the book on both sides */
+	static const struct { double bid, ask; int64_t bb, ba; } rows[] = {
+		{ 100.05, 100.06, 999900, 1000100 },
+		{ 99.90, 99.95, 999900, 1000100 },
+		{ 100.10, 100.20, 999900, 1000100 },
+		{ 100.00, 100.00, 999900, 1000100 },
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		struct quote_ladder l;
+
+		assert_int_equal(quote_build_ladder(&ladder_cfg, rows[i].bid, rows[i].ask, 0,
+						    rows[i].bb, rows[i].ba, &l), 0);
+		for (uint32_t j = 0; j < l.n_bid; j++)
+			assert_true(l.bid[j].px < rows[i].ba);
+		for (uint32_t j = 0; j < l.n_ask; j++)
+			assert_true(l.ask[j].px > rows[i].bb);
+	}
+}
+
+static void test_ladder_position_limit(void **state)
+{
+	static const struct {
+		int64_t pos;
+		uint32_t n_bid, n_ask;
+		uint32_t bid_total, ask_total;
+	} rows[] = {
+		{ 0, 3, 3, 600, 600 },
+		{ 1000, 0, 3, 0, 600 },    /* at +limit: no bid */
+		{ 1200, 0, 3, 0, 600 },    /* beyond: no bid */
+		{ -1000, 3, 0, 600, 0 },   /* at -limit: no ask */
+		{ 700, 2, 3, 300, 600 },   /* room 300: 100 + 200 */
+		{ 850, 1, 3, 100, 600 },   /* room 150: 100, then 50 < min */
+		{ 950, 0, 3, 0, 600 },     /* room 50 < min size */
+	};
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		struct quote_ladder l;
+		uint32_t tb = 0, ta = 0;
+
+		assert_int_equal(quote_build_ladder(&ladder_cfg, 99.99, 100.01, rows[i].pos, 0, 0, &l), 0);
+		for (uint32_t j = 0; j < l.n_bid; j++) {
+			tb += l.bid[j].qty;
+			assert_true(l.bid[j].qty >= ladder_cfg.min_size);
+		}
+		for (uint32_t j = 0; j < l.n_ask; j++) {
+			ta += l.ask[j].qty;
+			assert_true(l.ask[j].qty >= ladder_cfg.min_size);
+		}
+		if (l.n_bid != rows[i].n_bid || l.n_ask != rows[i].n_ask)
+			fprintf(stderr, "row %zu: pos=%lld n_bid=%u n_ask=%u\n", i,
+				(long long)rows[i].pos, l.n_bid, l.n_ask);
+		assert_int_equal(l.n_bid, rows[i].n_bid);
+		assert_int_equal(l.n_ask, rows[i].n_ask);
+		assert_int_equal(tb, rows[i].bid_total);
+		assert_int_equal(ta, rows[i].ask_total);
+		assert_true((int64_t)tb + rows[i].pos <= ladder_cfg.pos_limit || tb == 0);
+	}
+}
+
+static void test_ladder_min_size(void **state)
+{
+	struct quote_ladder_cfg cfg = ladder_cfg;
+	struct quote_ladder l;
+	(void)state;
+	cfg.size[0] = 50; /* below min: skipped, deeper levels kept */
+	assert_int_equal(quote_build_ladder(&cfg, 99.99, 100.01, 0, 0, 0, &l), 0);
+	assert_int_equal(l.n_bid, 2);
+	assert_int_equal(l.bid[0].qty, 200);
+	assert_int_equal(l.bid[0].px, 999900 - 200);
+	/* a side with an unformable price is empty */
+	assert_int_equal(quote_build_ladder(&cfg, -1.0, NAN, 0, 0, 0, &l), 0);
+	assert_int_equal(l.n_bid, 0);
+	assert_int_equal(l.n_ask, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_as_reservation_direction),
+		cmocka_unit_test(test_as_spread_positive_and_widening),
+		cmocka_unit_test(test_as_quotes_skew),
+		cmocka_unit_test(test_glft_offsets),
+		cmocka_unit_test(test_premia_add),
+		cmocka_unit_test(test_round_to_tick),
+		cmocka_unit_test(test_post_only),
+		cmocka_unit_test(test_ladder_shape),
+		cmocka_unit_test(test_ladder_post_only_never_crosses),
+		cmocka_unit_test(test_ladder_position_limit),
+		cmocka_unit_test(test_ladder_min_size),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
