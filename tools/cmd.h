@@ -18,4 +18,7 @@ int cmd_book(int argc, char **argv, FILE *out, FILE *err);
 /* tickwire synth: write ITCH 5.0 over MoldUDP64 pcaps from a seeded model. */
 int cmd_synth(int argc, char **argv, FILE *out, FILE *err);
 
+/* tickwire research as2008: Avellaneda-Stoikov (2008) Monte Carlo, seeded. */
+int cmd_research(int argc, char **argv, FILE *out, FILE *err);
+
 #endif /* CMD_H */

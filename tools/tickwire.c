@@ -30,6 +30,11 @@ static int run_synth(int argc, char **argv)
 	return cmd_synth(argc, argv, stdout, stderr);
 }
 
+static int run_research(int argc, char **argv)
+{
+	return cmd_research(argc, argv, stdout, stderr);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -38,6 +43,7 @@ static const struct {
 	{ "hist", run_hist, "turn a list of latencies into HDR percentiles (.hgrm, interval log)" },
 	{ "book", run_book, "replay a capture through the feed: books and feed statistics" },
 	{ "synth", run_synth, "write ITCH 5.0 over MoldUDP64 pcaps from a seeded order-flow model" },
+	{ "research", run_research, "reproduce published market-making results (as2008)" },
 	{ "check", run_check, "report how well this server is tuned (cores, governor, hugepages, TSC)" },
 };
 
