@@ -1,0 +1,215 @@
+/* regime.c - GREEN / YELLOW / RED / KILL with hysteresis (see regime.h).
+ * Owns nothing beyond the caller's struct regime; one owner thread. */
+#include "strategy/regime.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+static bool band_on(const struct regime_band *b)
+{
+	return b->enter > 0.0;
+}
+
+static bool finite_nonneg(double x)
+{
+	return isfinite(x) && x >= 0.0;
+}
+
+int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
+{
+	int i, l;
+	bool pos_on = false;
+
+	if (r == NULL || cfg == NULL)
+		return -EINVAL;
+	for (i = 0; i < REGIME_N_INPUTS; i++) {
+		double prev_enter = 0.0;
+
+		for (l = REGIME_YELLOW; l <= REGIME_KILL; l++) {
+			const struct regime_band *b = &cfg->band[i][l];
+
+			if (!isfinite(b->enter) || !isfinite(b->exit))
+				return -EINVAL;
+			if (!band_on(b))
+				continue;
+			if (l != REGIME_KILL &&
+			    (!(b->exit >= 0.0) || !(b->exit < b->enter)))
+				return -EINVAL;
+			if (b->enter < prev_enter)
+				return -EINVAL;
+			prev_enter = b->enter;
+			if (i == REGIME_IN_POSITION)
+				pos_on = true;
+		}
+	}
+	if (pos_on && cfg->pos_limit <= 0)
+		return -EINVAL;
+	if (!finite_nonneg(cfg->spread_add_ticks) ||
+	    !finite_nonneg(cfg->spread_add_bps) || cfg->size_cap == 0)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->cfg = *cfg;
+	r->level = REGIME_GREEN;
+	r->reason = REGIME_REASON_NONE;
+	r->entered_ns = now_ns;
+	return 0;
+}
+
+void regime_fini(struct regime *r)
+{
+	(void)r;
+}
+
+static void latch_kill(struct regime *r, enum regime_reason why, uint64_t now_ns)
+{
+	if (r->level == REGIME_KILL)
+		return; /* first reason wins */
+	r->level = REGIME_KILL;
+	r->reason = why;
+	r->entered_ns = now_ns;
+	r->cancel_pending = true;
+	r->n_transitions++;
+	r->n_kills++;
+}
+
+static void fill_decision(struct regime *r, const struct regime_inputs *in,
+			  struct regime_decision *out)
+{
+	bool cancel = r->cancel_pending;
+
+	r->cancel_pending = false; /* emitted exactly once */
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->level = r->level;
+	out->reason = r->reason;
+	out->cancel_all = cancel;
+	switch (r->level) {
+	case REGIME_GREEN:
+		out->size_cap = UINT32_MAX;
+		out->allow_bid = true;
+		out->allow_ask = true;
+		break;
+	case REGIME_YELLOW:
+	case REGIME_RED:
+		out->spread_add_ticks = r->cfg.spread_add_ticks;
+		out->spread_add_bps = r->cfg.spread_add_bps;
+		out->size_cap = r->cfg.size_cap;
+		if (r->level == REGIME_YELLOW) {
+			out->allow_bid = true;
+			out->allow_ask = true;
+		} else {
+			/* Only the side that reduces |position|. */
+			out->allow_bid = in->position < 0;
+			out->allow_ask = in->position > 0;
+		}
+		break;
+	default: /* KILL: nothing quoted */
+		out->size_cap = 0;
+		break;
+	}
+}
+
+enum regime_level regime_update(struct regime *r, uint64_t now_ns,
+				const struct regime_inputs *in,
+				struct regime_decision *out)
+{
+	static const enum regime_reason why[REGIME_N_INPUTS] = {
+		REGIME_REASON_LOSS, REGIME_REASON_POSITION,
+		REGIME_REASON_MSG_RATE, REGIME_REASON_STALE_FEED
+	};
+	double m[REGIME_N_INPUTS];
+	int i, l, up = REGIME_GREEN, hold = REGIME_GREEN;
+	enum regime_reason kill_why = REGIME_REASON_NONE;
+
+	if (r->level != REGIME_KILL) {
+		m[REGIME_IN_DRAWDOWN] = in->drawdown_usd;
+		m[REGIME_IN_POSITION] = r->cfg.pos_limit > 0 ?
+			fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
+		m[REGIME_IN_MSG_RATE] = in->msg_rate;
+		m[REGIME_IN_STALENESS] = (double)in->feed_age_ns;
+		for (i = 0; i < REGIME_N_INPUTS; i++) {
+			if (isnan(m[i])) {
+				m[i] = INFINITY; /* fail safe */
+				r->n_bad_input++;
+			} else if (isinf(m[i])) {
+				r->n_bad_input++;
+			}
+			for (l = REGIME_YELLOW; l <= REGIME_KILL; l++) {
+				const struct regime_band *b = &r->cfg.band[i][l];
+
+				if (!band_on(b))
+					continue;
+				if (m[i] >= b->enter && l > up)
+					up = l;
+				if (l == REGIME_KILL && m[i] >= b->enter &&
+				    kill_why == REGIME_REASON_NONE)
+					kill_why = why[i];
+				if (l < REGIME_KILL && l <= (int)r->level &&
+				    m[i] > b->exit && l > hold)
+					hold = l;
+			}
+		}
+		if (up == REGIME_KILL) {
+			latch_kill(r, kill_why, now_ns);
+		} else if (up > (int)r->level) {
+			r->level = (enum regime_level)up;
+			r->entered_ns = now_ns;
+			r->n_transitions++;
+		} else if (hold < (int)r->level) {
+			uint64_t dwell = now_ns > r->entered_ns ?
+				now_ns - r->entered_ns : 0;
+
+			if (dwell >= r->cfg.min_dwell_ns) {
+				r->level = (enum regime_level)hold;
+				r->entered_ns = now_ns;
+				r->n_transitions++;
+			}
+		}
+	}
+	fill_decision(r, in, out);
+	return r->level;
+}
+
+int regime_kill(struct regime *r, enum regime_reason reason, uint64_t now_ns)
+{
+	if (r == NULL || reason <= REGIME_REASON_NONE ||
+	    reason > REGIME_REASON_MANUAL)
+		return -EINVAL;
+	latch_kill(r, reason, now_ns);
+	return 0;
+}
+
+void regime_reset(struct regime *r, uint64_t now_ns)
+{
+	r->level = REGIME_GREEN;
+	r->reason = REGIME_REASON_NONE;
+	r->entered_ns = now_ns;
+	r->cancel_pending = false;
+}
+
+const char *regime_level_name(enum regime_level l)
+{
+	switch (l) {
+	case REGIME_GREEN: return "green";
+	case REGIME_YELLOW: return "yellow";
+	case REGIME_RED: return "red";
+	case REGIME_KILL: return "kill";
+	default: return "?";
+	}
+}
+
+const char *regime_reason_name(enum regime_reason why)
+{
+	switch (why) {
+	case REGIME_REASON_NONE: return "none";
+	case REGIME_REASON_LOSS: return "loss";
+	case REGIME_REASON_POSITION: return "position";
+	case REGIME_REASON_MSG_RATE: return "msg_rate";
+	case REGIME_REASON_STALE_FEED: return "stale_feed";
+	case REGIME_REASON_MANUAL: return "manual";
+	default: return "?";
+	}
+}

@@ -1,0 +1,134 @@
+/* regime.h - risk regimes GREEN / YELLOW / RED / KILL for one symbol, with
+ * hysteresis on drawdown, |position| / limit, message rate and feed
+ * staleness, an optional minimum dwell before stepping down, and a KILL that
+ * emits one cancel-all and latches with its first reason until reset. Pure:
+ * time is an argument; no I/O, clock reads or allocation; state lives in a
+ * caller-provided struct regime. Threads: one owner (the quote core). */
+#ifndef REGIME_H
+#define REGIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Regimes, in increasing severity. */
+enum regime_level {
+	REGIME_GREEN = 0,  /* normal quoting */
+	REGIME_YELLOW = 1, /* widen by the spread add, cap size */
+	REGIME_RED = 2,    /* as YELLOW, and only the risk-reducing side */
+	REGIME_KILL = 3,   /* nothing quoted; latched until regime_reset */
+	REGIME_N_LEVELS = 4
+};
+
+/* Why KILL latched. Only the first reason is kept until regime_reset.
+ * REGIME_REASON_NONE  not killed;
+ * REGIME_REASON_LOSS  drawdown reached its kill threshold;
+ * REGIME_REASON_POSITION  |position| / pos_limit reached its kill threshold;
+ * REGIME_REASON_MSG_RATE  message rate reached its kill threshold;
+ * REGIME_REASON_STALE_FEED  feed age reached its kill threshold;
+ * REGIME_REASON_MANUAL  regime_kill by an operator or another module.
+ * When several inputs reach KILL in the same update, the lowest code wins
+ * (loss, then position, then message rate, then stale feed). */
+enum regime_reason {
+	REGIME_REASON_NONE = 0,
+	REGIME_REASON_LOSS = 1,
+	REGIME_REASON_POSITION = 2,
+	REGIME_REASON_MSG_RATE = 3,
+	REGIME_REASON_STALE_FEED = 4,
+	REGIME_REASON_MANUAL = 5
+};
+
+/* The monitored inputs; index of struct regime_cfg.band. */
+enum regime_input {
+	REGIME_IN_DRAWDOWN = 0, /* USD below the PnL peak, >= 0 */
+	REGIME_IN_POSITION = 1, /* |position| / pos_limit, dimensionless */
+	REGIME_IN_MSG_RATE = 2, /* messages per second */
+	REGIME_IN_STALENESS = 3, /* ns since the last market-data event */
+	REGIME_N_INPUTS = 4
+};
+
+/* One threshold pair. A level is entered when the input is >= enter and
+ * left (stepping down) only once the input is <= exit; exit < enter, so an
+ * input oscillating strictly between them never toggles the regime.
+ * enter <= 0 disables the band. For KILL only enter is used (it latches). */
+struct regime_band {
+	double enter;
+	double exit;
+};
+
+struct regime_cfg {
+	/* band[input][level]; level index REGIME_YELLOW..REGIME_KILL, the
+	 * REGIME_GREEN column is ignored. Active enters must not decrease
+	 * with severity. */
+	struct regime_band band[REGIME_N_INPUTS][REGIME_N_LEVELS];
+	int64_t pos_limit;         /* shares, > 0 when a position band is on */
+	uint64_t min_dwell_ns;     /* min time in a level before stepping down; 0 = none */
+	double spread_add_ticks;   /* YELLOW and RED: added to each half-spread, >= 0 */
+	double spread_add_bps;     /* YELLOW and RED: added too (additive), >= 0 */
+	uint32_t size_cap;         /* YELLOW and RED: max shares per order, > 0 */
+};
+
+/* What the quoting core may do after an update. */
+struct regime_decision {
+	enum regime_level level;
+	enum regime_reason reason; /* KILL reason (latched), NONE otherwise */
+	double spread_add_ticks;   /* 0 in GREEN */
+	double spread_add_bps;     /* 0 in GREEN */
+	uint32_t size_cap;         /* shares; UINT32_MAX = no cap, 0 in KILL */
+	bool allow_bid;            /* RED: only when short; KILL: never */
+	bool allow_ask;            /* RED: only when long; KILL: never */
+	bool cancel_all;           /* true on exactly one update per KILL latch */
+};
+
+/* Inputs of one update. */
+struct regime_inputs {
+	double drawdown_usd;  /* >= 0 */
+	int64_t position;     /* shares, + long */
+	double msg_rate;      /* messages per second */
+	uint64_t feed_age_ns; /* ns since the last market-data event */
+};
+
+struct regime {
+	struct regime_cfg cfg;
+	enum regime_level level;
+	enum regime_reason reason;  /* first KILL reason */
+	uint64_t entered_ns;        /* when level was entered */
+	bool cancel_pending;        /* KILL latched, cancel-all not yet emitted */
+	uint64_t n_transitions;     /* level changes (excluding resets) */
+	uint64_t n_kills;           /* KILL latches */
+	uint64_t n_bad_input;       /* non-finite inputs (treated as beyond every threshold) */
+};
+
+/* Initialise r from cfg (copied), GREEN at now_ns. 0, -EINVAL NULL, an
+ * active band with exit < 0 or exit >= enter (YELLOW/RED), decreasing active
+ * enters, non-finite values, pos_limit <= 0 with a position band on,
+ * negative spread adds or size_cap 0. Cold; before use. */
+int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns);
+
+/* Release r (nothing to free; accepts NULL). */
+void regime_fini(struct regime *r);
+
+/* Evaluate inputs at now_ns and step the regime: up immediately to the most
+ * severe level any input enters; down only when no input holds the current
+ * level (all <= exit) and min_dwell_ns has passed since it was entered, to the
+ * most severe lower level still held. KILL latches. Fills *out (may be NULL)
+ * and returns the regime. A non-finite input counts as beyond every
+ * threshold (fail safe) and bumps n_bad_input. Owner thread. */
+enum regime_level regime_update(struct regime *r, uint64_t now_ns,
+				const struct regime_inputs *in,
+				struct regime_decision *out);
+
+/* Latch KILL with reason (any non-NONE code, REGIME_REASON_MANUAL for an
+ * operator). If already killed the first reason is kept. The cancel-all is
+ * emitted by the next regime_update. 0, -EINVAL NULL or bad reason. */
+int regime_kill(struct regime *r, enum regime_reason reason, uint64_t now_ns);
+
+/* Clear any KILL latch and return to GREEN at now_ns (a pending cancel-all
+ * is dropped). Inputs still beyond a kill threshold re-kill on the next
+ * update. Owner thread. */
+void regime_reset(struct regime *r, uint64_t now_ns);
+
+/* Static name of a level or reason, for logs and tests. */
+const char *regime_level_name(enum regime_level l);
+const char *regime_reason_name(enum regime_reason why);
+
+#endif /* REGIME_H */

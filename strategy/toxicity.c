@@ -1,0 +1,199 @@
+/* toxicity.c - per-side toxicity score, pull/cooldown and shrink (see
+ * toxicity.h). Owns nothing beyond the caller's struct tox; one owner. */
+#include "strategy/toxicity.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+_Static_assert((TOX_PENDING & (TOX_PENDING - 1u)) == 0, "TOX_PENDING power of two");
+
+static bool in_unit(double x) /* (0, 1] */
+{
+	return isfinite(x) && x > 0.0 && x <= 1.0;
+}
+
+static bool nonneg(double x)
+{
+	return isfinite(x) && x >= 0.0;
+}
+
+static bool side_ok(enum quote_side s)
+{
+	return s == QUOTE_BID || s == QUOTE_ASK;
+}
+
+int tox_init(struct tox *t, const struct tox_cfg *cfg)
+{
+	uint32_t h;
+
+	if (t == NULL || cfg == NULL)
+		return -EINVAL;
+	if (cfg->n_horizons == 0 || cfg->n_horizons > TOX_MAX_HORIZONS)
+		return -EINVAL;
+	for (h = 0; h < cfg->n_horizons; h++)
+		if (cfg->horizon_ns[h] == 0 || !nonneg(cfg->horizon_weight[h]))
+			return -EINVAL;
+	if (!in_unit(cfg->markout_alpha) || !in_unit(cfg->flow_alpha) ||
+	    cfg->through_half_life_ns == 0 || cfg->cooldown_ns == 0)
+		return -EINVAL;
+	if (!nonneg(cfg->w_markout) || !nonneg(cfg->w_flow) ||
+	    !nonneg(cfg->w_through) || !nonneg(cfg->spread_k))
+		return -EINVAL;
+	if (!(isfinite(cfg->shrink_threshold) && cfg->shrink_threshold > 0.0) ||
+	    !(isfinite(cfg->pull_threshold) &&
+	      cfg->pull_threshold > cfg->shrink_threshold))
+		return -EINVAL;
+	if (!(isfinite(cfg->shrink_factor) && cfg->shrink_factor > 0.0 &&
+	      cfg->shrink_factor < 1.0))
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->cfg = *cfg;
+	return 0;
+}
+
+void tox_fini(struct tox *t)
+{
+	(void)t;
+}
+
+int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
+{
+	uint32_t h;
+	int rc = 0;
+
+	if (t == NULL || !side_ok(side) || !(isfinite(px) && px > 0.0))
+		return -EINVAL;
+	if (t->n_fills > 0 && now_ns < t->last_fill_ns)
+		return -ERANGE;
+	t->last_fill_ns = now_ns;
+	t->n_fills++;
+	for (h = 0; h < t->cfg.n_horizons; h++) {
+		struct tox_ring *q = &t->ring[h];
+		struct tox_pending *e;
+
+		if (q->count == TOX_PENDING) {
+			t->n_markout_dropped++;
+			rc = -ENOBUFS;
+			continue;
+		}
+		e = &q->e[(q->head + q->count) & (TOX_PENDING - 1u)];
+		e->due_ns = now_ns + t->cfg.horizon_ns[h];
+		e->px = px;
+		e->side = side;
+		q->count++;
+	}
+	return rc;
+}
+
+int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
+{
+	uint32_t h;
+	int n = 0;
+
+	if (t == NULL || !(isfinite(fair) && fair > 0.0))
+		return -EINVAL;
+	for (h = 0; h < t->cfg.n_horizons; h++) {
+		struct tox_ring *q = &t->ring[h];
+
+		while (q->count > 0 && q->e[q->head].due_ns <= now_ns) {
+			const struct tox_pending *e = &q->e[q->head];
+			double mk = (e->side == QUOTE_BID ? e->px - fair : fair - e->px) /
+				    e->px * 1e4;
+			double *ew = &t->side[e->side].markout_bps[h];
+
+			*ew += t->cfg.markout_alpha * (mk - *ew);
+			q->head = (q->head + 1u) & (TOX_PENDING - 1u);
+			q->count--;
+			t->n_markouts++;
+			n++;
+		}
+	}
+	return n;
+}
+
+int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
+{
+	double a;
+
+	(void)now_ns;
+	if (t == NULL || !isfinite(signed_qty))
+		return -EINVAL;
+	a = t->cfg.flow_alpha;
+	t->flow_signed += a * (signed_qty - t->flow_signed);
+	t->flow_abs += a * (fabs(signed_qty) - t->flow_abs);
+	return 0;
+}
+
+static double through_at(const struct tox_side_state *s, uint64_t now_ns,
+			 uint64_t half_life_ns)
+{
+	if (now_ns <= s->through_ns)
+		return s->through;
+	return s->through *
+	       exp2(-(double)(now_ns - s->through_ns) / (double)half_life_ns);
+}
+
+int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
+{
+	struct tox_side_state *s;
+
+	if (t == NULL || !side_ok(side))
+		return -EINVAL;
+	s = &t->side[side];
+	s->through = through_at(s, now_ns, t->cfg.through_half_life_ns) + 1.0;
+	if (now_ns > s->through_ns)
+		s->through_ns = now_ns;
+	return 0;
+}
+
+double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
+{
+	const struct tox_side_state *s;
+	double mk = 0.0, imb = 0.0, score;
+	uint32_t h;
+
+	if (t == NULL || !side_ok(side))
+		return 0.0;
+	s = &t->side[side];
+	for (h = 0; h < t->cfg.n_horizons; h++)
+		mk += t->cfg.horizon_weight[h] * fmax(0.0, s->markout_bps[h]);
+	if (t->flow_abs > 0.0)
+		imb = t->flow_signed / t->flow_abs; /* -1..1, + = buying */
+	if (side == QUOTE_BID)
+		imb = -imb; /* selling pressure is against our bid */
+	score = t->cfg.w_markout * mk + t->cfg.w_flow * fmax(0.0, imb) +
+		t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
+	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
+}
+
+int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
+	       struct tox_decision *out)
+{
+	struct tox_side_state *s;
+	double score, m;
+
+	if (t == NULL || out == NULL || !side_ok(side))
+		return -EINVAL;
+	s = &t->side[side];
+	score = tox_score(t, now_ns, side);
+	if (s->pulled && now_ns >= s->pulled_until_ns)
+		s->pulled = false; /* cooldown expired: re-evaluate */
+	if (!s->pulled && score >= t->cfg.pull_threshold) {
+		s->pulled = true;
+		s->pulled_until_ns = now_ns + t->cfg.cooldown_ns;
+		t->n_pulls++;
+	}
+	m = 1.0 + t->cfg.spread_k * score;
+	out->score = score;
+	out->pulled = s->pulled;
+	out->spread_mult = m >= 1.0 ? m : 1.0;
+	if (s->pulled)
+		out->size_factor = 0.0;
+	else if (score >= t->cfg.shrink_threshold)
+		out->size_factor = t->cfg.shrink_factor;
+	else
+		out->size_factor = 1.0;
+	return 0;
+}

@@ -1,0 +1,121 @@
+/* toxicity.h - per-side flow toxicity: markouts of our own fills at fixed
+ * horizons, trade-flow imbalance and trade-throughs of our level, combined
+ * into a score that pulls a side for a cooldown, shrinks its size, or widens
+ * it by a multiplier never below 1. Pure: time is an argument; no I/O, clock
+ * reads or allocation (pending markouts live in fixed rings inside struct
+ * tox). Threads: one owner (the quote core). */
+#ifndef TOXICITY_H
+#define TOXICITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strategy/quote.h"
+
+#define TOX_MAX_HORIZONS 4u
+#define TOX_PENDING 64u /* pending markouts per horizon (power of two) */
+
+struct tox_cfg {
+	uint32_t n_horizons;                     /* 1..TOX_MAX_HORIZONS */
+	uint64_t horizon_ns[TOX_MAX_HORIZONS];   /* > 0 */
+	double horizon_weight[TOX_MAX_HORIZONS]; /* >= 0, weight of each horizon */
+	double markout_alpha;   /* (0, 1]: EWMA weight of a new markout sample */
+	double flow_alpha;      /* (0, 1]: EWMA weight of a new market trade */
+	uint64_t through_half_life_ns; /* > 0: decay of the trade-through count */
+	double w_markout;       /* >= 0: score per bps of adverse markout */
+	double w_flow;          /* >= 0: score per unit of adverse imbalance (0..1) */
+	double w_through;       /* >= 0: score per (decayed) trade-through */
+	double shrink_threshold; /* > 0: score at which size is scaled */
+	double pull_threshold;  /* > shrink_threshold: score at which the side is pulled */
+	double shrink_factor;   /* (0, 1): size multiplier in the shrink zone */
+	uint64_t cooldown_ns;   /* > 0: how long a pulled side stays pulled */
+	double spread_k;        /* >= 0: spread multiplier = max(1, 1 + k*score) */
+};
+
+/* One pending markout: a fill waiting for its horizon. */
+struct tox_pending {
+	uint64_t due_ns;      /* fill time + horizon */
+	double px;            /* fill price, 1e-4 USD */
+	enum quote_side side; /* QUOTE_BID = we bought, QUOTE_ASK = we sold */
+};
+
+/* Per-horizon FIFO; fills arrive in time order, so due times are sorted. */
+struct tox_ring {
+	struct tox_pending e[TOX_PENDING];
+	uint32_t head;  /* oldest entry */
+	uint32_t count; /* valid entries */
+};
+
+struct tox_side_state {
+	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
+	double through;          /* decayed trade-through count */
+	uint64_t through_ns;     /* time through was last decayed to */
+	uint64_t pulled_until_ns; /* pulled while now < this */
+	bool pulled;             /* a cooldown has been started */
+};
+
+struct tox {
+	struct tox_cfg cfg;
+	struct tox_ring ring[TOX_MAX_HORIZONS];
+	struct tox_side_state side[2];  /* indexed by enum quote_side */
+	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
+	double flow_abs;     /* EWMA of |volume| */
+	uint64_t last_fill_ns;
+	uint64_t n_fills;
+	uint64_t n_markouts;        /* matured markout samples */
+	uint64_t n_markout_dropped; /* (fill, horizon) pairs dropped: ring full */
+	uint64_t n_pulls;           /* cooldowns started */
+};
+
+/* A side's verdict at one instant. */
+struct tox_decision {
+	double score;       /* >= 0 */
+	bool pulled;        /* do not quote this side */
+	double size_factor; /* 0 when pulled, shrink_factor in the shrink zone, else 1 */
+	double spread_mult; /* >= 1 always */
+};
+
+/* Initialise t from cfg (copied). 0, -EINVAL NULL or any cfg field outside
+ * its documented range. Cold; before use. */
+int tox_init(struct tox *t, const struct tox_cfg *cfg);
+
+/* Release t (nothing to free; accepts NULL). */
+void tox_fini(struct tox *t);
+
+/* Report one of our fills: side (QUOTE_BID = our bid was hit, we bought) at
+ * px (1e-4 USD, > 0) at now_ns. Queues one markout per horizon; a full ring
+ * drops that horizon's sample and bumps n_markout_dropped.
+ * 0, -ENOBUFS at least one sample dropped, -EINVAL bad argument,
+ * -ERANGE now_ns before the previous fill. Owner thread. */
+int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px);
+
+/* Report the fair value (1e-4 USD, > 0) at now_ns. Every pending markout
+ * due at or before now_ns matures against it: markout = (px - fair) / px *
+ * 1e4 bps for a buy, (fair - px) / px * 1e4 for a sell (+ = the fair moved
+ * against us), folded into that side's per-horizon EWMA.
+ * Returns the number matured (>= 0) or -EINVAL bad argument. */
+int tox_on_fair(struct tox *t, uint64_t now_ns, double fair);
+
+/* Report a market trade of signed_qty shares: + buyer-initiated (lifts
+ * asks, toxic to our ask), - seller-initiated (toxic to our bid).
+ * 0, -EINVAL non-finite. */
+int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty);
+
+/* Report that a market trade went through our resting level on side
+ * (traded at a worse price than ours). 0, -EINVAL bad side. */
+int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side);
+
+/* Score of side at now_ns: w_markout * sum_h weight_h * max(0, markout_h)
+ * + w_flow * max(0, imbalance against side) + w_through * decayed throughs.
+ * Pure; does not start a cooldown. Returns the score (>= 0). */
+double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side);
+
+/* Decide side at now_ns into *out: a side is pulled while now_ns <
+ * pulled_until_ns; when not pulled and score >= pull_threshold, a cooldown
+ * [now_ns, now_ns + cooldown_ns) starts (re-evaluated only at expiry). Else
+ * score >= shrink_threshold scales size by shrink_factor.
+ * 0, -EINVAL NULL or bad side. Owner thread. */
+int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
+	       struct tox_decision *out);
+
+#endif /* TOXICITY_H */

@@ -1,0 +1,311 @@
+/* test_regime.c - regimes: YELLOW widens and caps, RED quotes only the
+ * risk-reducing side, KILL emits one cancel-all and latches its first
+ * reason until reset, no flapping between exit and enter, dwell before
+ * stepping down, bad configs refused, and determinism. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "strategy/regime.h"
+
+#define MS 1000000ull
+
+/* Drawdown: Y 100/50, R 200/150, K 500. Position fraction: Y .5/.4,
+ * R .8/.7, K 1.0 (limit 100). Msg rate: K 1000. Staleness: Y 1ms/.5ms,
+ * K 1s. */
+static void mk_cfg(struct regime_cfg *c, uint64_t dwell_ns)
+{
+	memset(c, 0, sizeof(*c));
+	c->band[REGIME_IN_DRAWDOWN][REGIME_YELLOW] = (struct regime_band){ 100, 50 };
+	c->band[REGIME_IN_DRAWDOWN][REGIME_RED] = (struct regime_band){ 200, 150 };
+	c->band[REGIME_IN_DRAWDOWN][REGIME_KILL] = (struct regime_band){ 500, 0 };
+	c->band[REGIME_IN_POSITION][REGIME_YELLOW] = (struct regime_band){ 0.5, 0.4 };
+	c->band[REGIME_IN_POSITION][REGIME_RED] = (struct regime_band){ 0.8, 0.7 };
+	c->band[REGIME_IN_POSITION][REGIME_KILL] = (struct regime_band){ 1.0, 0 };
+	c->band[REGIME_IN_MSG_RATE][REGIME_KILL] = (struct regime_band){ 1000, 0 };
+	c->band[REGIME_IN_STALENESS][REGIME_YELLOW] = (struct regime_band){ 1e6, 5e5 };
+	c->band[REGIME_IN_STALENESS][REGIME_KILL] = (struct regime_band){ 1e9, 0 };
+	c->pos_limit = 100;
+	c->min_dwell_ns = dwell_ns;
+	c->spread_add_ticks = 2.0;
+	c->spread_add_bps = 1.5;
+	c->size_cap = 300;
+}
+
+static void test_init_checks(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+
+	(void)state;
+	mk_cfg(&c, 0);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	assert_int_equal(r.level, REGIME_GREEN);
+	assert_int_equal(regime_init(NULL, &c, 0), -EINVAL);
+	c.band[REGIME_IN_DRAWDOWN][REGIME_YELLOW].exit = 100; /* exit == enter */
+	assert_int_equal(regime_init(&r, &c, 0), -EINVAL);
+	mk_cfg(&c, 0);
+	c.band[REGIME_IN_DRAWDOWN][REGIME_RED].enter = 90; /* below yellow */
+	assert_int_equal(regime_init(&r, &c, 0), -EINVAL);
+	mk_cfg(&c, 0);
+	c.pos_limit = 0;
+	assert_int_equal(regime_init(&r, &c, 0), -EINVAL);
+	mk_cfg(&c, 0);
+	c.size_cap = 0;
+	assert_int_equal(regime_init(&r, &c, 0), -EINVAL);
+	mk_cfg(&c, 0);
+	c.spread_add_bps = NAN;
+	assert_int_equal(regime_init(&r, &c, 0), -EINVAL);
+	regime_fini(NULL);
+}
+
+/* Table: one update from GREEN, expected decision. */
+struct level_case {
+	const char *name;
+	struct regime_inputs in;
+	enum regime_level level;
+	int allow_bid, allow_ask;
+	uint32_t size_cap;
+	double add_ticks;
+};
+
+static void test_levels_table(void **state)
+{
+	static const struct level_case cases[] = {
+		{ "calm", { 0, 10, 5, 0 }, REGIME_GREEN, 1, 1, UINT32_MAX, 0 },
+		{ "dd yellow", { 120, 0, 0, 0 }, REGIME_YELLOW, 1, 1, 300, 2 },
+		{ "stale yellow", { 0, 0, 0, 2 * MS }, REGIME_YELLOW, 1, 1, 300, 2 },
+		{ "pos yellow short", { 0, -60, 0, 0 }, REGIME_YELLOW, 1, 1, 300, 2 },
+		{ "red long: only asks", { 0, 85, 0, 0 }, REGIME_RED, 0, 1, 300, 2 },
+		{ "red short: only bids", { 0, -85, 0, 0 }, REGIME_RED, 1, 0, 300, 2 },
+		{ "red flat dd: nothing", { 250, 0, 0, 0 }, REGIME_RED, 0, 0, 300, 2 },
+		{ "kill loss", { 600, 0, 0, 0 }, REGIME_KILL, 0, 0, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct level_case *k = &cases[i];
+		struct regime r;
+		struct regime_cfg c;
+		struct regime_decision d;
+
+		mk_cfg(&c, 0);
+		assert_int_equal(regime_init(&r, &c, 0), 0);
+		print_message("case %s\n", k->name);
+		assert_int_equal(regime_update(&r, 1, &k->in, &d), k->level);
+		assert_int_equal(d.level, k->level);
+		assert_int_equal(d.allow_bid, k->allow_bid);
+		assert_int_equal(d.allow_ask, k->allow_ask);
+		assert_int_equal(d.size_cap, k->size_cap);
+		assert_true(fabs(d.spread_add_ticks - k->add_ticks) < 1e-12);
+		if (k->level == REGIME_YELLOW || k->level == REGIME_RED)
+			assert_true(fabs(d.spread_add_bps - 1.5) < 1e-12);
+		else
+			assert_true(d.spread_add_bps == 0.0);
+		assert_int_equal(d.cancel_all, k->level == REGIME_KILL);
+	}
+}
+
+static void test_kill_latches_first_reason(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+	struct regime_decision d;
+	struct regime_inputs in = { 0, 0, 0, 0 };
+	int i, n_cancel = 0;
+
+	(void)state;
+	mk_cfg(&c, 0);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	in.msg_rate = 2000; /* first trigger: message rate */
+	assert_int_equal(regime_update(&r, 10, &in, &d), REGIME_KILL);
+	n_cancel += d.cancel_all;
+	assert_int_equal(d.reason, REGIME_REASON_MSG_RATE);
+	/* Other triggers follow, then everything calms: still latched. */
+	in.drawdown_usd = 1000;
+	in.position = 500;
+	in.feed_age_ns = 5000 * MS;
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(regime_update(&r, 20 + (uint64_t)i, &in, &d), REGIME_KILL);
+		n_cancel += d.cancel_all;
+	}
+	assert_int_equal(regime_kill(&r, REGIME_REASON_MANUAL, 30), 0);
+	memset(&in, 0, sizeof(in));
+	assert_int_equal(regime_update(&r, 40, &in, &d), REGIME_KILL);
+	n_cancel += d.cancel_all;
+	assert_int_equal(n_cancel, 1);
+	assert_int_equal(d.reason, REGIME_REASON_MSG_RATE);
+	assert_false(d.allow_bid);
+	assert_false(d.allow_ask);
+	assert_int_equal(r.n_kills, 1);
+
+	/* Reset clears; calm inputs stay GREEN. */
+	regime_reset(&r, 50);
+	assert_int_equal(regime_update(&r, 60, &in, &d), REGIME_GREEN);
+	assert_int_equal(d.reason, REGIME_REASON_NONE);
+	assert_false(d.cancel_all);
+	assert_true(d.allow_bid && d.allow_ask);
+
+	/* Manual kill: one cancel-all on the next update, reason manual. */
+	assert_int_equal(regime_kill(&r, REGIME_REASON_MANUAL, 70), 0);
+	in.drawdown_usd = 900; /* later loss trigger does not replace it */
+	assert_int_equal(regime_update(&r, 80, &in, &d), REGIME_KILL);
+	assert_true(d.cancel_all);
+	assert_int_equal(d.reason, REGIME_REASON_MANUAL);
+	assert_int_equal(regime_update(&r, 90, &in, &d), REGIME_KILL);
+	assert_false(d.cancel_all);
+	assert_int_equal(regime_kill(&r, REGIME_REASON_NONE, 95), -EINVAL);
+	assert_int_equal(regime_kill(&r, (enum regime_reason)99, 95), -EINVAL);
+
+	/* Reset with a kill trigger still present re-kills, one new cancel. */
+	regime_reset(&r, 100);
+	assert_int_equal(regime_update(&r, 110, &in, &d), REGIME_KILL);
+	assert_true(d.cancel_all);
+	assert_int_equal(d.reason, REGIME_REASON_LOSS);
+	assert_string_equal(regime_reason_name(d.reason), "loss");
+	assert_string_equal(regime_level_name(d.level), "kill");
+}
+
+static void test_same_tick_priority_and_nan(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+	struct regime_decision d;
+	struct regime_inputs in = { 0, 200, 5000, 0 }; /* position and msg rate */
+
+	(void)state;
+	mk_cfg(&c, 0);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	assert_int_equal(regime_update(&r, 1, &in, &d), REGIME_KILL);
+	assert_int_equal(d.reason, REGIME_REASON_POSITION);
+
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	in = (struct regime_inputs){ NAN, 0, 0, 0 }; /* fail safe */
+	assert_int_equal(regime_update(&r, 1, &in, &d), REGIME_KILL);
+	assert_int_equal(d.reason, REGIME_REASON_LOSS);
+	assert_int_equal(r.n_bad_input, 1);
+}
+
+static void test_no_flapping(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+	struct regime_decision d;
+	struct regime_inputs in = { 0, 0, 0, 0 };
+	uint64_t t = 0;
+	int i;
+
+	(void)state;
+	mk_cfg(&c, 0);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	/* Below enter, oscillating up to just under enter: stays GREEN. */
+	for (i = 0; i < 100; i++) {
+		in.drawdown_usd = (i & 1) ? 99.9 : 50.1;
+		assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_GREEN);
+	}
+	in.drawdown_usd = 100;
+	assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_YELLOW);
+	/* Oscillating between exit (50) and enter (100): stays YELLOW. */
+	for (i = 0; i < 100; i++) {
+		in.drawdown_usd = (i & 1) ? 99.9 : 50.1;
+		assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_YELLOW);
+	}
+	assert_int_equal(r.n_transitions, 1);
+	in.drawdown_usd = 50; /* at exit: steps down */
+	assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_GREEN);
+
+	/* RED held between its exit and enter, then down to YELLOW (held by
+	 * yellow's exit), not straight to GREEN. */
+	in.drawdown_usd = 210;
+	assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_RED);
+	for (i = 0; i < 50; i++) {
+		in.drawdown_usd = (i & 1) ? 199 : 151;
+		assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_RED);
+	}
+	in.drawdown_usd = 120;
+	assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_YELLOW);
+	in.drawdown_usd = 10;
+	assert_int_equal(regime_update(&r, ++t, &in, &d), REGIME_GREEN);
+}
+
+static void test_dwell(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+	struct regime_decision d;
+	struct regime_inputs in = { 150, 0, 0, 0 };
+
+	(void)state;
+	mk_cfg(&c, 10 * MS);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	assert_int_equal(regime_update(&r, 1000, &in, &d), REGIME_YELLOW);
+	in.drawdown_usd = 0;
+	assert_int_equal(regime_update(&r, 1000 + 10 * MS - 1, &in, &d), REGIME_YELLOW);
+	assert_int_equal(regime_update(&r, 1000 + 10 * MS, &in, &d), REGIME_GREEN);
+	/* Stepping up ignores the dwell. */
+	in.drawdown_usd = 300;
+	assert_int_equal(regime_update(&r, 1000 + 10 * MS + 1, &in, &d), REGIME_RED);
+}
+
+static void run_seq(struct regime_decision *out, size_t n)
+{
+	struct regime r;
+	struct regime_cfg c;
+	size_t i;
+
+	mk_cfg(&c, 3);
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	for (i = 0; i < n; i++) {
+		struct regime_inputs in = {
+			(double)((i * 37) % 260), (int64_t)((i * 13) % 90) - 45,
+			(double)((i * 7) % 900), (uint64_t)((i * 101) % 3) * MS
+		};
+
+		if (i == n - 3)
+			in.drawdown_usd = 700;
+		regime_update(&r, i, &in, &out[i]);
+	}
+}
+
+static void test_determinism(void **state)
+{
+	struct regime_decision a[200], b[200];
+	size_t i;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	run_seq(a, 200);
+	run_seq(b, 200);
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(a[i].level, b[i].level);
+		assert_int_equal(a[i].reason, b[i].reason);
+		assert_int_equal(a[i].allow_bid, b[i].allow_bid);
+		assert_int_equal(a[i].allow_ask, b[i].allow_ask);
+		assert_int_equal(a[i].cancel_all, b[i].cancel_all);
+		assert_int_equal(a[i].size_cap, b[i].size_cap);
+	}
+	assert_int_equal(a[199].level, REGIME_KILL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_checks),
+		cmocka_unit_test(test_levels_table),
+		cmocka_unit_test(test_kill_latches_first_reason),
+		cmocka_unit_test(test_same_tick_priority_and_nan),
+		cmocka_unit_test(test_no_flapping),
+		cmocka_unit_test(test_dwell),
+		cmocka_unit_test(test_determinism),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
