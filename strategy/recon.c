@@ -1,0 +1,364 @@
+/* recon.c - reconciliation of a target ladder with the working orders of one
+ * symbol, and the message budget (see recon.h). Called by the quote core
+ * only; no I/O, no clock reads, no allocation. */
+#include "strategy/recon.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Priority classes of a candidate intent (lower is spent first). */
+enum { CLS_RISK = 0, CLS_PRESENCE = 1, CLS_REST = 2, CLS_N = 3 };
+
+#define MAX_CAND (4 * RECON_MAX_LEVELS) /* per side: <= 8 slots + 8 targets */
+
+struct cand {
+	int64_t px;
+	uint32_t qty;
+	uint8_t cls;
+	uint8_t op;     /* enum intent_op */
+	uint8_t reason; /* enum intent_reason */
+	uint8_t side;   /* enum quote_side */
+	int8_t slot;    /* CANCEL/REPLACE: working slot; NEW: -1 */
+};
+
+static int slot_active(const struct recon_order *o)
+{
+	return o->state == RECON_PENDING || o->state == RECON_LIVE;
+}
+
+static struct recon_order *find_token(struct recon *r, uint64_t token)
+{
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < RECON_MAX_LEVELS; i++)
+			if (r->ord[s][i].state != RECON_FREE && r->ord[s][i].token == token)
+				return &r->ord[s][i];
+	return NULL;
+}
+
+int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns)
+{
+	if (!r || !cfg || cfg->tick <= 0 || cfg->tol_front_ticks < cfg->tol_ticks ||
+	    cfg->rate_per_s == 0 || cfg->burst == 0 || cfg->token_base == 0)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->cfg = *cfg;
+	r->next_token = cfg->token_base;
+	r->bucket = (uint64_t)cfg->burst * RECON_NS_PER_S;
+	r->bucket_ns = now_ns;
+	return 0;
+}
+
+void recon_fini(struct recon *r)
+{
+	if (r)
+		memset(r, 0, sizeof(*r));
+}
+
+int recon_on_ack(struct recon *r, uint64_t token)
+{
+	struct recon_order *o = find_token(r, token);
+
+	if (!o)
+		return -ENOENT;
+	if (o->state == RECON_PENDING)
+		o->state = RECON_LIVE; /* a CANCELING order stays canceling */
+	return 0;
+}
+
+int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty)
+{
+	struct recon_order *o = find_token(r, token);
+
+	if (!o)
+		return -ENOENT;
+	if (qty >= o->qty)
+		memset(o, 0, sizeof(*o));
+	else
+		o->qty -= qty;
+	return 0;
+}
+
+int recon_on_canceled(struct recon *r, uint64_t token)
+{
+	struct recon_order *o = find_token(r, token);
+
+	if (!o)
+		return -ENOENT;
+	memset(o, 0, sizeof(*o));
+	return 0;
+}
+
+int recon_set_front(struct recon *r, uint64_t token, int front)
+{
+	struct recon_order *o = find_token(r, token);
+
+	if (!o)
+		return -ENOENT;
+	o->front = front != 0;
+	return 0;
+}
+
+uint32_t recon_budget(struct recon *r, uint64_t now_ns)
+{
+	uint64_t cap = (uint64_t)r->cfg.burst * RECON_NS_PER_S;
+
+	if (now_ns > r->bucket_ns) {
+		uint64_t dt = now_ns - r->bucket_ns;
+		uint64_t need = cap - r->bucket;
+
+		/* dt * rate cannot overflow below this bound */
+		if (dt > need / r->cfg.rate_per_s)
+			r->bucket = cap;
+		else
+			r->bucket += dt * r->cfg.rate_per_s;
+		if (r->bucket > cap)
+			r->bucket = cap;
+		r->bucket_ns = now_ns;
+	}
+	return (uint32_t)(r->bucket / RECON_NS_PER_S);
+}
+
+static int target_ok(const struct quote_level *l)
+{
+	return l->px > 0 && l->px <= (int64_t)UINT32_MAX && l->qty > 0;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* Reason a whole side must be cancelled, or 0 when it may quote. */
+static uint8_t side_block(const struct recon_ctl *c, int side)
+{
+	if (!c)
+		return 0;
+	if (c->stale)
+		return REASON_STALE_BOOK;
+	if (c->red && !c->red_allow[side])
+		return REASON_REGIME_RED;
+	if (c->pulled[side])
+		return REASON_TOXIC_PULL;
+	if (c->grow_block[side])
+		return REASON_RISK_REDUCE;
+	return 0;
+}
+
+static void cand_add(struct cand *c, uint32_t *n, uint8_t cls, uint8_t op, uint8_t reason,
+		     int side, int slot, int64_t px, uint32_t qty)
+{
+	struct cand *x = &c[(*n)++];
+
+	x->cls = cls;
+	x->op = op;
+	x->reason = reason;
+	x->side = (uint8_t)side;
+	x->slot = (int8_t)slot;
+	x->px = px;
+	x->qty = qty;
+}
+
+/* Candidates for one side, in slot then level order (deterministic). */
+static void plan_side(const struct recon *r, uint64_t now_ns, int side,
+		      const struct quote_level *lv, uint32_t n_lv, uint8_t block,
+		      struct cand *c, uint32_t *n, uint64_t *blocked)
+{
+	const struct recon_order *ord = r->ord[side];
+	uint8_t matched[RECON_MAX_LEVELS] = { 0 };
+	int8_t match[RECON_MAX_LEVELS];
+	uint32_t active = 0;
+
+	if (block) {
+		for (int i = 0; i < RECON_MAX_LEVELS; i++)
+			if (slot_active(&ord[i]))
+				cand_add(c, n, CLS_RISK, INTENT_CANCEL, block, side, i,
+					 ord[i].px, ord[i].qty);
+		return;
+	}
+	for (int i = 0; i < RECON_MAX_LEVELS; i++)
+		active += (uint32_t)slot_active(&ord[i]);
+	if (n_lv > RECON_MAX_LEVELS)
+		n_lv = RECON_MAX_LEVELS;
+
+	/* Global greedy: repeatedly pair the closest (level, order), ties to the
+	 * better level then the lower slot, so an exact match is never stolen. */
+	for (uint32_t l = 0; l < n_lv; l++)
+		match[l] = -1;
+	for (;;) {
+		int bl = -1, bs = -1;
+		int64_t bd = 0;
+
+		for (uint32_t l = 0; l < n_lv; l++) {
+			if (match[l] >= 0 || !target_ok(&lv[l]))
+				continue;
+			for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+				int64_t d;
+
+				if (matched[i] || !slot_active(&ord[i]))
+					continue;
+				d = abs64(ord[i].px - lv[l].px);
+				if (bl < 0 || d < bd) {
+					bl = (int)l;
+					bs = i;
+					bd = d;
+				}
+			}
+		}
+		if (bl < 0)
+			break;
+		match[bl] = (int8_t)bs;
+		matched[bs] = 1;
+	}
+
+	for (uint32_t l = 0; l < n_lv; l++) {
+		int best = match[l];
+		int64_t best_d;
+
+		if (!target_ok(&lv[l]))
+			continue;
+		if (best < 0) {
+			uint8_t pres = active == 0;
+
+			cand_add(c, n, pres ? CLS_PRESENCE : CLS_REST, INTENT_NEW,
+				 pres ? REASON_PRESENCE : REASON_QUOTE_NEW, side, -1, lv[l].px,
+				 lv[l].qty);
+			active++; /* only the first NEW restores presence */
+			continue;
+		}
+		best_d = abs64(ord[best].px - lv[l].px);
+		{
+			const struct recon_order *o = &ord[best];
+			uint64_t age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
+			int64_t tol = (int64_t)(o->front ? r->cfg.tol_front_ticks
+							: r->cfg.tol_ticks) * r->cfg.tick;
+			uint8_t reason = 0;
+
+			if (o->state == RECON_PENDING)
+				continue; /* in flight: leave it alone */
+			if (best_d > tol)
+				reason = REASON_QUOTE_REPRICE;
+			else if (r->cfg.max_age_ns && age > r->cfg.max_age_ns)
+				reason = REASON_QUOTE_AGE;
+			else if (o->qty != lv[l].qty)
+				reason = REASON_QUOTE_SIZE;
+			if (!reason)
+				continue;
+			if (age < r->cfg.min_life_ns) {
+				(*blocked)++;
+				continue;
+			}
+			cand_add(c, n, CLS_REST, INTENT_REPLACE, reason, side, best, lv[l].px,
+				 lv[l].qty);
+		}
+	}
+	for (int i = 0; i < RECON_MAX_LEVELS; i++)
+		if (!matched[i] && slot_active(&ord[i]))
+			cand_add(c, n, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, i,
+				 ord[i].px, ord[i].qty);
+}
+
+static void fill_intent(const struct recon *r, struct order_intent *o, uint64_t now_tsc,
+			uint64_t t_rx_tsc, uint8_t op, uint8_t reason, int side)
+{
+	memset(o, 0, sizeof(*o));
+	o->t_rx_tsc = t_rx_tsc;
+	o->t_decide_tsc = now_tsc;
+	o->locate = r->cfg.locate;
+	o->op = op;
+	o->reason = reason;
+	o->side = side == QUOTE_BID ? 'B' : 'S';
+}
+
+static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
+			  struct order_intent *out, uint32_t max)
+{
+	if (r->kill_sent || max == 0)
+		return 0;
+	fill_intent(r, &out[0], now_tsc, t_rx_tsc, INTENT_CANCEL_ALL, REASON_KILL, QUOTE_BID);
+	out[0].side = 0; /* both sides */
+	if (r->bucket >= RECON_NS_PER_S)
+		r->bucket -= RECON_NS_PER_S;
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < RECON_MAX_LEVELS; i++)
+			if (slot_active(&r->ord[s][i]))
+				r->ord[s][i].state = RECON_CANCELING;
+	r->kill_sent = 1;
+	return 1;
+}
+
+/* Emit one candidate into *o and update the table; 0 when it cannot (no free
+ * slot for a NEW). */
+static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t now_tsc,
+		uint64_t t_rx_tsc, struct order_intent *o)
+{
+	struct recon_order *slot = NULL;
+
+	if (c->op == INTENT_NEW) {
+		for (int i = 0; i < RECON_MAX_LEVELS && !slot; i++)
+			if (r->ord[c->side][i].state == RECON_FREE)
+				slot = &r->ord[c->side][i];
+		if (!slot)
+			return 0;
+	} else {
+		slot = &r->ord[c->side][c->slot];
+	}
+	fill_intent(r, o, now_tsc, t_rx_tsc, c->op, c->reason, c->side);
+	o->px = (uint32_t)c->px;
+	o->qty = c->qty;
+	if (c->op == INTENT_CANCEL) {
+		o->orig_token = slot->token;
+		slot->state = RECON_CANCELING;
+		return 1;
+	}
+	o->flags = INTENT_F_POST_ONLY;
+	o->orig_token = c->op == INTENT_REPLACE ? slot->token : 0;
+	o->token = r->next_token++;
+	slot->token = o->token;
+	slot->px = c->px;
+	slot->qty = c->qty;
+	slot->born_ns = now_ns;
+	slot->state = RECON_PENDING;
+	slot->front = 0;
+	return 1;
+}
+
+uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx_tsc,
+		    const struct quote_ladder *target, const struct recon_ctl *ctl,
+		    struct order_intent *out, uint32_t max)
+{
+	struct cand c[MAX_CAND];
+	uint32_t nc = 0, n = 0, deferred = 0;
+
+	(void)recon_budget(r, now_ns);
+	if (ctl && ctl->kill)
+		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
+	r->kill_sent = 0;
+
+	for (int s = 0; s < 2; s++) {
+		const struct quote_level *lv = NULL;
+		uint32_t n_lv = 0;
+
+		if (target) {
+			lv = s == QUOTE_BID ? target->bid : target->ask;
+			n_lv = s == QUOTE_BID ? target->n_bid : target->n_ask;
+		}
+		plan_side(r, now_ns, s, lv, n_lv, side_block(ctl, s), c, &nc, &r->n_blocked);
+	}
+
+	for (uint8_t cls = 0; cls < CLS_N; cls++) {
+		for (uint32_t i = 0; i < nc; i++) {
+			if (c[i].cls != cls)
+				continue;
+			if (n >= max || r->bucket < RECON_NS_PER_S ||
+			    !emit(r, &c[i], now_ns, now_tsc, t_rx_tsc, &out[n])) {
+				deferred++;
+				continue;
+			}
+			r->bucket -= RECON_NS_PER_S;
+			n++;
+		}
+	}
+	r->last_deferred = deferred;
+	r->n_deferred += deferred;
+	return n;
+}

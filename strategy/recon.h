@@ -1,0 +1,118 @@
+/* recon.h - reconciliation: one symbol's target ladder against the orders the
+ * strategy believes are working -> new / cancel / replace intents, gated by a
+ * message budget (token bucket) spent by priority. Owns the working-order
+ * table, the client token counter and the bucket. One quote core per struct;
+ * not thread-safe. Pure: time is an argument; no I/O, clock reads, allocation. */
+#ifndef RECON_H
+#define RECON_H
+
+#include <stdint.h>
+
+#include "dataplane/events.h"
+#include "strategy/quote.h"
+
+#define RECON_MAX_LEVELS QUOTE_MAX_LEVELS /* working-order slots per side */
+#define RECON_NS_PER_S 1000000000ull      /* bucket units per message token */
+
+/* Configuration; copied by recon_init. */
+struct recon_cfg {
+	uint16_t locate;          /* symbol */
+	int64_t tick;             /* ITCH units, > 0 */
+	uint32_t tol_ticks;       /* keep when |px - target| <= tol_ticks*tick */
+	uint32_t tol_front_ticks; /* same at the queue front; >= tol_ticks */
+	uint64_t min_life_ns;     /* no reprice/age/size replace before this age */
+	uint64_t max_age_ns;      /* replace when older; 0 = no maximum */
+	uint64_t token_base;      /* first client token assigned, > 0 */
+	uint32_t rate_per_s;      /* budget refill, messages per second, > 0 */
+	uint32_t burst;           /* bucket capacity in messages, > 0 */
+};
+
+/* recon_order.state */
+enum recon_state {
+	RECON_FREE = 0,
+	RECON_PENDING = 1,    /* NEW/REPLACE sent, not acknowledged yet */
+	RECON_LIVE = 2,       /* acknowledged, working */
+	RECON_CANCELING = 3,  /* CANCEL (or CANCEL_ALL) sent */
+};
+
+/* One working order as the strategy believes it. */
+struct recon_order {
+	uint64_t token;   /* current client token */
+	uint64_t born_ns; /* when its NEW/REPLACE was decided (age base) */
+	int64_t px;       /* 1e-4 USD */
+	uint32_t qty;     /* shares still working */
+	uint8_t state;    /* enum recon_state */
+	uint8_t front;    /* caller: order is near the front of its queue */
+	uint8_t pad[2];
+};
+
+/* Per-call controls from fair value / toxicity / regime. Nonzero = true.
+ * Side index is enum quote_side. A side is cancelled and not quoted when
+ * red && !red_allow[side] (REASON_REGIME_RED), pulled[side]
+ * (REASON_TOXIC_PULL) or grow_block[side] (would grow the position,
+ * REASON_RISK_REDUCE), checked in that order after kill and stale. */
+struct recon_ctl {
+	uint8_t stale;          /* book stale: cancel all (REASON_STALE_BOOK) */
+	uint8_t kill;           /* kill switch: one CANCEL_ALL (REASON_KILL) */
+	uint8_t red;            /* regime Red */
+	uint8_t red_allow[2];   /* in Red, the side allowed (risk-reducing) */
+	uint8_t pulled[2];      /* toxicity pulled the side */
+	uint8_t grow_block[2];  /* quoting the side would grow the position */
+};
+
+struct recon {
+	struct recon_cfg cfg;
+	struct recon_order ord[2][RECON_MAX_LEVELS]; /* [enum quote_side][slot] */
+	uint64_t next_token;   /* next client token to assign */
+	uint64_t bucket;       /* budget, units of 1/1e9 message (exact integer) */
+	uint64_t bucket_ns;    /* now_ns of the last refill */
+	uint64_t n_deferred;   /* intents deferred (budget or out full), total */
+	uint64_t n_blocked;    /* replaces held back by the minimum lifetime */
+	uint32_t last_deferred; /* deferred by the last recon_plan */
+	uint8_t kill_sent;     /* CANCEL_ALL sent for the current kill */
+	uint8_t pad[3];
+};
+
+/* Initialise r from cfg at now_ns: empty table, full bucket, tokens from
+ * cfg->token_base. 0, -EINVAL bad cfg (tick, tolerances, rate, burst, base). */
+int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
+
+/* Release r (nothing is owned; clears it). Accepts NULL. */
+void recon_fini(struct recon *r);
+
+/* Exchange acknowledged the NEW or REPLACE carrying token: the order is live.
+ * 0, -ENOENT unknown token. */
+int recon_on_ack(struct recon *r, uint64_t token);
+
+/* qty shares of token filled; the slot is freed when nothing is left.
+ * 0, -ENOENT unknown token. */
+int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty);
+
+/* token is gone (canceled, rejected or expired): its slot is freed.
+ * 0, -ENOENT unknown token. */
+int recon_on_canceled(struct recon *r, uint64_t token);
+
+/* The caller's queue-position estimate: front != 0 widens the tolerance.
+ * 0, -ENOENT unknown token. */
+int recon_set_front(struct recon *r, uint64_t token, int front);
+
+/* Refill the bucket up to now_ns (integer, no drift) and return the whole
+ * messages available. A now_ns earlier than the last refill adds nothing. */
+uint32_t recon_budget(struct recon *r, uint64_t now_ns);
+
+/* Compare target (best first per side; levels with px <= 0, px > UINT32_MAX
+ * or qty 0 are ignored) with the working orders and write at most max intents
+ * to out, highest priority first: (0) risk cancels: kill, stale, red, pulled,
+ * grow-blocked, excess; (1) the first NEW on a side with no working order
+ * (REASON_PRESENCE); (2) other NEW and REPLACE. Each intent spends one
+ * budget message; what the budget or max cannot take is deferred (not
+ * emitted, counted in n_deferred / last_deferred) and reconsidered next call.
+ * KILL's CANCEL_ALL is always emitted (max >= 1) and charged when possible.
+ * Matching per side is greedy by distance: the closest (level, order) pair
+ * first, ties to the better level then the lower slot. Emitted intents update the table (PENDING /
+ * CANCELING). t_decide_tsc = now_tsc; t_rx_tsc is copied. Returns the count. */
+uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx_tsc,
+		    const struct quote_ladder *target, const struct recon_ctl *ctl,
+		    struct order_intent *out, uint32_t max);
+
+#endif /* RECON_H */
