@@ -1,0 +1,686 @@
+/* ostore.c - the gateway's order store: slots on a free list, two open-
+ * addressing indexes (client token, user reference number) with backward-
+ * shift deletion (no tombstones, never rehashed), a FIFO of retired tokens,
+ * and reservations kept in step with every state change. One owner thread. */
+#include "gateway/ostore.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
+#define HASH_MUL 0x9E3779B97F4A7C15ull
+
+struct layout {
+	size_t ord, sym, tok_key, tok_val, ref_key, ref_val, retired, total;
+	uint32_t tok_cap, ref_cap;
+};
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t c = 16;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+static int cfg_ok(const struct ostore_cfg *cfg)
+{
+	return cfg && cfg->max_orders >= 1 && cfg->max_orders <= OSTORE_MAX_ORDERS &&
+	       cfg->max_locate >= 1 && cfg->max_locate <= 65535 &&
+	       cfg->token_history <= OSTORE_MAX_ORDERS;
+}
+
+static void layout_of(const struct ostore_cfg *cfg, struct layout *l)
+{
+	size_t off = 0;
+
+	/* Each slot holds up to two tokens and two refs (a pending replace);
+	 * tables stay at most half full. */
+	l->tok_cap = pow2_at_least(2 * (2 * (uint64_t)cfg->max_orders + cfg->token_history));
+	l->ref_cap = pow2_at_least(4 * (uint64_t)cfg->max_orders);
+	l->ord = off;
+	off = ALIGN64(off + (size_t)cfg->max_orders * sizeof(struct ostore_order));
+	l->sym = off;
+	off = ALIGN64(off + ((size_t)cfg->max_locate + 1) * sizeof(struct ostore_sym));
+	l->tok_key = off;
+	off = ALIGN64(off + (size_t)l->tok_cap * sizeof(uint64_t));
+	l->tok_val = off;
+	off = ALIGN64(off + (size_t)l->tok_cap * sizeof(uint32_t));
+	l->ref_key = off;
+	off = ALIGN64(off + (size_t)l->ref_cap * sizeof(uint32_t));
+	l->ref_val = off;
+	off = ALIGN64(off + (size_t)l->ref_cap * sizeof(uint32_t));
+	l->retired = off;
+	off = ALIGN64(off + (size_t)cfg->token_history * sizeof(uint64_t));
+	l->total = off;
+}
+
+size_t ostore_memsize(const struct ostore_cfg *cfg)
+{
+	struct layout l;
+
+	if (!cfg_ok(cfg))
+		return 0;
+	layout_of(cfg, &l);
+	return l.total;
+}
+
+int ostore_init(struct ostore *os, const struct ostore_cfg *cfg, void *mem)
+{
+	struct layout l;
+	uint8_t *base;
+
+	if (!os || !cfg_ok(cfg) || ((uintptr_t)mem & 63u))
+		return -EINVAL;
+	layout_of(cfg, &l);
+	memset(os, 0, sizeof(*os));
+	if (!mem) {
+		mem = aligned_alloc(64, l.total);
+		if (!mem)
+			return -ENOMEM;
+		os->owned = 1;
+	}
+	base = mem;
+	memset(base, 0, l.total);
+	os->mem = mem;
+	os->cfg = *cfg;
+	os->ord = (struct ostore_order *)(void *)(base + l.ord);
+	os->sym = (struct ostore_sym *)(void *)(base + l.sym);
+	os->tok_key = (uint64_t *)(void *)(base + l.tok_key);
+	os->tok_val = (uint32_t *)(void *)(base + l.tok_val);
+	os->ref_key = (uint32_t *)(void *)(base + l.ref_key);
+	os->ref_val = (uint32_t *)(void *)(base + l.ref_val);
+	os->retired = (uint64_t *)(void *)(base + l.retired);
+	os->tok_mask = l.tok_cap - 1;
+	os->ref_mask = l.ref_cap - 1;
+	for (uint32_t i = 0; i < cfg->max_orders; i++) {
+		os->ord[i].next = i + 1 < cfg->max_orders ? i + 1 : OSTORE_NIL;
+		os->ord[i].prev = OSTORE_NIL;
+	}
+	for (uint32_t s = 0; s <= cfg->max_locate; s++)
+		os->sym[s].head = OSTORE_NIL;
+	os->free_head = 0;
+	os->next_ref = 1;
+	return 0;
+}
+
+void ostore_fini(struct ostore *os)
+{
+	if (!os)
+		return;
+	if (os->owned)
+		free(os->mem);
+	memset(os, 0, sizeof(*os));
+}
+
+/* ---- indexes ------------------------------------------------------------ */
+
+static inline uint32_t home64(uint64_t key, uint32_t mask)
+{
+	return (uint32_t)((key * HASH_MUL) >> 32) & mask;
+}
+
+static uint32_t tok_pos(const struct ostore *os, uint64_t token)
+{
+	uint32_t i = home64(token, os->tok_mask);
+
+	while (os->tok_key[i] && os->tok_key[i] != token)
+		i = (i + 1) & os->tok_mask;
+	return i;
+}
+
+static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
+{
+	uint32_t i = tok_pos(os, token);
+
+	os->tok_key[i] = token;
+	os->tok_val[i] = val;
+}
+
+static void tok_del(struct ostore *os, uint64_t token)
+{
+	uint32_t m = os->tok_mask, i = tok_pos(os, token), j = i;
+
+	if (!os->tok_key[i])
+		return;
+	for (;;) {
+		j = (j + 1) & m;
+		if (!os->tok_key[j])
+			break;
+		uint32_t k = home64(os->tok_key[j], m);
+
+		/* Move j back to the hole when the hole lies on j's probe path. */
+		if (((i - k) & m) < ((j - k) & m)) {
+			os->tok_key[i] = os->tok_key[j];
+			os->tok_val[i] = os->tok_val[j];
+			i = j;
+		}
+	}
+	os->tok_key[i] = 0;
+}
+
+static uint32_t ref_pos(const struct ostore *os, uint32_t ref)
+{
+	uint32_t i = home64(ref, os->ref_mask);
+
+	while (os->ref_key[i] && os->ref_key[i] != ref)
+		i = (i + 1) & os->ref_mask;
+	return i;
+}
+
+static void ref_put(struct ostore *os, uint32_t ref, uint32_t val)
+{
+	uint32_t i = ref_pos(os, ref);
+
+	os->ref_key[i] = ref;
+	os->ref_val[i] = val;
+}
+
+static void ref_del(struct ostore *os, uint32_t ref)
+{
+	uint32_t m = os->ref_mask, i = ref_pos(os, ref), j = i;
+
+	if (!os->ref_key[i])
+		return;
+	for (;;) {
+		j = (j + 1) & m;
+		if (!os->ref_key[j])
+			break;
+		uint32_t k = home64(os->ref_key[j], m);
+
+		if (((i - k) & m) < ((j - k) & m)) {
+			os->ref_key[i] = os->ref_key[j];
+			os->ref_val[i] = os->ref_val[j];
+			i = j;
+		}
+	}
+	os->ref_key[i] = 0;
+}
+
+uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
+{
+	uint32_t i;
+
+	if (!token)
+		return OSTORE_NIL;
+	i = tok_pos(os, token);
+	return os->tok_key[i] ? os->tok_val[i] : OSTORE_NIL;
+}
+
+uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
+{
+	uint32_t i;
+
+	if (!ref)
+		return OSTORE_NIL;
+	i = ref_pos(os, ref);
+	return os->ref_key[i] ? os->ref_val[i] : OSTORE_NIL;
+}
+
+int ostore_token_used(const struct ostore *os, uint64_t token)
+{
+	return !token || os->tok_key[tok_pos(os, token)] != 0;
+}
+
+/* A terminal order's token stays known as used for token_history more
+ * retirements; the oldest is forgotten when the FIFO is full. */
+static void tok_retire(struct ostore *os, uint64_t token)
+{
+	uint32_t cap = os->cfg.token_history;
+
+	if (!cap) {
+		tok_del(os, token);
+		return;
+	}
+	tok_put(os, token, OSTORE_NIL);
+	if (os->ret_n == cap) {
+		tok_del(os, os->retired[os->ret_head]);
+		os->retired[os->ret_head] = token;
+		os->ret_head = os->ret_head + 1 == cap ? 0 : os->ret_head + 1;
+	} else {
+		uint32_t at = os->ret_head + os->ret_n;
+
+		os->retired[at >= cap ? at - cap : at] = token;
+		os->ret_n++;
+	}
+}
+
+/* ---- reservations and position ----------------------------------------- */
+
+static inline int is_open(uint8_t st)
+{
+	return st >= OSTORE_PENDING_NEW && st <= OSTORE_PENDING_REPLACE;
+}
+
+/* Bring the order's reservation in line with its state: leaves (x px);
+ * a pending replace holds the larger of old and new, shares and notional
+ * separately; a closed order holds nothing. */
+static void reserve(struct ostore *os, struct ostore_order *o)
+{
+	struct ostore_sym *s = &os->sym[o->locate];
+	uint64_t q = 0, n = 0;
+
+	if (is_open(o->state)) {
+		q = o->leaves;
+		n = (uint64_t)o->leaves * o->px;
+		if (o->state == OSTORE_PENDING_REPLACE) {
+			uint64_t nn = (uint64_t)o->new_qty * o->new_px;
+
+			if (o->new_qty > q)
+				q = o->new_qty;
+			if (nn > n)
+				n = nn;
+		}
+	}
+	if (o->side == 'B')
+		s->buy_res = s->buy_res - o->res_qty + q;
+	else
+		s->sell_res = s->sell_res - o->res_qty + q;
+	s->res_ntl = s->res_ntl - o->res_ntl + n;
+	os->open_ntl = os->open_ntl - o->res_ntl + n;
+	o->res_qty = (uint32_t)q;
+	o->res_ntl = n;
+}
+
+static uint64_t abs64(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+static void position_add(struct ostore *os, struct ostore_sym *s, uint8_t side, uint32_t qty,
+			 uint32_t px)
+{
+	os->pos_ntl -= abs64(s->pos) * s->mark_px;
+	s->pos += side == 'B' ? (int64_t)qty : -(int64_t)qty;
+	s->mark_px = px;
+	os->pos_ntl += abs64(s->pos) * s->mark_px;
+}
+
+/* ---- slots ----------------------------------------------------------------- */
+
+static uint32_t slot_of(const struct ostore *os, const struct ostore_order *o)
+{
+	return (uint32_t)(o - os->ord);
+}
+
+static void link_sym(struct ostore *os, uint32_t slot)
+{
+	struct ostore_order *o = &os->ord[slot];
+	struct ostore_sym *s = &os->sym[o->locate];
+
+	o->prev = OSTORE_NIL;
+	o->next = s->head;
+	if (s->head != OSTORE_NIL)
+		os->ord[s->head].prev = slot;
+	s->head = slot;
+	s->n_open++;
+	os->n_open++;
+}
+
+/* Close the order in a terminal state: drop its reservation, refs and
+ * symbol link, retire its token(s), and put the slot on the free list. */
+static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
+{
+	struct ostore_sym *s = &os->sym[o->locate];
+	uint32_t slot = slot_of(os, o);
+
+	o->state = terminal;
+	reserve(os, o);
+	ref_del(os, o->ref);
+	tok_retire(os, o->token);
+	if (o->new_ref) {
+		ref_del(os, o->new_ref);
+		tok_retire(os, o->new_token);
+	}
+	if (o->prev != OSTORE_NIL)
+		os->ord[o->prev].next = o->next;
+	else
+		s->head = o->next;
+	if (o->next != OSTORE_NIL)
+		os->ord[o->next].prev = o->prev;
+	s->n_open--;
+	os->n_open--;
+	memset(o, 0, sizeof(*o));
+	o->state = OSTORE_FREE;
+	o->prev = OSTORE_NIL;
+	o->next = os->free_head;
+	os->free_head = slot;
+}
+
+static int intent_fields_ok(const struct ostore *os, const struct order_intent *in)
+{
+	return in->token && in->qty && in->qty <= OSTORE_MAX_QTY && in->px && in->locate &&
+	       in->locate <= os->cfg.max_locate && (in->side == 'B' || in->side == 'S');
+}
+
+int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+		    uint32_t *ref)
+{
+	struct ostore_order *o;
+	uint32_t slot;
+
+	if (!intent_fields_ok(os, in))
+		return -EINVAL;
+	if (ostore_token_used(os, in->token))
+		return -EEXIST;
+	if (os->free_head == OSTORE_NIL || os->next_ref == 0)
+		return -ENOSPC;
+	slot = os->free_head;
+	o = &os->ord[slot];
+	os->free_head = o->next;
+	memset(o, 0, sizeof(*o));
+	o->token = in->token;
+	o->ref = os->next_ref++;
+	o->px = in->px;
+	o->qty = in->qty;
+	o->leaves = in->qty;
+	o->locate = in->locate;
+	o->side = in->side;
+	o->state = OSTORE_PENDING_NEW;
+	o->t_sent_ns = now_ns;
+	link_sym(os, slot);
+	tok_put(os, o->token, slot);
+	ref_put(os, o->ref, slot);
+	reserve(os, o);
+	*ref = o->ref;
+	return 0;
+}
+
+int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
+{
+	uint32_t slot = ostore_find_token(os, token);
+	struct ostore_order *o;
+
+	if (slot == OSTORE_NIL)
+		return -ENOENT;
+	o = &os->ord[slot];
+	if (o->state != OSTORE_PENDING_NEW && o->state != OSTORE_LIVE &&
+	    o->state != OSTORE_PARTIAL)
+		return -EBUSY;
+	o->prior = o->state;
+	o->state = OSTORE_PENDING_CANCEL;
+	o->t_sent_ns = now_ns;
+	*ref = o->ref;
+	return 0;
+}
+
+int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+			uint32_t *old_ref, uint32_t *new_ref)
+{
+	uint32_t slot = ostore_find_token(os, in->orig_token);
+	struct ostore_order *o;
+
+	if (slot == OSTORE_NIL)
+		return -ENOENT;
+	o = &os->ord[slot];
+	if (o->state != OSTORE_LIVE && o->state != OSTORE_PARTIAL)
+		return -EBUSY;
+	if (!intent_fields_ok(os, in) || in->side != o->side || in->locate != o->locate)
+		return -EINVAL;
+	if (ostore_token_used(os, in->token))
+		return -EEXIST;
+	if (os->next_ref == 0)
+		return -ENOSPC;
+	o->prior = o->state;
+	o->state = OSTORE_PENDING_REPLACE;
+	o->new_token = in->token;
+	o->new_ref = os->next_ref++;
+	o->new_px = in->px;
+	o->new_qty = in->qty;
+	o->t_sent_ns = now_ns;
+	tok_put(os, o->new_token, slot);
+	ref_put(os, o->new_ref, slot);
+	reserve(os, o);
+	*old_ref = o->ref;
+	*new_ref = o->new_ref;
+	return 0;
+}
+
+/* ---- venue events ---------------------------------------------------------- */
+
+static void report(struct exec_report *out, const struct ostore_order *o, uint64_t token,
+		   uint8_t kind, uint64_t t_ns)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->t_exch_ns = t_ns;
+	out->token = token;
+	out->px = o->px;
+	out->qty = o->qty;
+	out->leaves = o->leaves;
+	out->locate = o->locate;
+	out->kind = kind;
+	out->side = o->side;
+}
+
+/* The order ref names, or NULL (counted) when unknown. */
+static struct ostore_order *by_ref(struct ostore *os, uint32_t ref)
+{
+	uint32_t slot = ostore_find_ref(os, ref);
+
+	if (slot == OSTORE_NIL) {
+		os->cnt.unknown_ref++;
+		return NULL;
+	}
+	return &os->ord[slot];
+}
+
+static int bad_event(struct ostore *os)
+{
+	os->cnt.bad_event++;
+	return -EPROTO;
+}
+
+/* Working state for an order with the fills it has: LIVE or PARTIAL. */
+static uint8_t working_state(const struct ostore_order *o)
+{
+	return o->cum ? OSTORE_PARTIAL : OSTORE_LIVE;
+}
+
+int ostore_on_accepted(struct ostore *os, uint32_t ref, uint64_t t_ns, struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+
+	if (!o)
+		return -ENOENT;
+	if (ref != o->ref)
+		return bad_event(os);
+	if (o->state == OSTORE_PENDING_NEW)
+		o->state = working_state(o);
+	else if (o->state == OSTORE_PENDING_CANCEL && o->prior == OSTORE_PENDING_NEW)
+		o->prior = working_state(o);
+	else
+		return bad_event(os);
+	report(out, o, o->token, EXEC_ACCEPTED, t_ns);
+	return o->state;
+}
+
+int ostore_on_replaced(struct ostore *os, uint32_t old_ref, uint32_t new_ref, uint32_t leaves,
+		       uint32_t px, uint64_t t_ns, struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, old_ref);
+	uint64_t old_token;
+
+	if (!o)
+		return -ENOENT;
+	if (o->state != OSTORE_PENDING_REPLACE || old_ref != o->ref || new_ref != o->new_ref)
+		return bad_event(os);
+	old_token = o->token;
+	ref_del(os, o->ref);
+	tok_retire(os, old_token);
+	o->token = o->new_token;
+	o->ref = o->new_ref;
+	o->px = px;
+	o->qty = leaves;
+	o->leaves = leaves;
+	o->new_token = 0;
+	o->new_ref = 0;
+	o->new_px = 0;
+	o->new_qty = 0;
+	memset(o->match, 0, sizeof(o->match)); /* a new venue order */
+	o->n_match = 0;
+	o->match_pos = 0;
+	report(out, o, o->token, EXEC_REPLACED, t_ns);
+	if (!leaves) {
+		release(os, o, OSTORE_CANCELED);
+		return OSTORE_CANCELED;
+	}
+	o->state = o->prior;
+	reserve(os, o);
+	return o->state;
+}
+
+int ostore_on_canceled(struct ostore *os, uint32_t ref, uint32_t dec, uint8_t reason,
+		       uint64_t t_ns, struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+	uint32_t done;
+
+	if (!o)
+		return -ENOENT;
+	if (ref != o->ref)
+		return bad_event(os);
+	done = dec == 0 || dec >= o->leaves ? o->leaves : dec;
+	o->leaves -= done;
+	report(out, o, o->token, EXEC_CANCELED, t_ns);
+	if (out) {
+		out->qty = done;
+		out->reason = reason;
+	}
+	if (!o->leaves) {
+		/* A pending replace loses its replacement with the order. */
+		release(os, o, OSTORE_CANCELED);
+		return OSTORE_CANCELED;
+	}
+	reserve(os, o);
+	return o->state;
+}
+
+int ostore_on_executed(struct ostore *os, uint32_t ref, uint32_t qty, uint32_t px, uint64_t match,
+		       uint64_t t_ns, struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+	uint32_t seen;
+
+	if (!o)
+		return -ENOENT;
+	if (ref != o->ref || !qty)
+		return bad_event(os);
+	seen = o->n_match < OSTORE_MATCH_MEMORY ? o->n_match : OSTORE_MATCH_MEMORY;
+	for (uint32_t i = 0; i < seen; i++) {
+		if (o->match[i] == match) {
+			os->cnt.dup_fills++;
+			return -EALREADY;
+		}
+	}
+	o->match[o->match_pos] = match;
+	o->match_pos = (uint8_t)((o->match_pos + 1) % OSTORE_MATCH_MEMORY);
+	if (o->n_match < UINT8_MAX)
+		o->n_match++;
+	os->cnt.fills++;
+	if (o->state == OSTORE_PENDING_CANCEL)
+		os->cnt.late_fills++;
+	if (qty > o->leaves) {
+		os->cnt.overfills++;
+		o->leaves = 0;
+	} else {
+		o->leaves -= qty;
+	}
+	o->cum += qty;
+	position_add(os, &os->sym[o->locate], o->side, qty, px);
+	report(out, o, o->token, EXEC_FILL, t_ns);
+	if (out) {
+		out->px = px;
+		out->qty = qty;
+		out->match = match;
+	}
+	if (!o->leaves) {
+		release(os, o, OSTORE_FILLED);
+		return OSTORE_FILLED;
+	}
+	if (o->state == OSTORE_PENDING_NEW || o->state == OSTORE_LIVE)
+		o->state = OSTORE_PARTIAL;
+	else if (o->prior == OSTORE_LIVE)
+		o->prior = OSTORE_PARTIAL; /* pending cancel/replace of a live order */
+	reserve(os, o);
+	return o->state;
+}
+
+int ostore_on_rejected(struct ostore *os, uint32_t ref, uint8_t reason, uint64_t t_ns,
+		       struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+
+	if (!o)
+		return -ENOENT;
+	if (o->state == OSTORE_PENDING_REPLACE && ref == o->new_ref) {
+		report(out, o, o->new_token, EXEC_REJECTED, t_ns);
+		if (out) {
+			out->px = o->new_px;
+			out->qty = o->new_qty;
+			out->reason = reason;
+		}
+		ref_del(os, o->new_ref);
+		tok_retire(os, o->new_token);
+		o->new_token = 0;
+		o->new_ref = 0;
+		o->new_px = 0;
+		o->new_qty = 0;
+		o->state = o->prior;
+		reserve(os, o);
+		return o->state;
+	}
+	if (ref != o->ref || !(o->state == OSTORE_PENDING_NEW ||
+			       (o->state == OSTORE_PENDING_CANCEL && o->prior == OSTORE_PENDING_NEW)))
+		return bad_event(os);
+	report(out, o, o->token, EXEC_REJECTED, t_ns);
+	if (out)
+		out->reason = reason;
+	release(os, o, OSTORE_REJECTED);
+	return OSTORE_REJECTED;
+}
+
+int ostore_on_cancel_rejected(struct ostore *os, uint32_t ref, uint64_t t_ns,
+			      struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+
+	if (!o)
+		return -ENOENT;
+	if (ref != o->ref || o->state != OSTORE_PENDING_CANCEL)
+		return bad_event(os);
+	o->state = o->prior;
+	/* exec_kind has no cancel-reject: the order is working again. */
+	report(out, o, o->token, EXEC_ACCEPTED, t_ns);
+	return o->state;
+}
+
+int ostore_on_expired(struct ostore *os, uint32_t ref, uint64_t t_ns, struct exec_report *out)
+{
+	struct ostore_order *o = by_ref(os, ref);
+
+	if (!o)
+		return -ENOENT;
+	if (ref != o->ref)
+		return bad_event(os);
+	report(out, o, o->token, EXEC_CANCELED, t_ns);
+	if (out)
+		out->qty = o->leaves;
+	release(os, o, OSTORE_EXPIRED);
+	return OSTORE_EXPIRED;
+}
+
+const char *ostore_state_name(int state)
+{
+	static const char *const names[] = {
+		"free", "pending_new", "live", "partial", "pending_cancel",
+		"pending_replace", "filled", "canceled", "rejected", "expired",
+	};
+
+	if (state < 0 || state >= (int)(sizeof(names) / sizeof(names[0])))
+		return "?";
+	return names[state];
+}

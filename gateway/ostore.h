@@ -1,0 +1,216 @@
+/* ostore.h - the gateway's order store (DESIGN.md section 8): every order
+ * from send to its terminal state, looked up by client token (from the
+ * strategy) and by venue user reference number (assigned here at send time,
+ * 1, 2, 3...). Owns the order slots, both indexes, per-symbol position and
+ * reservations. One caller-provided block sized at init; no allocation after.
+ * One owner thread (the gateway core); not thread-safe. Time is an argument. */
+#ifndef OSTORE_H
+#define OSTORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "dataplane/events.h"
+
+#define OSTORE_MAX_ORDERS (1u << 22) /* cfg.max_orders upper bound */
+#define OSTORE_MAX_QTY (1u << 30)    /* shares per order accepted by the store */
+#define OSTORE_MATCH_MEMORY 4        /* match numbers remembered per order */
+#define OSTORE_NIL UINT32_MAX        /* no slot */
+
+/* Order states. Terminal states (FILLED and later) release the slot at once:
+ * they are returned by the event functions, never found in the store. */
+enum ostore_state {
+	OSTORE_FREE = 0,
+	OSTORE_PENDING_NEW = 1,     /* sent, not accepted yet */
+	OSTORE_LIVE = 2,            /* accepted, nothing filled */
+	OSTORE_PARTIAL = 3,         /* accepted, partly filled, shares left */
+	OSTORE_PENDING_CANCEL = 4,  /* cancel sent (from PENDING_NEW, LIVE or PARTIAL) */
+	OSTORE_PENDING_REPLACE = 5, /* replace sent (from LIVE or PARTIAL) */
+	OSTORE_FILLED = 6,          /* terminal: nothing left */
+	OSTORE_CANCELED = 7,        /* terminal: canceled (by us or the venue) */
+	OSTORE_REJECTED = 8,        /* terminal: the venue refused the new order */
+	OSTORE_EXPIRED = 9,         /* terminal: time in force ran out */
+};
+
+struct ostore_cfg {
+	uint32_t max_orders;    /* live (non-terminal) orders, 1..OSTORE_MAX_ORDERS */
+	uint32_t max_locate;    /* highest symbol, 1..65535 */
+	uint32_t token_history; /* tokens of terminal orders still recognised as
+				 * used (duplicate check), 0..OSTORE_MAX_ORDERS */
+};
+
+/* One order. A pending replace keeps the replacement in the new_* fields
+ * until the venue confirms it; both tokens and both refs find the slot. */
+struct ostore_order {
+	uint64_t token;       /* client token */
+	uint64_t new_token;   /* PENDING_REPLACE: the replacement's token */
+	uint64_t t_sent_ns;   /* last NEW/REPLACE/CANCEL sent */
+	uint64_t res_ntl;     /* notional reserved, px x shares (1e-4 USD) */
+	uint64_t match[OSTORE_MATCH_MEMORY]; /* last fills' match numbers */
+	uint32_t ref;         /* venue user reference number */
+	uint32_t new_ref;     /* PENDING_REPLACE: the replacement's ref */
+	uint32_t px;          /* 1e-4 USD */
+	uint32_t new_px;      /* PENDING_REPLACE: 1e-4 USD */
+	uint32_t qty;         /* shares ordered (after the last replace) */
+	uint32_t new_qty;     /* PENDING_REPLACE: shares the replacement leaves */
+	uint32_t cum;         /* shares filled, all fills of the order */
+	uint32_t leaves;      /* shares still working */
+	uint32_t res_qty;     /* shares reserved toward the worst-case position */
+	uint32_t next, prev;  /* the symbol's list of orders (slot or OSTORE_NIL) */
+	uint16_t locate;      /* symbol */
+	uint8_t side;         /* 'B' or 'S' */
+	uint8_t state;        /* enum ostore_state */
+	uint8_t prior;        /* state to return to when a cancel/replace fails */
+	uint8_t n_match;      /* fills seen (saturates at 255) */
+	uint8_t match_pos;    /* next entry of match[] to overwrite */
+	uint8_t pad;
+};
+
+/* Per-symbol position and reservations. */
+struct ostore_sym {
+	int64_t pos;          /* shares, + long, from fills */
+	uint64_t buy_res;     /* shares reserved by buys (working + in flight) */
+	uint64_t sell_res;    /* shares reserved by sells */
+	uint64_t res_ntl;     /* notional reserved by both sides, 1e-4 USD */
+	uint32_t mark_px;     /* last fill price, 1e-4 USD (position notional) */
+	uint32_t n_open;      /* non-terminal orders */
+	uint32_t head;        /* first order slot, OSTORE_NIL when none */
+	uint32_t pad;
+};
+
+struct ostore_counters {
+	uint64_t fills;          /* fills applied */
+	uint64_t dup_fills;      /* fills ignored: match already seen on the order */
+	uint64_t overfills;      /* fills larger than leaves (leaves set to 0) */
+	uint64_t late_fills;     /* fills applied while a cancel was in flight */
+	uint64_t unknown_ref;    /* venue events for refs not in the store */
+	uint64_t bad_event;      /* venue events that do not fit the order's state */
+};
+
+struct ostore {
+	struct ostore_cfg cfg;
+	struct ostore_order *ord;   /* cfg.max_orders slots */
+	struct ostore_sym *sym;     /* cfg.max_locate + 1 */
+	uint64_t *tok_key;          /* token index: open addressing, 0 = empty */
+	uint32_t *tok_val;          /* slot, or OSTORE_NIL for a retired token */
+	uint32_t *ref_key;          /* ref index: open addressing, 0 = empty */
+	uint32_t *ref_val;
+	uint64_t *retired;          /* FIFO of retired tokens, token_history */
+	uint32_t tok_mask, ref_mask;
+	uint32_t ret_head, ret_n;
+	uint32_t free_head;         /* free slot list through ostore_order.next */
+	uint32_t n_open;            /* non-terminal orders, all symbols */
+	uint32_t next_ref;          /* next user reference number, from 1 */
+	uint32_t pad;
+	uint64_t open_ntl;          /* notional reserved, all symbols, 1e-4 USD */
+	uint64_t pos_ntl;           /* sum |pos| x mark_px, all symbols, 1e-4 USD */
+	struct ostore_counters cnt;
+	void *mem;
+	int owned;
+};
+
+/* Bytes of memory ostore_init needs for cfg (64-aligned), 0 if cfg is bad. */
+size_t ostore_memsize(const struct ostore_cfg *cfg);
+
+/* Set up an empty store on mem (ostore_memsize(cfg) bytes, 64-aligned) or,
+ * with mem NULL, on memory it allocates. Writes the whole block (prefaults).
+ * 0, -EINVAL bad cfg or misaligned mem, -ENOMEM. Start-up; one thread. */
+int ostore_init(struct ostore *os, const struct ostore_cfg *cfg, void *mem);
+
+/* Release what init allocated. Accepts NULL. */
+void ostore_fini(struct ostore *os);
+
+/* ---- lookups ----------------------------------------------------------- */
+
+/* Slot of the order a client token names (its current or, while a replace
+ * is pending, its replacement token), or OSTORE_NIL. */
+uint32_t ostore_find_token(const struct ostore *os, uint64_t token);
+
+/* Slot of the order a venue user reference number names, or OSTORE_NIL. */
+uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref);
+
+/* Nonzero when token was used: by an order in the store or by one of the
+ * last cfg.token_history terminal orders. Token 0 counts as used. */
+int ostore_token_used(const struct ostore *os, uint64_t token);
+
+/* The order in slot (slot < cfg.max_orders). */
+static inline const struct ostore_order *ostore_order_at(const struct ostore *os, uint32_t slot)
+{
+	return &os->ord[slot];
+}
+
+/* Symbol state; locate <= cfg.max_locate. */
+static inline const struct ostore_sym *ostore_sym_at(const struct ostore *os, uint16_t locate)
+{
+	return &os->sym[locate];
+}
+
+/* Walk a symbol's orders: first with OSTORE_NIL, then the previous slot;
+ * OSTORE_NIL at the end. Do not send while walking (sends add slots). */
+static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate, uint32_t slot)
+{
+	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
+}
+
+/* ---- sends (after the risk check passed) ----------------------------- */
+
+/* Record a NEW intent (token, px, qty, locate, side) as PENDING_NEW and give
+ * it the next user reference number in *ref. 0, -EINVAL bad field,
+ * -EEXIST token used, -ENOSPC no free slot or refs exhausted. */
+int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+		    uint32_t *ref);
+
+/* Record a cancel of the order named by token; *ref is the ref to cancel.
+ * 0, -ENOENT unknown token, -EBUSY a cancel or replace is already pending. */
+int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref);
+
+/* Record a REPLACE intent: orig_token's order becomes PENDING_REPLACE with
+ * token, px, qty (shares the replacement leaves) and a new ref in *new_ref;
+ * *old_ref is the order's current ref. 0, -ENOENT unknown orig_token,
+ * -EBUSY not LIVE/PARTIAL, -EINVAL bad field or side/locate differ,
+ * -EEXIST token used, -ENOSPC refs exhausted. */
+int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+			uint32_t *old_ref, uint32_t *new_ref);
+
+/* ---- venue events -----------------------------------------------------
+ * Each returns the order's state after the event (a terminal state means
+ * the slot was released) and fills *out (when not NULL) with the report for
+ * the strategy; or -ENOENT unknown ref (counted, *out untouched), -EPROTO
+ * event does not fit the state (counted). */
+
+/* The venue accepted the order (PENDING_NEW -> LIVE; a pending cancel stays). */
+int ostore_on_accepted(struct ostore *os, uint32_t ref, uint64_t t_ns, struct exec_report *out);
+
+/* The replace of old_ref took effect as new_ref with leaves shares at px
+ * (PENDING_REPLACE -> LIVE or PARTIAL); the order now has the new token. */
+int ostore_on_replaced(struct ostore *os, uint32_t old_ref, uint32_t new_ref, uint32_t leaves,
+		       uint32_t px, uint64_t t_ns, struct exec_report *out);
+
+/* dec shares of ref were canceled (0 or >= leaves: all). The order is
+ * CANCELED when nothing is left, else it keeps its state with fewer leaves. */
+int ostore_on_canceled(struct ostore *os, uint32_t ref, uint32_t dec, uint8_t reason,
+		       uint64_t t_ns, struct exec_report *out);
+
+/* qty shares of ref traded at px with venue match number match. Applied in
+ * every live state, including a pending cancel or replace. A match already
+ * seen on the order returns -EALREADY (ignored, counted, *out untouched). */
+int ostore_on_executed(struct ostore *os, uint32_t ref, uint32_t qty, uint32_t px, uint64_t match,
+		       uint64_t t_ns, struct exec_report *out);
+
+/* The venue rejected ref: a new order (-> REJECTED) or, when ref is a
+ * pending replacement, the replace (the order returns to its prior state;
+ * the report is REJECTED for the replacement token). */
+int ostore_on_rejected(struct ostore *os, uint32_t ref, uint8_t reason, uint64_t t_ns,
+		       struct exec_report *out);
+
+/* The venue refused our cancel of ref (too late): back to the prior state. */
+int ostore_on_cancel_rejected(struct ostore *os, uint32_t ref, uint64_t t_ns,
+			      struct exec_report *out);
+
+/* ref expired (time in force ended): -> EXPIRED. */
+int ostore_on_expired(struct ostore *os, uint32_t ref, uint64_t t_ns, struct exec_report *out);
+
+/* Name of a state ("pending_new", ...), "?" when out of range. */
+const char *ostore_state_name(int state);
+
+#endif /* OSTORE_H */
