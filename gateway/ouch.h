@@ -583,6 +583,88 @@ static ALWAYS_INLINE int ouch_modify_encode(uint8_t *buf, size_t cap, const stru
 	return OUCH_MODIFY_LEN;
 }
 
+/* ---- OUCH 4.2 (PROTOCOLS.md section 3): Enter and Cancel only ------------
+ * Still common at venues; Wireshark's `ouch` dissector decodes 4.2, which
+ * gives the tests an independent reader of our bytes. */
+
+enum {
+	OUCH_V42_TOKEN_LEN = 14,
+	OUCH_V42_ENTER_OFF_TOKEN = 1,
+	OUCH_V42_ENTER_OFF_SIDE = 15,
+	OUCH_V42_ENTER_OFF_SHARES = 16,
+	OUCH_V42_ENTER_OFF_STOCK = 20,
+	OUCH_V42_ENTER_OFF_PRICE = 28,
+	OUCH_V42_ENTER_OFF_TIF = 32,
+	OUCH_V42_ENTER_OFF_FIRM = 36,
+	OUCH_V42_ENTER_OFF_DISPLAY = 40,
+	OUCH_V42_ENTER_OFF_CAPACITY = 41,
+	OUCH_V42_ENTER_OFF_ISO = 42,
+	OUCH_V42_ENTER_OFF_MIN_QTY = 43,
+	OUCH_V42_ENTER_OFF_CROSS = 47,
+	OUCH_V42_ENTER_OFF_CUSTOMER = 48,
+	OUCH_V42_ENTER_LEN = 49,
+	OUCH_V42_CANCEL_OFF_TOKEN = 1,
+	OUCH_V42_CANCEL_OFF_SHARES = 15,
+	OUCH_V42_CANCEL_LEN = 19,
+	OUCH_V42_FIRM_LEN = 4,
+};
+
+_Static_assert(OUCH_V42_ENTER_OFF_CUSTOMER + 1 == OUCH_V42_ENTER_LEN, "4.2 enter layout");
+_Static_assert(OUCH_V42_ENTER_OFF_TOKEN + OUCH_V42_TOKEN_LEN == OUCH_V42_ENTER_OFF_SIDE,
+	       "4.2 enter layout");
+_Static_assert(OUCH_V42_CANCEL_OFF_SHARES + 4 == OUCH_V42_CANCEL_LEN, "4.2 cancel layout");
+
+struct ouch_v42_enter {
+	char token[OUCH_V42_TOKEN_LEN]; /* day-unique order token, alpha */
+	uint32_t shares;
+	uint32_t price;          /* 1e-4 USD */
+	uint32_t tif_s;          /* seconds; 0 IOC, 99998 market hours, 99999 system */
+	uint32_t min_qty;
+	char stock[OUCH_SYMBOL_LEN];
+	char firm[OUCH_V42_FIRM_LEN];
+	char side, display, capacity, iso, cross_type, customer_type;
+};
+
+struct ouch_v42_cancel {
+	char token[OUCH_V42_TOKEN_LEN];
+	uint32_t shares;         /* new intended total size; 0 = cancel all */
+};
+
+/* OUCH 4.2 Enter Order 'O': 49 bytes, or -ENOSPC. */
+static ALWAYS_INLINE int ouch_v42_enter_encode(uint8_t *buf, size_t cap,
+					       const struct ouch_v42_enter *m)
+{
+	if (UNLIKELY(cap < OUCH_V42_ENTER_LEN))
+		return -ENOSPC;
+	buf[OUCH_OFF_TYPE] = 'O';
+	memcpy(buf + OUCH_V42_ENTER_OFF_TOKEN, m->token, OUCH_V42_TOKEN_LEN);
+	buf[OUCH_V42_ENTER_OFF_SIDE] = (uint8_t)m->side;
+	ouch_put32(buf + OUCH_V42_ENTER_OFF_SHARES, m->shares);
+	memcpy(buf + OUCH_V42_ENTER_OFF_STOCK, m->stock, OUCH_SYMBOL_LEN);
+	ouch_put32(buf + OUCH_V42_ENTER_OFF_PRICE, m->price);
+	ouch_put32(buf + OUCH_V42_ENTER_OFF_TIF, m->tif_s);
+	memcpy(buf + OUCH_V42_ENTER_OFF_FIRM, m->firm, OUCH_V42_FIRM_LEN);
+	buf[OUCH_V42_ENTER_OFF_DISPLAY] = (uint8_t)m->display;
+	buf[OUCH_V42_ENTER_OFF_CAPACITY] = (uint8_t)m->capacity;
+	buf[OUCH_V42_ENTER_OFF_ISO] = (uint8_t)m->iso;
+	ouch_put32(buf + OUCH_V42_ENTER_OFF_MIN_QTY, m->min_qty);
+	buf[OUCH_V42_ENTER_OFF_CROSS] = (uint8_t)m->cross_type;
+	buf[OUCH_V42_ENTER_OFF_CUSTOMER] = (uint8_t)m->customer_type;
+	return OUCH_V42_ENTER_LEN;
+}
+
+/* OUCH 4.2 Cancel Order 'X': 19 bytes, or -ENOSPC. */
+static ALWAYS_INLINE int ouch_v42_cancel_encode(uint8_t *buf, size_t cap,
+						const struct ouch_v42_cancel *m)
+{
+	if (UNLIKELY(cap < OUCH_V42_CANCEL_LEN))
+		return -ENOSPC;
+	buf[OUCH_OFF_TYPE] = 'X';
+	memcpy(buf + OUCH_V42_CANCEL_OFF_TOKEN, m->token, OUCH_V42_TOKEN_LEN);
+	ouch_put32(buf + OUCH_V42_CANCEL_OFF_SHARES, m->shares);
+	return OUCH_V42_CANCEL_LEN;
+}
+
 /* ---- cold-path API (ouch.c) --------------------------------------------- */
 
 /* Copy the C string s into the n-byte alpha field dst, space padded.
