@@ -35,6 +35,25 @@ static struct recon_order *find_token(struct recon *r, uint64_t token)
 	return NULL;
 }
 
+/* The slot whose in-flight REPLACE replaces token, or NULL. */
+static struct recon_order *find_orig(struct recon *r, uint64_t token)
+{
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < RECON_MAX_LEVELS; i++)
+			if (r->ord[s][i].state != RECON_FREE && token != 0 &&
+			    r->ord[s][i].orig_token == token)
+				return &r->ord[s][i];
+	return NULL;
+}
+
+static void forget_orig(struct recon_order *o)
+{
+	o->orig_token = 0;
+	o->orig_born_ns = 0;
+	o->orig_px = 0;
+	o->orig_qty = 0;
+}
+
 int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns)
 {
 	if (!r || !cfg || cfg->tick <= 0 || cfg->tol_front_ticks < cfg->tol_ticks ||
@@ -62,6 +81,7 @@ int recon_on_ack(struct recon *r, uint64_t token)
 		return -ENOENT;
 	if (o->state == RECON_PENDING)
 		o->state = RECON_LIVE; /* a CANCELING order stays canceling */
+	forget_orig(o);
 	return 0;
 }
 
@@ -69,8 +89,15 @@ int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty)
 {
 	struct recon_order *o = find_token(r, token);
 
-	if (!o)
-		return -ENOENT;
+	if (!o) {
+		/* A fill on the original of a REPLACE in flight. */
+		o = find_orig(r, token);
+		if (!o)
+			return -ENOENT;
+		o->orig_qty = qty >= o->orig_qty ? 0 : o->orig_qty - qty;
+		o->qty = qty >= o->qty ? 0 : o->qty - qty;
+		return 0;
+	}
 	if (qty >= o->qty)
 		memset(o, 0, sizeof(*o));
 	else
@@ -83,8 +110,30 @@ int recon_on_canceled(struct recon *r, uint64_t token)
 	struct recon_order *o = find_token(r, token);
 
 	if (!o)
+		o = find_orig(r, token);
+	if (!o)
 		return -ENOENT;
 	memset(o, 0, sizeof(*o));
+	return 0;
+}
+
+int recon_on_reject(struct recon *r, uint64_t token)
+{
+	struct recon_order *o = find_token(r, token);
+
+	if (!o)
+		return -ENOENT;
+	if (o->orig_token == 0 || o->orig_qty == 0) {
+		memset(o, 0, sizeof(*o)); /* a NEW, or nothing left to restore */
+		return 0;
+	}
+	o->token = o->orig_token;
+	o->born_ns = o->orig_born_ns;
+	o->px = o->orig_px;
+	o->qty = o->orig_qty;
+	o->state = RECON_LIVE;
+	o->front = 0;
+	forget_orig(o);
 	return 0;
 }
 
@@ -135,6 +184,8 @@ static uint8_t side_block(const struct recon_ctl *c, int side)
 		return 0;
 	if (c->stale)
 		return REASON_STALE_BOOK;
+	if (c->halted)
+		return REASON_HALTED;
 	if (c->red && !c->red_allow[side])
 		return REASON_REGIME_RED;
 	if (c->pulled[side])
@@ -312,6 +363,15 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
 	}
 	o->flags = INTENT_F_POST_ONLY;
 	o->orig_token = c->op == INTENT_REPLACE ? slot->token : 0;
+	if (c->op == INTENT_REPLACE) {
+		/* Keep the original so a rejected replace can restore it. */
+		slot->orig_token = slot->token;
+		slot->orig_born_ns = slot->born_ns;
+		slot->orig_px = slot->px;
+		slot->orig_qty = slot->qty;
+	} else {
+		forget_orig(slot);
+	}
 	o->token = r->next_token++;
 	slot->token = o->token;
 	slot->px = c->px;

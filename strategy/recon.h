@@ -35,7 +35,9 @@ enum recon_state {
 	RECON_CANCELING = 3,  /* CANCEL (or CANCEL_ALL) sent */
 };
 
-/* One working order as the strategy believes it. */
+/* One working order as the strategy believes it. While a REPLACE is in
+ * flight (state PENDING, orig_token != 0) the orig_* fields keep the order
+ * it replaces, so a rejected replace restores it (recon_on_reject). */
 struct recon_order {
 	uint64_t token;   /* current client token */
 	uint64_t born_ns; /* when its NEW/REPLACE was decided (age base) */
@@ -44,15 +46,21 @@ struct recon_order {
 	uint8_t state;    /* enum recon_state */
 	uint8_t front;    /* caller: order is near the front of its queue */
 	uint8_t pad[2];
+	uint64_t orig_token;   /* REPLACE in flight: the replaced order; else 0 */
+	uint64_t orig_born_ns; /* its born_ns */
+	int64_t orig_px;       /* its price, 1e-4 USD */
+	uint32_t orig_qty;     /* its working shares */
+	uint32_t pad2;
 };
 
 /* Per-call controls from fair value / toxicity / regime. Nonzero = true.
  * Side index is enum quote_side. A side is cancelled and not quoted when
  * red && !red_allow[side] (REASON_REGIME_RED), pulled[side]
  * (REASON_TOXIC_PULL) or grow_block[side] (would grow the position,
- * REASON_RISK_REDUCE), checked in that order after kill and stale. */
+ * REASON_RISK_REDUCE), checked in that order after kill, stale and halted. */
 struct recon_ctl {
 	uint8_t stale;          /* book stale: cancel all (REASON_STALE_BOOK) */
+	uint8_t halted;         /* symbol halted: cancel all (REASON_HALTED) */
 	uint8_t kill;           /* kill switch: one CANCEL_ALL (REASON_KILL) */
 	uint8_t red;            /* regime Red */
 	uint8_t red_allow[2];   /* in Red, the side allowed (risk-reducing) */
@@ -80,17 +88,24 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
 /* Release r (nothing is owned; clears it). Accepts NULL. */
 void recon_fini(struct recon *r);
 
-/* Exchange acknowledged the NEW or REPLACE carrying token: the order is live.
- * 0, -ENOENT unknown token. */
+/* Exchange acknowledged the NEW or REPLACE carrying token: the order is
+ * live and a replaced original is forgotten. 0, -ENOENT unknown token. */
 int recon_on_ack(struct recon *r, uint64_t token);
 
-/* qty shares of token filled; the slot is freed when nothing is left.
- * 0, -ENOENT unknown token. */
+/* qty shares of token filled; the slot is freed when nothing is left. token
+ * may also be the original of a REPLACE still in flight (its orig_qty and
+ * qty shrink). 0, -ENOENT unknown token. */
 int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty);
 
-/* token is gone (canceled, rejected or expired): its slot is freed.
- * 0, -ENOENT unknown token. */
+/* token is gone (canceled or expired), or it is the original of a REPLACE in
+ * flight that the venue canceled: its slot is freed. 0, -ENOENT unknown. */
 int recon_on_canceled(struct recon *r, uint64_t token);
+
+/* The NEW, REPLACE or CANCEL carrying token was rejected. A rejected REPLACE
+ * restores the original order (token, px, qty, age) as LIVE, so the next
+ * plan sees it again (and cancels it if its side is blocked); a rejected NEW
+ * frees the slot; an original already fully filled is freed. 0, -ENOENT. */
+int recon_on_reject(struct recon *r, uint64_t token);
 
 /* The caller's queue-position estimate: front != 0 widens the tolerance.
  * 0, -ENOENT unknown token. */

@@ -129,8 +129,8 @@ int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 static double through_at(const struct tox_side_state *s, uint64_t now_ns,
 			 uint64_t half_life_ns)
 {
-	if (now_ns <= s->through_ns)
-		return s->through;
+	if (now_ns <= s->through_ns || s->through == 0.0)
+		return s->through; /* nothing to decay: skip exp2 */
 	return s->through *
 	       exp2(-(double)(now_ns - s->through_ns) / (double)half_life_ns);
 }

@@ -92,31 +92,37 @@ static double stat_std(const struct research_stat *st)
 
 enum as_strategy { AS_INVENTORY, AS_SYMMETRIC };
 
+/* Which total spread the strategies quote. AS_SPREAD_PAPER is what the
+ * paper's tables print and what reproduces its figures: the constant
+ * (2/gamma) ln(1 + gamma/k). AS_SPREAD_FULL adds the gamma sigma^2 (T - t)
+ * term of the paper's approximate solution (as_spread). */
+enum as_spread_def { AS_SPREAD_PAPER, AS_SPREAD_FULL };
+
 struct as_result {
 	struct research_stat spread, profit, final_q;
 };
 
-/* One path: quotes from strategy/quote.c, Bernoulli fills per side with
- * probability A exp(-k delta) dt, then the mid moves +-sigma sqrt(dt). */
-static void as_run_path(double gamma, enum as_strategy strat, struct research_rng *rng,
-			struct as_result *res)
+/* One path of 200 steps. Each step: quotes from strategy/quote.c around the
+ * reservation price r = s - q gamma sigma^2 (T - t) (inventory) or the mid
+ * (symmetric), the mid moves +-sigma sqrt(dt), then each side fills with
+ * probability A exp(-k delta) dt, delta measured from the new mid. */
+static void as_run_path(double gamma, enum as_strategy strat, enum as_spread_def def,
+			struct research_rng *rng, struct as_result *res)
 {
 	const int steps = (int)lround(AS_T / AS_DT);
 	const double ds = AS_SIGMA * sqrt(AS_DT);
 	double s = AS_S0, q = AS_Q0, x = 0.0;
 
 	for (int i = 0; i < steps; i++) {
-		double tau = AS_T - i * AS_DT, bid, ask, p_bid, p_ask;
+		double tau = AS_T - i * AS_DT, bid, ask, p_bid, p_ask, half, mid;
 
-		if (strat == AS_INVENTORY) {
-			as_quotes(s, q, gamma, AS_SIGMA, tau, AS_K, &bid, &ask);
-		} else {
-			double half = 0.5 * as_spread(gamma, AS_SIGMA, tau, AS_K);
-
-			bid = s - half;
-			ask = s + half;
-		}
+		/* as_spread with tau = 0 is exactly (2/gamma) ln(1 + gamma/k). */
+		half = 0.5 * as_spread(gamma, AS_SIGMA, def == AS_SPREAD_FULL ? tau : 0.0, AS_K);
+		mid = strat == AS_INVENTORY ? as_reservation_price(s, q, gamma, AS_SIGMA, tau) : s;
+		bid = mid - half;
+		ask = mid + half;
 		stat_add(&res->spread, ask - bid);
+		s += rng_uniform(rng) < 0.5 ? ds : -ds;
 		p_bid = AS_A * exp(-AS_K * (s - bid)) * AS_DT;
 		p_ask = AS_A * exp(-AS_K * (ask - s)) * AS_DT;
 		if (rng_uniform(rng) < p_bid) {
@@ -127,7 +133,6 @@ static void as_run_path(double gamma, enum as_strategy strat, struct research_rn
 			q -= 1.0;
 			x += ask;
 		}
-		s += rng_uniform(rng) < 0.5 ? ds : -ds;
 	}
 	stat_add(&res->profit, x + q * s);
 	stat_add(&res->final_q, q);
@@ -135,15 +140,19 @@ static void as_run_path(double gamma, enum as_strategy strat, struct research_rn
 
 static void research_usage(FILE *f)
 {
-	fprintf(f, "usage: tickwire research as2008 [--paths N] [--seed N]\n\n"
+	fprintf(f, "usage: tickwire research as2008 [--paths N] [--seed N] [--spread paper|full]\n\n"
 		   "Runs the Monte Carlo of Avellaneda & Stoikov (2008): s0=100, T=1, sigma=2,\n"
 		   "dt=0.005, k=1.5, A=140, q0=0, gamma 0.1, 0.01 and 1, the inventory strategy\n"
-		   "(project AS quote functions) and the symmetric one (same spread around mid).\n"
-		   "One line per gamma and strategy:\n"
-		   "  gamma=G strategy=S spread=S profit=P std_profit=SP final_q=Q std_q=SQ\n\n"
-		   "  --paths N   simulated paths per gamma and strategy (default 1000)\n"
-		   "  --seed N    PRNG seed (default 1); same seed, same output\n"
-		   "  -h, --help  this text\n\n"
+		   "(quotes around the reservation price) and the symmetric one (same spread\n"
+		   "around the mid). One line per gamma and strategy, with standard errors:\n"
+		   "  gamma=G strategy=S spread=S profit=P std_profit=SP final_q=Q std_q=SQ\n"
+		   "  se_profit=. se_std_profit=. se_final_q=. se_std_q=.\n\n"
+		   "  --paths N        simulated paths per gamma and strategy (default 1000)\n"
+		   "  --seed N         PRNG seed (default 1); same seed, same output\n"
+		   "  --spread paper   quoted spread (2/gamma) ln(1 + gamma/k), as the paper's\n"
+		   "                   tables print it (default)\n"
+		   "  --spread full    plus gamma sigma^2 (T - t), the approximate solution\n"
+		   "  -h, --help       this text\n\n"
 		   "exit status: 0 done, 64 bad options, 74 write error\n");
 }
 
@@ -162,7 +171,7 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-static int run_as2008(long paths, uint64_t seed, FILE *out)
+static int run_as2008(long paths, uint64_t seed, enum as_spread_def def, FILE *out)
 {
 	static const double gammas[] = { 0.1, 0.01, 1.0 };
 	static const char *const names[] = { "inventory", "symmetric" };
@@ -176,12 +185,19 @@ static int run_as2008(long paths, uint64_t seed, FILE *out)
 			/* One independent stream per (gamma, strategy). */
 			rng_seed(&rng, seed ^ (0x100000001b3ULL * (g * 2 + (size_t)st + 1)));
 			for (long p = 0; p < paths; p++)
-				as_run_path(gammas[g], (enum as_strategy)st, &rng, &res);
+				as_run_path(gammas[g], (enum as_strategy)st, def, &rng, &res);
+			/* Standard errors: of a mean, sd / sqrt(n); of a standard
+			 * deviation, sd / sqrt(2 (n - 1)) (normal approximation). */
 			fprintf(out,
 				"gamma=%g strategy=%s spread=%.2f profit=%.2f std_profit=%.2f "
-				"final_q=%.2f std_q=%.2f\n",
+				"final_q=%.3f std_q=%.2f se_profit=%.3f se_std_profit=%.3f "
+				"se_final_q=%.3f se_std_q=%.3f\n",
 				gammas[g], names[st], res.spread.mean, res.profit.mean,
-				stat_std(&res.profit), res.final_q.mean, stat_std(&res.final_q));
+				stat_std(&res.profit), res.final_q.mean, stat_std(&res.final_q),
+				stat_std(&res.profit) / sqrt((double)paths),
+				stat_std(&res.profit) / sqrt(2.0 * (double)(paths - 1)),
+				stat_std(&res.final_q) / sqrt((double)paths),
+				stat_std(&res.final_q) / sqrt(2.0 * (double)(paths - 1)));
 		}
 	}
 	return fflush(out) || ferror(out) ? EX_IOERR : 0;
@@ -192,10 +208,12 @@ int cmd_research(int argc, char **argv, FILE *out, FILE *err)
 	static const struct option opts[] = {
 		{ "paths", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "spread", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t paths = AS_PATHS_DEFAULT, seed = 1;
+	enum as_spread_def def = AS_SPREAD_PAPER;
 	int c;
 
 	optind = 0;
@@ -212,6 +230,17 @@ int cmd_research(int argc, char **argv, FILE *out, FILE *err)
 		case 's':
 			if (parse_u64(optarg, &seed)) {
 				fprintf(err, "tickwire research: bad --seed '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'd':
+			if (strcmp(optarg, "paper") == 0) {
+				def = AS_SPREAD_PAPER;
+			} else if (strcmp(optarg, "full") == 0) {
+				def = AS_SPREAD_FULL;
+			} else {
+				fprintf(err, "tickwire research: --spread wants paper or full, got '%s'\n",
+					optarg);
 				return EX_USAGE;
 			}
 			break;
@@ -236,5 +265,5 @@ int cmd_research(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "tickwire research: unexpected argument '%s'\n", argv[optind + 1]);
 		return EX_USAGE;
 	}
-	return run_as2008((long)paths, seed, out);
+	return run_as2008((long)paths, seed, def, out);
 }

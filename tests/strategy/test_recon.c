@@ -410,6 +410,95 @@ static void test_determinism(void **state)
 	assert_memory_equal(a, b, na * sizeof(a[0]));
 }
 
+/* A rejected REPLACE restores the original working order (token, price,
+ * size, age) instead of losing it; the next plan then sees it again. A
+ * rejected NEW frees its slot; a fill on the original while the replace is in
+ * flight is applied to it. */
+static void test_replace_reject(void **state)
+{
+	static const int64_t b1[] = { 9900 }, b2[] = { 9700 };
+	struct order_intent out[8];
+	struct quote_ladder l;
+	struct recon r;
+	struct recon_order *o;
+	uint64_t repl;
+	uint32_t n;
+
+	(void)state;
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 42, 9900, 100, T0, 0);
+	lad(&l, b2, 1, NULL, 0, 100);
+	n = plan(&r, T0 + 5 * MS, &l, NULL, out, 8);
+	assert_int_equal(n, 1);
+	check(&out[0], INTENT_REPLACE, REASON_QUOTE_REPRICE, 'B');
+	assert_int_equal(out[0].orig_token, 42);
+	repl = out[0].token;
+	o = &r.ord[QUOTE_BID][0];
+	assert_int_equal(o->state, RECON_PENDING);
+	assert_int_equal(o->orig_token, 42);
+
+	/* 30 shares of the original fill before the venue rejects the replace. */
+	assert_int_equal(recon_on_fill(&r, 42, 30), 0);
+	assert_int_equal(recon_on_reject(&r, repl), 0);
+	assert_int_equal(o->state, RECON_LIVE);
+	assert_int_equal(o->token, 42);
+	assert_int_equal(o->px, 9900);
+	assert_int_equal(o->qty, 70);
+	assert_int_equal(o->born_ns, T0);
+	assert_int_equal(o->orig_token, 0);
+	assert_int_equal(recon_on_reject(&r, repl), -ENOENT);
+
+	/* The restored order is matched again: same price, so only a size fix. */
+	lad(&l, b1, 1, NULL, 0, 70);
+	assert_int_equal(plan(&r, T0 + 6 * MS, &l, NULL, out, 8), 0);
+
+	/* A replace that is acknowledged forgets the original. */
+	lad(&l, b2, 1, NULL, 0, 70);
+	assert_int_equal(plan(&r, T0 + 7 * MS, &l, NULL, out, 8), 1);
+	assert_int_equal(recon_on_ack(&r, out[0].token), 0);
+	assert_int_equal(o->orig_token, 0);
+	assert_int_equal(o->px, 9700);
+	assert_int_equal(recon_on_reject(&r, out[0].token), 0);
+	assert_int_equal(o->state, RECON_FREE); /* nothing to restore: freed */
+
+	/* A rejected NEW frees the slot; the next plan sends a new one. */
+	assert_int_equal(plan(&r, T0 + 8 * MS, &l, NULL, out, 8), 1);
+	check(&out[0], INTENT_NEW, REASON_PRESENCE, 'B');
+	assert_int_equal(recon_on_reject(&r, out[0].token), 0);
+	assert_int_equal(o->state, RECON_FREE);
+
+	/* The original fully filled while its replace was in flight: a reject
+	 * then frees the slot rather than restoring an empty order. */
+	put(&r, QUOTE_BID, 0, 50, 9900, 100, T0, 0);
+	assert_int_equal(plan(&r, T0 + 9 * MS, &l, NULL, out, 8), 1);
+	assert_int_equal(out[0].op, INTENT_REPLACE);
+	assert_int_equal(recon_on_fill(&r, 50, 100), 0);
+	assert_int_equal(recon_on_reject(&r, out[0].token), 0);
+	assert_int_equal(o->state, RECON_FREE);
+
+	/* The venue cancels the original while the replace is in flight. */
+	put(&r, QUOTE_BID, 0, 60, 9900, 100, T0, 0);
+	assert_int_equal(plan(&r, T0 + 10 * MS, &l, NULL, out, 8), 1);
+	assert_int_equal(recon_on_canceled(&r, 60), 0);
+	assert_int_equal(o->state, RECON_FREE);
+}
+
+/* Halted cancels every working order with REASON_HALTED. */
+static void test_halted(void **state)
+{
+	struct recon_ctl ctl = { .halted = 1 };
+	struct order_intent out[8];
+	struct recon r;
+
+	(void)state;
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 42, 9900, 100, T0, 0);
+	put(&r, QUOTE_ASK, 0, 43, 10100, 100, T0, 0);
+	assert_int_equal(plan(&r, T0 + 5 * MS, NULL, &ctl, out, 8), 2);
+	check(&out[0], INTENT_CANCEL, REASON_HALTED, 'B');
+	check(&out[1], INTENT_CANCEL, REASON_HALTED, 'S');
+}
+
 static void test_api_errors(void **state)
 {
 	static const struct {
@@ -439,6 +528,7 @@ static void test_api_errors(void **state)
 	assert_int_equal(recon_on_ack(&r, 42), -ENOENT);
 	assert_int_equal(recon_on_fill(&r, 42, 1), -ENOENT);
 	assert_int_equal(recon_on_canceled(&r, 42), -ENOENT);
+	assert_int_equal(recon_on_reject(&r, 42), -ENOENT);
 	assert_int_equal(recon_set_front(&r, 42, 1), -ENOENT);
 	put(&r, QUOTE_BID, 0, 42, 10000, 100, T0, 0);
 	assert_int_equal(recon_set_front(&r, 42, 1), 0);
@@ -456,6 +546,8 @@ int main(void)
 		cmocka_unit_test(test_excess),
 		cmocka_unit_test(test_new_levels),
 		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_replace_reject),
+		cmocka_unit_test(test_halted),
 		cmocka_unit_test(test_budget_priority),
 		cmocka_unit_test(test_bucket_refill),
 		cmocka_unit_test(test_determinism),

@@ -1,0 +1,577 @@
+/* mm.c - one symbol's market maker (see mm.h): market data, execution
+ * reports and the timer feed the modules, then one decision step builds the
+ * target ladder (model offsets, premiums, toxicity, regime, limits, the
+ * presence rule) and reconciles it. Owner thread only; no allocation. */
+#include "strategy/mm.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define NS_PER_S 1000000000ull
+#define MS 1000000ull
+#define SIDE_SIGN(s) ((s) == QUOTE_BID ? 1.0 : -1.0)
+
+void mm_cfg_defaults(struct mm_cfg *c)
+{
+	struct regime_band(*b)[REGIME_N_LEVELS];
+
+	memset(c, 0, sizeof(*c));
+	c->model = MM_MODEL_GLFT;
+	c->gamma = 0.1;
+	c->inv_unit = 100.0;
+	c->as_horizon_s = 60.0;
+	c->vol_premium = 0.0;
+	c->tick = 100;
+	c->fee_usd = -0.0020; /* Nasdaq-like maker rebate */
+	c->levels = 3;
+	c->step_ticks = 1;
+	for (uint32_t i = 0; i < QUOTE_MAX_LEVELS; i++)
+		c->size[i] = 100;
+	c->min_size = 100;
+	c->lot = 100;
+	c->pos_limit = 1000;
+	c->presence = true;
+	c->presence_ticks = 1;
+	c->timer_ns = 10 * MS;
+	c->fit_ns = 1000 * MS;
+	c->rate_window_ns = 1000 * MS;
+
+	c->fair.weight = 1.0;
+
+	c->vol.interval_ns = 100 * MS;
+	c->vol.half_life_ns = 60 * NS_PER_S;
+	c->vol.sigma_min = 5e-5; /* ~0.8% a day over 6.5 h */
+
+	c->fill.bucket_px = 100.0;
+	c->fill.n_buckets = 10;
+	c->fill.slot_ns = NS_PER_S;
+	c->fill.n_slots = 60;
+	c->fill.min_points = 3;
+	c->fill.min_count = 5;
+	c->fill.prior_a[0] = c->fill.prior_a[1] = 1.0;
+	c->fill.prior_kappa[0] = c->fill.prior_kappa[1] = 0.01; /* 100 / USD */
+
+	c->tox.n_horizons = 3;
+	c->tox.horizon_ns[0] = 100 * MS;
+	c->tox.horizon_ns[1] = NS_PER_S;
+	c->tox.horizon_ns[2] = 5 * NS_PER_S;
+	c->tox.horizon_weight[0] = 0.2;
+	c->tox.horizon_weight[1] = 0.3;
+	c->tox.horizon_weight[2] = 0.5;
+	c->tox.markout_alpha = 0.1;
+	c->tox.flow_alpha = 0.05;
+	c->tox.through_half_life_ns = NS_PER_S;
+	c->tox.w_markout = 0.5;
+	c->tox.w_flow = 1.0;
+	c->tox.w_through = 0.5;
+	c->tox.shrink_threshold = 1.0;
+	c->tox.pull_threshold = 2.0;
+	c->tox.shrink_factor = 0.5;
+	c->tox.cooldown_ns = 2 * NS_PER_S;
+	c->tox.spread_k = 0.25;
+
+	b = c->regime.band;
+	b[REGIME_IN_DRAWDOWN][REGIME_YELLOW] = (struct regime_band){ 200.0, 100.0 };
+	b[REGIME_IN_DRAWDOWN][REGIME_RED] = (struct regime_band){ 500.0, 300.0 };
+	b[REGIME_IN_DRAWDOWN][REGIME_KILL] = (struct regime_band){ 1000.0, 0.0 };
+	b[REGIME_IN_POSITION][REGIME_YELLOW] = (struct regime_band){ 0.5, 0.3 };
+	b[REGIME_IN_POSITION][REGIME_RED] = (struct regime_band){ 0.9, 0.7 };
+	b[REGIME_IN_POSITION][REGIME_KILL] = (struct regime_band){ 1.5, 0.0 };
+	b[REGIME_IN_MSG_RATE][REGIME_YELLOW] = (struct regime_band){ 40.0, 20.0 };
+	b[REGIME_IN_MSG_RATE][REGIME_KILL] = (struct regime_band){ 200.0, 0.0 };
+	b[REGIME_IN_STALENESS][REGIME_YELLOW] = (struct regime_band){ 2e9, 1e9 };
+	b[REGIME_IN_STALENESS][REGIME_RED] = (struct regime_band){ 10e9, 5e9 };
+	c->regime.pos_limit = c->pos_limit;
+	c->regime.min_dwell_ns = NS_PER_S;
+	c->regime.spread_add_ticks = 1.0;
+	c->regime.spread_add_bps = 0.0;
+	c->regime.size_cap = 100;
+
+	c->recon.tol_ticks = 1;
+	c->recon.tol_front_ticks = 2;
+	c->recon.min_life_ns = 5 * MS;
+	c->recon.max_age_ns = 30 * NS_PER_S;
+	c->recon.rate_per_s = 50;
+	c->recon.burst = 20;
+	c->pf = NULL;
+}
+
+static int cfg_ok(const struct mm_cfg *c)
+{
+	if (c->model != MM_MODEL_GLFT && c->model != MM_MODEL_AS)
+		return 0;
+	if (!(isfinite(c->gamma) && c->gamma > 0.0) || !(isfinite(c->inv_unit) && c->inv_unit > 0.0))
+		return 0;
+	if (c->model == MM_MODEL_AS && !(isfinite(c->as_horizon_s) && c->as_horizon_s > 0.0))
+		return 0;
+	if (!(isfinite(c->vol_premium) && c->vol_premium >= 0.0) || !isfinite(c->fee_usd))
+		return 0;
+	if (c->tick <= 0 || c->levels == 0 || c->levels > QUOTE_MAX_LEVELS || c->step_ticks < 1)
+		return 0;
+	if (c->min_size == 0 || c->lot == 0 || c->pos_limit <= 0 || c->presence_ticks == 0)
+		return 0;
+	if (c->timer_ns == 0 || c->fit_ns == 0 || c->rate_window_ns == 0)
+		return 0;
+	return 1;
+}
+
+int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t token_base,
+	    uint64_t now_ns)
+{
+	struct recon_cfg rc;
+	int rc_pf;
+
+	if (!m || !cfg || !cfg_ok(cfg) || token_base == 0)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->locate = locate;
+	rc = cfg->recon;
+	rc.locate = locate;
+	rc.tick = cfg->tick;
+	rc.token_base = token_base;
+	m->cfg.recon = rc;
+	m->cfg.regime.pos_limit = cfg->pos_limit;
+	if (fair_init(&m->fair, &cfg->fair) || vol_init(&m->vol, &cfg->vol) ||
+	    fill_init(&m->fill, &cfg->fill) || tox_init(&m->tox, &cfg->tox) ||
+	    regime_init(&m->regime, &m->cfg.regime, now_ns) || recon_init(&m->recon, &rc, now_ns))
+		return -EINVAL;
+	if (cfg->pf) {
+		rc_pf = pf_attach(cfg->pf, locate, cfg->pos_limit, &m->pf_idx);
+		if (rc_pf)
+			return -EINVAL;
+	}
+	for (int s = 0; s < 2; s++) {
+		m->fit[s].a = cfg->fill.prior_a[s];
+		m->fit[s].kappa = cfg->fill.prior_kappa[s];
+	}
+	m->next_fit_ns = now_ns + cfg->fit_ns;
+	m->rate_start_ns = now_ns;
+	m->vol_n = UINT64_MAX; /* force the first refresh */
+	m->dirty = true;
+	return 0;
+}
+
+void mm_fini(struct mm *m)
+{
+	if (m)
+		memset(m, 0, sizeof(*m));
+}
+
+/* ---- model coefficients -------------------------------------------- */
+
+/* Recompute base/skew from sigma and the intensity fit (only when one of
+ * them changed: log/pow/sqrt stay off the per-event path). */
+static void refresh_coeffs(struct mm *m)
+{
+	const struct mm_cfg *c = &m->cfg;
+	double s_usd, g = c->gamma;
+
+	m->vol_n = m->vol.n_returns;
+	m->sigma = vol_sigma(&m->vol);
+	s_usd = m->sigma * m->fair_px / QUOTE_PX_PER_USD;
+	if (c->model == MM_MODEL_GLFT) {
+		for (int s = 0; s < 2; s++) {
+			struct glft_side p = { .A = m->fit[s].a,
+					       .k = m->fit[s].kappa * QUOTE_PX_PER_USD };
+
+			m->base[s] = glft_half_spread(g, s_usd, &p);
+			m->skew[s] = glft_skew(g, s_usd, &p);
+		}
+	} else {
+		double k = 0.5 * (m->fit[0].kappa + m->fit[1].kappa) * QUOTE_PX_PER_USD;
+		double tau = c->as_horizon_s;
+
+		m->base[0] = m->base[1] = 0.5 * as_spread(g, s_usd, tau, k);
+		m->skew[0] = m->skew[1] = g * s_usd * s_usd * tau;
+	}
+	for (int s = 0; s < 2; s++)
+		m->base[s] += c->vol_premium * s_usd;
+}
+
+static void refit(struct mm *m, uint64_t now_ns)
+{
+	for (int s = 0; s < 2; s++) {
+		struct fill_params p;
+
+		if (fill_estimate(&m->fill, s, now_ns, &p) == 0)
+			m->fit[s] = p;
+	}
+	m->next_fit_ns = now_ns + m->cfg.fit_ns;
+	m->vol_n = UINT64_MAX; /* refresh on the next decision */
+}
+
+/* ---- money and regime inputs ---------------------------------------- */
+
+double mm_pnl_usd(const struct mm *m)
+{
+	double mark = m->have_fair ? m->fair_px : 0.0;
+
+	return ((double)m->cash_e4 + (double)m->position * mark) / QUOTE_PX_PER_USD;
+}
+
+static double msg_rate(struct mm *m, uint64_t now_ns)
+{
+	uint64_t w = m->cfg.rate_window_ns, el;
+
+	if (now_ns > m->rate_start_ns && now_ns - m->rate_start_ns >= w) {
+		uint64_t k = (now_ns - m->rate_start_ns) / w;
+
+		m->rate_prev = k == 1 ? m->rate_cur : 0;
+		m->rate_cur = 0;
+		m->rate_start_ns += k * w;
+	}
+	el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
+	/* Sliding estimate: the previous window weighted by its overlap. */
+	return ((double)m->rate_prev * (1.0 - (double)el / (double)w) + (double)m->rate_cur) /
+	       ((double)w * 1e-9);
+}
+
+bool mm_resting(const struct mm *m, enum quote_side side)
+{
+	for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+		const struct recon_order *o = &m->recon.ord[side][i];
+
+		if (o->state == RECON_LIVE || (o->state == RECON_PENDING && o->orig_token))
+			return true;
+	}
+	return false;
+}
+
+/* ---- the decision step ---------------------------------------------- */
+
+static uint32_t round_lot(double qty, uint32_t lot)
+{
+	if (!(qty > 0.0))
+		return 0;
+	return (uint32_t)(qty / lot) * lot;
+}
+
+/* Clip one side of the ladder to room (shares), scale by factor, cap each
+ * order at cap, drop levels below min_size. */
+static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, double factor,
+			uint32_t cap, uint32_t min_size, uint32_t lot)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		int64_t q = lv[i].qty;
+
+		if (factor < 1.0)
+			q = round_lot((double)q * factor, lot);
+		if (q > (int64_t)cap)
+			q = cap;
+		if (q > room)
+			q = room;
+		if (q < (int64_t)min_size || q <= 0)
+			continue;
+		lv[k].px = lv[i].px;
+		lv[k].qty = (uint32_t)q;
+		room -= q;
+		k++;
+	}
+	*n = k;
+}
+
+/* Build m's target ladder into *t and the recon controls into *ctl. */
+static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+			 struct recon_ctl *ctl)
+{
+	const struct mm_cfg *c = &m->cfg;
+	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
+	double fair_usd, q, edge, prem, d[2], px_usd[2];
+	int64_t room[2], lim_long = c->pos_limit, lim_short = c->pos_limit;
+	struct tox_decision td[2];
+	struct quote_ladder_cfg lc;
+	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
+
+	memset(t, 0, sizeof(*t));
+	if (ctl->stale || ctl->halted || ctl->kill)
+		return;
+	if (m->vol_n != m->vol.n_returns)
+		refresh_coeffs(m);
+	if (c->pf) {
+		struct pf_limit pl;
+
+		pf_limits(c->pf, m->pf_idx, &pl);
+		if (pl.max_long < lim_long)
+			lim_long = pl.max_long;
+		if (pl.max_short < lim_short)
+			lim_short = pl.max_short;
+	}
+	room[QUOTE_BID] = lim_long - m->position;
+	room[QUOTE_ASK] = lim_short + m->position;
+
+	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
+	q = (double)m->position / c->inv_unit;
+	edge = c->presence_ticks * tick_usd + fmax(c->fee_usd, 0.0);
+	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
+	       m->dec.spread_add_bps * 1e-4 * fair_usd;
+	for (int s = 0; s < 2; s++) {
+		double base = m->base[s];
+
+		(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &td[s]);
+		/* Toxicity widens additively: (mult - 1) times the model half. */
+		d[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem +
+		       (td[s].spread_mult - 1.0) * fmax(base, 0.0);
+		if (!(d[s] >= edge)) /* also a NaN model: fall back to the edge */
+			d[s] = edge;
+		px_usd[s] = fair_usd - SIDE_SIGN(s) * d[s];
+	}
+
+	memset(&lc, 0, sizeof(lc));
+	lc.levels = c->levels;
+	lc.tick = c->tick;
+	lc.step_ticks = c->step_ticks;
+	memcpy(lc.size, c->size, sizeof(lc.size));
+	lc.min_size = c->min_size;
+	/* Limits are per side here: build unclipped, clip below. */
+	lc.pos_limit = INT32_MAX;
+	(void)quote_build_ladder(&lc, px_usd[QUOTE_BID], px_usd[QUOTE_ASK], 0, m->bid_px,
+				 m->ask_px, t);
+
+	for (int s = 0; s < 2; s++) {
+		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
+		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
+		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
+
+		if (!allow[s] || td[s].pulled)
+			*n = 0;
+		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
+		/* Presence: a side the regime allows, with room, always quotes. */
+		if (*n == 0 && c->presence && can) {
+			int64_t px;
+
+			if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &px) == 0) {
+				px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px,
+						     c->tick);
+				if (px > 0) {
+					lv[0].px = px;
+					lv[0].qty = c->min_size;
+					*n = 1;
+					m->n_presence++;
+				}
+			}
+		}
+		ctl->pulled[s] = *n == 0 && td[s].pulled;
+		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
+	}
+}
+
+/* Regime, target, reconcile. t_rx is the stamp carried to the intents. */
+static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
+		       struct order_intent *out, uint32_t max)
+{
+	struct regime_inputs in;
+	struct recon_ctl ctl;
+	struct quote_ladder t;
+	double pnl;
+	uint64_t blocked;
+	uint32_t n;
+
+	pnl = mm_pnl_usd(m);
+	if (pnl > m->pnl_peak_usd)
+		m->pnl_peak_usd = pnl;
+	in.drawdown_usd = m->pnl_peak_usd - pnl;
+	in.position = m->position;
+	in.msg_rate = msg_rate(m, now_ns);
+	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.kill = m->dec.level == REGIME_KILL;
+	ctl.halted = (m->book_flags & MD_F_HALTED) != 0;
+	ctl.stale = !m->have_fair || m->last_md_ns == 0 ||
+		    (m->book_flags & (MD_F_STALE | MD_F_CROSSED)) != 0;
+	ctl.red = m->dec.level == REGIME_RED;
+	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
+	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
+	build_target(m, now_ns, &t, &ctl);
+
+	if (!m->dirty && memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
+	    memcmp(&t, &m->target, sizeof(t)) == 0) {
+		m->n_skipped++;
+		return 0;
+	}
+	blocked = m->recon.n_blocked;
+	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, &t, &ctl, out, max);
+	memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
+	m->ctl = ctl;
+	/* Replan next time if something was deferred or held back. */
+	m->dirty = m->recon.last_deferred > 0 || m->recon.n_blocked != blocked;
+	m->rate_cur += n;
+	m->n_intents += n;
+	return n;
+}
+
+/* ---- entry points --------------------------------------------------- */
+
+/* Highest live bid / lowest live ask price we have working (0 = none). */
+static int64_t our_best(const struct mm *m, int side)
+{
+	int64_t best = 0;
+
+	for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+		const struct recon_order *o = &m->recon.ord[side][i];
+
+		if (o->state != RECON_LIVE)
+			continue;
+		if (best == 0 || (side == QUOTE_BID ? o->px > best : o->px < best))
+			best = o->px;
+	}
+	return best;
+}
+
+static void on_trade(struct mm *m, const struct md_event *ev, uint64_t now_ns)
+{
+	int side = ev->side == 'B' ? QUOTE_BID : QUOTE_ASK; /* resting side hit */
+	int64_t ours;
+
+	if (ev->side != 'B' && ev->side != 'S')
+		return;
+	if (m->have_fair)
+		(void)fill_on_trade(&m->fill, side == QUOTE_BID ? FILL_BID : FILL_ASK, ev->px,
+				    m->fair_px, now_ns);
+	/* A resting bid hit is seller-initiated: negative flow. */
+	(void)tox_on_trade(&m->tox, now_ns, side == QUOTE_BID ? -(double)ev->qty : (double)ev->qty);
+	ours = our_best(m, side);
+	if (ours > 0 && ev->px > 0 &&
+	    (side == QUOTE_BID ? (int64_t)ev->px < ours : (int64_t)ev->px > ours))
+		(void)tox_on_trade_through(&m->tox, now_ns, (enum quote_side)side);
+}
+
+static bool markouts_pending(const struct mm *m)
+{
+	for (uint32_t h = 0; h < m->tox.cfg.n_horizons; h++)
+		if (m->tox.ring[h].count)
+			return true;
+	return false;
+}
+
+uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
+		  struct order_intent *out, uint32_t max)
+{
+	uint8_t old_flags = m->book_flags;
+	double f;
+
+	if (ev->locate != m->locate) {
+		m->n_other_locate++;
+		return 0;
+	}
+	m->n_md++;
+	m->last_md_ns = now_ns;
+	if (ev->kind == MD_TRADE)
+		on_trade(m, ev, now_ns);
+	m->book_flags = ev->flags;
+	/* Fast path: the top did not move, nothing pending. */
+	if (ev->kind == MD_BOOK && !(ev->flags & MD_F_TOP) && ev->flags == old_flags &&
+	    m->have_fair && !m->dirty && now_ns < m->next_fit_ns && now_ns < m->vol.next_ns &&
+	    !markouts_pending(m)) {
+		m->n_skipped++;
+		return 0;
+	}
+	m->bid_px = ev->bid_px;
+	m->ask_px = ev->ask_px;
+	m->bid_qty = ev->bid_qty;
+	m->ask_qty = ev->ask_qty;
+	m->have_fair = fair_from_event(&m->fair, ev, now_ns, &f) == 0;
+	if (m->have_fair) {
+		m->fair_px = f;
+		(void)vol_update(&m->vol, now_ns, f);
+		(void)tox_on_fair(&m->tox, now_ns, f);
+		if (m->cfg.pf)
+			pf_update(m->cfg.pf, m->pf_idx, m->position, (int64_t)llround(f));
+	}
+	if (now_ns >= m->next_fit_ns)
+		refit(m, now_ns);
+	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, out, max);
+}
+
+static bool dup_fill(struct mm *m, uint64_t match)
+{
+	const uint32_t n = sizeof(m->last_match) / sizeof(m->last_match[0]);
+
+	if (match == 0)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (m->last_match[i] == match)
+			return true;
+	m->last_match[m->match_head] = match;
+	m->match_head = (m->match_head + 1) % n;
+	return false;
+}
+
+uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
+		    uint64_t now_tsc, struct order_intent *out, uint32_t max)
+{
+	int rc = 0;
+
+	if (r->locate != m->locate) {
+		m->n_unknown_exec++;
+		return 0;
+	}
+	m->n_exec++;
+	switch (r->kind) {
+	case EXEC_ACCEPTED:
+	case EXEC_REPLACED:
+		rc = recon_on_ack(&m->recon, r->token);
+		break;
+	case EXEC_FILL: {
+		int64_t q = r->qty;
+
+		if (dup_fill(m, r->match)) {
+			m->n_dup_fills++;
+			return 0;
+		}
+		if (r->side == 'B') {
+			m->position += q;
+			m->cash_e4 -= q * (int64_t)r->px;
+		} else {
+			m->position -= q;
+			m->cash_e4 += q * (int64_t)r->px;
+		}
+		m->cash_e4 -= r->fee_e4;
+		m->fees_e4 += r->fee_e4;
+		m->volume += (uint64_t)q;
+		(void)tox_on_fill(&m->tox, now_ns, r->side == 'B' ? QUOTE_BID : QUOTE_ASK,
+				  (double)r->px);
+		if (m->cfg.pf)
+			pf_update(m->cfg.pf, m->pf_idx, m->position, 0);
+		rc = recon_on_fill(&m->recon, r->token, r->qty);
+		break;
+	}
+	case EXEC_CANCELED:
+		rc = recon_on_canceled(&m->recon, r->token);
+		break;
+	case EXEC_REJECTED:
+		rc = recon_on_reject(&m->recon, r->token);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (rc)
+		m->n_unknown_exec++;
+	m->dirty = true;
+	return decide(m, now_ns, now_tsc, r->t_rx_tsc, out, max);
+}
+
+uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
+		     uint32_t max)
+{
+	m->n_timer++;
+	if (m->have_fair) {
+		(void)vol_update(&m->vol, now_ns, m->fair_px);
+		(void)tox_on_fair(&m->tox, now_ns, m->fair_px);
+	}
+	if (now_ns >= m->next_fit_ns)
+		refit(m, now_ns);
+	m->dirty = true; /* ages, budget refill, staleness */
+	return decide(m, now_ns, now_tsc, now_tsc, out, max);
+}
+
+void mm_kill(struct mm *m, uint64_t now_ns)
+{
+	(void)regime_kill(&m->regime, REGIME_REASON_MANUAL, now_ns);
+}

@@ -1,0 +1,182 @@
+/* mm.h - one symbol's market maker: ties fair value, volatility, fill
+ * intensity, the quote model (GLFT or AS), toxicity, regimes, the optional
+ * portfolio budget and reconciliation into three entry points (market data,
+ * execution reports, timer) that return order intents. Owns every module's
+ * state for its symbol. Pure: time is an argument, no I/O, no clock reads, no
+ * allocation after mm_init. Threads: one owner (the quote core). */
+#ifndef MM_H
+#define MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane/events.h"
+#include "strategy/fair.h"
+#include "strategy/intensity.h"
+#include "strategy/portfolio.h"
+#include "strategy/quote.h"
+#include "strategy/recon.h"
+#include "strategy/regime.h"
+#include "strategy/toxicity.h"
+#include "strategy/vol.h"
+
+enum mm_model {
+	MM_MODEL_GLFT = 0, /* Gueant-Lehalle-Fernandez-Tapia closed form */
+	MM_MODEL_AS = 1,   /* Avellaneda-Stoikov reservation price + spread */
+};
+
+/*
+ * Every parameter. Units in the comments; prices the model works in are USD
+ * per share, order prices ITCH units (1e-4 USD). The embedded module configs
+ * are documented in their headers; mm_init overrides the fields it owns
+ * (recon.locate / tick / token_base, regime.pos_limit) from the plain
+ * fields here. mm_cfg_defaults gives a liquid US equity (~$50, 1 cent tick).
+ */
+struct mm_cfg {
+	/* model */
+	uint32_t model;          /* enum mm_model */
+	double gamma;            /* risk aversion, 1/USD per inventory unit (> 0) */
+	double inv_unit;         /* shares per inventory unit q of the model (> 0) */
+	double as_horizon_s;     /* AS only: constant T - t, s (> 0) */
+	double vol_premium;      /* added half-spread per unit of sigma, as
+				  * vol_premium * sigma_usd * sqrt(1 s); >= 0 */
+	/* prices and sizes */
+	int64_t tick;            /* ITCH units (100 = $0.01), > 0 */
+	double fee_usd;          /* maker fee per share, USD; < 0 = rebate */
+	uint32_t levels;         /* ladder levels per side, 1..QUOTE_MAX_LEVELS */
+	int64_t step_ticks;      /* ticks between ladder levels, >= 1 */
+	uint32_t size[QUOTE_MAX_LEVELS]; /* shares per level */
+	uint32_t min_size;       /* smallest order, shares (> 0); presence size */
+	uint32_t lot;            /* scaled sizes round down to this, shares (> 0) */
+	int64_t pos_limit;       /* |position| limit, shares (> 0) */
+	/* presence: while on, the regime allows a side and the book is fresh,
+	 * that side always has a target at min_size, at least presence_ticks
+	 * ticks plus max(fee, 0) from fair (and never closer, on any level) */
+	bool presence;
+	uint32_t presence_ticks; /* >= 1 */
+	/* timers */
+	uint64_t timer_ns;       /* mm_on_timer period the caller keeps, ns (> 0) */
+	uint64_t fit_ns;         /* intensity refit period, ns (> 0) */
+	uint64_t rate_window_ns; /* message-rate window, ns (> 0) */
+	/* sub-modules */
+	struct fair_cfg fair;    /* micro-price weight, lead term */
+	struct vol_cfg vol;      /* EWMA clock, half-life, sigma floor */
+	struct fill_cfg fill;    /* intensity window and prior */
+	struct tox_cfg tox;      /* markouts, flow, throughs, pull/shrink */
+	struct regime_cfg regime; /* bands, dwell, Yellow/Red widening and cap */
+	struct recon_cfg recon;  /* tolerances, lifetimes, message budget */
+	/* portfolio: shared budget (NULL = none); not owned; same thread */
+	struct pf *pf;
+};
+
+/* One symbol's market maker. Public so tests and reports can read it; only
+ * the mm_ functions write it. */
+struct mm {
+	struct mm_cfg cfg;
+	struct fair fair;
+	struct vol vol;
+	struct tox tox;
+	struct regime regime;
+	struct recon recon;
+	struct fill fill;          /* large (~17 KiB): last */
+	uint16_t locate;
+	uint32_t pf_idx;           /* index in cfg.pf */
+	/* book and fair value */
+	uint32_t bid_px, ask_px;   /* best bid / ask, 1e-4 USD */
+	uint32_t bid_qty, ask_qty; /* shares */
+	uint8_t book_flags;        /* MD_F_* of the newest event */
+	bool have_fair;            /* fair_px valid (two-sided, uncrossed book) */
+	double fair_px;            /* 1e-4 USD */
+	uint64_t last_md_ns;       /* time of the newest md event; 0 = none */
+	/* model coefficients, refreshed when sigma or the fit changes:
+	 * offset[side] = base[side] + q * skew[side] (USD) with q in inv_units;
+	 * the bid subtracts it from fair, the ask adds it */
+	double sigma;              /* vol_sigma, log return per sqrt(s) */
+	double base[2];            /* USD */
+	double skew[2];            /* USD per inventory unit; bid +, ask - */
+	uint64_t vol_n;            /* vol.n_returns at the last refresh */
+	uint64_t next_fit_ns;      /* next intensity refit */
+	struct fill_params fit[2]; /* newest intensity fit per side */
+	/* position and money */
+	int64_t position;          /* shares, + long */
+	int64_t cash_e4;           /* 1e-4 USD, fees included */
+	int64_t fees_e4;           /* 1e-4 USD paid (negative = rebates earned) */
+	uint64_t volume;           /* shares filled */
+	double pnl_peak_usd;       /* highest marked PnL seen, USD */
+	uint64_t last_match[8];    /* recent FILL match numbers (de-duplication) */
+	uint32_t match_head;
+	/* message rate: intents in the current and previous window */
+	uint64_t rate_start_ns;
+	uint32_t rate_cur, rate_prev;
+	/* last decision */
+	struct regime_decision dec;
+	struct quote_ladder target; /* last target ladder */
+	struct recon_ctl ctl;       /* last recon controls */
+	bool dirty;                 /* replan even if the target did not move */
+	/* counters */
+	uint64_t n_md, n_exec, n_timer, n_intents;
+	uint64_t n_other_locate;   /* md events for another symbol, ignored */
+	uint64_t n_dup_fills;      /* FILL reports seen twice (same match) */
+	uint64_t n_unknown_exec;   /* reports for tokens recon did not know */
+	uint64_t n_presence;       /* targets added by the presence rule */
+	uint64_t n_skipped;        /* md events that needed no replan */
+};
+
+/* A liquid US equity: GLFT, gamma 0.1/USD per 100 shares, $0.01 tick, 3
+ * levels of 100 shares, +-1000 share limit, maker rebate $0.0020, sigma
+ * floor, toxicity, regimes and a 50 msg/s budget. Never fails. */
+void mm_cfg_defaults(struct mm_cfg *c);
+
+/* Initialise m for symbol locate, client tokens from token_base, at now_ns
+ * (cfg copied; cfg->pf, if set, gets the symbol attached). 0, -EINVAL NULL,
+ * a bad field, a module rejecting its cfg or the portfolio refusing the
+ * symbol. Cold; struct mm is ~20 KiB: static or arena storage. */
+int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t token_base,
+	    uint64_t now_ns);
+
+/* Release m (nothing owned; accepts NULL). */
+void mm_fini(struct mm *m);
+
+/* One market-data event at now_ns (now_tsc stamps t_decide): updates fair
+ * value, vol, intensity and toxicity (MD_TRADE), the regime, then quotes and
+ * reconciles. Events for another locate are ignored. MD_F_STALE or
+ * MD_F_CROSSED (or a one-sided book) pull every quote with
+ * REASON_STALE_BOOK, MD_F_HALTED with REASON_HALTED. Writes at most max
+ * intents to out; returns how many. Owner thread. */
+uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
+		  struct order_intent *out, uint32_t max);
+
+/* One execution report: ACCEPTED / REPLACED acknowledge, FILL updates
+ * position, cash, fees (fee_e4), toxicity and the working order (a repeated
+ * match number is ignored), CANCELED frees the slot, REJECTED frees it or
+ * restores the order a rejected REPLACE replaced. Then requotes. Returns
+ * intents written (<= max). Owner thread. */
+uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
+		    uint64_t now_tsc, struct order_intent *out, uint32_t max);
+
+/* Periodic work; call at least every cfg.timer_ns: advances the vol clock,
+ * refits intensity when due, steps the regime on feed staleness and replans
+ * (maximum-age replaces, deferred intents, a pending kill's CANCEL_ALL).
+ * Returns intents written (<= max). Owner thread. */
+uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
+		     uint32_t max);
+
+/* Manual kill: latches REGIME_KILL (REGIME_REASON_MANUAL unless already
+ * killed); the one CANCEL_ALL goes out on the next mm_on_* call. */
+void mm_kill(struct mm *m, uint64_t now_ns);
+
+/* Read-only views. */
+static inline int64_t mm_position(const struct mm *m) { return m->position; }
+static inline int64_t mm_cash_e4(const struct mm *m) { return m->cash_e4; }
+static inline int64_t mm_fees_e4(const struct mm *m) { return m->fees_e4; }
+static inline enum regime_level mm_regime(const struct mm *m) { return m->regime.level; }
+static inline enum regime_reason mm_kill_reason(const struct mm *m) { return m->regime.reason; }
+
+/* Is a bid (side QUOTE_BID) or ask resting: an acknowledged (LIVE) order on
+ * that side, for the two-sided presence metric. */
+bool mm_resting(const struct mm *m, enum quote_side side);
+
+/* Marked PnL in USD: cash (fees included) + position * fair value. */
+double mm_pnl_usd(const struct mm *m);
+
+#endif /* MM_H */

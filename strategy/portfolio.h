@@ -1,0 +1,72 @@
+/* portfolio.h - one risk budget (gross and net notional, USD) shared by the
+ * market makers of several symbols, and the per-symbol position limits that
+ * follow from it: a symbol may only use the room the others leave, so its
+ * limit shrinks as the portfolio's gross or net use approaches the budget.
+ * Exact integer notional (1e-4 USD). Pure, no allocation. Threads: one owner
+ * (the quote core that runs every attached mm). */
+#ifndef PORTFOLIO_H
+#define PORTFOLIO_H
+
+#include <stdint.h>
+
+#define PF_MAX_SYMBOLS 64u
+
+struct pf_cfg {
+	double gross_usd;    /* budget: sum over symbols of |position| * price, USD (> 0) */
+	double net_usd;      /* budget: |sum of position * price|, USD (> 0) */
+};
+
+struct pf_sym {
+	uint16_t locate;     /* symbol */
+	uint16_t pad[3];
+	int64_t max_pos;     /* the symbol's own |position| cap, shares (> 0) */
+	int64_t pos;         /* shares, + long */
+	int64_t px;          /* mark price, 1e-4 USD */
+	int64_t notional;    /* pos * px, 1e-4 USD (signed) */
+};
+
+struct pf {
+	struct pf_cfg cfg;
+	int64_t gross_e4;    /* budget in 1e-4 USD */
+	int64_t net_e4;
+	int64_t used_gross;  /* sum |notional|, 1e-4 USD */
+	int64_t used_net;    /* sum notional, 1e-4 USD (signed) */
+	uint32_t n;          /* attached symbols */
+	struct pf_sym sym[PF_MAX_SYMBOLS];
+};
+
+/* A symbol's limits now, in shares: it may hold at most max_long long and
+ * max_short short (both >= 0; 0 = no room on that side). */
+struct pf_limit {
+	int64_t max_long;
+	int64_t max_short;
+};
+
+/* Initialise p from cfg. 0, -EINVAL NULL, a budget <= 0, non-finite or
+ * above 1e14 USD. Cold. */
+int pf_init(struct pf *p, const struct pf_cfg *cfg);
+
+/* Release p (nothing owned; accepts NULL). */
+void pf_fini(struct pf *p);
+
+/* Attach a symbol with its own cap max_pos (shares); its index goes to
+ * *idx. 0, -EINVAL bad argument, -EEXIST locate attached, -ENOSPC full. */
+int pf_attach(struct pf *p, uint16_t locate, int64_t max_pos, uint32_t *idx);
+
+/* The symbol at idx now holds pos shares marked at px (1e-4 USD, > 0; 0
+ * keeps the previous mark). O(1): totals are updated incrementally and
+ * exactly. Owner thread. */
+void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px);
+
+/* Limits of the symbol at idx, marked at its price: the largest long and
+ * short positions that keep the symbol within its own cap, the portfolio's
+ * gross use within gross_usd and its net within +-net_usd, given the other
+ * symbols' positions. Without a mark price the symbol gets its own cap.
+ * Owner thread. */
+void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *out);
+
+/* Portfolio use in USD (gross >= 0, net signed). */
+double pf_gross_usd(const struct pf *p);
+double pf_net_usd(const struct pf *p);
+
+#endif /* PORTFOLIO_H */

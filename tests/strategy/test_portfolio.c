@@ -1,0 +1,153 @@
+/* test_portfolio.c - cmocka tests of strategy/portfolio.c: cfg and attach
+ * errors, limits from a symbol's own cap, from the gross and the net budget
+ * (shrinking as the other symbols use it), and exact incremental totals
+ * against a recomputation over a seeded random walk. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "strategy/portfolio.h"
+
+static struct pf P;
+
+static void test_errors(void **state)
+{
+	struct pf_cfg bad[] = { { 0, 1 }, { 1, 0 }, { -1, 1 }, { NAN, 1 }, { 1, INFINITY } };
+	struct pf_cfg ok = { 1e6, 1e6 };
+	uint32_t idx;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(pf_init(&P, &bad[i]), -EINVAL);
+	assert_int_equal(pf_init(NULL, &ok), -EINVAL);
+	assert_int_equal(pf_init(&P, &ok), 0);
+	assert_int_equal(pf_attach(&P, 1, 0, &idx), -EINVAL);
+	assert_int_equal(pf_attach(&P, 1, 100, NULL), -EINVAL);
+	assert_int_equal(pf_attach(&P, 1, 100, &idx), 0);
+	assert_int_equal(idx, 0);
+	assert_int_equal(pf_attach(&P, 1, 100, &idx), -EEXIST);
+	for (uint16_t l = 2; l <= PF_MAX_SYMBOLS; l++)
+		assert_int_equal(pf_attach(&P, l, 100, &idx), 0);
+	assert_int_equal(idx, PF_MAX_SYMBOLS - 1);
+	assert_int_equal(pf_attach(&P, 999, 100, &idx), -ENOSPC);
+	pf_fini(&P);
+	pf_fini(NULL);
+}
+
+/* $100 stock (1,000,000 ITCH units): 1000 shares = $100k. */
+static void test_limits_shrink(void **state)
+{
+	struct pf_cfg c = { .gross_usd = 200000.0, .net_usd = 150000.0 };
+	struct pf_limit l;
+	uint32_t a, b;
+
+	(void)state;
+	assert_int_equal(pf_init(&P, &c), 0);
+	assert_int_equal(pf_attach(&P, 1, 5000, &a), 0);
+	assert_int_equal(pf_attach(&P, 2, 500, &b), 0);
+
+	/* No mark yet: the symbol's own cap. */
+	pf_limits(&P, a, &l);
+	assert_int_equal(l.max_long, 5000);
+	assert_int_equal(l.max_short, 5000);
+
+	pf_update(&P, a, 0, 1000000);
+	pf_update(&P, b, 0, 1000000);
+	pf_limits(&P, a, &l);
+	assert_int_equal(l.max_long, 1500);  /* net budget $150k */
+	assert_int_equal(l.max_short, 1500);
+	pf_limits(&P, b, &l);
+	assert_int_equal(l.max_long, 500);   /* own cap */
+
+	/* b goes long 500 ($50k): a's long room shrinks by the net, its short
+	 * room grows by the net but is capped by the gross left ($150k). */
+	pf_update(&P, b, 500, 1000000);
+	assert_true(fabs(pf_gross_usd(&P) - 50000.0) < 1e-9);
+	assert_true(fabs(pf_net_usd(&P) - 50000.0) < 1e-9);
+	pf_limits(&P, a, &l);
+	assert_int_equal(l.max_long, 1000);
+	assert_int_equal(l.max_short, 1500);
+
+	/* a goes short 1200: gross $170k, net -$70k. b's room: gross left is
+	 * $200k - $120k = $80k, net long room $270k -> capped at 500; short:
+	 * the others are already $120k net short, so only $30k -> 300. */
+	pf_update(&P, a, -1200, 1000000);
+	pf_limits(&P, b, &l);
+	assert_int_equal(l.max_long, 500);
+	assert_int_equal(l.max_short, 300);
+	pf_limits(&P, a, &l);
+	assert_int_equal(l.max_short, 1500); /* gross: 200k - 50k */
+	assert_int_equal(l.max_long, 1000);
+
+	/* The budget is used up by b alone: a gets nothing on either side. */
+	c.gross_usd = 50000.0;
+	c.net_usd = 50000.0;
+	assert_int_equal(pf_init(&P, &c), 0);
+	assert_int_equal(pf_attach(&P, 1, 5000, &a), 0);
+	assert_int_equal(pf_attach(&P, 2, 5000, &b), 0);
+	pf_update(&P, a, 0, 1000000);
+	pf_update(&P, b, 600, 1000000); /* $60k > budget */
+	pf_limits(&P, a, &l);
+	assert_int_equal(l.max_long, 0);
+	assert_int_equal(l.max_short, 0);
+	/* b itself may still hold 500 either way (its reduction is allowed). */
+	pf_limits(&P, b, &l);
+	assert_int_equal(l.max_long, 500);
+	assert_int_equal(l.max_short, 500);
+	pf_limits(&P, 7, &l); /* unknown index: no room */
+	assert_int_equal(l.max_long, 0);
+}
+
+static uint64_t rng = 42;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Incremental totals equal a from-scratch sum after every update. */
+static void test_totals_exact(void **state)
+{
+	struct pf_cfg c = { 1e9, 1e9 };
+	uint32_t idx;
+
+	(void)state;
+	assert_int_equal(pf_init(&P, &c), 0);
+	for (uint16_t l = 0; l < 16; l++)
+		assert_int_equal(pf_attach(&P, l, 100000, &idx), 0);
+	for (int it = 0; it < 20000; it++) {
+		uint32_t i = (uint32_t)(next() % 16);
+		int64_t pos = (int64_t)(next() % 20001) - 10000;
+		int64_t px = (next() & 3) ? (int64_t)(next() % 5000000) + 1 : 0;
+		int64_t g = 0, n = 0;
+
+		pf_update(&P, i, pos, px);
+		for (uint32_t k = 0; k < 16; k++) {
+			int64_t v = P.sym[k].pos * P.sym[k].px;
+
+			g += v < 0 ? -v : v;
+			n += v;
+		}
+		assert_int_equal(P.used_gross, g);
+		assert_int_equal(P.used_net, n);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_limits_shrink),
+		cmocka_unit_test(test_totals_exact),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
