@@ -2,7 +2,9 @@
  * real book through feed_on_message, each with an exactly known outcome:
  * queue ahead consumed before we fill, partial fills, trade-throughs,
  * a fill beating a cancel, post-only rejects, taking two levels, report
- * ordering under ack jitter, latency determinism per seed, overflow. */
+ * ordering under ack jitter, latency determinism per seed, overflow; and a
+ * whole real ITCH file with a simple quoting loop: invariants and the same
+ * report stream twice for one seed. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +19,10 @@
 #include "dataplane/feed.h"
 #include "dataplane/itch_enc.h"
 #include "gateway/venue.h"
+#include "dataplane/binfile.h"
+#include "dataplane/itch.h"
 #include "hw/arena.h"
+#include "tests/test_data.h"
 
 #define LOC 7
 #define PX 1000000u /* 100.00 USD */
@@ -46,7 +51,8 @@ static void cfg_const(struct venue_cfg *c)
 	c->maker_rebate_e4 = 20;
 }
 
-static struct fx *fx_new(const struct venue_cfg *vc)
+static struct fx *fx_new_sized(const struct venue_cfg *vc, uint32_t max_orders,
+				uint32_t max_locate)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	struct feed_cfg fc;
@@ -54,14 +60,19 @@ static struct fx *fx_new(const struct venue_cfg *vc)
 
 	assert_non_null(x);
 	feed_cfg_defaults(&fc);
-	fc.book.max_orders = 1024;
-	fc.book.max_locate = 16;
+	fc.book.max_orders = max_orders;
+	fc.book.max_locate = max_locate;
 	ac.size = feed_memsize(&fc) + venue_memsize(vc);
 	assert_true(venue_memsize(vc) > 0);
 	assert_int_equal(arena_init(&x->a, &ac), 0);
 	assert_int_equal(feed_init(&x->f, &fc, &x->a), 0);
 	assert_int_equal(venue_init(&x->v, vc, x->f.books, &x->a), 0);
 	return x;
+}
+
+static struct fx *fx_new(const struct venue_cfg *vc)
+{
+	return fx_new_sized(vc, 1024, 16);
 }
 
 static void fx_free(struct fx *x)
@@ -648,6 +659,158 @@ static void test_bad_cfg(void **state)
 	assert_int_equal(venue_memsize(&c), 0);
 }
 
+#define REPLAY_ORDERS 4096
+#define REPLAY_REPS 8192
+
+struct replay_out {
+	struct venue_report rep[REPLAY_REPS];
+	uint32_t nrep;
+	struct venue_counters cnt;
+};
+
+/* One replay of a real ITCH file: every 50th two-sided book change, cancel
+ * our orders and quote post-only at that symbol's best bid and ask; check
+ * every report as it is polled. */
+static void replay(const uint8_t *buf, size_t len, struct replay_out *out)
+{
+	static uint32_t qty[REPLAY_ORDERS], done[REPLAY_ORDERS];
+	static uint32_t limit[REPLAY_ORDERS];
+	static uint8_t liveflag[REPLAY_ORDERS], side[REPLAY_ORDERS];
+	struct binfile_reader r;
+	enum binfile_framing fr;
+	struct venue_cfg c;
+	struct fx *x;
+	const uint8_t *msg;
+	size_t mlen;
+	uint32_t next_ref = 1, events = 0, post;
+	uint64_t last_t = 0;
+
+	memset(qty, 0, sizeof(qty));
+	memset(done, 0, sizeof(done));
+	memset(liveflag, 0, sizeof(liveflag));
+	venue_cfg_defaults(&c);
+	c.seed = 12345;
+	c.max_reports = REPLAY_REPS;
+	x = fx_new_sized(&c, 1u << 18, BOOK_LOCATE_MAX);
+	out->nrep = 0;
+	assert_int_equal(binfile_detect(buf, len, &fr), 0);
+	binfile_init(&r, buf, len, fr);
+	while (binfile_next(&r, &msg, &mlen) == 1) {
+		struct itch_msg m;
+		uint32_t n, k;
+
+		if (itch_decode(msg, mlen, &m) < 0)
+			continue;
+		venue_advance(&x->v, m.ts_ns);
+		n = feed_on_message(&x->f, msg, mlen, ++x->seq, 0, x->ev, 8);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct md_event *e = &x->ev[i];
+
+			venue_on_md(&x->v, e, m.ts_ns);
+			/* (This sampled file's books are crossed most of the time.) */
+			if (e->kind != MD_BOOK || !e->bid_px || !e->ask_px || ++events % 50 ||
+			    next_ref + 2 >= REPLAY_ORDERS)
+				continue;
+			/* Cancel what we have, quote both sides at the touch. */
+			for (uint32_t u = 1; u < next_ref; u++) {
+				struct venue_cancel cx = { .user_ref = u, .qty = 0 };
+
+				if (liveflag[u]) {
+					liveflag[u] = 0;
+					venue_submit_cancel(&x->v, &cx, m.ts_ns);
+				}
+			}
+			/* Odd rounds: post-only, inside the crossed touch so they
+			 * rest; even rounds: plain orders at the touch that take. */
+			post = (events / 50) % 2;
+			for (int sd = 0; sd < 2; sd++) {
+				uint32_t u = next_ref++;
+				struct venue_enter en = { .user_ref = u, .qty = 100,
+							  .locate = e->locate,
+							  .side = sd ? 'S' : 'B' };
+
+				if (post) {
+					en.flags = VENUE_F_POST_ONLY;
+					en.px = sd ? (e->ask_px > e->bid_px ? e->ask_px : e->bid_px + 1)
+						   : (e->bid_px < e->ask_px ? e->bid_px : e->ask_px - 1);
+				} else {
+					en.px = sd ? e->ask_px : e->bid_px;
+				}
+				qty[u] = 100;
+				limit[u] = en.px;
+				side[u] = en.side;
+				liveflag[u] = 1;
+				assert_int_equal(venue_submit_enter(&x->v, &en, m.ts_ns), 0);
+			}
+		}
+		k = venue_poll(&x->v, m.ts_ns, out->rep + out->nrep, REPLAY_REPS - out->nrep);
+		for (uint32_t i = out->nrep; i < out->nrep + k; i++) {
+			const struct venue_report *p = &out->rep[i];
+
+			assert_true(p->t_ns >= last_t && p->t_ns <= m.ts_ns);
+			assert_true(p->t_ns >= p->t_venue_ns + 15000);
+			last_t = p->t_ns;
+			assert_true(p->user_ref > 0 && p->user_ref < next_ref);
+			if (p->kind == VENUE_EXECUTED) {
+				uint32_t lim = limit[p->user_ref];
+
+				/* Maker fills at our limit, taker fills at or better
+				 * than it; never more than the order's size. */
+				if (p->liquidity == 'A') {
+					assert_int_equal(p->px, lim);
+					assert_int_equal(p->fee_e4, -(int32_t)p->qty * 20);
+				} else {
+					assert_int_equal(p->liquidity, 'R');
+					assert_true(side[p->user_ref] == 'B' ? p->px <= lim
+									     : p->px >= lim);
+					assert_int_equal(p->fee_e4, (int32_t)p->qty * 30);
+				}
+				done[p->user_ref] += p->qty;
+				assert_true(done[p->user_ref] <= qty[p->user_ref]);
+				assert_int_equal(p->leaves, qty[p->user_ref] - done[p->user_ref]);
+			}
+		}
+		out->nrep += k;
+	}
+	venue_advance(&x->v, UINT64_MAX - 1);
+	out->nrep += venue_poll(&x->v, UINT64_MAX, out->rep + out->nrep, REPLAY_REPS - out->nrep);
+	out->cnt = x->v.cnt;
+	assert_int_equal(out->cnt.reports_lost, 0);
+	fx_free(x);
+}
+
+static void test_replay_real_file(void **state)
+{
+	char path[512];
+	static struct replay_out a, b;
+	uint8_t *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	test_data_path(path, "itch/ex20101224.TEST_ITCH_50");
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	buf = malloc(1 << 20);
+	assert_non_null(buf);
+	len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	assert_true(len > 0 && len < (1 << 20));
+	replay(buf, len, &a);
+	replay(buf, len, &b);
+	print_message("replay: %u reports, %lu accepted, %lu maker fills (%lu shares), "
+		      "%lu taker fills, %lu post-only rejects, %lu undecided, %lu walks\n",
+		      a.nrep, (unsigned long)a.cnt.accepted, (unsigned long)a.cnt.fills_maker,
+		      (unsigned long)a.cnt.shares_maker, (unsigned long)a.cnt.fills_taker,
+		      (unsigned long)a.cnt.rejects[VENUE_REJ_POST_ONLY],
+		      (unsigned long)a.cnt.ref_undecided, (unsigned long)a.cnt.walks);
+	assert_true(a.cnt.accepted > 0);
+	assert_true(a.cnt.fills_maker > 0 && a.cnt.fills_taker > 0);
+	assert_int_equal(a.nrep, b.nrep);
+	assert_memory_equal(a.rep, b.rep, a.nrep * sizeof(a.rep[0]));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_determinism),
 		cmocka_unit_test(test_overflow_counted),
 		cmocka_unit_test(test_bad_cfg),
+		cmocka_unit_test(test_replay_real_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
