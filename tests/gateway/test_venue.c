@@ -1,0 +1,832 @@
+/* test_venue.c - the paper venue on hand-built ITCH sequences applied to a
+ * real book through feed_on_message, each with an exactly known outcome:
+ * queue ahead consumed before we fill, partial fills, trade-throughs,
+ * a fill beating a cancel, post-only rejects, taking two levels, report
+ * ordering under ack jitter, latency determinism per seed, overflow; and a
+ * whole real ITCH file with a simple quoting loop: invariants and the same
+ * report stream twice for one seed. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dataplane/feed.h"
+#include "dataplane/itch_enc.h"
+#include "gateway/venue.h"
+#include "dataplane/binfile.h"
+#include "dataplane/itch.h"
+#include "hw/arena.h"
+#include "tests/test_data.h"
+
+#define LOC 7
+#define PX 1000000u /* 100.00 USD */
+#define TICK 100u   /* one cent */
+#define ENTRY_NS 1000u
+#define ACK_NS 500u
+
+struct fx {
+	struct arena a;
+	struct feed f;
+	struct venue v;
+	struct md_event ev[8];
+	struct venue_report rep[256];
+	uint32_t nrep;
+	uint64_t seq;
+};
+
+static void cfg_const(struct venue_cfg *c)
+{
+	venue_cfg_defaults(c);
+	c->entry.base_ns = ENTRY_NS;
+	c->entry.jitter_ns = 0;
+	c->ack.base_ns = ACK_NS;
+	c->ack.jitter_ns = 0;
+	c->taker_fee_e4 = 30;
+	c->maker_rebate_e4 = 20;
+}
+
+static struct fx *fx_new_sized(const struct venue_cfg *vc, uint32_t max_orders,
+				uint32_t max_locate)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	struct feed_cfg fc;
+	struct arena_cfg ac = { .no_huge = true, .no_lock = true };
+
+	assert_non_null(x);
+	feed_cfg_defaults(&fc);
+	fc.book.max_orders = max_orders;
+	fc.book.max_locate = max_locate;
+	ac.size = feed_memsize(&fc) + venue_memsize(vc);
+	assert_true(venue_memsize(vc) > 0);
+	assert_int_equal(arena_init(&x->a, &ac), 0);
+	assert_int_equal(feed_init(&x->f, &fc, &x->a), 0);
+	assert_int_equal(venue_init(&x->v, vc, x->f.books, &x->a), 0);
+	return x;
+}
+
+static struct fx *fx_new(const struct venue_cfg *vc)
+{
+	return fx_new_sized(vc, 1024, 16);
+}
+
+static void fx_free(struct fx *x)
+{
+	venue_fini(&x->v);
+	feed_fini(&x->f);
+	arena_fini(&x->a);
+	free(x);
+}
+
+/* The pipeline's order for one ITCH message stamped t: our messages due by
+ * t, then the book, then the venue sees the event. */
+static void md(struct fx *x, struct itch_msg m, uint64_t t)
+{
+	uint8_t buf[64];
+	int len;
+	uint32_t n;
+
+	m.locate = m.locate ? m.locate : LOC;
+	m.ts_ns = t;
+	len = itch_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0);
+	venue_advance(&x->v, t);
+	n = feed_on_message(&x->f, buf, (size_t)len, ++x->seq, 0, x->ev, 8);
+	for (uint32_t i = 0; i < n; i++)
+		venue_on_md(&x->v, &x->ev[i], t);
+}
+
+static struct itch_msg add(uint64_t ref, uint8_t side, uint32_t shares, uint32_t px)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'A';
+	m.add.ref = ref;
+	m.add.side = side;
+	m.add.shares = shares;
+	memcpy(m.add.stock, "TEST    ", 8);
+	m.add.price = px;
+	return m;
+}
+
+static struct itch_msg ex(uint64_t ref, uint32_t shares)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'E';
+	m.exec.ref = ref;
+	m.exec.shares = shares;
+	m.exec.match = 1;
+	return m;
+}
+
+static struct itch_msg cxl(uint64_t ref, uint32_t shares)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'X';
+	m.cancel.ref = ref;
+	m.cancel.shares = shares;
+	return m;
+}
+
+static struct itch_msg del(uint64_t ref)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'D';
+	m.del.ref = ref;
+	return m;
+}
+
+static struct itch_msg upd(uint64_t old_ref, uint64_t new_ref, uint32_t shares, uint32_t px)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'U';
+	m.replace.old_ref = old_ref;
+	m.replace.new_ref = new_ref;
+	m.replace.shares = shares;
+	m.replace.price = px;
+	return m;
+}
+
+static struct itch_msg halt(uint8_t state)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'H';
+	memcpy(m.trading_action.stock, "TEST    ", 8);
+	m.trading_action.state = state;
+	return m;
+}
+
+static void enter(struct fx *x, uint32_t ref, uint8_t side, uint32_t qty, uint32_t px,
+		  uint8_t flags, uint64_t t)
+{
+	struct venue_enter e = { .user_ref = ref, .qty = qty, .px = px, .locate = LOC,
+				 .side = side, .flags = flags };
+
+	assert_int_equal(venue_submit_enter(&x->v, &e, t), 0);
+}
+
+/* Poll everything due by now (appended to x->rep); returns how many. */
+static uint32_t poll(struct fx *x, uint64_t now)
+{
+	uint32_t n = venue_poll(&x->v, now, x->rep + x->nrep, 256 - x->nrep);
+
+	x->nrep += n;
+	return n;
+}
+
+static void assert_rep(const struct venue_report *r, uint8_t kind, uint32_t ref, uint32_t px,
+		       uint32_t qty, uint32_t leaves)
+{
+	if (r->kind != kind || r->user_ref != ref || r->px != px || r->qty != qty ||
+	    r->leaves != leaves)
+		print_error("report kind %u ref %u px %u qty %u leaves %u reason %u; want "
+			    "kind %u ref %u px %u qty %u leaves %u\n",
+			    r->kind, r->user_ref, r->px, r->qty, r->leaves, r->reason, kind, ref,
+			    px, qty, leaves);
+	assert_int_equal(r->kind, kind);
+	assert_int_equal(r->user_ref, ref);
+	assert_int_equal(r->px, px);
+	assert_int_equal(r->qty, qty);
+	assert_int_equal(r->leaves, leaves);
+}
+
+/* 300 shares ahead must trade before we fill; then partial fills. */
+static void test_queue_ahead_then_partial_fills(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+	const struct venue_order *o;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'B', 100, PX), 100);
+	md(x, add(2, 'B', 200, PX), 200);
+	md(x, add(3, 'S', 500, PX + TICK), 300);
+	enter(x, 77, 'B', 100, PX, VENUE_F_POST_ONLY, 1000); /* arrives 2000 */
+	md(x, add(4, 'B', 50, PX), 3000);  /* behind us */
+	o = venue_order_find(&x->v, 77);
+	assert_non_null(o);
+	assert_int_equal(o->ahead, 300);
+	assert_true(o->mark >= 3 && o->mark < 4);
+
+	md(x, ex(1, 100), 4000);
+	md(x, ex(2, 150), 5000);
+	md(x, ex(2, 50), 6000);           /* the 300 ahead are gone */
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 0);
+	assert_int_equal(x->v.cnt.fills_maker, 0);
+	assert_int_equal(poll(x, 6999), 1);
+	assert_rep(&x->rep[0], VENUE_ACCEPTED, 77, PX, 100, 100);
+	assert_int_equal(x->rep[0].t_venue_ns, 2000);
+	assert_int_equal(x->rep[0].t_ns, 2000 + ACK_NS);
+
+	md(x, ex(4, 30), 7000);           /* behind us: we were first */
+	md(x, ex(4, 20), 8000);
+	md(x, add(5, 'B', 500, PX), 8500);
+	md(x, ex(5, 80), 9000);           /* only 50 left to fill */
+	assert_null(venue_order_find(&x->v, 77));
+	assert_int_equal(poll(x, 100000), 3);
+	assert_rep(&x->rep[1], VENUE_EXECUTED, 77, PX, 30, 70);
+	assert_int_equal(x->rep[1].liquidity, 'A');
+	assert_int_equal(x->rep[1].fee_e4, -30 * 20);
+	assert_int_equal(x->rep[1].match, 1);
+	assert_int_equal(x->rep[1].t_ns, 7000 + ACK_NS);
+	assert_rep(&x->rep[2], VENUE_EXECUTED, 77, PX, 20, 50);
+	assert_int_equal(x->rep[2].match, 2);
+	assert_rep(&x->rep[3], VENUE_EXECUTED, 77, PX, 50, 0);
+	assert_int_equal(x->v.cnt.shares_maker, 100);
+	assert_int_equal(x->v.cnt.fees_e4, -100 * 20);
+	assert_int_equal(x->v.cnt.fills_queue, 3);
+	fx_free(x);
+}
+
+/* Cancels, deletes and replaces of orders ahead move us up; those of
+ * orders behind do not. */
+static void test_cancels_ahead_and_behind(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(10, 'B', 100, PX), 100);
+	md(x, add(11, 'B', 200, PX), 200);
+	md(x, add(12, 'B', 400, PX), 300);
+	enter(x, 1, 'B', 100, PX, VENUE_F_POST_ONLY, 1000);
+	md(x, add(13, 'B', 70, PX), 3000);         /* behind */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 700);
+	md(x, cxl(10, 60), 4000);                  /* X ahead */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 640);
+	md(x, del(11), 5000);                      /* D ahead */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 440);
+	md(x, del(13), 6000);                      /* D behind */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 440);
+	md(x, upd(12, 14, 400, PX - TICK), 7000);  /* U ahead, moves away */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 40);
+	md(x, upd(10, 15, 40, PX), 8000);          /* U ahead, same price: loses
+						    * priority, now behind us */
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 0);
+	assert_true(x->v.cnt.walks >= 2);
+	md(x, ex(15, 25), 9000);                   /* behind us: we fill */
+	assert_int_equal(x->v.cnt.shares_maker, 25);
+	assert_int_equal(venue_order_find(&x->v, 1)->leaves, 75);
+	fx_free(x);
+}
+
+/* A recorded execution below our bid fills us (trade-through); an opposite
+ * add at our price fills us, and its later execution is not ours twice. */
+static void test_trade_through_and_cross(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'B', 500, PX - TICK), 100);
+	md(x, add(2, 'S', 200, PX + 2 * TICK), 200);
+	enter(x, 5, 'B', 100, PX, VENUE_F_POST_ONLY, 1000);
+	md(x, add(3, 'B', 10, PX - 2 * TICK), 2500);
+	assert_int_equal(venue_order_find(&x->v, 5)->ahead, 0);
+	md(x, ex(1, 60), 3000);                   /* sold at 99.99 through our 100.00 */
+	assert_int_equal(venue_order_find(&x->v, 5)->leaves, 40);
+	assert_int_equal(x->v.cnt.fills_through, 1);
+	md(x, add(4, 'S', 30, PX), 4000);         /* a seller at our price */
+	assert_int_equal(venue_order_find(&x->v, 5)->leaves, 10);
+	assert_int_equal(x->v.cnt.fills_cross, 1);
+	md(x, ex(4, 30), 5000);                   /* someone lifts what we took */
+	assert_int_equal(venue_order_find(&x->v, 5)->leaves, 10);
+	assert_int_equal(x->v.cnt.absorbed, 30);
+	md(x, add(6, 'S', 50, PX - TICK), 6000);  /* through our price */
+	assert_null(venue_order_find(&x->v, 5));
+	assert_int_equal(poll(x, 100000), 4);
+	assert_rep(&x->rep[1], VENUE_EXECUTED, 5, PX, 60, 40);
+	assert_rep(&x->rep[2], VENUE_EXECUTED, 5, PX, 30, 10);
+	assert_rep(&x->rep[3], VENUE_EXECUTED, 5, PX, 10, 0);
+	for (int i = 1; i < 4; i++) {
+		assert_int_equal(x->rep[i].liquidity, 'A');
+		assert_int_equal(x->rep[i].match, (uint64_t)i);
+	}
+	fx_free(x);
+}
+
+/* The cancel is sent before the execution happens, but reaches the venue
+ * after it: the fill stands and the cancel takes only what is left, or is
+ * rejected when nothing is. */
+static void test_cancel_races_fill(void **state)
+{
+	struct venue_cfg c;
+	struct venue_cancel k = { .user_ref = 9, .qty = 0 };
+	struct venue_cancel k2 = { .user_ref = 10, .qty = 0 };
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'B', 500, PX - TICK), 100);
+	enter(x, 9, 'B', 200, PX, VENUE_F_POST_ONLY, 1000);
+	enter(x, 10, 'S', 50, PX + 5 * TICK, VENUE_F_POST_ONLY, 1000);
+	md(x, add(2, 'S', 100, PX + 9 * TICK), 2500);
+	assert_int_equal(venue_submit_cancel(&x->v, &k, 10000), 0);  /* arrives 11000 */
+	assert_int_equal(venue_submit_cancel(&x->v, &k2, 10000), 0);
+	md(x, ex(1, 150), 10500);                 /* before the cancel arrives */
+	md(x, add(3, 'B', 80, PX + 6 * TICK), 10600); /* crosses our whole offer */
+	assert_int_equal(venue_order_find(&x->v, 9)->leaves, 50);
+	assert_null(venue_order_find(&x->v, 10));
+	venue_advance(&x->v, 11000);
+	assert_null(venue_order_find(&x->v, 9));
+	assert_int_equal(poll(x, 100000), 6);
+	assert_rep(&x->rep[0], VENUE_ACCEPTED, 9, PX, 200, 200);
+	assert_rep(&x->rep[1], VENUE_ACCEPTED, 10, PX + 5 * TICK, 50, 50);
+	assert_rep(&x->rep[2], VENUE_EXECUTED, 9, PX, 150, 50);
+	assert_int_equal(x->rep[2].t_ns, 10500 + ACK_NS);
+	assert_rep(&x->rep[3], VENUE_EXECUTED, 10, PX + 5 * TICK, 50, 0);
+	assert_rep(&x->rep[4], VENUE_CANCELED, 9, PX, 50, 0);
+	assert_int_equal(x->rep[4].reason, VENUE_CXL_USER);
+	assert_int_equal(x->rep[4].t_venue_ns, 11000);
+	assert_int_equal(x->rep[5].kind, VENUE_REJECTED);
+	assert_int_equal(x->rep[5].user_ref, 10);
+	assert_int_equal(x->rep[5].reason, VENUE_REJ_UNKNOWN);
+	fx_free(x);
+}
+
+/* Post-only crossing is rejected; once we took the shown liquidity, it is
+ * not there for us again; halted books reject. */
+static void test_post_only_and_halt(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'S', 100, PX + TICK), 100);
+	md(x, add(2, 'B', 100, PX - TICK), 100);
+	enter(x, 1, 'B', 10, PX + TICK, VENUE_F_POST_ONLY, 1000);  /* crosses */
+	enter(x, 2, 'B', 10, PX, VENUE_F_POST_ONLY, 1000);         /* rests */
+	enter(x, 3, 'S', 10, PX - TICK, VENUE_F_POST_ONLY, 1000);  /* crosses */
+	enter(x, 4, 'B', 100, PX + TICK, VENUE_F_IOC, 1000);       /* takes all */
+	enter(x, 5, 'B', 10, PX + TICK, VENUE_F_POST_ONLY, 1000);  /* nothing left */
+	venue_advance(&x->v, 2000);
+	assert_int_equal(poll(x, 100000), 6);
+	assert_int_equal(x->rep[0].kind, VENUE_REJECTED);
+	assert_int_equal(x->rep[0].reason, VENUE_REJ_POST_ONLY);
+	assert_rep(&x->rep[1], VENUE_ACCEPTED, 2, PX, 10, 10);
+	assert_int_equal(x->rep[2].kind, VENUE_REJECTED);
+	assert_int_equal(x->rep[2].reason, VENUE_REJ_POST_ONLY);
+	assert_rep(&x->rep[3], VENUE_ACCEPTED, 4, PX + TICK, 100, 100);
+	assert_rep(&x->rep[4], VENUE_EXECUTED, 4, PX + TICK, 100, 0);
+	assert_int_equal(x->rep[4].liquidity, 'R');
+	assert_int_equal(x->rep[4].fee_e4, 100 * 30);
+	assert_rep(&x->rep[5], VENUE_ACCEPTED, 5, PX + TICK, 10, 10);
+	assert_int_equal(x->v.cnt.rejects[VENUE_REJ_POST_ONLY], 2);
+	assert_string_equal(venue_reject_name(VENUE_REJ_POST_ONLY), "post-only would cross");
+
+	md(x, halt('H'), 3000);
+	enter(x, 6, 'B', 10, PX - 5 * TICK, VENUE_F_POST_ONLY, 3000);
+	venue_advance(&x->v, 5000);
+	assert_int_equal(poll(x, 100000), 1);
+	assert_int_equal(x->rep[6].kind, VENUE_REJECTED);
+	assert_int_equal(x->rep[6].reason, VENUE_REJ_HALTED);
+	fx_free(x);
+}
+
+/* A marketable order takes two levels at recorded prices; a second one
+ * finds only what the first left; a recorded execution of liquidity we took
+ * is absorbed. */
+static void test_marketable_two_levels(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'S', 100, PX + TICK), 100);
+	md(x, add(2, 'S', 200, PX + 2 * TICK), 200);
+	md(x, add(3, 'S', 300, PX + 3 * TICK), 300);
+	md(x, add(4, 'B', 300, PX - TICK), 400);
+	enter(x, 1, 'B', 250, PX + 2 * TICK, 0, 1000);
+	enter(x, 2, 'B', 100, PX + 2 * TICK, VENUE_F_IOC, 1000);
+	enter(x, 3, 'B', 100, PX + 2 * TICK, 0, 1000);   /* rests at 100.02 */
+	venue_advance(&x->v, 2000);
+	assert_int_equal(poll(x, 100000), 7);
+	assert_rep(&x->rep[0], VENUE_ACCEPTED, 1, PX + 2 * TICK, 250, 250);
+	assert_rep(&x->rep[1], VENUE_EXECUTED, 1, PX + TICK, 100, 150);
+	assert_int_equal(x->rep[1].fee_e4, 100 * 30);
+	assert_int_equal(x->rep[1].liquidity, 'R');
+	assert_rep(&x->rep[2], VENUE_EXECUTED, 1, PX + 2 * TICK, 150, 0);
+	assert_int_equal(x->rep[2].fee_e4, 150 * 30);
+	assert_int_equal(x->rep[2].match, 2);
+	assert_rep(&x->rep[3], VENUE_ACCEPTED, 2, PX + 2 * TICK, 100, 100);
+	assert_rep(&x->rep[4], VENUE_EXECUTED, 2, PX + 2 * TICK, 50, 50);
+	assert_rep(&x->rep[5], VENUE_CANCELED, 2, PX + 2 * TICK, 50, 0);
+	assert_int_equal(x->rep[5].reason, VENUE_CXL_IOC);
+	assert_rep(&x->rep[6], VENUE_ACCEPTED, 3, PX + 2 * TICK, 100, 100);
+	assert_int_equal(venue_order_find(&x->v, 3)->ahead, 0);
+
+	md(x, ex(2, 120), 3000);  /* someone lifts 120 of the 200 we took */
+	assert_int_equal(x->v.cnt.absorbed, 120);
+	assert_int_equal(venue_order_find(&x->v, 3)->leaves, 100);
+	md(x, ex(2, 80), 3100);   /* the rest of what we took */
+	assert_int_equal(x->v.cnt.absorbed, 200);
+	assert_int_equal(venue_order_find(&x->v, 3)->leaves, 100);
+	md(x, add(5, 'S', 40, PX + 2 * TICK), 4000); /* new seller: ours */
+	assert_int_equal(venue_order_find(&x->v, 3)->leaves, 60);
+	assert_int_equal(x->v.cnt.shares_taker, 300);
+	fx_free(x);
+}
+
+/* Replace: fewer shares at the same price keeps the queue position; a new
+ * price joins the back of the new level. */
+static void test_replace_priority(void **state)
+{
+	struct venue_cfg c;
+	struct venue_replace r1 = { .orig_user_ref = 1, .user_ref = 2, .qty = 60, .px = PX };
+	struct venue_replace r2 = { .orig_user_ref = 2, .user_ref = 3, .qty = 60,
+				    .px = PX - TICK };
+	struct venue_replace r3 = { .orig_user_ref = 1, .user_ref = 4, .qty = 60, .px = PX };
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'B', 300, PX), 100);
+	md(x, add(2, 'B', 700, PX - TICK), 100);
+	enter(x, 1, 'B', 100, PX, VENUE_F_POST_ONLY, 1000);
+	md(x, add(3, 'B', 100, PX), 2500);
+	md(x, ex(1, 100), 2600);
+	assert_int_equal(venue_order_find(&x->v, 1)->ahead, 200);
+	assert_int_equal(venue_submit_replace(&x->v, &r1, 3000), 0);
+	md(x, add(4, 'B', 1, PX + 5 * TICK), 4000);
+	assert_null(venue_order_find(&x->v, 1));
+	assert_int_equal(venue_order_find(&x->v, 2)->ahead, 200);
+	assert_int_equal(venue_submit_replace(&x->v, &r2, 5000), 0);
+	assert_int_equal(venue_submit_replace(&x->v, &r3, 5000), 0); /* 1 is gone */
+	md(x, add(5, 'B', 1, PX + 5 * TICK), 7000);
+	assert_int_equal(venue_order_find(&x->v, 3)->ahead, 700);
+	assert_int_equal(poll(x, 100000), 4);
+	assert_rep(&x->rep[1], VENUE_REPLACED, 2, PX, 60, 60);
+	assert_int_equal(x->rep[1].orig_user_ref, 1);
+	assert_rep(&x->rep[2], VENUE_REPLACED, 3, PX - TICK, 60, 60);
+	assert_int_equal(x->rep[3].kind, VENUE_REJECTED);
+	assert_int_equal(x->rep[3].reason, VENUE_REJ_UNKNOWN);
+	assert_int_equal(x->rep[3].orig_user_ref, 1);
+	fx_free(x);
+}
+
+/* With jittered ack latency, reports still come in order: per order, and
+ * overall by (time, sequence); a poll returns exactly those due. */
+static void test_ack_latency_ordering(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+	uint64_t last_t = 0;
+	uint32_t n1;
+
+	(void)state;
+	cfg_const(&c);
+	c.ack.kind = VENUE_LAT_QUANTILE;
+	c.ack.npts = 3;
+	c.ack.q_ppm[0] = 0;
+	c.ack.q_ns[0] = 100;
+	c.ack.q_ppm[1] = 500000;
+	c.ack.q_ns[1] = 2000;
+	c.ack.q_ppm[2] = VENUE_PPM;
+	c.ack.q_ns[2] = 50000;
+	c.entry.jitter_ns = 3000;
+	x = fx_new(&c);
+	md(x, add(1, 'S', 100, PX + 50 * TICK), 100);
+	for (uint32_t i = 0; i < 40; i++) {
+		struct venue_cancel k = { .user_ref = 100 + i, .qty = 0 };
+
+		enter(x, 100 + i, 'B', 10, PX, VENUE_F_POST_ONLY, 1000 + 10 * i);
+		assert_int_equal(venue_submit_cancel(&x->v, &k, 1001 + 10 * i), 0);
+	}
+	venue_advance(&x->v, 1000000);
+	/* A poll at 3000 returns exactly the reports due by then. */
+	n1 = poll(x, 3000);
+	for (uint32_t i = 0; i < n1; i++)
+		assert_true(x->rep[i].t_ns <= 3000);
+	poll(x, UINT64_MAX);
+	assert_true(x->rep[n1].t_ns > 3000);
+	assert_int_equal(x->nrep, 80);
+	for (uint32_t i = 0; i < x->nrep; i++) {
+		const struct venue_report *r = &x->rep[i];
+
+		assert_true(r->t_ns >= last_t);
+		assert_true(r->t_ns >= r->t_venue_ns + 100);
+		assert_int_equal(r->seq, i + 1);
+		last_t = r->t_ns;
+		/* Each order's accept comes right before its cancel. */
+		assert_int_equal(r->user_ref, 100 + i / 2);
+		assert_int_equal(r->kind, i % 2 ? VENUE_CANCELED : VENUE_ACCEPTED);
+	}
+	fx_free(x);
+}
+
+/* The same seed gives the same draws and the same reports; another seed
+ * does not; draws stay in their bounds and follow the table. */
+static void test_jitter_determinism(void **state)
+{
+	struct venue_lat_cfg k = { .kind = VENUE_LAT_CONST, .base_ns = 1000, .jitter_ns = 99 };
+	struct venue_lat_cfg q = { .kind = VENUE_LAT_QUANTILE, .npts = 3,
+				   .q_ppm = { 0, 500000, VENUE_PPM },
+				   .q_ns = { 100, 200, 1000 } };
+	struct venue_rng a = { 42 }, b = { 42 }, c = { 43 };
+	uint32_t differ = 0, below = 0, seen_lo = 0, seen_hi = 0;
+	struct venue_cfg cfg;
+	uint64_t t1[20], t2[20], t3[20];
+
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		uint64_t da = venue_lat_draw(&k, &a), db = venue_lat_draw(&k, &b);
+
+		assert_int_equal(da, db);
+		assert_true(da >= 1000 && da <= 1099);
+		seen_lo += da == 1000;
+		seen_hi += da == 1099;
+		differ += da != venue_lat_draw(&k, &c);
+		(void)venue_lat_draw(&k, &b); /* keep b in step with c's extra */
+		(void)venue_lat_draw(&k, &a);
+	}
+	assert_true(seen_lo > 0 && seen_hi > 0);
+	assert_true(differ > 9000);
+	for (int i = 0; i < 10000; i++) {
+		uint64_t d = venue_lat_draw(&q, &a);
+
+		assert_true(d >= 100 && d <= 1000);
+		below += d < 200;
+	}
+	assert_true(below > 4700 && below < 5300);
+
+	/* Whole venues: same seed, same report times. */
+	for (int run = 0; run < 3; run++) {
+		struct fx *x;
+		uint64_t *t = run == 0 ? t1 : run == 1 ? t2 : t3;
+
+		cfg_const(&cfg);
+		cfg.seed = run == 2 ? 8 : 7;
+		cfg.entry.jitter_ns = 5000;
+		cfg.ack.jitter_ns = 5000;
+		x = fx_new(&cfg);
+		md(x, add(1, 'B', 100, PX - TICK), 100);
+		for (uint32_t i = 0; i < 20; i++)
+			enter(x, i + 1, 'B', 10, PX - TICK, VENUE_F_POST_ONLY, 1000 * i);
+		venue_advance(&x->v, 1000000);
+		assert_int_equal(poll(x, UINT64_MAX), 20);
+		for (int i = 0; i < 20; i++)
+			t[i] = x->rep[i].t_ns;
+		fx_free(x);
+	}
+	assert_memory_equal(t1, t2, sizeof(t1));
+	assert_memory_not_equal(t1, t3, sizeof(t1));
+}
+
+/* Full queues reject, counted and reported, never silently dropped. */
+static void test_overflow_counted(void **state)
+{
+	struct venue_cfg c;
+	struct venue_enter e = { .user_ref = 3, .qty = 10, .px = PX, .locate = LOC,
+				 .side = 'B', .flags = VENUE_F_POST_ONLY };
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	c.max_msgs = 2;
+	c.max_orders = 1;
+	c.max_reports = 4;
+	x = fx_new(&c);
+	enter(x, 1, 'B', 10, PX, VENUE_F_POST_ONLY, 1000);
+	enter(x, 2, 'B', 10, PX, VENUE_F_POST_ONLY, 1000);
+	assert_int_equal(venue_submit_enter(&x->v, &e, 1000), -ENOBUFS);
+	assert_int_equal(x->v.cnt.rejects[VENUE_REJ_MSGS_FULL], 1);
+	venue_advance(&x->v, 5000);
+	assert_int_equal(x->v.cnt.rejects[VENUE_REJ_ORDERS_FULL], 1);
+	assert_int_equal(poll(x, UINT64_MAX), 3);
+	assert_int_equal(x->rep[0].reason, VENUE_REJ_MSGS_FULL);
+	assert_int_equal(x->rep[0].user_ref, 3);
+	assert_int_equal(x->rep[0].t_ns, 1000);
+	assert_rep(&x->rep[1], VENUE_ACCEPTED, 1, PX, 10, 10);
+	assert_int_equal(x->rep[2].reason, VENUE_REJ_ORDERS_FULL);
+	assert_int_equal(x->rep[2].user_ref, 2);
+
+	/* Report ring of 4: the fifth undelivered report is lost, counted. */
+	for (uint32_t i = 0; i < 5; i++) {
+		struct venue_cancel k = { .user_ref = 50 + i, .qty = 0 };
+
+		assert_int_equal(venue_submit_cancel(&x->v, &k, 6000), 0);
+		venue_advance(&x->v, 10000 + i);
+	}
+	assert_int_equal(x->v.cnt.rejects[VENUE_REJ_UNKNOWN], 5);
+	assert_int_equal(x->v.cnt.reports_lost, 1);
+	fx_free(x);
+}
+
+static void test_bad_cfg(void **state)
+{
+	struct venue_cfg c;
+
+	(void)state;
+	venue_cfg_defaults(&c);
+	assert_true(venue_memsize(&c) > 0);
+	c.ack.kind = VENUE_LAT_QUANTILE;
+	c.ack.npts = 2;
+	c.ack.q_ppm[1] = 10; /* must end at VENUE_PPM */
+	assert_int_equal(venue_memsize(&c), 0);
+	venue_cfg_defaults(&c);
+	c.max_orders = 0;
+	assert_int_equal(venue_memsize(&c), 0);
+	venue_cfg_defaults(&c);
+	c.taker_fee_e4 = 5000;
+	assert_int_equal(venue_memsize(&c), 0);
+}
+
+#define REPLAY_ORDERS 4096
+#define REPLAY_REPS 8192
+
+struct replay_out {
+	struct venue_report rep[REPLAY_REPS];
+	uint32_t nrep;
+	struct venue_counters cnt;
+};
+
+/* One replay of a real ITCH file: every 50th two-sided book change, cancel
+ * our orders and quote post-only at that symbol's best bid and ask; check
+ * every report as it is polled. */
+static void replay(const uint8_t *buf, size_t len, struct replay_out *out)
+{
+	static uint32_t qty[REPLAY_ORDERS], done[REPLAY_ORDERS];
+	static uint32_t limit[REPLAY_ORDERS];
+	static uint8_t liveflag[REPLAY_ORDERS], side[REPLAY_ORDERS];
+	struct binfile_reader r;
+	enum binfile_framing fr;
+	struct venue_cfg c;
+	struct fx *x;
+	const uint8_t *msg;
+	size_t mlen;
+	uint32_t next_ref = 1, events = 0, post;
+	uint64_t last_t = 0;
+
+	memset(qty, 0, sizeof(qty));
+	memset(done, 0, sizeof(done));
+	memset(liveflag, 0, sizeof(liveflag));
+	venue_cfg_defaults(&c);
+	c.seed = 12345;
+	c.max_reports = REPLAY_REPS;
+	x = fx_new_sized(&c, 1u << 18, BOOK_LOCATE_MAX);
+	out->nrep = 0;
+	assert_int_equal(binfile_detect(buf, len, &fr), 0);
+	binfile_init(&r, buf, len, fr);
+	while (binfile_next(&r, &msg, &mlen) == 1) {
+		struct itch_msg m;
+		uint32_t n, k;
+
+		if (itch_decode(msg, mlen, &m) < 0)
+			continue;
+		venue_advance(&x->v, m.ts_ns);
+		n = feed_on_message(&x->f, msg, mlen, ++x->seq, 0, x->ev, 8);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct md_event *e = &x->ev[i];
+
+			venue_on_md(&x->v, e, m.ts_ns);
+			/* (This sampled file's books are crossed most of the time.) */
+			if (e->kind != MD_BOOK || !e->bid_px || !e->ask_px || ++events % 50 ||
+			    next_ref + 2 >= REPLAY_ORDERS)
+				continue;
+			/* Cancel what we have, quote both sides at the touch. */
+			for (uint32_t u = 1; u < next_ref; u++) {
+				struct venue_cancel cx = { .user_ref = u, .qty = 0 };
+
+				if (liveflag[u]) {
+					liveflag[u] = 0;
+					venue_submit_cancel(&x->v, &cx, m.ts_ns);
+				}
+			}
+			/* Odd rounds: post-only, inside the crossed touch so they
+			 * rest; even rounds: plain orders at the touch that take. */
+			post = (events / 50) % 2;
+			for (int sd = 0; sd < 2; sd++) {
+				uint32_t u = next_ref++;
+				struct venue_enter en = { .user_ref = u, .qty = 100,
+							  .locate = e->locate,
+							  .side = sd ? 'S' : 'B' };
+
+				if (post) {
+					en.flags = VENUE_F_POST_ONLY;
+					en.px = sd ? (e->ask_px > e->bid_px ? e->ask_px : e->bid_px + 1)
+						   : (e->bid_px < e->ask_px ? e->bid_px : e->ask_px - 1);
+				} else {
+					en.px = sd ? e->ask_px : e->bid_px;
+				}
+				qty[u] = 100;
+				limit[u] = en.px;
+				side[u] = en.side;
+				liveflag[u] = 1;
+				assert_int_equal(venue_submit_enter(&x->v, &en, m.ts_ns), 0);
+			}
+		}
+		k = venue_poll(&x->v, m.ts_ns, out->rep + out->nrep, REPLAY_REPS - out->nrep);
+		for (uint32_t i = out->nrep; i < out->nrep + k; i++) {
+			const struct venue_report *p = &out->rep[i];
+
+			assert_true(p->t_ns >= last_t && p->t_ns <= m.ts_ns);
+			assert_true(p->t_ns >= p->t_venue_ns + 15000);
+			last_t = p->t_ns;
+			assert_true(p->user_ref > 0 && p->user_ref < next_ref);
+			if (p->kind == VENUE_EXECUTED) {
+				uint32_t lim = limit[p->user_ref];
+
+				/* Maker fills at our limit, taker fills at or better
+				 * than it; never more than the order's size. */
+				if (p->liquidity == 'A') {
+					assert_int_equal(p->px, lim);
+					assert_int_equal(p->fee_e4, -(int32_t)p->qty * 20);
+				} else {
+					assert_int_equal(p->liquidity, 'R');
+					assert_true(side[p->user_ref] == 'B' ? p->px <= lim
+									     : p->px >= lim);
+					assert_int_equal(p->fee_e4, (int32_t)p->qty * 30);
+				}
+				done[p->user_ref] += p->qty;
+				assert_true(done[p->user_ref] <= qty[p->user_ref]);
+				assert_int_equal(p->leaves, qty[p->user_ref] - done[p->user_ref]);
+			}
+		}
+		out->nrep += k;
+	}
+	venue_advance(&x->v, UINT64_MAX - 1);
+	out->nrep += venue_poll(&x->v, UINT64_MAX, out->rep + out->nrep, REPLAY_REPS - out->nrep);
+	out->cnt = x->v.cnt;
+	assert_int_equal(out->cnt.reports_lost, 0);
+	fx_free(x);
+}
+
+static void test_replay_real_file(void **state)
+{
+	char path[512];
+	static struct replay_out a, b;
+	uint8_t *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	test_data_path(path, "itch/ex20101224.TEST_ITCH_50");
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	buf = malloc(1 << 20);
+	assert_non_null(buf);
+	len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	assert_true(len > 0 && len < (1 << 20));
+	replay(buf, len, &a);
+	replay(buf, len, &b);
+	print_message("replay: %u reports, %lu accepted, %lu maker fills (%lu shares), "
+		      "%lu taker fills, %lu post-only rejects, %lu undecided, %lu walks\n",
+		      a.nrep, (unsigned long)a.cnt.accepted, (unsigned long)a.cnt.fills_maker,
+		      (unsigned long)a.cnt.shares_maker, (unsigned long)a.cnt.fills_taker,
+		      (unsigned long)a.cnt.rejects[VENUE_REJ_POST_ONLY],
+		      (unsigned long)a.cnt.ref_undecided, (unsigned long)a.cnt.walks);
+	assert_true(a.cnt.accepted > 0);
+	assert_true(a.cnt.fills_maker > 0 && a.cnt.fills_taker > 0);
+	assert_int_equal(a.nrep, b.nrep);
+	assert_memory_equal(a.rep, b.rep, a.nrep * sizeof(a.rep[0]));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_ahead_then_partial_fills),
+		cmocka_unit_test(test_cancels_ahead_and_behind),
+		cmocka_unit_test(test_trade_through_and_cross),
+		cmocka_unit_test(test_cancel_races_fill),
+		cmocka_unit_test(test_post_only_and_halt),
+		cmocka_unit_test(test_marketable_two_levels),
+		cmocka_unit_test(test_replace_priority),
+		cmocka_unit_test(test_ack_latency_ordering),
+		cmocka_unit_test(test_jitter_determinism),
+		cmocka_unit_test(test_overflow_counted),
+		cmocka_unit_test(test_bad_cfg),
+		cmocka_unit_test(test_replay_real_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
