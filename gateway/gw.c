@@ -1,0 +1,345 @@
+/* gw.c - the gateway stage: intents through the pre-trade checks and the
+ * order store into OUCH 5.0 over SoupBinTCP, and the venue's messages back
+ * into exec_reports. Gateway thread (or the inline pipeline). */
+#include "gateway/gw.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/ouch.h"
+#include "gateway/soup.h"
+#include "hw/compiler.h"
+
+void gw_cfg_defaults(struct gw_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->store.max_orders = 4096;
+	c->store.max_locate = 65535;
+	c->store.token_history = 65536;
+	c->risk.max_order_qty = 5000;
+	c->risk.max_order_notional = 1000000ull * 10000; /* $1 M */
+	c->risk.collar_bps = 500;
+	c->risk.max_position = 5000;
+	c->risk.max_open_orders = 1000;
+	c->risk.credit_limit = 50000000ull * 10000;      /* $50 M */
+	c->risk.rate_per_s = 5000;
+	c->risk.burst = 500;
+	c->risk.storm_rejects = 20;
+	c->risk.storm_window_ns = 1000000000ull;
+	c->risk.backoff_ns = 10000000ull;
+	c->risk.backoff_max_ns = 5000000000ull;
+	c->risk.quiet_ns = 10000000000ull;
+	c->fee_add_e4 = -20;   /* $0.0020 per share rebate for adding */
+	c->fee_remove_e4 = 30; /* $0.0030 per share fee for removing */
+	c->capacity = 'P';
+}
+
+int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
+{
+	size_t nloc;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	if (!g->cfg.capacity)
+		g->cfg.capacity = 'P';
+	rc = ostore_init(&g->os, &cfg->store, NULL);
+	if (rc)
+		return rc;
+	rc = risk_init(&g->rk, &cfg->risk, &g->os, NULL, now_ns);
+	if (rc) {
+		ostore_fini(&g->os);
+		return rc;
+	}
+	nloc = (size_t)cfg->store.max_locate + 1;
+	g->sym = calloc(nloc, sizeof(*g->sym));
+	g->ref_px = calloc(nloc, sizeof(*g->ref_px));
+	if (!g->sym || !g->ref_px) {
+		gw_fini(g);
+		return -ENOMEM;
+	}
+	memset(g->sym, ' ', nloc * sizeof(*g->sym));
+	return 0;
+}
+
+void gw_fini(struct gw *g)
+{
+	if (!g)
+		return;
+	risk_fini(&g->rk);
+	ostore_fini(&g->os);
+	free(g->sym);
+	free(g->ref_px);
+	g->sym = NULL;
+	g->ref_px = NULL;
+}
+
+int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])
+{
+	if (locate > g->os.cfg.max_locate)
+		return -EINVAL;
+	memcpy(g->sym[locate], name, 8);
+	return 0;
+}
+
+/* ClOrdID: the strategy's token in decimal, space padded (14 alpha). */
+static inline void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + token % 10);
+		token /= 10;
+	} while (token && n < (int)sizeof(tmp));
+	memset(dst, ' ', OUCH_CLORDID_LEN);
+	for (int i = 0; i < n && i < OUCH_CLORDID_LEN; i++)
+		dst[i] = tmp[n - 1 - i];
+}
+
+static void reject_report(struct exec_report *r, const struct order_intent *in, uint8_t reason)
+{
+	memset(r, 0, sizeof(*r));
+	r->token = in->op == INTENT_CANCEL ? in->orig_token : in->token;
+	r->px = in->px;
+	r->qty = in->qty;
+	r->locate = in->locate;
+	r->kind = EXEC_REJECTED;
+	r->side = in->side;
+	r->reason = reason;
+}
+
+static long put_cancel(struct gw *g, uint32_t ref, uint8_t *wire, size_t cap)
+{
+	struct ouch_cancel c = { .user_ref_num = ref, .qty = 0 };
+	int n;
+
+	if (cap < SOUP_HDR_LEN + OUCH_CANCEL_LEN)
+		return -ENOSPC;
+	n = ouch_cancel_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &c);
+	soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)n);
+	g->st.msgs_out++;
+	return SOUP_HDR_LEN + n;
+}
+
+/* Cancel every working order of locate (every symbol when 0) that is not
+ * already being cancelled. Stops, keeping what it wrote, when wire is full. */
+static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *wire, size_t cap)
+{
+	uint32_t lo = locate ? locate : 1, hi = locate ? locate : g->os.cfg.max_locate;
+	size_t off = 0;
+
+	for (uint32_t l = lo; l <= hi; l++) {
+		uint32_t slot = OSTORE_NIL;
+
+		if (!g->os.sym[l].n_open)
+			continue;
+		while ((slot = ostore_sym_next(&g->os, (uint16_t)l, slot)) != OSTORE_NIL) {
+			const struct ostore_order *o = ostore_order_at(&g->os, slot);
+			uint32_t ref;
+			long n;
+
+			if (o->state == OSTORE_PENDING_CANCEL)
+				continue;
+			if (cap - off < SOUP_HDR_LEN + OUCH_CANCEL_LEN)
+				return (long)off;
+			if (ostore_send_cancel(&g->os, o->token, now_ns, &ref) != 0)
+				continue;
+			n = put_cancel(g, ref, wire + off, cap - off);
+			off += (size_t)n;
+		}
+	}
+	return (long)off;
+}
+
+long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
+		  size_t cap, struct exec_report *rej)
+{
+	uint32_t ref_px = in->locate <= g->os.cfg.max_locate ? g->ref_px[in->locate] : 0;
+	enum risk_reason why;
+	uint32_t ref, old_ref;
+	long n = 0;
+	int k;
+
+	g->st.intents++;
+	if (UNLIKELY(cap < GW_WIRE_MAX_ONE && in->op != INTENT_CANCEL_ALL)) {
+		g->st.no_room++;
+		reject_report(rej, in, RISK_STORE_FULL);
+		return -ENOSPC;
+	}
+	why = risk_check_order(&g->rk, in, ref_px, now_ns);
+	if (why != RISK_PASS) {
+		g->st.refused++;
+		reject_report(rej, in, (uint8_t)why);
+		return -EACCES;
+	}
+	switch (in->op) {
+	case INTENT_NEW: {
+		struct ouch_enter e;
+
+		if (ostore_send_new(&g->os, in, now_ns, &ref) != 0)
+			goto store_refused;
+		e.user_ref_num = ref;
+		e.qty = in->qty;
+		e.price = in->px;
+		memcpy(e.symbol, g->sym[in->locate], OUCH_SYMBOL_LEN);
+		clordid_put(e.clordid, in->token);
+		e.side = (char)in->side;
+		e.tif = '0';
+		e.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		e.capacity = g->cfg.capacity;
+		e.iso = 'N';
+		e.cross_type = 'N';
+		e.app.n = 0;
+		if (g->cfg.firm[0])
+			ouch_app_add(&e.app, OUCH_TAG_FIRM, g->cfg.firm, 4);
+		k = ouch_enter_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &e);
+		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
+		g->st.msgs_out++;
+		n = SOUP_HDR_LEN + k;
+		break;
+	}
+	case INTENT_REPLACE: {
+		struct ouch_replace r;
+
+		if (ostore_send_replace(&g->os, in, now_ns, &old_ref, &ref) != 0)
+			goto store_refused;
+		r.orig_user_ref_num = old_ref;
+		r.user_ref_num = ref;
+		r.qty = in->qty;
+		r.price = in->px;
+		clordid_put(r.clordid, in->token);
+		r.tif = '0';
+		r.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		r.iso = 'N';
+		r.app.n = 0;
+		k = ouch_replace_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &r);
+		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
+		g->st.msgs_out++;
+		n = SOUP_HDR_LEN + k;
+		break;
+	}
+	case INTENT_CANCEL:
+		if (ostore_send_cancel(&g->os, in->orig_token, now_ns, &ref) != 0)
+			goto store_refused;
+		n = put_cancel(g, ref, wire, cap);
+		break;
+	case INTENT_CANCEL_ALL:
+		n = cancel_all(g, in->locate, now_ns, wire, cap);
+		break;
+	default:
+		goto store_refused;
+	}
+	g->st.sent[in->op]++;
+	g->st.bytes_out += (uint64_t)n;
+	return n;
+store_refused:
+	/* The checks passed but the store would not take it (a state the
+	 * checks do not model): refused all the same, never sent. */
+	g->st.refused++;
+	reject_report(rej, in, RISK_ORDER_BUSY);
+	return -EACCES;
+}
+
+/* One decoded OUCH outbound message -> the store -> at most one report.
+ * Returns 1 when *r is a report for the strategy, else 0. */
+static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	switch (m->type) {
+	case OUCH_OUT_ACCEPTED:
+		rc = ostore_on_accepted(&g->os, m->u.accepted.user_ref_num, m->u.accepted.ts_ns, r);
+		break;
+	case OUCH_OUT_REPLACED: {
+		const struct ouch_replaced *x = &m->u.replaced;
+
+		rc = ostore_on_replaced(&g->os, x->orig_user_ref_num, x->user_ref_num, x->qty,
+					(uint32_t)x->price, x->ts_ns, r);
+		break;
+	}
+	case OUCH_OUT_CANCELED: {
+		const struct ouch_canceled *x = &m->u.canceled;
+
+		rc = ostore_on_canceled(&g->os, x->user_ref_num, x->qty, (uint8_t)x->reason,
+					x->ts_ns, r);
+		break;
+	}
+	case OUCH_OUT_EXECUTED: {
+		const struct ouch_executed *x = &m->u.executed;
+		int32_t rate = x->liquidity == 'R' ? g->cfg.fee_remove_e4 : g->cfg.fee_add_e4;
+
+		rc = ostore_on_executed(&g->os, x->user_ref_num, x->qty, (uint32_t)x->price,
+					x->match_num, x->ts_ns, r);
+		if (rc >= 0) {
+			r->liquidity = (uint8_t)(x->liquidity == 'R' ? 'R' : 'A');
+			r->fee_e4 = (int32_t)((int64_t)rate * x->qty);
+		}
+		break;
+	}
+	case OUCH_OUT_REJECTED: {
+		const struct ouch_rejected *x = &m->u.rejected;
+		uint32_t why = GW_REASON_VENUE + x->reason;
+
+		g->st.venue_rejects++;
+		rc = ostore_on_rejected(&g->os, x->user_ref_num, (uint8_t)(why > 255 ? 255 : why),
+					x->ts_ns, r);
+		if (rc >= 0)
+			risk_note_venue_reject(&g->rk, r->locate, x->ts_ns);
+		break;
+	}
+	case OUCH_OUT_CANCEL_REJECT:
+		rc = ostore_on_cancel_rejected(&g->os, m->u.cancel_reject.user_ref_num,
+					       m->u.cancel_reject.ts_ns, r);
+		break;
+	default:
+		g->st.ignored_in++;
+		return 0;
+	}
+	if (rc < 0) {
+		g->st.store_errors++;
+		return 0;
+	}
+	return 1;
+}
+
+uint32_t gw_on_wire(struct gw *g, const uint8_t *buf, size_t len, size_t *used,
+		    uint64_t t_rx_tsc, struct exec_report *out, uint32_t max)
+{
+	size_t off = 0;
+	uint32_t n = 0;
+
+	while (off < len && n < max) {
+		struct soup_pkt p;
+		struct ouch_out m;
+		int k = soup_parse(buf + off, len - off, &p);
+
+		if (k == 0)
+			break;
+		if (k < 0) {
+			/* Framing is lost: drop the rest (a live session would
+			 * reconnect); counted. */
+			g->st.bad_in++;
+			off = len;
+			break;
+		}
+		off += (size_t)k;
+		g->st.msgs_in++;
+		if (p.type != SOUP_T_SEQ_DATA) {
+			g->st.ignored_in++;
+			continue;
+		}
+		if (ouch_out_decode(p.payload, p.payload_len, &m) < 0) {
+			g->st.bad_in++;
+			continue;
+		}
+		if (apply_out(g, &m, &out[n])) {
+			out[n].t_rx_tsc = t_rx_tsc;
+			n++;
+		}
+	}
+	*used = off;
+	return n;
+}

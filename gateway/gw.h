@@ -1,0 +1,98 @@
+/* gw.h - the gateway core's stage function (DESIGN.md sections 2 and 8): an
+ * order_intent -> pre-trade checks (risk.h) -> order store (ostore.h) -> the
+ * OUCH 5.0 message inside a SoupBinTCP 'U' packet, bytes ready to send; and
+ * the venue's SoupBinTCP 'S' stream -> OUCH decode -> store -> exec_reports
+ * for the strategy. Owns the store, the checks, the symbol table and the
+ * reference prices. One thread (the gateway core, or the inline pipeline). */
+#ifndef GW_H
+#define GW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/events.h"
+#include "gateway/ostore.h"
+#include "gateway/risk.h"
+
+/* exec_report.reason of EXEC_REJECTED: a pre-trade check refused the intent
+ * (enum risk_reason, 1..63), or the venue did: GW_REASON_VENUE + the OUCH
+ * reject reason (clamped to 255). */
+#define GW_REASON_VENUE 64u
+
+/* Bytes one intent can need on the wire, except CANCEL_ALL (one cancel per
+ * working order): a SoupBinTCP header plus the largest OUCH message we send. */
+#define GW_WIRE_MAX_ONE 64u
+
+struct gw_cfg {
+	struct ostore_cfg store;
+	struct risk_cfg risk;
+	int32_t fee_add_e4;     /* fee per share when our fill added liquidity,
+				 * 1e-4 USD; negative = rebate */
+	int32_t fee_remove_e4;  /* fee per share when it removed liquidity */
+	char firm[4];           /* OUCH firm appendage; all zero = none */
+	char capacity;          /* OUCH capacity, default 'P' principal */
+};
+
+struct gw_stats {
+	uint64_t intents;          /* intents offered */
+	uint64_t sent[5];          /* by enum intent_op: passed and encoded */
+	uint64_t msgs_out;         /* OUCH messages written */
+	uint64_t bytes_out;        /* wire bytes written */
+	uint64_t refused;          /* intents refused by a check */
+	uint64_t no_room;          /* intents refused: wire buffer too small */
+	uint64_t msgs_in;          /* SoupBinTCP packets read from the venue */
+	uint64_t bad_in;           /* packets or OUCH messages that did not decode */
+	uint64_t ignored_in;       /* decoded but not for the store (heartbeats,
+				    * system events, cancel pending, ...) */
+	uint64_t store_errors;     /* venue events the store refused */
+	uint64_t venue_rejects;    /* OUCH Rejected messages */
+};
+
+struct gw {
+	struct ostore os;
+	struct risk rk;
+	struct gw_cfg cfg;
+	char (*sym)[8];            /* per locate: OUCH symbol, space padded */
+	uint32_t *ref_px;          /* per locate: reference price, 1e-4 USD */
+	struct gw_stats st;
+};
+
+/* Set up g from cfg at now_ns (start-up; allocates the store, the checks
+ * and the per-symbol tables). 0, -EINVAL bad cfg, -ENOMEM. */
+int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns);
+/* Release. Accepts NULL. */
+void gw_fini(struct gw *g);
+/* Defaults: conservative limits for one small account (see gw.c). */
+void gw_cfg_defaults(struct gw_cfg *cfg);
+/* OUCH symbol of locate (ITCH's 8-byte, space-padded stock field). 0,
+ * -EINVAL locate above the store's max_locate. */
+int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8]);
+
+/* The reference price of the collar check (e.g. the mid), 1e-4 USD; 0 =
+ * none (new orders are refused). */
+static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
+{
+	if (locate <= g->os.cfg.max_locate)
+		g->ref_px[locate] = px;
+}
+
+/* One intent at now_ns. Passed: its OUCH message(s), each in a SoupBinTCP
+ * 'U' packet, are written at wire[0..cap) and the byte count is returned
+ * (CANCEL_ALL writes one cancel per working order of its symbol, or of every
+ * symbol with locate 0; 0 bytes when none is working). Refused: nothing is
+ * written, *rej is an EXEC_REJECTED report for the strategy (token: the new
+ * order's, or orig_token for CANCEL; reason: enum risk_reason), returns
+ * -EACCES. -ENOSPC: wire too small, the intent is refused the same way with
+ * reason RISK_STORE_FULL. Never allocates. */
+long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
+		  size_t cap, struct exec_report *rej);
+
+/* Bytes from the venue (whole or split SoupBinTCP packets). Decodes every
+ * complete packet, applies it to the store and writes at most max
+ * exec_reports to out (a packet whose report does not fit is left unread).
+ * *used = bytes consumed; the caller keeps the rest for the next call.
+ * t_rx_tsc stamps the reports. Returns the reports written. */
+uint32_t gw_on_wire(struct gw *g, const uint8_t *buf, size_t len, size_t *used,
+		    uint64_t t_rx_tsc, struct exec_report *out, uint32_t max);
+
+#endif /* GW_H */
