@@ -21,4 +21,7 @@ int cmd_synth(int argc, char **argv, FILE *out, FILE *err);
 /* tickwire research as2008: Avellaneda-Stoikov (2008) Monte Carlo, seeded. */
 int cmd_research(int argc, char **argv, FILE *out, FILE *err);
 
+/* tickwire paper CAPTURE: paper trading against a recorded capture. */
+int cmd_paper(int argc, char **argv, FILE *out, FILE *err);
+
 #endif /* CMD_H */

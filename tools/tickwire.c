@@ -30,6 +30,11 @@ static int run_synth(int argc, char **argv)
 	return cmd_synth(argc, argv, stdout, stderr);
 }
 
+static int run_paper(int argc, char **argv)
+{
+	return cmd_paper(argc, argv, stdout, stderr);
+}
+
 static int run_research(int argc, char **argv)
 {
 	return cmd_research(argc, argv, stdout, stderr);
@@ -40,6 +45,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "paper", run_paper, "paper-trade a recorded capture: feed, strategy, gateway, simulated venue" },
 	{ "hist", run_hist, "turn a list of latencies into HDR percentiles (.hgrm, interval log)" },
 	{ "book", run_book, "replay a capture through the feed: books and feed statistics" },
 	{ "synth", run_synth, "write ITCH 5.0 over MoldUDP64 pcaps from a seeded order-flow model" },

@@ -1,0 +1,645 @@
+/* paper.c - the inline paper-trading pipeline: each captured frame (or
+ * binary-file message) goes through the feed; each md_event through the
+ * paper venue (our resting orders) and the symbol's market maker; each
+ * intent through the gateway's checks into OUCH bytes, which the venue
+ * decodes; the venue's OUCH reports come back through the gateway as
+ * exec_reports to the strategy and the accounts. One thread, virtual time. */
+#include "tools/paper.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataplane/mold_wire.h"
+#include "dataplane/net.h"
+#include "hw/tsc.h"
+
+#define PAPER_EV_CAP 4096u     /* md_events from one frame */
+#define PAPER_INTENTS 64u      /* intents per strategy call */
+#define PAPER_REPORTS 256u     /* exec reports per venue drain */
+#define PAPER_DEPTH_MAX 8      /* report -> intent -> report cascade */
+#define PAPER_TOKEN_STRIDE (UINT64_C(1) << 40) /* token space per symbol */
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- first pass: which symbols ------------------------------------------ */
+
+int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *locates,
+		       char (*names)[PAPER_NAME_LEN], char *err, size_t errlen)
+{
+	struct feed_cfg fc;
+	struct feed f;
+	struct arena a;
+	struct arena_cfg ac = { .no_lock = true };
+	struct paper_in in;
+	struct paper_unit u;
+	struct md_event *ev = malloc(sizeof(*ev) * PAPER_EV_CAP);
+	uint64_t *count = calloc(BOOK_LOCATE_MAX + 1, sizeof(*count));
+	int rc, n = 0;
+
+	if (!ev || !count) {
+		free(ev);
+		free(count);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	feed_cfg_defaults(&fc);
+	fc.book.max_orders = cfg->max_orders;
+	ac.size = feed_memsize(&fc);
+	if (ac.size == 0 || arena_init(&a, &ac) != 0) {
+		free(ev);
+		free(count);
+		snprintf(err, errlen, "cannot allocate %zu bytes for the books", ac.size);
+		return -ENOMEM;
+	}
+	rc = feed_init(&f, &fc, &a);
+	if (rc == 0)
+		rc = paper_in_open(&in, path);
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : in.err);
+		goto out;
+	}
+	f.link = in.pcap.link;
+	while ((rc = paper_in_next(&in, &u)) == 1) {
+		uint32_t k = in.kind == PAPER_IN_PCAP ?
+			feed_on_frame(&f, u.data, u.caplen, u.wirelen, u.ts_ns, 0, ev, PAPER_EV_CAP) :
+			feed_on_message(&f, u.data, u.caplen, u.seq, 0, ev, PAPER_EV_CAP);
+
+		for (uint32_t i = 0; i < k; i++)
+			if (ev[i].kind != MD_STATE)
+				count[ev[i].locate]++;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", in.err);
+		rc = -EIO;
+		paper_in_close(&in);
+		goto out;
+	}
+	paper_in_close(&in);
+	if (cfg->n_symbols) {
+		for (size_t i = 0; i < cfg->n_symbols && n < PAPER_MAX_SYMS; i++) {
+			uint32_t l;
+			char nm[9];
+
+			for (l = 1; l <= BOOK_LOCATE_MAX; l++)
+				if (book_symbol_name(f.books, (uint16_t)l, nm) == 0 &&
+				    strcmp(nm, cfg->symbols[i]) == 0)
+					break;
+			if (l > BOOK_LOCATE_MAX) {
+				snprintf(err, errlen, "symbol '%s' is not in %s", cfg->symbols[i],
+					 path);
+				rc = -ENOENT;
+				goto out;
+			}
+			locates[n] = (uint16_t)l;
+			snprintf(names[n], PAPER_NAME_LEN, "%s", nm);
+			n++;
+		}
+	} else {
+		/* The busiest first; ties to the lower locate (deterministic). */
+		while (n < (int)cfg->top_symbols && n < PAPER_MAX_SYMS) {
+			uint32_t best = 0;
+
+			for (uint32_t l = 1; l <= BOOK_LOCATE_MAX; l++)
+				if (count[l] > count[best])
+					best = l;
+			if (!count[best])
+				break;
+			count[best] = 0;
+			locates[n] = (uint16_t)best;
+			if (book_symbol_name(f.books, (uint16_t)best, names[n]) != 0 ||
+			    !names[n][0])
+				snprintf(names[n], PAPER_NAME_LEN, "#%u", best & 0xffffu);
+			n++;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "%s: no order-book activity to quote", path);
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	rc = n;
+out:
+	feed_fini(&f);
+	arena_fini(&a);
+	free(ev);
+	free(count);
+	return rc;
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static void cfg_derive(const struct paper_cfg *c, struct mm_cfg *mm, struct gw_cfg *gw,
+		       struct venue_cfg *vc)
+{
+	*mm = c->mm;
+	for (size_t i = 0; i < QUOTE_MAX_LEVELS; i++)
+		mm->size[i] = i < c->n_sizes ? (uint32_t)c->sizes[i] : 0;
+	mm->fee_usd = -(double)c->maker_rebate_e4 / 1e4;
+	mm->timer_ns = (uint64_t)c->timer_ms * 1000000u;
+	for (int lv = REGIME_YELLOW; lv <= REGIME_KILL; lv++) {
+		mm->regime.band[REGIME_IN_DRAWDOWN][lv].enter = 0;
+		mm->regime.band[REGIME_IN_DRAWDOWN][lv].exit = 0;
+	}
+	mm->regime.band[REGIME_IN_DRAWDOWN][REGIME_YELLOW].enter = c->dd_yellow_usd;
+	mm->regime.band[REGIME_IN_DRAWDOWN][REGIME_YELLOW].exit = c->dd_yellow_usd * 0.5;
+	mm->regime.band[REGIME_IN_DRAWDOWN][REGIME_KILL].enter = c->dd_kill_usd;
+	mm->regime.band[REGIME_IN_POSITION][REGIME_YELLOW].enter = c->pos_yellow;
+	mm->regime.band[REGIME_IN_POSITION][REGIME_YELLOW].exit = c->pos_yellow * 0.5;
+	mm->regime.band[REGIME_IN_POSITION][REGIME_RED].enter = c->pos_red;
+	mm->regime.band[REGIME_IN_POSITION][REGIME_RED].exit = c->pos_red * 0.5;
+	mm->regime.band[REGIME_IN_POSITION][REGIME_KILL].enter = c->pos_kill;
+	mm->recon.tol_ticks = c->tol_ticks;
+	if (mm->recon.tol_front_ticks < c->tol_ticks)
+		mm->recon.tol_front_ticks = c->tol_ticks;
+	mm->recon.min_life_ns = (uint64_t)c->min_life_ms * 1000000u;
+	mm->recon.max_age_ns = (uint64_t)c->max_age_ms * 1000000u;
+	mm->recon.rate_per_s = c->msg_rate;
+	mm->recon.burst = c->msg_burst;
+	mm->tox.pull_threshold = c->tox_pull;
+	mm->tox.shrink_threshold = c->tox_shrink;
+	mm->tox.cooldown_ns = (uint64_t)c->tox_cooldown_ms * 1000000u;
+
+	gw_cfg_defaults(gw);
+	gw->store.max_orders = 8u * PAPER_MAX_SYMS * 2u * QUOTE_MAX_LEVELS;
+	gw->risk.max_order_qty = c->risk_max_qty;
+	gw->risk.max_order_notional = (uint64_t)(c->risk_max_notional_usd * 1e4);
+	gw->risk.collar_bps = c->risk_collar_bps;
+	gw->risk.max_position = c->risk_max_position;
+	gw->risk.max_open_orders = c->risk_max_open;
+	gw->risk.credit_limit = (uint64_t)(c->risk_credit_usd * 1e4);
+	gw->risk.rate_per_s = c->risk_rate;
+	gw->risk.burst = c->risk_burst;
+	gw->fee_add_e4 = -c->maker_rebate_e4;
+	gw->fee_remove_e4 = c->taker_fee_e4;
+
+	venue_cfg_defaults(vc);
+	vc->taker_fee_e4 = c->taker_fee_e4;
+	vc->maker_rebate_e4 = c->maker_rebate_e4;
+	vc->seed = c->seed;
+	vc->entry.kind = VENUE_LAT_CONST;
+	vc->entry.base_ns = c->entry_ns;
+	vc->entry.jitter_ns = c->entry_jitter_ns;
+	vc->ack.kind = VENUE_LAT_CONST;
+	vc->ack.base_ns = c->ack_ns;
+	vc->ack.jitter_ns = c->ack_jitter_ns;
+}
+
+int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *locates,
+	       char (*names)[PAPER_NAME_LEN], uint32_t n, char *err, size_t errlen)
+{
+	struct feed_cfg fc;
+	struct arena_cfg ac = { .no_lock = true };
+	struct acct_cfg acfg;
+	struct hdr_cfg hc = { 1, INT64_C(60) * 1000000000, 3 };
+	struct mm_cfg mm;
+	struct gw_cfg gwc;
+	struct venue_cfg vc;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = *cfg;
+	cfg_derive(cfg, &mm, &gwc, &vc);
+	feed_cfg_defaults(&fc);
+	fc.book.max_orders = cfg->max_orders;
+	ac.size = feed_memsize(&fc) + venue_memsize(&vc);
+	if (feed_memsize(&fc) == 0 || venue_memsize(&vc) == 0) {
+		snprintf(err, errlen, "invalid book or venue sizes");
+		return -EINVAL;
+	}
+	if (arena_init(&p->arena, &ac) != 0) {
+		snprintf(err, errlen, "cannot allocate %zu bytes for books and venue", ac.size);
+		return -ENOMEM;
+	}
+	rc = feed_init(&p->feed, &fc, &p->arena);
+	if (rc == 0)
+		rc = venue_init(&p->venue, &vc, p->feed.books, &p->arena);
+	if (rc) {
+		snprintf(err, errlen, "feed/venue set-up failed (%s)", strerror(-rc));
+		goto fail;
+	}
+	rc = gw_init(&p->gw, &gwc, 0);
+	if (rc) {
+		snprintf(err, errlen, "gateway limits refused (%s): check the risk.* keys",
+			 strerror(-rc));
+		goto fail;
+	}
+	rc = pf_init(&p->pf, &cfg->pf);
+	if (rc) {
+		snprintf(err, errlen, "portfolio budget refused: check portfolio.*");
+		goto fail;
+	}
+	acct_cfg_defaults(&acfg);
+	acfg.n_symbols = n ? n : 1;
+	acfg.series_interval_ns = (int64_t)cfg->series_interval_ms * 1000000;
+	rc = acct_init(&p->acct, &acfg);
+	p->vw = calloc(1, sizeof(*p->vw));
+	p->sym = calloc(n ? n : 1, sizeof(*p->sym));
+	p->sym_of = malloc((BOOK_LOCATE_MAX + 1) * sizeof(*p->sym_of));
+	p->ev = malloc(PAPER_EV_CAP * sizeof(*p->ev));
+	p->pend = malloc(PAPER_PEND_MAX * sizeof(*p->pend));
+	p->wire = malloc(PAPER_WIRE);
+	if (rc || !p->pend || !p->wire || !p->vw || !p->sym || !p->sym_of || !p->ev) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (int s = 0; s < PAPER_STAGES; s++) {
+		p->lat[s] = aligned_alloc(64, (hdr_memsize(&hc) + 63) & ~(size_t)63);
+		if (!p->lat[s] || hdr_init(p->lat[s], &hc) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	venue_wire_init(p->vw, &p->venue);
+	memset(p->sym_of, 0xff, (BOOK_LOCATE_MAX + 1) * sizeof(*p->sym_of));
+	mm.pf = &p->pf;
+	for (uint32_t i = 0; i < n; i++) {
+		struct paper_sym *s = &p->sym[i];
+		char pad[8];
+
+		s->locate = locates[i];
+		snprintf(s->name, sizeof(s->name), "%s", names[i]);
+		rc = mm_init(&s->mm, &mm, s->locate, PAPER_TOKEN_STRIDE * (i + 1), 0);
+		if (rc) {
+			snprintf(err, errlen, "strategy parameters refused for %s: check strategy.*",
+				 s->name);
+			goto fail;
+		}
+		memset(pad, ' ', sizeof(pad));
+		memcpy(pad, s->name, strnlen(s->name, 8));
+		gw_set_symbol(&p->gw, s->locate, pad);
+		venue_wire_set_symbol(p->vw, s->locate, pad);
+		acct_set_symbol(&p->acct, s->locate, s->name);
+		p->sym_of[s->locate] = (int16_t)i;
+	}
+	p->n_sym = n;
+	return 0;
+fail:
+	paper_fini(p);
+	return rc ? rc : -EINVAL;
+}
+
+void paper_fini(struct paper *p)
+{
+	if (!p)
+		return;
+	for (uint32_t i = 0; i < p->n_sym; i++)
+		mm_fini(&p->sym[i].mm);
+	for (int s = 0; s < PAPER_STAGES; s++)
+		free(p->lat[s]);
+	acct_fini(&p->acct);
+	pf_fini(&p->pf);
+	gw_fini(&p->gw);
+	venue_fini(&p->venue);
+	feed_fini(&p->feed);
+	arena_fini(&p->arena);
+	free(p->vw);
+	free(p->sym);
+	free(p->sym_of);
+	free(p->ev);
+	free(p->pend);
+	free(p->wire);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static const char *op_name(uint8_t op)
+{
+	static const char *const n[] = { "?", "NEW", "CANCEL", "REPLACE", "CANCEL_ALL" };
+
+	return op < 5 ? n[op] : "?";
+}
+
+static const char *exec_name(uint8_t k)
+{
+	static const char *const n[] = { "?", "ACCEPTED", "REJECTED", "FILL", "CANCELED",
+					 "REPLACED" };
+
+	return k < 6 ? n[k] : "?";
+}
+
+static const char *sym_name(const struct paper *p, uint16_t locate)
+{
+	int16_t i = p->sym_of[locate];
+
+	return i >= 0 ? p->sym[i].name : "*";
+}
+
+static void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
+{
+	if (t0 && t1 > t0)
+		hdr_record(p->lat[s], (int64_t)tsc_to_ns(&tsc_global, t1 - t0));
+}
+
+static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
+static void paper_flush(struct paper *p);
+
+/* Intents of one strategy call: the gateway stage (checks, store, OUCH
+ * bytes) runs now and is timed; what only the simulation and the reports
+ * need (the venue reading our bytes, orders.csv, refusals back to the
+ * strategy) waits in p->pend until paper_flush, outside the timed path. */
+static void send_intents(struct paper *p, const struct order_intent *it, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct paper_pending *q;
+		long k;
+		uint64_t t_tx;
+
+		if (!p->flushing &&
+		    (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE))
+			paper_flush(p);
+		if (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE) {
+			p->st.loop_cut++;
+			return;
+		}
+		q = &p->pend[p->n_pend++];
+		q->in = it[i];
+		q->now = p->now;
+		q->wire_off = p->wire_len;
+		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + p->wire_len,
+				 PAPER_WIRE - p->wire_len, &q->rej);
+		t_tx = tsc_read(&tsc_global);
+		q->k = k;
+		if (k >= 0) {
+			rec(p, PAPER_GATEWAY, it[i].t_decide_tsc, t_tx);
+			rec(p, PAPER_T2T, it[i].t_rx_tsc, t_tx);
+			p->wire_len += (uint32_t)k;
+		}
+	}
+}
+
+/* The deferred half of send_intents, in decision order. */
+static void paper_flush(struct paper *p)
+{
+	p->flushing = true;
+	for (uint32_t i = 0; i < p->n_pend; i++) {
+		struct paper_pending *q = &p->pend[i];
+		const struct order_intent *in = &q->in;
+		uint16_t loc = in->locate ? in->locate : p->sym[0].locate;
+
+		p->st.intents++;
+		if (q->k >= 0) {
+			venue_wire_rx(p->vw, p->wire + q->wire_off, (size_t)q->k, q->now);
+			if (in->op == INTENT_CANCEL || in->op == INTENT_CANCEL_ALL)
+				acct_on_cancel(&p->acct, loc);
+			else
+				acct_on_order(&p->acct, loc);
+		} else {
+			p->st.refused++;
+			acct_on_reject(&p->acct, loc);
+		}
+		if (p->orders_csv)
+			fprintf(p->orders_csv,
+				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",%" PRIu64 ",%u,%s,%s,%d\n",
+				q->now, sym_name(p, in->locate), op_name(in->op),
+				in->side ? in->side : '-', in->px, in->qty, in->token,
+				in->orig_token, in->reason, "intent",
+				q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason),
+				q->k >= 0 ? 0 : q->rej.reason);
+		if (q->k < 0) {
+			struct exec_report rej = q->rej;
+
+			rej.t_exch_ns = q->now;
+			on_reports(p, &rej, 1);
+		}
+	}
+	p->n_pend = 0;
+	p->wire_len = 0;
+	p->flushing = false;
+}
+
+static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
+{
+	struct order_intent it[PAPER_INTENTS];
+
+	if (p->depth >= PAPER_DEPTH_MAX) {
+		p->st.loop_cut++;
+		return;
+	}
+	p->depth++;
+	for (uint32_t i = 0; i < n; i++) {
+		int16_t si = p->sym_of[r[i].locate];
+		uint32_t k;
+
+		p->st.reports++;
+		if (r[i].kind == EXEC_FILL)
+			acct_on_fill(&p->acct, p->now, r[i].locate, (char)r[i].side, r[i].px,
+				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);
+		if (p->orders_csv)
+			fprintf(p->orders_csv,
+				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",0,%u,%s,%u,%u\n", p->now,
+				sym_name(p, r[i].locate), exec_name(r[i].kind),
+				r[i].side ? r[i].side : '-', r[i].px, r[i].qty, r[i].token,
+				r[i].reason, "report", r[i].leaves, r[i].reason);
+		if (si < 0)
+			continue;
+		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
+			       PAPER_INTENTS);
+		send_intents(p, it, k);
+	}
+	p->depth--;
+}
+
+/* Reports the venue delivers by p->now, through the gateway. */
+static void drain_venue(struct paper *p)
+{
+	static uint8_t buf[PAPER_REPORTS * VENUE_WIRE_MAX_PKT];
+	struct exec_report r[PAPER_REPORTS];
+
+	for (;;) {
+		size_t len = venue_wire_tx(p->vw, p->now, buf, sizeof(buf)), used = 0;
+		uint32_t n;
+
+		if (len == 0)
+			break;
+		n = gw_on_wire(&p->gw, buf, len, &used, tsc_read(&tsc_global), r, PAPER_REPORTS);
+		on_reports(p, r, n);
+		paper_flush(p);
+	}
+}
+
+static void set_now(struct paper *p, uint64_t t)
+{
+	if (t > p->now)
+		p->now = t;
+}
+
+static void timers(struct paper *p)
+{
+	struct order_intent it[PAPER_INTENTS];
+	uint64_t period = (uint64_t)p->cfg.timer_ms * 1000000u;
+
+	if (!p->next_timer)
+		p->next_timer = p->now + period;
+	while (p->now >= p->next_timer) {
+		for (uint32_t i = 0; i < p->n_sym; i++) {
+			uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
+						 PAPER_INTENTS);
+
+			send_intents(p, it, k);
+		}
+		paper_flush(p);
+		p->next_timer += period;
+		if (p->next_timer < p->now)
+			p->next_timer = p->now + period;
+	}
+}
+
+/* The timed half of an md_event: the symbol's strategy and the gateway. */
+static void on_event(struct paper *p, const struct md_event *ev)
+{
+	struct order_intent it[PAPER_INTENTS];
+	int16_t si = p->sym_of[ev->locate];
+	uint64_t t0, t1;
+	uint32_t k;
+
+	set_now(p, ev->t_exch_ns + p->cfg.md_latency_ns);
+	if (si < 0)
+		return;
+	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
+	t0 = tsc_read(&tsc_global);
+	k = mm_on_md(&p->sym[si].mm, ev, p->now, t0, it, PAPER_INTENTS);
+	t1 = tsc_read(&tsc_global);
+	rec(p, PAPER_DECIDE, t0, t1);
+	for (uint32_t i = 0; i < k; i++)
+		it[i].t_decide_tsc = t1;
+	send_intents(p, it, k);
+}
+
+/* The simulation's half, after the frame: the venue sees the recorded
+ * event (fills of our resting orders), the accounts see the mid and our
+ * presence. */
+static void after_event(struct paper *p, const struct md_event *ev)
+{
+	int16_t si = p->sym_of[ev->locate];
+	struct paper_sym *s;
+	bool fresh;
+
+	venue_on_md(&p->venue, ev, ev->t_exch_ns);
+	if (si < 0)
+		return;
+	s = &p->sym[si];
+	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
+	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
+		ev->ask_px;
+	acct_on_presence(&p->acct, p->now, ev->locate,
+			 fresh && mm_regime(&s->mm) == REGIME_GREEN,
+			 mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK));
+	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
+		acct_set_kill(&p->acct, p->now, ev->locate,
+			      regime_reason_name(mm_kill_reason(&s->mm)));
+		s->kill_noted = true;
+		p->killed = true;
+	}
+}
+
+/* ITCH timestamp of the first message of a MoldUDP64 frame, or 0. */
+static uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u)
+{
+	struct net_udp udp;
+	struct mold_hdr h;
+	const uint8_t *m;
+
+	if (net_parse_link(p->feed.link, u->data, u->caplen, u->wirelen, &udp) < 0 ||
+	    mold_hdr_read(udp.payload, udp.payload_len, &h) != 0 || h.count == 0 ||
+	    h.count == MOLD_COUNT_END || udp.payload_len < MOLD_HDR_LEN + 2 + 11)
+		return 0;
+	m = udp.payload + MOLD_HDR_LEN + 2;
+	return itch_be48(m + 5);
+}
+
+int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
+{
+	struct paper_unit u;
+	double t_start = wall_s(), next_progress = t_start + 1.0;
+	int rc;
+
+	p->feed.link = in->pcap.link;
+	if (p->orders_csv)
+		fprintf(p->orders_csv,
+			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
+	while ((rc = paper_in_next(in, &u)) == 1) {
+		uint64_t t_rx, t_first, t_book;
+		uint32_t n;
+
+		/* The simulation first: our messages that reached the venue
+		 * before this packet's first message, and its reports due by
+		 * the time we read the packet. Not timed. */
+		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
+			(u.caplen >= 11 ? itch_be48(u.data + 5) : 0);
+		if (t_first) {
+			venue_advance(&p->venue, t_first);
+			set_now(p, t_first + p->cfg.md_latency_ns);
+			drain_venue(p);
+		}
+		t_rx = tsc_read(&tsc_global);
+		n = in->kind == PAPER_IN_PCAP ?
+			feed_on_frame(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns, t_rx, p->ev,
+				      PAPER_EV_CAP) :
+			feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
+					PAPER_EV_CAP);
+		t_book = tsc_read(&tsc_global);
+		p->st.units++;
+		if (n)
+			rec(p, PAPER_FEED, t_rx, t_book);
+		p->st.events += n;
+		for (uint32_t i = 0; i < n; i++)
+			on_event(p, &p->ev[i]);
+		paper_flush(p);
+		for (uint32_t i = 0; i < n; i++)
+			after_event(p, &p->ev[i]);
+		if (p->n_sym)
+			timers(p);
+		if (progress && (p->st.units & 0xffff) == 0) {
+			double now = wall_s();
+
+			if (now >= next_progress) {
+				uint64_t done, total;
+
+				paper_in_progress(in, &done, &total);
+				fprintf(progress, "tickwire paper: %5.1f%%  %" PRIu64
+					" messages  %" PRIu64 " fills  %.0f s\n",
+					total ? 100.0 * (double)done / (double)total : 0.0,
+					p->feed.st.msgs, p->acct.total.fills, now - t_start);
+				next_progress = now + 1.0;
+			}
+		}
+	}
+	{
+		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
+
+		for (uint32_t i = 0; i < n; i++)
+			on_event(p, &p->ev[i]);
+		paper_flush(p);
+		for (uint32_t i = 0; i < n; i++)
+			after_event(p, &p->ev[i]);
+	}
+	/* Let what is in flight land: one second of virtual time. */
+	set_now(p, p->now + 1000000000u);
+	venue_advance(&p->venue, p->now);
+	drain_venue(p);
+	acct_finish(&p->acct, p->now);
+	p->st.wall_s = wall_s() - t_start;
+	p->st.wire_msgs = p->gw.st.msgs_out;
+	return rc < 0 ? -EIO : 0;
+}
+
+int64_t paper_latency(const struct paper *p, enum paper_stage s, double q)
+{
+	if (!p->lat[s] || p->lat[s]->total_count == 0)
+		return 0;
+	return hdr_value_at_percentile(p->lat[s], q);
+}

@@ -1,0 +1,164 @@
+/* paper.h - paper trading against a recorded capture (DESIGN.md sections 2,
+ * 5 and 9): the inline pipeline feed -> strategy -> gateway -> paper venue ->
+ * exec reports -> strategy on one thread, on a virtual clock taken from the
+ * capture's ITCH timestamps; its configuration schema; its outputs. One
+ * thread; deterministic for a given capture, config and seed. */
+#ifndef PAPER_H
+#define PAPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bench/hdr.h"
+#include "dataplane/feed.h"
+#include "gateway/gw.h"
+#include "gateway/venue.h"
+#include "gateway/venue_wire.h"
+#include "hw/arena.h"
+#include "strategy/mm.h"
+#include "strategy/portfolio.h"
+#include "tools/acct.h"
+#include "tools/conf.h"
+#include "tools/paper_in.h"
+
+#define PAPER_MAX_SYMS 64  /* symbols quoted in one run */
+#define PAPER_NAME_LEN 9   /* ITCH stock (8) + NUL */
+
+/* Everything a run is configured with (docs/config.md; keys in paper_cfg.c).
+ * Money in the file is USD or 1e-4 USD as each key says; times in ms or ns. */
+struct paper_cfg {
+	/* run */
+	char symbols[PAPER_MAX_SYMS][PAPER_NAME_LEN];
+	size_t n_symbols;            /* 0: the most active top_symbols */
+	uint32_t top_symbols;
+	uint64_t seed;               /* venue latency jitter */
+	uint64_t md_latency_ns;      /* exchange stamp -> our decision, virtual */
+	uint32_t max_orders;         /* book order pool (all symbols) */
+	uint32_t series_interval_ms; /* PnL / inventory sampling */
+	bool plots;                  /* render PNGs with gnuplot */
+	/* fees, shared by the venue (charges), the gateway (books) and the
+	 * strategy (quotes): 1e-4 USD per share */
+	int32_t maker_rebate_e4;
+	int32_t taker_fee_e4;
+	/* strategy, with the sub-module keys that are exposed */
+	struct mm_cfg mm;
+	int64_t sizes[QUOTE_MAX_LEVELS];
+	size_t n_sizes;
+	uint32_t timer_ms;
+	double dd_yellow_usd, dd_kill_usd;    /* drawdown bands per symbol */
+	double pos_yellow, pos_red, pos_kill; /* |position| / pos_limit bands */
+	uint32_t tol_ticks, min_life_ms, max_age_ms, msg_rate, msg_burst;
+	double tox_pull, tox_shrink;
+	uint32_t tox_cooldown_ms;
+	/* portfolio */
+	struct pf_cfg pf;
+	/* gateway hard limits (USD where money) */
+	uint32_t risk_max_qty;
+	double risk_max_notional_usd;
+	uint32_t risk_collar_bps;
+	uint64_t risk_max_position;
+	uint32_t risk_max_open;
+	double risk_credit_usd;
+	uint32_t risk_rate, risk_burst;
+	/* venue */
+	uint64_t entry_ns, entry_jitter_ns, ack_ns, ack_jitter_ns;
+};
+
+/* The configuration schema: every key, its type, unit, default and range. */
+extern const struct conf_key paper_keys[];
+extern const size_t paper_n_keys;
+
+/* Defaults of every key (conf_defaults over paper_keys). 0, -EINVAL. */
+int paper_cfg_defaults(struct paper_cfg *c, struct conf_err *err);
+
+/* One quoted symbol. */
+struct paper_sym {
+	struct mm mm;
+	uint16_t locate;
+	char name[PAPER_NAME_LEN];
+	bool kill_noted;
+};
+
+#define PAPER_PEND_MAX 1024u     /* intents between two flushes */
+#define PAPER_WIRE (64u * 1024u) /* their OUCH bytes */
+
+/* An intent through the gateway, waiting for the simulation's half. */
+struct paper_pending {
+	struct order_intent in;
+	struct exec_report rej;  /* refused: the report for the strategy */
+	uint64_t now;            /* virtual time it was sent */
+	long k;                  /* gw_on_intent's result: bytes, or < 0 */
+	uint32_t wire_off;       /* its bytes in paper.wire */
+};
+
+/* Latency stages recorded in HDR histograms (ns). */
+enum paper_stage {
+	PAPER_T2T = 0,     /* packet read -> OUCH bytes ready */
+	PAPER_FEED = 1,    /* packet read -> its md_events out of the book */
+	PAPER_DECIDE = 2,  /* md_event -> the strategy's intents */
+	PAPER_GATEWAY = 3, /* intent -> checks, store, OUCH bytes */
+	PAPER_STAGES = 4
+};
+
+struct paper_stats {
+	uint64_t units;           /* frames or messages read */
+	uint64_t events;          /* md_events */
+	uint64_t intents;         /* strategy intents */
+	uint64_t wire_msgs;       /* OUCH messages sent */
+	uint64_t refused;         /* intents refused by the gateway's checks */
+	uint64_t reports;         /* exec reports to the strategy */
+	uint64_t loop_cut;        /* report/intent cascades cut at the depth limit */
+	double wall_s;            /* wall-clock seconds of the replay */
+};
+
+struct paper {
+	struct paper_cfg cfg;
+	struct arena arena;
+	struct feed feed;
+	struct gw gw;
+	struct venue venue;
+	struct venue_wire *vw;
+	struct pf pf;
+	struct acct acct;
+	struct paper_sym *sym;
+	uint32_t n_sym;
+	int16_t *sym_of;           /* locate -> index in sym, -1 none */
+	struct hdr *lat[PAPER_STAGES];
+	struct md_event *ev;
+	FILE *orders_csv;          /* NULL: not written */
+	struct paper_pending *pend;
+	uint32_t n_pend;
+	uint32_t wire_len;
+	uint8_t *wire;
+	uint64_t now;              /* virtual time, ns since midnight */
+	uint64_t next_timer;
+	bool killed;
+	bool flushing;             /* inside paper_flush */
+	int depth;                 /* cascade depth of report handling */
+	struct paper_stats st;
+};
+
+/* Count md_events per symbol over the whole input (the first pass) and
+ * pick the symbols to quote: cfg->symbols by name, else the cfg->top_symbols
+ * busiest. Writes locates/names to out (at most PAPER_MAX_SYMS); returns how
+ * many, or -ENOENT (a named symbol is not in the capture; err says which),
+ * -EIO (input unreadable). */
+int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *locates,
+		       char (*names)[PAPER_NAME_LEN], char *err, size_t errlen);
+
+/* Set up a run quoting n symbols (start-up: every allocation happens here).
+ * 0, -EINVAL bad cfg (err says which part), -ENOMEM. */
+int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *locates,
+	       char (*names)[PAPER_NAME_LEN], uint32_t n, char *err, size_t errlen);
+/* Replay the input through the pipeline. progress: stderr stream for
+ * progress lines, or NULL. 0, -EIO input damaged after some data (the run
+ * still completed on what was read; in->err says where). */
+int paper_run(struct paper *p, struct paper_in *in, FILE *progress);
+/* Release. Accepts NULL. */
+void paper_fini(struct paper *p);
+
+/* Value at percentile q (0..100) of a latency stage, ns; 0 when empty. */
+int64_t paper_latency(const struct paper *p, enum paper_stage s, double q);
+
+#endif /* PAPER_H */

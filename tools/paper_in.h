@@ -1,0 +1,53 @@
+/* paper_in.h - the input of a paper-trading or replay run: a pcap/pcapng
+ * capture (frames, read through libpcap) or a binary ITCH 5.0 file (messages,
+ * mapped), behind one "next unit" call so the runner handles both. Owns the
+ * libpcap handle or the mapping. Cold path; one thread. */
+#ifndef PAPER_IN_H
+#define PAPER_IN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/binfile.h"
+#include "dataplane/pcap_src.h"
+
+enum paper_in_kind {
+	PAPER_IN_PCAP = 1,   /* frames: Ethernet/SLL -> IPv4 -> UDP -> MoldUDP64 */
+	PAPER_IN_BINFILE = 2 /* bare ITCH messages, numbered from 1 */
+};
+
+struct paper_in {
+	enum paper_in_kind kind;
+	struct pcap_src pcap;
+	struct binfile_reader bin;
+	uint8_t *map;            /* binary file mapping */
+	size_t map_len;
+	uint64_t seq;            /* binary file: sequence of the last message */
+	char path[512];
+	char err[PCAP_SRC_ERRLEN + 64];
+};
+
+/* One unit of input: a captured frame or one ITCH message. */
+struct paper_unit {
+	const uint8_t *data;  /* valid until the next paper_in_next */
+	uint32_t caplen;      /* bytes at data */
+	uint32_t wirelen;     /* frame: bytes on the wire; message: caplen */
+	uint64_t ts_ns;       /* frame: capture stamp (ns since the epoch); 0 */
+	uint64_t seq;         /* message: its number (1, 2, ...); frame: 0 */
+};
+
+/* Open path: a capture by its magic number (or any non-regular file, which
+ * libpcap reads), else a binary ITCH file by its first frame.
+ * 0; -ENOENT/-EACCES/-EISDIR (cannot open), -EINVAL (neither format).
+ * On error in->err says why and nothing needs closing. */
+int paper_in_open(struct paper_in *in, const char *path);
+/* Next unit: 1, 0 at a clean end, -EIO truncated or corrupt input (in->err
+ * says where; what came before stays valid). */
+int paper_in_next(struct paper_in *in, struct paper_unit *u);
+/* Bytes consumed and total, for progress (total 0 when unknown). */
+void paper_in_progress(const struct paper_in *in, uint64_t *done, uint64_t *total);
+/* Close. Accepts NULL and a failed open. */
+void paper_in_close(struct paper_in *in);
+
+#endif /* PAPER_IN_H */
