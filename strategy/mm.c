@@ -206,7 +206,9 @@ static void refit(struct mm *m, uint64_t now_ns)
 
 double mm_pnl_usd(const struct mm *m)
 {
-	double mark = m->have_fair ? m->fair_px : 0.0;
+	/* The last fair value, even while the book is one-sided or crossed:
+	 * marking the position at zero then would read as a huge drawdown. */
+	double mark = m->fair_px;
 
 	return ((double)m->cash_e4 + (double)m->position * mark) / QUOTE_PX_PER_USD;
 }
