@@ -32,50 +32,95 @@ static double wall_s(void)
 
 /* ---- first pass: which symbols ------------------------------------------ */
 
+/* Count one ITCH message toward its symbol's activity, and learn the
+ * symbol's name from a stock directory or an add. */
+static void pick_count(const uint8_t *m, size_t len, uint64_t *count, char (*name)[8])
+{
+	uint16_t loc;
+
+	if (len < 11)
+		return;
+	loc = (uint16_t)(m[1] << 8 | m[2]);
+	switch (m[0]) {
+	case 'R':
+	case 'A':
+	case 'F': {
+		size_t at = m[0] == 'R' ? 11 : 24;
+
+		if (len >= at + 8 && !name[loc][0])
+			memcpy(name[loc], m + at, 8);
+		if (m[0] == 'R')
+			return;
+		break;
+	}
+	case 'E': case 'C': case 'X': case 'D': case 'U': case 'P':
+		break;
+	default:
+		return;
+	}
+	count[loc]++;
+}
+
+static void name_of(char (*name)[8], uint32_t loc, char out[PAPER_NAME_LEN])
+{
+	size_t n = 8;
+
+	while (n && (name[loc][n - 1] == ' ' || name[loc][n - 1] == 0))
+		n--;
+	if (n == 0) {
+		snprintf(out, PAPER_NAME_LEN, "#%u", loc & 0xffffu);
+		return;
+	}
+	memcpy(out, name[loc], n);
+	out[n] = 0;
+}
+
 int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *locates,
 		       char (*names)[PAPER_NAME_LEN], char *err, size_t errlen)
 {
-	struct feed_cfg fc;
-	struct feed f;
-	struct arena a;
-	struct arena_cfg ac = { .no_lock = true };
 	struct paper_in in;
 	struct paper_unit u;
-	struct md_event *ev = malloc(sizeof(*ev) * PAPER_EV_CAP);
 	uint64_t *count = calloc(BOOK_LOCATE_MAX + 1, sizeof(*count));
+	char (*name)[8] = calloc(BOOK_LOCATE_MAX + 1, sizeof(*name));
 	int rc, n = 0;
 
-	if (!ev || !count) {
-		free(ev);
+	if (!count || !name) {
 		free(count);
+		free(name);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	feed_cfg_defaults(&fc);
-	fc.book.max_orders = cfg->max_orders;
-	ac.size = feed_memsize(&fc);
-	if (ac.size == 0 || arena_init(&a, &ac) != 0) {
-		free(ev);
-		free(count);
-		snprintf(err, errlen, "cannot allocate %zu bytes for the books", ac.size);
-		return -ENOMEM;
-	}
-	rc = feed_init(&f, &fc, &a);
-	if (rc == 0)
-		rc = paper_in_open(&in, path);
+	rc = paper_in_open(&in, path);
 	if (rc) {
-		snprintf(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : in.err);
+		snprintf(err, errlen, "%s", in.err);
 		goto out;
 	}
-	f.link = in.pcap.link;
+	/* No books: the counts only rank symbols (a duplicate packet counts
+	 * twice, which does not matter for a ranking). */
 	while ((rc = paper_in_next(&in, &u)) == 1) {
-		uint32_t k = in.kind == PAPER_IN_PCAP ?
-			feed_on_frame(&f, u.data, u.caplen, u.wirelen, u.ts_ns, 0, ev, PAPER_EV_CAP) :
-			feed_on_message(&f, u.data, u.caplen, u.seq, 0, ev, PAPER_EV_CAP);
+		struct net_udp udp;
+		struct mold_pkt mp;
+		const uint8_t *b;
+		size_t left;
 
-		for (uint32_t i = 0; i < k; i++)
-			if (ev[i].kind != MD_STATE)
-				count[ev[i].locate]++;
+		if (in.kind == PAPER_IN_BINFILE) {
+			pick_count(u.data, u.caplen, count, name);
+			continue;
+		}
+		if (net_parse_link(in.pcap.link, u.data, u.caplen, u.wirelen, &udp) < 0 ||
+		    mold_parse(udp.payload, udp.payload_len, &mp) != 0)
+			continue;
+		b = mp.blocks;
+		left = mp.blocks_len;
+		for (uint32_t i = 0; i < mp.nmsgs && left >= 2; i++) {
+			size_t ml = (size_t)(b[0] << 8 | b[1]);
+
+			if (ml + 2 > left)
+				break;
+			pick_count(b + 2, ml, count, name);
+			b += ml + 2;
+			left -= ml + 2;
+		}
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", in.err);
@@ -87,12 +132,15 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 	if (cfg->n_symbols) {
 		for (size_t i = 0; i < cfg->n_symbols && n < PAPER_MAX_SYMS; i++) {
 			uint32_t l;
-			char nm[9];
+			char nm[PAPER_NAME_LEN];
 
-			for (l = 1; l <= BOOK_LOCATE_MAX; l++)
-				if (book_symbol_name(f.books, (uint16_t)l, nm) == 0 &&
-				    strcmp(nm, cfg->symbols[i]) == 0)
+			for (l = 1; l <= BOOK_LOCATE_MAX; l++) {
+				if (!name[l][0])
+					continue;
+				name_of(name, l, nm);
+				if (strcmp(nm, cfg->symbols[i]) == 0)
 					break;
+			}
 			if (l > BOOK_LOCATE_MAX) {
 				snprintf(err, errlen, "symbol '%s' is not in %s", cfg->symbols[i],
 					 path);
@@ -115,9 +163,7 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 				break;
 			count[best] = 0;
 			locates[n] = (uint16_t)best;
-			if (book_symbol_name(f.books, (uint16_t)best, names[n]) != 0 ||
-			    !names[n][0])
-				snprintf(names[n], PAPER_NAME_LEN, "#%u", best & 0xffffu);
+			name_of(name, best, names[n]);
 			n++;
 		}
 		if (n == 0) {
@@ -128,10 +174,8 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 	}
 	rc = n;
 out:
-	feed_fini(&f);
-	arena_fini(&a);
-	free(ev);
 	free(count);
+	free(name);
 	return rc;
 }
 
