@@ -257,6 +257,7 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 	else
 		v->live_tail = o->prev;
 	v->nlive--;
+	v->sym_busy[o->locate]--;
 }
 
 static void order_free(struct venue *v, struct venue_order *o)
@@ -295,6 +296,7 @@ static void live_join(struct venue *v, struct venue_order *o)
 		v->live_head = i;
 	v->live_tail = i;
 	v->nlive++;
+	v->sym_busy[o->locate]++;
 }
 
 /* ---- liquidity we took ------------------------------------------------ */
@@ -304,7 +306,7 @@ static struct venue_take *take_find(struct venue *v, uint16_t locate, uint8_t si
 {
 	if (!v->takes_used)
 		return NULL;
-	for (uint32_t i = 0; i < v->cfg.max_takes; i++) {
+	for (uint32_t i = 0; i < v->takes_hi; i++) {
 		struct venue_take *t = &v->takes[i];
 
 		if (t->shares && t->locate == locate && t->side == side && t->px == px)
@@ -315,15 +317,23 @@ static struct venue_take *take_find(struct venue *v, uint16_t locate, uint8_t si
 
 static void take_set(struct venue *v, struct venue_take *t, uint32_t shares)
 {
-	if (t->shares && !shares)
+	if (t->shares && !shares) {
 		v->takes_used--;
+		v->sym_busy[t->locate]--;
+	}
 	t->shares = shares;
+	while (v->takes_hi && !v->takes[v->takes_hi - 1].shares)
+		v->takes_hi--;
 }
 
 /* Add x shares taken at a recorded level. false when no slot is free. */
 static bool take_add(struct venue *v, uint16_t locate, uint8_t side, uint32_t px, uint32_t x)
 {
-	struct venue_take *t = take_find(v, locate, side, px);
+	struct venue_take *t;
+
+	if (!x)
+		return true;
+	t = take_find(v, locate, side, px);
 
 	if (!t) {
 		for (uint32_t i = 0; i < v->cfg.max_takes && !t; i++)
@@ -338,6 +348,9 @@ static bool take_add(struct venue *v, uint16_t locate, uint8_t side, uint32_t px
 		t->px = px;
 		t->shares = 0;
 		v->takes_used++;
+		v->sym_busy[locate]++;
+		if ((uint32_t)(t - v->takes) + 1 > v->takes_hi)
+			v->takes_hi = (uint32_t)(t - v->takes) + 1;
 	}
 	t->shares += x;
 	return true;
@@ -349,7 +362,7 @@ static void takes_cap(struct venue *v, uint16_t locate, uint8_t side)
 {
 	if (!v->takes_used)
 		return;
-	for (uint32_t i = 0; i < v->cfg.max_takes; i++) {
+	for (uint32_t i = 0; i < v->takes_hi; i++) {
 		struct venue_take *t = &v->takes[i];
 		const struct book_level *l;
 
@@ -857,8 +870,9 @@ void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 	if ((ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U') &&
 	    ev->order_ref > v->max_ref)
 		v->max_ref = ev->order_ref;
-	if (v->nlive == 0 && ev->msg_type != 'E' && ev->msg_type != 'C' &&
-	    ev->msg_type != 'X' && ev->msg_type != 'D' && ev->msg_type != 'U')
+	/* Nothing of ours rests on the symbol and we took nothing there: the
+	 * event cannot fill us or change what we took. */
+	if (!v->sym_busy[ev->locate])
 		return;
 	s = book_sym_get(v->books, ev->locate);
 	if (!s)

@@ -207,6 +207,10 @@ struct venue {
 	uint32_t order_free;
 	uint32_t nlive;
 	uint32_t takes_used;          /* take slots with shares */
+	uint16_t sym_busy[BOOK_LOCATE_MAX + 1]; /* per locate: our live orders
+				       * plus take slots in use */
+	uint32_t takes_hi;            /* 1 + highest slot with shares: scans stop
+				       * there (slots are taken lowest first) */
 	uint32_t msg_head, msg_n;
 	uint32_t rep_head, rep_n;
 	uint64_t last_arrive_ns;      /* in-order session: arrivals never go back */
