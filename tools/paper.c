@@ -120,11 +120,9 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 				snprintf(names[n], PAPER_NAME_LEN, "#%u", best & 0xffffu);
 			n++;
 		}
-		if (n == 0) {
+		/* Nothing to quote is a valid, empty run (err says why). */
+		if (n == 0)
 			snprintf(err, errlen, "%s: no order-book activity to quote", path);
-			rc = -ENOENT;
-			goto out;
-		}
 	}
 	rc = n;
 out:
