@@ -77,12 +77,8 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 			if (ev[i].kind != MD_STATE)
 				count[ev[i].locate]++;
 	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", in.err);
-		rc = -EIO;
-		paper_in_close(&in);
-		goto out;
-	}
+	/* A damaged input ends the count where it breaks: the run itself
+	 * then replays what came before and reports the damage. */
 	paper_in_close(&in);
 	if (cfg->n_symbols) {
 		for (size_t i = 0; i < cfg->n_symbols && n < PAPER_MAX_SYMS; i++) {
