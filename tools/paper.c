@@ -391,7 +391,6 @@ static void paper_flush(struct paper *p)
 				acct_on_order(&p->acct, loc);
 		} else {
 			p->st.refused++;
-			acct_on_reject(&p->acct, loc);
 		}
 		if (p->orders_csv)
 			fprintf(p->orders_csv,
@@ -427,6 +426,9 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 		uint32_t k;
 
 		p->st.reports++;
+		/* every reject: the gateway's checks and the venue's */
+		if (r[i].kind == EXEC_REJECTED)
+			acct_on_reject(&p->acct, r[i].locate ? r[i].locate : p->sym[0].locate);
 		if (r[i].kind == EXEC_FILL)
 			acct_on_fill(&p->acct, p->now, r[i].locate, (char)r[i].side, r[i].px,
 				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);

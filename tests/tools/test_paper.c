@@ -844,8 +844,16 @@ static void test_post_only_reject(void **state)
 			NULL
 		};
 		static const char *const fills[] = { NULL };
+		char *json = slurp(dir, "report.json", NULL);
+		int64_t v[N_SUMMARY];
 
 		expect_files(dir, orders, fills);
+		/* the venue's reject is counted with the gateway's */
+		parse_summary(r.out, v);
+		assert_int_equal(v[8], 1);
+		assert_non_null(json);
+		assert_int_equal(strtoll(json_val(json_obj(json, "TEST"), "rejects"), NULL, 10), 1);
+		free(json);
 	}
 	run_free(&r);
 }
