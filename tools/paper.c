@@ -412,6 +412,18 @@ static void paper_flush(struct paper *p)
 	p->flushing = false;
 }
 
+/* The first time symbol s's strategy is in KILL: the accounts and the
+ * summary note it (checked after every strategy call that can trip it). */
+static void note_kill(struct paper *p, struct paper_sym *s)
+{
+	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
+		acct_set_kill(&p->acct, p->now, s->locate,
+			      regime_reason_name(mm_kill_reason(&s->mm)));
+		s->kill_noted = true;
+		p->killed = true;
+	}
+}
+
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 {
 	struct order_intent it[PAPER_INTENTS];
@@ -442,6 +454,7 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			continue;
 		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
 			       PAPER_INTENTS);
+		note_kill(p, &p->sym[si]);
 		send_intents(p, it, k);
 	}
 	p->depth--;
@@ -483,6 +496,7 @@ static void timers(struct paper *p)
 			uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
 						 PAPER_INTENTS);
 
+			note_kill(p, &p->sym[i]);
 			send_intents(p, it, k);
 		}
 		paper_flush(p);
@@ -534,12 +548,7 @@ static void after_event(struct paper *p, const struct md_event *ev)
 	acct_on_presence(&p->acct, p->now, ev->locate,
 			 fresh && mm_regime(&s->mm) == REGIME_GREEN,
 			 mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK));
-	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
-		acct_set_kill(&p->acct, p->now, ev->locate,
-			      regime_reason_name(mm_kill_reason(&s->mm)));
-		s->kill_noted = true;
-		p->killed = true;
-	}
+	note_kill(p, s);
 }
 
 /* ITCH timestamp of the first message of a MoldUDP64 frame, or 0. */

@@ -911,6 +911,45 @@ static void test_kill_switch(void **state)
 	run_free(&r);
 }
 
+/* (f) the kill switch tripped by a fill that is only delivered when the
+ * run lets what is in flight land (the capture ends with the execution):
+ * the summary and report.json still say so. */
+static void test_kill_at_end(void **state)
+{
+	static const char *const kill[] = { "--set", "strategy.position_yellow=0",
+					    "--set", "strategy.position_red=0",
+					    "--set", "strategy.position_kill=0.05", NULL };
+	struct cap c;
+	struct run r;
+	struct lines ol;
+	char dir[512], *json;
+	uint64_t t = T0;
+	int64_t v[N_SUMMARY];
+	int n_all = 0;
+	(void)state;
+
+	cap_start(&c, t);
+	cap_add(&c, t += MS, 2, 'S', 300, PX_ASK);
+	cap_add(&c, t += MS, 1, 'B', 100, PX_BID);  /* t2: we quote */
+	cap_add(&c, t += MS, 3, 'B', 300, PX_BID);
+	cap_exec(&c, t += MS, 1, 100);
+	cap_exec(&c, t += MS, 3, 150);               /* the last message */
+	run_exact(&r, &c, "killend", dir, sizeof(dir), kill);
+	lines_load(&ol, dir, "orders.csv");
+	for (int i = 0; i < ol.n; i++)
+		n_all += strstr(ol.l[i], ",CANCEL_ALL,") != NULL;
+	assert_int_equal(n_all, 1);
+	parse_summary(r.out, v);
+	assert_int_equal(v[5], 1);
+	assert_int_equal(v[9], 1);
+	json = slurp(dir, "report.json", NULL);
+	assert_non_null(json);
+	assert_contains(json_obj(json, "TEST"), "\"kill_t_ns\": 34201005001000");
+	free(json);
+	free(ol.buf);
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- real runs */
 
 static const char *const quick_sets[] = {
@@ -1255,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_race),
 		cmocka_unit_test(test_post_only_reject),
 		cmocka_unit_test(test_kill_switch),
+		cmocka_unit_test(test_kill_at_end),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_accounts_synth),
 		cmocka_unit_test(test_runs_itch),
