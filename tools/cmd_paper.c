@@ -321,6 +321,8 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 			status = EX_USAGE;
 		goto done;
 	}
+	if (n == 0)
+		fprintf(err, PAPERCMD ": %s (empty reports)\n", msg);
 	tsc_init_global(NULL);
 	rc = paper_init(p, cfg, locs, names, (uint32_t)n, msg, sizeof(msg));
 	if (rc) {

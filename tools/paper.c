@@ -122,12 +122,8 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 			left -= ml + 2;
 		}
 	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", in.err);
-		rc = -EIO;
-		paper_in_close(&in);
-		goto out;
-	}
+	/* A damaged input ends the count where it breaks: the run itself
+	 * then replays what came before and reports the damage. */
 	paper_in_close(&in);
 	if (cfg->n_symbols) {
 		for (size_t i = 0; i < cfg->n_symbols && n < PAPER_MAX_SYMS; i++) {
@@ -166,11 +162,9 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 			name_of(name, best, names[n]);
 			n++;
 		}
-		if (n == 0) {
+		/* Nothing to quote is a valid, empty run (err says why). */
+		if (n == 0)
 			snprintf(err, errlen, "%s: no order-book activity to quote", path);
-			rc = -ENOENT;
-			goto out;
-		}
 	}
 	rc = n;
 out:
@@ -441,7 +435,6 @@ static void paper_flush(struct paper *p)
 				acct_on_order(&p->acct, loc);
 		} else {
 			p->st.refused++;
-			acct_on_reject(&p->acct, loc);
 		}
 		if (p->orders_csv)
 			fprintf(p->orders_csv,
@@ -463,6 +456,18 @@ static void paper_flush(struct paper *p)
 	p->flushing = false;
 }
 
+/* The first time symbol s's strategy is in KILL: the accounts and the
+ * summary note it (checked after every strategy call that can trip it). */
+static void note_kill(struct paper *p, struct paper_sym *s)
+{
+	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
+		acct_set_kill(&p->acct, p->now, s->locate,
+			      regime_reason_name(mm_kill_reason(&s->mm)));
+		s->kill_noted = true;
+		p->killed = true;
+	}
+}
+
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 {
 	struct order_intent it[PAPER_INTENTS];
@@ -477,6 +482,9 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 		uint32_t k;
 
 		p->st.reports++;
+		/* every reject: the gateway's checks and the venue's */
+		if (r[i].kind == EXEC_REJECTED)
+			acct_on_reject(&p->acct, r[i].locate ? r[i].locate : p->sym[0].locate);
 		if (r[i].kind == EXEC_FILL)
 			acct_on_fill(&p->acct, p->now, r[i].locate, (char)r[i].side, r[i].px,
 				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);
@@ -490,6 +498,7 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			continue;
 		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
 			       PAPER_INTENTS);
+		note_kill(p, &p->sym[si]);
 		send_intents(p, it, k);
 	}
 	p->depth--;
@@ -531,6 +540,7 @@ static void timers(struct paper *p)
 			uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
 						 PAPER_INTENTS);
 
+			note_kill(p, &p->sym[i]);
 			send_intents(p, it, k);
 		}
 		paper_flush(p);
@@ -582,12 +592,7 @@ static void after_event(struct paper *p, const struct md_event *ev)
 	acct_on_presence(&p->acct, p->now, ev->locate,
 			 fresh && mm_regime(&s->mm) == REGIME_GREEN,
 			 mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK));
-	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
-		acct_set_kill(&p->acct, p->now, ev->locate,
-			      regime_reason_name(mm_kill_reason(&s->mm)));
-		s->kill_noted = true;
-		p->killed = true;
-	}
+	note_kill(p, s);
 }
 
 /* ITCH timestamp of the first message of a MoldUDP64 frame, or 0. */

@@ -142,8 +142,9 @@ struct paper {
 /* Count md_events per symbol over the whole input (the first pass) and
  * pick the symbols to quote: cfg->symbols by name, else the cfg->top_symbols
  * busiest. Writes locates/names to out (at most PAPER_MAX_SYMS); returns how
- * many, or -ENOENT (a named symbol is not in the capture; err says which),
- * -EIO (input unreadable). */
+ * many (0: no order-book activity, err says so), or -ENOENT (a named symbol
+ * is not in the capture; err says which). A damaged input is counted up to
+ * the damage (paper_run reports it). */
 int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *locates,
 		       char (*names)[PAPER_NAME_LEN], char *err, size_t errlen);
 
