@@ -83,18 +83,31 @@ int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])
 	return 0;
 }
 
-/* ClOrdID: the strategy's token in decimal, space padded (14 alpha). */
+/* ClOrdID: the strategy's token in decimal, left-aligned and space padded
+ * (14 alpha), when it has at most 14 digits; else 'X' and the token in 13
+ * base-36 digits (36^13 > 2^64). Decimal forms have no letter, so the two
+ * never meet and distinct tokens always get distinct ClOrdIDs. */
+#define GW_CLORDID_DEC_MAX 99999999999999ull /* 14 digits */
+
 static inline void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
 {
-	char tmp[20];
+	char tmp[OUCH_CLORDID_LEN];
 	int n = 0;
 
+	memset(dst, ' ', OUCH_CLORDID_LEN);
+	if (token > GW_CLORDID_DEC_MAX) {
+		dst[0] = 'X';
+		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
+			dst[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
+			token /= 36;
+		}
+		return;
+	}
 	do {
 		tmp[n++] = (char)('0' + token % 10);
 		token /= 10;
-	} while (token && n < (int)sizeof(tmp));
-	memset(dst, ' ', OUCH_CLORDID_LEN);
-	for (int i = 0; i < n && i < OUCH_CLORDID_LEN; i++)
+	} while (token);
+	for (int i = 0; i < n; i++)
 		dst[i] = tmp[n - 1 - i];
 }
 

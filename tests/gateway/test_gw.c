@@ -246,6 +246,24 @@ static void test_new_firm(void **state)
 	gw_free(g);
 }
 
+/* Tokens that do not fit 14 decimal digits keep distinct ClOrdIDs. */
+static void test_clordid_large_tokens(void **state)
+{
+	struct gw *g = gw_small();
+	const uint64_t tok[4] = { 99999999999999ull, 100000000000000ull, 100000000000001ull,
+				  UINT64_MAX };
+	struct ouch_in m;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		struct order_intent in = intent(INTENT_NEW, tok[i], 0, 1, 'B', PX, 1);
+
+		assert_int_equal(send_ok(g, &in, T0 + (uint64_t)i, &m, 1), 1);
+		assert_clordid(m.u.enter.clordid, tok[i]);
+	}
+	gw_free(g);
+}
+
 static void test_replace_cancel_bytes(void **state)
 {
 	struct gw *g = gw_small();
@@ -775,6 +793,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_bytes),
 		cmocka_unit_test(test_new_firm),
+		cmocka_unit_test(test_clordid_large_tokens),
 		cmocka_unit_test(test_replace_cancel_bytes),
 		cmocka_unit_test(test_cancel_all),
 		cmocka_unit_test(test_refusals),
