@@ -137,11 +137,18 @@ static long put_cancel(struct gw *g, uint32_t ref, uint8_t *wire, size_t cap)
 }
 
 /* Cancel every working order of locate (every symbol when 0) that is not
- * already being cancelled. Stops, keeping what it wrote, when wire is full. */
+ * already being cancelled. Stops, keeping what it wrote, when wire is full.
+ * The CANCEL_ALL's own check spent the first cancel's message; each further
+ * cancel goes through the check as a CANCEL so the throttle counts every
+ * message that reaches the venue (a cancel is never refused by it). */
 static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *wire, size_t cap)
 {
 	uint32_t lo = locate ? locate : 1, hi = locate ? locate : g->os.cfg.max_locate;
 	size_t off = 0;
+	struct order_intent c;
+
+	memset(&c, 0, sizeof(c));
+	c.op = INTENT_CANCEL;
 
 	for (uint32_t l = lo; l <= hi; l++) {
 		uint32_t slot = OSTORE_NIL;
@@ -157,6 +164,10 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 				continue;
 			if (cap - off < SOUP_HDR_LEN + OUCH_CANCEL_LEN)
 				return (long)off;
+			c.orig_token = o->token;
+			c.locate = o->locate;
+			if (off && risk_check_order(&g->rk, &c, 0, now_ns) != RISK_PASS)
+				continue;
 			if (ostore_send_cancel(&g->os, o->token, now_ns, &ref) != 0)
 				continue;
 			n = put_cancel(g, ref, wire + off, cap - off);
