@@ -191,8 +191,11 @@ static void to_ouch(const struct venue_wire *w, const struct venue_report *r, st
 	default:
 		/* A refused cancel is a Cancel Reject; a refused enter or
 		 * replace a Rejected naming the new order, carrying the paper
-		 * venue's own reason code (docs/paper.md). */
-		if (r->reason == VENUE_REJ_UNKNOWN && r->orig_user_ref == 0) {
+		 * venue's own reason code (docs/paper.md). A cancel's reject
+		 * has no orig ref and no side (an enter's has its side): an
+		 * unknown order, or the message queue full. */
+		if (r->orig_user_ref == 0 && r->side == 0 &&
+		    (r->reason == VENUE_REJ_UNKNOWN || r->reason == VENUE_REJ_MSGS_FULL)) {
 			m->type = OUCH_OUT_CANCEL_REJECT;
 			m->u.cancel_reject.ts_ns = r->t_venue_ns;
 			m->u.cancel_reject.user_ref_num = r->user_ref;

@@ -37,7 +37,7 @@ struct fx {
 	uint64_t seq;
 };
 
-static struct fx *fx_new(void)
+static struct fx *fx_new_msgs(uint32_t max_msgs)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	struct feed_cfg fc;
@@ -53,6 +53,7 @@ static struct fx *fx_new(void)
 	vc.ack.jitter_ns = 0;
 	vc.taker_fee_e4 = 30;
 	vc.maker_rebate_e4 = 20;
+	vc.max_msgs = max_msgs;
 	feed_cfg_defaults(&fc);
 	fc.book.max_orders = 1024;
 	fc.book.max_locate = 16;
@@ -74,6 +75,11 @@ static struct fx *fx_new(void)
 	gw_set_ref(&x->g, LOC, PX);
 	gw_set_ref(&x->g, 9, PX);
 	return x;
+}
+
+static struct fx *fx_new(void)
+{
+	return fx_new_msgs(4096);
 }
 
 static void fx_free(struct fx *x)
@@ -297,6 +303,32 @@ static void test_cancel_of_filled(void **state)
 	fx_free(x);
 }
 
+/* The venue's message queue is full when our cancel comes: it is refused
+ * as a Cancel Reject (not a Rejected, which would close the order in the
+ * gateway while it lives at the venue); the order then works on. */
+static void test_cancel_queue_full(void **state)
+{
+	struct fx *x = fx_new_msgs(1);
+	char ty[17];
+
+	(void)state;
+	md(x, add(1, 'S', 500, PX + TICK), 100);
+	send(x, INTENT_NEW, 10, 0, LOC, 'B', PX, 100, INTENT_F_POST_ONLY, 1000);
+	send(x, INTENT_CANCEL, 0, 10, LOC, 0, 0, 0, 0, 1001); /* queue holds 1 */
+	assert_int_equal(x->v.cnt.rejects[VENUE_REJ_MSGS_FULL], 1);
+	assert_int_equal(drain(x, 100000, ty), 2);
+	assert_string_equal(ty, "IA");
+	assert_int_equal(x->rep[0].kind, EXEC_ACCEPTED); /* cancel refused: pending new again */
+	assert_int_equal(x->rep[1].kind, EXEC_ACCEPTED);
+	assert_int_equal(x->rep[1].token, 10);
+	assert_int_equal(x->g.os.n_open, 1);
+	assert_int_equal(ostore_order_at(&x->g.os, ostore_find_token(&x->g.os, 10))->state,
+			 OSTORE_LIVE);
+	assert_non_null(venue_order_find(&x->v, 1));
+	assert_int_equal(x->g.st.store_errors, 0);
+	fx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_symbol),
 		cmocka_unit_test(test_post_only_reject),
 		cmocka_unit_test(test_cancel_of_filled),
+		cmocka_unit_test(test_cancel_queue_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
