@@ -83,18 +83,31 @@ int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])
 	return 0;
 }
 
-/* ClOrdID: the strategy's token in decimal, space padded (14 alpha). */
+/* ClOrdID: the strategy's token in decimal, left-aligned and space padded
+ * (14 alpha), when it has at most 14 digits; else 'X' and the token in 13
+ * base-36 digits (36^13 > 2^64). Decimal forms have no letter, so the two
+ * never meet and distinct tokens always get distinct ClOrdIDs. */
+#define GW_CLORDID_DEC_MAX 99999999999999ull /* 14 digits */
+
 static inline void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
 {
-	char tmp[20];
+	char tmp[OUCH_CLORDID_LEN];
 	int n = 0;
 
+	memset(dst, ' ', OUCH_CLORDID_LEN);
+	if (token > GW_CLORDID_DEC_MAX) {
+		dst[0] = 'X';
+		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
+			dst[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
+			token /= 36;
+		}
+		return;
+	}
 	do {
 		tmp[n++] = (char)('0' + token % 10);
 		token /= 10;
-	} while (token && n < (int)sizeof(tmp));
-	memset(dst, ' ', OUCH_CLORDID_LEN);
-	for (int i = 0; i < n && i < OUCH_CLORDID_LEN; i++)
+	} while (token);
+	for (int i = 0; i < n; i++)
 		dst[i] = tmp[n - 1 - i];
 }
 
@@ -124,11 +137,18 @@ static long put_cancel(struct gw *g, uint32_t ref, uint8_t *wire, size_t cap)
 }
 
 /* Cancel every working order of locate (every symbol when 0) that is not
- * already being cancelled. Stops, keeping what it wrote, when wire is full. */
+ * already being cancelled. Stops, keeping what it wrote, when wire is full.
+ * The CANCEL_ALL's own check spent the first cancel's message; each further
+ * cancel goes through the check as a CANCEL so the throttle counts every
+ * message that reaches the venue (a cancel is never refused by it). */
 static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *wire, size_t cap)
 {
 	uint32_t lo = locate ? locate : 1, hi = locate ? locate : g->os.cfg.max_locate;
 	size_t off = 0;
+	struct order_intent c;
+
+	memset(&c, 0, sizeof(c));
+	c.op = INTENT_CANCEL;
 
 	for (uint32_t l = lo; l <= hi; l++) {
 		uint32_t slot = OSTORE_NIL;
@@ -144,6 +164,10 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 				continue;
 			if (cap - off < SOUP_HDR_LEN + OUCH_CANCEL_LEN)
 				return (long)off;
+			c.orig_token = o->token;
+			c.locate = o->locate;
+			if (off && risk_check_order(&g->rk, &c, 0, now_ns) != RISK_PASS)
+				continue;
 			if (ostore_send_cancel(&g->os, o->token, now_ns, &ref) != 0)
 				continue;
 			n = put_cancel(g, ref, wire + off, cap - off);

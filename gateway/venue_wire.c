@@ -138,52 +138,40 @@ static char cancel_reason(uint8_t r)
 	}
 }
 
+/* The fields Order Accepted and Order Replaced share (same names in struct
+ * ouch_accepted and struct ouch_replaced), from report r. */
+#define VW_ORDER_FIELDS(a, w, r)                                               \
+	do {                                                                    \
+		(a)->ts_ns = (r)->t_venue_ns;                                   \
+		(a)->user_ref_num = (r)->user_ref;                              \
+		(a)->side = (char)(r)->side;                                    \
+		(a)->qty = (r)->qty;                                            \
+		memcpy((a)->symbol, (w)->sym[(r)->locate], OUCH_SYMBOL_LEN);    \
+		(a)->price = (r)->px;                                           \
+		(a)->tif = '0';                                                 \
+		(a)->display = 'P';                                             \
+		(a)->order_ref = (r)->user_ref;                                 \
+		(a)->capacity = 'P';                                            \
+		(a)->iso = 'N';                                                 \
+		(a)->cross_type = 'N';                                          \
+		(a)->order_state = 'L';                                         \
+		memset((a)->clordid, ' ', OUCH_CLORDID_LEN);                    \
+	} while (0)
+
 /* One report as an OUCH outbound message. */
 static void to_ouch(const struct venue_wire *w, const struct venue_report *r, struct ouch_out *m)
 {
 	memset(m, 0, sizeof(*m));
 	switch (r->kind) {
-	case VENUE_ACCEPTED: {
-		struct ouch_accepted *a = &m->u.accepted;
-
+	case VENUE_ACCEPTED:
 		m->type = OUCH_OUT_ACCEPTED;
-		a->ts_ns = r->t_venue_ns;
-		a->user_ref_num = r->user_ref;
-		a->side = (char)r->side;
-		a->qty = r->qty;
-		memcpy(a->symbol, w->sym[r->locate], OUCH_SYMBOL_LEN);
-		a->price = r->px;
-		a->tif = '0';
-		a->display = 'P';
-		a->order_ref = r->user_ref;
-		a->capacity = 'P';
-		a->iso = 'N';
-		a->cross_type = 'N';
-		a->order_state = 'L';
-		memset(a->clordid, ' ', OUCH_CLORDID_LEN);
+		VW_ORDER_FIELDS(&m->u.accepted, w, r);
 		break;
-	}
-	case VENUE_REPLACED: {
-		struct ouch_replaced *a = &m->u.replaced;
-
+	case VENUE_REPLACED:
 		m->type = OUCH_OUT_REPLACED;
-		a->ts_ns = r->t_venue_ns;
-		a->orig_user_ref_num = r->orig_user_ref;
-		a->user_ref_num = r->user_ref;
-		a->side = (char)r->side;
-		a->qty = r->qty;
-		memcpy(a->symbol, w->sym[r->locate], OUCH_SYMBOL_LEN);
-		a->price = r->px;
-		a->tif = '0';
-		a->display = 'P';
-		a->order_ref = r->user_ref;
-		a->capacity = 'P';
-		a->iso = 'N';
-		a->cross_type = 'N';
-		a->order_state = 'L';
-		memset(a->clordid, ' ', OUCH_CLORDID_LEN);
+		VW_ORDER_FIELDS(&m->u.replaced, w, r);
+		m->u.replaced.orig_user_ref_num = r->orig_user_ref;
 		break;
-	}
 	case VENUE_CANCELED:
 		m->type = OUCH_OUT_CANCELED;
 		m->u.canceled.ts_ns = r->t_venue_ns;
@@ -203,8 +191,11 @@ static void to_ouch(const struct venue_wire *w, const struct venue_report *r, st
 	default:
 		/* A refused cancel is a Cancel Reject; a refused enter or
 		 * replace a Rejected naming the new order, carrying the paper
-		 * venue's own reason code (docs/paper.md). */
-		if (r->reason == VENUE_REJ_UNKNOWN && r->orig_user_ref == 0) {
+		 * venue's own reason code (docs/paper.md). A cancel's reject
+		 * has no orig ref and no side (an enter's has its side): an
+		 * unknown order, or the message queue full. */
+		if (r->orig_user_ref == 0 && r->side == 0 &&
+		    (r->reason == VENUE_REJ_UNKNOWN || r->reason == VENUE_REJ_MSGS_FULL)) {
 			m->type = OUCH_OUT_CANCEL_REJECT;
 			m->u.cancel_reject.ts_ns = r->t_venue_ns;
 			m->u.cancel_reject.user_ref_num = r->user_ref;

@@ -1,0 +1,808 @@
+/* test_gw.c - the gateway stage function: the exact OUCH 5.0 / SoupBinTCP
+ * bytes gw_on_intent writes for NEW, REPLACE, CANCEL and CANCEL_ALL (decoded
+ * field by field), every pre-trade refusal reachable through gw (an
+ * EXEC_REJECTED report, no byte written), a short wire buffer, and the venue
+ * side: gw_on_wire turning OUCH outbound messages into exec_reports, split
+ * packets and garbage (on guard pages). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gateway/gw.h"
+#include "gateway/ouch.h"
+#include "gateway/soup.h"
+#include "tests/gateway/gw_wire_util.h"
+#include "tests/test_guard.h"
+
+#define PX 1000000u /* 100.00 USD */
+#define T0 1000000000ull
+#define SENTINEL 0xA5
+
+static void cfg_small(struct gw_cfg *c)
+{
+	gw_cfg_defaults(c);
+	c->store.max_orders = 64;
+	c->store.max_locate = 16;
+	c->store.token_history = 1024;
+	c->risk.max_order_qty = 1000;
+	c->risk.max_order_notional = 600ull * PX;
+	c->risk.collar_bps = 500;
+	c->risk.max_position = 1500;
+	c->risk.max_open_orders = 8;
+	c->risk.credit_limit = 2600ull * PX;
+	c->risk.rate_per_s = 1000;
+	c->risk.burst = 10;
+	c->risk.storm_rejects = 0;
+	c->fee_add_e4 = -20;
+	c->fee_remove_e4 = 30;
+}
+
+static struct gw *gw_new(const struct gw_cfg *c)
+{
+	struct gw *g = calloc(1, sizeof(*g));
+
+	assert_non_null(g);
+	assert_int_equal(gw_init(g, c, T0), 0);
+	assert_int_equal(gw_set_symbol(g, 1, "AAPL    "), 0);
+	assert_int_equal(gw_set_symbol(g, 2, "MSFT    "), 0);
+	assert_int_equal(gw_set_symbol(g, 3, "IBM     "), 0);
+	gw_set_ref(g, 1, PX);
+	gw_set_ref(g, 2, PX);
+	return g;
+}
+
+static struct gw *gw_small(void)
+{
+	struct gw_cfg c;
+
+	cfg_small(&c);
+	return gw_new(&c);
+}
+
+static void gw_free(struct gw *g)
+{
+	gw_fini(g);
+	free(g);
+}
+
+static struct order_intent intent(uint8_t op, uint64_t token, uint64_t orig, uint16_t loc,
+				  uint8_t side, uint32_t px, uint32_t qty)
+{
+	struct order_intent in;
+
+	memset(&in, 0, sizeof(in));
+	in.op = op;
+	in.token = token;
+	in.orig_token = orig;
+	in.locate = loc;
+	in.side = side;
+	in.px = px;
+	in.qty = qty;
+	return in;
+}
+
+/* Send in at t; it must pass. Decodes the bytes into m (max n; NULL: a
+ * scratch array); returns how many messages. */
+static int send_ok(struct gw *g, const struct order_intent *in, uint64_t t, struct ouch_in *m,
+		   int n)
+{
+	uint8_t wire[1024];
+	struct exec_report rej;
+	struct ouch_in tmp[32];
+	long k = gw_on_intent(g, in, t, wire, sizeof(wire), &rej);
+	int msgs;
+
+	if (!m) {
+		m = tmp;
+		n = 32;
+	}
+
+	if (k < 0)
+		print_error("intent op %u token %llu refused: reason %u\n", in->op,
+			    (unsigned long long)in->token, rej.reason);
+	assert_true(k >= 0);
+	msgs = gwt_decode_out(wire, (size_t)k, m, n);
+	assert_true(msgs >= 0);
+	return msgs;
+}
+
+static uint32_t new_ok(struct gw *g, uint64_t token, uint16_t loc, uint8_t side, uint32_t px,
+		       uint32_t qty, uint64_t t)
+{
+	struct order_intent in = intent(INTENT_NEW, token, 0, loc, side, px, qty);
+	struct ouch_in m;
+
+	assert_int_equal(send_ok(g, &in, t, &m, 1), 1);
+	assert_int_equal(m.type, OUCH_IN_ENTER);
+	return m.u.enter.user_ref_num;
+}
+
+/* Feed one venue message to gw; returns the reports (out, at most 4). */
+static uint32_t wire_in(struct gw *g, const struct ouch_out *m, struct exec_report *out)
+{
+	uint8_t buf[256];
+	size_t len = gwt_put_out(buf, sizeof(buf), m), used = 0;
+	uint32_t n;
+
+	assert_true(len > 0);
+	n = gw_on_wire(g, buf, len, &used, 77, out, 4);
+	assert_int_equal(used, len);
+	return n;
+}
+
+static void accept_ref(struct gw *g, uint32_t ref)
+{
+	struct ouch_out m;
+	struct exec_report r[4];
+
+	memset(&m, 0, sizeof(m));
+	m.type = OUCH_OUT_ACCEPTED;
+	m.u.accepted.user_ref_num = ref;
+	m.u.accepted.ts_ns = 5;
+	assert_int_equal(wire_in(g, &m, r), 1);
+	assert_int_equal(r[0].kind, EXEC_ACCEPTED);
+}
+
+static void fill_ref(struct gw *g, uint32_t ref, uint32_t qty, uint32_t px, uint64_t match,
+		     char liq, struct exec_report *r)
+{
+	struct ouch_out m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = OUCH_OUT_EXECUTED;
+	m.u.executed.user_ref_num = ref;
+	m.u.executed.qty = qty;
+	m.u.executed.price = px;
+	m.u.executed.match_num = match;
+	m.u.executed.liquidity = liq;
+	m.u.executed.ts_ns = 9;
+	assert_int_equal(wire_in(g, &m, r), 1);
+	assert_int_equal(r->kind, EXEC_FILL);
+}
+
+static void assert_clordid(const char c[OUCH_CLORDID_LEN], uint64_t token)
+{
+	uint64_t t = 0;
+
+	assert_int_equal(gwt_clordid_token(c, &t), 0);
+	assert_int_equal(t, token);
+}
+
+/* ---- bytes out ------------------------------------------------------------ */
+
+static void test_new_bytes(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in = intent(INTENT_NEW, 11, 0, 1, 'B', PX - 100, 100);
+	uint8_t wire[128];
+	struct exec_report rej;
+	struct ouch_in m;
+	long k;
+
+	(void)state;
+	in.flags = INTENT_F_POST_ONLY;
+	memset(wire, SENTINEL, sizeof(wire));
+	k = gw_on_intent(g, &in, T0, wire, sizeof(wire), &rej);
+	assert_int_equal(k, SOUP_HDR_LEN + OUCH_ENTER_LEN);
+	assert_int_equal(wire[k], SENTINEL); /* nothing past the packet */
+	assert_int_equal(ouch_get16(wire), OUCH_ENTER_LEN + 1);
+	assert_int_equal(gwt_decode_out(wire, (size_t)k, &m, 1), 1);
+	assert_int_equal(m.type, OUCH_IN_ENTER);
+	assert_int_equal(m.u.enter.user_ref_num, 1);
+	assert_int_equal(m.u.enter.side, 'B');
+	assert_int_equal(m.u.enter.qty, 100);
+	assert_memory_equal(m.u.enter.symbol, "AAPL    ", 8);
+	assert_int_equal(m.u.enter.price, PX - 100);
+	assert_int_equal(m.u.enter.tif, '0');
+	assert_int_equal(m.u.enter.display, 'P');
+	assert_int_equal(m.u.enter.capacity, 'P');
+	assert_int_equal(m.u.enter.iso, 'N');
+	assert_int_equal(m.u.enter.cross_type, 'N');
+	assert_int_equal(m.u.enter.app.n, 0);
+	assert_clordid(m.u.enter.clordid, 11);
+	assert_memory_equal(m.u.enter.clordid, "11            ", 14);
+
+	/* Second order: ref 2, other symbol and side, displayed. */
+	in = intent(INTENT_NEW, 12, 0, 2, 'S', PX + 300, 250);
+	assert_int_equal(send_ok(g, &in, T0 + 1, &m, 1), 1);
+	assert_int_equal(m.u.enter.user_ref_num, 2);
+	assert_int_equal(m.u.enter.side, 'S');
+	assert_int_equal(m.u.enter.qty, 250);
+	assert_memory_equal(m.u.enter.symbol, "MSFT    ", 8);
+	assert_int_equal(m.u.enter.price, PX + 300);
+	assert_int_equal(m.u.enter.display, 'Y');
+	assert_clordid(m.u.enter.clordid, 12);
+	assert_int_equal(g->st.sent[INTENT_NEW], 2);
+	assert_int_equal(g->st.msgs_out, 2);
+	assert_int_equal(g->st.bytes_out, 2 * (SOUP_HDR_LEN + OUCH_ENTER_LEN));
+	gw_free(g);
+}
+
+/* The firm appendage when configured. */
+static void test_new_firm(void **state)
+{
+	struct gw_cfg c;
+	struct gw *g;
+	struct order_intent in = intent(INTENT_NEW, 5, 0, 1, 'S', PX, 10);
+	struct ouch_in m;
+	const struct ouch_tv *tv;
+
+	(void)state;
+	cfg_small(&c);
+	memcpy(c.firm, "FIRM", 4);
+	c.capacity = 'A';
+	g = gw_new(&c);
+	assert_int_equal(send_ok(g, &in, T0, &m, 1), 1);
+	assert_int_equal(m.u.enter.capacity, 'A');
+	tv = ouch_app_find(&m.u.enter.app, OUCH_TAG_FIRM);
+	assert_non_null(tv);
+	assert_memory_equal(tv->val, "FIRM", 4);
+	gw_free(g);
+}
+
+/* Tokens that do not fit 14 decimal digits keep distinct ClOrdIDs. */
+static void test_clordid_large_tokens(void **state)
+{
+	struct gw *g = gw_small();
+	const uint64_t tok[4] = { 99999999999999ull, 100000000000000ull, 100000000000001ull,
+				  UINT64_MAX };
+	struct ouch_in m;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		struct order_intent in = intent(INTENT_NEW, tok[i], 0, 1, 'B', PX, 1);
+
+		assert_int_equal(send_ok(g, &in, T0 + (uint64_t)i, &m, 1), 1);
+		assert_clordid(m.u.enter.clordid, tok[i]);
+	}
+	gw_free(g);
+}
+
+static void test_replace_cancel_bytes(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct ouch_in m;
+	struct ouch_out o;
+	struct exec_report r[4];
+	uint32_t ref = new_ok(g, 21, 1, 'S', PX + 100, 300, T0);
+
+	(void)state;
+	assert_int_equal(ref, 1);
+	accept_ref(g, ref);
+	in = intent(INTENT_REPLACE, 22, 21, 1, 'S', PX + 200, 400);
+	in.flags = INTENT_F_POST_ONLY;
+	assert_int_equal(send_ok(g, &in, T0 + 10, &m, 1), 1);
+	assert_int_equal(m.type, OUCH_IN_REPLACE);
+	assert_int_equal(m.u.replace.orig_user_ref_num, 1);
+	assert_int_equal(m.u.replace.user_ref_num, 2);
+	assert_int_equal(m.u.replace.qty, 400);
+	assert_int_equal(m.u.replace.price, PX + 200);
+	assert_int_equal(m.u.replace.tif, '0');
+	assert_int_equal(m.u.replace.display, 'P');
+	assert_int_equal(m.u.replace.iso, 'N');
+	assert_clordid(m.u.replace.clordid, 22);
+
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REPLACED;
+	o.u.replaced.orig_user_ref_num = 1;
+	o.u.replaced.user_ref_num = 2;
+	o.u.replaced.qty = 400;
+	o.u.replaced.price = PX + 200;
+	o.u.replaced.side = 'S';
+	o.u.replaced.ts_ns = 33;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_REPLACED);
+	assert_int_equal(r[0].token, 22);
+	assert_int_equal(r[0].px, PX + 200);
+	assert_int_equal(r[0].leaves, 400);
+	assert_int_equal(r[0].t_exch_ns, 33);
+	assert_int_equal(r[0].t_rx_tsc, 77);
+
+	in = intent(INTENT_CANCEL, 0, 22, 1, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, T0 + 20, &m, 1), 1);
+	assert_int_equal(m.type, OUCH_IN_CANCEL);
+	assert_int_equal(m.u.cancel.user_ref_num, 2);
+	assert_int_equal(m.u.cancel.qty, 0);
+
+	/* The next new order gets ref 3. */
+	assert_int_equal(new_ok(g, 23, 2, 'B', PX, 10, T0 + 30), 3);
+	gw_free(g);
+}
+
+static void test_cancel_all(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct ouch_in m[16];
+	uint32_t a1 = new_ok(g, 1, 1, 'B', PX - 100, 10, T0);
+	uint32_t a2 = new_ok(g, 2, 1, 'B', PX - 200, 10, T0);
+	uint32_t a3 = new_ok(g, 3, 1, 'S', PX + 100, 10, T0);
+	uint32_t b1 = new_ok(g, 4, 2, 'B', PX - 100, 10, T0);
+	uint32_t b2 = new_ok(g, 5, 2, 'S', PX + 100, 10, T0);
+	int n, seen[8] = { 0 };
+
+	(void)state;
+	accept_ref(g, a1);
+	accept_ref(g, b2);
+	/* a2 already being cancelled: not cancelled twice. */
+	in = intent(INTENT_CANCEL, 0, 2, 1, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, T0 + 1, m, 16), 1);
+	assert_int_equal(m[0].u.cancel.user_ref_num, a2);
+
+	in = intent(INTENT_CANCEL_ALL, 0, 0, 2, 0, 0, 0);
+	n = send_ok(g, &in, T0 + 2, m, 16);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(m[i].type, OUCH_IN_CANCEL);
+		assert_int_equal(m[i].u.cancel.qty, 0);
+		seen[m[i].u.cancel.user_ref_num]++;
+	}
+	assert_int_equal(seen[b1], 1);
+	assert_int_equal(seen[b2], 1);
+
+	in = intent(INTENT_CANCEL_ALL, 0, 0, 0, 0, 0, 0);
+	n = send_ok(g, &in, T0 + 3, m, 16);
+	assert_int_equal(n, 2);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < n; i++)
+		seen[m[i].u.cancel.user_ref_num]++;
+	assert_int_equal(seen[a1], 1);
+	assert_int_equal(seen[a3], 1);
+	assert_int_equal(seen[a2] + seen[b1] + seen[b2], 0);
+
+	/* Everything is being cancelled: nothing more to write. */
+	assert_int_equal(send_ok(g, &in, T0 + 4, m, 16), 0);
+	assert_int_equal(g->st.sent[INTENT_CANCEL_ALL], 3);
+	gw_free(g);
+}
+
+/* ---- refusals ------------------------------------------------------------- */
+
+/* in must be refused with reason; nothing written, nothing counted out. */
+static void refused(struct gw *g, const struct order_intent *in, uint64_t t, uint8_t reason)
+{
+	uint8_t wire[256];
+	struct exec_report rej;
+	uint64_t out = g->st.msgs_out;
+	long k;
+
+	memset(wire, SENTINEL, sizeof(wire));
+	memset(&rej, 0, sizeof(rej));
+	k = gw_on_intent(g, in, t, wire, sizeof(wire), &rej);
+	if (k != -EACCES || rej.reason != reason)
+		print_error("op %u token %llu: k %ld reason %u (%s), want %u (%s)\n", in->op,
+			    (unsigned long long)in->token, k, rej.reason,
+			    risk_reason_name(rej.reason), reason, risk_reason_name(reason));
+	assert_int_equal(k, -EACCES);
+	assert_int_equal(rej.kind, EXEC_REJECTED);
+	assert_int_equal(rej.reason, reason);
+	assert_int_equal(rej.token, in->op == INTENT_CANCEL ? in->orig_token : in->token);
+	assert_int_equal(rej.locate, in->locate);
+	for (size_t i = 0; i < sizeof(wire); i++)
+		assert_int_equal(wire[i], SENTINEL);
+	assert_int_equal(g->st.msgs_out, out);
+}
+
+static void test_refusals(void **state)
+{
+	struct gw *g = gw_small();
+	struct gw_cfg c;
+	struct order_intent in;
+	uint32_t ref;
+	uint64_t t = T0;
+
+	(void)state;
+	in = intent(9, 1, 0, 1, 'B', PX, 10);
+	refused(g, &in, t, RISK_BAD_OP);
+	in = intent(INTENT_NEW, 1, 0, 0, 'B', PX, 10);
+	refused(g, &in, t, RISK_BAD_SYMBOL);
+	in = intent(INTENT_NEW, 1, 0, 17, 'B', PX, 10);
+	refused(g, &in, t, RISK_BAD_SYMBOL);
+	in = intent(INTENT_CANCEL_ALL, 0, 0, 17, 0, 0, 0);
+	refused(g, &in, t, RISK_BAD_SYMBOL);
+	in = intent(INTENT_CANCEL, 0, 999, 1, 0, 0, 0);
+	refused(g, &in, t, RISK_UNKNOWN_ORDER);
+	in = intent(INTENT_REPLACE, 2, 999, 1, 'B', PX, 10);
+	refused(g, &in, t, RISK_UNKNOWN_ORDER);
+
+	ref = new_ok(g, 100, 1, 'B', PX - 1000, 10, t); /* pending new */
+	in = intent(INTENT_REPLACE, 101, 100, 1, 'B', PX - 1000, 20);
+	refused(g, &in, t, RISK_ORDER_BUSY);
+	accept_ref(g, ref);
+	in = intent(INTENT_CANCEL, 0, 100, 1, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, t, NULL, 0) >= 0, 1);
+	refused(g, &in, t, RISK_ORDER_BUSY); /* cancel already in flight */
+
+	risk_set_kill(&g->rk, 1);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 10);
+	refused(g, &in, t, RISK_KILL_SWITCH);
+	risk_set_kill(&g->rk, 0);
+	in = intent(INTENT_NEW, 1, 0, 1, 'X', PX, 10);
+	refused(g, &in, t, RISK_BAD_SIDE);
+	in = intent(INTENT_NEW, 0, 0, 1, 'B', PX, 10);
+	refused(g, &in, t, RISK_BAD_TOKEN);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 0);
+	refused(g, &in, t, RISK_BAD_QTY);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', 0, 10);
+	refused(g, &in, t, RISK_BAD_PRICE);
+	in = intent(INTENT_NEW, 100, 0, 1, 'B', PX, 10);
+	refused(g, &in, t, RISK_DUPLICATE);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 1001);
+	refused(g, &in, t, RISK_MAX_QTY);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 601);
+	refused(g, &in, t, RISK_MAX_NOTIONAL);
+	in = intent(INTENT_NEW, 1, 0, 3, 'B', PX, 10);
+	refused(g, &in, t, RISK_NO_REFERENCE);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX + PX / 20 + 1, 10);
+	refused(g, &in, t, RISK_PRICE_COLLAR);
+	in = intent(INTENT_NEW, 1, 0, 1, 'S', PX - PX / 20 - 1, 10);
+	refused(g, &in, t, RISK_PRICE_COLLAR);
+	/* Worst case long: 2 x 500 + 490 = 1490 working, then 11 more. */
+	new_ok(g, 2, 2, 'B', PX - 100, 500, t);
+	new_ok(g, 3, 2, 'B', PX - 100, 500, t);
+	new_ok(g, 4, 2, 'B', PX - 100, 490, t);
+	in = intent(INTENT_NEW, 5, 0, 2, 'B', PX - 100, 11);
+	refused(g, &in, t, RISK_MAX_LONG);
+	gw_free(g);
+
+	/* Short side, credit, open orders, self-cross on fresh gateways. */
+	g = gw_small();
+	new_ok(g, 1, 1, 'S', PX + 100, 500, t);
+	new_ok(g, 2, 1, 'S', PX + 100, 500, t);
+	new_ok(g, 3, 1, 'S', PX + 100, 500, t);
+	in = intent(INTENT_NEW, 4, 0, 1, 'S', PX + 100, 1);
+	refused(g, &in, t, RISK_MAX_SHORT);
+	/* 2500 x ~PX of credit used; 100 more on another symbol is over. */
+	new_ok(g, 5, 2, 'B', PX - 100, 500, t);
+	new_ok(g, 6, 2, 'B', PX - 100, 500, t);
+	in = intent(INTENT_NEW, 7, 0, 2, 'B', PX - 100, 100);
+	refused(g, &in, t, RISK_CREDIT);
+	/* Self-cross: a buy at our sell's price. */
+	in = intent(INTENT_NEW, 8, 0, 1, 'B', PX + 100, 1);
+	refused(g, &in, t, RISK_SELF_CROSS);
+	gw_free(g);
+
+	g = gw_small();
+	for (uint64_t i = 1; i <= 8; i++)
+		new_ok(g, i, 1, 'B', PX - 100, 1, t);
+	in = intent(INTENT_NEW, 9, 0, 1, 'B', PX - 100, 1);
+	refused(g, &in, t, RISK_MAX_OPEN);
+	/* Throttle: 8 sent of a burst of 10; two more, then empty. */
+	risk_set_kill(&g->rk, 0);
+	g->rk.cfg.max_open_orders = 64;
+	new_ok(g, 9, 1, 'B', PX - 100, 1, t);
+	new_ok(g, 10, 1, 'B', PX - 100, 1, t);
+	in = intent(INTENT_NEW, 11, 0, 1, 'B', PX - 100, 1);
+	refused(g, &in, t, RISK_THROTTLE);
+	new_ok(g, 11, 1, 'B', PX - 100, 1, t + 1000000); /* 1 ms: one message back */
+	gw_free(g);
+
+	/* Store full: the pool is smaller than the open-order limit. */
+	cfg_small(&c);
+	c.store.max_orders = 2;
+	g = gw_new(&c);
+	new_ok(g, 1, 1, 'B', PX - 100, 1, t);
+	new_ok(g, 2, 1, 'B', PX - 100, 1, t);
+	in = intent(INTENT_NEW, 3, 0, 1, 'B', PX - 100, 1);
+	refused(g, &in, t, RISK_STORE_FULL);
+	gw_free(g);
+
+	/* Backoff after a storm of refusals. */
+	cfg_small(&c);
+	c.risk.storm_rejects = 3;
+	c.risk.storm_window_ns = 1000000;
+	c.risk.backoff_ns = 5000000;
+	c.risk.backoff_max_ns = 5000000;
+	c.risk.quiet_ns = 100000000;
+	g = gw_new(&c);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 1001);
+	for (int i = 0; i < 3; i++)
+		refused(g, &in, t, RISK_MAX_QTY);
+	in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 1);
+	refused(g, &in, t + 1, RISK_BACKOFF);
+	new_ok(g, 1, 1, 'B', PX, 1, t + 5000001);
+	gw_free(g);
+}
+
+/* A buffer too short for one message: -ENOSPC, nothing written. */
+static void test_enospc(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in = intent(INTENT_NEW, 1, 0, 1, 'B', PX, 10);
+	uint8_t wire[GW_WIRE_MAX_ONE];
+	struct exec_report rej;
+	struct ouch_in m[4];
+
+	(void)state;
+	memset(wire, SENTINEL, sizeof(wire));
+	assert_int_equal(gw_on_intent(g, &in, T0, wire, GW_WIRE_MAX_ONE - 1, &rej), -ENOSPC);
+	assert_int_equal(rej.kind, EXEC_REJECTED);
+	assert_int_equal(rej.reason, RISK_STORE_FULL);
+	assert_int_equal(rej.token, 1);
+	for (size_t i = 0; i < sizeof(wire); i++)
+		assert_int_equal(wire[i], SENTINEL);
+	assert_int_equal(g->st.no_room, 1);
+	assert_int_equal(g->st.msgs_out, 0);
+	/* The order was not recorded: the same token passes afterwards. */
+	assert_int_equal(gw_on_intent(g, &in, T0, wire, sizeof(wire), &rej),
+			 SOUP_HDR_LEN + OUCH_ENTER_LEN);
+
+	/* CANCEL_ALL writes the cancels that fit, one whole packet each. */
+	new_ok(g, 2, 1, 'B', PX, 10, T0);
+	new_ok(g, 3, 1, 'B', PX, 10, T0);
+	in = intent(INTENT_CANCEL_ALL, 0, 0, 1, 0, 0, 0);
+	assert_int_equal(gw_on_intent(g, &in, T0, wire, 2 * (SOUP_HDR_LEN + OUCH_CANCEL_LEN) + 5,
+				      &rej), 2 * (SOUP_HDR_LEN + OUCH_CANCEL_LEN));
+	assert_int_equal(send_ok(g, &in, T0, m, 4), 1);
+	gw_free(g);
+}
+
+/* ---- bytes in ------------------------------------------------------------- */
+
+static void test_wire_reports(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct ouch_out o;
+	struct exec_report r[4];
+	uint32_t ref = new_ok(g, 31, 1, 'B', PX, 300, T0);
+	uint32_t ref2, ref3;
+
+	(void)state;
+	accept_ref(g, ref);
+	fill_ref(g, ref, 100, PX, 7001, 'A', r);
+	assert_int_equal(r[0].token, 31);
+	assert_int_equal(r[0].px, PX);
+	assert_int_equal(r[0].qty, 100);
+	assert_int_equal(r[0].leaves, 200);
+	assert_int_equal(r[0].match, 7001);
+	assert_int_equal(r[0].liquidity, 'A');
+	assert_int_equal(r[0].fee_e4, -20 * 100);
+	assert_int_equal(r[0].side, 'B');
+	assert_int_equal(r[0].locate, 1);
+	fill_ref(g, ref, 50, PX - 1, 7002, 'R', r);
+	assert_int_equal(r[0].liquidity, 'R');
+	assert_int_equal(r[0].fee_e4, 30 * 50);
+	assert_int_equal(r[0].leaves, 150);
+	/* A duplicate fill (same match) gives no report and no position. */
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_EXECUTED;
+	o.u.executed.user_ref_num = ref;
+	o.u.executed.qty = 50;
+	o.u.executed.price = PX - 1;
+	o.u.executed.match_num = 7002;
+	o.u.executed.liquidity = 'R';
+	assert_int_equal(wire_in(g, &o, r), 0);
+	assert_int_equal(g->os.sym[1].pos, 150);
+
+	/* Venue cancels 50 shares, then the rest. */
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_CANCELED;
+	o.u.canceled.user_ref_num = ref;
+	o.u.canceled.qty = 50;
+	o.u.canceled.reason = 'Z';
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_CANCELED);
+	assert_int_equal(r[0].qty, 50);
+	assert_int_equal(r[0].leaves, 100);
+	assert_int_equal(r[0].reason, 'Z');
+	o.u.canceled.qty = 0;
+	o.u.canceled.reason = 'U';
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].leaves, 0);
+	assert_int_equal(r[0].qty, 100);
+	assert_int_equal(g->os.n_open, 0);
+
+	/* Venue reject of a new order: GW_REASON_VENUE + code, counted. */
+	ref2 = new_ok(g, 32, 1, 'S', PX, 10, T0 + 1);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REJECTED;
+	o.u.rejected.user_ref_num = ref2;
+	o.u.rejected.reason = 23;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_REJECTED);
+	assert_int_equal(r[0].token, 32);
+	assert_int_equal(r[0].reason, GW_REASON_VENUE + 23);
+	assert_int_equal(g->st.venue_rejects, 1);
+	/* A large venue code is clamped to 255. */
+	ref2 = new_ok(g, 33, 1, 'S', PX, 10, T0 + 1);
+	o.u.rejected.user_ref_num = ref2;
+	o.u.rejected.reason = 900;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].reason, 255);
+
+	/* Replace rejected: the replacement's token, the order works on. */
+	ref3 = new_ok(g, 34, 2, 'S', PX + 100, 10, T0 + 2);
+	accept_ref(g, ref3);
+	in = intent(INTENT_REPLACE, 35, 34, 2, 'S', PX + 200, 20);
+	assert_int_equal(send_ok(g, &in, T0 + 3, NULL, 0) >= 0, 1);
+	o.u.rejected.user_ref_num = ref3 + 1;
+	o.u.rejected.reason = 1;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_REJECTED);
+	assert_int_equal(r[0].token, 35);
+	assert_int_equal(r[0].reason, GW_REASON_VENUE + 1);
+	assert_int_equal(ostore_order_at(&g->os, ostore_find_token(&g->os, 34))->state,
+			 OSTORE_LIVE);
+
+	/* Cancel reject: the order is working again (reported as accepted). */
+	in = intent(INTENT_CANCEL, 0, 34, 2, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, T0 + 4, NULL, 0) >= 0, 1);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_CANCEL_REJECT;
+	o.u.cancel_reject.user_ref_num = ref3;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_ACCEPTED);
+	assert_int_equal(r[0].token, 34);
+	assert_int_equal(ostore_order_at(&g->os, ostore_find_token(&g->os, 34))->state,
+			 OSTORE_LIVE);
+
+	/* Events for unknown refs and heartbeats: no report, counted. */
+	o.u.cancel_reject.user_ref_num = 999;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	assert_int_equal(g->st.store_errors, 2); /* the duplicate fill and this */
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_SYSTEM_EVENT;
+	o.u.system_event.event_code = 'S';
+	assert_int_equal(wire_in(g, &o, r), 0);
+	assert_int_equal(g->st.ignored_in, 1);
+	gw_free(g);
+}
+
+/* Several packets split at every byte boundary: the same reports, and
+ * *used stops at the last whole packet. */
+static void test_wire_split(void **state)
+{
+	uint8_t buf[512];
+	size_t len = 0;
+	struct ouch_out o;
+
+	(void)state;
+	for (size_t cut = 0; cut <= 160; cut++) {
+		struct gw *g = gw_small();
+		uint32_t ref = new_ok(g, 41, 1, 'B', PX, 300, T0);
+		struct exec_report r[8];
+		size_t used = 0, used2 = 0;
+		uint32_t n;
+
+		len = 0;
+		memset(&o, 0, sizeof(o));
+		o.type = OUCH_OUT_ACCEPTED;
+		o.u.accepted.user_ref_num = ref;
+		len += gwt_put_out(buf + len, sizeof(buf) - len, &o);
+		len += (size_t)soup_encode_empty(buf + len, sizeof(buf) - len, SOUP_T_SERVER_HB);
+		for (uint32_t i = 0; i < 3; i++) {
+			memset(&o, 0, sizeof(o));
+			o.type = OUCH_OUT_EXECUTED;
+			o.u.executed.user_ref_num = ref;
+			o.u.executed.qty = 100;
+			o.u.executed.price = PX;
+			o.u.executed.match_num = 100 + i;
+			o.u.executed.liquidity = 'A';
+			len += gwt_put_out(buf + len, sizeof(buf) - len, &o);
+		}
+		assert_true(cut <= len);
+		n = gw_on_wire(g, buf, cut, &used, 1, r, 8);
+		assert_true(used <= cut);
+		n += gw_on_wire(g, buf + used, len - used, &used2, 1, r + n, 8 - n);
+		assert_int_equal(used + used2, len);
+		assert_int_equal(n, 4);
+		assert_int_equal(r[0].kind, EXEC_ACCEPTED);
+		for (uint32_t i = 1; i < 4; i++) {
+			assert_int_equal(r[i].kind, EXEC_FILL);
+			assert_int_equal(r[i].leaves, 300 - 100 * i);
+		}
+		assert_int_equal(g->st.msgs_in, 5);
+		assert_int_equal(g->st.bad_in, 0);
+		gw_free(g);
+	}
+}
+
+/* max reports: the packet whose report does not fit is left unread. */
+static void test_wire_max(void **state)
+{
+	struct gw *g = gw_small();
+	uint32_t ref = new_ok(g, 51, 1, 'B', PX, 300, T0);
+	uint8_t buf[256];
+	size_t len = 0, used = 0, first;
+	struct ouch_out o;
+	struct exec_report r[2];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_ACCEPTED;
+	o.u.accepted.user_ref_num = ref;
+	first = gwt_put_out(buf, sizeof(buf), &o);
+	len = first;
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_EXECUTED;
+	o.u.executed.user_ref_num = ref;
+	o.u.executed.qty = 10;
+	o.u.executed.price = PX;
+	o.u.executed.match_num = 1;
+	len += gwt_put_out(buf + len, sizeof(buf) - len, &o);
+	assert_int_equal(gw_on_wire(g, buf, len, &used, 0, r, 1), 1);
+	assert_int_equal(used, first);
+	assert_int_equal(gw_on_wire(g, buf + used, len - used, &used, 0, r, 0), 0);
+	assert_int_equal(used, 0);
+	gw_free(g);
+}
+
+/* Garbage never crashes or reads past the buffer; it is counted. */
+static void test_wire_garbage(void **state)
+{
+	struct gw *g = gw_small();
+	uint64_t seed = 12345;
+	struct exec_report r[16];
+
+	(void)state;
+	new_ok(g, 61, 1, 'B', PX, 300, T0);
+	for (int it = 0; it < 20000; it++) {
+		uint8_t b[200];
+		size_t len, used = 0;
+		const uint8_t *p;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		len = (size_t)(seed >> 33) % sizeof(b);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			b[i] = (uint8_t)(seed >> 56);
+		}
+		if (len >= 3 && (it & 1)) {
+			/* A plausible header so the OUCH decoder sees garbage. */
+			uint16_t pl = (uint16_t)(len - 2);
+
+			b[0] = (uint8_t)(pl >> 8);
+			b[1] = (uint8_t)pl;
+			b[2] = SOUP_T_SEQ_DATA;
+			if (len > 3 && (it & 2))
+				b[3] = "AUCEJIS"[b[3] % 7];
+		}
+		p = at_guard(b, len);
+		(void)gw_on_wire(g, p, len, &used, 0, r, 16);
+		assert_true(used <= len);
+	}
+	assert_true(g->st.bad_in > 0);
+	/* Known bad inputs, one each. */
+	{
+		const uint8_t zero_len[3] = { 0, 0, 'S' };
+		const uint8_t bad_type[4] = { 0, 2, 'Q', 0 };
+		const uint8_t short_ouch[4] = { 0, 2, 'S', 'E' };
+		uint64_t bad = g->st.bad_in;
+		size_t used;
+
+		assert_int_equal(gw_on_wire(g, at_guard(zero_len, 3), 3, &used, 0, r, 16), 0);
+		assert_int_equal(used, 3);
+		assert_int_equal(gw_on_wire(g, at_guard(bad_type, 4), 4, &used, 0, r, 16), 0);
+		assert_int_equal(gw_on_wire(g, at_guard(short_ouch, 4), 4, &used, 0, r, 16), 0);
+		assert_int_equal(used, 4);
+		assert_int_equal(g->st.bad_in, bad + 3);
+	}
+	gw_free(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_bytes),
+		cmocka_unit_test(test_new_firm),
+		cmocka_unit_test(test_clordid_large_tokens),
+		cmocka_unit_test(test_replace_cancel_bytes),
+		cmocka_unit_test(test_cancel_all),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_enospc),
+		cmocka_unit_test(test_wire_reports),
+		cmocka_unit_test(test_wire_split),
+		cmocka_unit_test(test_wire_max),
+		cmocka_unit_test(test_wire_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
+}
