@@ -359,9 +359,10 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	}
 }
 
-/* Regime, target, reconcile. t_rx is the stamp carried to the intents. */
+/* Regime, target, reconcile. t_rx is the stamp carried to the intents; force
+ * (an execution report or the timer) replans even if nothing moved. */
 static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
-		       struct order_intent *out, uint32_t max)
+		       bool force, struct order_intent *out, uint32_t max)
 {
 	struct regime_inputs in;
 	struct recon_ctl ctl;
@@ -389,10 +390,25 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
 	build_target(m, now_ns, &t, &ctl);
 
-	if (!m->dirty && memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
-	    memcmp(&t, &m->target, sizeof(t)) == 0) {
-		m->n_skipped++;
-		return 0;
+	if (memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 && memcmp(&t, &m->target, sizeof(t)) == 0) {
+		if (!m->dirty && !force) {
+			m->n_skipped++;
+			return 0;
+		}
+		/*
+		 * Same target and controls, and the last plan (not an exec or
+		 * timer forcing one) left work deferred or held back. With no
+		 * whole message in the budget every candidate would be deferred
+		 * again: no intent, no table change, and the plan would leave
+		 * dirty set (the deferred or held-back pair is still there: the
+		 * table only changes through plans and forced decisions, and a
+		 * held-back replace only turns into a deferred one with age).
+		 * The refill is path independent, so skipping it changes nothing.
+		 */
+		if (!force && m->planned && !ctl.kill && recon_budget(&m->recon, now_ns) == 0) {
+			m->n_skipped++;
+			return 0;
+		}
 	}
 	blocked = m->recon.n_blocked;
 	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, &t, &ctl, out, max);
@@ -400,6 +416,7 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	m->ctl = ctl;
 	/* Replan next time if something was deferred or held back. */
 	m->dirty = m->recon.last_deferred > 0 || m->recon.n_blocked != blocked;
+	m->planned = true;
 	m->rate_cur += n;
 	m->n_intents += n;
 	return n;
@@ -485,7 +502,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
-	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, out, max);
+	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, out, max);
 }
 
 static bool dup_fill(struct mm *m, uint64_t match)
@@ -553,8 +570,7 @@ uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
 	}
 	if (rc)
 		m->n_unknown_exec++;
-	m->dirty = true;
-	return decide(m, now_ns, now_tsc, r->t_rx_tsc, out, max);
+	return decide(m, now_ns, now_tsc, r->t_rx_tsc, true, out, max);
 }
 
 uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
@@ -567,8 +583,8 @@ uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct ord
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
-	m->dirty = true; /* ages, budget refill, staleness */
-	return decide(m, now_ns, now_tsc, now_tsc, out, max);
+	/* forced: ages, budget refill, staleness */
+	return decide(m, now_ns, now_tsc, now_tsc, true, out, max);
 }
 
 void mm_kill(struct mm *m, uint64_t now_ns)

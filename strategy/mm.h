@@ -112,7 +112,8 @@ struct mm {
 	struct regime_decision dec;
 	struct quote_ladder target; /* last target ladder */
 	struct recon_ctl ctl;       /* last recon controls */
-	bool dirty;                 /* replan even if the target did not move */
+	bool dirty;                 /* the last plan deferred or held back work */
+	bool planned;               /* target / ctl hold a plan's inputs */
 	/* counters */
 	uint64_t n_md, n_exec, n_timer, n_intents;
 	uint64_t n_other_locate;   /* md events for another symbol, ignored */
