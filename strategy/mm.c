@@ -274,8 +274,10 @@ static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, doubl
 	*n = k;
 }
 
-/* Build m's target ladder into *t and the recon controls into *ctl. */
-static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+/* Build m's target ladder into *t and the recon controls into *ctl. Returns
+ * true, leaving *t unwritten, when the ladder's inputs (struct mm_tkey) are
+ * those m->target was built from: the target did not move. */
+static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 			 struct recon_ctl *ctl)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -286,9 +288,13 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	struct quote_ladder_cfg lc;
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
-	memset(t, 0, sizeof(*t));
-	if (ctl->stale || ctl->halted || ctl->kill)
-		return;
+	struct mm_tkey k;
+
+	if (ctl->stale || ctl->halted || ctl->kill) {
+		memset(t, 0, sizeof(*t));
+		m->tkey_ok = false;
+		return false;
+	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
 	if (c->pf) {
@@ -320,6 +326,36 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		px_usd[s] = fair_usd - SIDE_SIGN(s) * d[s];
 	}
 
+	/* The ladder is a function of k (and the config): reuse the last one
+	 * when k did not move, which is most events (no rounding boundary
+	 * crossed). */
+	memset(&k, 0, sizeof(k));
+	for (int s = 0; s < 2; s++) {
+		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &k.px[s]) != 0)
+			k.px[s] = 0;
+		k.room[s] = room[s];
+		k.factor[s] = td[s].size_factor;
+		k.allow[s] = allow[s];
+		k.pulled[s] = td[s].pulled;
+	}
+	k.cap = m->dec.size_cap;
+	k.bid_px = m->bid_px;
+	k.ask_px = m->ask_px;
+	if (m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0) {
+		for (int s = 0; s < 2; s++) {
+			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
+
+			ctl->pulled[s] = n == 0 && td[s].pulled;
+			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+		}
+		m->n_presence += m->tkey_presence;
+		return true;
+	}
+	m->tkey = k;
+	m->tkey_ok = true;
+	m->tkey_presence = 0;
+
+	memset(t, 0, sizeof(*t));
 	memset(&lc, 0, sizeof(lc));
 	lc.levels = c->levels;
 	lc.tick = c->tick;
@@ -351,12 +387,14 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 					lv[0].qty = c->min_size;
 					*n = 1;
 					m->n_presence++;
+					m->tkey_presence++;
 				}
 			}
 		}
 		ctl->pulled[s] = *n == 0 && td[s].pulled;
 		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
 	}
+	return false;
 }
 
 /* Regime, target, reconcile. t_rx is the stamp carried to the intents; force
@@ -367,9 +405,11 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	struct regime_inputs in;
 	struct recon_ctl ctl;
 	struct quote_ladder t;
+	const struct quote_ladder *tp = &t;
 	double pnl;
 	uint64_t blocked;
 	uint32_t n;
+	bool same;
 
 	pnl = mm_pnl_usd(m);
 	if (pnl > m->pnl_peak_usd)
@@ -388,9 +428,12 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	build_target(m, now_ns, &t, &ctl);
+	same = build_target(m, now_ns, &t, &ctl);
+	if (same)
+		tp = &m->target;
 
-	if (memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 && memcmp(&t, &m->target, sizeof(t)) == 0) {
+	if (memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
+	    (same || memcmp(&t, &m->target, sizeof(t)) == 0)) {
 		if (!m->dirty && !force) {
 			m->n_skipped++;
 			return 0;
@@ -411,8 +454,9 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 		}
 	}
 	blocked = m->recon.n_blocked;
-	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, &t, &ctl, out, max);
-	memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
+	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);
+	if (!same)
+		memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
 	m->ctl = ctl;
 	/* Replan next time if something was deferred or held back. */
 	m->dirty = m->recon.last_deferred > 0 || m->recon.n_blocked != blocked;
