@@ -146,6 +146,9 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 		m->fit[s].a = cfg->fill.prior_a[s];
 		m->fit[s].kappa = cfg->fill.prior_kappa[s];
 	}
+	/* the presence rule's least offset, USD (constant: off the event path) */
+	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
+		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
 	m->rate_start_ns = now_ns;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
@@ -311,7 +314,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
 	q = (double)m->position / c->inv_unit;
-	edge = c->presence_ticks * tick_usd + fmax(c->fee_usd, 0.0);
+	edge = m->edge_usd;
 	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
 	       m->dec.spread_add_bps * 1e-4 * fair_usd;
 	for (int s = 0; s < 2; s++) {
@@ -320,7 +323,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &td[s]);
 		/* Toxicity widens additively: (mult - 1) times the model half. */
 		d[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem +
-		       (td[s].spread_mult - 1.0) * fmax(base, 0.0);
+		       (td[s].spread_mult - 1.0) * (base > 0.0 ? base : 0.0);
 		if (!(d[s] >= edge)) /* also a NaN model: fall back to the edge */
 			d[s] = edge;
 		px_usd[s] = fair_usd - SIDE_SIGN(s) * d[s];

@@ -109,6 +109,7 @@ struct mm {
 	double base[2];            /* USD */
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	uint64_t vol_n;            /* vol.n_returns at the last refresh */
+	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
 	uint64_t next_fit_ns;      /* next intensity refit */
 	struct fill_params fit[2]; /* newest intensity fit per side */
 	/* position and money */
