@@ -146,6 +146,9 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 		m->fit[s].a = cfg->fill.prior_a[s];
 		m->fit[s].kappa = cfg->fill.prior_kappa[s];
 	}
+	/* the presence rule's least offset, USD (constant: off the event path) */
+	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
+		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
 	m->rate_start_ns = now_ns;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
@@ -276,8 +279,10 @@ static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, doubl
 	*n = k;
 }
 
-/* Build m's target ladder into *t and the recon controls into *ctl. */
-static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+/* Build m's target ladder into *t and the recon controls into *ctl. Returns
+ * true, leaving *t unwritten, when the ladder's inputs (struct mm_tkey) are
+ * those m->target was built from: the target did not move. */
+static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 			 struct recon_ctl *ctl)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -288,9 +293,13 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	struct quote_ladder_cfg lc;
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
-	memset(t, 0, sizeof(*t));
-	if (ctl->stale || ctl->halted || ctl->kill)
-		return;
+	struct mm_tkey k;
+
+	if (ctl->stale || ctl->halted || ctl->kill) {
+		memset(t, 0, sizeof(*t));
+		m->tkey_ok = false;
+		return false;
+	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
 	if (c->pf) {
@@ -307,7 +316,7 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
 	q = (double)m->position / c->inv_unit;
-	edge = c->presence_ticks * tick_usd + fmax(c->fee_usd, 0.0);
+	edge = m->edge_usd;
 	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
 	       m->dec.spread_add_bps * 1e-4 * fair_usd;
 	for (int s = 0; s < 2; s++) {
@@ -316,12 +325,42 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &td[s]);
 		/* Toxicity widens additively: (mult - 1) times the model half. */
 		d[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem +
-		       (td[s].spread_mult - 1.0) * fmax(base, 0.0);
+		       (td[s].spread_mult - 1.0) * (base > 0.0 ? base : 0.0);
 		if (!(d[s] >= edge)) /* also a NaN model: fall back to the edge */
 			d[s] = edge;
 		px_usd[s] = fair_usd - SIDE_SIGN(s) * d[s];
 	}
 
+	/* The ladder is a function of k (and the config): reuse the last one
+	 * when k did not move, which is most events (no rounding boundary
+	 * crossed). */
+	memset(&k, 0, sizeof(k));
+	for (int s = 0; s < 2; s++) {
+		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &k.px[s]) != 0)
+			k.px[s] = 0;
+		k.room[s] = room[s];
+		k.factor[s] = td[s].size_factor;
+		k.allow[s] = allow[s];
+		k.pulled[s] = td[s].pulled;
+	}
+	k.cap = m->dec.size_cap;
+	k.bid_px = m->bid_px;
+	k.ask_px = m->ask_px;
+	if (m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0) {
+		for (int s = 0; s < 2; s++) {
+			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
+
+			ctl->pulled[s] = n == 0 && td[s].pulled;
+			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+		}
+		m->n_presence += m->tkey_presence;
+		return true;
+	}
+	m->tkey = k;
+	m->tkey_ok = true;
+	m->tkey_presence = 0;
+
+	memset(t, 0, sizeof(*t));
 	memset(&lc, 0, sizeof(lc));
 	lc.levels = c->levels;
 	lc.tick = c->tick;
@@ -353,24 +392,29 @@ static void build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 					lv[0].qty = c->min_size;
 					*n = 1;
 					m->n_presence++;
+					m->tkey_presence++;
 				}
 			}
 		}
 		ctl->pulled[s] = *n == 0 && td[s].pulled;
 		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
 	}
+	return false;
 }
 
-/* Regime, target, reconcile. t_rx is the stamp carried to the intents. */
+/* Regime, target, reconcile. t_rx is the stamp carried to the intents; force
+ * (an execution report or the timer) replans even if nothing moved. */
 static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
-		       struct order_intent *out, uint32_t max)
+		       bool force, struct order_intent *out, uint32_t max)
 {
 	struct regime_inputs in;
 	struct recon_ctl ctl;
 	struct quote_ladder t;
+	const struct quote_ladder *tp = &t;
 	double pnl;
 	uint64_t blocked;
 	uint32_t n;
+	bool same;
 
 	pnl = mm_pnl_usd(m);
 	if (pnl > m->pnl_peak_usd)
@@ -389,19 +433,39 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	build_target(m, now_ns, &t, &ctl);
+	same = build_target(m, now_ns, &t, &ctl);
+	if (same)
+		tp = &m->target;
 
-	if (!m->dirty && memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
-	    memcmp(&t, &m->target, sizeof(t)) == 0) {
-		m->n_skipped++;
-		return 0;
+	if (memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
+	    (same || memcmp(&t, &m->target, sizeof(t)) == 0)) {
+		if (!m->dirty && !force) {
+			m->n_skipped++;
+			return 0;
+		}
+		/*
+		 * Same target and controls, and the last plan (not an exec or
+		 * timer forcing one) left work deferred or held back. With no
+		 * whole message in the budget every candidate would be deferred
+		 * again: no intent, no table change, and the plan would leave
+		 * dirty set (the deferred or held-back pair is still there: the
+		 * table only changes through plans and forced decisions, and a
+		 * held-back replace only turns into a deferred one with age).
+		 * The refill is path independent, so skipping it changes nothing.
+		 */
+		if (!force && m->planned && !ctl.kill && recon_budget(&m->recon, now_ns) == 0) {
+			m->n_skipped++;
+			return 0;
+		}
 	}
 	blocked = m->recon.n_blocked;
-	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, &t, &ctl, out, max);
-	memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
+	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);
+	if (!same)
+		memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
 	m->ctl = ctl;
 	/* Replan next time if something was deferred or held back. */
 	m->dirty = m->recon.last_deferred > 0 || m->recon.n_blocked != blocked;
+	m->planned = true;
 	m->rate_cur += n;
 	m->n_intents += n;
 	return n;
@@ -487,7 +551,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
-	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, out, max);
+	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, out, max);
 }
 
 static bool dup_fill(struct mm *m, uint64_t match)
@@ -555,8 +619,7 @@ uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
 	}
 	if (rc)
 		m->n_unknown_exec++;
-	m->dirty = true;
-	return decide(m, now_ns, now_tsc, r->t_rx_tsc, out, max);
+	return decide(m, now_ns, now_tsc, r->t_rx_tsc, true, out, max);
 }
 
 uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
@@ -569,8 +632,8 @@ uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct ord
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
-	m->dirty = true; /* ages, budget refill, staleness */
-	return decide(m, now_ns, now_tsc, now_tsc, out, max);
+	/* forced: ages, budget refill, staleness */
+	return decide(m, now_ns, now_tsc, now_tsc, true, out, max);
 }
 
 void mm_kill(struct mm *m, uint64_t now_ns)

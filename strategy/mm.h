@@ -69,6 +69,20 @@ struct mm_cfg {
 	struct pf *pf;
 };
 
+/* Everything the target ladder is a function of, besides the config: the
+ * rounded top price per side (0 = none), room to the limit (shares), the
+ * toxicity size factor and pull, the regime's permission and size cap and
+ * the best bid / ask the post-only guard uses. Equal keys, equal ladders. */
+struct mm_tkey {
+	int64_t px[2];
+	int64_t room[2];
+	double factor[2];
+	uint32_t cap;
+	uint32_t bid_px, ask_px;
+	uint8_t allow[2], pulled[2];
+	uint8_t pad[2];
+};
+
 /* One symbol's market maker. Public so tests and reports can read it; only
  * the mm_ functions write it. */
 struct mm {
@@ -95,6 +109,7 @@ struct mm {
 	double base[2];            /* USD */
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	uint64_t vol_n;            /* vol.n_returns at the last refresh */
+	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
 	uint64_t next_fit_ns;      /* next intensity refit */
 	struct fill_params fit[2]; /* newest intensity fit per side */
 	/* position and money */
@@ -111,8 +126,12 @@ struct mm {
 	/* last decision */
 	struct regime_decision dec;
 	struct quote_ladder target; /* last target ladder */
+	struct mm_tkey tkey;        /* what target was built from */
+	bool tkey_ok;               /* tkey describes target */
+	uint8_t tkey_presence;      /* sides the presence rule added to it */
 	struct recon_ctl ctl;       /* last recon controls */
-	bool dirty;                 /* replan even if the target did not move */
+	bool dirty;                 /* the last plan deferred or held back work */
+	bool planned;               /* target / ctl hold a plan's inputs */
 	/* counters */
 	uint64_t n_md, n_exec, n_timer, n_intents;
 	uint64_t n_other_locate;   /* md events for another symbol, ignored */

@@ -101,9 +101,13 @@ static void fill_decision(struct regime *r, const struct regime_inputs *in,
 			out->allow_bid = true;
 			out->allow_ask = true;
 		} else {
-			/* Only the side that reduces |position|. */
-			out->allow_bid = in->position < 0;
-			out->allow_ask = in->position > 0;
+			/* Only the side that reduces |position|; flat, with
+			 * nothing but the drawdown holding RED, both sides
+			 * (see regime.h: a flat drawdown cannot recover). */
+			bool reopen = in->position == 0 && !r->red_other;
+
+			out->allow_bid = in->position < 0 || reopen;
+			out->allow_ask = in->position > 0 || reopen;
 		}
 		break;
 	default: /* KILL: nothing quoted */
@@ -125,6 +129,7 @@ enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 	enum regime_reason kill_why = REGIME_REASON_NONE;
 
 	if (r->level != REGIME_KILL) {
+		r->red_other = false;
 		m[REGIME_IN_DRAWDOWN] = in->drawdown_usd;
 		m[REGIME_IN_POSITION] = r->cfg.pos_limit > 0 ?
 			fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
@@ -150,6 +155,9 @@ enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 				if (l < REGIME_KILL && l <= (int)r->level &&
 				    m[i] > b->exit && l > hold)
 					hold = l;
+				if (l == REGIME_RED && i != REGIME_IN_DRAWDOWN &&
+				    (m[i] > b->exit || m[i] >= b->enter))
+					r->red_other = true;
 			}
 		}
 		if (up == REGIME_KILL) {

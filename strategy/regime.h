@@ -14,7 +14,8 @@
 enum regime_level {
 	REGIME_GREEN = 0,  /* normal quoting */
 	REGIME_YELLOW = 1, /* widen by the spread add, cap size */
-	REGIME_RED = 2,    /* as YELLOW, and only the risk-reducing side */
+	REGIME_RED = 2,    /* as YELLOW, and only the risk-reducing side
+			    * (flat and held by drawdown alone: both sides) */
 	REGIME_KILL = 3,   /* nothing quoted; latched until regime_reset */
 	REGIME_N_LEVELS = 4
 };
@@ -67,6 +68,17 @@ struct regime_cfg {
 	uint32_t size_cap;         /* YELLOW and RED: max shares per order, > 0 */
 };
 
+/* RED re-entry. RED quotes only the side that reduces |position|, so at a
+ * flat position it quotes nothing. Every input but drawdown recovers on its
+ * own (position is already 0, message rate and feed age fall with time),
+ * but drawdown is measured from the PnL peak and cannot fall without
+ * trading: a drawdown RED at a flat position would latch. So in RED at
+ * position 0, when no other input holds RED (its value above the RED exit,
+ * or at its enter), both sides are allowed with YELLOW's widening and size
+ * cap; the first fill makes the position non-zero and RED is back to the
+ * risk-reducing side only. Drawdown keeps counting from the same peak, so
+ * further losses still reach KILL. */
+
 /* What the quoting core may do after an update. */
 struct regime_decision {
 	enum regime_level level;
@@ -74,8 +86,8 @@ struct regime_decision {
 	double spread_add_ticks;   /* 0 in GREEN */
 	double spread_add_bps;     /* 0 in GREEN */
 	uint32_t size_cap;         /* shares; UINT32_MAX = no cap, 0 in KILL */
-	bool allow_bid;            /* RED: only when short; KILL: never */
-	bool allow_ask;            /* RED: only when long; KILL: never */
+	bool allow_bid;            /* RED: when short, or re-entry; KILL: never */
+	bool allow_ask;            /* RED: when long, or re-entry; KILL: never */
 	bool cancel_all;           /* true on exactly one update per KILL latch */
 };
 
@@ -93,6 +105,8 @@ struct regime {
 	enum regime_reason reason;  /* first KILL reason */
 	uint64_t entered_ns;        /* when level was entered */
 	bool cancel_pending;        /* KILL latched, cancel-all not yet emitted */
+	bool red_other;             /* last update: an input other than
+				     * drawdown holds RED (no re-entry) */
 	uint64_t n_transitions;     /* level changes (excluding resets) */
 	uint64_t n_kills;           /* KILL latches */
 	uint64_t n_bad_input;       /* non-finite inputs (treated as beyond every threshold) */

@@ -19,6 +19,14 @@ static bool nonneg(double x)
 	return isfinite(x) && x >= 0.0;
 }
 
+/* max(0, x) with NaN -> 0, as fmax(0.0, x) but without the libm call (a
+ * -0.0 may come out as either zero; every caller adds it to a sum that is
+ * +0.0 or positive, so the results are the same). */
+static inline double max0(double x)
+{
+	return x > 0.0 ? x : 0.0;
+}
+
 static bool side_ok(enum quote_side s)
 {
 	return s == QUOTE_BID || s == QUOTE_ASK;
@@ -158,12 +166,12 @@ double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
 		return 0.0;
 	s = &t->side[side];
 	for (h = 0; h < t->cfg.n_horizons; h++)
-		mk += t->cfg.horizon_weight[h] * fmax(0.0, s->markout_bps[h]);
+		mk += t->cfg.horizon_weight[h] * max0(s->markout_bps[h]);
 	if (t->flow_abs > 0.0)
 		imb = t->flow_signed / t->flow_abs; /* -1..1, + = buying */
 	if (side == QUOTE_BID)
 		imb = -imb; /* selling pressure is against our bid */
-	score = t->cfg.w_markout * mk + t->cfg.w_flow * fmax(0.0, imb) +
+	score = t->cfg.w_markout * mk + t->cfg.w_flow * max0(imb) +
 		t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
 	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
 }

@@ -296,6 +296,60 @@ static void test_position_limit(void **state)
 	assert_true(M.target.n_ask > 0);
 }
 
+/* Default bands: a loss realised down to a flat position leaves drawdown in
+ * RED, which cannot recover without trading; the book is re-entered on both
+ * sides at YELLOW's widening and size cap instead of quoting nothing. */
+static void test_red_flat_reentry(void **state)
+{
+	struct order_intent o[MAXI];
+	struct mm_cfg c;
+	struct exec_report r;
+	struct md_event e;
+	uint32_t n;
+
+	(void)state;
+	setup_cfg(&c);
+	c.levels = 1;
+	c.size[0] = 300; /* larger than the Yellow/Red cap of 100 */
+	start(&M, &c, o, &n);
+	r = rep(EXEC_FILL, 0, 'B', BID, 600); /* bought 600 at $50.00 */
+	r.match = 1;
+	n = mm_on_exec(&M, &r, T0 + MS, 2, o, MAXI);
+	(void)venue_ack(&M, o, n, T0 + MS);
+	e = book(491000, 500, 491200, 500, 0); /* down 90 cents: -$534 */
+	n = mm_on_md(&M, &e, T0 + 2 * MS, 3, o, MAXI);
+	(void)venue_ack(&M, o, n, T0 + 2 * MS);
+	assert_int_equal(mm_regime(&M), REGIME_RED);
+	assert_int_equal(M.target.n_bid, 0); /* long: only the ask */
+	r = rep(EXEC_FILL, 0, 'S', 491100, 600); /* flat: the loss is realised */
+	r.match = 2;
+	n = mm_on_exec(&M, &r, T0 + 3 * MS, 4, o, MAXI);
+	(void)venue_ack(&M, o, n, T0 + 3 * MS);
+	assert_int_equal(mm_position(&M), 0);
+	e = book(491000, 400, 491200, 500, 0);
+	n = mm_on_md(&M, &e, T0 + 4 * MS, 5, o, MAXI);
+	(void)venue_ack(&M, o, n, T0 + 4 * MS);
+	assert_int_equal(mm_regime(&M), REGIME_RED);
+	assert_true(mm_pnl_usd(&M) < -500.0);
+	assert_int_equal(M.target.n_bid, 1);
+	assert_int_equal(M.target.n_ask, 1);
+	assert_int_equal(M.target.bid[0].qty, 100); /* the cap */
+	assert_int_equal(M.target.ask[0].qty, 100);
+	assert_true(mm_resting(&M, QUOTE_BID));
+	assert_true(mm_resting(&M, QUOTE_ASK));
+	/* Widened: at least the regime's tick plus the presence tick away. */
+	assert_true(M.target.bid[0].px <= 491100 - 200);
+	assert_true(M.target.ask[0].px >= 491100 + 200);
+	/* A fill brings back the one-sided rule. */
+	r = rep(EXEC_FILL, M.recon.ord[QUOTE_BID][0].token, 'B',
+		(uint32_t)M.target.bid[0].px, 100);
+	r.match = 3;
+	n = mm_on_exec(&M, &r, T0 + 5 * MS, 6, o, MAXI);
+	assert_int_equal(mm_position(&M), 100);
+	assert_int_equal(M.target.n_bid, 0);
+	assert_int_equal(M.target.n_ask, 1);
+}
+
 /* Long inventory moves both quotes down, short moves them up, for GLFT and
  * AS, seen in the intents after the fill. */
 static void test_skew_direction(void **state)
@@ -670,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_stale_halted),
 		cmocka_unit_test(test_kill_latches),
 		cmocka_unit_test(test_position_limit),
+		cmocka_unit_test(test_red_flat_reentry),
 		cmocka_unit_test(test_skew_direction),
 		cmocka_unit_test(test_presence_rule),
 		cmocka_unit_test(test_presence_stream),

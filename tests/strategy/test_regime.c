@@ -84,7 +84,7 @@ static void test_levels_table(void **state)
 		{ "pos yellow short", { 0, -60, 0, 0 }, REGIME_YELLOW, 1, 1, 300, 2 },
 		{ "red long: only asks", { 0, 85, 0, 0 }, REGIME_RED, 0, 1, 300, 2 },
 		{ "red short: only bids", { 0, -85, 0, 0 }, REGIME_RED, 1, 0, 300, 2 },
-		{ "red flat dd: nothing", { 250, 0, 0, 0 }, REGIME_RED, 0, 0, 300, 2 },
+		{ "red flat dd: re-entry", { 250, 0, 0, 0 }, REGIME_RED, 1, 1, 300, 2 },
 		{ "kill loss", { 600, 0, 0, 0 }, REGIME_KILL, 0, 0, 0, 0 },
 	};
 	size_t i;
@@ -111,6 +111,46 @@ static void test_levels_table(void **state)
 			assert_true(d.spread_add_bps == 0.0);
 		assert_int_equal(d.cancel_all, k->level == REGIME_KILL);
 	}
+}
+
+/* A drawdown RED at a flat position re-enters the book on both sides at
+ * YELLOW's widening and cap; a position brings back the one-sided rule, and
+ * another input holding RED (here feed staleness) blocks the re-entry. */
+static void test_red_flat_reentry(void **state)
+{
+	struct regime r;
+	struct regime_cfg c;
+	struct regime_decision d;
+	struct regime_inputs in = { 250, 0, 0, 0 };
+	uint64_t t = 1;
+
+	(void)state;
+	mk_cfg(&c, 0);
+	c.band[REGIME_IN_STALENESS][REGIME_RED] = (struct regime_band){ 5e6, 2e6 };
+	assert_int_equal(regime_init(&r, &c, 0), 0);
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(d.allow_bid && d.allow_ask);
+	assert_int_equal(d.size_cap, 300);
+	assert_true(fabs(d.spread_add_ticks - 2.0) < 1e-12);
+	in.position = 10; /* bought: only the ask reduces it */
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(!d.allow_bid && d.allow_ask);
+	in.position = -10;
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(d.allow_bid && !d.allow_ask);
+	in.position = 0;
+	in.feed_age_ns = 6 * MS; /* stale too: no re-entry */
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(!d.allow_bid && !d.allow_ask);
+	in.feed_age_ns = 3 * MS; /* above its exit: still held */
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(!d.allow_bid && !d.allow_ask);
+	in.feed_age_ns = 0; /* fresh again: drawdown alone holds RED */
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_RED);
+	assert_true(d.allow_bid && d.allow_ask);
+	in.drawdown_usd = 600; /* losses still reach KILL */
+	assert_int_equal(regime_update(&r, t++, &in, &d), REGIME_KILL);
+	assert_true(!d.allow_bid && !d.allow_ask);
 }
 
 static void test_kill_latches_first_reason(void **state)
@@ -300,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_checks),
 		cmocka_unit_test(test_levels_table),
+		cmocka_unit_test(test_red_flat_reentry),
 		cmocka_unit_test(test_kill_latches_first_reason),
 		cmocka_unit_test(test_same_tick_priority_and_nan),
 		cmocka_unit_test(test_no_flapping),
