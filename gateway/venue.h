@@ -262,6 +262,19 @@ void venue_advance(struct venue *v, uint64_t now_ns);
  * event lacks (docs/paper.md, "What the venue reads"). */
 void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns);
 
+/* Virtual time of the next of our messages to reach the venue, and of the
+ * next report to reach us; UINT64_MAX when none is queued. Both queues are
+ * in time order, so a pipeline can interleave them exactly. */
+static inline uint64_t venue_next_arrival_ns(const struct venue *v)
+{
+	return v->msg_n ? v->msgs[v->msg_head].t_arrive_ns : UINT64_MAX;
+}
+
+static inline uint64_t venue_next_report_ns(const struct venue *v)
+{
+	return v->rep_n ? v->reps[v->rep_head].t_ns : UINT64_MAX;
+}
+
 /* Up to max reports delivered by now_ns, in delivery order (time, then
  * sequence number), into out. Returns how many. */
 uint32_t venue_poll(struct venue *v, uint64_t now_ns, struct venue_report *out, uint32_t max);

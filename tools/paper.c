@@ -511,14 +511,23 @@ static void drain_venue(struct paper *p)
 	struct exec_report r[PAPER_REPORTS];
 
 	for (;;) {
-		size_t len = venue_wire_tx(p->vw, p->now, buf, sizeof(buf)), used = 0;
-		uint32_t n;
+		size_t len = venue_wire_tx(p->vw, p->now, buf, sizeof(buf)), off = 0;
 
 		if (len == 0)
 			break;
-		n = gw_on_wire(&p->gw, buf, len, &used, tsc_read(&tsc_global), r, PAPER_REPORTS);
-		on_reports(p, r, n);
-		paper_flush(p);
+		/* gw_on_wire stops at PAPER_REPORTS reports: feed it the rest
+		 * of the buffer until every packet is read. */
+		while (off < len) {
+			size_t used = 0;
+			uint32_t n = gw_on_wire(&p->gw, buf + off, len - off, &used,
+						tsc_read(&tsc_global), r, PAPER_REPORTS);
+
+			on_reports(p, r, n);
+			paper_flush(p);
+			if (used == 0)
+				break;
+			off += used;
+		}
 	}
 }
 
@@ -528,25 +537,55 @@ static void set_now(struct paper *p, uint64_t t)
 		p->now = t;
 }
 
+/* The strategies' timers, due at p->next_timer (<= p->now). */
 static void timers(struct paper *p)
 {
 	struct order_intent it[PAPER_INTENTS];
 	uint64_t period = (uint64_t)p->cfg.timer_ms * 1000000u;
 
-	if (!p->next_timer)
-		p->next_timer = p->now + period;
-	while (p->now >= p->next_timer) {
-		for (uint32_t i = 0; i < p->n_sym; i++) {
-			uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
-						 PAPER_INTENTS);
+	for (uint32_t i = 0; i < p->n_sym; i++) {
+		uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
+					 PAPER_INTENTS);
 
-			note_kill(p, &p->sym[i]);
-			send_intents(p, it, k);
+		note_kill(p, &p->sym[i]);
+		send_intents(p, it, k);
+	}
+	paper_flush(p);
+	p->next_timer += period;
+	if (p->next_timer <= p->now)
+		p->next_timer = p->now + period;
+}
+
+/* Run the simulation, in time order, up to venue time t_venue (our
+ * messages reaching the venue) and our time t_us (its reports reaching us,
+ * the strategies' timers): each at its own virtual time, so a quiet market
+ * does not delay a fill or a timer until the next packet. */
+static void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+{
+	if (!p->next_timer && p->n_sym)
+		p->next_timer = t_us + (uint64_t)p->cfg.timer_ms * 1000000u;
+	for (;;) {
+		uint64_t a = venue_next_arrival_ns(&p->venue);
+		uint64_t d = venue_next_report_ns(&p->venue);
+		uint64_t tm = p->n_sym ? p->next_timer : UINT64_MAX;
+
+		if (a > t_venue)
+			a = UINT64_MAX;
+		if (d > t_us)
+			d = UINT64_MAX;
+		if (tm > t_us)
+			tm = UINT64_MAX;
+		if (a == UINT64_MAX && d == UINT64_MAX && tm == UINT64_MAX)
+			break;
+		if (a <= d && a <= tm) {
+			venue_advance(&p->venue, a);
+		} else if (d <= tm) {
+			set_now(p, d);
+			drain_venue(p);
+		} else {
+			set_now(p, tm);
+			timers(p);
 		}
-		paper_flush(p);
-		p->next_timer += period;
-		if (p->next_timer < p->now)
-			p->next_timer = p->now + period;
 	}
 }
 
@@ -629,11 +668,8 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		 * the time we read the packet. Not timed. */
 		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
 			(u.caplen >= 11 ? itch_be48(u.data + 5) : 0);
-		if (t_first) {
-			venue_advance(&p->venue, t_first);
-			set_now(p, t_first + p->cfg.md_latency_ns);
-			drain_venue(p);
-		}
+		if (t_first)
+			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
 		n = in->kind == PAPER_IN_PCAP ?
 			feed_on_frame(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns, t_rx, p->ev,
@@ -650,8 +686,6 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);
-		if (p->n_sym)
-			timers(p);
 		if (progress && (p->st.units & 0xffff) == 0) {
 			double now = wall_s();
 
@@ -677,9 +711,8 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			after_event(p, &p->ev[i]);
 	}
 	/* Let what is in flight land: one second of virtual time. */
+	sim_until(p, p->now + 1000000000u, p->now + 1000000000u);
 	set_now(p, p->now + 1000000000u);
-	venue_advance(&p->venue, p->now);
-	drain_venue(p);
 	acct_finish(&p->acct, p->now);
 	p->st.wall_s = wall_s() - t_start;
 	p->st.wire_msgs = p->gw.st.msgs_out;
