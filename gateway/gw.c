@@ -55,7 +55,8 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 	nloc = (size_t)cfg->store.max_locate + 1;
 	g->sym = calloc(nloc, sizeof(*g->sym));
 	g->ref_px = calloc(nloc, sizeof(*g->ref_px));
-	if (!g->sym || !g->ref_px) {
+	g->defer = calloc(cfg->store.max_orders, sizeof(*g->defer));
+	if (!g->sym || !g->ref_px || !g->defer) {
 		gw_fini(g);
 		return -ENOMEM;
 	}
@@ -71,6 +72,8 @@ void gw_fini(struct gw *g)
 	ostore_fini(&g->os);
 	free(g->sym);
 	free(g->ref_px);
+	free(g->defer);
+	g->defer = NULL;
 	g->sym = NULL;
 	g->ref_px = NULL;
 }
@@ -136,6 +139,47 @@ static long put_cancel(struct gw *g, uint32_t ref, uint8_t *wire, size_t cap)
 	return SOUP_HDR_LEN + n;
 }
 
+static void defer_cancel(struct gw *g, uint32_t slot, const struct ostore_order *o)
+{
+	for (uint32_t i = 0; i < g->n_defer; i++)
+		if (g->defer[i].slot == slot)
+			return;
+	if (g->n_defer == g->cfg.store.max_orders) {
+		g->st.defer_full++;
+		return;
+	}
+	g->defer[g->n_defer++] = (struct gw_defer){ slot, o->ref, o->new_ref };
+}
+
+long gw_poll(struct gw *g, uint64_t now_ns, uint8_t *wire, size_t cap)
+{
+	size_t off = 0;
+	uint32_t keep = 0;
+
+	for (uint32_t i = 0; i < g->n_defer; i++) {
+		struct gw_defer d = g->defer[i];
+		const struct ostore_order *o = ostore_order_at(&g->os, d.slot);
+		uint32_t ref;
+
+		/* The replace was confirmed (new ref) or refused (old ref);
+		 * any other ref means the slot now holds another order. */
+		if (o->state == OSTORE_FREE || (o->ref != d.ref && o->ref != d.new_ref) ||
+		    o->state == OSTORE_PENDING_CANCEL || o->state >= OSTORE_FILLED)
+			continue;
+		if (o->state == OSTORE_PENDING_REPLACE ||
+		    cap - off < SOUP_HDR_LEN + OUCH_CANCEL_LEN ||
+		    ostore_send_cancel(&g->os, o->token, now_ns, &ref) != 0) {
+			g->defer[keep++] = d;
+			continue;
+		}
+		off += (size_t)put_cancel(g, ref, wire + off, cap - off);
+		g->st.sent[INTENT_CANCEL]++;
+	}
+	g->n_defer = keep;
+	g->st.bytes_out += off;
+	return (long)off;
+}
+
 /* Cancel every working order of locate (every symbol when 0) that is not
  * already being cancelled. Stops, keeping what it wrote, when wire is full.
  * The CANCEL_ALL's own check spent the first cancel's message; each further
@@ -162,6 +206,12 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 
 			if (o->state == OSTORE_PENDING_CANCEL)
 				continue;
+			if (o->state == OSTORE_PENDING_REPLACE) {
+				/* Cannot be cancelled until the venue answers the
+				 * replace: gw_poll cancels whichever order stands. */
+				defer_cancel(g, slot, o);
+				continue;
+			}
 			if (cap - off < SOUP_HDR_LEN + OUCH_CANCEL_LEN)
 				return (long)off;
 			c.orig_token = o->token;

@@ -46,6 +46,13 @@ struct gw_stats {
 				    * system events, cancel pending, ...) */
 	uint64_t store_errors;     /* venue events the store refused */
 	uint64_t venue_rejects;    /* OUCH Rejected messages */
+	uint64_t defer_full;       /* cancels that could not be deferred */
+};
+
+/* A cancel owed to an order whose replace was in flight at CANCEL_ALL. */
+struct gw_defer {
+	uint32_t slot;             /* store slot */
+	uint32_t ref, new_ref;     /* its refs before and after the replace */
 };
 
 struct gw {
@@ -55,6 +62,8 @@ struct gw {
 	char (*sym)[8];            /* per locate: OUCH symbol, space padded */
 	uint32_t *ref_px;          /* per locate: reference price, 1e-4 USD */
 	struct gw_stats st;
+	struct gw_defer *defer;    /* store.max_orders entries */
+	uint32_t n_defer;
 };
 
 /* Set up g from cfg at now_ns (start-up; allocates the store, the checks
@@ -86,6 +95,12 @@ static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
  * reason RISK_STORE_FULL. Never allocates. */
 long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej);
+
+/* Cancels owed by an earlier CANCEL_ALL to orders whose replace was in
+ * flight: once the venue has answered the replace, whichever order stands
+ * is cancelled. Call after gw_on_wire. Writes the cancels (SoupBinTCP 'U'
+ * packets) at wire[0..cap) and returns the bytes (0: none due). */
+long gw_poll(struct gw *g, uint64_t now_ns, uint8_t *wire, size_t cap);
 
 /* Bytes from the venue (whole or split SoupBinTCP packets). Decodes every
  * complete packet, applies it to the store and writes at most max

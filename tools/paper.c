@@ -528,6 +528,12 @@ static void drain_venue(struct paper *p)
 				break;
 			off += used;
 		}
+		{
+			long k = gw_poll(&p->gw, p->now, p->wire, PAPER_WIRE);
+
+			if (k > 0)
+				venue_wire_rx(p->vw, p->wire, (size_t)k, p->now);
+		}
 	}
 }
 

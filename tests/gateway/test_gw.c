@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -366,6 +367,60 @@ static void test_cancel_all(void **state)
 /* ---- refusals ------------------------------------------------------------- */
 
 /* in must be refused with reason; nothing written, nothing counted out. */
+/* CANCEL_ALL while a replace is in flight: the order is cancelled by
+ * gw_poll once the venue has answered, under whichever ref then stands. */
+static void kill_during_replace(bool confirmed)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct ouch_in m[4];
+	struct ouch_out o;
+	struct exec_report r[4];
+	uint8_t wire[256];
+	uint32_t ref = new_ok(g, 31, 1, 'B', PX, 100, T0);
+
+	accept_ref(g, ref);
+	in = intent(INTENT_REPLACE, 32, 31, 1, 'B', PX - 100, 100);
+	assert_int_equal(send_ok(g, &in, T0 + 10, m, 1), 1);
+	in = intent(INTENT_CANCEL_ALL, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, T0 + 20, m, 4), 0);
+	assert_int_equal(g->n_defer, 1);
+	/* Nothing is due before the venue answers the replace. */
+	assert_int_equal(gw_poll(g, T0 + 30, wire, sizeof(wire)), 0);
+	memset(&o, 0, sizeof(o));
+	if (confirmed) {
+		o.type = OUCH_OUT_REPLACED;
+		o.u.replaced.orig_user_ref_num = 1;
+		o.u.replaced.user_ref_num = 2;
+		o.u.replaced.qty = 100;
+		o.u.replaced.price = PX - 100;
+		o.u.replaced.side = 'B';
+	} else {
+		o.type = OUCH_OUT_REJECTED;
+		o.u.rejected.user_ref_num = 2;
+		o.u.rejected.reason = 1;
+	}
+	assert_int_equal(wire_in(g, &o, r), 1);
+	{
+		long k = gw_poll(g, T0 + 40, wire, sizeof(wire));
+
+		assert_true(k > 0);
+		assert_int_equal(gwt_decode_out(wire, (size_t)k, m, 4), 1);
+	}
+	assert_int_equal(m[0].type, OUCH_IN_CANCEL);
+	assert_int_equal(m[0].u.cancel.user_ref_num, confirmed ? 2 : 1);
+	assert_int_equal(g->n_defer, 0);
+	assert_int_equal(gw_poll(g, T0 + 50, wire, sizeof(wire)), 0);
+	gw_free(g);
+}
+
+static void test_cancel_all_replace_in_flight(void **state)
+{
+	(void)state;
+	kill_during_replace(true);
+	kill_during_replace(false);
+}
+
 static void refused(struct gw *g, const struct order_intent *in, uint64_t t, uint8_t reason)
 {
 	uint8_t wire[256];
@@ -796,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_clordid_large_tokens),
 		cmocka_unit_test(test_replace_cancel_bytes),
 		cmocka_unit_test(test_cancel_all),
+		cmocka_unit_test(test_cancel_all_replace_in_flight),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_wire_reports),
