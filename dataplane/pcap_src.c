@@ -3,9 +3,11 @@
  * libpcap then owns the FILE and closes it. Cold path; one thread per src. */
 #include "dataplane/pcap_src.h"
 
+#include <byteswap.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <pcap/pcap.h>
@@ -34,6 +36,72 @@ static enum net_link link_of(int dlt)
 	}
 }
 
+/* Classic pcap file layout (the format libpcap writes): a 24-byte file
+ * header, then records of a 16-byte header and the captured bytes. */
+enum {
+	PCAPF_HDR_LEN = 24,
+	PCAPF_OFF_MAGIC = 0,
+	PCAPF_OFF_SNAP = 16,
+	PCAPF_OFF_LINK = 20,
+	PCAPF_REC_LEN = 16,
+	PCAPF_REC_OFF_SEC = 0,
+	PCAPF_REC_OFF_SUB = 4,
+	PCAPF_REC_OFF_CAPLEN = 8,
+	PCAPF_REC_OFF_WIRELEN = 12,
+};
+#define PCAPF_MAGIC_US 0xa1b2c3d4u
+#define PCAPF_MAGIC_NS 0xa1b23c4du
+#define PCAPF_MAX_SNAP (256u * 1024u)
+
+static inline uint32_t rd32(const struct pcap_src *src, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return src->map_swap ? bswap_32(v) : v;
+}
+
+/* Map a classic pcap file and read it here. 0 mapped; 1 not a classic pcap
+ * (the caller falls back to libpcap); < 0 errors as pcap_src_init. */
+static COLD int map_classic(struct pcap_src *src, const char *path, FILE *fp)
+{
+	uint8_t h[PCAPF_HDR_LEN];
+	uint32_t magic;
+	void *m;
+
+	if (src->file_bytes < PCAPF_HDR_LEN || fread(h, 1, sizeof(h), fp) != sizeof(h))
+		return 1;
+	memcpy(&magic, h + PCAPF_OFF_MAGIC, sizeof(magic));
+	if (magic == PCAPF_MAGIC_US || magic == PCAPF_MAGIC_NS) {
+		src->map_swap = 0;
+	} else if (bswap_32(magic) == PCAPF_MAGIC_US || bswap_32(magic) == PCAPF_MAGIC_NS) {
+		src->map_swap = 1;
+		magic = bswap_32(magic);
+	} else {
+		return 1;
+	}
+	src->map_ts_mul = magic == PCAPF_MAGIC_NS ? 1u : 1000u;
+	src->map_snap = rd32(src, h + PCAPF_OFF_SNAP);
+	src->dlt = (int)(rd32(src, h + PCAPF_OFF_LINK) & 0x0fffffffu);
+	src->link = link_of(src->dlt);
+	if (src->link == 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what),
+			 "unsupported link type %d; want Ethernet or Linux cooked", src->dlt);
+		set_err(src, path, what);
+		return -EPROTONOSUPPORT;
+	}
+	m = mmap(NULL, src->file_bytes, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+	if (m == MAP_FAILED)
+		return 1;
+	madvise(m, src->file_bytes, MADV_SEQUENTIAL);
+	src->map = m;
+	src->map_len = src->file_bytes;
+	src->map_off = PCAPF_HDR_LEN;
+	return 0;
+}
+
 COLD int pcap_src_init(struct pcap_src *src, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -48,8 +116,15 @@ COLD int pcap_src_init(struct pcap_src *src, const char *path)
 		set_err(src, path, strerror(err));
 		return -err;
 	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
 		src->file_bytes = (uint64_t)st.st_size;
+		err = map_classic(src, path, fp);
+		if (err <= 0) {
+			fclose(fp); /* a mapping outlives its descriptor */
+			return err;
+		}
+		rewind(fp);
+	}
 	/* Ask for ns whatever the file stores: stamps are then always ns. */
 	src->pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!src->pc) {
@@ -78,11 +153,50 @@ COLD int pcap_src_init(struct pcap_src *src, const char *path)
 	return 0;
 }
 
+/* Next record of a mapped file; as pcap_src_next. */
+static int next_mapped(struct pcap_src *src, struct pcap_src_pkt *pkt)
+{
+	const uint8_t *r = src->map + src->map_off;
+	size_t left = src->map_len - src->map_off;
+	uint32_t caplen, sub;
+
+	if (left == 0)
+		return 0;
+	if (UNLIKELY(left < PCAPF_REC_LEN))
+		goto truncated;
+	caplen = rd32(src, r + PCAPF_REC_OFF_CAPLEN);
+	if (UNLIKELY(caplen > PCAPF_MAX_SNAP && caplen > src->map_snap)) {
+		snprintf(src->err, sizeof(src->err), "record %llu: captured length %u is "
+			 "larger than the snap length %u", (unsigned long long)src->packets + 1,
+			 caplen, src->map_snap);
+		return -EIO;
+	}
+	if (UNLIKELY(left - PCAPF_REC_LEN < caplen))
+		goto truncated;
+	sub = rd32(src, r + PCAPF_REC_OFF_SUB);
+	pkt->data = r + PCAPF_REC_LEN;
+	pkt->caplen = caplen;
+	pkt->wirelen = rd32(src, r + PCAPF_REC_OFF_WIRELEN);
+	pkt->ts_ns = (uint64_t)rd32(src, r + PCAPF_REC_OFF_SEC) * 1000000000u +
+		     (uint64_t)sub * src->map_ts_mul;
+	src->map_off += PCAPF_REC_LEN + caplen;
+	src->packets++;
+	return 1;
+truncated:
+	snprintf(src->err, sizeof(src->err), "record %llu: truncated dump file (%zu bytes left)",
+		 (unsigned long long)src->packets + 1, left);
+	return -EIO;
+}
+
 int pcap_src_next(struct pcap_src *src, struct pcap_src_pkt *pkt)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc = pcap_next_ex(src->pc, &h, &data);
+	int rc;
+
+	if (src->map)
+		return next_mapped(src, pkt);
+	rc = pcap_next_ex(src->pc, &h, &data);
 
 	if (LIKELY(rc == 1)) {
 		pkt->data = data;
@@ -102,6 +216,8 @@ int pcap_src_next(struct pcap_src *src, struct pcap_src_pkt *pkt)
 
 uint64_t pcap_src_offset(const struct pcap_src *src)
 {
+	if (src->map)
+		return src->map_off;
 	FILE *fp = src->pc ? pcap_file(src->pc) : NULL;
 	long off = fp ? ftell(fp) : -1;
 
@@ -110,6 +226,10 @@ uint64_t pcap_src_offset(const struct pcap_src *src)
 
 COLD void pcap_src_fini(struct pcap_src *src)
 {
+	if (src && src->map) {
+		munmap((void *)src->map, src->map_len);
+		src->map = NULL;
+	}
 	if (!src || !src->pc)
 		return;
 	pcap_close(src->pc); /* closes the FILE too */

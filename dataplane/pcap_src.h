@@ -16,7 +16,13 @@ struct pcap; /* libpcap's pcap_t */
 
 /* An open capture. Fields are read-only for callers. */
 struct pcap_src {
-	struct pcap *pc;
+	struct pcap *pc;        /* libpcap handle (pcapng, pipes); NULL when mapped */
+	const uint8_t *map;     /* classic pcap in a regular file: mapped and read
+				 * here, without libpcap's per-record copies */
+	size_t map_len, map_off;
+	uint32_t map_ts_mul;    /* sub-second field to ns: 1 (ns file) or 1000 */
+	uint32_t map_snap;      /* the file's snap length */
+	int map_swap;           /* records in the other byte order */
 	enum net_link link;     /* what net_parse_link needs for this file */
 	int dlt;                /* libpcap link type as found in the file */
 	uint64_t file_bytes;    /* size of the file */
