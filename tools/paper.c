@@ -630,7 +630,8 @@ static void after_event(struct paper *p, const struct md_event *ev)
 	if (si < 0)
 		return;
 	s = &p->sym[si];
-	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+	/* The mark moves only with the top of the book. */
+	if ((ev->flags & MD_F_TOP) && ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
