@@ -1,4 +1,4 @@
-/* acct.c - paper-trading accounting (see acct.h and docs/paper-report.md):
+/* acct.c - paper-trading accounting (see acct.h and docs/paper.md (Reports)):
  * average-cost PnL kept exactly in 1e-4 USD, markouts resolved from a
  * preallocated queue of fills, presence time, a self-downsampling series
  * and the report writers. One thread; allocates only in acct_init. */

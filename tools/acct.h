@@ -1,7 +1,7 @@
 /* acct.h - paper-trading accounting: cash, positions, average-cost PnL,
  * fees, volume, markouts, presence, order counters, drawdown and a PnL time
  * series, all in virtual time; writes fills.csv, report.json and the series
- * CSV (definitions in docs/paper-report.md). Owns its preallocated tables;
+ * CSV (definitions in docs/paper.md (Reports)). Owns its preallocated tables;
  * nothing allocates after acct_init. One thread (the paper pipeline). */
 #ifndef ACCT_H
 #define ACCT_H

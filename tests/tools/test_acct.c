@@ -241,7 +241,7 @@ struct ref_sym {
 
 /* Independent average cost: per-share average as a rational (basis, pos);
  * a close realises qc x (px - basis / |pos|) with the removed basis rounded
- * toward zero, the rule docs/paper-report.md states. */
+ * toward zero, the rule docs/paper.md (Reports) states. */
 static void ref_fill(struct ref_sym *r, char side, int64_t px, int64_t q, int64_t fee)
 {
 	int64_t sgn = side == 'B' ? 1 : -1;

@@ -467,7 +467,7 @@ static void lines_print(const struct lines *ls, const char *what)
 /* ------------------------------------------------------------- accounts */
 
 /* One symbol's book, recomputed from fills.csv by the definitions of
- * docs/paper-report.md (average cost, removed basis rounded toward zero). */
+ * docs/paper.md (Reports) (average cost, removed basis rounded toward zero). */
 struct book_acct {
 	int64_t position, basis, realised, fees, cash, shares, notional;
 	uint64_t fills;
