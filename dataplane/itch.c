@@ -27,11 +27,14 @@ enum {
 	K_STOCK = B, K_RELEASE = 19, K_QUALIFIER = 23, K_PRICE = 24,
 	J_STOCK = B, J_REF = 19, J_UPPER = 23, J_LOWER = 27, J_EXT = 31,
 	h_STOCK = B, h_MARKET = 19, h_ACTION = 20,
-	A_REF = B, A_SIDE = 19, A_SHARES = 20, A_STOCK = 24, A_PRICE = 32, F_MPID = 36,
-	E_REF = B, E_SHARES = 19, E_MATCH = 23, C_PRINTABLE = 31, C_PRICE = 32,
-	X_REF = B, X_SHARES = 19,
-	D_REF = B,
-	U_OLD = B, U_NEW = 19, U_SHARES = 27, U_PRICE = 31,
+	A_REF = ITCH_OFF_A_REF, A_SIDE = ITCH_OFF_A_SIDE, A_SHARES = ITCH_OFF_A_SHARES,
+	A_STOCK = ITCH_OFF_A_STOCK, A_PRICE = ITCH_OFF_A_PRICE, F_MPID = ITCH_OFF_F_MPID,
+	E_REF = ITCH_OFF_E_REF, E_SHARES = ITCH_OFF_E_SHARES, E_MATCH = ITCH_OFF_E_MATCH,
+	C_PRINTABLE = ITCH_OFF_C_PRINTABLE, C_PRICE = ITCH_OFF_C_PRICE,
+	X_REF = ITCH_OFF_X_REF, X_SHARES = ITCH_OFF_X_SHARES,
+	D_REF = ITCH_OFF_D_REF,
+	U_OLD = ITCH_OFF_U_OLD, U_NEW = ITCH_OFF_U_NEW, U_SHARES = ITCH_OFF_U_SHARES,
+	U_PRICE = ITCH_OFF_U_PRICE,
 	P_REF = B, P_SIDE = 19, P_SHARES = 20, P_STOCK = 24, P_PRICE = 32, P_MATCH = 36,
 	Q_SHARES = B, Q_STOCK = 19, Q_PRICE = 27, Q_MATCH = 31, Q_CROSS = 39,
 	B_MATCH = B,
@@ -50,13 +53,13 @@ _Static_assert(V_LEVEL3 + 8 == ITCH_LEN_V, "V layout");
 _Static_assert(K_PRICE + 4 == ITCH_LEN_K, "K layout");
 _Static_assert(J_EXT + 4 == ITCH_LEN_J, "J layout");
 _Static_assert(h_ACTION + 1 == ITCH_LEN_h, "h layout");
-_Static_assert(A_PRICE + 4 == ITCH_LEN_A, "A layout");
+_Static_assert((int)A_REF == (int)B && A_PRICE + 4 == ITCH_LEN_A, "A layout");
 _Static_assert(F_MPID + 4 == ITCH_LEN_F, "F layout");
-_Static_assert(E_MATCH + 8 == ITCH_LEN_E, "E layout");
+_Static_assert((int)E_REF == (int)B && E_MATCH + 8 == ITCH_LEN_E, "E layout");
 _Static_assert(C_PRICE + 4 == ITCH_LEN_C, "C layout");
-_Static_assert(X_SHARES + 4 == ITCH_LEN_X, "X layout");
-_Static_assert(D_REF + 8 == ITCH_LEN_D, "D layout");
-_Static_assert(U_PRICE + 4 == ITCH_LEN_U, "U layout");
+_Static_assert((int)X_REF == (int)B && X_SHARES + 4 == ITCH_LEN_X, "X layout");
+_Static_assert((int)D_REF == (int)B && D_REF + 8 == ITCH_LEN_D, "D layout");
+_Static_assert((int)U_OLD == (int)B && U_PRICE + 4 == ITCH_LEN_U, "U layout");
 _Static_assert(P_MATCH + 8 == ITCH_LEN_P, "P layout");
 _Static_assert(Q_CROSS + 1 == ITCH_LEN_Q, "Q layout");
 _Static_assert(B_MATCH + 8 == ITCH_LEN_B, "B layout");

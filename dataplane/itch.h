@@ -22,6 +22,20 @@ enum {
 	ITCH_OFF_BODY = 11,
 };
 
+/* Field offsets of the order messages (PROTOCOLS.md section 5), for code
+ * that reads them straight off the wire (the feed's hot path); itch.c
+ * decodes with the same constants. */
+enum {
+	ITCH_OFF_A_REF = 11, ITCH_OFF_A_SIDE = 19, ITCH_OFF_A_SHARES = 20,
+	ITCH_OFF_A_STOCK = 24, ITCH_OFF_A_PRICE = 32, ITCH_OFF_F_MPID = 36,
+	ITCH_OFF_E_REF = 11, ITCH_OFF_E_SHARES = 19, ITCH_OFF_E_MATCH = 23,
+	ITCH_OFF_C_PRINTABLE = 31, ITCH_OFF_C_PRICE = 32,
+	ITCH_OFF_X_REF = 11, ITCH_OFF_X_SHARES = 19,
+	ITCH_OFF_D_REF = 11,
+	ITCH_OFF_U_OLD = 11, ITCH_OFF_U_NEW = 19, ITCH_OFF_U_SHARES = 27,
+	ITCH_OFF_U_PRICE = 31,
+};
+
 /* Wire length of each message type, type byte included (PROTOCOLS.md). */
 enum {
 	ITCH_LEN_S = 12, ITCH_LEN_R = 39, ITCH_LEN_H = 25, ITCH_LEN_Y = 20,

@@ -370,6 +370,20 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 	m->stats.reordered++;
 }
 
+/* Is the data packet [seq, next) of s the in-order case whose settling
+ * (mark_pending, then settle() in mold_next_slow) would change nothing: it
+ * starts at or before `expected` and ends after it, and the session holds
+ * nothing, has no hole, no event to report and nothing beyond `next` seen?
+ * Then mold_rx delivers it without marking the session pending. */
+static ALWAYS_INLINE bool in_order_clean(const struct mold_session *s, uint64_t seq,
+					 uint64_t next)
+{
+	return seq <= s->expected && next > s->expected && s->horizon <= next &&
+	       !s->pending && !s->starting && s->nslots == 0 && !s->hole_open &&
+	       !s->episode && !s->flush && !s->force_one &&
+	       (!s->end_seen || s->end_reported);
+}
+
 int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
 {
 	struct mold_line_state *ls;
@@ -412,6 +426,17 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 	ls->last_t_ns = t_ns;
 	if (next > ls->next_seq)
 		ls->next_seq = next;
+	if (LIKELY(in_order_clean(s, mp.hdr.seq, next))) {
+		/* What place() and settle() would do, minus the settling: it
+		 * would find nothing held, no hole, nothing to report. */
+		if (mp.hdr.seq < s->expected)
+			m->stats.overlaps++;
+		s->horizon = next;
+		cursor_set(m, (uint32_t)si, pkt, mp.hdr.seq, next, s->expected, (uint8_t)line,
+			   t_ns);
+		s->expected = next;
+		return 0;
+	}
 	mark_pending(m, s);
 	if (mp.nmsgs == 0) {
 		if (mp.hdr.count == MOLD_COUNT_END) {
