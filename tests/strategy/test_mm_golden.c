@@ -275,7 +275,9 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 			memcpy(&M_pre.fill, &M.fill, sizeof(M.fill));
 			M_pre.tox.flow_signed = M.tox.flow_signed;
 			M_pre.tox.flow_abs = M.tox.flow_abs;
+			M_pre.tox.gen = M.tox.gen;
 			for (int s = 0; s < 2; s++) {
+				M_pre.tox.side[s].imb = M.tox.side[s].imb;
 				M_pre.tox.side[s].through = M.tox.side[s].through;
 				M_pre.tox.side[s].through_ns = M.tox.side[s].through_ns;
 			}
