@@ -369,8 +369,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	lc.min_size = c->min_size;
 	/* Limits are per side here: build unclipped, clip below. */
 	lc.pos_limit = INT32_MAX;
-	(void)quote_build_ladder(&lc, px_usd[QUOTE_BID], px_usd[QUOTE_ASK], 0, m->bid_px,
-				 m->ask_px, t);
+	/* the top prices rounded once, for the key */
+	(void)quote_build_ladder_px(&lc, k.px[QUOTE_BID], k.px[QUOTE_ASK], 0, m->bid_px,
+				    m->ask_px, t);
 
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
@@ -382,9 +383,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
-			int64_t px;
+			int64_t px = k.px[s]; /* rounded once, 0 = no price */
 
-			if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &px) == 0) {
+			if (px > 0) {
 				px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px,
 						     c->tick);
 				if (px > 0) {
