@@ -58,6 +58,7 @@ int tox_init(struct tox *t, const struct tox_cfg *cfg)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->cfg = *cfg;
+	t->next_due_ns = UINT64_MAX;
 	return 0; /* mk, imb: 0, as computed from zero markouts and flow */
 }
 
@@ -101,6 +102,8 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
 		e->px = px;
 		e->side = side;
 		q->count++;
+		if (e->due_ns < t->next_due_ns)
+			t->next_due_ns = e->due_ns;
 	}
 	return rc;
 }
@@ -112,6 +115,8 @@ int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
 
 	if (t == NULL || !(isfinite(fair) && fair > 0.0))
 		return -EINVAL;
+	if (now_ns < t->next_due_ns)
+		return 0; /* nothing due yet (the common case) */
 	for (h = 0; h < t->cfg.n_horizons; h++) {
 		struct tox_ring *q = &t->ring[h];
 
@@ -128,6 +133,10 @@ int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
 			n++;
 		}
 	}
+	t->next_due_ns = UINT64_MAX; /* the heads are each ring's earliest */
+	for (h = 0; h < t->cfg.n_horizons; h++)
+		if (t->ring[h].count > 0 && t->ring[h].e[t->ring[h].head].due_ns < t->next_due_ns)
+			t->next_due_ns = t->ring[h].e[t->ring[h].head].due_ns;
 	if (n > 0) {
 		side_mk(t, &t->side[QUOTE_BID]);
 		side_mk(t, &t->side[QUOTE_ASK]);

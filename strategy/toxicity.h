@@ -83,6 +83,7 @@ struct tox {
 	uint64_t n_markout_dropped; /* (fill, horizon) pairs dropped: ring full */
 	uint64_t n_pulls;           /* cooldowns started */
 	uint64_t gen;               /* bumped when an input of the score changes */
+	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 };
 
 /* Initialise t from cfg (copied). 0, -EINVAL NULL or any cfg field outside
