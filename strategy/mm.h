@@ -173,8 +173,9 @@ void mm_fini(struct mm *m);
  * counters n_md, n_quiet, n_skipped) and returns 0. Quiet means: kind
  * MD_BOOK, or MD_TRADE that moved no toxicity input the score reads (flow
  * with w_flow > 0, a trade-through with w_through > 0; its intensity
- * sample is still recorded); no MD_F_TOP; flags equal to the previous
- * event's; and the carried top (prices and sizes) equal to the one held.
+ * sample is still recorded); no MD_F_TOP; the other flags (stale, crossed,
+ * halted) equal to the previous event's; and the carried top (prices and
+ * sizes) equal to the one held.
  * Everything that changes with time alone (feed staleness and message rate
  * in the regime, budget refill and deferred intents, maximum-age replaces,
  * the vol clock, markout maturation, the intensity refit, toxicity decay
