@@ -2,7 +2,8 @@
  * mm_on_md for one symbol with a 3-level ladder over a seeded synthetic
  * stream (random-walk mid, top and depth changes, trades), each call fenced
  * with the TSC and recorded in an HDR histogram; venue acks, fills and the
- * timer run between calls, untimed. Prints p50/p99/p99.9 per repeat and the
+ * timer run between calls, untimed. Prints p50/p99/p99.9 (values are ns + 1:
+ * the histogram records no zero) per repeat and the
  * median over repeats; never judges. --quick is a few-second smoke run.
  * Single-threaded; pin it (taskset) for stable figures. */
 #include <errno.h>
@@ -237,10 +238,11 @@ int main(int argc, char **argv)
 		p999[r] = f.p999;
 		mean[r] = f.mean_ns;
 		printf("repeat %d: p50 %.0f ns  p99 %.0f ns  p99.9 %.0f ns  max %.0f ns  "
-		       "mean %.1f ns  intents/event %.3f  replans skipped %.1f%%  "
+		       "mean %.1f ns  intents/event %.3f  replans skipped %.1f%% (quiet %.1f%%)  "
 		       "end: regime %s position %lld\n",
 		       r + 1, f.p50, f.p99, f.p999, f.max, f.mean_ns, f.out_per_ev,
 		       100.0 * (double)M.n_skipped / (double)M.n_md,
+		       100.0 * (double)M.n_quiet / (double)M.n_md,
 		       regime_level_name(mm_regime(&M)), (long long)mm_position(&M));
 	}
 	printf("median of %d: p50 %.0f ns  p99 %.0f ns  p99.9 %.0f ns  mean %.1f ns\n", repeats,

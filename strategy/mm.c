@@ -369,8 +369,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	lc.min_size = c->min_size;
 	/* Limits are per side here: build unclipped, clip below. */
 	lc.pos_limit = INT32_MAX;
-	(void)quote_build_ladder(&lc, px_usd[QUOTE_BID], px_usd[QUOTE_ASK], 0, m->bid_px,
-				 m->ask_px, t);
+	/* the top prices rounded once, for the key */
+	(void)quote_build_ladder_px(&lc, k.px[QUOTE_BID], k.px[QUOTE_ASK], 0, m->bid_px,
+				    m->ask_px, t);
 
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
@@ -382,9 +383,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
-			int64_t px;
+			int64_t px = k.px[s]; /* rounded once, 0 = no price */
 
-			if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &px) == 0) {
+			if (px > 0) {
 				px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px,
 						     c->tick);
 				if (px > 0) {
@@ -489,22 +490,30 @@ static int64_t our_best(const struct mm *m, int side)
 	return best;
 }
 
-static void on_trade(struct mm *m, const struct md_event *ev, uint64_t now_ns)
+/* Record a market trade; true when it moved a toxicity input the score
+ * reads (the flow imbalance, a trade-through of our level). */
+static bool on_trade(struct mm *m, const struct md_event *ev, uint64_t now_ns)
 {
 	int side = ev->side == 'B' ? QUOTE_BID : QUOTE_ASK; /* resting side hit */
+	const struct tox_cfg *tc = &m->tox.cfg;
+	bool moved;
 	int64_t ours;
 
 	if (ev->side != 'B' && ev->side != 'S')
-		return;
+		return false;
 	if (m->have_fair)
 		(void)fill_on_trade(&m->fill, side == QUOTE_BID ? FILL_BID : FILL_ASK, ev->px,
 				    m->fair_px, now_ns);
 	/* A resting bid hit is seller-initiated: negative flow. */
 	(void)tox_on_trade(&m->tox, now_ns, side == QUOTE_BID ? -(double)ev->qty : (double)ev->qty);
+	moved = tc->w_flow > 0.0;
 	ours = our_best(m, side);
 	if (ours > 0 && ev->px > 0 &&
-	    (side == QUOTE_BID ? (int64_t)ev->px < ours : (int64_t)ev->px > ours))
+	    (side == QUOTE_BID ? (int64_t)ev->px < ours : (int64_t)ev->px > ours)) {
 		(void)tox_on_trade_through(&m->tox, now_ns, (enum quote_side)side);
+		moved |= tc->w_through > 0.0;
+	}
+	return moved;
 }
 
 static bool markouts_pending(const struct mm *m)
@@ -519,6 +528,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 		  struct order_intent *out, uint32_t max)
 {
 	uint8_t old_flags = m->book_flags;
+	bool moved = false;
 	double f;
 
 	if (ev->locate != m->locate) {
@@ -528,7 +538,17 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	m->n_md++;
 	m->last_md_ns = now_ns;
 	if (ev->kind == MD_TRADE)
-		on_trade(m, ev, now_ns);
+		moved = on_trade(m, ev, now_ns);
+	else if (ev->kind != MD_BOOK)
+		moved = true; /* MD_STATE: decide */
+	/* The quiet rule (mm.h): nothing the decision reads changed. */
+	if (!moved && !(ev->flags & MD_F_TOP) && ev->flags == (old_flags & ~MD_F_TOP) &&
+	    ev->bid_px == m->bid_px && ev->ask_px == m->ask_px && ev->bid_qty == m->bid_qty &&
+	    ev->ask_qty == m->ask_qty && !m->cfg.decide_every_event) {
+		m->n_quiet++;
+		m->n_skipped++;
+		return 0;
+	}
 	m->book_flags = ev->flags;
 	/* Fast path: the top did not move, nothing pending. */
 	if (ev->kind == MD_BOOK && !(ev->flags & MD_F_TOP) && ev->flags == old_flags &&

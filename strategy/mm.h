@@ -67,6 +67,10 @@ struct mm_cfg {
 	struct recon_cfg recon;  /* tolerances, lifetimes, message budget */
 	/* portfolio: shared budget (NULL = none); not owned; same thread */
 	struct pf *pf;
+	/* false (default): the quiet-event rule (see mm_on_md); true: every
+	 * md event runs the full update and decision, as before the rule
+	 * (kept to compare the two and to reproduce old runs) */
+	bool decide_every_event;
 };
 
 /* Everything the target ladder is a function of, besides the config: the
@@ -139,6 +143,7 @@ struct mm {
 	uint64_t n_unknown_exec;   /* reports for tokens recon did not know */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	uint64_t n_skipped;        /* md events that needed no replan */
+	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 };
 
 /* A liquid US equity: GLFT, gamma 0.1/USD per 100 shares, $0.01 tick, 3
@@ -161,7 +166,20 @@ void mm_fini(struct mm *m);
  * reconciles. Events for another locate are ignored. MD_F_STALE or
  * MD_F_CROSSED (or a one-sided book) pull every quote with
  * REASON_STALE_BOOK, MD_F_HALTED with REASON_HALTED. Writes at most max
- * intents to out; returns how many. Owner thread. */
+ * intents to out; returns how many. Owner thread.
+ *
+ * Quiet events (unless cfg.decide_every_event): an event that changes
+ * nothing the decision reads only moves the staleness clock (last_md_ns;
+ * counters n_md, n_quiet, n_skipped) and returns 0. Quiet means: kind
+ * MD_BOOK, or MD_TRADE that moved no toxicity input the score reads (flow
+ * with w_flow > 0, a trade-through with w_through > 0; its intensity
+ * sample is still recorded); no MD_F_TOP; the other flags (stale, crossed,
+ * halted) equal to the previous event's; and the carried top (prices and
+ * sizes) equal to the one held.
+ * Everything that changes with time alone (feed staleness and message rate
+ * in the regime, budget refill and deferred intents, maximum-age replaces,
+ * the vol clock, markout maturation, the intensity refit, toxicity decay
+ * and cooldown expiry) is left to mm_on_timer, every cfg.timer_ns. */
 uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
 		  struct order_intent *out, uint32_t max);
 

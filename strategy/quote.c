@@ -8,11 +8,6 @@
 
 #include "strategy/quote.h"
 
-/* Tolerance, in ticks, under which a price counts as already on the grid:
- * absorbs binary representation error (100.01 * 1e4 is not exact). */
-#define QUOTE_GRID_EPS 1e-6
-#define QUOTE_PX_MAX ((int64_t)UINT32_MAX) /* ITCH 5.0 Price(4) is uint32 */
-
 /* AS 2008 eq. (29)-(30) style: r(s,q,t) = s - q gamma sigma^2 (T - t). */
 double as_reservation_price(double s, double q, double gamma, double sigma, double tau)
 {
@@ -70,24 +65,6 @@ double quote_offset_adjust(double offset, const struct quote_premia *p)
 	return offset + p->fee + p->vol + p->tox + p->regime;
 }
 
-int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side, int64_t *out)
-{
-	double ticks, n;
-	int64_t px;
-
-	if (tick <= 0 || !isfinite(px_usd))
-		return -EINVAL;
-	ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
-	if (ticks <= 0.0 || ticks > (double)QUOTE_PX_MAX + 1.0)
-		return -ERANGE;
-	n = side == QUOTE_BID ? floor(ticks + QUOTE_GRID_EPS) : ceil(ticks - QUOTE_GRID_EPS);
-	px = (int64_t)n * tick;
-	if (px <= 0 || px > QUOTE_PX_MAX)
-		return -ERANGE;
-	*out = px;
-	return 0;
-}
-
 int64_t quote_post_only(int64_t px, enum quote_side side, int64_t best_bid, int64_t best_ask,
 			int64_t tick)
 {
@@ -125,9 +102,9 @@ static uint32_t ladder_side(const struct quote_ladder_cfg *cfg, int64_t px0, int
 	return n;
 }
 
-int quote_build_ladder(const struct quote_ladder_cfg *cfg, double bid_usd, double ask_usd,
-		       int64_t position, int64_t best_bid, int64_t best_ask,
-		       struct quote_ladder *out)
+int quote_build_ladder_px(const struct quote_ladder_cfg *cfg, int64_t bid_px, int64_t ask_px,
+			  int64_t position, int64_t best_bid, int64_t best_ask,
+			  struct quote_ladder *out)
 {
 	int64_t px;
 
@@ -136,15 +113,30 @@ int quote_build_ladder(const struct quote_ladder_cfg *cfg, double bid_usd, doubl
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	/* Buying grows a long position: room to the limit is pos_limit - position. */
-	if (position < cfg->pos_limit && quote_round_to_tick(bid_usd, cfg->tick, QUOTE_BID, &px) == 0) {
-		px = quote_post_only(px, QUOTE_BID, best_bid, best_ask, cfg->tick);
+	if (position < cfg->pos_limit && bid_px > 0) {
+		px = quote_post_only(bid_px, QUOTE_BID, best_bid, best_ask, cfg->tick);
 		if (px > 0)
 			out->n_bid = ladder_side(cfg, px, -1, cfg->pos_limit - position, out->bid);
 	}
-	if (position > -cfg->pos_limit && quote_round_to_tick(ask_usd, cfg->tick, QUOTE_ASK, &px) == 0) {
-		px = quote_post_only(px, QUOTE_ASK, best_bid, best_ask, cfg->tick);
+	if (position > -cfg->pos_limit && ask_px > 0) {
+		px = quote_post_only(ask_px, QUOTE_ASK, best_bid, best_ask, cfg->tick);
 		if (px > 0)
 			out->n_ask = ladder_side(cfg, px, +1, cfg->pos_limit + position, out->ask);
 	}
 	return 0;
+}
+
+int quote_build_ladder(const struct quote_ladder_cfg *cfg, double bid_usd, double ask_usd,
+		       int64_t position, int64_t best_bid, int64_t best_ask,
+		       struct quote_ladder *out)
+{
+	int64_t bid = 0, ask = 0;
+
+	if (!cfg || cfg->tick <= 0)
+		return -EINVAL;
+	if (quote_round_to_tick(bid_usd, cfg->tick, QUOTE_BID, &bid) != 0)
+		bid = 0;
+	if (quote_round_to_tick(ask_usd, cfg->tick, QUOTE_ASK, &ask) != 0)
+		ask = 0;
+	return quote_build_ladder_px(cfg, bid, ask, position, best_bid, best_ask, out);
 }

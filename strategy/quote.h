@@ -6,6 +6,8 @@
 #ifndef QUOTE_H
 #define QUOTE_H
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 
 /* Which side of the book a price or order is on. */
@@ -67,12 +69,35 @@ struct quote_premia {
  * (nothing added). Returns USD. */
 double quote_offset_adjust(double offset, const struct quote_premia *p);
 
+/* Tolerance, in ticks, under which a price counts as already on the grid:
+ * absorbs binary representation error (100.01 * 1e4 is not exact). */
+#define QUOTE_GRID_EPS 1e-6
+#define QUOTE_PX_MAX ((int64_t)UINT32_MAX) /* ITCH 5.0 Price(4) is uint32 */
+
 /* The one place a model price becomes an order price: px_usd is converted to
  * ITCH units and rounded onto the tick grid, bids down and asks up (passive).
  * A price already on the grid (within 1e-6 tick) is kept. tick in ITCH units.
  * 0 and *out set; -EINVAL tick <= 0 or px not finite; -ERANGE the rounded
- * price is <= 0 or above the ITCH maximum (UINT32_MAX). */
-int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side, int64_t *out);
+ * price is <= 0 or above the ITCH maximum (UINT32_MAX). Inline: on the
+ * decision path twice per decision. */
+static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side,
+				      int64_t *out)
+{
+	double ticks, n;
+	int64_t px;
+
+	if (tick <= 0 || !isfinite(px_usd))
+		return -EINVAL;
+	ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+	if (ticks <= 0.0 || ticks > (double)QUOTE_PX_MAX + 1.0)
+		return -ERANGE;
+	n = side == QUOTE_BID ? floor(ticks + QUOTE_GRID_EPS) : ceil(ticks - QUOTE_GRID_EPS);
+	px = (int64_t)n * tick;
+	if (px <= 0 || px > QUOTE_PX_MAX)
+		return -ERANGE;
+	*out = px;
+	return 0;
+}
 
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
  * ask at or below best_bid moves to best_bid + tick. best_* <= 0 means that
@@ -114,5 +139,13 @@ struct quote_ladder {
 int quote_build_ladder(const struct quote_ladder_cfg *cfg, double bid_usd, double ask_usd,
 		       int64_t position, int64_t best_bid, int64_t best_ask,
 		       struct quote_ladder *out);
+
+/* quote_build_ladder from top prices already rounded by quote_round_to_tick
+ * with cfg->tick (ITCH units; 0 = that side's price could not be formed),
+ * so a caller that rounded them once does not round again. Same result and
+ * codes. */
+int quote_build_ladder_px(const struct quote_ladder_cfg *cfg, int64_t bid_px, int64_t ask_px,
+			  int64_t position, int64_t best_bid, int64_t best_ask,
+			  struct quote_ladder *out);
 
 #endif /* QUOTE_H */

@@ -10,6 +10,7 @@
 enum { CLS_RISK = 0, CLS_PRESENCE = 1, CLS_REST = 2, CLS_N = 3 };
 
 #define MAX_CAND (4 * RECON_MAX_LEVELS) /* per side: <= 8 slots + 8 targets */
+_Static_assert(RECON_MAX_LEVELS <= 8, "plan_side keeps matched slots in a uint8_t mask");
 
 struct cand {
 	int64_t px;
@@ -215,9 +216,10 @@ static void plan_side(const struct recon *r, uint64_t now_ns, int side,
 		      struct cand *c, uint32_t *n, uint64_t *blocked)
 {
 	const struct recon_order *ord = r->ord[side];
-	uint8_t matched[RECON_MAX_LEVELS] = { 0 };
 	int8_t match[RECON_MAX_LEVELS];
-	uint32_t active = 0;
+	uint8_t act[RECON_MAX_LEVELS], lvl[RECON_MAX_LEVELS]; /* active slots, valid levels */
+	uint8_t matched = 0;                                  /* bit per slot */
+	uint32_t na = 0, nl = 0, active;
 
 	if (block) {
 		for (int i = 0; i < RECON_MAX_LEVELS; i++)
@@ -227,25 +229,35 @@ static void plan_side(const struct recon *r, uint64_t now_ns, int side,
 		return;
 	}
 	for (int i = 0; i < RECON_MAX_LEVELS; i++)
-		active += (uint32_t)slot_active(&ord[i]);
+		if (slot_active(&ord[i]))
+			act[na++] = (uint8_t)i;
+	active = na;
 	if (n_lv > RECON_MAX_LEVELS)
 		n_lv = RECON_MAX_LEVELS;
+	for (uint32_t l = 0; l < n_lv; l++) {
+		match[l] = -1;
+		if (target_ok(&lv[l]))
+			lvl[nl++] = (uint8_t)l;
+	}
 
 	/* Global greedy: repeatedly pair the closest (level, order), ties to the
-	 * better level then the lower slot, so an exact match is never stolen. */
-	for (uint32_t l = 0; l < n_lv; l++)
-		match[l] = -1;
-	for (;;) {
+	 * better level then the lower slot, so an exact match is never stolen.
+	 * Only valid levels and active slots take part, each list ascending,
+	 * so the scan order (and every tie) is that of the full table. */
+	for (uint32_t k = 0; k < na && k < nl; k++) {
 		int bl = -1, bs = -1;
 		int64_t bd = 0;
 
-		for (uint32_t l = 0; l < n_lv; l++) {
-			if (match[l] >= 0 || !target_ok(&lv[l]))
+		for (uint32_t j = 0; j < nl; j++) {
+			uint32_t l = lvl[j];
+
+			if (match[l] >= 0)
 				continue;
-			for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+			for (uint32_t a = 0; a < na; a++) {
+				int i = act[a];
 				int64_t d;
 
-				if (matched[i] || !slot_active(&ord[i]))
+				if (matched & (1u << i))
 					continue;
 				d = abs64(ord[i].px - lv[l].px);
 				if (bl < 0 || d < bd) {
@@ -255,18 +267,15 @@ static void plan_side(const struct recon *r, uint64_t now_ns, int side,
 				}
 			}
 		}
-		if (bl < 0)
-			break;
 		match[bl] = (int8_t)bs;
-		matched[bs] = 1;
+		matched |= (uint8_t)(1u << bs);
 	}
 
-	for (uint32_t l = 0; l < n_lv; l++) {
+	for (uint32_t j = 0; j < nl; j++) {
+		uint32_t l = lvl[j];
 		int best = match[l];
 		int64_t best_d;
 
-		if (!target_ok(&lv[l]))
-			continue;
 		if (best < 0) {
 			uint8_t pres = active == 0;
 
@@ -302,10 +311,10 @@ static void plan_side(const struct recon *r, uint64_t now_ns, int side,
 				 lv[l].qty);
 		}
 	}
-	for (int i = 0; i < RECON_MAX_LEVELS; i++)
-		if (!matched[i] && slot_active(&ord[i]))
-			cand_add(c, n, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, i,
-				 ord[i].px, ord[i].qty);
+	for (uint32_t a = 0; a < na; a++)
+		if (!(matched & (1u << act[a])))
+			cand_add(c, n, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, act[a],
+				 ord[act[a]].px, ord[act[a]].qty);
 }
 
 static void fill_intent(const struct recon *r, struct order_intent *o, uint64_t now_tsc,

@@ -3,6 +3,7 @@
 #include "strategy/regime.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -54,6 +55,22 @@ int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 	r->level = REGIME_GREEN;
 	r->reason = REGIME_REASON_NONE;
 	r->entered_ns = now_ns;
+	for (i = 0; i < REGIME_N_INPUTS; i++) {
+		const struct regime_band *red = &cfg->band[i][REGIME_RED];
+
+		for (int lv = REGIME_GREEN; lv < REGIME_KILL; lv++) {
+			double up = INFINITY, hold = INFINITY;
+
+			for (l = REGIME_KILL; l > lv; l--) /* enters rise with level */
+				if (band_on(&cfg->band[i][l]))
+					up = cfg->band[i][l].enter;
+			if (lv > REGIME_GREEN && band_on(&cfg->band[i][lv]))
+				hold = cfg->band[i][lv].exit;
+			r->up_below[lv][i] = up;
+			r->hold_above[lv][i] = hold;
+		}
+		r->red_exit[i] = i != REGIME_IN_DRAWDOWN && band_on(red) ? red->exit : INFINITY;
+	}
 	return 0;
 }
 
@@ -116,6 +133,30 @@ static void fill_decision(struct regime *r, const struct regime_inputs *in,
 	}
 }
 
+/*
+ * The common case, decided without the full scan: every input finite, none
+ * at an enter above the current level (so no step up, no kill) and, above
+ * GREEN, one holding the level (above its exit: no step down). Sets
+ * red_other as the scan would (a RED band's exit < enter, so "above exit or
+ * at enter" is "above exit"). False: run the scan.
+ */
+static bool no_change(struct regime *r, const double *m)
+{
+	const int lv = (int)r->level;
+	bool held = lv == REGIME_GREEN, red_other = false;
+
+	for (int i = 0; i < REGIME_N_INPUTS; i++) {
+		if (!(m[i] >= -DBL_MAX && m[i] < r->up_below[lv][i])) /* also NaN, +-inf */
+			return false;
+		held |= m[i] > r->hold_above[lv][i];
+		red_other |= m[i] > r->red_exit[i];
+	}
+	if (!held)
+		return false;
+	r->red_other = red_other;
+	return true;
+}
+
 enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 				const struct regime_inputs *in,
 				struct regime_decision *out)
@@ -135,6 +176,10 @@ enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 			fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
 		m[REGIME_IN_MSG_RATE] = in->msg_rate;
 		m[REGIME_IN_STALENESS] = (double)in->feed_age_ns;
+		if (no_change(r, m)) {
+			fill_decision(r, in, out);
+			return r->level;
+		}
 		for (i = 0; i < REGIME_N_INPUTS; i++) {
 			if (isnan(m[i])) {
 				m[i] = INFINITY; /* fail safe */

@@ -110,6 +110,13 @@ struct regime {
 	uint64_t n_transitions;     /* level changes (excluding resets) */
 	uint64_t n_kills;           /* KILL latches */
 	uint64_t n_bad_input;       /* non-finite inputs (treated as beyond every threshold) */
+	/* Thresholds of the no-change test, from cfg at init, per current
+	 * level (GREEN..RED) and input: up_below = the lowest active enter
+	 * above the level, hold_above = the level's exit (none: +inf),
+	 * red_exit = the RED exit for inputs other than drawdown (+inf). */
+	double up_below[REGIME_KILL][REGIME_N_INPUTS];
+	double hold_above[REGIME_KILL][REGIME_N_INPUTS];
+	double red_exit[REGIME_N_INPUTS];
 };
 
 /* Initialise r from cfg (copied), GREEN at now_ns. 0, -EINVAL NULL, an

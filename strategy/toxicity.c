@@ -58,7 +58,18 @@ int tox_init(struct tox *t, const struct tox_cfg *cfg)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->cfg = *cfg;
-	return 0;
+	t->next_due_ns = UINT64_MAX;
+	return 0; /* mk, imb: 0, as computed from zero markouts and flow */
+}
+
+/* Recompute side's markout term (after a markout matured). */
+static void side_mk(struct tox *t, struct tox_side_state *s)
+{
+	double mk = 0.0;
+
+	for (uint32_t h = 0; h < t->cfg.n_horizons; h++)
+		mk += t->cfg.horizon_weight[h] * max0(s->markout_bps[h]);
+	s->mk = mk;
 }
 
 void tox_fini(struct tox *t)
@@ -91,6 +102,8 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
 		e->px = px;
 		e->side = side;
 		q->count++;
+		if (e->due_ns < t->next_due_ns)
+			t->next_due_ns = e->due_ns;
 	}
 	return rc;
 }
@@ -102,6 +115,8 @@ int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
 
 	if (t == NULL || !(isfinite(fair) && fair > 0.0))
 		return -EINVAL;
+	if (now_ns < t->next_due_ns)
+		return 0; /* nothing due yet (the common case) */
 	for (h = 0; h < t->cfg.n_horizons; h++) {
 		struct tox_ring *q = &t->ring[h];
 
@@ -118,12 +133,21 @@ int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
 			n++;
 		}
 	}
+	t->next_due_ns = UINT64_MAX; /* the heads are each ring's earliest */
+	for (h = 0; h < t->cfg.n_horizons; h++)
+		if (t->ring[h].count > 0 && t->ring[h].e[t->ring[h].head].due_ns < t->next_due_ns)
+			t->next_due_ns = t->ring[h].e[t->ring[h].head].due_ns;
+	if (n > 0) {
+		side_mk(t, &t->side[QUOTE_BID]);
+		side_mk(t, &t->side[QUOTE_ASK]);
+		t->gen++;
+	}
 	return n;
 }
 
 int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 {
-	double a;
+	double a, imb;
 
 	(void)now_ns;
 	if (t == NULL || !isfinite(signed_qty))
@@ -131,6 +155,12 @@ int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 	a = t->cfg.flow_alpha;
 	t->flow_signed += a * (signed_qty - t->flow_signed);
 	t->flow_abs += a * (fabs(signed_qty) - t->flow_abs);
+	imb = 0.0;
+	if (t->flow_abs > 0.0)
+		imb = t->flow_signed / t->flow_abs; /* -1..1, + = buying */
+	t->side[QUOTE_ASK].imb = max0(imb);
+	t->side[QUOTE_BID].imb = max0(-imb); /* selling pressure is against our bid */
+	t->gen++;
 	return 0;
 }
 
@@ -153,25 +183,21 @@ int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
 	s->through = through_at(s, now_ns, t->cfg.through_half_life_ns) + 1.0;
 	if (now_ns > s->through_ns)
 		s->through_ns = now_ns;
+	t->gen++;
 	return 0;
 }
 
 double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
 {
 	const struct tox_side_state *s;
-	double mk = 0.0, imb = 0.0, score;
-	uint32_t h;
+	double score;
 
 	if (t == NULL || !side_ok(side))
 		return 0.0;
 	s = &t->side[side];
-	for (h = 0; h < t->cfg.n_horizons; h++)
-		mk += t->cfg.horizon_weight[h] * max0(s->markout_bps[h]);
-	if (t->flow_abs > 0.0)
-		imb = t->flow_signed / t->flow_abs; /* -1..1, + = buying */
-	if (side == QUOTE_BID)
-		imb = -imb; /* selling pressure is against our bid */
-	score = t->cfg.w_markout * mk + t->cfg.w_flow * max0(imb) +
+	/* s->mk and s->imb: the markout sum and the imbalance term, kept
+	 * current by tox_on_fair and tox_on_trade */
+	score = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb +
 		t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
 	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
 }
@@ -185,6 +211,14 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 	if (t == NULL || out == NULL || !side_ok(side))
 		return -EINVAL;
 	s = &t->side[side];
+	/* No input changed since the last verdict, no decay in time and no
+	 * cooldown to expire: the same score, hence the same verdict (a
+	 * cooldown it could start was started by that call). */
+	if (s->memo_gen == t->gen + 1 && s->through == 0.0 &&
+	    (!s->pulled || now_ns < s->pulled_until_ns)) {
+		*out = s->memo;
+		return 0;
+	}
 	score = tox_score(t, now_ns, side);
 	if (s->pulled && now_ns >= s->pulled_until_ns)
 		s->pulled = false; /* cooldown expired: re-evaluate */
@@ -203,5 +237,7 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 		out->size_factor = t->cfg.shrink_factor;
 	else
 		out->size_factor = 1.0;
+	s->memo = *out;
+	s->memo_gen = t->gen + 1;
 	return 0;
 }

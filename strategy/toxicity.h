@@ -46,12 +46,29 @@ struct tox_ring {
 	uint32_t count; /* valid entries */
 };
 
+/* A side's verdict at one instant. */
+struct tox_decision {
+	double score;       /* >= 0 */
+	bool pulled;        /* do not quote this side */
+	double size_factor; /* 0 when pulled, shrink_factor in the shrink zone, else 1 */
+	double spread_mult; /* >= 1 always */
+};
+
 struct tox_side_state {
 	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 	double through;          /* decayed trade-through count */
 	uint64_t through_ns;     /* time through was last decayed to */
 	uint64_t pulled_until_ns; /* pulled while now < this */
 	bool pulled;             /* a cooldown has been started */
+	/* the score's terms that change only with an input, kept current by
+	 * the tox_on_* calls (same expressions as a fresh computation) */
+	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
+	double imb;              /* max(0, flow imbalance against this side) */
+	/* tox_decide's last verdict and the input generation it saw: reused
+	 * while no input changed, through == 0 (no decay in time) and no
+	 * cooldown can expire */
+	struct tox_decision memo;
+	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
 };
 
 struct tox {
@@ -65,14 +82,8 @@ struct tox {
 	uint64_t n_markouts;        /* matured markout samples */
 	uint64_t n_markout_dropped; /* (fill, horizon) pairs dropped: ring full */
 	uint64_t n_pulls;           /* cooldowns started */
-};
-
-/* A side's verdict at one instant. */
-struct tox_decision {
-	double score;       /* >= 0 */
-	bool pulled;        /* do not quote this side */
-	double size_factor; /* 0 when pulled, shrink_factor in the shrink zone, else 1 */
-	double spread_mult; /* >= 1 always */
+	uint64_t gen;               /* bumped when an input of the score changes */
+	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 };
 
 /* Initialise t from cfg (copied). 0, -EINVAL NULL or any cfg field outside

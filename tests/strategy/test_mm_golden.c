@@ -1,11 +1,15 @@
-/* test_mm_golden.c - equality of strategy/mm.c's decisions with a recorded
- * reference: long seeded streams of book, trade, halt, stale, crossed and
+/* test_mm_golden.c - equality of strategy/mm.c's decisions with recorded
+ * references: long seeded streams of book, trade, halt, stale, crossed and
  * one-sided events, venue acks / rejects / fills / duplicate fills delivered
  * with latency, the 10 ms timer, feed gaps and a manual kill, over six
  * configurations (GLFT, AS, ladders, regimes, portfolio). Every intent and
  * the regime after every call are folded into one FNV-1a digest per
- * segment; the digests were recorded from the implementation before its
- * per-event fast paths, so those paths are proven to change nothing. */
+ * segment. With cfg.decide_every_event the digests are the ones recorded
+ * from the implementation before any per-event fast path; the default (the
+ * quiet-event rule) has its own, recorded once test_quiet_rule below proved
+ * the rule: a quiet event changes nothing but the staleness clock, and
+ * every other event decides exactly as the full path would from the same
+ * state. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,6 +33,21 @@
 
 static struct mm M; /* large: static storage */
 static struct pf PF;
+
+/* test_quiet_rule: every md event also runs on a copy with
+ * decide_every_event (the full path) and the outcomes are compared. */
+static struct mm M_pre, M_full;
+static struct pf PF_pre, PF_full;
+static bool g_every; /* run the segments with decide_every_event */
+static bool g_check; /* compare every md event with the full path */
+struct qstats {
+	uint64_t quiet, decided, quiet_trades;
+	uint64_t full_extra;   /* quiet events where the full path emitted intents */
+	uint64_t extra_dirty;  /* ... with deferred or held-back work pending */
+	uint64_t extra_regime; /* ... the regime stepped (rate, staleness, dwell) */
+	uint64_t extra_other;  /* ... toxicity decay / cooldown, age, vol, refit */
+};
+static struct qstats QS;
 
 static uint64_t rs;
 static uint64_t rnd(void)
@@ -213,9 +232,75 @@ static void seg_cfg(uint32_t k, struct mm_cfg *c)
 	case 4: /* the portfolio budget */
 		c->pf = &PF;
 		break;
+	case 6: /* test_quiet_rule only: no flow term, so a trade below the
+		 * top that goes through no order of ours is quiet */
+		c->tox.w_flow = 0.0;
+		break;
 	default: /* 0 and 5: defaults */
 		break;
 	}
+}
+
+/* One md event on M (the default rule) and on a copy of M's state with
+ * decide_every_event (the full path); the portfolio, shared state, is
+ * saved and restored around the copy. Asserts (a) a quiet event returns no
+ * intent and changes nothing but last_md_ns and the counters (a quiet trade
+ * also its intensity sample and the unread flow and trade-through inputs),
+ * (b) a decided event gives the full path's intents and state exactly. */
+static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_intent *o)
+{
+	struct order_intent of[MAXI];
+	uint32_t n, nf;
+	uint64_t q0 = M.n_quiet;
+
+	memcpy(&M_pre, &M, sizeof(M));
+	memcpy(&M_full, &M, sizeof(M));
+	M_full.cfg.decide_every_event = true;
+	PF_pre = PF;
+	nf = mm_on_md(&M_full, e, t, t / 5, of, MAXI);
+	PF_full = PF;
+	PF = PF_pre;
+	n = mm_on_md(&M, e, t, t / 5, o, MAXI);
+	if (M.n_quiet != q0) {
+		QS.quiet++;
+		assert_int_equal(n, 0);
+		assert_memory_equal(&PF, &PF_pre, sizeof(PF));
+		/* what a quiet event may touch */
+		M_pre.last_md_ns = M.last_md_ns;
+		M_pre.n_md = M.n_md;
+		M_pre.n_quiet = M.n_quiet;
+		M_pre.n_skipped = M.n_skipped;
+		if (e->kind == MD_TRADE) {
+			QS.quiet_trades++;
+			memcpy(&M_pre.fill, &M.fill, sizeof(M.fill));
+			M_pre.tox.flow_signed = M.tox.flow_signed;
+			M_pre.tox.flow_abs = M.tox.flow_abs;
+			M_pre.tox.gen = M.tox.gen;
+			for (int s = 0; s < 2; s++) {
+				M_pre.tox.side[s].imb = M.tox.side[s].imb;
+				M_pre.tox.side[s].through = M.tox.side[s].through;
+				M_pre.tox.side[s].through_ns = M.tox.side[s].through_ns;
+			}
+		}
+		assert_memory_equal(&M, &M_pre, sizeof(M));
+		if (nf > 0) {
+			QS.full_extra++;
+			if (M_pre.dirty)
+				QS.extra_dirty++;
+			else if (M_full.regime.level != M_pre.regime.level)
+				QS.extra_regime++;
+			else
+				QS.extra_other++;
+		}
+	} else {
+		QS.decided++;
+		assert_int_equal(n, nf);
+		assert_memory_equal(o, of, n * sizeof(*o));
+		M_full.cfg.decide_every_event = false;
+		assert_memory_equal(&M, &M_full, sizeof(M));
+		assert_memory_equal(&PF, &PF_full, sizeof(PF));
+	}
+	return n;
 }
 
 static void run_seg(const struct seg *s, struct digest *d)
@@ -240,6 +325,7 @@ static void run_seg(const struct seg *s, struct digest *d)
 		pf_update(&PF, other, 800, 500000);
 	}
 	seg_cfg(s->cfgno, &c);
+	c.decide_every_event = g_every;
 	assert_int_equal(mm_init(&M, &c, LOC, BASE, T0), 0);
 	for (int i = 0; i < N_EVENTS; i++) {
 		uint64_t r = rnd(), gap;
@@ -334,7 +420,10 @@ static void run_seg(const struct seg *s, struct digest *d)
 			e.ask_qty = 0; /* one-sided */
 			e.flags |= MD_F_TOP;
 		}
-		n = mm_on_md(&M, &e, t, t / 5, o, MAXI);
+		if (g_check)
+			n = md_checked(&e, t, o);
+		else
+			n = mm_on_md(&M, &e, t, t / 5, o, MAXI);
 		fold(d, &M, o, n);
 		vq_push(&V, o, n, t);
 	}
@@ -355,8 +444,9 @@ static const struct seg SEGS[] = {
 
 #define N_SEGS (sizeof(SEGS) / sizeof(SEGS[0]))
 
-/* Recorded from the implementation before the fast paths (see above). */
-static const struct digest GOLD[N_SEGS] = {
+/* decide_every_event: recorded from the implementation before the fast
+ * paths (see above). */
+static const struct digest GOLD_EVERY[N_SEGS] = {
 	{ 0x08d6da4e81db4489ull, 1640, 66628 },
 	{ 0x8c22ba8306371a9dull, 1841, 69229 },
 	{ 0xad0343d3b40d327dull, 2117, 69916 },
@@ -365,17 +455,26 @@ static const struct digest GOLD[N_SEGS] = {
 	{ 0xc403a9814602843full, 1303, 69247 },
 };
 
-static void test_golden(void **state)
+/* The default (quiet-event rule): recorded after test_quiet_rule passed. */
+static const struct digest GOLD[N_SEGS] = {
+	{ 0x8b641f8dea4cf426ull, 1680, 68790 },
+	{ 0x4ed59c31df6b860full, 1639, 66913 },
+	{ 0xcbadd17701f6c701ull, 2381, 73239 },
+	{ 0x6d39513f33a68c4aull, 1082, 67857 },
+	{ 0x2dd7b029d5078addull, 2135, 78552 },
+	{ 0xbd26f60e20c77f4cull, 1326, 68088 },
+};
+
+static void check_golden(const struct digest *gold)
 {
 	int bad = 0;
 
-	(void)state;
 	for (size_t k = 0; k < N_SEGS; k++) {
 		struct digest d;
 
 		run_seg(&SEGS[k], &d);
-		if (d.h != GOLD[k].h || d.n_intents != GOLD[k].n_intents ||
-		    d.n_calls != GOLD[k].n_calls) {
+		if (d.h != gold[k].h || d.n_intents != gold[k].n_intents ||
+		    d.n_calls != gold[k].n_calls) {
 			print_message("segment %zu: { 0x%016" PRIx64 "ull, %" PRIu64 ", %" PRIu64
 				      " }\n",
 				      k, d.h, d.n_intents, d.n_calls);
@@ -388,10 +487,58 @@ static void test_golden(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The quiet-event rule (the default). */
+static void test_golden(void **state)
+{
+	(void)state;
+	g_every = false;
+	check_golden(GOLD);
+}
+
+/* decide_every_event reproduces the implementation before the rule. */
+static void test_golden_every_event(void **state)
+{
+	(void)state;
+	g_every = true;
+	check_golden(GOLD_EVERY);
+	g_every = false;
+}
+
+/* Every md event of every segment, against the full path from the same
+ * state (md_checked). The full path's extra intents on quiet events are all
+ * time-driven work the timer now owns; they are counted by cause. */
+static void test_quiet_rule(void **state)
+{
+	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
+	struct digest d;
+
+	(void)state;
+	memset(&QS, 0, sizeof(QS));
+
+	g_check = true;
+	for (size_t k = 0; k < N_SEGS; k++)
+		run_seg(&SEGS[k], &d);
+	run_seg(&no_flow, &d);
+	g_check = false;
+	print_message("quiet %" PRIu64 " (trades %" PRIu64 "), decided %" PRIu64
+		      "; full path's intents on quiet events: %" PRIu64 " (deferred work %" PRIu64
+		      ", regime step %" PRIu64 ", other time-driven %" PRIu64 ")\n",
+		      QS.quiet, QS.quiet_trades, QS.decided, QS.full_extra, QS.extra_dirty,
+		      QS.extra_regime, QS.extra_other);
+	/* both kinds of event are common and quiet trades occur: ~44% of
+	 * the events change the book below the top, and after a top change
+	 * (MD_F_TOP on the previous event) such an event is quiet too */
+	assert_true(QS.quiet > (N_SEGS + 1) * N_EVENTS * 3 / 8);
+	assert_true(QS.decided > (N_SEGS + 1) * N_EVENTS * 3 / 8);
+	assert_true(QS.quiet_trades > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_golden_every_event),
+		cmocka_unit_test(test_quiet_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

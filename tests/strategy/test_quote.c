@@ -306,6 +306,49 @@ static void test_ladder_min_size(void **state)
 	assert_int_equal(l.n_ask, 0);
 }
 
+/* quote_build_ladder_px on prices rounded by quote_round_to_tick (0 when
+ * that fails) builds the same ladder as quote_build_ladder, over prices on,
+ * near and between grid points, non-finite and out of range, positions
+ * near the limits and books that force the post-only guard. */
+static void test_ladder_px_same(void **state)
+{
+	struct quote_ladder_cfg c = { .levels = 4, .tick = 100, .step_ticks = 2,
+				      .size = { 100, 200, 300, 400 }, .min_size = 100,
+				      .pos_limit = 600 };
+	const double px[] = { 50.00, 50.0049, 50.005, 50.0099999999, 50.01, 0.01, 0.0,
+			      -1.0, NAN, INFINITY, 1e9 };
+	const int64_t pos[] = { 0, 550, -550, 600, -600 };
+	const int64_t book[][2] = { { 0, 0 }, { 499900, 500100 }, { 500100, 500200 } };
+	size_t n = sizeof(px) / sizeof(px[0]);
+	uint32_t levels = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			for (size_t p = 0; p < 5; p++)
+				for (size_t b = 0; b < 3; b++) {
+					struct quote_ladder a, x;
+					int64_t bp = 0, ap = 0;
+
+					if (quote_round_to_tick(px[i], c.tick, QUOTE_BID, &bp))
+						bp = 0;
+					if (quote_round_to_tick(px[j] + 0.02, c.tick, QUOTE_ASK, &ap))
+						ap = 0;
+					assert_int_equal(quote_build_ladder(&c, px[i], px[j] + 0.02,
+									    pos[p], book[b][0],
+									    book[b][1], &a), 0);
+					assert_int_equal(quote_build_ladder_px(&c, bp, ap, pos[p],
+									       book[b][0],
+									       book[b][1], &x), 0);
+					assert_memory_equal(&a, &x, sizeof(a));
+					levels += a.n_bid + a.n_ask;
+				}
+	assert_true(levels > 1000); /* ladders were built, not only empty ones */
+	c.levels = 0;
+	assert_int_equal(quote_build_ladder_px(&c, 500000, 500100, 0, 0, 0, &(struct quote_ladder){ 0 }),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_ladder_post_only_never_crosses),
 		cmocka_unit_test(test_ladder_position_limit),
 		cmocka_unit_test(test_ladder_min_size),
+		cmocka_unit_test(test_ladder_px_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -335,6 +335,141 @@ static void test_determinism(void **state)
 	assert_int_equal(a[199].level, REGIME_KILL);
 }
 
+/* The rule of regime.h as a plain scan of every band, the reference for
+ * regime_update's shortcut: level, reason, red_other, counters. */
+struct ref {
+	int level, reason;
+	uint64_t entered_ns, n_transitions, n_bad;
+	bool red_other;
+};
+
+static void ref_update(struct ref *x, const struct regime_cfg *c, uint64_t now,
+		       const struct regime_inputs *in)
+{
+	static const int why[REGIME_N_INPUTS] = { 1, 2, 3, 4 };
+	double m[REGIME_N_INPUTS];
+	int up = 0, hold = 0, kill_why = 0;
+
+	if (x->level == REGIME_KILL)
+		return;
+	m[0] = in->drawdown_usd;
+	m[1] = fabs((double)in->position) / (double)c->pos_limit;
+	m[2] = in->msg_rate;
+	m[3] = (double)in->feed_age_ns;
+	x->red_other = false;
+	for (int i = 0; i < REGIME_N_INPUTS; i++) {
+		if (!isfinite(m[i]))
+			x->n_bad++;
+		if (isnan(m[i]))
+			m[i] = INFINITY;
+		for (int l = REGIME_YELLOW; l <= REGIME_KILL; l++) {
+			const struct regime_band *b = &c->band[i][l];
+
+			if (!(b->enter > 0.0))
+				continue;
+			if (m[i] >= b->enter && l > up)
+				up = l;
+			if (l == REGIME_KILL && m[i] >= b->enter && !kill_why)
+				kill_why = why[i];
+			if (l < REGIME_KILL && l <= x->level && m[i] > b->exit && l > hold)
+				hold = l;
+			if (l == REGIME_RED && i != 0 && (m[i] > b->exit || m[i] >= b->enter))
+				x->red_other = true;
+		}
+	}
+	if (up == REGIME_KILL) {
+		x->level = REGIME_KILL;
+		x->reason = kill_why;
+		x->n_transitions++;
+	} else if (up > x->level) {
+		x->level = up;
+		x->entered_ns = now;
+		x->n_transitions++;
+	} else if (hold < x->level && now - x->entered_ns >= c->min_dwell_ns) {
+		x->level = hold;
+		x->entered_ns = now;
+		x->n_transitions++;
+	}
+}
+
+static uint64_t rs_r = 0x853c49e6748fea9bull;
+static uint64_t rnd_r(void)
+{
+	rs_r ^= rs_r << 13;
+	rs_r ^= rs_r >> 7;
+	rs_r ^= rs_r << 17;
+	return rs_r;
+}
+
+/* A value near one of the thresholds (either side, or on it). */
+static double near(double a, double b, uint64_t r)
+{
+	double base = (r & 1) ? a : b, eps[5] = { -0.01, 0.0, 0.01, -0.5, 0.5 };
+
+	return base * (1.0 + eps[(r >> 1) % 5]);
+}
+
+/* near, rarely NaN or infinite (for the double inputs). */
+static double near_bad(double a, double b, uint64_t r)
+{
+	if (r % 997 == 0)
+		return (r >> 10) & 1 ? NAN : INFINITY;
+	return near(a, b, r);
+}
+
+/* Random inputs hovering around every band, several configurations
+ * (dwell on and off, RED bands of position and staleness, bands off):
+ * regime_update equals the reference after every update. */
+static void test_matches_full_scan(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 6; k++) {
+		struct regime_cfg c;
+		struct regime r;
+		struct regime_decision d;
+		struct ref x = { 0 };
+		uint64_t t = 0;
+
+		mk_cfg(&c, k & 1 ? 5 * MS : 0);
+		if (k >= 2)
+			c.band[REGIME_IN_STALENESS][REGIME_RED] = (struct regime_band){ 1e7, 5e6 };
+		if (k >= 4)
+			c.band[REGIME_IN_DRAWDOWN][REGIME_RED] = (struct regime_band){ 0, 0 };
+		assert_int_equal(regime_init(&r, &c, 0), 0);
+		for (int i = 0; i < 200000; i++) {
+			struct regime_inputs in;
+			uint64_t u = rnd_r();
+
+			t += MS * (u % 4);
+			in.drawdown_usd = near_bad(100, 150, u >> 3) * ((u >> 40) % 8 == 0);
+			in.position = (int64_t)(near(50, 70, u >> 9) * ((u >> 43) & 1 ? 1 : -1)) *
+				      ((u >> 44) % 4 != 0);
+			if (in.position > 99 || in.position < -99)
+				in.position = 0; /* keep the kill rare */
+			in.msg_rate = (u >> 47) % 5000 == 0 ? 1000 : near_bad(500, 10, u >> 20);
+			in.feed_age_ns = (uint64_t)((u >> 52) % 3 ? 0 : near(1e6, 6e6, u >> 30));
+			if ((u >> 58) % 50 == 0) {
+				regime_reset(&r, t);
+				x.level = 0;
+				x.reason = 0;
+				x.entered_ns = t;
+			}
+			(void)regime_update(&r, t, &in, &d);
+			ref_update(&x, &c, t, &in);
+			assert_int_equal(r.level, x.level);
+			assert_int_equal(d.level, x.level);
+			if (x.level == REGIME_KILL)
+				assert_int_equal(r.reason, x.reason);
+			else
+				assert_int_equal(r.red_other, x.red_other);
+			assert_int_equal(r.n_transitions, x.n_transitions);
+			assert_int_equal(r.n_bad_input, x.n_bad);
+		}
+		/* every level was visited */
+		assert_true(r.n_transitions > 100);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_no_flapping),
 		cmocka_unit_test(test_dwell),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_matches_full_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
