@@ -635,9 +635,18 @@ static void after_event(struct paper *p, const struct md_event *ev)
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
-	acct_on_presence(&p->acct, p->now, ev->locate,
-			 fresh && mm_regime(&s->mm) == REGIME_GREEN,
-			 mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK));
+	{
+		bool elig = fresh && mm_regime(&s->mm) == REGIME_GREEN;
+		bool two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
+		uint8_t st = (uint8_t)(PAPER_PRES_SEEN | (elig ? 1u : 0u) | (two ? 2u : 0u));
+
+		/* The accounts integrate presence time between changes; the
+		 * same state again adds nothing. */
+		if (st != s->pres) {
+			acct_on_presence(&p->acct, p->now, ev->locate, elig, two);
+			s->pres = st;
+		}
+	}
 	note_kill(p, s);
 }
 

@@ -78,7 +78,11 @@ struct paper_sym {
 	uint16_t locate;
 	char name[PAPER_NAME_LEN];
 	bool kill_noted;
+	uint8_t pres;            /* last presence state given to the accounts:
+				  * PAPER_PRES_SEEN | 1 eligible | 2 two-sided */
 };
+
+#define PAPER_PRES_SEEN 0x80u
 
 #define PAPER_PEND_MAX 1024u     /* intents between two flushes */
 #define PAPER_WIRE (64u * 1024u) /* their OUCH bytes */
