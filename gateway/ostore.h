@@ -66,7 +66,7 @@ struct ostore_order {
 	uint8_t pad;
 };
 
-/* Per-symbol position and reservations. */
+/* Per-symbol position and reservations: one cache line per symbol. */
 struct ostore_sym {
 	int64_t pos;          /* shares, + long, from fills */
 	uint64_t buy_res;     /* shares reserved by buys (working + in flight) */
@@ -75,8 +75,15 @@ struct ostore_sym {
 	uint32_t mark_px;     /* last fill price, 1e-4 USD (position notional) */
 	uint32_t n_open;      /* non-terminal orders */
 	uint32_t head;        /* first order slot, OSTORE_NIL when none */
-	uint32_t pad;
+	uint32_t best_bid;    /* highest px (or pending replacement px) of the
+			       * open buys, 1e-4 USD; 0 when none */
+	uint32_t best_ask;    /* lowest px (or pending replacement px) of the
+			       * open sells; OSTORE_NO_ASK when none */
+	uint32_t pad[3];
 };
+_Static_assert(sizeof(struct ostore_sym) == 64, "ostore_sym is one cache line");
+
+#define OSTORE_NO_ASK UINT32_MAX /* ostore_sym.best_ask with no open sell */
 
 struct ostore_counters {
 	uint64_t fills;          /* fills applied */
@@ -144,6 +151,11 @@ static inline const struct ostore_sym *ostore_sym_at(const struct ostore *os, ui
 {
 	return &os->sym[locate];
 }
+
+/* Would a side ('B'/'S') order at px trade with one of the symbol's open
+ * opposite orders (a pending replacement's price counts too)? O(1) from
+ * best_bid/best_ask except for a buy at UINT32_MAX, which walks. */
+int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px);
 
 /* Walk a symbol's orders: first with OSTORE_NIL, then the previous slot;
  * OSTORE_NIL at the end. Do not send while walking (sends add slots). */
