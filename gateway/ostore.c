@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
-#define HASH_MUL 0x9E3779B97F4A7C15ull
+#define HASH_MUL 0x9E3779B97F4A7C15ull /* also in ostore_prefetch_intent */
 
 struct layout {
 	size_t ord, sym, tok_key, tok_val, ref_key, ref_val, retired, total;

@@ -164,6 +164,41 @@ static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate,
 	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
 }
 
+/* Start loading what the checks and a send of in will touch (the symbol,
+ * both tokens' index slots, the next ref's slot, the next free order) so
+ * the misses overlap instead of following one another. No effect on state. */
+static inline void ostore_prefetch_intent(const struct ostore *os, const struct order_intent *in)
+{
+	const uint64_t mul = 0x9E3779B97F4A7C15ull; /* ostore.c's index hash */
+
+	if (in->locate <= os->cfg.max_locate)
+		__builtin_prefetch(&os->sym[in->locate], 1);
+	if (in->token) {
+		uint32_t i = (uint32_t)((in->token * mul) >> 32) & os->tok_mask;
+
+		__builtin_prefetch(&os->tok_key[i], 1);
+		__builtin_prefetch(&os->tok_val[i], 1);
+	}
+	if (in->orig_token) {
+		uint32_t i = (uint32_t)((in->orig_token * mul) >> 32) & os->tok_mask;
+
+		__builtin_prefetch(&os->tok_key[i]);
+		__builtin_prefetch(&os->tok_val[i]);
+	}
+	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE) {
+		uint32_t i = (uint32_t)(((uint64_t)os->next_ref * mul) >> 32) & os->ref_mask;
+
+		__builtin_prefetch(&os->ref_key[i], 1);
+		__builtin_prefetch(&os->ref_val[i], 1);
+	}
+	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {
+		const uint8_t *o = (const uint8_t *)&os->ord[os->free_head];
+
+		__builtin_prefetch(o, 1);
+		__builtin_prefetch(o + sizeof(struct ostore_order) - 1, 1);
+	}
+}
+
 /* ---- sends (after the risk check passed) ----------------------------- */
 
 /* Record a NEW intent (token, px, qty, locate, side) as PENDING_NEW and give
