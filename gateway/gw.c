@@ -230,12 +230,20 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej)
 {
-	uint32_t ref_px = in->locate <= g->os.cfg.max_locate ? g->ref_px[in->locate] : 0;
+	uint32_t ref_px;
 	enum risk_reason why;
 	uint32_t ref, old_ref;
 	long n = 0;
 	int k;
 
+	ostore_prefetch_intent(&g->os, in);
+	if (in->locate <= g->os.cfg.max_locate) {
+		__builtin_prefetch(&g->rk.sym[in->locate]);
+		__builtin_prefetch(g->sym[in->locate]);
+		ref_px = g->ref_px[in->locate];
+	} else {
+		ref_px = 0;
+	}
 	g->st.intents++;
 	if (UNLIKELY(cap < GW_WIRE_MAX_ONE && in->op != INTENT_CANCEL_ALL)) {
 		g->st.no_room++;

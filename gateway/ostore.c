@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
-#define HASH_MUL 0x9E3779B97F4A7C15ull
+#define HASH_MUL 0x9E3779B97F4A7C15ull /* also in ostore_prefetch_intent */
 
 struct layout {
 	size_t ord, sym, tok_key, tok_val, ref_key, ref_val, retired, total;
@@ -99,8 +99,10 @@ int ostore_init(struct ostore *os, const struct ostore_cfg *cfg, void *mem)
 		os->ord[i].next = i + 1 < cfg->max_orders ? i + 1 : OSTORE_NIL;
 		os->ord[i].prev = OSTORE_NIL;
 	}
-	for (uint32_t s = 0; s <= cfg->max_locate; s++)
+	for (uint32_t s = 0; s <= cfg->max_locate; s++) {
 		os->sym[s].head = OSTORE_NIL;
+		os->sym[s].best_ask = OSTORE_NO_ASK;
+	}
 	os->free_head = 0;
 	os->next_ref = 1;
 	return 0;
@@ -298,6 +300,74 @@ static void position_add(struct ostore *os, struct ostore_sym *s, uint8_t side, 
 	os->pos_ntl += abs64(s->pos) * s->mark_px;
 }
 
+/* ---- best working prices ------------------------------------------------- */
+
+/* The most aggressive price an open order shows: its own and, while a
+ * replace is pending, the replacement's. */
+static inline uint32_t order_best(const struct ostore_order *o)
+{
+	uint32_t px = o->px;
+
+	if (o->state == OSTORE_PENDING_REPLACE) {
+		if (o->side == 'B' ? o->new_px > px : o->new_px < px)
+			px = o->new_px;
+	}
+	return px;
+}
+
+/* An order shows price px (new, or a replacement in flight): only ever
+ * makes its side's best more aggressive. */
+static inline void best_add(struct ostore_sym *s, uint8_t side, uint32_t px)
+{
+	if (side == 'B') {
+		if (px > s->best_bid)
+			s->best_bid = px;
+	} else if (px < s->best_ask) {
+		s->best_ask = px;
+	}
+}
+
+/* An order of side stopped showing px: when px was the side's best, find
+ * the best again over the symbol's open orders (venue-event path). */
+static void best_drop(struct ostore *os, uint16_t locate, uint8_t side, uint32_t px)
+{
+	struct ostore_sym *s = &os->sym[locate];
+	uint32_t b = side == 'B' ? 0 : OSTORE_NO_ASK;
+
+	if (px != (side == 'B' ? s->best_bid : s->best_ask))
+		return;
+	for (uint32_t i = s->head; i != OSTORE_NIL; i = os->ord[i].next) {
+		const struct ostore_order *o = &os->ord[i];
+		uint32_t p;
+
+		if (o->side != side)
+			continue;
+		p = order_best(o);
+		if (side == 'B' ? p > b : p < b)
+			b = p;
+	}
+	if (side == 'B')
+		s->best_bid = b;
+	else
+		s->best_ask = b;
+}
+
+int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px)
+{
+	const struct ostore_sym *s = &os->sym[locate];
+	uint8_t other = side == 'B' ? 'S' : 'B';
+
+	if (side == 'B' ? s->best_ask > px : s->best_bid < px)
+		return 0;
+	if (side == 'B' ? s->best_ask != OSTORE_NO_ASK : s->best_bid != 0)
+		return 1;
+	/* A buy at UINT32_MAX or a sell at 0: the sentinel may be a price. */
+	for (uint32_t i = s->head; i != OSTORE_NIL; i = os->ord[i].next)
+		if (os->ord[i].side == other)
+			return 1;
+	return 0;
+}
+
 /* ---- slots ----------------------------------------------------------------- */
 
 static uint32_t slot_of(const struct ostore *os, const struct ostore_order *o)
@@ -324,7 +394,9 @@ static void link_sym(struct ostore *os, uint32_t slot)
 static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 {
 	struct ostore_sym *s = &os->sym[o->locate];
-	uint32_t slot = slot_of(os, o);
+	uint32_t slot = slot_of(os, o), shown = order_best(o);
+	uint16_t loc = o->locate;
+	uint8_t side = o->side;
 
 	o->state = terminal;
 	reserve(os, o);
@@ -343,6 +415,7 @@ static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 	s->n_open--;
 	os->n_open--;
 	memset(o, 0, sizeof(*o));
+	best_drop(os, loc, side, shown);
 	o->state = OSTORE_FREE;
 	o->prev = OSTORE_NIL;
 	o->next = os->free_head;
@@ -381,6 +454,7 @@ int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t n
 	o->state = OSTORE_PENDING_NEW;
 	o->t_sent_ns = now_ns;
 	link_sym(os, slot);
+	best_add(&os->sym[o->locate], o->side, o->px);
 	tok_put(os, o->token, slot);
 	ref_put(os, o->ref, slot);
 	reserve(os, o);
@@ -430,6 +504,7 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 	o->new_px = in->px;
 	o->new_qty = in->qty;
 	o->t_sent_ns = now_ns;
+	best_add(&os->sym[o->locate], o->side, o->new_px);
 	tok_put(os, o->new_token, slot);
 	ref_put(os, o->new_ref, slot);
 	reserve(os, o);
@@ -503,11 +578,15 @@ int ostore_on_replaced(struct ostore *os, uint32_t old_ref, uint32_t new_ref, ui
 {
 	struct ostore_order *o = by_ref(os, old_ref);
 	uint64_t old_token;
+	uint32_t shown;
+	uint16_t loc;
+	uint8_t side;
 
 	if (!o)
 		return -ENOENT;
 	if (o->state != OSTORE_PENDING_REPLACE || old_ref != o->ref || new_ref != o->new_ref)
 		return bad_event(os);
+	shown = order_best(o);
 	old_token = o->token;
 	ref_del(os, o->ref);
 	tok_retire(os, old_token);
@@ -524,12 +603,17 @@ int ostore_on_replaced(struct ostore *os, uint32_t old_ref, uint32_t new_ref, ui
 	o->n_match = 0;
 	o->match_pos = 0;
 	report(out, o, o->token, EXEC_REPLACED, t_ns);
+	loc = o->locate;
+	side = o->side;
 	if (!leaves) {
 		release(os, o, OSTORE_CANCELED);
+		best_drop(os, loc, side, shown);
 		return OSTORE_CANCELED;
 	}
 	o->state = o->prior;
 	reserve(os, o);
+	best_add(&os->sym[loc], side, px);
+	best_drop(os, loc, side, shown);
 	return o->state;
 }
 
@@ -617,6 +701,8 @@ int ostore_on_rejected(struct ostore *os, uint32_t ref, uint8_t reason, uint64_t
 	if (!o)
 		return -ENOENT;
 	if (o->state == OSTORE_PENDING_REPLACE && ref == o->new_ref) {
+		uint32_t shown = order_best(o);
+
 		report(out, o, o->new_token, EXEC_REJECTED, t_ns);
 		if (out) {
 			out->px = o->new_px;
@@ -631,6 +717,7 @@ int ostore_on_rejected(struct ostore *os, uint32_t ref, uint8_t reason, uint64_t
 		o->new_qty = 0;
 		o->state = o->prior;
 		reserve(os, o);
+		best_drop(os, o->locate, o->side, shown);
 		return o->state;
 	}
 	if (ref != o->ref || !(o->state == OSTORE_PENDING_NEW ||

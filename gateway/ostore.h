@@ -66,7 +66,7 @@ struct ostore_order {
 	uint8_t pad;
 };
 
-/* Per-symbol position and reservations. */
+/* Per-symbol position and reservations: one cache line per symbol. */
 struct ostore_sym {
 	int64_t pos;          /* shares, + long, from fills */
 	uint64_t buy_res;     /* shares reserved by buys (working + in flight) */
@@ -75,8 +75,15 @@ struct ostore_sym {
 	uint32_t mark_px;     /* last fill price, 1e-4 USD (position notional) */
 	uint32_t n_open;      /* non-terminal orders */
 	uint32_t head;        /* first order slot, OSTORE_NIL when none */
-	uint32_t pad;
+	uint32_t best_bid;    /* highest px (or pending replacement px) of the
+			       * open buys, 1e-4 USD; 0 when none */
+	uint32_t best_ask;    /* lowest px (or pending replacement px) of the
+			       * open sells; OSTORE_NO_ASK when none */
+	uint32_t pad[3];
 };
+_Static_assert(sizeof(struct ostore_sym) == 64, "ostore_sym is one cache line");
+
+#define OSTORE_NO_ASK UINT32_MAX /* ostore_sym.best_ask with no open sell */
 
 struct ostore_counters {
 	uint64_t fills;          /* fills applied */
@@ -145,11 +152,51 @@ static inline const struct ostore_sym *ostore_sym_at(const struct ostore *os, ui
 	return &os->sym[locate];
 }
 
+/* Would a side ('B'/'S') order at px trade with one of the symbol's open
+ * opposite orders (a pending replacement's price counts too)? O(1) from
+ * best_bid/best_ask except for a buy at UINT32_MAX, which walks. */
+int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px);
+
 /* Walk a symbol's orders: first with OSTORE_NIL, then the previous slot;
  * OSTORE_NIL at the end. Do not send while walking (sends add slots). */
 static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate, uint32_t slot)
 {
 	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
+}
+
+/* Start loading what the checks and a send of in will touch (the symbol,
+ * both tokens' index slots, the next ref's slot, the next free order) so
+ * the misses overlap instead of following one another. No effect on state. */
+static inline void ostore_prefetch_intent(const struct ostore *os, const struct order_intent *in)
+{
+	const uint64_t mul = 0x9E3779B97F4A7C15ull; /* ostore.c's index hash */
+
+	if (in->locate <= os->cfg.max_locate)
+		__builtin_prefetch(&os->sym[in->locate], 1);
+	if (in->token) {
+		uint32_t i = (uint32_t)((in->token * mul) >> 32) & os->tok_mask;
+
+		__builtin_prefetch(&os->tok_key[i], 1);
+		__builtin_prefetch(&os->tok_val[i], 1);
+	}
+	if (in->orig_token) {
+		uint32_t i = (uint32_t)((in->orig_token * mul) >> 32) & os->tok_mask;
+
+		__builtin_prefetch(&os->tok_key[i]);
+		__builtin_prefetch(&os->tok_val[i]);
+	}
+	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE) {
+		uint32_t i = (uint32_t)(((uint64_t)os->next_ref * mul) >> 32) & os->ref_mask;
+
+		__builtin_prefetch(&os->ref_key[i], 1);
+		__builtin_prefetch(&os->ref_val[i], 1);
+	}
+	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {
+		const uint8_t *o = (const uint8_t *)&os->ord[os->free_head];
+
+		__builtin_prefetch(o, 1);
+		__builtin_prefetch(o + sizeof(struct ostore_order) - 1, 1);
+	}
 }
 
 /* ---- sends (after the risk check passed) ----------------------------- */

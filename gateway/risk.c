@@ -140,27 +140,6 @@ static uint64_t absdiff(uint32_t a, uint32_t b)
 	return a > b ? (uint64_t)a - b : (uint64_t)b - a;
 }
 
-/* Would a `side` order at px trade with one of our open opposite orders on
- * locate (a pending replacement's price counts too)? skip: slot to ignore. */
-static int self_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px,
-		      uint32_t skip)
-{
-	for (uint32_t i = ostore_sym_next(os, locate, OSTORE_NIL); i != OSTORE_NIL;
-	     i = ostore_sym_next(os, locate, i)) {
-		const struct ostore_order *o = ostore_order_at(os, i);
-
-		if (i == skip || o->side == side)
-			continue;
-		int pend = o->state == OSTORE_PENDING_REPLACE;
-
-		if (side == 'B' && (o->px <= px || (pend && o->new_px <= px)))
-			return 1;
-		if (side == 'S' && (o->px >= px || (pend && o->new_px >= px)))
-			return 1;
-	}
-	return 0;
-}
-
 static enum risk_reason check_cancel(const struct risk *r, const struct order_intent *in)
 {
 	uint32_t slot = ostore_find_token(r->os, in->orig_token);
@@ -246,7 +225,8 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 	}
 	if (add_ntl && os->open_ntl + os->pos_ntl + add_ntl > c->credit_limit)
 		return RISK_CREDIT;
-	if (self_cross(os, in->locate, in->side, in->px, slot))
+	/* The order being replaced is on the same side: it never counts. */
+	if (ostore_would_cross(os, in->locate, in->side, in->px))
 		return RISK_SELF_CROSS;
 	refill(r, now_ns);
 	if (r->bucket < RISK_NS_PER_S)

@@ -497,6 +497,115 @@ static void test_names(void **state)
 	assert_string_equal(ostore_state_name(-1), "?");
 }
 
+/* The open orders' best prices by walking, as the self-cross check did. */
+static int walk_cross(const struct ostore *os, uint16_t loc, uint8_t side, uint32_t px)
+{
+	for (uint32_t i = ostore_sym_next(os, loc, OSTORE_NIL); i != OSTORE_NIL;
+	     i = ostore_sym_next(os, loc, i)) {
+		const struct ostore_order *o = ostore_order_at(os, i);
+		int pend = o->state == OSTORE_PENDING_REPLACE;
+
+		if (o->side == side)
+			continue;
+		if (side == 'B' && (o->px <= px || (pend && o->new_px <= px)))
+			return 1;
+		if (side == 'S' && (o->px >= px || (pend && o->new_px >= px)))
+			return 1;
+	}
+	return 0;
+}
+
+static uint32_t xs(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* best_bid / best_ask and ostore_would_cross agree with a walk of the
+ * symbol's orders after every send and venue event of a seeded random run,
+ * including the sentinel prices (a buy at UINT32_MAX, a sell at 0). */
+static void test_best_prices(void **state)
+{
+	struct ostore_cfg cfg = { .max_orders = 16, .max_locate = 2, .token_history = 64 };
+	struct ostore os;
+	uint32_t seed = 12345, refs[16] = { 0 };
+	uint64_t tok = 1, match = 1;
+	int checked = 0;
+
+	(void)state;
+	setup(&os, &cfg);
+	for (int step = 0; step < 20000; step++) {
+		uint32_t r = xs(&seed), slot = xs(&seed) % cfg.max_orders;
+		const struct ostore_order *o = ostore_order_at(&os, slot);
+		uint32_t px = PX + (xs(&seed) % 21) * 100 - 1000, ref;
+		uint16_t loc = (uint16_t)(1 + r % 2);
+		uint8_t side = (r >> 1) & 1 ? 'B' : 'S';
+		struct order_intent in;
+
+		switch ((r >> 2) % 9) {
+		case 0:
+		case 1:
+			in = intent(INTENT_NEW, tok++, 0, loc, side, px, 100);
+			(void)ostore_send_new(&os, &in, T0, &ref);
+			break;
+		case 2:
+			if (o->state == OSTORE_FREE)
+				break;
+			in = intent(INTENT_REPLACE, tok++, o->token, o->locate, o->side, px, 50);
+			(void)ostore_send_replace(&os, &in, T0, &ref, &refs[slot]);
+			break;
+		case 3:
+			if (o->state != OSTORE_FREE)
+				(void)ostore_send_cancel(&os, o->token, T0, &ref);
+			break;
+		case 4:
+			if (o->state != OSTORE_FREE)
+				(void)ostore_on_accepted(&os, o->ref, T0, NULL);
+			break;
+		case 5:
+			if (o->state == OSTORE_PENDING_REPLACE && (r >> 8) & 1)
+				(void)ostore_on_replaced(&os, o->ref, o->new_ref, (r >> 9) % 3 * 25,
+							 px, T0, NULL);
+			else if (o->state == OSTORE_PENDING_REPLACE)
+				(void)ostore_on_rejected(&os, o->new_ref, 1, T0, NULL);
+			else if (o->state != OSTORE_FREE)
+				(void)ostore_on_rejected(&os, o->ref, 1, T0, NULL);
+			break;
+		case 6:
+			if (o->state != OSTORE_FREE)
+				(void)ostore_on_canceled(&os, o->ref, (r >> 8) % 60, 'U', T0, NULL);
+			break;
+		case 7:
+			if (o->state != OSTORE_FREE)
+				(void)ostore_on_executed(&os, o->ref, 1 + (r >> 8) % 60, o->px,
+							 match++, T0, NULL);
+			break;
+		default:
+			if (o->state == OSTORE_PENDING_CANCEL)
+				(void)ostore_on_cancel_rejected(&os, o->ref, T0, NULL);
+			else if (o->state != OSTORE_FREE && (r >> 8) % 4 == 0)
+				(void)ostore_on_expired(&os, o->ref, T0, NULL);
+			break;
+		}
+		for (uint16_t l = 1; l <= 2; l++) {
+			const uint32_t probe[] = { 0, 1, PX - 500, PX, PX + 500, UINT32_MAX };
+
+			for (size_t k = 0; k < sizeof(probe) / sizeof(probe[0]); k++) {
+				assert_int_equal(ostore_would_cross(&os, l, 'B', probe[k]),
+						 walk_cross(&os, l, 'B', probe[k]));
+				assert_int_equal(ostore_would_cross(&os, l, 'S', probe[k]),
+						 walk_cross(&os, l, 'S', probe[k]));
+				checked++;
+			}
+		}
+	}
+	assert_true(os.cnt.fills > 100);
+	assert_int_equal(checked, 20000 * 2 * 6);
+	ostore_fini(&os);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_full_and_recycle),
 		cmocka_unit_test(test_index_churn),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_best_prices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
