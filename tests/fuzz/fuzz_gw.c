@@ -277,12 +277,37 @@ static void check_report(const struct exec_report *r)
 	FZ_CHECK(r->side == 'B' || r->side == 'S');
 	FZ_CHECK(r->locate >= 1 && r->locate <= fz.g.os.cfg.max_locate);
 	if (r->kind == EXEC_FILL) {
+		int32_t rate = r->liquidity == 'R' ? fz_gc.fee_remove_e4 : fz_gc.fee_add_e4;
+
 		FZ_CHECK(r->qty > 0);
 		FZ_CHECK(r->liquidity == 'A' || r->liquidity == 'R');
+		FZ_CHECK(r->fee_e4 == (int64_t)rate * r->qty);
 		fz.pos[r->locate] += r->side == 'B' ? (int64_t)r->qty : -(int64_t)r->qty;
 	} else if (r->kind == EXEC_ACCEPTED || r->kind == EXEC_REPLACED) {
 		FZ_CHECK(r->leaves <= r->qty);
 	}
+}
+
+/* A fill report carries the price and shares of an Executed message gw
+ * read (b, n: the bytes it consumed), found by match number. */
+static void check_fill_px(const struct exec_report *r, const uint8_t *b, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		struct soup_pkt p;
+		struct ouch_out m;
+		int k = soup_parse(b + off, n - off, &p);
+
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+		if (p.type == SOUP_T_SEQ_DATA && ouch_out_decode(p.payload, p.payload_len, &m) > 0 &&
+		    m.type == OUCH_OUT_EXECUTED && m.u.executed.match_num == r->match &&
+		    m.u.executed.qty == r->qty && m.u.executed.price == r->px)
+			return;
+	}
+	FZ_CHECK(0); /* no Executed message with this fill's match, shares and price */
 }
 
 /* Whatever is held of the venue stream through gw_on_wire, max reports. */
@@ -298,8 +323,11 @@ static void gw_wire(uint32_t max)
 	/* Short of max reports, it read every whole packet it was given. */
 	if (n < max && used < fz.nstream)
 		FZ_CHECK(soup_parse(fz.stream + used, fz.nstream - used, &p) == 0);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		check_report(&out[i]);
+		if (out[i].kind == EXEC_FILL)
+			check_fill_px(&out[i], fz.stream, used);
+	}
 	memmove(fz.stream, fz.stream + used, fz.nstream - used);
 	fz.nstream -= used;
 	check_store(&fz.g);
