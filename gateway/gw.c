@@ -353,7 +353,11 @@ static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report 
 					x->match_num, x->ts_ns, r);
 		if (rc >= 0) {
 			r->liquidity = (uint8_t)(x->liquidity == 'R' ? 'R' : 'A');
-			r->fee_e4 = (int32_t)((int64_t)rate * x->qty);
+			int64_t fee = (int64_t)rate * x->qty;
+
+			/* Saturated: a wrapped fee could flip its sign. */
+			r->fee_e4 = fee > INT32_MAX ? INT32_MAX
+				    : fee < INT32_MIN ? INT32_MIN : (int32_t)fee;
 		}
 		break;
 	}

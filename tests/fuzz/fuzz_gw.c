@@ -278,10 +278,11 @@ static void check_report(const struct exec_report *r)
 	FZ_CHECK(r->locate >= 1 && r->locate <= fz.g.os.cfg.max_locate);
 	if (r->kind == EXEC_FILL) {
 		int32_t rate = r->liquidity == 'R' ? fz_gc.fee_remove_e4 : fz_gc.fee_add_e4;
+		int64_t fee = (int64_t)rate * r->qty;
 
 		FZ_CHECK(r->qty > 0);
 		FZ_CHECK(r->liquidity == 'A' || r->liquidity == 'R');
-		FZ_CHECK(r->fee_e4 == (int64_t)rate * r->qty);
+		FZ_CHECK(r->fee_e4 == (fee > INT32_MAX ? INT32_MAX : fee < INT32_MIN ? INT32_MIN : fee));
 		fz.pos[r->locate] += r->side == 'B' ? (int64_t)r->qty : -(int64_t)r->qty;
 	} else if (r->kind == EXEC_ACCEPTED || r->kind == EXEC_REPLACED) {
 		FZ_CHECK(r->leaves <= r->qty);

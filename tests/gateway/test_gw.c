@@ -846,6 +846,28 @@ static void test_wire_wide_price(void **state)
 	gw_free(g);
 }
 
+/* Found by fuzz_gw: the fee of a fill of more shares than an int32 fee
+ * can price wrapped (a fee of 30 x 80,000,000 read as a rebate). It now
+ * saturates, keeping its sign; the position takes the fill as reported. */
+static void test_wire_fee_saturates(void **state)
+{
+	struct gw *g = gw_small();
+	struct exec_report r[4];
+	uint32_t buy = new_ok(g, 81, 1, 'B', PX, 100, T0);
+	uint32_t sell = new_ok(g, 82, 2, 'S', PX, 100, T0);
+
+	(void)state;
+	accept_ref(g, buy);
+	accept_ref(g, sell);
+	fill_ref(g, buy, 80000000u, PX, 1, 'R', r);    /* 30 x 8e7 = 2.4e9 */
+	assert_int_equal(r[0].fee_e4, INT32_MAX);
+	assert_int_equal(g->os.sym[1].pos, 80000000);
+	fill_ref(g, sell, 200000000u, PX, 2, 'A', r);  /* -20 x 2e8 = -4e9 */
+	assert_int_equal(r[0].fee_e4, INT32_MIN);
+	assert_int_equal(g->os.sym[2].pos, -200000000);
+	gw_free(g);
+}
+
 static void test_wire_garbage(void **state)
 {
 	struct gw *g = gw_small();
@@ -913,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_wire_split),
 		cmocka_unit_test(test_wire_max),
 		cmocka_unit_test(test_wire_wide_price),
+		cmocka_unit_test(test_wire_fee_saturates),
 		cmocka_unit_test(test_wire_garbage),
 	};
 
