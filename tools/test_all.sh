@@ -65,7 +65,7 @@ fuzz_run() {
 	./build/fuzz/tests/"$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
 		-print_final_stats=1 -artifact_prefix=build/fuzz/ "$@" >build/fuzz/"$name".log 2>&1 ||
 		rc=$?
-	grep -E '^#[0-9]+ +(INITED|DONE)|^Done|^stat::' build/fuzz/"$name".log || true
+	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^Done|^stat::' build/fuzz/"$name".log || true
 	if [ "$rc" != 0 ]; then
 		tail -n 60 build/fuzz/"$name".log
 		echo "$name failed (exit $rc); log: build/fuzz/$name.log"
