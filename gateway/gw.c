@@ -338,6 +338,8 @@ static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report 
 	case OUCH_OUT_REPLACED: {
 		const struct ouch_replaced *x = &m->u.replaced;
 
+		if (x->price > UINT32_MAX)
+			goto bad_price;
 		rc = ostore_on_replaced(&g->os, x->orig_user_ref_num, x->user_ref_num, x->qty,
 					(uint32_t)x->price, x->ts_ns, r);
 		break;
@@ -353,11 +355,17 @@ static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report 
 		const struct ouch_executed *x = &m->u.executed;
 		int32_t rate = x->liquidity == 'R' ? g->cfg.fee_remove_e4 : g->cfg.fee_add_e4;
 
+		if (x->price > UINT32_MAX)
+			goto bad_price;
 		rc = ostore_on_executed(&g->os, x->user_ref_num, x->qty, (uint32_t)x->price,
 					x->match_num, x->ts_ns, r);
 		if (rc >= 0) {
 			r->liquidity = (uint8_t)(x->liquidity == 'R' ? 'R' : 'A');
-			r->fee_e4 = (int32_t)((int64_t)rate * x->qty);
+			int64_t fee = (int64_t)rate * x->qty;
+
+			/* Saturated: a wrapped fee could flip its sign. */
+			r->fee_e4 = fee > INT32_MAX ? INT32_MAX
+				    : fee < INT32_MIN ? INT32_MIN : (int32_t)fee;
 		}
 		break;
 	}
@@ -385,6 +393,11 @@ static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report 
 		return 0;
 	}
 	return 1;
+bad_price:
+	/* Prices are 32-bit (1e-4 USD) from the book to the store: a wider
+	 * one would be truncated into a wrong fill or order price. */
+	g->st.bad_in++;
+	return 0;
 }
 
 uint32_t gw_on_wire(struct gw *g, const uint8_t *buf, size_t len, size_t *used,

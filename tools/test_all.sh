@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # All of tickwire's tests: installs what is missing (tools/deps.sh), builds
 # the release, ASan+UBSan and TSan configurations with -Werror, runs every
-# cmocka/ctest test in each, fuzzes the feed stage for a bounded time
-# (TW_FUZZ_SECONDS, default 90), and smoke-runs the benchmarks.
+# cmocka/ctest test in each, fuzzes the feed stage and the gateway's wire
+# side for a bounded time (TW_FUZZ_SECONDS in all, default 90), and
+# smoke-runs the benchmarks.
 # Usage: bash tools/test_all.sh [--fast]   (--fast: release build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,14 +46,36 @@ ctest --preset asan
 
 fuzz_s=${TW_FUZZ_SECONDS:-90}
 data=${TW_DATA_DIR:-../shared/data}
-step "fuzz: packet -> MoldUDP64 -> ITCH -> book (libFuzzer, ASan+UBSan, ${fuzz_s} s)"
+# One budget for both targets, split 2:1 between the feed and the gateway.
+feed_s=$(( (fuzz_s * 2 + 2) / 3 ))
+gw_s=$(( fuzz_s - feed_s ))
+[ "$gw_s" -ge 1 ] || gw_s=1
+step "fuzz (libFuzzer, ASan+UBSan, ${fuzz_s} s): feed ${feed_s} s, gateway ${gw_s} s"
 cmake --preset fuzz -DTW_WERROR="$werror" >/dev/null
-cmake --build --preset fuzz -j"$jobs" --target fuzz_feed
-rm -rf build/fuzz/seeds && mkdir -p build/fuzz/corpus
+cmake --build --preset fuzz -j"$jobs" --target fuzz_feed fuzz_gw
+rm -rf build/fuzz/seeds build/fuzz/seeds_gw && mkdir -p build/fuzz/corpus build/fuzz/corpus_gw
 python3 tests/fuzz/make_seeds.py "$data" build/fuzz/seeds
-# A crash, leak or sanitizer report exits non-zero and fails the run.
-./build/fuzz/tests/fuzz_feed -max_total_time="$fuzz_s" -timeout=10 -rss_limit_mb=4096 \
-	-print_final_stats=1 build/fuzz/corpus build/fuzz/seeds 2>&1 | tail -n 12
+python3 tests/fuzz/make_seeds_gw.py "$data" build/fuzz/seeds_gw
+# fuzz_run NAME SECONDS DIRS...: prints runs, coverage and the final stats;
+# a crash, leak, sanitizer report or broken invariant fails the run, with
+# the log's tail and the crashing input left in build/fuzz.
+fuzz_run() {
+	local name=$1 secs=$2 rc=0
+	shift 2
+	./build/fuzz/tests/"$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/ "$@" >build/fuzz/"$name".log 2>&1 ||
+		rc=$?
+	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^Done|^stat::' build/fuzz/"$name".log || true
+	if [ "$rc" != 0 ]; then
+		tail -n 60 build/fuzz/"$name".log
+		echo "$name failed (exit $rc); log: build/fuzz/$name.log"
+		exit "$rc"
+	fi
+}
+step "fuzz_feed: packet -> MoldUDP64 -> ITCH -> book (${feed_s} s)"
+fuzz_run fuzz_feed "$feed_s" build/fuzz/corpus build/fuzz/seeds
+step "fuzz_gw: SoupBinTCP/OUCH codec, venue stream -> gw, client bytes -> paper venue (${gw_s} s)"
+fuzz_run fuzz_gw "$gw_s" build/fuzz/corpus_gw build/fuzz/seeds_gw
 
 step "tsan build"
 cmake --preset tsan -DTW_WERROR="$werror" >/dev/null

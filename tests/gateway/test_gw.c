@@ -791,6 +791,83 @@ static void test_wire_max(void **state)
 }
 
 /* Garbage never crashes or reads past the buffer; it is counted. */
+/* Found by fuzz_gw: a fill or replace priced above 32 bits was applied
+ * with its price truncated (2^32 x 0xF41 + 20 as 0.0020 USD). Now the
+ * message is refused as bad input and the order is untouched. */
+static void test_wire_wide_price(void **state)
+{
+	struct gw *g = gw_small();
+	const uint64_t wide = 0x00000F4100000014ull;
+	struct ouch_out m;
+	struct exec_report r[4];
+	uint32_t ref = new_ok(g, 71, 1, 'B', PX, 100, T0), new_ref;
+	struct order_intent in = intent(INTENT_REPLACE, 72, 71, 1, 'B', PX - 100, 80);
+	struct ouch_in sent;
+	const struct ostore_order *o;
+
+	(void)state;
+	accept_ref(g, ref);
+	memset(&m, 0, sizeof(m));
+	m.type = OUCH_OUT_EXECUTED;
+	m.u.executed.user_ref_num = ref;
+	m.u.executed.qty = 30;
+	m.u.executed.price = wide;
+	m.u.executed.match_num = 1;
+	m.u.executed.liquidity = 'A';
+	assert_int_equal(wire_in(g, &m, r), 0);
+	assert_int_equal(g->st.bad_in, 1);
+	assert_int_equal(g->os.sym[1].pos, 0);
+	assert_int_equal(g->os.cnt.fills, 0);
+	o = ostore_order_at(&g->os, ostore_find_ref(&g->os, ref));
+	assert_int_equal(o->leaves, 100);
+
+	assert_int_equal(send_ok(g, &in, T0 + 1000, &sent, 1), 1);
+	new_ref = sent.u.replace.user_ref_num;
+	memset(&m, 0, sizeof(m));
+	m.type = OUCH_OUT_REPLACED;
+	m.u.replaced.orig_user_ref_num = ref;
+	m.u.replaced.user_ref_num = new_ref;
+	m.u.replaced.qty = 80;
+	m.u.replaced.price = wide;
+	m.u.replaced.side = 'B';
+	assert_int_equal(wire_in(g, &m, r), 0);
+	assert_int_equal(g->st.bad_in, 2);
+	assert_int_equal(o->state, OSTORE_PENDING_REPLACE);
+	assert_int_equal(o->px, PX);
+
+	/* The same messages at a 32-bit price apply as usual. */
+	m.u.replaced.price = PX - 100;
+	assert_int_equal(wire_in(g, &m, r), 1);
+	assert_int_equal(r[0].kind, EXEC_REPLACED);
+	assert_int_equal(r[0].px, PX - 100);
+	fill_ref(g, new_ref, 30, PX - 100, 2, 'A', r);
+	assert_int_equal(r[0].px, PX - 100);
+	assert_int_equal(g->os.sym[1].pos, 30);
+	gw_free(g);
+}
+
+/* Found by fuzz_gw: the fee of a fill of more shares than an int32 fee
+ * can price wrapped (a fee of 30 x 80,000,000 read as a rebate). It now
+ * saturates, keeping its sign; the position takes the fill as reported. */
+static void test_wire_fee_saturates(void **state)
+{
+	struct gw *g = gw_small();
+	struct exec_report r[4];
+	uint32_t buy = new_ok(g, 81, 1, 'B', PX, 100, T0);
+	uint32_t sell = new_ok(g, 82, 2, 'S', PX, 100, T0);
+
+	(void)state;
+	accept_ref(g, buy);
+	accept_ref(g, sell);
+	fill_ref(g, buy, 80000000u, PX, 1, 'R', r);    /* 30 x 8e7 = 2.4e9 */
+	assert_int_equal(r[0].fee_e4, INT32_MAX);
+	assert_int_equal(g->os.sym[1].pos, 80000000);
+	fill_ref(g, sell, 200000000u, PX, 2, 'A', r);  /* -20 x 2e8 = -4e9 */
+	assert_int_equal(r[0].fee_e4, INT32_MIN);
+	assert_int_equal(g->os.sym[2].pos, -200000000);
+	gw_free(g);
+}
+
 static void test_wire_garbage(void **state)
 {
 	struct gw *g = gw_small();
@@ -857,6 +934,8 @@ int main(void)
 		cmocka_unit_test(test_wire_reports),
 		cmocka_unit_test(test_wire_split),
 		cmocka_unit_test(test_wire_max),
+		cmocka_unit_test(test_wire_wide_price),
+		cmocka_unit_test(test_wire_fee_saturates),
 		cmocka_unit_test(test_wire_garbage),
 	};
 
