@@ -94,6 +94,15 @@ static bool cfg_ok(const struct venue_cfg *cfg)
 	       lat_cfg_ok(&cfg->ack);
 }
 
+/* Symbol slots: a busy symbol holds a live order or a take slot, and no
+ * more symbols than locates can be busy. */
+static uint32_t sym_slots(const struct venue_cfg *cfg)
+{
+	uint64_t n = (uint64_t)cfg->max_orders + cfg->max_takes;
+
+	return n < BOOK_LOCATE_MAX ? (uint32_t)n : BOOK_LOCATE_MAX;
+}
+
 size_t venue_memsize(const struct venue_cfg *cfg)
 {
 	if (!cfg_ok(cfg))
@@ -101,7 +110,8 @@ size_t venue_memsize(const struct venue_cfg *cfg)
 	return (size_t)cfg->max_orders * (sizeof(struct venue_order) + sizeof(uint32_t)) +
 	       (size_t)cfg->max_msgs * sizeof(struct venue_msg) +
 	       (size_t)cfg->max_reports * sizeof(struct venue_report) +
-	       (size_t)cfg->max_takes * sizeof(struct venue_take) + 5 * CACHELINE;
+	       (size_t)cfg->max_takes * sizeof(struct venue_take) +
+	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 6 * CACHELINE;
 }
 
 int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_set *books,
@@ -117,11 +127,17 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	v->msgs = arena_alloc(a, (size_t)cfg->max_msgs * sizeof(*v->msgs), CACHELINE);
 	v->reps = arena_alloc(a, (size_t)cfg->max_reports * sizeof(*v->reps), CACHELINE);
 	v->takes = arena_alloc(a, (size_t)cfg->max_takes * sizeof(*v->takes), CACHELINE);
-	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes)
+	v->nsyms = sym_slots(cfg);
+	v->syms = arena_alloc(a, (size_t)v->nsyms * sizeof(*v->syms), CACHELINE);
+	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < cfg->max_orders; i++)
 		v->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : BOOK_NIL;
 	v->order_free = 0;
+	memset(v->syms, 0, (size_t)v->nsyms * sizeof(*v->syms));
+	for (uint32_t i = 0; i < v->nsyms; i++)
+		v->syms[i].next_free = i + 1 < v->nsyms ? i + 1 : BOOK_NIL;
+	v->sym_free = 0;
 	v->live_head = v->live_tail = BOOK_NIL;
 	/* Two streams, so ack draws do not shift with the number of entries. */
 	v->rng_entry.s = cfg->seed ^ UINT64_C(0x656e747279000001);
@@ -246,8 +262,83 @@ static inline uint32_t order_idx(const struct venue *v, const struct venue_order
 	return (uint32_t)(o - v->orders);
 }
 
+/* ---- symbols where we have orders or takes --------------------------- */
+
+/* The symbol's slot, or NULL when we have nothing there. */
+static inline struct venue_sym *sym_at(const struct venue *v, uint16_t locate)
+{
+	uint32_t k = v->sym_slot[locate];
+
+	return k ? &v->syms[k - 1] : NULL;
+}
+
+/* First of our live orders on the symbol (time priority), or BOOK_NIL. */
+static inline uint32_t sym_head(const struct venue *v, uint16_t locate)
+{
+	const struct venue_sym *sy = sym_at(v, locate);
+
+	return sy ? sy->head : BOOK_NIL;
+}
+
+/* One more order or take on the symbol: its slot, taken from the pool on
+ * first use (never short: see sym_slots). */
+static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
+{
+	struct venue_sym *sy = sym_at(v, locate);
+
+	if (!sy) {
+		uint32_t k = v->sym_free;
+
+		sy = &v->syms[k];
+		v->sym_free = sy->next_free;
+		memset(sy, 0, sizeof(*sy));
+		sy->head = sy->tail = BOOK_NIL;
+		sy->next_free = BOOK_NIL;
+		v->sym_slot[locate] = (uint16_t)(k + 1);
+	}
+	sy->busy++;
+	return sy;
+}
+
+/* One order or take fewer: the slot goes back with the last. */
+static void sym_release(struct venue *v, uint16_t locate)
+{
+	struct venue_sym *sy = sym_at(v, locate);
+
+	if (--sy->busy)
+		return;
+	sy->next_free = v->sym_free;
+	v->sym_free = (uint32_t)(sy - v->syms);
+	v->sym_slot[locate] = 0;
+}
+
+/* Recompute a side's price range and highest mark from the symbol's list
+ * (an order left: the range can only shrink). */
+static void sym_side_sum(struct venue *v, struct venue_sym *sy, uint8_t side)
+{
+	struct venue_side_sum *ss = &sy->side[side_idx(side)];
+
+	ss->lo = UINT32_MAX;
+	ss->hi = 0;
+	ss->mark_hi = 0;
+	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
+		const struct venue_order *o = &v->orders[i];
+
+		if (o->side != side)
+			continue;
+		if (o->px < ss->lo)
+			ss->lo = o->px;
+		if (o->px > ss->hi)
+			ss->hi = o->px;
+		if (o->mark > ss->mark_hi)
+			ss->mark_hi = o->mark;
+	}
+}
+
 static void live_unlink(struct venue *v, struct venue_order *o)
 {
+	struct venue_sym *sy = sym_at(v, o->locate);
+
 	if (o->prev != BOOK_NIL)
 		v->orders[o->prev].next = o->next;
 	else
@@ -257,7 +348,17 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 	else
 		v->live_tail = o->prev;
 	v->nlive--;
-	v->sym_busy[o->locate]--;
+	if (o->sprev != BOOK_NIL)
+		v->orders[o->sprev].snext = o->snext;
+	else
+		sy->head = o->snext;
+	if (o->snext != BOOK_NIL)
+		v->orders[o->snext].sprev = o->sprev;
+	else
+		sy->tail = o->sprev;
+	if (--sy->side[side_idx(o->side)].norders)
+		sym_side_sum(v, sy, o->side);
+	sym_release(v, o->locate);
 }
 
 static void order_free(struct venue *v, struct venue_order *o)
@@ -277,6 +378,8 @@ static void live_join(struct venue *v, struct venue_order *o)
 		book_level_at(v->books, o->locate, (enum book_side)side_idx(o->side), o->px);
 	uint64_t mark = v->max_ref;
 	uint32_t i = order_idx(v, o);
+	struct venue_side_sum *ss;
+	struct venue_sym *sy;
 
 	o->ahead = 0;
 	if (l) {
@@ -296,15 +399,42 @@ static void live_join(struct venue *v, struct venue_order *o)
 		v->live_head = i;
 	v->live_tail = i;
 	v->nlive++;
-	v->sym_busy[o->locate]++;
+	sy = sym_hold(v, o->locate);
+	o->snext = BOOK_NIL;
+	o->sprev = sy->tail;
+	if (sy->tail != BOOK_NIL)
+		v->orders[sy->tail].snext = i;
+	else
+		sy->head = i;
+	sy->tail = i;
+	ss = &sy->side[side_idx(o->side)];
+	if (!ss->norders++) {
+		ss->lo = ss->hi = o->px;
+		ss->mark_hi = mark;
+	} else {
+		if (o->px < ss->lo)
+			ss->lo = o->px;
+		if (o->px > ss->hi)
+			ss->hi = o->px;
+		if (mark > ss->mark_hi)
+			ss->mark_hi = mark;
+	}
 }
 
 /* ---- liquidity we took ------------------------------------------------ */
 
+/* Take slots with shares on (locate, side). */
+static inline uint32_t takes_on(const struct venue *v, uint16_t locate, uint8_t side)
+{
+	const struct venue_sym *sy = sym_at(v, locate);
+
+	return sy ? sy->side[side_idx(side)].ntakes : 0;
+}
+
 static struct venue_take *take_find(struct venue *v, uint16_t locate, uint8_t side,
 				    uint32_t px)
 {
-	if (!v->takes_used)
+	if (!v->takes_used || !takes_on(v, locate, side))
 		return NULL;
 	for (uint32_t i = 0; i < v->takes_hi; i++) {
 		struct venue_take *t = &v->takes[i];
@@ -319,7 +449,8 @@ static void take_set(struct venue *v, struct venue_take *t, uint32_t shares)
 {
 	if (t->shares && !shares) {
 		v->takes_used--;
-		v->sym_busy[t->locate]--;
+		sym_at(v, t->locate)->side[side_idx(t->side)].ntakes--;
+		sym_release(v, t->locate);
 	}
 	t->shares = shares;
 	while (v->takes_hi && !v->takes[v->takes_hi - 1].shares)
@@ -348,7 +479,7 @@ static bool take_add(struct venue *v, uint16_t locate, uint8_t side, uint32_t px
 		t->px = px;
 		t->shares = 0;
 		v->takes_used++;
-		v->sym_busy[locate]++;
+		sym_hold(v, locate)->side[side_idx(side)].ntakes++;
 		if ((uint32_t)(t - v->takes) + 1 > v->takes_hi)
 			v->takes_hi = (uint32_t)(t - v->takes) + 1;
 	}
@@ -360,7 +491,7 @@ static bool take_add(struct venue *v, uint16_t locate, uint8_t side, uint32_t px
  * take on (locate, side) after the recorded book changed there. */
 static void takes_cap(struct venue *v, uint16_t locate, uint8_t side)
 {
-	if (!v->takes_used)
+	if (!v->takes_used || !takes_on(v, locate, side))
 		return;
 	for (uint32_t i = 0; i < v->takes_hi; i++) {
 		struct venue_take *t = &v->takes[i];
@@ -698,13 +829,13 @@ uint32_t venue_poll(struct venue *v, uint64_t now_ns, struct venue_report *out, 
 
 /* Collect into scratch our live orders on (locate, side) whose limit is
  * better than `lim` or equal to `at_px`, in price priority (better first)
- * then time priority. Returns the count. */
+ * then time priority (the symbol's list). Returns the count. */
 static uint32_t collect(struct venue *v, uint16_t locate, uint8_t side, uint32_t lim,
 			uint32_t at_px)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+	for (uint32_t i = sym_head(v, locate); i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 		uint32_t j;
 
@@ -763,14 +894,16 @@ static uint32_t fill_from(struct venue *v, uint32_t n, uint32_t budget, bool que
  * Never raises ahead (executions may already have consumed it). */
 static void recount(struct venue *v, uint16_t locate, uint8_t side)
 {
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+	for (uint32_t i = sym_head(v, locate); i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 		const struct book_level *l;
 		uint64_t sum = 0;
 
-		if (o->locate != locate || o->side != side)
+		if (o->side != side)
 			continue;
 		v->cnt.walks++;
+		if (!o->ahead)
+			continue; /* min(0, sum) */
 		l = book_level_at(v->books, locate, (enum book_side)side_idx(side), o->px);
 		for (const struct book_order *r = l ? book_level_front(v->books, l) : NULL; r;
 		     r = book_order_next(v->books, r))
@@ -787,11 +920,10 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 	uint8_t opp = side_opp(ev->side);
 	uint32_t n, left;
 
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 
-		if (o->locate == ev->locate && o->side == ev->side && o->px == ev->px &&
-		    ev->order_ref <= o->mark)
+		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
 			v->cnt.ref_undecided++;
 	}
 	if (!can_fill)
@@ -808,11 +940,10 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 /* X/D: shares left the book at px; ahead of us if the reference is old. */
 static void md_remove(struct venue *v, const struct md_event *ev)
 {
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 
-		if (o->locate == ev->locate && o->side == ev->side && o->px == ev->px &&
-		    ev->order_ref <= o->mark)
+		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
 			o->ahead -= min32(o->ahead, ev->qty);
 	}
 	takes_cap(v, ev->locate, ev->side);
@@ -849,31 +980,80 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 	}
 	if (!hidden) {
 		/* Executions consume the front of the level: ahead first. */
-		for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+		for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL;
+		     i = v->orders[i].snext) {
 			struct venue_order *o = &v->orders[i];
 
-			if (o->locate == ev->locate && o->side == ev->side && o->px == rest_px)
+			if (o->side == ev->side && o->px == rest_px)
 				o->ahead -= min32(o->ahead, ev->qty);
 		}
 		takes_cap(v, ev->locate, ev->side);
 	}
 }
 
-void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+/* Do our orders on this side reach px: is one of them at px or better? */
+static inline bool side_reaches(const struct venue_side_sum *ss, uint8_t side, uint32_t px)
+{
+	return ss->norders && (side == 'B' ? ss->hi >= px : ss->lo <= px);
+}
+
+/* Is one of our orders on this side at px, and ref possibly ahead of it? */
+static inline bool side_holds(const struct venue_side_sum *ss, uint32_t px, uint64_t ref)
+{
+	return ss->norders && px >= ss->lo && px <= ss->hi && ref <= ss->mark_hi;
+}
+
+/* The prefilter: can the event change anything of ours on the symbol (an
+ * order's fills, queue ahead, the counters, a take)? false only when the
+ * full work below provably does nothing; each case mirrors its handler:
+ * - A/F (md_add): an opposite order of ours at px or better (collect);
+ *   one of ours on the side at px with mark >= ref (ref_undecided);
+ * - U: also the recount and takes_cap on ev->side: any order or take there;
+ * - X/D (md_remove): an order of ours on the side at px with mark >= ref;
+ *   any take on the side (takes_cap);
+ * - E (md_trade): any take on the side; an order of ours on the side at px
+ *   or better (trade-through, the queue at px), or opposite at px or
+ *   better;
+ * - P: as E without takes; C: always (its resting price is read from the
+ *   book, and an unknown one is counted and recounts). */
+static bool md_touches(const struct venue_sym *sy, const struct md_event *ev)
+{
+	uint8_t side = ev->side, opp = side_opp(side);
+	const struct venue_side_sum *us, *op;
+
+	if (side != 'B' && side != 'S')
+		return ev->msg_type != 'P';
+	us = &sy->side[side_idx(side)];
+	op = &sy->side[side_idx(opp)];
+	switch (ev->msg_type) {
+	case 'A':
+	case 'F':
+		return side_reaches(op, opp, ev->px) || side_holds(us, ev->px, ev->order_ref);
+	case 'U':
+		return us->norders || us->ntakes || side_reaches(op, opp, ev->px);
+	case 'X':
+	case 'D':
+		return us->ntakes || side_holds(us, ev->px, ev->order_ref);
+	case 'E':
+		return us->ntakes || side_reaches(us, side, ev->px) ||
+		       side_reaches(op, opp, ev->px);
+	case 'P':
+		return side_reaches(us, side, ev->px) || side_reaches(op, opp, ev->px);
+	case 'C':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The full work of an event that may touch us (the md prefilter said so).
+ * Out of line: the filtered path stays a small leaf. */
+static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 {
 	const struct book_sym *s;
 	bool can_fill;
 	uint32_t rest_px;
 
-	if (ev->kind == MD_STATE || ev->locate == 0)
-		return;
-	if ((ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U') &&
-	    ev->order_ref > v->max_ref)
-		v->max_ref = ev->order_ref;
-	/* Nothing of ours rests on the symbol and we took nothing there: the
-	 * event cannot fill us or change what we took. */
-	if (!v->sym_busy[ev->locate])
-		return;
 	s = book_sym_get(v->books, ev->locate);
 	if (!s)
 		return;
@@ -920,6 +1100,26 @@ void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 	default:
 		break;
 	}
+}
+
+void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+{
+	const struct venue_sym *sy;
+
+	if (ev->kind == MD_STATE || ev->locate == 0)
+		return;
+	/* (The reference first: executions and cancels carry old ones.) */
+	if (ev->order_ref > v->max_ref &&
+	    (ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U'))
+		v->max_ref = ev->order_ref;
+	/* Nothing of ours rests on the symbol and we took nothing there: the
+	 * event cannot fill us or change what we took. */
+	sy = sym_at(v, ev->locate);
+	if (!sy)
+		return;
+	if (!v->cfg.no_prefilter && !md_touches(sy, ev))
+		return;
+	md_apply(v, ev, now_ns);
 }
 
 /* ---- names ------------------------------------------------------------ */

@@ -8,6 +8,7 @@
 #ifndef VENUE_H
 #define VENUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,9 @@ struct venue_cfg {
 	uint64_t seed;         /* latency jitter RNG seed */
 	struct venue_lat_cfg entry; /* our send -> the venue applies it */
 	struct venue_lat_cfg ack;   /* the venue acts -> we receive its report */
+	bool no_prefilter;     /* venue_on_md does the full work for every event
+				* on a symbol where we have orders or takes
+				* (tests: the prefilter must change nothing) */
 };
 
 /* order flags (struct venue_enter.flags) */
@@ -165,6 +169,7 @@ struct venue_order {
 	uint32_t px;         /* limit, ITCH units */
 	uint32_t leaves;     /* open shares */
 	uint32_t prev, next; /* live list in time priority; next: free list */
+	uint32_t sprev, snext; /* the symbol's live list (struct venue_sym) */
 	uint16_t locate;
 	uint8_t side;        /* 'B' or 'S' */
 	uint8_t flags;       /* VENUE_F_* */
@@ -178,6 +183,24 @@ struct venue_take {
 	uint8_t side;        /* side of the recorded orders taken */
 	uint8_t pad;
 };
+
+/* Our presence on one side of one symbol, kept exact as orders join and
+ * leave and takes come and go: what venue_on_md's prefilter reads. */
+struct venue_side_sum {
+	uint64_t mark_hi;    /* highest mark of our live orders there */
+	uint32_t lo, hi;     /* lowest and highest limit of them, ITCH units */
+	uint32_t norders;    /* our live orders there */
+	uint32_t ntakes;     /* take slots with shares there */
+};
+
+/* A symbol where we have live orders or takes (a slot of a pool). */
+struct venue_sym {
+	struct venue_side_sum side[2]; /* [BOOK_BID], [BOOK_ASK] */
+	uint32_t head, tail; /* our live orders on it, time priority */
+	uint32_t busy;       /* live orders plus take slots; 0: slot free */
+	uint32_t next_free;  /* free list of slots */
+};
+_Static_assert(sizeof(struct venue_sym) == 64, "one symbol per line");
 
 /* A message in flight. */
 struct venue_msg {
@@ -203,12 +226,18 @@ struct venue {
 	struct venue_report *reps;    /* ring of cfg.max_reports */
 	struct venue_take *takes;     /* cfg.max_takes */
 	uint32_t *scratch;            /* cfg.max_orders: orders one event fills */
+	struct venue_sym *syms;       /* nsyms symbol slots */
+	uint32_t nsyms;               /* min(max_orders + max_takes, 65535):
+				       * each busy symbol holds an order or a
+				       * take, and there are 65535 locates */
+	uint32_t sym_free;            /* free slot list */
 	uint32_t live_head, live_tail;/* live list, time priority */
 	uint32_t order_free;
 	uint32_t nlive;
 	uint32_t takes_used;          /* take slots with shares */
-	uint16_t sym_busy[BOOK_LOCATE_MAX + 1]; /* per locate: our live orders
-				       * plus take slots in use */
+	uint16_t sym_slot[BOOK_LOCATE_MAX + 1]; /* per locate: 1 + its slot
+				       * in syms while we have orders or takes
+				       * there; 0 none */
 	uint32_t takes_hi;            /* 1 + highest slot with shares: scans stop
 				       * there (slots are taken lowest first) */
 	uint32_t msg_head, msg_n;

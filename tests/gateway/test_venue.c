@@ -4,7 +4,8 @@
  * a fill beating a cancel, post-only rejects, taking two levels, report
  * ordering under ack jitter, latency determinism per seed, overflow; and a
  * whole real ITCH file with a simple quoting loop: invariants and the same
- * report stream twice for one seed. */
+ * report stream twice for one seed; a long random stream through a venue
+ * with the md prefilter and one without: the same reports. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -811,6 +812,404 @@ static void test_replay_real_file(void **state)
 	free(buf);
 }
 
+/* The prefilter's edges, each with the event exactly at the boundary: a
+ * delete of the order whose reference is our mark, an execution and an
+ * opposite add exactly at our limit. */
+static void test_prefilter_edges(void **state)
+{
+	struct venue_cfg c;
+	struct fx *x;
+
+	(void)state;
+	cfg_const(&c);
+	x = fx_new(&c);
+	md(x, add(1, 'B', 100, PX), 100);
+	md(x, add(2, 'B', 200, PX), 200);
+	enter(x, 77, 'B', 100, PX, VENUE_F_POST_ONLY, 1000); /* arrives 2000 */
+	md(x, add(3, 'B', 100, PX - TICK), 3000);
+	assert_int_equal(venue_order_find(&x->v, 77)->mark, 2);
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 300);
+	md(x, cxl(1, 50), 4000);           /* ref 1 < mark */
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 250);
+	md(x, del(3), 4500);               /* ref 3 > mark, another level */
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 250);
+	md(x, del(2), 5000);               /* ref 2 == mark, at our level */
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 50);
+	md(x, add(4, 'S', 30, PX), 6000);  /* an opposite add at our limit */
+	assert_int_equal(venue_order_find(&x->v, 77)->leaves, 70);
+	md(x, add(5, 'S', 30, PX + TICK), 7000); /* a tick above: no fill */
+	assert_int_equal(venue_order_find(&x->v, 77)->leaves, 70);
+	md(x, ex(1, 20), 8000);            /* at our limit: the queue ahead */
+	assert_int_equal(venue_order_find(&x->v, 77)->ahead, 30);
+	assert_int_equal(venue_order_find(&x->v, 77)->leaves, 70);
+	assert_int_equal(x->v.cnt.fills_cross, 1);
+	fx_free(x);
+}
+
+/* ---- the prefilter changes nothing ------------------------------------ */
+
+#define PF_SYMS 6
+#define PF_REC 8192      /* recorded orders live at most */
+#define PF_OURS 4096     /* our user_refs */
+#define PF_LOW_REF 1000000u /* recorded refs above; below: out-of-order adds */
+
+struct pf_rec {
+	uint64_t ref;
+	uint32_t px, shares;
+	uint16_t locate;
+	uint8_t side;
+};
+
+struct pf {
+	struct arena a;
+	struct feed f;
+	struct venue v[2];  /* [0] prefilter on, [1] off */
+	struct md_event ev[8];
+	struct venue_report rep[2][512];
+	struct pf_rec rec[PF_REC];
+	uint32_t nrec;
+	uint32_t mid[PF_SYMS + 1];
+	uint64_t rng, seq, next_ref, low_ref, t;
+	uint32_t next_user;
+	uint32_t our_px[PF_OURS];
+	uint16_t our_loc[PF_OURS];
+	uint64_t reports, filtered_md;
+};
+
+static uint64_t pf_rand(struct pf *p)
+{
+	uint64_t z = (p->rng += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static uint32_t pf_below(struct pf *p, uint32_t n)
+{
+	return (uint32_t)(pf_rand(p) % n);
+}
+
+static struct pf *pf_new(uint64_t seed)
+{
+	struct pf *p = calloc(1, sizeof(*p));
+	struct feed_cfg fc;
+	struct venue_cfg c;
+	struct arena_cfg ac = { .no_huge = true, .no_lock = true };
+
+	assert_non_null(p);
+	feed_cfg_defaults(&fc);
+	fc.book.max_orders = 2 * PF_REC;
+	fc.book.max_locate = 16;
+	venue_cfg_defaults(&c);
+	c.seed = seed;
+	c.max_orders = 64;
+	c.max_takes = 16; /* small: the take table fills sometimes */
+	ac.size = feed_memsize(&fc) + 2 * venue_memsize(&c);
+	assert_int_equal(arena_init(&p->a, &ac), 0);
+	assert_int_equal(feed_init(&p->f, &fc, &p->a), 0);
+	assert_int_equal(venue_init(&p->v[0], &c, p->f.books, &p->a), 0);
+	c.no_prefilter = true;
+	assert_int_equal(venue_init(&p->v[1], &c, p->f.books, &p->a), 0);
+	p->rng = seed;
+	p->next_ref = PF_LOW_REF;
+	p->low_ref = 1;
+	p->next_user = 1;
+	for (uint32_t s = 1; s <= PF_SYMS; s++)
+		p->mid[s] = PX + 10 * TICK * s;
+	return p;
+}
+
+static void pf_free(struct pf *p)
+{
+	venue_fini(&p->v[0]);
+	venue_fini(&p->v[1]);
+	feed_fini(&p->f);
+	arena_fini(&p->a);
+	free(p);
+}
+
+/* Both venues hold the same orders in the same state. */
+static void pf_same_orders(const struct pf *p)
+{
+	uint32_t i = p->v[0].live_head, j = p->v[1].live_head;
+
+	assert_int_equal(p->v[0].nlive, p->v[1].nlive);
+	while (i != BOOK_NIL && j != BOOK_NIL) {
+		const struct venue_order *a = &p->v[0].orders[i], *b = &p->v[1].orders[j];
+
+		assert_int_equal(a->user_ref, b->user_ref);
+		assert_int_equal(a->px, b->px);
+		assert_int_equal(a->leaves, b->leaves);
+		assert_int_equal(a->ahead, b->ahead);
+		assert_int_equal(a->mark, b->mark);
+		assert_int_equal(a->seq, b->seq);
+		i = a->next;
+		j = b->next;
+	}
+	assert_int_equal(i, j);
+}
+
+/* Feed one ITCH message to the book and both venues, the pipeline's way. */
+static void pf_md(struct pf *p, struct itch_msg m)
+{
+	uint8_t buf[64];
+	int len;
+	uint32_t n;
+
+	m.ts_ns = p->t;
+	len = itch_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0);
+	venue_advance(&p->v[0], p->t);
+	venue_advance(&p->v[1], p->t);
+	n = feed_on_message(&p->f, buf, (size_t)len, ++p->seq, 0, p->ev, 8);
+	for (uint32_t i = 0; i < n; i++) {
+		venue_on_md(&p->v[0], &p->ev[i], p->t);
+		venue_on_md(&p->v[1], &p->ev[i], p->t);
+	}
+}
+
+/* Poll both by now: the same reports, byte for byte. */
+static void pf_poll(struct pf *p, uint64_t now)
+{
+	uint32_t na, nb;
+
+	do {
+		na = venue_poll(&p->v[0], now, p->rep[0], 512);
+		nb = venue_poll(&p->v[1], now, p->rep[1], 512);
+		assert_int_equal(na, nb);
+		assert_memory_equal(p->rep[0], p->rep[1], na * sizeof(p->rep[0][0]));
+		p->reports += na;
+	} while (na == 512);
+}
+
+/* A recorded price on side near the symbol's mid: mostly passive, a few
+ * through the mid (crossing adds). */
+static uint32_t pf_px(struct pf *p, uint16_t loc, uint8_t side)
+{
+	int32_t k = (int32_t)pf_below(p, 10) - 1; /* -1 .. 8 ticks away */
+
+	return side == 'B' ? p->mid[loc] - (uint32_t)(k * (int32_t)TICK)
+			   : p->mid[loc] + (uint32_t)(k * (int32_t)TICK);
+}
+
+static void pf_rec_add(struct pf *p, uint8_t type, uint16_t loc, uint8_t side)
+{
+	struct itch_msg m = add(0, side, 1 + pf_below(p, 400), pf_px(p, loc, side));
+	struct pf_rec *r;
+
+	if (p->nrec == PF_REC)
+		return;
+	/* Now and then an order reference below our marks (undecided rule). */
+	m.add.ref = pf_below(p, 30) == 0 && p->low_ref < PF_LOW_REF ? p->low_ref++
+								     : p->next_ref++;
+	m.type = type;
+	m.locate = loc;
+	memcpy(m.add.stock, "SYM     ", 8);
+	m.add.stock[3] = (char)('0' + loc);
+	pf_md(p, m);
+	r = &p->rec[p->nrec++];
+	r->ref = m.add.ref;
+	r->px = m.add.price;
+	r->shares = m.add.shares;
+	r->locate = loc;
+	r->side = side;
+}
+
+static void pf_rec_drop(struct pf *p, uint32_t i)
+{
+	p->rec[i] = p->rec[--p->nrec];
+}
+
+/* One recorded message on a random symbol. */
+static void pf_market_step(struct pf *p)
+{
+	uint32_t r = pf_below(p, 100), i;
+	uint16_t loc = (uint16_t)(1 + pf_below(p, PF_SYMS));
+	uint8_t side = pf_below(p, 2) ? 'S' : 'B';
+	struct pf_rec *o;
+	struct itch_msg m;
+
+	if (r < 40 || p->nrec < 16) {
+		pf_rec_add(p, r < 4 ? 'F' : 'A', loc, side);
+		return;
+	}
+	if (r >= 92) {
+		memset(&m, 0, sizeof(m));
+		if (r < 96) { /* a hidden execution near the mid */
+			m.type = 'P';
+			m.locate = loc;
+			m.trade.ref = 0;
+			m.trade.side = side;
+			m.trade.shares = 1 + pf_below(p, 300);
+			memcpy(m.trade.stock, "SYM     ", 8);
+			m.trade.price = pf_px(p, loc, side);
+			m.trade.match = p->seq;
+			pf_md(p, m);
+		} else if (r < 97) { /* halt or resume */
+			m = halt(pf_below(p, 3) ? 'T' : 'H');
+			m.locate = loc;
+			pf_md(p, m);
+		} else { /* the mid moves a tick */
+			p->mid[loc] = pf_below(p, 2) ? p->mid[loc] + TICK : p->mid[loc] - TICK;
+		}
+		return;
+	}
+	i = pf_below(p, p->nrec);
+	o = &p->rec[i];
+	memset(&m, 0, sizeof(m));
+	m.locate = o->locate;
+	if (r < 58) {
+		pf_md(p, del(o->ref));
+		pf_rec_drop(p, i);
+	} else if (r < 65) {
+		uint32_t x = 1 + pf_below(p, o->shares);
+
+		m = x < o->shares ? cxl(o->ref, x) : del(o->ref);
+		m.locate = o->locate;
+		pf_md(p, m);
+		if ((o->shares -= x) == 0)
+			pf_rec_drop(p, i);
+	} else if (r < 80) {
+		uint32_t x = 1 + pf_below(p, o->shares);
+
+		if (r < 76) {
+			m = ex(o->ref, x);
+		} else { /* C: at, or a tick or two off, the resting price */
+			m.type = 'C';
+			m.exec.ref = o->ref;
+			m.exec.shares = x;
+			m.exec.match = p->seq;
+			m.exec.printable = 'Y';
+			m.exec.price = o->px + (pf_below(p, 5) * TICK) - 2 * TICK;
+		}
+		m.locate = o->locate;
+		pf_md(p, m);
+		if ((o->shares -= x) == 0)
+			pf_rec_drop(p, i);
+	} else {
+		m = upd(o->ref, p->next_ref++, 1 + pf_below(p, 400), pf_px(p, o->locate, o->side));
+		m.locate = o->locate;
+		pf_md(p, m);
+		o->ref = m.replace.new_ref;
+		o->px = m.replace.price;
+		o->shares = m.replace.shares;
+	}
+}
+
+/* One message of ours, the same to both venues. */
+static void pf_our_step(struct pf *p)
+{
+	uint32_t r = pf_below(p, 100);
+
+	if (r < 50 || p->next_user < 8) {
+		uint32_t u = p->next_user++;
+		uint16_t loc = (uint16_t)(1 + pf_below(p, PF_SYMS / 2)); /* half the symbols */
+		uint8_t side = pf_below(p, 2) ? 'S' : 'B';
+		int32_t k = (int32_t)pf_below(p, 7) - 2; /* -2 (crossing) .. 4 ticks */
+		uint32_t f = pf_below(p, 20);
+		struct venue_enter e = {
+			.user_ref = u, .qty = 1 + pf_below(p, 300), .locate = loc, .side = side,
+			.flags = f < 10 ? VENUE_F_POST_ONLY : f < 13 ? VENUE_F_IOC : 0,
+		};
+
+		if (u >= PF_OURS)
+			return;
+		e.px = side == 'B' ? p->mid[loc] - (uint32_t)(k * (int32_t)TICK)
+				   : p->mid[loc] + (uint32_t)(k * (int32_t)TICK);
+		p->our_px[u] = e.px;
+		p->our_loc[u] = loc;
+		venue_submit_enter(&p->v[0], &e, p->t);
+		venue_submit_enter(&p->v[1], &e, p->t);
+	} else {
+		/* One of our recent tokens, live or not (rejects are reports too). */
+		uint32_t back = 1 + pf_below(p, 24);
+		uint32_t u = p->next_user > back ? p->next_user - back : 1;
+
+		if (r < 75 && p->next_user < PF_OURS) {
+			struct venue_replace m = {
+				.orig_user_ref = u, .qty = 1 + pf_below(p, 300),
+				.px = p->our_px[u] + (pf_below(p, 3) * TICK) - TICK,
+			};
+
+			m.user_ref = pf_below(p, 3) ? p->next_user++ : u;
+			if (pf_below(p, 3) == 0)
+				m.px = p->our_px[u]; /* may keep its place */
+			p->our_px[m.user_ref] = m.px;
+			p->our_loc[m.user_ref] = p->our_loc[u];
+			venue_submit_replace(&p->v[0], &m, p->t);
+			venue_submit_replace(&p->v[1], &m, p->t);
+		} else {
+			struct venue_cancel m = { .user_ref = u, .qty = pf_below(p, 2) * 50 };
+
+			venue_submit_cancel(&p->v[0], &m, p->t);
+			venue_submit_cancel(&p->v[1], &m, p->t);
+		}
+	}
+}
+
+static void pf_run(uint64_t seed, uint32_t steps, struct venue_counters *out)
+{
+	struct pf *p = pf_new(seed);
+
+	for (uint32_t s = 0; s < steps; s++) {
+		p->t += 1 + pf_below(p, 3000);
+		pf_market_step(p);
+		if (pf_below(p, 8) == 0)
+			pf_our_step(p);
+		pf_poll(p, p->t);
+		if (s % 997 == 0)
+			pf_same_orders(p);
+	}
+	venue_advance(&p->v[0], UINT64_MAX - 1);
+	venue_advance(&p->v[1], UINT64_MAX - 1);
+	pf_poll(p, UINT64_MAX);
+	pf_same_orders(p);
+	assert_memory_equal(&p->v[0].cnt, &p->v[1].cnt, sizeof(p->v[0].cnt));
+	assert_int_equal(p->v[0].cnt.reports_lost, 0);
+	*out = p->v[0].cnt;
+	print_message("prefilter seed %lu: %lu reports, %lu maker fills (queue %lu, through "
+		      "%lu, cross %lu), %lu taker, %lu absorbed, %lu undecided, %lu C px "
+		      "unknown, %lu takes full, %lu walks\n",
+		      (unsigned long)seed, (unsigned long)p->reports,
+		      (unsigned long)out->fills_maker, (unsigned long)out->fills_queue,
+		      (unsigned long)out->fills_through, (unsigned long)out->fills_cross,
+		      (unsigned long)out->fills_taker, (unsigned long)out->absorbed,
+		      (unsigned long)out->ref_undecided, (unsigned long)out->c_px_unknown,
+		      (unsigned long)out->takes_full, (unsigned long)out->walks);
+	pf_free(p);
+}
+
+/* A long random ITCH stream on several symbols with our orders placed,
+ * replaced and canceled at random: the venue with the md prefilter and
+ * the one doing the full work on every event make the same reports, the
+ * same counters and the same queue state. The stream reaches every rule. */
+static void test_prefilter_changes_nothing(void **state)
+{
+	struct venue_counters sum, c;
+
+	(void)state;
+	memset(&sum, 0, sizeof(sum));
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		pf_run(seed * 0x5eed, 60000, &c);
+		sum.fills_queue += c.fills_queue;
+		sum.fills_through += c.fills_through;
+		sum.fills_cross += c.fills_cross;
+		sum.fills_taker += c.fills_taker;
+		sum.absorbed += c.absorbed;
+		sum.ref_undecided += c.ref_undecided;
+		sum.c_px_unknown += c.c_px_unknown;
+		sum.takes_full += c.takes_full;
+		sum.walks += c.walks;
+		sum.rejects[VENUE_REJ_POST_ONLY] += c.rejects[VENUE_REJ_POST_ONLY];
+		sum.rejects[VENUE_REJ_HALTED] += c.rejects[VENUE_REJ_HALTED];
+	}
+	assert_true(sum.fills_queue > 0 && sum.fills_through > 0 && sum.fills_cross > 0);
+	assert_true(sum.fills_taker > 0 && sum.absorbed > 0);
+	assert_true(sum.ref_undecided > 0 && sum.c_px_unknown > 0 && sum.walks > 0);
+	assert_true(sum.rejects[VENUE_REJ_POST_ONLY] > 0 && sum.rejects[VENUE_REJ_HALTED] > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +1225,8 @@ int main(void)
 		cmocka_unit_test(test_overflow_counted),
 		cmocka_unit_test(test_bad_cfg),
 		cmocka_unit_test(test_replay_real_file),
+		cmocka_unit_test(test_prefilter_edges),
+		cmocka_unit_test(test_prefilter_changes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
