@@ -61,13 +61,25 @@ static void pick_count(const uint8_t *m, size_t len, uint64_t *count, char (*nam
 	count[loc]++;
 }
 
+/* The symbol's name for every output: the ITCH stock without its padding
+ * when it is plain printable ASCII, else "#<locate>" (a capture may put any
+ * byte there; a comma, quote, backslash or control byte would break
+ * orders.csv and report.json, and the accounts refuse such names). '#' is
+ * not a stock character, so the fallback names never meet a real one. */
 static void name_of(char (*name)[8], uint32_t loc, char out[PAPER_NAME_LEN])
 {
 	size_t n = 8;
+	bool plain = true;
 
 	while (n && (name[loc][n - 1] == ' ' || name[loc][n - 1] == 0))
 		n--;
-	if (n == 0) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[loc][i];
+
+		if (c < 0x21 || c > 0x7e || c == ',' || c == '"' || c == '\\' || c == '#')
+			plain = false;
+	}
+	if (n == 0 || !plain) {
 		snprintf(out, PAPER_NAME_LEN, "#%u", loc & 0xffffu);
 		return;
 	}

@@ -391,6 +391,40 @@ static void cap_add(struct cap *c, uint64_t t, uint64_t ref, char side, uint32_t
 	cap_put(c, &m);
 }
 
+/* Directory and trading state of locate loc, named by the 8 raw bytes
+ * raw (a hostile capture may put anything there). */
+static void cap_sym(struct cap *c, uint64_t t, uint16_t loc, const char raw[8])
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'R';
+	m.locate = loc;
+	m.ts_ns = t;
+	memcpy(m.directory.stock, raw, 8);
+	m.directory.market_category = 'Q';
+	m.directory.financial_status = 'N';
+	m.directory.round_lot_size = 100;
+	m.directory.round_lots_only = 'N';
+	m.directory.issue_classification = 'C';
+	memcpy(m.directory.issue_sub_type, "Z ", 2);
+	m.directory.authenticity = 'P';
+	m.directory.short_sale_threshold = 'N';
+	m.directory.ipo_flag = 'N';
+	m.directory.luld_tier = '1';
+	m.directory.etp_flag = 'N';
+	m.directory.inverse = 'N';
+	cap_put(c, &m);
+	memset(&m, 0, sizeof(m));
+	m.type = 'H';
+	m.locate = loc;
+	m.ts_ns = t;
+	memcpy(m.trading_action.stock, raw, 8);
+	m.trading_action.state = 'T';
+	memcpy(m.trading_action.reason, "    ", 4);
+	cap_put(c, &m);
+}
+
 static void cap_exec(struct cap *c, uint64_t t, uint64_t ref, uint32_t shares)
 {
 	struct itch_msg m;
@@ -1274,6 +1308,78 @@ static void test_bad_usage(void **state)
 	}
 }
 
+/* Every line of orders.csv (header included) has exactly 12 fields and
+ * no byte outside printable ASCII. */
+static void expect_csv_clean(const char *dir, const char *name)
+{
+	char *buf = slurp(dir, name, NULL);
+	int fields = 1;
+
+	assert_non_null(buf);
+	for (const char *q = buf; *q; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (ch == '\n') {
+			if (fields != 12)
+				fail_msg("%s: a line with %d fields", name, fields);
+			fields = 1;
+			continue;
+		}
+		if (ch < 0x20 || ch > 0x7e || ch == '"')
+			fail_msg("%s: byte 0x%02x in a line", name, ch);
+		if (ch == ',')
+			fields++;
+	}
+	free(buf);
+}
+
+/* A hostile capture names its symbol with a comma, a quote and a control
+ * byte: orders.csv keeps its 12 columns and the symbol is called the same
+ * in orders.csv, fills.csv and report.json. */
+static void test_hostile_name(void **state)
+{
+	static const char *const q[] = { "--set", "run.top_symbols=1", NULL };
+	struct cap c;
+	struct run r;
+	char dir[512], path[512];
+	uint64_t t = T0;
+	(void)state;
+
+	memset(&c, 0, sizeof(c));
+	cap_sym(&c, t, LOC, "A,\"B\x01  ");
+	cap_add(&c, t += MS, 1, 'B', 300, PX_BID);
+	cap_add(&c, t += MS, 2, 'S', 300, PX_ASK); /* we quote */
+	cap_add(&c, t += MS, 3, 'B', 200, PX_BID); /* behind us */
+	cap_exec(&c, t += MS, 1, 300);
+	cap_exec(&c, t += MS, 3, 50);              /* fills our bid 50 */
+	cap_add(&c, t += MS, 4, 'S', 100, PX_ASK + 100);
+	cap_write(&c, "hostile", path, sizeof(path));
+	tmp_path(dir, sizeof(dir), "hostile.out");
+	run_paper(&r, path, dir, q, exact_sets);
+	assert_int_equal(r.rc, 0);
+	expect_csv_clean(dir, "orders.csv");
+	{
+		char *fills = slurp(dir, "fills.csv", NULL), *orders = slurp(dir, "orders.csv", NULL);
+		char *json = slurp(dir, "report.json", NULL);
+		char sym[32];
+		const char *l2 = strchr(orders, '\n') + 1, *c1 = strchr(l2, ',') + 1;
+		const char *f2 = strchr(fills, '\n') + 1;
+		char want[64];
+
+		/* the fill happened, and names the symbol as orders.csv does */
+		assert_true(*f2 != 0);
+		snprintf(sym, sizeof(sym), "%.*s", (int)(strchr(c1, ',') - c1), c1);
+		snprintf(want, sizeof(want), ",%s,", sym);
+		assert_contains(f2, want);
+		snprintf(want, sizeof(want), "\"symbol\": \"%s\"", sym);
+		assert_contains(json, want);
+		free(fills);
+		free(orders);
+		free(json);
+	}
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- main */
 
 static int setup(void **state)
@@ -1303,7 +1409,10 @@ int main(void)
 		cmocka_unit_test(test_runs_pcap),
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_bad_usage),
+		cmocka_unit_test(test_hostile_name),
 	};
 
+	if (getenv("TEST_FILTER")) /* one test while debugging */
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
