@@ -34,6 +34,8 @@ int venue_wire_set_symbol(struct venue_wire *w, uint16_t locate, const char name
 	uint32_t i = sym_home(k);
 
 	for (uint32_t n = 0; n < VENUE_WIRE_SYMS; n++, i = (i + 1) & (VENUE_WIRE_SYMS - 1)) {
+		if (w->key[i] == k && w->loc[i] != locate)
+			return -EEXIST; /* one name, one book */
 		if (w->key[i] == 0 || w->key[i] == k) {
 			w->key[i] = k;
 			w->loc[i] = locate;

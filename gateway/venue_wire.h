@@ -36,7 +36,8 @@ struct venue_wire {
 
 /* Attach w to the venue v. Cannot fail. */
 void venue_wire_init(struct venue_wire *w, struct venue *v);
-/* Map the 8-byte (space padded) OUCH symbol to locate. 0, -ENOSPC map full. */
+/* Map the 8-byte (space padded) OUCH symbol to locate. 0, -ENOSPC map full,
+ * -EEXIST the name already maps to another locate (one name, one book). */
 int venue_wire_set_symbol(struct venue_wire *w, uint16_t locate, const char name[8]);
 /* Client bytes (whole SoupBinTCP packets) sent at t_send_ns: each OUCH
  * Enter / Replace / Cancel is submitted to the venue; anything else is

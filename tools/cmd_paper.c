@@ -317,7 +317,7 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 	if (n < 0) {
 		fprintf(err, PAPERCMD ": %s\n", msg);
 		status = n == -ENOENT ? EX_DATAERR : n == -EIO ? EX_DATAERR : EX_SOFTWARE;
-		if (n == -ENOENT && cfg->n_symbols)
+		if ((n == -ENOENT && cfg->n_symbols) || n == -EINVAL)
 			status = EX_USAGE;
 		goto done;
 	}

@@ -155,6 +155,13 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 				rc = -ENOENT;
 				goto out;
 			}
+			for (int j = 0; j < n; j++)
+				if (locates[j] == l) {
+					snprintf(err, errlen, "symbol '%s' is listed twice",
+						 cfg->symbols[i]);
+					rc = -EINVAL;
+					goto out;
+				}
 			locates[n] = (uint16_t)l;
 			snprintf(names[n], PAPER_NAME_LEN, "%s", nm);
 			n++;
@@ -172,6 +179,12 @@ int paper_pick_symbols(const struct paper_cfg *cfg, const char *path, uint16_t *
 			count[best] = 0;
 			locates[n] = (uint16_t)best;
 			name_of(name, best, names[n]);
+			/* Two locates of one name (a damaged directory) would
+			 * share one OUCH symbol, i.e. one book at the venue:
+			 * the later gets its #<locate> name. */
+			for (int j = 0; j < n; j++)
+				if (strcmp(names[j], names[n]) == 0)
+					snprintf(names[n], PAPER_NAME_LEN, "#%u", best & 0xffffu);
 			n++;
 		}
 		/* Nothing to quote is a valid, empty run (err says why). */
@@ -328,7 +341,11 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 		memset(pad, ' ', sizeof(pad));
 		memcpy(pad, s->name, strnlen(s->name, 8));
 		gw_set_symbol(&p->gw, s->locate, pad);
-		venue_wire_set_symbol(p->vw, s->locate, pad);
+		if (venue_wire_set_symbol(p->vw, s->locate, pad) != 0) {
+			snprintf(err, errlen, "symbol %s: its name is taken by another", s->name);
+			rc = -EINVAL;
+			goto fail;
+		}
 		acct_set_symbol(&p->acct, s->locate, s->name);
 		p->sym_of[s->locate] = (int16_t)i;
 	}

@@ -329,6 +329,25 @@ static void test_cancel_queue_full(void **state)
 	fx_free(x);
 }
 
+/* One OUCH name maps to one book: a second locate under the same name is
+ * refused, the first mapping stays, and the same mapping again is fine. */
+static void test_symbol_twice(void **state)
+{
+	struct fx *x = fx_new();
+	char ty[17];
+
+	(void)state;
+	assert_int_equal(venue_wire_set_symbol(x->w, 9, "TEST    "), -EEXIST);
+	assert_int_equal(venue_wire_set_symbol(x->w, LOC, "TEST    "), 0);
+	md(x, add(1, 'S', 500, PX + TICK), 100);
+	send(x, INTENT_NEW, 7, 0, LOC, 'B', PX, 10, 0, 1000);
+	assert_int_equal(x->w->st.unknown_sym, 0);
+	assert_int_equal(drain(x, 100000, ty), 1);
+	assert_string_equal(ty, "A");
+	assert_non_null(venue_order_find(&x->v, 1));
+	fx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_post_only_reject),
 		cmocka_unit_test(test_cancel_of_filled),
 		cmocka_unit_test(test_cancel_queue_full),
+		cmocka_unit_test(test_symbol_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -425,6 +425,25 @@ static void cap_sym(struct cap *c, uint64_t t, uint16_t loc, const char raw[8])
 	cap_put(c, &m);
 }
 
+/* An add on locate loc (the add's stock field is not what names it). */
+static __attribute__((unused)) void cap_add_loc(struct cap *c, uint64_t t, uint16_t loc, uint64_t ref, char side,
+			uint32_t shares, uint32_t px)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'A';
+	m.locate = loc;
+	m.ts_ns = t;
+	m.add.ref = ref;
+	m.add.side = (uint8_t)side;
+	m.add.shares = shares;
+	stock8(m.add.stock, "TEST");
+	m.add.price = px;
+	memcpy(m.add.mpid, "    ", 4);
+	cap_put(c, &m);
+}
+
 static void cap_exec(struct cap *c, uint64_t t, uint64_t ref, uint32_t shares)
 {
 	struct itch_msg m;
@@ -1380,6 +1399,40 @@ static void test_hostile_name(void **state)
 	run_free(&r);
 }
 
+/* Two locates share the stock name TEST (a damaged or hostile directory),
+ * at $10 and at $20. Each must be quoted on its own book: our $10.02 ask
+ * reaching the $20 book would cross it and be refused post-only. */
+static void test_duplicate_names(void **state)
+{
+	static const char *const q[] = { "--set", "run.top_symbols=2", NULL };
+	struct cap c;
+	struct run r;
+	char dir[512], path[512];
+	int64_t v[N_SUMMARY];
+	uint64_t t = T0;
+	(void)state;
+
+	memset(&c, 0, sizeof(c));
+	cap_sym(&c, t, 1, "TEST    ");
+	cap_sym(&c, t, 2, "TEST    ");
+	cap_add_loc(&c, t += MS, 1, 1, 'B', 300, PX_BID);
+	cap_add_loc(&c, t += MS, 1, 2, 'S', 300, PX_ASK);
+	cap_add_loc(&c, t += MS, 2, 3, 'B', 300, 2 * PX_BID);
+	cap_add_loc(&c, t += MS, 2, 4, 'S', 300, 2 * PX_ASK);
+	for (int i = 0; i < 4; i++) /* both books busy alike */
+		cap_add_loc(&c, t += MS, (uint16_t)(1 + i % 2), 10 + (uint64_t)i, 'B', 100,
+			    (i % 2 ? 2 * PX_BID : PX_BID) - 100);
+	cap_write(&c, "dupname", path, sizeof(path));
+	tmp_path(dir, sizeof(dir), "dupname.out");
+	run_paper(&r, path, dir, q, exact_sets);
+	assert_int_equal(r.rc, 0);
+	parse_summary(r.out, v);
+	assert_int_equal(v[8], 0); /* rejects */
+	assert_true(v[6] >= 4);    /* orders: both sides of both symbols */
+	expect_csv_clean(dir, "orders.csv");
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- main */
 
 static int setup(void **state)
@@ -1410,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
+		cmocka_unit_test(test_duplicate_names),
 	};
 
 	if (getenv("TEST_FILTER")) /* one test while debugging */
