@@ -303,7 +303,19 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (o.seed_set)
 		cfg->seed = o.seed;
-	/* Check the input before the first pass so a typo fails fast. */
+	/* Check the input before the first pass so a typo fails fast. The
+	 * run reads it twice (symbols, then the replay): a pipe or device
+	 * would give the second read only what the first left. */
+	{
+		struct stat st;
+
+		if (stat(o.capture, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			fprintf(err, PAPERCMD ": %s: not a regular file (the capture is read "
+				"twice; save a pipe's output to a file first)\n", o.capture);
+			status = EX_NOINPUT;
+			goto done;
+		}
+	}
 	rc = paper_in_open(&in, o.capture);
 	if (rc) {
 		fprintf(err, PAPERCMD ": %s\n", in.err);

@@ -1433,6 +1433,36 @@ static void test_duplicate_names(void **state)
 	run_free(&r);
 }
 
+/* A capture through a pipe (`<(zcat day.pcap.gz)`): the run reads its input
+ * twice (symbols, then the replay), which a pipe cannot give. It must say
+ * so and exit 66, not misread what the first look left. */
+static void test_pipe_input(void **state)
+{
+	static const char *const q[] = { "--quiet", "--no-plots", NULL };
+	char src[512], dir[512], fdpath[64];
+	struct run r;
+	size_t n;
+	char *buf;
+	int fds[2];
+	(void)state;
+
+	test_data_path(src, "pcap/nasdaq-itch50");
+	buf = slurp(src, "Multiple.Packets.pcap", &n);
+	assert_non_null(buf);
+	assert_int_equal(pipe(fds), 0);
+	assert_true(n < 65536); /* fits the pipe's buffer: no writer needed */
+	assert_int_equal(write(fds[1], buf, n), (ssize_t)n);
+	close(fds[1]);
+	free(buf);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+	tmp_path(dir, sizeof(dir), "pipe.out");
+	run_paper(&r, fdpath, dir, q, NULL);
+	close(fds[0]);
+	assert_int_equal(r.rc, EX_NOINPUT);
+	assert_contains(r.err, "regular file");
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- main */
 
 static int setup(void **state)
@@ -1464,6 +1494,7 @@ int main(void)
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
+		cmocka_unit_test(test_pipe_input),
 	};
 
 	if (getenv("TEST_FILTER")) /* one test while debugging */
