@@ -355,6 +355,9 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 		if (!p->orders_csv || !fills) {
 			if (fills)
 				fclose(fills);
+			if (p->orders_csv)
+				fclose(p->orders_csv);
+			p->orders_csv = NULL;
 			status = EX_IOERR;
 			goto done;
 		}

@@ -1463,6 +1463,46 @@ static void test_pipe_input(void **state)
 	run_free(&r);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* fills.csv cannot be written (a directory is in the way): exit 74, and
+ * orders.csv, already open, is closed (an in-process caller keeps no
+ * descriptor). */
+static void test_unwritable_fills(void **state)
+{
+	static const char *const q[] = { "--quiet", "--no-plots", NULL };
+	char cap[512], dir[512], sub[600];
+	struct cap c;
+	struct run r;
+	int before;
+	(void)state;
+
+	cap_start(&c, T0);
+	cap_add(&c, T0 + MS, 1, 'B', 100, PX_BID);
+	cap_add(&c, T0 + 2 * MS, 2, 'S', 100, PX_ASK);
+	cap_write(&c, "fillsdir", cap, sizeof(cap));
+	tmp_path(dir, sizeof(dir), "fillsdir.out");
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(sub, sizeof(sub), "%s/fills.csv", dir);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	before = count_fds();
+	run_paper(&r, cap, dir, q, NULL);
+	assert_int_equal(r.rc, EX_IOERR);
+	assert_contains(r.err, "fills.csv");
+	assert_int_equal(count_fds(), before);
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- main */
 
 static int setup(void **state)
@@ -1495,6 +1535,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
 		cmocka_unit_test(test_pipe_input),
+		cmocka_unit_test(test_unwritable_fills),
 	};
 
 	if (getenv("TEST_FILTER")) /* one test while debugging */
