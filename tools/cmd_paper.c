@@ -241,6 +241,14 @@ static void print_run(const struct paper *p, FILE *out)
 		p->st.intents, p->gw.st.msgs_out, p->st.refused, p->st.reports);
 	fprintf(out, "venue: %" PRIu64 " maker fills, %" PRIu64 " taker fills\n",
 		p->acct.total.maker_fills, p->acct.total.taker_fills);
+	fprintf(out, "store: %" PRIu64 " venue reports for orders already closed (a cancel "
+		"or its reject after the last fill), %" PRIu64 " out of step with the order\n",
+		p->gw.os.cnt.unknown_ref, p->gw.os.cnt.bad_event);
+	fprintf(out, "internal: %" PRIu64 " cascade cuts, %" PRIu64 " venue reports lost, %" PRIu64
+		"+%" PRIu64 " undecodable gateway/venue messages, %" PRIu64 " unknown symbols, %" PRIu64
+		" cancels not deferred\n",
+		p->st.loop_cut, p->venue.cnt.reports_lost, p->gw.st.bad_in, p->vw->st.bad_in,
+		p->vw->st.unknown_sym, p->gw.st.defer_full);
 	fprintf(out, "latency (ns)    p50      p99    p99.9      max    count\n");
 	for (int s = 0; s < PAPER_STAGES; s++)
 		fprintf(out, "  %-13s %6" PRId64 " %8" PRId64 " %8" PRId64 " %8" PRId64 " %8" PRId64
@@ -387,6 +395,10 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 		if (w)
 			status = w;
 		print_run(p, out);
+		if (paper_losses(p))
+			fprintf(err, PAPERCMD ": warning: %" PRIu64 " internal drops or refusals "
+				"(see the 'internal:' line); the reports may be incomplete\n",
+				paper_losses(p));
 		print_summary(p, out);
 		if (fflush(out) != 0)
 			status = EX_IOERR;

@@ -20,6 +20,7 @@
 #define PAPER_INTENTS 64u      /* intents per strategy call */
 #define PAPER_REPORTS 256u     /* exec reports per venue drain */
 #define PAPER_DEPTH_MAX 8      /* report -> intent -> report cascade */
+#define PAPER_DAY_NS (UINT64_C(86400) * 1000000000u)
 #define PAPER_TOKEN_STRIDE (UINT64_C(1) << 40) /* token space per symbol */
 
 static double wall_s(void)
@@ -685,13 +686,20 @@ static uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u
 	struct net_udp udp;
 	struct mold_hdr h;
 	const uint8_t *m;
+	uint64_t ts;
 
 	if (net_parse_link(p->feed.link, u->data, u->caplen, u->wirelen, &udp) < 0 ||
 	    mold_hdr_read(udp.payload, udp.payload_len, &h) != 0 || h.count == 0 ||
 	    h.count == MOLD_COUNT_END || udp.payload_len < MOLD_HDR_LEN + 2 + 11)
 		return 0;
-	m = udp.payload + MOLD_HDR_LEN + 2;
-	return itch_be48(m + 5);
+	m = udp.payload + MOLD_HDR_LEN;
+	/* The first block must hold a whole ITCH header, and its stamp be a
+	 * time of day: a bad frame must not move the virtual clock (which
+	 * never goes back) hours ahead. */
+	if ((size_t)(m[0] << 8 | m[1]) < 11)
+		return 0;
+	ts = itch_be48(m + 2 + 5);
+	return ts < PAPER_DAY_NS ? ts : 0;
 }
 
 int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
@@ -713,6 +721,8 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		 * the time we read the packet. Not timed. */
 		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
 			(u.caplen >= 11 ? itch_be48(u.data + 5) : 0);
+		if (t_first >= PAPER_DAY_NS)
+			t_first = 0;
 		if (t_first)
 			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
@@ -762,6 +772,12 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 	p->st.wall_s = wall_s() - t_start;
 	p->st.wire_msgs = p->gw.st.msgs_out;
 	return rc < 0 ? -EIO : 0;
+}
+
+uint64_t paper_losses(const struct paper *p)
+{
+	return p->st.loop_cut + p->venue.cnt.reports_lost + p->gw.os.cnt.bad_event +
+	       p->gw.st.bad_in + p->gw.st.defer_full + p->vw->st.bad_in + p->vw->st.unknown_sym;
 }
 
 int64_t paper_latency(const struct paper *p, enum paper_stage s, double q)

@@ -163,6 +163,14 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress);
 /* Release. Accepts NULL. */
 void paper_fini(struct paper *p);
 
+/* Everything the run counted as dropped, refused or not understood on its
+ * internal paths (cascade cuts, the venue's report ring, the gateway's and
+ * the venue's undecodable or unknown input, venue reports out of step with
+ * the order store, cancels it could not defer; not the expected races such
+ * as a cancel reject for an order already filled).
+ * 0 on a clean run; cmd_paper prints the parts and warns when not 0. */
+uint64_t paper_losses(const struct paper *p);
+
 /* Value at percentile q (0..100) of a latency stage, ns; 0 when empty. */
 int64_t paper_latency(const struct paper *p, enum paper_stage s, double q);
 

@@ -1095,6 +1095,12 @@ static void test_determinism(void **state)
 	free(fl.buf);
 	summary_sans_t2t(r1.out, s1, sizeof(s1));
 	summary_sans_t2t(r2.out, s2, sizeof(s2));
+	/* A clean run reports its internal counters, all zero, and no warning. */
+	assert_non_null(strstr(r1.out, "internal: 0 cascade cuts, 0 venue reports lost, 0+0 "
+				       "undecodable gateway/venue messages, 0 unknown symbols, "
+				       "0 cancels not deferred\n"));
+	assert_non_null(strstr(r1.out, ", 0 out of step with the order\n"));
+	assert_null(strstr(r1.err, "warning"));
 	assert_string_equal(s1, s2);
 	/* the excluded files exist (their content is measured time) */
 	for (int s = 0; s < 4; s++) {
