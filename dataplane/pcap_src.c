@@ -82,7 +82,7 @@ static COLD int map_classic(struct pcap_src *src, const char *path, FILE *fp)
 	}
 	src->map_ts_mul = magic == PCAPF_MAGIC_NS ? 1u : 1000u;
 	src->map_snap = rd32(src, h + PCAPF_OFF_SNAP);
-	src->dlt = (int)(rd32(src, h + PCAPF_OFF_LINK) & 0x0fffffffu);
+	src->dlt = (int)(rd32(src, h + PCAPF_OFF_LINK) & 0x03ffffffu); /* FCS bits above */
 	src->link = link_of(src->dlt);
 	if (src->link == 0) {
 		char what[160];
