@@ -201,6 +201,9 @@ out:
 
 /* ---- set-up ------------------------------------------------------------- */
 
+static void lat_derive(struct venue_lat_cfg *l, uint64_t base, uint64_t jitter,
+		       const int64_t *ppm, size_t n_ppm, const int64_t *ns, size_t n_ns);
+
 static void cfg_derive(const struct paper_cfg *c, struct mm_cfg *mm, struct gw_cfg *gw,
 		       struct venue_cfg *vc)
 {
@@ -249,12 +252,31 @@ static void cfg_derive(const struct paper_cfg *c, struct mm_cfg *mm, struct gw_c
 	vc->taker_fee_e4 = c->taker_fee_e4;
 	vc->maker_rebate_e4 = c->maker_rebate_e4;
 	vc->seed = c->seed;
-	vc->entry.kind = VENUE_LAT_CONST;
-	vc->entry.base_ns = c->entry_ns;
-	vc->entry.jitter_ns = c->entry_jitter_ns;
-	vc->ack.kind = VENUE_LAT_CONST;
-	vc->ack.base_ns = c->ack_ns;
-	vc->ack.jitter_ns = c->ack_jitter_ns;
+	lat_derive(&vc->entry, c->entry_ns, c->entry_jitter_ns, c->entry_q_ppm, c->n_entry_q_ppm,
+		   c->entry_q_ns, c->n_entry_q_ns);
+	lat_derive(&vc->ack, c->ack_ns, c->ack_jitter_ns, c->ack_q_ppm, c->n_ack_q_ppm, c->ack_q_ns,
+		   c->n_ack_q_ns);
+}
+
+/* A quantile table when one is given, else constant + jitter. A table the
+ * venue refuses (sizes differ, not from 0 to 1e6 ppm, decreasing) makes
+ * venue_memsize 0: paper_init reports it. */
+static void lat_derive(struct venue_lat_cfg *l, uint64_t base, uint64_t jitter,
+		       const int64_t *ppm, size_t n_ppm, const int64_t *ns, size_t n_ns)
+{
+	memset(l, 0, sizeof(*l));
+	if (n_ppm == 0 && n_ns == 0) {
+		l->kind = VENUE_LAT_CONST;
+		l->base_ns = base;
+		l->jitter_ns = jitter;
+		return;
+	}
+	l->kind = VENUE_LAT_QUANTILE;
+	l->npts = n_ppm == n_ns ? (uint32_t)n_ppm : 0;
+	for (uint32_t i = 0; i < l->npts; i++) {
+		l->q_ppm[i] = (uint32_t)ppm[i];
+		l->q_ns[i] = (uint64_t)ns[i];
+	}
 }
 
 int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *locates,
@@ -275,8 +297,14 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 	feed_cfg_defaults(&fc);
 	fc.book.max_orders = cfg->max_orders;
 	ac.size = feed_memsize(&fc) + venue_memsize(&vc);
-	if (feed_memsize(&fc) == 0 || venue_memsize(&vc) == 0) {
-		snprintf(err, errlen, "invalid book or venue sizes");
+	if (venue_memsize(&vc) == 0) {
+		snprintf(err, errlen, "venue latency refused: a quantile table needs as many "
+			 "venue.*_quantile_ppm as venue.*_quantile_ns points (2..%u), from 0 to "
+			 "1000000 ppm ascending, with non-decreasing ns", VENUE_LAT_QMAX);
+		return -EINVAL;
+	}
+	if (feed_memsize(&fc) == 0) {
+		snprintf(err, errlen, "invalid book sizes (run.max_orders)");
 		return -EINVAL;
 	}
 	if (arena_init(&p->arena, &ac) != 0) {

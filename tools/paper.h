@@ -63,6 +63,10 @@ struct paper_cfg {
 	uint32_t risk_rate, risk_burst;
 	/* venue */
 	uint64_t entry_ns, entry_jitter_ns, ack_ns, ack_jitter_ns;
+	/* quantile tables (ppm, ns); empty: constant + jitter above */
+	int64_t entry_q_ppm[VENUE_LAT_QMAX], entry_q_ns[VENUE_LAT_QMAX];
+	int64_t ack_q_ppm[VENUE_LAT_QMAX], ack_q_ns[VENUE_LAT_QMAX];
+	size_t n_entry_q_ppm, n_entry_q_ns, n_ack_q_ppm, n_ack_q_ns;
 };
 
 /* The configuration schema: every key, its type, unit, default and range. */

@@ -145,6 +145,20 @@ const struct conf_key paper_keys[] = {
 	  "The venue acts -> its report reaches us (constant part).", NULL, 0, 0, 0 },
 	{ "venue.ack_jitter_ns", CONF_UINT64, OFF(ack_jitter_ns), 0, 1e10, "5000", "ns",
 	  "Uniform jitter added to each ack latency.", NULL, 0, 0, 0 },
+	{ "venue.entry_quantile_ppm", CONF_INT_LIST, OFF(entry_q_ppm), 0, 1e6, "[]", "ppm",
+	  "Entry latency as a quantile table instead (with venue.entry_quantile_ns): cumulative "
+	  "probabilities in parts per million, first 0, last 1000000, ascending; read as a "
+	  "piecewise-linear inverse CDF.",
+	  NULL, 0, VENUE_LAT_QMAX, OFF(n_entry_q_ppm) },
+	{ "venue.entry_quantile_ns", CONF_INT_LIST, OFF(entry_q_ns), 0, 1e10, "[]", "ns",
+	  "Entry latency at each venue.entry_quantile_ppm point, non-decreasing.", NULL, 0,
+	  VENUE_LAT_QMAX, OFF(n_entry_q_ns) },
+	{ "venue.ack_quantile_ppm", CONF_INT_LIST, OFF(ack_q_ppm), 0, 1e6, "[]", "ppm",
+	  "Ack latency as a quantile table instead (with venue.ack_quantile_ns), as for entry.",
+	  NULL, 0, VENUE_LAT_QMAX, OFF(n_ack_q_ppm) },
+	{ "venue.ack_quantile_ns", CONF_INT_LIST, OFF(ack_q_ns), 0, 1e10, "[]", "ns",
+	  "Ack latency at each venue.ack_quantile_ppm point, non-decreasing.", NULL, 0,
+	  VENUE_LAT_QMAX, OFF(n_ack_q_ns) },
 };
 
 const size_t paper_n_keys = sizeof(paper_keys) / sizeof(paper_keys[0]);

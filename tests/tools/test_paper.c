@@ -1292,6 +1292,26 @@ static void test_bad_usage(void **state)
 		run_free(&r);
 	}
 	{
+		/* a latency quantile table the venue cannot use is refused at start */
+		static const char *const badq[] = {
+			"--set", "venue.ack_quantile_ppm=[0,1000000]",
+			"--set", "venue.ack_quantile_ns=[9000]", NULL
+		};
+		static const char *const goodq[] = {
+			"--set", "venue.ack_quantile_ppm=[0,500000,1000000]",
+			"--set", "venue.ack_quantile_ns=[9000,10000,40000]", NULL
+		};
+
+		run_paper(&r, cap, dir, badq, q);
+		assert_int_equal(r.rc, EX_USAGE);
+		assert_contains(r.err, "quantile");
+		run_free(&r);
+		run_paper(&r, cap, dir, goodq, q);
+		assert_int_equal(r.rc, 0);
+		assert_contains(r.out, "\nsummary pnl_realised=");
+		run_free(&r);
+	}
+	{
 		static const char *const sym[] = { "--symbols", "NOPE", NULL };
 
 		run_paper(&r, cap, dir, sym, q);
