@@ -390,13 +390,13 @@ static void run_ops(struct book_set *bs, const struct op *ops, size_t from,
 
 static ALWAYS_INLINE const uint8_t *wire_next(const uint8_t *p, const uint8_t *end)
 {
-	return p < end ? p + 2 + itch_be16(p) : p;
+	return p < end ? p + 2 + wire_get16(p) : p;
 }
 
 /* Reference of a framed book message (every one has it at offset 11). */
 static ALWAYS_INLINE uint64_t wire_ref(const uint8_t *p)
 {
-	return itch_be64(p + 2 + ITCH_OFF_BODY);
+	return wire_get64(p + 2 + ITCH_OFF_BODY);
 }
 
 static void run_wire(struct book_set *bs, const uint8_t *buf, size_t from,
@@ -413,14 +413,14 @@ static void run_wire(struct book_set *bs, const uint8_t *buf, size_t from,
 	for (a3 = a2, k = 0; k < PF_DIST; k++)
 		a3 = wire_next(a3, end);
 	while (p < end) {
-		uint16_t len = itch_be16(p);
+		uint16_t len = wire_get16(p);
 		struct itch_msg m;
 		struct book_change c;
 
 		if (prefetch) {
 			if (a3 < end) {
 				book_prefetch_ref(bs, wire_ref(a3));
-				book_prefetch_sym(bs, itch_be16(a3 + 2 + ITCH_OFF_LOCATE));
+				book_prefetch_sym(bs, wire_get16(a3 + 2 + ITCH_OFF_LOCATE));
 			}
 			if (a2 < end && a2[2] != 'A')
 				book_prefetch_order(bs, wire_ref(a2));
@@ -547,7 +547,7 @@ int main(int argc, char **argv)
 	if (warm == 0 || warm > nmsg / 2) {
 		warm = nmsg / 2; /* never reached steady state: time the back half */
 		for (w = wire, i = 0; i < warm; i++)
-			w += 2 + itch_be16(w);
+			w += 2 + wire_get16(w);
 		warm_off = (size_t)(w - wire);
 	}
 	printf("generated in %.1f s: A %.1f%% D %.1f%% U %.1f%% E %.1f%% X %.1f%% C %.1f%%; "

@@ -13,7 +13,7 @@ int binfile_detect(const uint8_t *buf, size_t len, enum binfile_framing *out)
 
 	if (len < 3)
 		return -EINVAL;
-	flen = itch_be16(buf);
+	flen = wire_get16(buf);
 	if (flen == 0) {
 		if (itch_msg_len[buf[2]] == 0 || len < 2u + itch_msg_len[buf[2]])
 			return -EINVAL;
@@ -45,7 +45,7 @@ int binfile_next(struct binfile_reader *r, const uint8_t **msg, size_t *mlen)
 		return 0;
 	if (left < 3)
 		return -EPROTO;
-	n = itch_be16(p);
+	n = wire_get16(p);
 	if (r->framing == BINFILE_ZERO16) {
 		if (n != 0)
 			return -EPROTO;

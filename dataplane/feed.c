@@ -302,7 +302,7 @@ static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len,
 	need = itch_msg_len[type];
 	if (UNLIKELY(!pf_kind[type] || len < need))
 		goto full;
-	ts = itch_be48(msg + ITCH_OFF_TS);
+	ts = wire_get48(msg + ITCH_OFF_TS);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
 		return;
@@ -314,39 +314,39 @@ static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len,
 	switch (type) {
 	case 'A':
 	case 'F':
-		rc = book_apply_add(bs, itch_be16(msg + ITCH_OFF_LOCATE),
-				    itch_be64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
-				    itch_be32(msg + ITCH_OFF_A_SHARES),
-				    itch_be32(msg + ITCH_OFF_A_PRICE),
+		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
+				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
+				    wire_get32(msg + ITCH_OFF_A_SHARES),
+				    wire_get32(msg + ITCH_OFF_A_PRICE),
 				    (const char *)(msg + ITCH_OFF_A_STOCK), &c);
 		break;
 	case 'D':
-		rc = book_apply_delete(bs, itch_be64(msg + ITCH_OFF_D_REF), &c);
+		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), &c);
 		break;
 	case 'E':
-		rc = book_apply_exec(bs, itch_be64(msg + ITCH_OFF_E_REF),
-				     itch_be32(msg + ITCH_OFF_E_SHARES), &c);
+		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
+				     wire_get32(msg + ITCH_OFF_E_SHARES), &c);
 		break;
 	case 'C':
-		rc = book_apply_exec_px(bs, itch_be64(msg + ITCH_OFF_E_REF),
-					itch_be32(msg + ITCH_OFF_E_SHARES),
-					itch_be32(msg + ITCH_OFF_C_PRICE), &c);
+		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					wire_get32(msg + ITCH_OFF_E_SHARES),
+					wire_get32(msg + ITCH_OFF_C_PRICE), &c);
 		break;
 	case 'X':
-		rc = book_apply_cancel(bs, itch_be64(msg + ITCH_OFF_X_REF),
-				       itch_be32(msg + ITCH_OFF_X_SHARES), &c);
+		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
+				       wire_get32(msg + ITCH_OFF_X_SHARES), &c);
 		break;
 	default: /* 'U' */
-		rc = book_apply_replace(bs, itch_be64(msg + ITCH_OFF_U_OLD),
-					itch_be64(msg + ITCH_OFF_U_NEW),
-					itch_be32(msg + ITCH_OFF_U_SHARES),
-					itch_be32(msg + ITCH_OFF_U_PRICE), &c);
+		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
+					wire_get64(msg + ITCH_OFF_U_NEW),
+					wire_get32(msg + ITCH_OFF_U_SHARES),
+					wire_get32(msg + ITCH_OFF_U_PRICE), &c);
 		break;
 	}
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
-			sym_pool_full(f, itch_be16(msg + ITCH_OFF_LOCATE), seq, t_rx_tsc, out,
+			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), seq, t_rx_tsc, out,
 				      cap, n);
 		return;
 	}
@@ -506,15 +506,15 @@ static ALWAYS_INLINE void pf_issue(const struct book_set *bs, int stage, const u
 	uint64_t ref;
 
 	if (stage == PF_REF && len >= ITCH_OFF_LOCATE + 2)
-		book_prefetch_sym(bs, itch_be16(msg + ITCH_OFF_LOCATE));
+		book_prefetch_sym(bs, wire_get16(msg + ITCH_OFF_LOCATE));
 	if (!k || len < ITCH_OFF_BODY + 8)
 		return;
-	ref = itch_be64(msg + ITCH_OFF_BODY);
+	ref = wire_get64(msg + ITCH_OFF_BODY);
 	if (stage == PF_REF) {
 		book_prefetch_ref(bs, ref);
 		/* U inserts its new reference: that probe misses too. */
 		if ((k & PF_K_NEW) && len >= ITCH_OFF_BODY + 16)
-			book_prefetch_ref(bs, itch_be64(msg + ITCH_OFF_BODY + 8));
+			book_prefetch_ref(bs, wire_get64(msg + ITCH_OFF_BODY + 8));
 	} else if (k & PF_K_OLD) {
 		if (stage == PF_ORDER)
 			book_prefetch_order(bs, ref);

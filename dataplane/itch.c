@@ -83,18 +83,18 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		return -ITCH_ESHORT;
 
 	m->type = p[ITCH_OFF_TYPE];
-	m->locate = itch_be16(p + ITCH_OFF_LOCATE);
-	m->tracking = itch_be16(p + ITCH_OFF_TRACKING);
-	m->ts_ns = itch_be48(p + ITCH_OFF_TS);
+	m->locate = wire_get16(p + ITCH_OFF_LOCATE);
+	m->tracking = wire_get16(p + ITCH_OFF_TRACKING);
+	m->ts_ns = wire_get48(p + ITCH_OFF_TS);
 
 	switch (m->type) {
 	case 'A':
 	case 'F':
-		m->add.ref = itch_be64(p + A_REF);
+		m->add.ref = wire_get64(p + A_REF);
 		m->add.side = p[A_SIDE];
-		m->add.shares = itch_be32(p + A_SHARES);
+		m->add.shares = wire_get32(p + A_SHARES);
 		memcpy(m->add.stock, p + A_STOCK, 8);
-		m->add.price = itch_be32(p + A_PRICE);
+		m->add.price = wire_get32(p + A_PRICE);
 		if (m->type == 'F')
 			memcpy(m->add.mpid, p + F_MPID, 4);
 		else
@@ -102,47 +102,47 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		break;
 	case 'E':
 	case 'C':
-		m->exec.ref = itch_be64(p + E_REF);
-		m->exec.shares = itch_be32(p + E_SHARES);
-		m->exec.match = itch_be64(p + E_MATCH);
+		m->exec.ref = wire_get64(p + E_REF);
+		m->exec.shares = wire_get32(p + E_SHARES);
+		m->exec.match = wire_get64(p + E_MATCH);
 		if (m->type == 'C') {
 			m->exec.printable = p[C_PRINTABLE];
-			m->exec.price = itch_be32(p + C_PRICE);
+			m->exec.price = wire_get32(p + C_PRICE);
 		} else {
 			m->exec.printable = 'Y';
 			m->exec.price = 0;
 		}
 		break;
 	case 'X':
-		m->cancel.ref = itch_be64(p + X_REF);
-		m->cancel.shares = itch_be32(p + X_SHARES);
+		m->cancel.ref = wire_get64(p + X_REF);
+		m->cancel.shares = wire_get32(p + X_SHARES);
 		break;
 	case 'D':
-		m->del.ref = itch_be64(p + D_REF);
+		m->del.ref = wire_get64(p + D_REF);
 		break;
 	case 'U':
-		m->replace.old_ref = itch_be64(p + U_OLD);
-		m->replace.new_ref = itch_be64(p + U_NEW);
-		m->replace.shares = itch_be32(p + U_SHARES);
-		m->replace.price = itch_be32(p + U_PRICE);
+		m->replace.old_ref = wire_get64(p + U_OLD);
+		m->replace.new_ref = wire_get64(p + U_NEW);
+		m->replace.shares = wire_get32(p + U_SHARES);
+		m->replace.price = wire_get32(p + U_PRICE);
 		break;
 	case 'P':
-		m->trade.ref = itch_be64(p + P_REF);
+		m->trade.ref = wire_get64(p + P_REF);
 		m->trade.side = p[P_SIDE];
-		m->trade.shares = itch_be32(p + P_SHARES);
+		m->trade.shares = wire_get32(p + P_SHARES);
 		memcpy(m->trade.stock, p + P_STOCK, 8);
-		m->trade.price = itch_be32(p + P_PRICE);
-		m->trade.match = itch_be64(p + P_MATCH);
+		m->trade.price = wire_get32(p + P_PRICE);
+		m->trade.match = wire_get64(p + P_MATCH);
 		break;
 	case 'Q':
-		m->cross.shares = itch_be64(p + Q_SHARES);
+		m->cross.shares = wire_get64(p + Q_SHARES);
 		memcpy(m->cross.stock, p + Q_STOCK, 8);
-		m->cross.price = itch_be32(p + Q_PRICE);
-		m->cross.match = itch_be64(p + Q_MATCH);
+		m->cross.price = wire_get32(p + Q_PRICE);
+		m->cross.match = wire_get64(p + Q_MATCH);
 		m->cross.cross_type = p[Q_CROSS];
 		break;
 	case 'B':
-		m->broken.match = itch_be64(p + B_MATCH);
+		m->broken.match = wire_get64(p + B_MATCH);
 		break;
 	case 'S':
 		m->system_event.event_code = p[S_EVENT];
@@ -151,7 +151,7 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		memcpy(m->directory.stock, p + R_STOCK, 8);
 		m->directory.market_category = p[R_MKT_CAT];
 		m->directory.financial_status = p[R_FIN_STATUS];
-		m->directory.round_lot_size = itch_be32(p + R_ROUND_LOT);
+		m->directory.round_lot_size = wire_get32(p + R_ROUND_LOT);
 		m->directory.round_lots_only = p[R_ROUND_ONLY];
 		m->directory.issue_classification = p[R_ISSUE_CLASS];
 		memcpy(m->directory.issue_sub_type, p + R_SUB_TYPE, 2);
@@ -160,7 +160,7 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		m->directory.ipo_flag = p[R_IPO];
 		m->directory.luld_tier = p[R_LULD_TIER];
 		m->directory.etp_flag = p[R_ETP];
-		m->directory.etp_leverage = itch_be32(p + R_ETP_LEV);
+		m->directory.etp_leverage = wire_get32(p + R_ETP_LEV);
 		m->directory.inverse = p[R_INVERSE];
 		break;
 	case 'H':
@@ -181,25 +181,25 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		m->mp_position.state = p[L_STATE];
 		break;
 	case 'V':
-		m->mwcb_decline.level[0] = itch_be64(p + V_LEVEL1);
-		m->mwcb_decline.level[1] = itch_be64(p + V_LEVEL2);
-		m->mwcb_decline.level[2] = itch_be64(p + V_LEVEL3);
+		m->mwcb_decline.level[0] = wire_get64(p + V_LEVEL1);
+		m->mwcb_decline.level[1] = wire_get64(p + V_LEVEL2);
+		m->mwcb_decline.level[2] = wire_get64(p + V_LEVEL3);
 		break;
 	case 'W':
 		m->mwcb_status.level = p[W_LEVEL];
 		break;
 	case 'K':
 		memcpy(m->ipo.stock, p + K_STOCK, 8);
-		m->ipo.release_time = itch_be32(p + K_RELEASE);
+		m->ipo.release_time = wire_get32(p + K_RELEASE);
 		m->ipo.qualifier = p[K_QUALIFIER];
-		m->ipo.price = itch_be32(p + K_PRICE);
+		m->ipo.price = wire_get32(p + K_PRICE);
 		break;
 	case 'J':
 		memcpy(m->luld.stock, p + J_STOCK, 8);
-		m->luld.ref_price = itch_be32(p + J_REF);
-		m->luld.upper = itch_be32(p + J_UPPER);
-		m->luld.lower = itch_be32(p + J_LOWER);
-		m->luld.extension = itch_be32(p + J_EXT);
+		m->luld.ref_price = wire_get32(p + J_REF);
+		m->luld.upper = wire_get32(p + J_UPPER);
+		m->luld.lower = wire_get32(p + J_LOWER);
+		m->luld.extension = wire_get32(p + J_EXT);
 		break;
 	case 'h':
 		memcpy(m->op_halt.stock, p + h_STOCK, 8);
@@ -207,13 +207,13 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 		m->op_halt.action = p[h_ACTION];
 		break;
 	case 'I':
-		m->noii.paired = itch_be64(p + I_PAIRED);
-		m->noii.imbalance = itch_be64(p + I_IMBAL);
+		m->noii.paired = wire_get64(p + I_PAIRED);
+		m->noii.imbalance = wire_get64(p + I_IMBAL);
 		m->noii.direction = p[I_DIR];
 		memcpy(m->noii.stock, p + I_STOCK, 8);
-		m->noii.far_price = itch_be32(p + I_FAR);
-		m->noii.near_price = itch_be32(p + I_NEAR);
-		m->noii.ref_price = itch_be32(p + I_REF);
+		m->noii.far_price = wire_get32(p + I_FAR);
+		m->noii.near_price = wire_get32(p + I_NEAR);
+		m->noii.ref_price = wire_get32(p + I_REF);
 		m->noii.cross_type = p[I_CROSS];
 		m->noii.price_variation = p[I_PVI];
 		break;
@@ -224,12 +224,12 @@ int itch_decode(const uint8_t *p, size_t len, struct itch_msg *m)
 	case 'O':
 		memcpy(m->dlcr.stock, p + O_STOCK, 8);
 		m->dlcr.open_eligible = p[O_ELIGIBLE];
-		m->dlcr.min_price = itch_be32(p + O_MIN);
-		m->dlcr.max_price = itch_be32(p + O_MAX);
-		m->dlcr.near_price = itch_be32(p + O_NEAR);
-		m->dlcr.near_time = itch_be64(p + O_NEAR_TIME);
-		m->dlcr.lower_collar = itch_be32(p + O_LOWER);
-		m->dlcr.upper_collar = itch_be32(p + O_UPPER);
+		m->dlcr.min_price = wire_get32(p + O_MIN);
+		m->dlcr.max_price = wire_get32(p + O_MAX);
+		m->dlcr.near_price = wire_get32(p + O_NEAR);
+		m->dlcr.near_time = wire_get64(p + O_NEAR_TIME);
+		m->dlcr.lower_collar = wire_get32(p + O_LOWER);
+		m->dlcr.upper_collar = wire_get32(p + O_UPPER);
 		break;
 	}
 	return need;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 /* Offsets common to every message: type, stock locate, tracking number,
  * 6-byte timestamp (ns since midnight), then the body. */
@@ -150,33 +151,6 @@ struct itch_msg {
 		} dlcr;
 	};
 };
-
-static ALWAYS_INLINE uint16_t itch_be16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static ALWAYS_INLINE uint32_t itch_be32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static ALWAYS_INLINE uint64_t itch_be64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
-/* 6-byte big-endian timestamp. */
-static ALWAYS_INLINE uint64_t itch_be48(const uint8_t *p)
-{
-	return ((uint64_t)itch_be16(p) << 32) | itch_be32(p + 2);
-}
 
 /* Decode one message. Returns the bytes it occupies (its type's length; any
  * trailing bytes in len are not read), or -ITCH_EEMPTY, -ITCH_ESHORT,

@@ -79,61 +79,61 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 		return -ENOSPC;
 
 	p[ITCH_OFF_TYPE] = m->type;
-	itch_enc_be16(p + ITCH_OFF_LOCATE, m->locate);
-	itch_enc_be16(p + ITCH_OFF_TRACKING, m->tracking);
-	itch_enc_be48(p + ITCH_OFF_TS, m->ts_ns);
+	wire_put16(p + ITCH_OFF_LOCATE, m->locate);
+	wire_put16(p + ITCH_OFF_TRACKING, m->tracking);
+	wire_put48(p + ITCH_OFF_TS, m->ts_ns);
 
 	switch (m->type) {
 	case 'A':
 	case 'F':
-		itch_enc_be64(p + ENC_A_REF, m->add.ref);
+		wire_put64(p + ENC_A_REF, m->add.ref);
 		p[ENC_A_SIDE] = m->add.side;
-		itch_enc_be32(p + ENC_A_SHARES, m->add.shares);
+		wire_put32(p + ENC_A_SHARES, m->add.shares);
 		memcpy(p + ENC_A_STOCK, m->add.stock, 8);
-		itch_enc_be32(p + ENC_A_PRICE, m->add.price);
+		wire_put32(p + ENC_A_PRICE, m->add.price);
 		if (m->type == 'F')
 			memcpy(p + ENC_F_MPID, m->add.mpid, 4);
 		break;
 	case 'E':
 	case 'C':
-		itch_enc_be64(p + ENC_E_REF, m->exec.ref);
-		itch_enc_be32(p + ENC_E_SHARES, m->exec.shares);
-		itch_enc_be64(p + ENC_E_MATCH, m->exec.match);
+		wire_put64(p + ENC_E_REF, m->exec.ref);
+		wire_put32(p + ENC_E_SHARES, m->exec.shares);
+		wire_put64(p + ENC_E_MATCH, m->exec.match);
 		if (m->type == 'C') {
 			p[ENC_C_PRINTABLE] = m->exec.printable;
-			itch_enc_be32(p + ENC_C_PRICE, m->exec.price);
+			wire_put32(p + ENC_C_PRICE, m->exec.price);
 		}
 		break;
 	case 'X':
-		itch_enc_be64(p + ENC_X_REF, m->cancel.ref);
-		itch_enc_be32(p + ENC_X_SHARES, m->cancel.shares);
+		wire_put64(p + ENC_X_REF, m->cancel.ref);
+		wire_put32(p + ENC_X_SHARES, m->cancel.shares);
 		break;
 	case 'D':
-		itch_enc_be64(p + ENC_D_REF, m->del.ref);
+		wire_put64(p + ENC_D_REF, m->del.ref);
 		break;
 	case 'U':
-		itch_enc_be64(p + ENC_U_OLD, m->replace.old_ref);
-		itch_enc_be64(p + ENC_U_NEW, m->replace.new_ref);
-		itch_enc_be32(p + ENC_U_SHARES, m->replace.shares);
-		itch_enc_be32(p + ENC_U_PRICE, m->replace.price);
+		wire_put64(p + ENC_U_OLD, m->replace.old_ref);
+		wire_put64(p + ENC_U_NEW, m->replace.new_ref);
+		wire_put32(p + ENC_U_SHARES, m->replace.shares);
+		wire_put32(p + ENC_U_PRICE, m->replace.price);
 		break;
 	case 'P':
-		itch_enc_be64(p + ENC_P_REF, m->trade.ref);
+		wire_put64(p + ENC_P_REF, m->trade.ref);
 		p[ENC_P_SIDE] = m->trade.side;
-		itch_enc_be32(p + ENC_P_SHARES, m->trade.shares);
+		wire_put32(p + ENC_P_SHARES, m->trade.shares);
 		memcpy(p + ENC_P_STOCK, m->trade.stock, 8);
-		itch_enc_be32(p + ENC_P_PRICE, m->trade.price);
-		itch_enc_be64(p + ENC_P_MATCH, m->trade.match);
+		wire_put32(p + ENC_P_PRICE, m->trade.price);
+		wire_put64(p + ENC_P_MATCH, m->trade.match);
 		break;
 	case 'Q':
-		itch_enc_be64(p + ENC_Q_SHARES, m->cross.shares);
+		wire_put64(p + ENC_Q_SHARES, m->cross.shares);
 		memcpy(p + ENC_Q_STOCK, m->cross.stock, 8);
-		itch_enc_be32(p + ENC_Q_PRICE, m->cross.price);
-		itch_enc_be64(p + ENC_Q_MATCH, m->cross.match);
+		wire_put32(p + ENC_Q_PRICE, m->cross.price);
+		wire_put64(p + ENC_Q_MATCH, m->cross.match);
 		p[ENC_Q_CROSS] = m->cross.cross_type;
 		break;
 	case 'B':
-		itch_enc_be64(p + ENC_B_MATCH, m->broken.match);
+		wire_put64(p + ENC_B_MATCH, m->broken.match);
 		break;
 	case 'S':
 		p[ENC_S_EVENT] = m->system_event.event_code;
@@ -142,7 +142,7 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 		memcpy(p + ENC_R_STOCK, m->directory.stock, 8);
 		p[ENC_R_MKT_CAT] = m->directory.market_category;
 		p[ENC_R_FIN_STATUS] = m->directory.financial_status;
-		itch_enc_be32(p + ENC_R_ROUND_LOT, m->directory.round_lot_size);
+		wire_put32(p + ENC_R_ROUND_LOT, m->directory.round_lot_size);
 		p[ENC_R_ROUND_ONLY] = m->directory.round_lots_only;
 		p[ENC_R_ISSUE_CLASS] = m->directory.issue_classification;
 		memcpy(p + ENC_R_SUB_TYPE, m->directory.issue_sub_type, 2);
@@ -151,7 +151,7 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 		p[ENC_R_IPO] = m->directory.ipo_flag;
 		p[ENC_R_LULD_TIER] = m->directory.luld_tier;
 		p[ENC_R_ETP] = m->directory.etp_flag;
-		itch_enc_be32(p + ENC_R_ETP_LEV, m->directory.etp_leverage);
+		wire_put32(p + ENC_R_ETP_LEV, m->directory.etp_leverage);
 		p[ENC_R_INVERSE] = m->directory.inverse;
 		break;
 	case 'H':
@@ -172,25 +172,25 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 		p[ENC_L_STATE] = m->mp_position.state;
 		break;
 	case 'V':
-		itch_enc_be64(p + ENC_V_LEVEL1, m->mwcb_decline.level[0]);
-		itch_enc_be64(p + ENC_V_LEVEL2, m->mwcb_decline.level[1]);
-		itch_enc_be64(p + ENC_V_LEVEL3, m->mwcb_decline.level[2]);
+		wire_put64(p + ENC_V_LEVEL1, m->mwcb_decline.level[0]);
+		wire_put64(p + ENC_V_LEVEL2, m->mwcb_decline.level[1]);
+		wire_put64(p + ENC_V_LEVEL3, m->mwcb_decline.level[2]);
 		break;
 	case 'W':
 		p[ENC_W_LEVEL] = m->mwcb_status.level;
 		break;
 	case 'K':
 		memcpy(p + ENC_K_STOCK, m->ipo.stock, 8);
-		itch_enc_be32(p + ENC_K_RELEASE, m->ipo.release_time);
+		wire_put32(p + ENC_K_RELEASE, m->ipo.release_time);
 		p[ENC_K_QUALIFIER] = m->ipo.qualifier;
-		itch_enc_be32(p + ENC_K_PRICE, m->ipo.price);
+		wire_put32(p + ENC_K_PRICE, m->ipo.price);
 		break;
 	case 'J':
 		memcpy(p + ENC_J_STOCK, m->luld.stock, 8);
-		itch_enc_be32(p + ENC_J_REF, m->luld.ref_price);
-		itch_enc_be32(p + ENC_J_UPPER, m->luld.upper);
-		itch_enc_be32(p + ENC_J_LOWER, m->luld.lower);
-		itch_enc_be32(p + ENC_J_EXT, m->luld.extension);
+		wire_put32(p + ENC_J_REF, m->luld.ref_price);
+		wire_put32(p + ENC_J_UPPER, m->luld.upper);
+		wire_put32(p + ENC_J_LOWER, m->luld.lower);
+		wire_put32(p + ENC_J_EXT, m->luld.extension);
 		break;
 	case 'h':
 		memcpy(p + ENC_h_STOCK, m->op_halt.stock, 8);
@@ -198,13 +198,13 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 		p[ENC_h_ACTION] = m->op_halt.action;
 		break;
 	case 'I':
-		itch_enc_be64(p + ENC_I_PAIRED, m->noii.paired);
-		itch_enc_be64(p + ENC_I_IMBAL, m->noii.imbalance);
+		wire_put64(p + ENC_I_PAIRED, m->noii.paired);
+		wire_put64(p + ENC_I_IMBAL, m->noii.imbalance);
 		p[ENC_I_DIR] = m->noii.direction;
 		memcpy(p + ENC_I_STOCK, m->noii.stock, 8);
-		itch_enc_be32(p + ENC_I_FAR, m->noii.far_price);
-		itch_enc_be32(p + ENC_I_NEAR, m->noii.near_price);
-		itch_enc_be32(p + ENC_I_REF, m->noii.ref_price);
+		wire_put32(p + ENC_I_FAR, m->noii.far_price);
+		wire_put32(p + ENC_I_NEAR, m->noii.near_price);
+		wire_put32(p + ENC_I_REF, m->noii.ref_price);
 		p[ENC_I_CROSS] = m->noii.cross_type;
 		p[ENC_I_PVI] = m->noii.price_variation;
 		break;
@@ -215,12 +215,12 @@ int itch_encode(const struct itch_msg *m, uint8_t *p, size_t cap)
 	case 'O':
 		memcpy(p + ENC_O_STOCK, m->dlcr.stock, 8);
 		p[ENC_O_ELIGIBLE] = m->dlcr.open_eligible;
-		itch_enc_be32(p + ENC_O_MIN, m->dlcr.min_price);
-		itch_enc_be32(p + ENC_O_MAX, m->dlcr.max_price);
-		itch_enc_be32(p + ENC_O_NEAR, m->dlcr.near_price);
-		itch_enc_be64(p + ENC_O_NEAR_TIME, m->dlcr.near_time);
-		itch_enc_be32(p + ENC_O_LOWER, m->dlcr.lower_collar);
-		itch_enc_be32(p + ENC_O_UPPER, m->dlcr.upper_collar);
+		wire_put32(p + ENC_O_MIN, m->dlcr.min_price);
+		wire_put32(p + ENC_O_MAX, m->dlcr.max_price);
+		wire_put32(p + ENC_O_NEAR, m->dlcr.near_price);
+		wire_put64(p + ENC_O_NEAR_TIME, m->dlcr.near_time);
+		wire_put32(p + ENC_O_LOWER, m->dlcr.lower_collar);
+		wire_put32(p + ENC_O_UPPER, m->dlcr.upper_collar);
 		break;
 	}
 	return need;

@@ -12,33 +12,7 @@
 
 #include "dataplane/itch.h"
 #include "hw/compiler.h"
-
-/* Big-endian stores, the mirror of itch_be16/32/48/64: memcpy of the
- * swapped value, never a pointer cast. */
-static ALWAYS_INLINE void itch_enc_be16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static ALWAYS_INLINE void itch_enc_be32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static ALWAYS_INLINE void itch_enc_be64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-/* 6-byte big-endian timestamp; bits above 48 are dropped. */
-static ALWAYS_INLINE void itch_enc_be48(uint8_t *p, uint64_t v)
-{
-	itch_enc_be16(p, (uint16_t)(v >> 32));
-	itch_enc_be32(p + 2, (uint32_t)v);
-}
+#include "hw/wire.h"
 
 /* Encode *m as one ITCH 5.0 message (type byte first, no framing) into
  * buf[0..cap). Every field of the type's struct member is written, so

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 enum {
 	MOLD_OFF_SESSION = 0,
@@ -34,16 +35,11 @@ struct mold_hdr {
 /* Read the header of a packet of len bytes. 0, or -1 when len < 20. */
 static ALWAYS_INLINE int mold_hdr_read(const uint8_t *p, size_t len, struct mold_hdr *h)
 {
-	uint64_t seq;
-	uint16_t cnt;
-
 	if (UNLIKELY(len < MOLD_HDR_LEN))
 		return -1;
 	memcpy(h->session, p + MOLD_OFF_SESSION, MOLD_SESSION_LEN);
-	memcpy(&seq, p + MOLD_OFF_SEQ, sizeof(seq));
-	memcpy(&cnt, p + MOLD_OFF_COUNT, sizeof(cnt));
-	h->seq = be64toh(seq);
-	h->count = be16toh(cnt);
+	h->seq = wire_get64(p + MOLD_OFF_SEQ);
+	h->count = wire_get16(p + MOLD_OFF_COUNT);
 	return 0;
 }
 
@@ -51,29 +47,21 @@ static ALWAYS_INLINE int mold_hdr_read(const uint8_t *p, size_t len, struct mold
 static ALWAYS_INLINE void mold_hdr_write(uint8_t *p, const char session[MOLD_SESSION_LEN],
 					 uint64_t seq, uint16_t count)
 {
-	uint64_t s = htobe64(seq);
-	uint16_t c = htobe16(count);
-
 	memcpy(p + MOLD_OFF_SESSION, session, MOLD_SESSION_LEN);
-	memcpy(p + MOLD_OFF_SEQ, &s, sizeof(s));
-	memcpy(p + MOLD_OFF_COUNT, &c, sizeof(c));
+	wire_put64(p + MOLD_OFF_SEQ, seq);
+	wire_put16(p + MOLD_OFF_COUNT, count);
 }
 
 /* Read a message block's length at p (u16 BE). */
 static ALWAYS_INLINE uint16_t mold_block_len(const uint8_t *p)
 {
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
+	return wire_get16(p);
 }
 
 /* Write a message block's length at p. */
 static ALWAYS_INLINE void mold_block_len_write(uint8_t *p, uint16_t len)
 {
-	uint16_t v = htobe16(len);
-
-	memcpy(p, &v, sizeof(v));
+	wire_put16(p, len);
 }
 
 #endif /* MOLD_WIRE_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 _Static_assert(NET_ETH_OFF_TYPE + 2 == NET_ETH_HDR_LEN, "Ethernet II header is 14 bytes");
 _Static_assert(NET_SLL_OFF_PROTO + 2 == NET_SLL_HDR_LEN, "SLL header is 16 bytes");
@@ -36,22 +37,6 @@ const char *const net_reason_names[NET_REASON_COUNT] = {
 			return -(reason);                 \
 	} while (0)
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
 /* From the ethertype at frame[off - 2] on: VLAN tags, IPv4, UDP. end is the
  * number of captured bytes. */
 static int parse_from_type(const uint8_t *frame, size_t off, size_t end, uint16_t type,
@@ -70,12 +55,12 @@ static int parse_from_type(const uint8_t *frame, size_t off, size_t end, uint16_
 		if (UNLIKELY(out->vlan_tags == NET_VLAN_MAX_TAGS))
 			return -NET_ETAGS;
 		NEED(NET_VLAN_TAG_LEN, NET_ERUNT);
-		id = rd16(frame + off + NET_VLAN_OFF_TCI) & NET_VLAN_ID_MASK;
+		id = wire_get16(frame + off + NET_VLAN_OFF_TCI) & NET_VLAN_ID_MASK;
 		if (out->vlan_tags == 1)
 			out->vlan_outer = out->vlan_id;
 		out->vlan_id = id;
 		out->vlan_tags++;
-		type = rd16(frame + off + NET_VLAN_OFF_TYPE);
+		type = wire_get16(frame + off + NET_VLAN_OFF_TYPE);
 		off += NET_VLAN_TAG_LEN;
 	}
 	if (UNLIKELY(type != NET_ETHERTYPE_IPV4))
@@ -86,29 +71,29 @@ static int parse_from_type(const uint8_t *frame, size_t off, size_t end, uint16_
 	if (UNLIKELY((frame[off + NET_IP4_OFF_VER_IHL] >> 4) != 4))
 		return -NET_EIPHDR;
 	ihl = (size_t)(frame[off + NET_IP4_OFF_VER_IHL] & 0x0f) * 4;
-	totlen = rd16(frame + off + NET_IP4_OFF_TOTLEN);
+	totlen = wire_get16(frame + off + NET_IP4_OFF_TOTLEN);
 	if (UNLIKELY(ihl < NET_IP4_HDR_MIN || totlen < ihl))
 		return -NET_EIPHDR;
 	NEED(totlen, NET_EIPHDR);
-	frag = rd16(frame + off + NET_IP4_OFF_FRAG);
+	frag = wire_get16(frame + off + NET_IP4_OFF_FRAG);
 	if (UNLIKELY(frag & (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK)))
 		return -NET_EFRAG;
 	if (UNLIKELY(frame[off + NET_IP4_OFF_PROTO] != NET_IPPROTO_UDP))
 		return -NET_ENOTUDP;
-	out->src_ip = rd32(frame + off + NET_IP4_OFF_SRC);
-	out->dst_ip = rd32(frame + off + NET_IP4_OFF_DST);
+	out->src_ip = wire_get32(frame + off + NET_IP4_OFF_SRC);
+	out->dst_ip = wire_get32(frame + off + NET_IP4_OFF_DST);
 	ip_end = off + totlen; /* Ethernet padding after it is ignored */
 	end = ip_end;
 	off += ihl;
 
 	/* UDP: its length must fit the IP payload. */
 	NEED(NET_UDP_HDR_LEN, NET_EUDPLEN);
-	udplen = rd16(frame + off + NET_UDP_OFF_LEN);
+	udplen = wire_get16(frame + off + NET_UDP_OFF_LEN);
 	if (UNLIKELY(udplen < NET_UDP_HDR_LEN))
 		return -NET_EUDPLEN;
 	NEED(udplen, NET_EUDPLEN);
-	out->src_port = rd16(frame + off + NET_UDP_OFF_SPORT);
-	out->dst_port = rd16(frame + off + NET_UDP_OFF_DPORT);
+	out->src_port = wire_get16(frame + off + NET_UDP_OFF_SPORT);
+	out->dst_port = wire_get16(frame + off + NET_UDP_OFF_DPORT);
 	out->payload_off = off + NET_UDP_HDR_LEN;
 	out->payload = frame + out->payload_off;
 	out->payload_len = udplen - NET_UDP_HDR_LEN;
@@ -122,7 +107,7 @@ int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct ne
 	if (UNLIKELY(wirelen != 0 && caplen < wirelen))
 		return -NET_ESNAP;
 	NEED(NET_ETH_HDR_LEN, NET_ERUNT);
-	return parse_from_type(frame, NET_ETH_HDR_LEN, end, rd16(frame + NET_ETH_OFF_TYPE), out);
+	return parse_from_type(frame, NET_ETH_HDR_LEN, end, wire_get16(frame + NET_ETH_OFF_TYPE), out);
 }
 
 int net_parse_link(enum net_link link, const uint8_t *frame, size_t caplen, size_t wirelen,
@@ -138,13 +123,13 @@ int net_parse_link(enum net_link link, const uint8_t *frame, size_t caplen, size
 			return -NET_ESNAP;
 		NEED(NET_SLL_HDR_LEN, NET_ERUNT);
 		return parse_from_type(frame, NET_SLL_HDR_LEN, end,
-				       rd16(frame + NET_SLL_OFF_PROTO), out);
+				       wire_get16(frame + NET_SLL_OFF_PROTO), out);
 	case NET_LINK_SLL2:
 		if (UNLIKELY(wirelen != 0 && caplen < wirelen))
 			return -NET_ESNAP;
 		NEED(NET_SLL2_HDR_LEN, NET_ERUNT);
 		return parse_from_type(frame, NET_SLL2_HDR_LEN, end,
-				       rd16(frame + NET_SLL2_OFF_PROTO), out);
+				       wire_get16(frame + NET_SLL2_OFF_PROTO), out);
 	}
 	return -NET_ENOTIP;
 }

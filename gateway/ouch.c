@@ -311,7 +311,7 @@ int ouch_app_add_u32(struct ouch_app *a, uint8_t tag, uint32_t v)
 {
 	uint8_t b[4];
 
-	ouch_put32(b, v);
+	wire_put32(b, v);
 	return ouch_app_add(a, tag, b, sizeof(b));
 }
 
@@ -319,7 +319,7 @@ int ouch_app_add_u64(struct ouch_app *a, uint8_t tag, uint64_t v)
 {
 	uint8_t b[8];
 
-	ouch_put64(b, v);
+	wire_put64(b, v);
 	return ouch_app_add(a, tag, b, sizeof(b));
 }
 
@@ -351,7 +351,7 @@ int ouch_app_get_u32(const struct ouch_app *a, uint8_t tag, uint32_t *v)
 		return -ENOENT;
 	if (tv->len != 4)
 		return -EPROTO;
-	*v = ouch_get32(tv->val);
+	*v = wire_get32(tv->val);
 	return 0;
 }
 
@@ -363,7 +363,7 @@ int ouch_app_get_u64(const struct ouch_app *a, uint8_t tag, uint64_t *v)
 		return -ENOENT;
 	if (tv->len != 8)
 		return -EPROTO;
-	*v = ouch_get64(tv->val);
+	*v = wire_get64(tv->val);
 	return 0;
 }
 
@@ -400,15 +400,15 @@ static void ouch_fields_write(uint8_t *buf, const struct ouch_layout *l, const v
 			break;
 		case OUCH_K_U16:
 			memcpy(&v16, src, sizeof(v16));
-			ouch_put16(buf + f->off, v16);
+			wire_put16(buf + f->off, v16);
 			break;
 		case OUCH_K_U32:
 			memcpy(&v32, src, sizeof(v32));
-			ouch_put32(buf + f->off, v32);
+			wire_put32(buf + f->off, v32);
 			break;
 		case OUCH_K_U64:
 			memcpy(&v64, src, sizeof(v64));
-			ouch_put64(buf + f->off, v64);
+			wire_put64(buf + f->off, v64);
 			break;
 		default:
 			memcpy(buf + f->off, src, f->width);
@@ -434,15 +434,15 @@ static void ouch_fields_read(const uint8_t *buf, const struct ouch_layout *l, vo
 			*dst = buf[f->off];
 			break;
 		case OUCH_K_U16:
-			v16 = ouch_get16(buf + f->off);
+			v16 = wire_get16(buf + f->off);
 			memcpy(dst, &v16, sizeof(v16));
 			break;
 		case OUCH_K_U32:
-			v32 = ouch_get32(buf + f->off);
+			v32 = wire_get32(buf + f->off);
 			memcpy(dst, &v32, sizeof(v32));
 			break;
 		case OUCH_K_U64:
-			v64 = ouch_get64(buf + f->off);
+			v64 = wire_get64(buf + f->off);
 			memcpy(dst, &v64, sizeof(v64));
 			break;
 		default:
@@ -514,7 +514,7 @@ static int ouch_layout_decode(const uint8_t *buf, size_t len, const struct ouch_
 		return -EBADMSG;
 	ouch_fields_read(buf, l, msg);
 	if (l->app_off) {
-		app_len = ouch_get16(buf + l->app_off);
+		app_len = wire_get16(buf + l->app_off);
 		if (app_len > len - l->len)
 			return -EBADMSG;
 		rc = ouch_app_read(buf + l->len, app_len,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 /* ---- wire layout: offsets from the type byte, total fixed lengths -------- */
 
@@ -440,49 +441,6 @@ struct ouch_out {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Big-endian stores and loads at any alignment. */
-static ALWAYS_INLINE void ouch_put16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static ALWAYS_INLINE void ouch_put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static ALWAYS_INLINE void ouch_put64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static ALWAYS_INLINE uint16_t ouch_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static ALWAYS_INLINE uint32_t ouch_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static ALWAYS_INLINE uint64_t ouch_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
 /* Bytes the appendage takes on the wire (without its length field). */
 static ALWAYS_INLINE size_t ouch_app_wire_len(const struct ouch_app *a)
 {
@@ -507,7 +465,7 @@ static ALWAYS_INLINE size_t ouch_app_write(uint8_t *p, const struct ouch_app *a)
 		memcpy(p + k + OUCH_TV_OFF_VAL, tv->val, tv->len);
 		k += 2u + tv->len;
 	}
-	ouch_put16(p, (uint16_t)(k - OUCH_APPLEN_LEN));
+	wire_put16(p, (uint16_t)(k - OUCH_APPLEN_LEN));
 	return k;
 }
 
@@ -524,11 +482,11 @@ static ALWAYS_INLINE int ouch_enter_encode(uint8_t *buf, size_t cap, const struc
 	if (UNLIKELY(cap < n))
 		return -ENOSPC;
 	buf[OUCH_OFF_TYPE] = OUCH_IN_ENTER;
-	ouch_put32(buf + OUCH_ENTER_OFF_URN, m->user_ref_num);
+	wire_put32(buf + OUCH_ENTER_OFF_URN, m->user_ref_num);
 	buf[OUCH_ENTER_OFF_SIDE] = (uint8_t)m->side;
-	ouch_put32(buf + OUCH_ENTER_OFF_QTY, m->qty);
+	wire_put32(buf + OUCH_ENTER_OFF_QTY, m->qty);
 	memcpy(buf + OUCH_ENTER_OFF_SYMBOL, m->symbol, OUCH_SYMBOL_LEN);
-	ouch_put64(buf + OUCH_ENTER_OFF_PRICE, m->price);
+	wire_put64(buf + OUCH_ENTER_OFF_PRICE, m->price);
 	buf[OUCH_ENTER_OFF_TIF] = (uint8_t)m->tif;
 	buf[OUCH_ENTER_OFF_DISPLAY] = (uint8_t)m->display;
 	buf[OUCH_ENTER_OFF_CAPACITY] = (uint8_t)m->capacity;
@@ -548,10 +506,10 @@ static ALWAYS_INLINE int ouch_replace_encode(uint8_t *buf, size_t cap,
 	if (UNLIKELY(cap < n))
 		return -ENOSPC;
 	buf[OUCH_OFF_TYPE] = OUCH_IN_REPLACE;
-	ouch_put32(buf + OUCH_REPLACE_OFF_ORIG_URN, m->orig_user_ref_num);
-	ouch_put32(buf + OUCH_REPLACE_OFF_URN, m->user_ref_num);
-	ouch_put32(buf + OUCH_REPLACE_OFF_QTY, m->qty);
-	ouch_put64(buf + OUCH_REPLACE_OFF_PRICE, m->price);
+	wire_put32(buf + OUCH_REPLACE_OFF_ORIG_URN, m->orig_user_ref_num);
+	wire_put32(buf + OUCH_REPLACE_OFF_URN, m->user_ref_num);
+	wire_put32(buf + OUCH_REPLACE_OFF_QTY, m->qty);
+	wire_put64(buf + OUCH_REPLACE_OFF_PRICE, m->price);
 	buf[OUCH_REPLACE_OFF_TIF] = (uint8_t)m->tif;
 	buf[OUCH_REPLACE_OFF_DISPLAY] = (uint8_t)m->display;
 	buf[OUCH_REPLACE_OFF_ISO] = (uint8_t)m->iso;
@@ -566,8 +524,8 @@ static ALWAYS_INLINE int ouch_cancel_encode(uint8_t *buf, size_t cap, const stru
 	if (UNLIKELY(cap < OUCH_CANCEL_LEN))
 		return -ENOSPC;
 	buf[OUCH_OFF_TYPE] = OUCH_IN_CANCEL;
-	ouch_put32(buf + OUCH_CANCEL_OFF_URN, m->user_ref_num);
-	ouch_put32(buf + OUCH_CANCEL_OFF_QTY, m->qty);
+	wire_put32(buf + OUCH_CANCEL_OFF_URN, m->user_ref_num);
+	wire_put32(buf + OUCH_CANCEL_OFF_QTY, m->qty);
 	return OUCH_CANCEL_LEN;
 }
 
@@ -577,9 +535,9 @@ static ALWAYS_INLINE int ouch_modify_encode(uint8_t *buf, size_t cap, const stru
 	if (UNLIKELY(cap < OUCH_MODIFY_LEN))
 		return -ENOSPC;
 	buf[OUCH_OFF_TYPE] = OUCH_IN_MODIFY;
-	ouch_put32(buf + OUCH_MODIFY_OFF_URN, m->user_ref_num);
+	wire_put32(buf + OUCH_MODIFY_OFF_URN, m->user_ref_num);
 	buf[OUCH_MODIFY_OFF_SIDE] = (uint8_t)m->side;
-	ouch_put32(buf + OUCH_MODIFY_OFF_QTY, m->qty);
+	wire_put32(buf + OUCH_MODIFY_OFF_QTY, m->qty);
 	return OUCH_MODIFY_LEN;
 }
 
@@ -639,15 +597,15 @@ static ALWAYS_INLINE int ouch_v42_enter_encode(uint8_t *buf, size_t cap,
 	buf[OUCH_OFF_TYPE] = 'O';
 	memcpy(buf + OUCH_V42_ENTER_OFF_TOKEN, m->token, OUCH_V42_TOKEN_LEN);
 	buf[OUCH_V42_ENTER_OFF_SIDE] = (uint8_t)m->side;
-	ouch_put32(buf + OUCH_V42_ENTER_OFF_SHARES, m->shares);
+	wire_put32(buf + OUCH_V42_ENTER_OFF_SHARES, m->shares);
 	memcpy(buf + OUCH_V42_ENTER_OFF_STOCK, m->stock, OUCH_SYMBOL_LEN);
-	ouch_put32(buf + OUCH_V42_ENTER_OFF_PRICE, m->price);
-	ouch_put32(buf + OUCH_V42_ENTER_OFF_TIF, m->tif_s);
+	wire_put32(buf + OUCH_V42_ENTER_OFF_PRICE, m->price);
+	wire_put32(buf + OUCH_V42_ENTER_OFF_TIF, m->tif_s);
 	memcpy(buf + OUCH_V42_ENTER_OFF_FIRM, m->firm, OUCH_V42_FIRM_LEN);
 	buf[OUCH_V42_ENTER_OFF_DISPLAY] = (uint8_t)m->display;
 	buf[OUCH_V42_ENTER_OFF_CAPACITY] = (uint8_t)m->capacity;
 	buf[OUCH_V42_ENTER_OFF_ISO] = (uint8_t)m->iso;
-	ouch_put32(buf + OUCH_V42_ENTER_OFF_MIN_QTY, m->min_qty);
+	wire_put32(buf + OUCH_V42_ENTER_OFF_MIN_QTY, m->min_qty);
 	buf[OUCH_V42_ENTER_OFF_CROSS] = (uint8_t)m->cross_type;
 	buf[OUCH_V42_ENTER_OFF_CUSTOMER] = (uint8_t)m->customer_type;
 	return OUCH_V42_ENTER_LEN;
@@ -661,7 +619,7 @@ static ALWAYS_INLINE int ouch_v42_cancel_encode(uint8_t *buf, size_t cap,
 		return -ENOSPC;
 	buf[OUCH_OFF_TYPE] = 'X';
 	memcpy(buf + OUCH_V42_CANCEL_OFF_TOKEN, m->token, OUCH_V42_TOKEN_LEN);
-	ouch_put32(buf + OUCH_V42_CANCEL_OFF_SHARES, m->shares);
+	wire_put32(buf + OUCH_V42_CANCEL_OFF_SHARES, m->shares);
 	return OUCH_V42_CANCEL_LEN;
 }
 

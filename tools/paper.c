@@ -726,7 +726,7 @@ static uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u
 	 * never goes back) hours ahead. */
 	if ((size_t)(m[0] << 8 | m[1]) < 11)
 		return 0;
-	ts = itch_be48(m + 2 + 5);
+	ts = wire_get48(m + 2 + 5);
 	return ts < PAPER_DAY_NS ? ts : 0;
 }
 
@@ -748,7 +748,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		 * before this packet's first message, and its reports due by
 		 * the time we read the packet. Not timed. */
 		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
-			(u.caplen >= 11 ? itch_be48(u.data + 5) : 0);
+			(u.caplen >= 11 ? wire_get48(u.data + 5) : 0);
 		if (t_first >= PAPER_DAY_NS)
 			t_first = 0;
 		if (t_first)

@@ -152,12 +152,12 @@ static uint16_t csum_fold(uint32_t acc)
 
 static void put16(uint8_t *p, uint16_t v)
 {
-	itch_enc_be16(p, v);
+	wire_put16(p, v);
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	itch_enc_be32(p, v);
+	wire_put32(p, v);
 }
 
 static void header_template(struct synth_out *o, int line)

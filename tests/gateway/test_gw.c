@@ -192,7 +192,7 @@ static void test_new_bytes(void **state)
 	k = gw_on_intent(g, &in, T0, wire, sizeof(wire), &rej);
 	assert_int_equal(k, SOUP_HDR_LEN + OUCH_ENTER_LEN);
 	assert_int_equal(wire[k], SENTINEL); /* nothing past the packet */
-	assert_int_equal(ouch_get16(wire), OUCH_ENTER_LEN + 1);
+	assert_int_equal(wire_get16(wire), OUCH_ENTER_LEN + 1);
 	assert_int_equal(gwt_decode_out(wire, (size_t)k, &m, 1), 1);
 	assert_int_equal(m.type, OUCH_IN_ENTER);
 	assert_int_equal(m.u.enter.user_ref_num, 1);

@@ -324,7 +324,7 @@ static void cap_put(struct cap *c, const struct itch_msg *m)
 	int n = itch_encode(m, c->buf + c->len + 2, sizeof(c->buf) - c->len - 2);
 
 	assert_true(n > 0);
-	itch_enc_be16(c->buf + c->len, (uint16_t)n);
+	wire_put16(c->buf + c->len, (uint16_t)n);
 	c->len += 2 + (size_t)n;
 }
 
