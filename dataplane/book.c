@@ -159,7 +159,7 @@ COLD int book_init(struct book_set *bs, const struct book_cfg *cfg)
 	while ((UINT32_C(1) << bits) < lo.slots)
 		bits++;
 	bs->slot_mask = lo.slots - 1;
-	bs->hash_shift = 32 - bits;
+	bs->hash_bits = bits;
 	bs->max_orders = lo.max_orders;
 	bs->max_levels = lo.max_levels;
 	bs->max_chunks = lo.max_chunks;
@@ -200,7 +200,7 @@ static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
 static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 					 uint64_t ref, uint32_t h, bool *found)
 {
-	uint32_t i = h >> bs->hash_shift;
+	uint32_t i = h & bs->slot_mask;
 
 	for (;; i = (i + 1) & bs->slot_mask) {
 		const struct book_slot *s = &bs->slots[i];
@@ -222,7 +222,7 @@ static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 static ALWAYS_INLINE void slot_delete(struct book_set *bs, uint32_t i)
 {
 	struct book_slot *s = bs->slots;
-	uint32_t mask = bs->slot_mask, shift = bs->hash_shift, j = i;
+	uint32_t mask = bs->slot_mask, j = i;
 
 	for (;;) {
 		uint32_t home;
@@ -230,7 +230,7 @@ static ALWAYS_INLINE void slot_delete(struct book_set *bs, uint32_t i)
 		j = (j + 1) & mask;
 		if (s[j].order == BOOK_NIL)
 			break;
-		home = s[j].hash >> shift;
+		home = s[j].hash & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			s[i] = s[j];
 			i = j;
@@ -566,7 +566,7 @@ static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
 	if (li == sym->best_lvl[side])
 		sym->best_qty[side] += shares;
 	{
-		uint32_t home = h >> bs->hash_shift;
+		uint32_t home = h & bs->slot_mask;
 		uint32_t dist = (slot - home) & bs->slot_mask;
 
 		if (UNLIKELY(dist > bs->cnt.probe_max))
@@ -667,7 +667,7 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 		return book_reject(bs, BOOK_ESIDE);
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
-	h = book_hash32(ref);
+	h = book_hash32(bs, ref);
 	slot = slot_probe(bs, ref, h, &found);
 	if (UNLIKELY(found))
 		return book_reject(bs, BOOK_EDUP);
@@ -839,7 +839,7 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 	if (order_remove(bs, slot, oi))
 		f |= BOOK_CHG_LEVEL;
 	/* The removal shifted slots: probe for the new reference afresh. */
-	h = book_hash32(new_ref);
+	h = book_hash32(bs, new_ref);
 	slot = slot_probe(bs, new_ref, h, &found);
 	li = level_get(bs, sym, side, locate, px, &created);
 	if (UNLIKELY(li == BOOK_NIL)) {
@@ -1275,9 +1275,9 @@ COLD int book_check(const struct book_set *bs, char *why, size_t len)
 		CHECK(sl->order < bs->max_orders &&
 		      bs->orders[sl->order].level != BOOK_NIL,
 		      "slot %u names a free order", i);
-		CHECK(sl->hash == book_hash32(bs->orders[sl->order].ref),
+		CHECK(sl->hash == book_hash32(bs, bs->orders[sl->order].ref),
 		      "slot %u hash", i);
-		for (j = sl->hash >> bs->hash_shift; j != i; j = (j + 1) & bs->slot_mask)
+		for (j = sl->hash & bs->slot_mask; j != i; j = (j + 1) & bs->slot_mask)
 			CHECK(bs->slots[j].order != BOOK_NIL,
 			      "slot %u unreachable: gap at %u", i, j);
 	}

@@ -21,8 +21,8 @@
  * Order table: ITCH order reference (u64, day-unique across symbols) ->
  *   order index. Open addressing with linear probing over 8-byte slots
  *   {hash32, order}; capacity a power of two >= 2 * max_orders, so the load
- *   never exceeds 1/2 and a probe always ends. hash32 is the top half of
- *   ref * 2^64/phi (multiply-shift); the slot's home is its top bits. The
+ *   never exceeds 1/2 and a probe always ends. hash32 keeps the order of
+ *   sequential references (book_hash32); the slot's home is its low bits. The
  *   slot keeps the whole hash32, so deletion by backward shift needs no
  *   order loads and a lookup loads an order only on a 32-bit hash match
  *   (which E/C/X/D/U need anyway). No tombstones, no rehash.
@@ -142,7 +142,7 @@ struct book_mem {
 
 /* One order-table slot: empty when order == BOOK_NIL. */
 struct book_slot {
-	uint32_t hash;  /* book_hash32(ref) */
+	uint32_t hash;  /* book_hash32(bs, ref) */
 	uint32_t order; /* index into orders[] */
 };
 
@@ -253,7 +253,7 @@ struct book_set {
 	struct book_chunk *chunks; /* max_chunks */
 	struct book_sym *syms;     /* max_locate + 1; [0] unused */
 	uint32_t slot_mask;
-	uint32_t hash_shift;       /* 32 - log2(slots): home = hash >> shift */
+	uint32_t hash_bits;        /* log2(slots): home = hash & slot_mask */
 	uint32_t order_free;       /* free-list heads; BOOK_NIL when empty */
 	uint32_t level_free;
 	uint32_t chunk_free;
@@ -383,24 +383,31 @@ const char *book_reason_name(int reason);
 
 /* ---- inline queries -------------------------------------------------- */
 
-/* 32-bit hash of an order reference; its top bits pick the home slot. */
-static ALWAYS_INLINE uint32_t book_hash32(uint64_t ref)
+/* 32-bit hash of an order reference in this table; its low bits are the
+ * home slot. Within one block of 2^hash_bits references the hash is the
+ * reference plus a constant, so references the exchange hands out in
+ * sequence land in neighbouring slots (the adds of one moment share lines,
+ * and the recent ones stay cached); each block is shifted by its own
+ * multiple of the golden-ratio constant, so references that differ by a
+ * multiple of the table size do not pile up on one home. */
+static ALWAYS_INLINE uint32_t book_hash32(const struct book_set *bs,
+					 uint64_t ref)
 {
-	return (uint32_t)((ref * BOOK_HASH_MUL) >> 32);
+	return (uint32_t)(ref + (ref >> bs->hash_bits) * BOOK_HASH_MUL);
 }
 
 /* Home slot of `ref` in this book set's order table (tests use it to make
  * colliding references). */
 static inline uint32_t book_ref_bucket(const struct book_set *bs, uint64_t ref)
 {
-	return book_hash32(ref) >> bs->hash_shift;
+	return book_hash32(bs, ref) & bs->slot_mask;
 }
 
 /* Slot holding `ref`, or BOOK_NIL. Linear probe from its home; the load
  * factor is <= 1/2 so an empty slot always ends it. */
 static inline uint32_t book_slot_find(const struct book_set *bs, uint64_t ref)
 {
-	uint32_t h = book_hash32(ref), i = h >> bs->hash_shift;
+	uint32_t h = book_hash32(bs, ref), i = h & bs->slot_mask;
 
 	for (;; i = (i + 1) & bs->slot_mask) {
 		const struct book_slot *s = &bs->slots[i];
@@ -435,7 +442,7 @@ static ALWAYS_INLINE void book_prefetch_ref(const struct book_set *bs,
 static ALWAYS_INLINE uint32_t book_slot_peek(const struct book_set *bs,
 					     uint64_t ref)
 {
-	uint32_t h = book_hash32(ref), i = h >> bs->hash_shift, k;
+	uint32_t h = book_hash32(bs, ref), i = h & bs->slot_mask, k;
 
 	for (k = 0; k < 4; k++, i = (i + 1) & bs->slot_mask) {
 		const struct book_slot *s = &bs->slots[i];

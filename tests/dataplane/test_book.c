@@ -530,6 +530,33 @@ static void assert_refs(const struct book_set *bs, const uint64_t *refs,
 	}
 }
 
+/* The table's hash keeps runs of references together (sequential refs on
+ * neighbouring slots, so the adds of one moment share cache lines) and
+ * spreads references that differ by multiples of the table size (a
+ * stride that would pile onto one home under the bare low bits). */
+static void test_table_hash_layout(void **state)
+{
+	struct book_set *bs = book_new(48, 0, 2); /* 128 slots */
+	bool seen[128] = { false };
+	uint64_t base = UINT64_C(0x0000123456789a00);
+	uint32_t k, distinct = 0;
+
+	(void)state;
+	assert_int_equal(bs->slot_mask, 127);
+	for (k = 1; k < 64; k++)
+		assert_int_equal(book_ref_bucket(bs, base + k),
+				 (book_ref_bucket(bs, base) + k) & bs->slot_mask);
+	for (k = 0; k < 128; k++) {
+		uint32_t b = book_ref_bucket(bs, base + (uint64_t)k * 128u);
+
+		distinct += !seen[b];
+		seen[b] = true;
+	}
+	/* The block offsets are k x an odd constant mod 128: a bijection. */
+	assert_int_equal(distinct, 128);
+	book_free(bs);
+}
+
 static void test_table_collisions(void **state)
 {
 	enum { N = 40 };
@@ -1309,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_priority),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
+		cmocka_unit_test(test_table_hash_layout),
 		cmocka_unit_test(test_table_collisions),
 		cmocka_unit_test(test_ladder_growth_shrink),
 		cmocka_unit_test(test_price_extremes),
