@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,31 @@ static void test_clordid_large_tokens(void **state)
 		assert_clordid(m.u.enter.clordid, tok[i]);
 	}
 	gw_free(g);
+}
+
+/* Decimal ClOrdIDs at every digit count: exactly the token's digits, no
+ * leading zero, space padded (what "%-14" PRIu64 prints). */
+static void test_clordid_decimal_widths(void **state)
+{
+	uint64_t tok = 0;
+	struct ouch_in m;
+
+	(void)state;
+	for (int digits = 1; digits <= 14; digits++) {
+		const uint64_t edge[3] = { tok + 1, tok * 10 + 9, tok ? tok * 10 + 1 : 7 };
+
+		tok = tok * 10 + 9; /* 9, 99, ... the largest with this many digits */
+		for (int j = 0; j < 3; j++) {
+			struct gw *g = gw_small();
+			struct order_intent in = intent(INTENT_NEW, edge[j], 0, 1, 'B', PX, 1);
+			char want[OUCH_CLORDID_LEN + 1];
+
+			snprintf(want, sizeof(want), "%-14llu", (unsigned long long)edge[j]);
+			assert_int_equal(send_ok(g, &in, T0, &m, 1), 1);
+			assert_memory_equal(m.u.enter.clordid, want, OUCH_CLORDID_LEN);
+			gw_free(g);
+		}
+	}
 }
 
 static void test_replace_cancel_bytes(void **state)
@@ -926,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_new_bytes),
 		cmocka_unit_test(test_new_firm),
 		cmocka_unit_test(test_clordid_large_tokens),
+		cmocka_unit_test(test_clordid_decimal_widths),
 		cmocka_unit_test(test_replace_cancel_bytes),
 		cmocka_unit_test(test_cancel_all),
 		cmocka_unit_test(test_cancel_all_replace_in_flight),
