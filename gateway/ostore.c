@@ -1,7 +1,8 @@
 /* ostore.c - the gateway's order store: slots on a free list, two open-
  * addressing indexes (client token, user reference number) with backward-
- * shift deletion (no tombstones, never rehashed), a FIFO of retired tokens,
- * and reservations kept in step with every state change. One owner thread. */
+ * shift deletion (no tombstones, never rehashed), key and slot side by side
+ * so a probe reads one line, a FIFO of retired tokens, and reservations kept
+ * in step with every state change. One owner thread. */
 #include "gateway/ostore.h"
 
 #include <errno.h>
@@ -9,10 +10,9 @@
 #include <string.h>
 
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
-#define HASH_MUL 0x9E3779B97F4A7C15ull /* also in ostore_prefetch_intent */
 
 struct layout {
-	size_t ord, sym, tok_key, tok_val, ref_key, ref_val, retired, total;
+	size_t ord, sym, tok, ref, retired, total;
 	uint32_t tok_cap, ref_cap;
 };
 
@@ -44,14 +44,10 @@ static void layout_of(const struct ostore_cfg *cfg, struct layout *l)
 	off = ALIGN64(off + (size_t)cfg->max_orders * sizeof(struct ostore_order));
 	l->sym = off;
 	off = ALIGN64(off + ((size_t)cfg->max_locate + 1) * sizeof(struct ostore_sym));
-	l->tok_key = off;
-	off = ALIGN64(off + (size_t)l->tok_cap * sizeof(uint64_t));
-	l->tok_val = off;
-	off = ALIGN64(off + (size_t)l->tok_cap * sizeof(uint32_t));
-	l->ref_key = off;
-	off = ALIGN64(off + (size_t)l->ref_cap * sizeof(uint32_t));
-	l->ref_val = off;
-	off = ALIGN64(off + (size_t)l->ref_cap * sizeof(uint32_t));
+	l->tok = off;
+	off = ALIGN64(off + (size_t)l->tok_cap * sizeof(struct ostore_tok_ent));
+	l->ref = off;
+	off = ALIGN64(off + (size_t)l->ref_cap * sizeof(struct ostore_ref_ent));
 	l->retired = off;
 	off = ALIGN64(off + (size_t)cfg->token_history * sizeof(uint64_t));
 	l->total = off;
@@ -88,10 +84,8 @@ int ostore_init(struct ostore *os, const struct ostore_cfg *cfg, void *mem)
 	os->cfg = *cfg;
 	os->ord = (struct ostore_order *)(void *)(base + l.ord);
 	os->sym = (struct ostore_sym *)(void *)(base + l.sym);
-	os->tok_key = (uint64_t *)(void *)(base + l.tok_key);
-	os->tok_val = (uint32_t *)(void *)(base + l.tok_val);
-	os->ref_key = (uint32_t *)(void *)(base + l.ref_key);
-	os->ref_val = (uint32_t *)(void *)(base + l.ref_val);
+	os->tok = (struct ostore_tok_ent *)(void *)(base + l.tok);
+	os->ref = (struct ostore_ref_ent *)(void *)(base + l.ref);
 	os->retired = (uint64_t *)(void *)(base + l.retired);
 	os->tok_mask = l.tok_cap - 1;
 	os->ref_mask = l.ref_cap - 1;
@@ -119,16 +113,11 @@ void ostore_fini(struct ostore *os)
 
 /* ---- indexes ------------------------------------------------------------ */
 
-static inline uint32_t home64(uint64_t key, uint32_t mask)
-{
-	return (uint32_t)((key * HASH_MUL) >> 32) & mask;
-}
-
 static uint32_t tok_pos(const struct ostore *os, uint64_t token)
 {
-	uint32_t i = home64(token, os->tok_mask);
+	uint32_t i = ostore_tok_home(token, os->tok_mask);
 
-	while (os->tok_key[i] && os->tok_key[i] != token)
+	while (os->tok[i].key && os->tok[i].key != token)
 		i = (i + 1) & os->tok_mask;
 	return i;
 }
@@ -137,37 +126,36 @@ static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
 {
 	uint32_t i = tok_pos(os, token);
 
-	os->tok_key[i] = token;
-	os->tok_val[i] = val;
+	os->tok[i].key = token;
+	os->tok[i].slot = val;
 }
 
 static void tok_del(struct ostore *os, uint64_t token)
 {
 	uint32_t m = os->tok_mask, i = tok_pos(os, token), j = i;
 
-	if (!os->tok_key[i])
+	if (!os->tok[i].key)
 		return;
 	for (;;) {
 		j = (j + 1) & m;
-		if (!os->tok_key[j])
+		if (!os->tok[j].key)
 			break;
-		uint32_t k = home64(os->tok_key[j], m);
+		uint32_t k = ostore_tok_home(os->tok[j].key, m);
 
 		/* Move j back to the hole when the hole lies on j's probe path. */
 		if (((i - k) & m) < ((j - k) & m)) {
-			os->tok_key[i] = os->tok_key[j];
-			os->tok_val[i] = os->tok_val[j];
+			os->tok[i] = os->tok[j];
 			i = j;
 		}
 	}
-	os->tok_key[i] = 0;
+	os->tok[i].key = 0;
 }
 
 static uint32_t ref_pos(const struct ostore *os, uint32_t ref)
 {
-	uint32_t i = home64(ref, os->ref_mask);
+	uint32_t i = ostore_ref_home(ref, os->ref_mask);
 
-	while (os->ref_key[i] && os->ref_key[i] != ref)
+	while (os->ref[i].key && os->ref[i].key != ref)
 		i = (i + 1) & os->ref_mask;
 	return i;
 }
@@ -176,29 +164,28 @@ static void ref_put(struct ostore *os, uint32_t ref, uint32_t val)
 {
 	uint32_t i = ref_pos(os, ref);
 
-	os->ref_key[i] = ref;
-	os->ref_val[i] = val;
+	os->ref[i].key = ref;
+	os->ref[i].slot = val;
 }
 
 static void ref_del(struct ostore *os, uint32_t ref)
 {
 	uint32_t m = os->ref_mask, i = ref_pos(os, ref), j = i;
 
-	if (!os->ref_key[i])
+	if (!os->ref[i].key)
 		return;
 	for (;;) {
 		j = (j + 1) & m;
-		if (!os->ref_key[j])
+		if (!os->ref[j].key)
 			break;
-		uint32_t k = home64(os->ref_key[j], m);
+		uint32_t k = ostore_ref_home(os->ref[j].key, m);
 
 		if (((i - k) & m) < ((j - k) & m)) {
-			os->ref_key[i] = os->ref_key[j];
-			os->ref_val[i] = os->ref_val[j];
+			os->ref[i] = os->ref[j];
 			i = j;
 		}
 	}
-	os->ref_key[i] = 0;
+	os->ref[i].key = 0;
 }
 
 uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
@@ -208,7 +195,7 @@ uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
 	if (!token)
 		return OSTORE_NIL;
 	i = tok_pos(os, token);
-	return os->tok_key[i] ? os->tok_val[i] : OSTORE_NIL;
+	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
 }
 
 uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
@@ -218,12 +205,12 @@ uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 	if (!ref)
 		return OSTORE_NIL;
 	i = ref_pos(os, ref);
-	return os->ref_key[i] ? os->ref_val[i] : OSTORE_NIL;
+	return os->ref[i].key ? os->ref[i].slot : OSTORE_NIL;
 }
 
 int ostore_token_used(const struct ostore *os, uint64_t token)
 {
-	return !token || os->tok_key[tok_pos(os, token)] != 0;
+	return !token || os->tok[tok_pos(os, token)].key != 0;
 }
 
 /* A terminal order's token stays known as used for token_history more

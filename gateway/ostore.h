@@ -94,14 +94,25 @@ struct ostore_counters {
 	uint64_t bad_event;      /* venue events that do not fit the order's state */
 };
 
+/* Token index entry: key and slot on one line, four to a line. */
+struct ostore_tok_ent {
+	uint64_t key;               /* token, 0 = empty */
+	uint32_t slot;              /* slot, or OSTORE_NIL for a retired token */
+	uint32_t pad;
+};
+
+/* Ref index entry, eight to a line. */
+struct ostore_ref_ent {
+	uint32_t key;               /* user reference number, 0 = empty */
+	uint32_t slot;
+};
+
 struct ostore {
 	struct ostore_cfg cfg;
 	struct ostore_order *ord;   /* cfg.max_orders slots */
 	struct ostore_sym *sym;     /* cfg.max_locate + 1 */
-	uint64_t *tok_key;          /* token index: open addressing, 0 = empty */
-	uint32_t *tok_val;          /* slot, or OSTORE_NIL for a retired token */
-	uint32_t *ref_key;          /* ref index: open addressing, 0 = empty */
-	uint32_t *ref_val;
+	struct ostore_tok_ent *tok; /* token index: open addressing */
+	struct ostore_ref_ent *ref; /* ref index: open addressing */
 	uint64_t *retired;          /* FIFO of retired tokens, token_history */
 	uint32_t tok_mask, ref_mask;
 	uint32_t ret_head, ret_n;
@@ -164,33 +175,37 @@ static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate,
 	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
 }
 
+/* Home slots of the indexes (mask = capacity - 1, capacity a power of 2
+ * >= 16). Tokens: four consecutive tokens share a home line (a strategy
+ * numbers its orders 1, 2, 3... so a new token usually lands on the line
+ * the previous one touched), the groups spread by a multiplicative hash.
+ * Refs are handed out 1, 2, 3... by the store: direct-mapped, so the next
+ * ref's slot sits next to the last one's and wraps only after capacity. */
+static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
+{
+	const uint64_t mul = 0x9E3779B97F4A7C15ull;
+
+	return (((uint32_t)(((token >> 2) * mul) >> 32) << 2) | (uint32_t)(token & 3)) & mask;
+}
+
+static inline uint32_t ostore_ref_home(uint32_t ref, uint32_t mask)
+{
+	return ref & mask;
+}
+
 /* Start loading what the checks and a send of in will touch (the symbol,
  * both tokens' index slots, the next ref's slot, the next free order) so
  * the misses overlap instead of following one another. No effect on state. */
 static inline void ostore_prefetch_intent(const struct ostore *os, const struct order_intent *in)
 {
-	const uint64_t mul = 0x9E3779B97F4A7C15ull; /* ostore.c's index hash */
-
 	if (in->locate <= os->cfg.max_locate)
 		__builtin_prefetch(&os->sym[in->locate], 1);
-	if (in->token) {
-		uint32_t i = (uint32_t)((in->token * mul) >> 32) & os->tok_mask;
-
-		__builtin_prefetch(&os->tok_key[i], 1);
-		__builtin_prefetch(&os->tok_val[i], 1);
-	}
-	if (in->orig_token) {
-		uint32_t i = (uint32_t)((in->orig_token * mul) >> 32) & os->tok_mask;
-
-		__builtin_prefetch(&os->tok_key[i]);
-		__builtin_prefetch(&os->tok_val[i]);
-	}
-	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE) {
-		uint32_t i = (uint32_t)(((uint64_t)os->next_ref * mul) >> 32) & os->ref_mask;
-
-		__builtin_prefetch(&os->ref_key[i], 1);
-		__builtin_prefetch(&os->ref_val[i], 1);
-	}
+	if (in->token)
+		__builtin_prefetch(&os->tok[ostore_tok_home(in->token, os->tok_mask)], 1);
+	if (in->orig_token)
+		__builtin_prefetch(&os->tok[ostore_tok_home(in->orig_token, os->tok_mask)]);
+	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
+		__builtin_prefetch(&os->ref[ostore_ref_home(os->next_ref, os->ref_mask)], 1);
 	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {
 		const uint8_t *o = (const uint8_t *)&os->ord[os->free_head];
 

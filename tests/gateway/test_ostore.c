@@ -444,8 +444,10 @@ static uint64_t rng_next(uint64_t *s)
 }
 
 /* Many orders in and out of a small store: every open order is found by
- * token and ref, every closed one by neither (backward-shift deletion). */
-static void test_index_churn(void **state)
+ * token and ref, a closed one's ref no more (backward-shift deletion). Tokens
+ * are tok_mul apart: 1 packs them into the token index's groups of four;
+ * refs wrap the direct-mapped ref index many times over. */
+static void index_churn(uint64_t tok_mul)
 {
 	enum { N = 64 };
 	struct ostore_cfg cfg = { .max_orders = N, .max_locate = 3, .token_history = 32 };
@@ -453,19 +455,19 @@ static void test_index_churn(void **state)
 	uint64_t tok[N] = { 0 }, seed = 42, next = 1;
 	uint32_t ref[N] = { 0 };
 
-	(void)state;
 	setup(&os, &cfg);
 	for (int step = 0; step < 20000; step++) {
 		uint32_t i = (uint32_t)(rng_next(&seed) % N);
 
 		if (!tok[i]) {
-			struct order_intent in = intent(INTENT_NEW, next * 7919, 0,
+			struct order_intent in = intent(INTENT_NEW, next * tok_mul, 0,
 							(uint16_t)(1 + i % 3), 'B', PX, 5);
 
 			assert_int_equal(ostore_send_new(&os, &in, T0, &ref[i]), 0);
-			tok[i] = next++ * 7919;
+			tok[i] = next++ * tok_mul;
 		} else {
 			assert_int_equal(ostore_on_rejected(&os, ref[i], 0, 1, NULL), OSTORE_REJECTED);
+			assert_int_equal(ostore_find_ref(&os, ref[i]), OSTORE_NIL);
 			tok[i] = 0;
 		}
 		if (step % 97 == 0) {
@@ -486,6 +488,13 @@ static void test_index_churn(void **state)
 		}
 	}
 	ostore_fini(&os);
+}
+
+static void test_index_churn(void **state)
+{
+	(void)state;
+	index_churn(7919);
+	index_churn(1);
 }
 
 static void test_names(void **state)
