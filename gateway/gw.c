@@ -45,6 +45,8 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 	g->cfg = *cfg;
 	if (!g->cfg.capacity)
 		g->cfg.capacity = 'P';
+	g->capacity = g->cfg.capacity;
+	memcpy(g->firm, g->cfg.firm, sizeof(g->firm));
 	rc = ostore_init(&g->os, &cfg->store, NULL);
 	if (rc)
 		return rc;
@@ -55,13 +57,13 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 	}
 	nloc = (size_t)cfg->store.max_locate + 1;
 	g->sym = calloc(nloc, sizeof(*g->sym));
-	g->ref_px = calloc(nloc, sizeof(*g->ref_px));
 	g->defer = calloc(cfg->store.max_orders, sizeof(*g->defer));
-	if (!g->sym || !g->ref_px || !g->defer) {
+	if (!g->sym || !g->defer) {
 		gw_fini(g);
 		return -ENOMEM;
 	}
-	memset(g->sym, ' ', nloc * sizeof(*g->sym));
+	for (size_t l = 0; l < nloc; l++)
+		memset(g->sym[l].name, ' ', sizeof(g->sym[l].name));
 	return 0;
 }
 
@@ -72,18 +74,16 @@ void gw_fini(struct gw *g)
 	risk_fini(&g->rk);
 	ostore_fini(&g->os);
 	free(g->sym);
-	free(g->ref_px);
 	free(g->defer);
 	g->defer = NULL;
 	g->sym = NULL;
-	g->ref_px = NULL;
 }
 
 int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])
 {
 	if (locate > g->os.cfg.max_locate)
 		return -EINVAL;
-	memcpy(g->sym[locate], name, 8);
+	memcpy(g->sym[locate].name, name, 8);
 	return 0;
 }
 
@@ -266,8 +266,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	ostore_prefetch_intent(&g->os, in);
 	if (in->locate <= g->os.cfg.max_locate) {
 		__builtin_prefetch(&g->rk.sym[in->locate]);
-		__builtin_prefetch(g->sym[in->locate]);
-		ref_px = g->ref_px[in->locate];
+		ref_px = g->sym[in->locate].ref_px;
 	} else {
 		ref_px = 0;
 	}
@@ -292,17 +291,17 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 		e.user_ref_num = ref;
 		e.qty = in->qty;
 		e.price = in->px;
-		memcpy(e.symbol, g->sym[in->locate], OUCH_SYMBOL_LEN);
+		memcpy(e.symbol, g->sym[in->locate].name, OUCH_SYMBOL_LEN);
 		clordid_put(e.clordid, in->token);
 		e.side = (char)in->side;
 		e.tif = '0';
 		e.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
-		e.capacity = g->cfg.capacity;
+		e.capacity = g->capacity;
 		e.iso = 'N';
 		e.cross_type = 'N';
 		e.app.n = 0;
-		if (g->cfg.firm[0])
-			ouch_app_add(&e.app, OUCH_TAG_FIRM, g->cfg.firm, 4);
+		if (g->firm[0])
+			ouch_app_add(&e.app, OUCH_TAG_FIRM, g->firm, 4);
 		k = ouch_enter_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &e);
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;

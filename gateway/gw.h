@@ -55,13 +55,24 @@ struct gw_defer {
 	uint32_t ref, new_ref;     /* its refs before and after the replace */
 };
 
+/* Per locate: what a NEW needs besides the store, on one line with 3 others. */
+struct gw_sym {
+	char name[8];              /* OUCH symbol, space padded */
+	uint32_t ref_px;           /* reference price, 1e-4 USD; 0 = none */
+	uint32_t pad;
+};
+
+/* Laid out for the intent path: the store's hot fields, then ours and the
+ * counters it bumps, then the checks' hot fields; configuration, deferred
+ * cancels and refusal counters after them. */
 struct gw {
 	struct ostore os;
+	struct gw_sym *sym;        /* max_locate + 1 */
+	char capacity;             /* cfg.capacity, beside what the encoder reads */
+	char firm[4];              /* cfg.firm */
+	struct gw_stats st;
 	struct risk rk;
 	struct gw_cfg cfg;
-	char (*sym)[8];            /* per locate: OUCH symbol, space padded */
-	uint32_t *ref_px;          /* per locate: reference price, 1e-4 USD */
-	struct gw_stats st;
 	struct gw_defer *defer;    /* store.max_orders entries */
 	uint32_t n_defer;
 };
@@ -82,7 +93,7 @@ int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8]);
 static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
 {
 	if (locate <= g->os.cfg.max_locate)
-		g->ref_px[locate] = px;
+		g->sym[locate].ref_px = px;
 }
 
 /* One intent at now_ns. Passed: its OUCH message(s), each in a SoupBinTCP

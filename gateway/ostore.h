@@ -40,23 +40,23 @@ struct ostore_cfg {
 };
 
 /* One order. A pending replace keeps the replacement in the new_* fields
- * until the venue confirms it; both tokens and both refs find the slot. */
+ * until the venue confirms it; both tokens and both refs find the slot.
+ * Two cache lines (slots start on a line in the store's block): the first
+ * holds all a check, cancel or replace of the order reads or writes, the
+ * second what only a new order, the venue's events and the symbol walk use. */
 struct ostore_order {
-	uint64_t token;       /* client token */
+	/* line 1 */
 	uint64_t new_token;   /* PENDING_REPLACE: the replacement's token */
 	uint64_t t_sent_ns;   /* last NEW/REPLACE/CANCEL sent */
 	uint64_t res_ntl;     /* notional reserved, px x shares (1e-4 USD) */
-	uint64_t match[OSTORE_MATCH_MEMORY]; /* last fills' match numbers */
 	uint32_t ref;         /* venue user reference number */
 	uint32_t new_ref;     /* PENDING_REPLACE: the replacement's ref */
 	uint32_t px;          /* 1e-4 USD */
 	uint32_t new_px;      /* PENDING_REPLACE: 1e-4 USD */
 	uint32_t qty;         /* shares ordered (after the last replace) */
 	uint32_t new_qty;     /* PENDING_REPLACE: shares the replacement leaves */
-	uint32_t cum;         /* shares filled, all fills of the order */
 	uint32_t leaves;      /* shares still working */
 	uint32_t res_qty;     /* shares reserved toward the worst-case position */
-	uint32_t next, prev;  /* the symbol's list of orders (slot or OSTORE_NIL) */
 	uint16_t locate;      /* symbol */
 	uint8_t side;         /* 'B' or 'S' */
 	uint8_t state;        /* enum ostore_state */
@@ -64,7 +64,16 @@ struct ostore_order {
 	uint8_t n_match;      /* fills seen (saturates at 255) */
 	uint8_t match_pos;    /* next entry of match[] to overwrite */
 	uint8_t pad;
+	/* line 2 */
+	uint64_t token;       /* client token */
+	uint32_t next, prev;  /* the symbol's list of orders (slot or OSTORE_NIL) */
+	uint32_t cum;         /* shares filled, all fills of the order */
+	uint32_t pad2;
+	uint64_t match[OSTORE_MATCH_MEMORY]; /* last fills' match numbers */
+	uint64_t pad3;
 };
+_Static_assert(sizeof(struct ostore_order) == 128, "ostore_order is two cache lines");
+_Static_assert(offsetof(struct ostore_order, token) == 64, "ostore_order line 1 is 64 bytes");
 
 /* Per-symbol position and reservations: one cache line per symbol. */
 struct ostore_sym {
@@ -107,24 +116,27 @@ struct ostore_ref_ent {
 	uint32_t slot;
 };
 
+/* The fields a send touches come last, after the ones only the venue's
+ * events use, so that they share lines with what follows the store in its
+ * owner (struct gw). */
 struct ostore {
+	struct ostore_counters cnt;
+	void *mem;
+	uint64_t *retired;          /* FIFO of retired tokens, token_history */
+	uint32_t ret_head, ret_n;
+	int owned;
+	/* the intent path */
 	struct ostore_cfg cfg;
 	struct ostore_order *ord;   /* cfg.max_orders slots */
 	struct ostore_sym *sym;     /* cfg.max_locate + 1 */
 	struct ostore_tok_ent *tok; /* token index: open addressing */
 	struct ostore_ref_ent *ref; /* ref index: open addressing */
-	uint64_t *retired;          /* FIFO of retired tokens, token_history */
 	uint32_t tok_mask, ref_mask;
-	uint32_t ret_head, ret_n;
 	uint32_t free_head;         /* free slot list through ostore_order.next */
 	uint32_t n_open;            /* non-terminal orders, all symbols */
 	uint32_t next_ref;          /* next user reference number, from 1 */
-	uint32_t pad;
 	uint64_t open_ntl;          /* notional reserved, all symbols, 1e-4 USD */
 	uint64_t pos_ntl;           /* sum |pos| x mark_px, all symbols, 1e-4 USD */
-	struct ostore_counters cnt;
-	void *mem;
-	int owned;
 };
 
 /* Bytes of memory ostore_init needs for cfg (64-aligned), 0 if cfg is bad. */

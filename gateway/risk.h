@@ -74,17 +74,20 @@ struct risk_sym {
 	uint32_t level;          /* storms since the last quiet period */
 };
 
+/* What every check reads or writes comes first, then the limits (the ones
+ * the checks of an order read lead struct risk_cfg), then the counters of
+ * refusals. */
 struct risk {
-	struct risk_cfg cfg;
 	const struct ostore *os;  /* the working orders (read only) */
 	struct risk_sym *sym;     /* os->cfg.max_locate + 1 */
 	uint64_t bucket;          /* throttle, units of 1/1e9 message (exact) */
 	uint64_t bucket_ns;       /* time of the last refill */
 	uint64_t n_pass;          /* intents passed */
-	uint64_t n_storms;        /* backoffs started */
-	uint64_t n_reason[RISK_REASON_MAX + 1]; /* refusals by reason */
 	int kill;                 /* kill switch on */
 	int owned;
+	struct risk_cfg cfg;
+	uint64_t n_storms;        /* backoffs started */
+	uint64_t n_reason[RISK_REASON_MAX + 1]; /* refusals by reason */
 };
 
 /* Bytes of memory risk_init needs for os (64-aligned). */
