@@ -419,11 +419,12 @@ int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t n
 		    uint32_t *ref)
 {
 	struct ostore_order *o;
-	uint32_t slot;
+	uint32_t slot, at;
 
 	if (!intent_fields_ok(os, in))
 		return -EINVAL;
-	if (ostore_token_used(os, in->token))
+	at = tok_pos(os, in->token); /* the duplicate check's probe finds the free entry */
+	if (os->tok[at].key)
 		return -EEXIST;
 	if (os->free_head == OSTORE_NIL || os->next_ref == 0)
 		return -ENOSPC;
@@ -442,7 +443,8 @@ int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t n
 	o->t_sent_ns = now_ns;
 	link_sym(os, slot);
 	best_add(&os->sym[o->locate], o->side, o->px);
-	tok_put(os, o->token, slot);
+	os->tok[at].key = o->token;
+	os->tok[at].slot = slot;
 	ref_put(os, o->ref, slot);
 	reserve(os, o);
 	*ref = o->ref;
@@ -470,7 +472,7 @@ int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint3
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 			uint32_t *old_ref, uint32_t *new_ref)
 {
-	uint32_t slot = ostore_find_token(os, in->orig_token);
+	uint32_t slot = ostore_find_token(os, in->orig_token), at;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -480,7 +482,8 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 		return -EBUSY;
 	if (!intent_fields_ok(os, in) || in->side != o->side || in->locate != o->locate)
 		return -EINVAL;
-	if (ostore_token_used(os, in->token))
+	at = tok_pos(os, in->token);
+	if (os->tok[at].key)
 		return -EEXIST;
 	if (os->next_ref == 0)
 		return -ENOSPC;
@@ -492,7 +495,8 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 	o->new_qty = in->qty;
 	o->t_sent_ns = now_ns;
 	best_add(&os->sym[o->locate], o->side, o->new_px);
-	tok_put(os, o->new_token, slot);
+	os->tok[at].key = o->new_token;
+	os->tok[at].slot = slot;
 	ref_put(os, o->new_ref, slot);
 	reserve(os, o);
 	*old_ref = o->ref;
