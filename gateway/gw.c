@@ -56,14 +56,13 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 		return rc;
 	}
 	nloc = (size_t)cfg->store.max_locate + 1;
-	g->sym = calloc(nloc, sizeof(*g->sym));
 	g->defer = calloc(cfg->store.max_orders, sizeof(*g->defer));
-	if (!g->sym || !g->defer) {
+	if (!g->defer) {
 		gw_fini(g);
 		return -ENOMEM;
 	}
 	for (size_t l = 0; l < nloc; l++)
-		memset(g->sym[l].name, ' ', sizeof(g->sym[l].name));
+		memset(g->os.sym[l].name, ' ', sizeof(g->os.sym[l].name));
 	return 0;
 }
 
@@ -73,17 +72,15 @@ void gw_fini(struct gw *g)
 		return;
 	risk_fini(&g->rk);
 	ostore_fini(&g->os);
-	free(g->sym);
 	free(g->defer);
 	g->defer = NULL;
-	g->sym = NULL;
 }
 
 int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])
 {
 	if (locate > g->os.cfg.max_locate)
 		return -EINVAL;
-	memcpy(g->sym[locate].name, name, 8);
+	memcpy(g->os.sym[locate].name, name, 8);
 	return 0;
 }
 
@@ -266,7 +263,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	ostore_prefetch_intent(&g->os, in);
 	if (in->locate <= g->os.cfg.max_locate) {
 		__builtin_prefetch(&g->rk.sym[in->locate]);
-		ref_px = g->sym[in->locate].ref_px;
+		ref_px = g->os.sym[in->locate].ref_px;
 	} else {
 		ref_px = 0;
 	}
@@ -291,7 +288,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 		e.user_ref_num = ref;
 		e.qty = in->qty;
 		e.price = in->px;
-		memcpy(e.symbol, g->sym[in->locate].name, OUCH_SYMBOL_LEN);
+		memcpy(e.symbol, g->os.sym[in->locate].name, OUCH_SYMBOL_LEN);
 		clordid_put(e.clordid, in->token);
 		e.side = (char)in->side;
 		e.tif = '0';

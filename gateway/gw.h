@@ -2,8 +2,8 @@
  * order_intent -> pre-trade checks (risk.h) -> order store (ostore.h) -> the
  * OUCH 5.0 message inside a SoupBinTCP 'U' packet, bytes ready to send; and
  * the venue's SoupBinTCP 'S' stream -> OUCH decode -> store -> exec_reports
- * for the strategy. Owns the store, the checks, the symbol table and the
- * reference prices. One thread (the gateway core, or the inline pipeline). */
+ * for the strategy. Owns the store, the checks, the symbol names and the
+ * reference prices (both kept in the store's per-symbol lines). One thread (the gateway core, or the inline pipeline). */
 #ifndef GW_H
 #define GW_H
 
@@ -55,19 +55,12 @@ struct gw_defer {
 	uint32_t ref, new_ref;     /* its refs before and after the replace */
 };
 
-/* Per locate: what a NEW needs besides the store, on one line with 3 others. */
-struct gw_sym {
-	char name[8];              /* OUCH symbol, space padded */
-	uint32_t ref_px;           /* reference price, 1e-4 USD; 0 = none */
-	uint32_t pad;
-};
-
 /* Laid out for the intent path: the store's hot fields, then ours and the
  * counters it bumps, then the checks' hot fields; configuration, deferred
  * cancels and refusal counters after them. */
 struct gw {
-	struct ostore os;
-	struct gw_sym *sym;        /* max_locate + 1 */
+	struct ostore os;          /* its sym[] also holds our per-locate OUCH
+				    * symbol and reference price (ostore_sym) */
 	char capacity;             /* cfg.capacity, beside what the encoder reads */
 	char firm[4];              /* cfg.firm */
 	struct gw_stats st;
@@ -93,7 +86,7 @@ int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8]);
 static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
 {
 	if (locate <= g->os.cfg.max_locate)
-		g->sym[locate].ref_px = px;
+		g->os.sym[locate].ref_px = px;
 }
 
 /* One intent at now_ns. Passed: its OUCH message(s), each in a SoupBinTCP

@@ -75,7 +75,11 @@ struct ostore_order {
 _Static_assert(sizeof(struct ostore_order) == 128, "ostore_order is two cache lines");
 _Static_assert(offsetof(struct ostore_order, token) == 64, "ostore_order line 1 is 64 bytes");
 
-/* Per-symbol position and reservations: one cache line per symbol. */
+/* Per-symbol position and reservations: one cache line per symbol, the one
+ * line of the symbol the checks and a send read. The store's owner keeps its
+ * own per-symbol inputs to the checks and the encoder (ref_px, name) in the
+ * spare bytes so that an intent reads one line per symbol, not three; the
+ * store sets them to 0 at init and never reads them. */
 struct ostore_sym {
 	int64_t pos;          /* shares, + long, from fills */
 	uint64_t buy_res;     /* shares reserved by buys (working + in flight) */
@@ -88,7 +92,8 @@ struct ostore_sym {
 			       * open buys, 1e-4 USD; 0 when none */
 	uint32_t best_ask;    /* lowest px (or pending replacement px) of the
 			       * open sells; OSTORE_NO_ASK when none */
-	uint32_t pad[3];
+	uint32_t ref_px;      /* owner's: reference price, 1e-4 USD (gw_set_ref) */
+	char name[8];         /* owner's: OUCH symbol, space padded (gw_set_symbol) */
 };
 _Static_assert(sizeof(struct ostore_sym) == 64, "ostore_sym is one cache line");
 
