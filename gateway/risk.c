@@ -73,12 +73,14 @@ static void refill(struct risk *r, uint64_t now_ns)
 
 	if (now_ns <= r->bucket_ns)
 		return; /* time standing still or stepping back adds nothing */
-	uint64_t dt = now_ns - r->bucket_ns, room = cap - r->bucket;
+	uint64_t dt = now_ns - r->bucket_ns, room = cap - r->bucket, add;
 
-	if (dt >= room / r->cfg.rate_per_s + 1)
-		r->bucket = cap; /* also keeps dt * rate from overflowing */
+	/* dt * rate > room <=> dt > room / rate (floor): the same test as a
+	 * division, without its latency on every check. */
+	if (__builtin_mul_overflow(dt, (uint64_t)r->cfg.rate_per_s, &add) || add > room)
+		r->bucket = cap;
 	else
-		r->bucket += dt * r->cfg.rate_per_s;
+		r->bucket += add;
 	if (r->bucket > cap)
 		r->bucket = cap;
 	r->bucket_ns = now_ns;

@@ -387,6 +387,42 @@ static void test_credit(void **state)
 	fx_fini(&f);
 }
 
+/* Refill at the extremes: a refill that exactly fills the bucket, one unit
+ * short of a message, and products of dt and rate past 64 bits. */
+static void test_throttle_refill_edges(void **state)
+{
+	struct ostore os;
+	struct risk r;
+	struct risk_cfg c = RCFG;
+
+	(void)state;
+	assert_int_equal(ostore_init(&os, &OCFG, NULL), 0);
+	c.burst = 3;
+	c.rate_per_s = 7;
+	assert_int_equal(risk_init(&r, &c, &os, NULL, T0), 0);
+	r.bucket = 0;
+	/* 7 units per ns: 1e9 units (a message) after 142857143 ns, not before. */
+	assert_int_equal(risk_budget(&r, T0 + 142857142), 0);
+	assert_int_equal(r.bucket, 142857142ull * 7);
+	assert_int_equal(risk_budget(&r, T0 + 142857143), 1);
+	r.bucket = 3 * RISK_NS_PER_S - 14;
+	r.bucket_ns = T0;
+	assert_int_equal(risk_budget(&r, T0 + 2), 3); /* exactly full */
+	assert_int_equal(r.bucket, 3 * RISK_NS_PER_S);
+	risk_fini(&r);
+
+	c.rate_per_s = UINT32_MAX;
+	assert_int_equal(risk_init(&r, &c, &os, NULL, 0), 0);
+	r.bucket = 0;
+	assert_int_equal(risk_budget(&r, UINT64_MAX), 3); /* dt x rate >= 2^64 */
+	assert_int_equal(r.bucket, 3 * RISK_NS_PER_S);
+	r.bucket = 0;
+	r.bucket_ns = 0;
+	assert_int_equal(risk_budget(&r, 1), 3); /* 4.29e9 units in 1 ns, capped */
+	risk_fini(&r);
+	ostore_fini(&os);
+}
+
 static void test_throttle(void **state)
 {
 	struct ostore_cfg oc = OCFG;
@@ -1085,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_max_open_and_store_full),
 		cmocka_unit_test(test_credit),
 		cmocka_unit_test(test_throttle),
+		cmocka_unit_test(test_throttle_refill_edges),
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_self_cross),
 		cmocka_unit_test(test_kill_switch),
