@@ -261,12 +261,8 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	int k;
 
 	ostore_prefetch_intent(&g->os, in);
-	if (in->locate <= g->os.cfg.max_locate) {
-		__builtin_prefetch(&g->rk.sym[in->locate]);
-		ref_px = g->os.sym[in->locate].ref_px;
-	} else {
-		ref_px = 0;
-	}
+	/* The checks' own per-locate line is read only during a backoff. */
+	ref_px = in->locate <= g->os.cfg.max_locate ? g->os.sym[in->locate].ref_px : 0;
 	g->st.intents++;
 	if (UNLIKELY(cap < GW_WIRE_MAX_ONE && in->op != INTENT_CANCEL_ALL)) {
 		g->st.no_room++;

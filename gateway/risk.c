@@ -123,6 +123,8 @@ static void storm_note(struct risk *r, uint16_t locate, uint64_t now_ns)
 	if (b > c->backoff_max_ns)
 		b = c->backoff_max_ns;
 	s->until_ns = now_ns + b;
+	if (s->until_ns > r->until_max_ns)
+		r->until_max_ns = s->until_ns;
 	if (s->level < 63)
 		s->level++;
 	s->n_rejects = 0;
@@ -188,7 +190,8 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 		return RISK_BAD_PRICE;
 	if (ostore_token_used(os, in->token))
 		return RISK_DUPLICATE;
-	if (now_ns < r->sym[in->locate].until_ns)
+	/* The symbol's line is read only while some symbol may be backing off. */
+	if (now_ns < r->until_max_ns && now_ns < r->sym[in->locate].until_ns)
 		return RISK_BACKOFF;
 	if (in->qty > c->max_order_qty)
 		return RISK_MAX_QTY;

@@ -83,6 +83,7 @@ struct risk {
 	uint64_t bucket;          /* throttle, units of 1/1e9 message (exact) */
 	uint64_t bucket_ns;       /* time of the last refill */
 	uint64_t n_pass;          /* intents passed */
+	uint64_t until_max_ns;    /* latest risk_sym.until_ns of any symbol */
 	int kill;                 /* kill switch on */
 	int owned;
 	struct risk_cfg cfg;
