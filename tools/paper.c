@@ -376,6 +376,7 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 			goto fail;
 		}
 		acct_set_symbol(&p->acct, s->locate, s->name);
+		s->two_stale = true;
 		p->sym_of[s->locate] = (int16_t)i;
 	}
 	p->n_sym = n;
@@ -439,7 +440,15 @@ static void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 }
 
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
-static void paper_flush(struct paper *p);
+static void flush_pending(struct paper *p);
+
+/* The deferred half of the intents sent since the last flush, if any
+ * (most frames and timer ticks send none). */
+static inline void paper_flush(struct paper *p)
+{
+	if (p->n_pend)
+		flush_pending(p);
+}
 
 /* Intents of one strategy call: the gateway stage (checks, store, OUCH
  * bytes) runs now and is timed; what only the simulation and the reports
@@ -476,7 +485,7 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 }
 
 /* The deferred half of send_intents, in decision order. */
-static void paper_flush(struct paper *p)
+static void flush_pending(struct paper *p)
 {
 	p->flushing = true;
 	for (uint32_t i = 0; i < p->n_pend; i++) {
@@ -556,6 +565,7 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			continue;
 		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
 			       PAPER_INTENTS);
+		p->sym[si].two_stale = true;
 		note_kill(p, &p->sym[si]);
 		send_intents(p, it, k);
 	}
@@ -610,6 +620,8 @@ static void timers(struct paper *p)
 	for (uint32_t i = 0; i < p->n_sym; i++) {
 		uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
 					 PAPER_INTENTS);
+
+		p->sym[i].two_stale = true;
 
 		note_kill(p, &p->sym[i]);
 		send_intents(p, it, k);
@@ -673,6 +685,8 @@ static void on_event(struct paper *p, const struct md_event *ev)
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);
+	if (k) /* (after the timed path) */
+		p->sym[si].two_stale = true;
 }
 
 /* The simulation's half, after the frame: the venue sees the recorded
@@ -693,9 +707,17 @@ static void after_event(struct paper *p, const struct md_event *ev)
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
+	/* Our resting orders change state only through the strategy's order
+	 * table, which moves with an intent it emits (a new order, replace
+	 * or cancel) or a report it is given (ack, fill, cancel, reject):
+	 * recompute two-sidedness after such a call only, not per event. */
+	if (s->two_stale) {
+		s->two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
+		s->two_stale = false;
+	}
 	{
 		bool elig = fresh && mm_regime(&s->mm) == REGIME_GREEN;
-		bool two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
+		bool two = s->two;
 		uint8_t st = (uint8_t)(PAPER_PRES_SEEN | (elig ? 1u : 0u) | (two ? 2u : 0u));
 
 		/* The accounts integrate presence time between changes; the
