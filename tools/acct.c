@@ -37,6 +37,7 @@ static void sym_reset(struct acct_sym *s, uint32_t locate)
 	for (h = 0; h < ACCT_N_HORIZONS; h++)
 		s->mo_head[h] = NONE;
 	s->mo_tail = NONE;
+	s->mo_due = NONE;
 }
 
 COLD int acct_init(struct acct *a, const struct acct_cfg *cfg)
@@ -88,11 +89,13 @@ COLD void acct_fini(struct acct *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* The slot of locate, taking a new one on first use; NULL with *rc set. */
-static struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
+static struct acct_sym *slot_new(struct acct *a, uint32_t locate, int *rc);
+
+/* The slot of locate, taking a new one on first use; NULL with *rc set.
+ * Inline: every event pays for it (acct_on_mid), the first use is cold. */
+static ALWAYS_INLINE struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
 {
-	struct acct_sym *s;
-	uint32_t i, j;
+	uint32_t i;
 
 	if (locate > LOCATE_MAX) {
 		*rc = -EINVAL;
@@ -101,6 +104,14 @@ static struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
 	i = a->slot_of[locate];
 	if (LIKELY(i))
 		return &a->sym[i - 1];
+	return slot_new(a, locate, rc);
+}
+
+static COLD struct acct_sym *slot_new(struct acct *a, uint32_t locate, int *rc)
+{
+	struct acct_sym *s;
+	uint32_t j;
+
 	if (a->n_used == a->cfg.n_symbols) {
 		*rc = -ENOSPC;
 		return NULL;
@@ -214,9 +225,22 @@ static void series_add(struct acct *a, uint64_t t)
 		a->ser_pos[(size_t)i * n_sym + k] = k < a->n_used ? a->sym[k].position : 0;
 }
 
+static int time_advance_slow(struct acct *a, uint64_t t);
+
 /* Time moves to t: samples every grid point before t with the state as it
- * was (a point at exactly t is taken by the next event or at finish). */
-static int time_advance(struct acct *a, uint64_t t)
+ * was (a point at exactly t is taken by the next event or at finish).
+ * Inline for the common case of no grid point passed. */
+static ALWAYS_INLINE int time_advance(struct acct *a, uint64_t t)
+{
+	if (LIKELY(a->started & !a->finished) && LIKELY(t >= a->t_last) &&
+	    LIKELY(a->ser_next >= t)) {
+		a->t_last = t;
+		return 0;
+	}
+	return time_advance_slow(a, t);
+}
+
+static int time_advance_slow(struct acct *a, uint64_t t)
 {
 	if (UNLIKELY(a->finished))
 		return -EINVAL;
@@ -247,7 +271,7 @@ static void dd_update(struct acct_sym *s)
 }
 
 /* Recompute s's pnl from cash and mark; carry the change to the total. */
-static void pnl_refresh(struct acct *a, struct acct_sym *s)
+static ALWAYS_INLINE void pnl_refresh(struct acct *a, struct acct_sym *s)
 {
 	int64_t pnl = s->cash_e4 + s->position * (int64_t)s->mark;
 
@@ -270,11 +294,41 @@ static void mo_add(struct acct_markout *m, const struct acct_pending *r, uint32_
 		m->n_past_end++;
 }
 
+/* Earliest horizon end among s's oldest unresolved fills (s->mo_due),
+ * after its queue heads moved. */
+static void mo_due_update(const struct acct *a, struct acct_sym *s)
+{
+	uint64_t cap = a->cfg.markout_cap, due = NONE;
+	int h;
+
+	for (h = 0; h < ACCT_N_HORIZONS; h++) {
+		if (s->mo_head[h] != NONE) {
+			uint64_t d = a->pend[s->mo_head[h] % cap].t_ns + (uint64_t)acct_horizon_ns[h];
+
+			if (d < due)
+				due = d;
+		}
+	}
+	s->mo_due = due;
+}
+
+static bool mo_resolve_due(struct acct *a, struct acct_sym *s, uint64_t t, bool all);
+
 /* Resolve s's fills whose horizon ended before t (every one when all) at
- * the current mid of s, which is the last mid at or before each horizon. */
-static void mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
+ * the current mid of s, which is the last mid at or before each horizon.
+ * Returns whether any was resolved. Most calls (a quote with no horizon
+ * due) return at the inline mo_due check. */
+static ALWAYS_INLINE bool mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
+{
+	if (!all && s->mo_due >= t)
+		return false;
+	return mo_resolve_due(a, s, t, all);
+}
+
+static bool mo_resolve_due(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
 {
 	uint64_t cap = a->cfg.markout_cap;
+	bool any = false;
 	int h;
 
 	for (h = 0; h < ACCT_N_HORIZONS; h++) {
@@ -293,8 +347,12 @@ static void mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
 			}
 			r->done |= (uint8_t)(1u << h);
 			s->mo_head[h] = r->next;
+			any = true;
 		}
 	}
+	if (any)
+		mo_due_update(a, s);
+	return any;
 }
 
 /* Release fully resolved fills from the front of the ring. */
@@ -328,6 +386,7 @@ static void mo_drop_oldest(struct acct *a)
 			r->done |= (uint8_t)(1u << h);
 		}
 	}
+	mo_due_update(a, s);
 	a->mo_overflow++;
 	mo_release(a);
 }
@@ -356,6 +415,7 @@ static void mo_enqueue(struct acct *a, struct acct_sym *s, uint64_t t, int side,
 	for (h = 0; h < ACCT_N_HORIZONS; h++)
 		if (s->mo_head[h] == NONE)
 			s->mo_head[h] = seq;
+	mo_due_update(a, s);
 }
 
 /* ---- events --------------------------------------------------------- */
@@ -484,8 +544,10 @@ int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
 	s = slot_take(a, locate, &rc);
 	if (!s)
 		return rc;
-	mo_resolve(a, s, t_ns, false);
-	mo_release(a);
+	/* The front of the ring is never fully resolved between calls: only
+	 * a resolution here can let mo_release free anything. */
+	if (mo_resolve(a, s, t_ns, false))
+		mo_release(a);
 	s->mid_x2 = bid_px + ask_px;
 	s->t_mid = t_ns;
 	s->mark = s->mid_x2 / 2;
