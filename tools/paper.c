@@ -433,6 +433,45 @@ static const char *sym_name(const struct paper *p, uint16_t locate)
 	return i >= 0 ? p->sym[i].name : "*";
 }
 
+/* ---- orders.csv lines, formatted by hand: printf's format parsing cost
+ * more than the rest of the report path. Each puts at b and returns the end. */
+
+#define PAPER_LINE_MAX 256 /* longest line: 6 numbers, short names */
+
+static char *put_u64(char *b, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*b++ = t[--n];
+	return b;
+}
+
+/* s: one of the short, constant names (symbol, operation, fate). */
+static char *put_str(char *b, const char *s)
+{
+	while (*s)
+		*b++ = *s++;
+	return b;
+}
+
+static char *put_sep_u64(char *b, uint64_t v)
+{
+	*b++ = ',';
+	return put_u64(b, v);
+}
+
+static char *put_sep_str(char *b, const char *s)
+{
+	*b++ = ',';
+	return put_str(b, s);
+}
+
 static void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 {
 	if (t0 && t1 > t0)
@@ -503,14 +542,26 @@ static void flush_pending(struct paper *p)
 		} else {
 			p->st.refused++;
 		}
-		if (p->orders_csv)
-			fprintf(p->orders_csv,
-				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",%" PRIu64 ",%u,%s,%s,%d\n",
-				q->now, sym_name(p, in->locate), op_name(in->op),
-				in->side ? in->side : '-', in->px, in->qty, in->token,
-				in->orig_token, in->reason, "intent",
-				q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason),
-				q->k >= 0 ? 0 : q->rej.reason);
+		if (p->orders_csv) {
+			/* t_ns,symbol,what,side,price,qty,token,orig_token,reason,
+			 * kind,fate,code */
+			char line[PAPER_LINE_MAX], *b = put_u64(line, q->now);
+
+			b = put_sep_str(b, sym_name(p, in->locate));
+			b = put_sep_str(b, op_name(in->op));
+			*b++ = ',';
+			*b++ = (char)(in->side ? in->side : '-');
+			b = put_sep_u64(b, in->px);
+			b = put_sep_u64(b, in->qty);
+			b = put_sep_u64(b, in->token);
+			b = put_sep_u64(b, in->orig_token);
+			b = put_sep_u64(b, in->reason);
+			b = put_sep_str(b, "intent");
+			b = put_sep_str(b, q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason));
+			b = put_sep_u64(b, q->k >= 0 ? 0 : q->rej.reason);
+			*b++ = '\n';
+			fwrite(line, 1, (size_t)(b - line), p->orders_csv);
+		}
 		if (q->k < 0) {
 			struct exec_report rej = q->rej;
 
@@ -555,12 +606,25 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 		if (r[i].kind == EXEC_FILL)
 			acct_on_fill(&p->acct, p->now, r[i].locate, (char)r[i].side, r[i].px,
 				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);
-		if (p->orders_csv)
-			fprintf(p->orders_csv,
-				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",0,%u,%s,%u,%u\n", p->now,
-				sym_name(p, r[i].locate), exec_name(r[i].kind),
-				r[i].side ? r[i].side : '-', r[i].px, r[i].qty, r[i].token,
-				r[i].reason, "report", r[i].leaves, r[i].reason);
+		if (p->orders_csv) {
+			/* as the intent's line; fate: leaves, code: reason */
+			char line[PAPER_LINE_MAX], *b = put_u64(line, p->now);
+
+			b = put_sep_str(b, sym_name(p, r[i].locate));
+			b = put_sep_str(b, exec_name(r[i].kind));
+			*b++ = ',';
+			*b++ = (char)(r[i].side ? r[i].side : '-');
+			b = put_sep_u64(b, r[i].px);
+			b = put_sep_u64(b, r[i].qty);
+			b = put_sep_u64(b, r[i].token);
+			b = put_sep_u64(b, 0);
+			b = put_sep_u64(b, r[i].reason);
+			b = put_sep_str(b, "report");
+			b = put_sep_u64(b, r[i].leaves);
+			b = put_sep_u64(b, r[i].reason);
+			*b++ = '\n';
+			fwrite(line, 1, (size_t)(b - line), p->orders_csv);
+		}
 		if (si < 0)
 			continue;
 		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
