@@ -472,7 +472,8 @@ static char *put_sep_str(char *b, const char *s)
 	return put_str(b, s);
 }
 
-static void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
+/* Inline: once per md_event of a quoted symbol (the decide stage). */
+static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 {
 	if (t0 && t1 > t0)
 		hdr_record(p->lat[s], (int64_t)tsc_to_ns(&tsc_global, t1 - t0));
