@@ -701,7 +701,7 @@ static void timers(struct paper *p)
  * messages reaching the venue) and our time t_us (its reports reaching us,
  * the strategies' timers): each at its own virtual time, so a quiet market
  * does not delay a fill or a timer until the next packet. */
-static void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 {
 	if (!p->next_timer && p->n_sym)
 		p->next_timer = t_us + (uint64_t)p->cfg.timer_ms * 1000000u;
@@ -730,6 +730,16 @@ static void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
 	}
 }
 
+/* sim_run when something is due by then; inline, since most packets find
+ * nothing due (the timers every strategy.timer_ms, our few messages). */
+static inline void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+{
+	if (p->next_timer && p->n_sym && p->next_timer > t_us &&
+	    venue_next_arrival_ns(&p->venue) > t_venue && venue_next_report_ns(&p->venue) > t_us)
+		return;
+	sim_run(p, t_venue, t_us);
+}
+
 /* The timed half of an md_event: the symbol's strategy and the gateway. */
 static void on_event(struct paper *p, const struct md_event *ev)
 {
@@ -756,8 +766,8 @@ static void on_event(struct paper *p, const struct md_event *ev)
 
 /* The simulation's half, after the frame: the venue sees the recorded
  * event (fills of our resting orders), the accounts see the mid and our
- * presence. */
-static void after_event(struct paper *p, const struct md_event *ev)
+ * presence. Inline: once per md_event. */
+static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev)
 {
 	int16_t si = p->sym_of[ev->locate];
 	struct paper_sym *s;
