@@ -171,12 +171,38 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 	return 0;
 }
 
+/* Decimal digits of v at b; returns the end. */
+static char *put_u64(char *b, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*b++ = t[--n];
+	return b;
+}
+
+/* Formatted by hand (as "%s%" PRIu64 ".%04u"): fills.csv writes one per
+ * fill. At most 1 + 15 + 1 + 4 + NUL = 22 bytes. */
 const char *acct_fmt_e4(int64_t v, char *buf)
 {
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	unsigned frac = (unsigned)(u % 10000u);
+	char *b = buf;
 
-	snprintf(buf, 24, "%s%" PRIu64 ".%04u", v < 0 ? "-" : "", u / 10000u,
-		 (unsigned)(u % 10000u));
+	if (v < 0)
+		*b++ = '-';
+	b = put_u64(b, u / 10000u);
+	*b++ = '.';
+	b[0] = (char)('0' + frac / 1000);
+	b[1] = (char)('0' + frac / 100 % 10);
+	b[2] = (char)('0' + frac / 10 % 10);
+	b[3] = (char)('0' + frac % 10);
+	b[4] = 0;
 	return buf;
 }
 
@@ -435,10 +461,29 @@ static void gross_update(struct acct *a, int64_t old_pos, int64_t new_pos)
 static int fills_csv_line(struct acct *a, const struct acct_sym *s, uint64_t t, char side,
 			  uint32_t px, uint32_t qty, char liq, int32_t fee, uint64_t token)
 {
-	char fb[24];
+	/* t_ns,symbol,side,price,qty,liquidity,fee,token by hand: at most
+	 * 20 + 15 + 1 + 10 + 10 + 1 + 22 + 20 bytes, 7 commas and a newline */
+	char line[128], *b = put_u64(line, t);
+	const char *c;
 
-	if (fprintf(a->fills_csv, "%" PRIu64 ",%s,%c,%u,%u,%c,%s,%" PRIu64 "\n", t, s->name, side,
-		    (unsigned)px, (unsigned)qty, liq, acct_fmt_e4(fee, fb), token) < 0) {
+	*b++ = ',';
+	for (c = s->name; *c; c++)
+		*b++ = *c;
+	*b++ = ',';
+	*b++ = side;
+	*b++ = ',';
+	b = put_u64(b, px);
+	*b++ = ',';
+	b = put_u64(b, qty);
+	*b++ = ',';
+	*b++ = liq;
+	*b++ = ',';
+	acct_fmt_e4(fee, b);
+	b += strlen(b);
+	*b++ = ',';
+	b = put_u64(b, token);
+	*b++ = '\n';
+	if (fwrite(line, 1, (size_t)(b - line), a->fills_csv) != (size_t)(b - line)) {
 		a->fills_csv_err = -EIO;
 		return -EIO;
 	}
