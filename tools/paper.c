@@ -740,8 +740,9 @@ static inline void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
 	sim_run(p, t_venue, t_us);
 }
 
-/* The timed half of an md_event: the symbol's strategy and the gateway. */
-static void on_event(struct paper *p, const struct md_event *ev)
+/* The timed half of an md_event: the symbol's strategy and the gateway.
+ * Inline: once per md_event. */
+static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 {
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
