@@ -732,7 +732,7 @@ static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 
 /* sim_run when something is due by then; inline, since most packets find
  * nothing due (the timers every strategy.timer_ms, our few messages). */
-static inline void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+static ALWAYS_INLINE void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
 {
 	if (p->next_timer && p->n_sym && p->next_timer > t_us &&
 	    venue_next_arrival_ns(&p->venue) > t_venue && venue_next_report_ns(&p->venue) > t_us)
@@ -758,11 +758,12 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 	k = mm_on_md(&p->sym[si].mm, ev, p->now, t0, it, PAPER_INTENTS);
 	t1 = tsc_read(&tsc_global);
 	rec(p, PAPER_DECIDE, t0, t1);
+	if (k == 0) /* most events: nothing to send */
+		return;
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);
-	if (k) /* (after the timed path) */
-		p->sym[si].two_stale = true;
+	p->sym[si].two_stale = true; /* (after the timed path) */
 }
 
 /* The simulation's half, after the frame: the venue sees the recorded
