@@ -174,16 +174,29 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 /* Decimal digits of v at b; returns the end. */
 static char *put_u64(char *b, uint64_t v)
 {
+	/* two digits per division: "00" .. "99" */
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536"
+		"37383940414243444546474849505152535455565758596061626364656667686970717273"
+		"7475767778798081828384858687888990919293949596979899";
 	char t[20];
-	int n = 0;
+	int n = 20;
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*b++ = t[--n];
-	return b;
+	while (v >= 100) {
+		uint32_t r = (uint32_t)(v % 100) * 2;
+
+		v /= 100;
+		t[--n] = d2[r + 1];
+		t[--n] = d2[r];
+	}
+	if (v >= 10) {
+		t[--n] = d2[v * 2 + 1];
+		t[--n] = d2[v * 2];
+	} else {
+		t[--n] = (char)('0' + v);
+	}
+	memcpy(b, t + n, (size_t)(20 - n));
+	return b + (20 - n);
 }
 
 /* Formatted by hand (as "%s%" PRIu64 ".%04u"): fills.csv writes one per
