@@ -606,8 +606,12 @@ int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
 	 * a resolution here can let mo_release free anything. */
 	if (mo_resolve(a, s, t_ns, false))
 		mo_release(a);
-	s->mid_x2 = bid_px + ask_px;
 	s->t_mid = t_ns;
+	/* The same mid (the top moved, not its middle): mark and pnl stand
+	 * (pnl_refresh follows every change of cash, position or mark). */
+	if (s->mid_x2 == bid_px + ask_px)
+		return 0;
+	s->mid_x2 = bid_px + ask_px;
 	s->mark = s->mid_x2 / 2;
 	pnl_refresh(a, s);
 	return 0;
