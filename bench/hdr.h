@@ -22,31 +22,38 @@ struct hdr_cfg {
 /* Counts per block of the percentile index (log2). */
 #define HDR_INDEX_BLOCK_SHIFT 4
 
-/* Public so the inline record path can see the fields. Never edit directly. */
+/* Public so the inline record path can see the fields. Never edit directly.
+ * The first 64 bytes hold every field hdr_record reads or writes, so a
+ * record touches one line of the struct (hdr_init's memory is best
+ * 64-byte aligned) besides its count. */
 struct hdr {
-	int64_t lowest;
+	/* record path */
 	int64_t highest;
-	int32_t digits;
+	int64_t sub_bucket_mask;
+	int64_t *counts;    /* counts_len entries, in the same allocation */
+	int64_t total_count;
+	int64_t max_value;  /* 0 while empty */
+	int64_t min_value;  /* INT64_MAX while empty; smallest non-zero value */
+	int32_t index_shift_bias; /* 63 - sub_bucket_half_count_magnitude */
 	int32_t unit_magnitude;
 	int32_t sub_bucket_half_count_magnitude;
+	uint32_t index_dirty;     /* counts changed since the index was built */
+	/* the rest */
+	int64_t lowest;
+	int32_t digits;
 	int32_t sub_bucket_half_count;
-	int64_t sub_bucket_mask;
 	int32_t sub_bucket_count;
 	int32_t bucket_count;
 	int32_t counts_len;
 	int32_t normalizing_index_offset; /* always 0 here; kept for the codec */
-	int64_t min_value;  /* INT64_MAX while empty; smallest non-zero value */
-	int64_t max_value;  /* 0 while empty */
-	int64_t total_count;
 	double conversion_ratio;
 	/* Implementation: percentile index, rebuilt lazily by queries. */
-	int32_t index_shift_bias; /* 63 - sub_bucket_half_count_magnitude */
-	uint32_t index_dirty;     /* counts changed since the index was built */
 	int32_t index_len;        /* blocks of 2^HDR_INDEX_BLOCK_SHIFT counts */
 	int32_t index_linear;     /* a negative count: queries scan linearly */
 	int64_t *index_cum;       /* index_cum[b]: sum of counts in blocks 0..b */
-	int64_t *counts;    /* counts_len entries, in the same allocation */
 };
+_Static_assert(offsetof(struct hdr, index_dirty) + sizeof(uint32_t) <= 64,
+	       "the record path's fields share the struct's first line");
 
 /* Bytes to pass to hdr_init for cfg (the struct plus its trailing arrays),
  * or 0 when cfg is invalid. Any thread. */

@@ -1102,19 +1102,10 @@ static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64
 	}
 }
 
-void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 {
-	const struct venue_sym *sy;
+	const struct venue_sym *sy = sym_at(v, ev->locate);
 
-	if (ev->kind == MD_STATE || ev->locate == 0)
-		return;
-	/* (The reference first: executions and cancels carry old ones.) */
-	if (ev->order_ref > v->max_ref &&
-	    (ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U'))
-		v->max_ref = ev->order_ref;
-	/* Nothing of ours rests on the symbol and we took nothing there: the
-	 * event cannot fill us or change what we took. */
-	sy = sym_at(v, ev->locate);
 	if (!sy)
 		return;
 	if (!v->cfg.no_prefilter && !md_touches(sy, ev))

@@ -37,6 +37,7 @@ static void sym_reset(struct acct_sym *s, uint32_t locate)
 	for (h = 0; h < ACCT_N_HORIZONS; h++)
 		s->mo_head[h] = NONE;
 	s->mo_tail = NONE;
+	s->mo_due = NONE;
 }
 
 COLD int acct_init(struct acct *a, const struct acct_cfg *cfg)
@@ -88,11 +89,13 @@ COLD void acct_fini(struct acct *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* The slot of locate, taking a new one on first use; NULL with *rc set. */
-static struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
+static struct acct_sym *slot_new(struct acct *a, uint32_t locate, int *rc);
+
+/* The slot of locate, taking a new one on first use; NULL with *rc set.
+ * Inline: every event pays for it (acct_on_mid), the first use is cold. */
+static ALWAYS_INLINE struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
 {
-	struct acct_sym *s;
-	uint32_t i, j;
+	uint32_t i;
 
 	if (locate > LOCATE_MAX) {
 		*rc = -EINVAL;
@@ -101,6 +104,14 @@ static struct acct_sym *slot_take(struct acct *a, uint32_t locate, int *rc)
 	i = a->slot_of[locate];
 	if (LIKELY(i))
 		return &a->sym[i - 1];
+	return slot_new(a, locate, rc);
+}
+
+static COLD struct acct_sym *slot_new(struct acct *a, uint32_t locate, int *rc)
+{
+	struct acct_sym *s;
+	uint32_t j;
+
 	if (a->n_used == a->cfg.n_symbols) {
 		*rc = -ENOSPC;
 		return NULL;
@@ -160,12 +171,51 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 	return 0;
 }
 
+/* Decimal digits of v at b; returns the end. */
+static char *put_u64(char *b, uint64_t v)
+{
+	/* two digits per division: "00" .. "99" */
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536"
+		"37383940414243444546474849505152535455565758596061626364656667686970717273"
+		"7475767778798081828384858687888990919293949596979899";
+	char t[20];
+	int n = 20;
+
+	while (v >= 100) {
+		uint32_t r = (uint32_t)(v % 100) * 2;
+
+		v /= 100;
+		t[--n] = d2[r + 1];
+		t[--n] = d2[r];
+	}
+	if (v >= 10) {
+		t[--n] = d2[v * 2 + 1];
+		t[--n] = d2[v * 2];
+	} else {
+		t[--n] = (char)('0' + v);
+	}
+	memcpy(b, t + n, (size_t)(20 - n));
+	return b + (20 - n);
+}
+
+/* Formatted by hand (as "%s%" PRIu64 ".%04u"): fills.csv writes one per
+ * fill. At most 1 + 15 + 1 + 4 + NUL = 22 bytes. */
 const char *acct_fmt_e4(int64_t v, char *buf)
 {
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	unsigned frac = (unsigned)(u % 10000u);
+	char *b = buf;
 
-	snprintf(buf, 24, "%s%" PRIu64 ".%04u", v < 0 ? "-" : "", u / 10000u,
-		 (unsigned)(u % 10000u));
+	if (v < 0)
+		*b++ = '-';
+	b = put_u64(b, u / 10000u);
+	*b++ = '.';
+	b[0] = (char)('0' + frac / 1000);
+	b[1] = (char)('0' + frac / 100 % 10);
+	b[2] = (char)('0' + frac / 10 % 10);
+	b[3] = (char)('0' + frac % 10);
+	b[4] = 0;
 	return buf;
 }
 
@@ -214,9 +264,22 @@ static void series_add(struct acct *a, uint64_t t)
 		a->ser_pos[(size_t)i * n_sym + k] = k < a->n_used ? a->sym[k].position : 0;
 }
 
+static int time_advance_slow(struct acct *a, uint64_t t);
+
 /* Time moves to t: samples every grid point before t with the state as it
- * was (a point at exactly t is taken by the next event or at finish). */
-static int time_advance(struct acct *a, uint64_t t)
+ * was (a point at exactly t is taken by the next event or at finish).
+ * Inline for the common case of no grid point passed. */
+static ALWAYS_INLINE int time_advance(struct acct *a, uint64_t t)
+{
+	if (LIKELY(a->started & !a->finished) && LIKELY(t >= a->t_last) &&
+	    LIKELY(a->ser_next >= t)) {
+		a->t_last = t;
+		return 0;
+	}
+	return time_advance_slow(a, t);
+}
+
+static int time_advance_slow(struct acct *a, uint64_t t)
 {
 	if (UNLIKELY(a->finished))
 		return -EINVAL;
@@ -247,7 +310,7 @@ static void dd_update(struct acct_sym *s)
 }
 
 /* Recompute s's pnl from cash and mark; carry the change to the total. */
-static void pnl_refresh(struct acct *a, struct acct_sym *s)
+static ALWAYS_INLINE void pnl_refresh(struct acct *a, struct acct_sym *s)
 {
 	int64_t pnl = s->cash_e4 + s->position * (int64_t)s->mark;
 
@@ -270,11 +333,41 @@ static void mo_add(struct acct_markout *m, const struct acct_pending *r, uint32_
 		m->n_past_end++;
 }
 
+/* Earliest horizon end among s's oldest unresolved fills (s->mo_due),
+ * after its queue heads moved. */
+static void mo_due_update(const struct acct *a, struct acct_sym *s)
+{
+	uint64_t cap = a->cfg.markout_cap, due = NONE;
+	int h;
+
+	for (h = 0; h < ACCT_N_HORIZONS; h++) {
+		if (s->mo_head[h] != NONE) {
+			uint64_t d = a->pend[s->mo_head[h] % cap].t_ns + (uint64_t)acct_horizon_ns[h];
+
+			if (d < due)
+				due = d;
+		}
+	}
+	s->mo_due = due;
+}
+
+static bool mo_resolve_due(struct acct *a, struct acct_sym *s, uint64_t t, bool all);
+
 /* Resolve s's fills whose horizon ended before t (every one when all) at
- * the current mid of s, which is the last mid at or before each horizon. */
-static void mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
+ * the current mid of s, which is the last mid at or before each horizon.
+ * Returns whether any was resolved. Most calls (a quote with no horizon
+ * due) return at the inline mo_due check. */
+static ALWAYS_INLINE bool mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
+{
+	if (!all && s->mo_due >= t)
+		return false;
+	return mo_resolve_due(a, s, t, all);
+}
+
+static bool mo_resolve_due(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
 {
 	uint64_t cap = a->cfg.markout_cap;
+	bool any = false;
 	int h;
 
 	for (h = 0; h < ACCT_N_HORIZONS; h++) {
@@ -293,8 +386,12 @@ static void mo_resolve(struct acct *a, struct acct_sym *s, uint64_t t, bool all)
 			}
 			r->done |= (uint8_t)(1u << h);
 			s->mo_head[h] = r->next;
+			any = true;
 		}
 	}
+	if (any)
+		mo_due_update(a, s);
+	return any;
 }
 
 /* Release fully resolved fills from the front of the ring. */
@@ -328,6 +425,7 @@ static void mo_drop_oldest(struct acct *a)
 			r->done |= (uint8_t)(1u << h);
 		}
 	}
+	mo_due_update(a, s);
 	a->mo_overflow++;
 	mo_release(a);
 }
@@ -356,6 +454,7 @@ static void mo_enqueue(struct acct *a, struct acct_sym *s, uint64_t t, int side,
 	for (h = 0; h < ACCT_N_HORIZONS; h++)
 		if (s->mo_head[h] == NONE)
 			s->mo_head[h] = seq;
+	mo_due_update(a, s);
 }
 
 /* ---- events --------------------------------------------------------- */
@@ -375,10 +474,29 @@ static void gross_update(struct acct *a, int64_t old_pos, int64_t new_pos)
 static int fills_csv_line(struct acct *a, const struct acct_sym *s, uint64_t t, char side,
 			  uint32_t px, uint32_t qty, char liq, int32_t fee, uint64_t token)
 {
-	char fb[24];
+	/* t_ns,symbol,side,price,qty,liquidity,fee,token by hand: at most
+	 * 20 + 15 + 1 + 10 + 10 + 1 + 22 + 20 bytes, 7 commas and a newline */
+	char line[128], *b = put_u64(line, t);
+	const char *c;
 
-	if (fprintf(a->fills_csv, "%" PRIu64 ",%s,%c,%u,%u,%c,%s,%" PRIu64 "\n", t, s->name, side,
-		    (unsigned)px, (unsigned)qty, liq, acct_fmt_e4(fee, fb), token) < 0) {
+	*b++ = ',';
+	for (c = s->name; *c; c++)
+		*b++ = *c;
+	*b++ = ',';
+	*b++ = side;
+	*b++ = ',';
+	b = put_u64(b, px);
+	*b++ = ',';
+	b = put_u64(b, qty);
+	*b++ = ',';
+	*b++ = liq;
+	*b++ = ',';
+	acct_fmt_e4(fee, b);
+	b += strlen(b);
+	*b++ = ',';
+	b = put_u64(b, token);
+	*b++ = '\n';
+	if (fwrite(line, 1, (size_t)(b - line), a->fills_csv) != (size_t)(b - line)) {
 		a->fills_csv_err = -EIO;
 		return -EIO;
 	}
@@ -484,10 +602,16 @@ int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
 	s = slot_take(a, locate, &rc);
 	if (!s)
 		return rc;
-	mo_resolve(a, s, t_ns, false);
-	mo_release(a);
-	s->mid_x2 = bid_px + ask_px;
+	/* The front of the ring is never fully resolved between calls: only
+	 * a resolution here can let mo_release free anything. */
+	if (mo_resolve(a, s, t_ns, false))
+		mo_release(a);
 	s->t_mid = t_ns;
+	/* The same mid (the top moved, not its middle): mark and pnl stand
+	 * (pnl_refresh follows every change of cash, position or mark). */
+	if (s->mid_x2 == bid_px + ask_px)
+		return 0;
+	s->mid_x2 = bid_px + ask_px;
 	s->mark = s->mid_x2 / 2;
 	pnl_refresh(a, s);
 	return 0;

@@ -78,6 +78,8 @@ struct acct_sym {
 	/* markout queue of this symbol (sequence numbers, UINT64_MAX: none) */
 	uint64_t mo_head[ACCT_N_HORIZONS]; /* oldest fill unresolved at horizon h */
 	uint64_t mo_tail;                  /* newest fill queued */
+	uint64_t mo_due;                   /* ns, earliest horizon end among the
+					    * mo_head fills; UINT64_MAX: none */
 };
 
 /* A fill waiting for its markouts. */

@@ -376,6 +376,7 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 			goto fail;
 		}
 		acct_set_symbol(&p->acct, s->locate, s->name);
+		s->two_stale = true;
 		p->sym_of[s->locate] = (int16_t)i;
 	}
 	p->n_sym = n;
@@ -432,14 +433,75 @@ static const char *sym_name(const struct paper *p, uint16_t locate)
 	return i >= 0 ? p->sym[i].name : "*";
 }
 
-static void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
+/* ---- orders.csv lines, formatted by hand: printf's format parsing cost
+ * more than the rest of the report path. Each puts at b and returns the end. */
+
+#define PAPER_LINE_MAX 256 /* longest line: 6 numbers, short names */
+
+static char *put_u64(char *b, uint64_t v)
+{
+	/* two digits per division: "00" .. "99" */
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536"
+		"37383940414243444546474849505152535455565758596061626364656667686970717273"
+		"7475767778798081828384858687888990919293949596979899";
+	char t[20];
+	int n = 20;
+
+	while (v >= 100) {
+		uint32_t r = (uint32_t)(v % 100) * 2;
+
+		v /= 100;
+		t[--n] = d2[r + 1];
+		t[--n] = d2[r];
+	}
+	if (v >= 10) {
+		t[--n] = d2[v * 2 + 1];
+		t[--n] = d2[v * 2];
+	} else {
+		t[--n] = (char)('0' + v);
+	}
+	memcpy(b, t + n, (size_t)(20 - n));
+	return b + (20 - n);
+}
+
+/* s: one of the short, constant names (symbol, operation, fate). */
+static char *put_str(char *b, const char *s)
+{
+	while (*s)
+		*b++ = *s++;
+	return b;
+}
+
+static char *put_sep_u64(char *b, uint64_t v)
+{
+	*b++ = ',';
+	return put_u64(b, v);
+}
+
+static char *put_sep_str(char *b, const char *s)
+{
+	*b++ = ',';
+	return put_str(b, s);
+}
+
+/* Inline: once per md_event of a quoted symbol (the decide stage). */
+static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 {
 	if (t0 && t1 > t0)
 		hdr_record(p->lat[s], (int64_t)tsc_to_ns(&tsc_global, t1 - t0));
 }
 
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
-static void paper_flush(struct paper *p);
+static void flush_pending(struct paper *p);
+
+/* The deferred half of the intents sent since the last flush, if any
+ * (most frames and timer ticks send none). */
+static inline void paper_flush(struct paper *p)
+{
+	if (p->n_pend)
+		flush_pending(p);
+}
 
 /* Intents of one strategy call: the gateway stage (checks, store, OUCH
  * bytes) runs now and is timed; what only the simulation and the reports
@@ -476,7 +538,7 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 }
 
 /* The deferred half of send_intents, in decision order. */
-static void paper_flush(struct paper *p)
+static void flush_pending(struct paper *p)
 {
 	p->flushing = true;
 	for (uint32_t i = 0; i < p->n_pend; i++) {
@@ -494,14 +556,26 @@ static void paper_flush(struct paper *p)
 		} else {
 			p->st.refused++;
 		}
-		if (p->orders_csv)
-			fprintf(p->orders_csv,
-				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",%" PRIu64 ",%u,%s,%s,%d\n",
-				q->now, sym_name(p, in->locate), op_name(in->op),
-				in->side ? in->side : '-', in->px, in->qty, in->token,
-				in->orig_token, in->reason, "intent",
-				q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason),
-				q->k >= 0 ? 0 : q->rej.reason);
+		if (p->orders_csv) {
+			/* t_ns,symbol,what,side,price,qty,token,orig_token,reason,
+			 * kind,fate,code */
+			char line[PAPER_LINE_MAX], *b = put_u64(line, q->now);
+
+			b = put_sep_str(b, sym_name(p, in->locate));
+			b = put_sep_str(b, op_name(in->op));
+			*b++ = ',';
+			*b++ = (char)(in->side ? in->side : '-');
+			b = put_sep_u64(b, in->px);
+			b = put_sep_u64(b, in->qty);
+			b = put_sep_u64(b, in->token);
+			b = put_sep_u64(b, in->orig_token);
+			b = put_sep_u64(b, in->reason);
+			b = put_sep_str(b, "intent");
+			b = put_sep_str(b, q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason));
+			b = put_sep_u64(b, q->k >= 0 ? 0 : q->rej.reason);
+			*b++ = '\n';
+			fwrite(line, 1, (size_t)(b - line), p->orders_csv);
+		}
 		if (q->k < 0) {
 			struct exec_report rej = q->rej;
 
@@ -546,16 +620,30 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 		if (r[i].kind == EXEC_FILL)
 			acct_on_fill(&p->acct, p->now, r[i].locate, (char)r[i].side, r[i].px,
 				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);
-		if (p->orders_csv)
-			fprintf(p->orders_csv,
-				"%" PRIu64 ",%s,%s,%c,%u,%u,%" PRIu64 ",0,%u,%s,%u,%u\n", p->now,
-				sym_name(p, r[i].locate), exec_name(r[i].kind),
-				r[i].side ? r[i].side : '-', r[i].px, r[i].qty, r[i].token,
-				r[i].reason, "report", r[i].leaves, r[i].reason);
+		if (p->orders_csv) {
+			/* as the intent's line; fate: leaves, code: reason */
+			char line[PAPER_LINE_MAX], *b = put_u64(line, p->now);
+
+			b = put_sep_str(b, sym_name(p, r[i].locate));
+			b = put_sep_str(b, exec_name(r[i].kind));
+			*b++ = ',';
+			*b++ = (char)(r[i].side ? r[i].side : '-');
+			b = put_sep_u64(b, r[i].px);
+			b = put_sep_u64(b, r[i].qty);
+			b = put_sep_u64(b, r[i].token);
+			b = put_sep_u64(b, 0);
+			b = put_sep_u64(b, r[i].reason);
+			b = put_sep_str(b, "report");
+			b = put_sep_u64(b, r[i].leaves);
+			b = put_sep_u64(b, r[i].reason);
+			*b++ = '\n';
+			fwrite(line, 1, (size_t)(b - line), p->orders_csv);
+		}
 		if (si < 0)
 			continue;
 		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
 			       PAPER_INTENTS);
+		p->sym[si].two_stale = true;
 		note_kill(p, &p->sym[si]);
 		send_intents(p, it, k);
 	}
@@ -611,6 +699,8 @@ static void timers(struct paper *p)
 		uint32_t k = mm_on_timer(&p->sym[i].mm, p->now, tsc_read(&tsc_global), it,
 					 PAPER_INTENTS);
 
+		p->sym[i].two_stale = true;
+
 		note_kill(p, &p->sym[i]);
 		send_intents(p, it, k);
 	}
@@ -624,7 +714,7 @@ static void timers(struct paper *p)
  * messages reaching the venue) and our time t_us (its reports reaching us,
  * the strategies' timers): each at its own virtual time, so a quiet market
  * does not delay a fill or a timer until the next packet. */
-static void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 {
 	if (!p->next_timer && p->n_sym)
 		p->next_timer = t_us + (uint64_t)p->cfg.timer_ms * 1000000u;
@@ -653,8 +743,19 @@ static void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
 	}
 }
 
-/* The timed half of an md_event: the symbol's strategy and the gateway. */
-static void on_event(struct paper *p, const struct md_event *ev)
+/* sim_run when something is due by then; inline, since most packets find
+ * nothing due (the timers every strategy.timer_ms, our few messages). */
+static ALWAYS_INLINE void sim_until(struct paper *p, uint64_t t_venue, uint64_t t_us)
+{
+	if (p->next_timer && p->n_sym && p->next_timer > t_us &&
+	    venue_next_arrival_ns(&p->venue) > t_venue && venue_next_report_ns(&p->venue) > t_us)
+		return;
+	sim_run(p, t_venue, t_us);
+}
+
+/* The timed half of an md_event: the symbol's strategy and the gateway.
+ * Inline: once per md_event. */
+static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 {
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
@@ -670,15 +771,18 @@ static void on_event(struct paper *p, const struct md_event *ev)
 	k = mm_on_md(&p->sym[si].mm, ev, p->now, t0, it, PAPER_INTENTS);
 	t1 = tsc_read(&tsc_global);
 	rec(p, PAPER_DECIDE, t0, t1);
+	if (k == 0) /* most events: nothing to send */
+		return;
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);
+	p->sym[si].two_stale = true; /* (after the timed path) */
 }
 
 /* The simulation's half, after the frame: the venue sees the recorded
  * event (fills of our resting orders), the accounts see the mid and our
- * presence. */
-static void after_event(struct paper *p, const struct md_event *ev)
+ * presence. Inline: once per md_event. */
+static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev)
 {
 	int16_t si = p->sym_of[ev->locate];
 	struct paper_sym *s;
@@ -693,9 +797,17 @@ static void after_event(struct paper *p, const struct md_event *ev)
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
+	/* Our resting orders change state only through the strategy's order
+	 * table, which moves with an intent it emits (a new order, replace
+	 * or cancel) or a report it is given (ack, fill, cancel, reject):
+	 * recompute two-sidedness after such a call only, not per event. */
+	if (s->two_stale) {
+		s->two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
+		s->two_stale = false;
+	}
 	{
 		bool elig = fresh && mm_regime(&s->mm) == REGIME_GREEN;
-		bool two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
+		bool two = s->two;
 		uint8_t st = (uint8_t)(PAPER_PRES_SEEN | (elig ? 1u : 0u) | (two ? 2u : 0u));
 
 		/* The accounts integrate presence time between changes; the

@@ -84,6 +84,10 @@ struct paper_sym {
 	bool kill_noted;
 	uint8_t pres;            /* last presence state given to the accounts:
 				  * PAPER_PRES_SEEN | 1 eligible | 2 two-sided */
+	bool two;                /* a bid and an ask resting (mm_resting), as
+				  * of the last strategy call that could move
+				  * them */
+	bool two_stale;          /* a strategy call since: recompute `two` */
 };
 
 #define PAPER_PRES_SEEN 0x80u

@@ -1,5 +1,6 @@
 /* paper_in.c - capture or binary ITCH file as one stream of input units for
- * the paper-trading runner and its symbol-counting first pass. Cold path. */
+ * the paper-trading runner and its symbol-counting first pass: opening,
+ * closing and the cold halves of the inline paper_in_next. One thread. */
 #include "tools/paper_in.h"
 
 #include <errno.h>
@@ -98,20 +99,14 @@ int paper_in_open(struct paper_in *in, const char *path)
 	return 0;
 }
 
-int paper_in_next(struct paper_in *in, struct paper_unit *u)
+int paper_in_pcap_err(struct paper_in *in)
 {
-	if (in->kind == PAPER_IN_PCAP) {
-		struct pcap_src_pkt p;
-		int rc = pcap_src_next(&in->pcap, &p);
+	snprintf(in->err, sizeof(in->err), "%s", in->pcap.err);
+	return -EIO;
+}
 
-		if (rc == 1) {
-			*u = (struct paper_unit){ p.data, p.caplen, p.wirelen, p.ts_ns, 0 };
-		} else if (rc < 0) {
-			snprintf(in->err, sizeof(in->err), "%s", in->pcap.err);
-			return -EIO;
-		}
-		return rc;
-	}
+int paper_in_next_bin(struct paper_in *in, struct paper_unit *u)
+{
 	if (in->kind == PAPER_IN_BINFILE) {
 		const uint8_t *msg;
 		size_t len;

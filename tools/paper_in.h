@@ -1,7 +1,8 @@
 /* paper_in.h - the input of a paper-trading or replay run: a pcap/pcapng
  * capture (frames, read through libpcap) or a binary ITCH 5.0 file (messages,
  * mapped), behind one "next unit" call so the runner handles both. Owns the
- * libpcap handle or the mapping. Cold path; one thread. */
+ * libpcap handle or the mapping. Opening is cold; paper_in_next is inline
+ * (once per frame of the replay). One thread. */
 #ifndef PAPER_IN_H
 #define PAPER_IN_H
 
@@ -42,9 +43,32 @@ struct paper_unit {
  * 0; -ENOENT/-EACCES/-EISDIR (cannot open), -EINVAL (neither format).
  * On error in->err says why and nothing needs closing. */
 int paper_in_open(struct paper_in *in, const char *path);
+/* The cold halves of paper_in_next: a binary file's next message, and the
+ * error text of a capture that ends damaged. Same returns as paper_in_next. */
+int paper_in_next_bin(struct paper_in *in, struct paper_unit *u);
+int paper_in_pcap_err(struct paper_in *in);
+
 /* Next unit: 1, 0 at a clean end, -EIO truncated or corrupt input (in->err
- * says where; what came before stays valid). */
-int paper_in_next(struct paper_in *in, struct paper_unit *u);
+ * says where; what came before stays valid). Inline: the replay calls it
+ * once per frame. */
+static inline int paper_in_next(struct paper_in *in, struct paper_unit *u)
+{
+	if (in->kind == PAPER_IN_PCAP) {
+		struct pcap_src_pkt p;
+		int rc = pcap_src_next(&in->pcap, &p);
+
+		if (rc == 1) {
+			u->data = p.data;
+			u->caplen = p.caplen;
+			u->wirelen = p.wirelen;
+			u->ts_ns = p.ts_ns;
+			u->seq = 0;
+			return 1;
+		}
+		return rc < 0 ? paper_in_pcap_err(in) : rc;
+	}
+	return paper_in_next_bin(in, u);
+}
 /* Bytes consumed and total, for progress (total 0 when unknown). */
 void paper_in_progress(const struct paper_in *in, uint64_t *done, uint64_t *total);
 /* Close. Accepts NULL and a failed open. */

@@ -516,6 +516,59 @@ static void test_markouts(void **state)
 	acct_fini(&a);
 }
 
+/* mo_due, the earliest horizon end among a symbol's oldest unresolved
+ * fills, follows enqueue, resolution and the end: a mid before it resolves
+ * nothing, a mid past it resolves exactly the horizons due. */
+static void test_markout_due(void **state)
+{
+	struct acct a;
+	const struct acct_sym *s;
+
+	(void)state;
+	acct_open(&a, 4);
+	assert_int_equal(acct_on_mid(&a, S(1), 3, 1000, 1002), 0);
+	s = acct_sym_get(&a, 3);
+	assert_true(s->mo_due == UINT64_MAX);
+	assert_int_equal(acct_on_fill(&a, S(1), 3, 'B', 1001, 10, 'A', 0, 1), 0);
+	assert_true(s->mo_due == S(1) + MS(100));
+	assert_int_equal(acct_on_fill(&a, S(1) + MS(50), 3, 'S', 1001, 5, 'A', 0, 2), 0);
+	assert_true(s->mo_due == S(1) + MS(100)); /* still the first fill's */
+	/* at the horizon end: not yet resolved ("before t" only) */
+	assert_int_equal(acct_on_mid(&a, S(1) + MS(100), 3, 1002, 1004), 0);
+	assert_int_equal(s->mo[0].n, 0);
+	/* past it: the first fill's 100 ms; next is the second fill's */
+	assert_int_equal(acct_on_mid(&a, S(1) + MS(120), 3, 1002, 1004), 0);
+	assert_int_equal(s->mo[0].n, 1);
+	assert_true(s->mo_due == S(1) + MS(150));
+	assert_int_equal(acct_on_mid(&a, S(1) + MS(200), 3, 1004, 1006), 0);
+	assert_int_equal(s->mo[0].n, 2);
+	assert_true(s->mo_due == S(2)); /* the first fill's 1 s */
+	assert_int_equal(acct_on_mid(&a, S(61) + MS(100), 3, 1004, 1006), 0);
+	assert_int_equal(s->mo[3].n, 2);
+	assert_true(s->mo_due == UINT64_MAX);
+	assert_int_equal(a.pend_head, a.pend_tail); /* released */
+	assert_int_equal(acct_finish(&a, S(62)), 0);
+	acct_fini(&a);
+}
+
+/* acct_fmt_e4 gives what "%s%" PRIu64 ".%04u" gives, at the edges too. */
+static void test_fmt_e4(void **state)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, 99, 100, 9999, 10000, -10000, 10001,
+				     123456789, -123456789, 99999999999LL, INT64_MAX,
+				     INT64_MIN, INT64_MIN + 1 };
+	char got[24], want[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint64_t u = v[i] < 0 ? (uint64_t)0 - (uint64_t)v[i] : (uint64_t)v[i];
+
+		snprintf(want, sizeof(want), "%s%" PRIu64 ".%04u", v[i] < 0 ? "-" : "",
+			 u / 10000u, (unsigned)(u % 10000u));
+		assert_string_equal(acct_fmt_e4(v[i], got), want);
+	}
+}
+
 /* A full ring gives up the oldest fill's markouts and counts it. */
 static void test_markout_overflow(void **state)
 {
@@ -797,6 +850,8 @@ int main(void)
 		cmocka_unit_test(test_json_deterministic),
 		cmocka_unit_test(test_markouts),
 		cmocka_unit_test(test_markout_overflow),
+		cmocka_unit_test(test_markout_due),
+		cmocka_unit_test(test_fmt_e4),
 		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_counters_and_kill),
 		cmocka_unit_test(test_series_downsampling),
