@@ -384,13 +384,71 @@ static ALWAYS_INLINE bool in_order_clean(const struct mold_session *s, uint64_t 
 	       (!s->end_seen || s->end_reported);
 }
 
-int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
+/* mold_rx from its parse on: mp is pkt as mold_parse described it. */
+static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t len,
+				   const struct mold_pkt *mp, int line, uint64_t t_ns)
 {
 	struct mold_line_state *ls;
 	struct mold_session *s;
-	struct mold_pkt mp;
 	uint64_t next;
-	int rc, si;
+	int si;
+
+	si = session_get(m, mp, t_ns);
+	if (UNLIKELY(si < 0)) {
+		m->stats.session_full++;
+		return -ENOSPC;
+	}
+	s = &m->sess[si];
+	s->rx_pkts++;
+	m->stats.packets++;
+	m->stats.packets_line[line]++;
+	next = mp->hdr.seq + mp->nmsgs;
+	if (UNLIKELY(s->starting) && mp->hdr.seq < s->expected) {
+		/* Provisional start: the lowest sequence seen so far. A heartbeat
+		 * or end counts too (its seq is the next message), because nothing
+		 * before it need be missing either. */
+		s->expected = mp->hdr.seq;
+		if (s->expected <= 1) /* nothing can precede seq 1 */
+			start_close(m, s);
+	}
+	ls = &s->line[line];
+	ls->pkts++;
+	ls->last_t_ns = t_ns;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+	if (LIKELY(in_order_clean(s, mp->hdr.seq, next))) {
+		/* What place() and settle() would do, minus the settling: it
+		 * would find nothing held, no hole, nothing to report. */
+		if (mp->hdr.seq < s->expected)
+			m->stats.overlaps++;
+		s->horizon = next;
+		cursor_set(m, (uint32_t)si, pkt, mp->hdr.seq, next, s->expected, (uint8_t)line,
+			   t_ns);
+		s->expected = next;
+		return 0;
+	}
+	mark_pending(m, s);
+	if (mp->nmsgs == 0) {
+		if (mp->hdr.count == MOLD_COUNT_END) {
+			m->stats.end_packets++;
+			if (!s->end_seen) {
+				s->end_seen = true;
+				s->end_seq = mp->hdr.seq;
+			}
+		} else {
+			m->stats.heartbeats++;
+		}
+		note_evidence(s, next, t_ns);
+		return 0;
+	}
+	place(m, (uint32_t)si, pkt, len, mp, (uint8_t)line, t_ns);
+	return 0;
+}
+
+int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
+{
+	struct mold_pkt mp;
+	int rc;
 
 	if (UNLIKELY(m->busy))
 		return -EBUSY;
@@ -403,56 +461,23 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 		m->stats.malformed[-rc]++;
 		return -EBADMSG;
 	}
-	si = session_get(m, &mp, t_ns);
-	if (UNLIKELY(si < 0)) {
-		m->stats.session_full++;
-		return -ENOSPC;
+	return rx_parsed(m, pkt, len, &mp, line, t_ns);
+}
+
+int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len, const struct mold_pkt *mp,
+		   int parse_rc, int line, uint64_t t_ns)
+{
+	if (UNLIKELY(m->busy))
+		return -EBUSY;
+	if (UNLIKELY(line < 0 || line >= MOLD_LINES))
+		return -EINVAL;
+	m->busy = true;
+	clock_advance(m, t_ns);
+	if (UNLIKELY(parse_rc != 0)) {
+		m->stats.malformed[-parse_rc]++;
+		return -EBADMSG;
 	}
-	s = &m->sess[si];
-	s->rx_pkts++;
-	m->stats.packets++;
-	m->stats.packets_line[line]++;
-	next = mp.hdr.seq + mp.nmsgs;
-	if (UNLIKELY(s->starting) && mp.hdr.seq < s->expected) {
-		/* Provisional start: the lowest sequence seen so far. A heartbeat
-		 * or end counts too (its seq is the next message), because nothing
-		 * before it need be missing either. */
-		s->expected = mp.hdr.seq;
-		if (s->expected <= 1) /* nothing can precede seq 1 */
-			start_close(m, s);
-	}
-	ls = &s->line[line];
-	ls->pkts++;
-	ls->last_t_ns = t_ns;
-	if (next > ls->next_seq)
-		ls->next_seq = next;
-	if (LIKELY(in_order_clean(s, mp.hdr.seq, next))) {
-		/* What place() and settle() would do, minus the settling: it
-		 * would find nothing held, no hole, nothing to report. */
-		if (mp.hdr.seq < s->expected)
-			m->stats.overlaps++;
-		s->horizon = next;
-		cursor_set(m, (uint32_t)si, pkt, mp.hdr.seq, next, s->expected, (uint8_t)line,
-			   t_ns);
-		s->expected = next;
-		return 0;
-	}
-	mark_pending(m, s);
-	if (mp.nmsgs == 0) {
-		if (mp.hdr.count == MOLD_COUNT_END) {
-			m->stats.end_packets++;
-			if (!s->end_seen) {
-				s->end_seen = true;
-				s->end_seq = mp.hdr.seq;
-			}
-		} else {
-			m->stats.heartbeats++;
-		}
-		note_evidence(s, next, t_ns);
-		return 0;
-	}
-	place(m, (uint32_t)si, pkt, len, &mp, (uint8_t)line, t_ns);
-	return 0;
+	return rx_parsed(m, pkt, len, mp, line, t_ns);
 }
 
 int mold_advance(struct mold *m, uint64_t t_ns)

@@ -241,6 +241,13 @@ void mold_fini(struct mold *m);
  * line, -EBUSY mold_next not drained. */
 int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns);
 
+/* mold_rx for a packet the caller already ran through mold_parse: parse_rc
+ * is what it returned and mp what it wrote (pkt and len unchanged). The
+ * same results and counters as mold_rx, without walking the blocks again
+ * (the feed's burst path parses a window of packets up front). */
+int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len, const struct mold_pkt *mp,
+		   int parse_rc, int line, uint64_t t_ns);
+
 /* Move the packet clock to t_ns without a packet (quiet feed) so gaps can
  * time out; drain mold_next after. 0, -EBUSY mold_next not drained. */
 int mold_advance(struct mold *m, uint64_t t_ns);
