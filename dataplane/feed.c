@@ -86,18 +86,15 @@ void feed_fini(struct feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* md_event flags from a symbol's state. */
-static uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
+/* md_event flags from a symbol's state, without branches: the stale and
+ * crossed bits sit one place lower in book_sym.flags than in md_event. */
+_Static_assert(MD_F_STALE == BOOK_SYM_STALE << 1 && MD_F_CROSSED == BOOK_SYM_CROSSED << 1,
+	       "sym_flags shifts book_sym flags into md_event flags");
+static ALWAYS_INLINE uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
 {
-	uint8_t fl = 0;
+	unsigned fl = ((s->flags & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) | (unsigned)f->stale) << 1;
 
-	if (f->stale || (s->flags & BOOK_SYM_STALE))
-		fl |= MD_F_STALE;
-	if (s->flags & BOOK_SYM_CROSSED)
-		fl |= MD_F_CROSSED;
-	if (book_sym_halted(s))
-		fl |= MD_F_HALTED;
-	return fl;
+	return (uint8_t)(fl | (book_sym_halted(s) ? MD_F_HALTED : 0));
 }
 
 static inline void emit(struct feed *f, struct md_event *out, uint32_t cap, uint32_t *n,
@@ -590,19 +587,23 @@ uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line
 	return packet_rx(f, pkt, len, line, t_ns, t_rx_tsc, out, cap, NULL, NULL);
 }
 
-/* Line of a datagram: its source's order of first appearance (A, then B). */
-static int source_line(struct feed *f, const struct net_udp *u)
+/* A datagram's (source address, source port, VLAN) as one comparable word. */
+static ALWAYS_INLINE uint64_t source_key(const struct net_udp *u)
 {
+	return (uint64_t)u->src_ip << 32 | (uint64_t)u->src_port << 16 | u->vlan_id;
+}
+
+/* Line of a datagram: its source's order of first appearance (A, then B). */
+static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
+{
+	uint64_t key = source_key(u);
+
 	for (uint32_t i = 0; i < f->nsources; i++) {
-		if (f->source[i].ip == u->src_ip && f->source[i].port == u->src_port &&
-		    f->source[i].vlan == u->vlan_id)
+		if (f->source[i] == key)
 			return i == 0 ? MOLD_LINE_A : MOLD_LINE_B;
 	}
 	if (f->nsources < FEED_SOURCES_MAX) {
-		f->source[f->nsources].ip = u->src_ip;
-		f->source[f->nsources].port = u->src_port;
-		f->source[f->nsources].vlan = u->vlan_id;
-		f->nsources++;
+		f->source[f->nsources++] = key;
 		if (f->nsources > 2)
 			f->st.sources_extra++;
 		return f->nsources == 1 ? MOLD_LINE_A : MOLD_LINE_B;

@@ -60,10 +60,7 @@ struct feed {
 	uint64_t stop_ts_ns;        /* apply nothing stamped later (ITCH ns since
 				     * midnight); UINT64_MAX: no stop */
 	uint32_t nsources;
-	struct {
-		uint32_t ip;
-		uint16_t port, vlan;
-	} source[FEED_SOURCES_MAX];
+	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
 };
