@@ -282,6 +282,10 @@ static inline int mold_next(struct mold *m, struct mold_item *it)
 		m->stats.messages++;
 		return 1;
 	}
+	if (LIKELY(!m->npending && !m->deferred.set)) {
+		m->busy = false; /* what mold_next_slow would find: nothing left */
+		return 0;
+	}
 	return mold_next_slow(m, it);
 }
 
