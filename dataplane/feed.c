@@ -545,7 +545,20 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 	struct mold_item it;
 	uint32_t n = 0;
 
-	while (mold_next(&f->mold, &it)) {
+	for (;;) {
+		const uint8_t *msg;
+		uint64_t seq;
+		uint16_t len;
+
+		/* The packet's messages straight from mold's cursor (no
+		 * mold_item to fill), then whatever mold_next has after them. */
+		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
+			if (w)
+				pf_advance(w);
+			on_msg(f, msg, len, seq, t_rx_tsc, out, cap, &n);
+		}
+		if (!mold_next(&f->mold, &it))
+			break;
 		if (w && it.kind == MOLD_MSG)
 			pf_advance(w);
 		on_item(f, &it, t_rx_tsc, out, cap, &n);

@@ -289,6 +289,27 @@ static inline int mold_next(struct mold *m, struct mold_item *it)
 	return mold_next_slow(m, it);
 }
 
+/* The fast part of mold_next for callers that only need a message's bytes
+ * and sequence: the next message of the packet being delivered into *msg,
+ * *len, *seq and 1 (counted as mold_next counts it), or 0 when that packet
+ * is done -- then call mold_next for what follows (events, other packets,
+ * or its 0). Same order and results as mold_next alone. Feed-core thread. */
+static ALWAYS_INLINE int mold_next_msg(struct mold *m, const uint8_t **msg, uint16_t *len,
+				       uint64_t *seq)
+{
+	struct mold_cursor *c = &m->cur;
+
+	if (!c->left)
+		return 0;
+	*len = mold_block_len(c->p);
+	*msg = c->p + MOLD_BLOCK_HDR_LEN;
+	*seq = c->seq++;
+	c->p += MOLD_BLOCK_HDR_LEN + (size_t)*len;
+	c->left--;
+	m->stats.messages++;
+	return 1;
+}
+
 /* Session idx's 10-byte id (not NUL terminated). idx < m->nsess. */
 static inline const char *mold_session_id(const struct mold *m, uint32_t idx)
 {
