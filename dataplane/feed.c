@@ -8,10 +8,20 @@
  * book (on_msg) 592 / 841; in-order MoldUDP64 packets delivered without
  * settling their session (mold.c) 570 / 819. Frame at a time fell ~20%
  * in wall time (284 -> 228 ns); bursts, whose time is the book's memory
- * misses, did not move beyond the noise. Left: the add path's misses
+ * misses, did not move beyond the noise. Then, callgrind on `tickwire book`
+ * of a 3 M-message capture (1.44 M packets; the feed's own Ir per message,
+ * feed_on_burst less the book's apply functions) and `tickwire paper`
+ * (1 M messages, feed_on_frame, same basis): 682 / 392 before; the burst
+ * window's messages listed once for the prefetch stages instead of three
+ * cursors re-walking the packets, 501 / -; one-pass untagged
+ * Ethernet/IPv4/UDP parse, 485 / 379; branchless md_event flags and a
+ * one-word source match, 479; mold's in-order receive lighter (id compared
+ * inline, one masked load for the session flags, no slow call at the end
+ * of each packet's drain), 455 / 345; messages taken straight from mold's
+ * cursor (mold_next_msg), 449 / 330. Left: the add path's misses
  * (table slot, ladder chunks walked from the best, the level's tail order
- * written to append) and the per-packet parse (net + mold_parse, ~150 Ir
- * a packet). */
+ * written to append) and per packet ~250 Ir of parse and sequencing (net
+ * ~56, mold_parse ~74, mold_rx ~116). */
 #include "dataplane/feed.h"
 
 #include <errno.h>
@@ -86,18 +96,15 @@ void feed_fini(struct feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* md_event flags from a symbol's state. */
-static uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
+/* md_event flags from a symbol's state, without branches: the stale and
+ * crossed bits sit one place lower in book_sym.flags than in md_event. */
+_Static_assert(MD_F_STALE == BOOK_SYM_STALE << 1 && MD_F_CROSSED == BOOK_SYM_CROSSED << 1,
+	       "sym_flags shifts book_sym flags into md_event flags");
+static ALWAYS_INLINE uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
 {
-	uint8_t fl = 0;
+	unsigned fl = ((s->flags & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) | (unsigned)f->stale) << 1;
 
-	if (f->stale || (s->flags & BOOK_SYM_STALE))
-		fl |= MD_F_STALE;
-	if (s->flags & BOOK_SYM_CROSSED)
-		fl |= MD_F_CROSSED;
-	if (book_sym_halted(s))
-		fl |= MD_F_HALTED;
-	return fl;
+	return (uint8_t)(fl | (book_sym_halted(s) ? MD_F_HALTED : 0));
 }
 
 static inline void emit(struct feed *f, struct md_event *out, uint32_t cap, uint32_t *n,
@@ -159,7 +166,6 @@ static COLD void sym_pool_full(struct feed *f, uint16_t locate, uint64_t seq,
 enum {
 	PF_K_REF = 1u << 0, /* an order reference at ITCH_OFF_BODY: A F E C X D U */
 	PF_K_OLD = 1u << 1, /* ... naming a resting order: E C X D U */
-	PF_K_NEW = 1u << 2, /* U: the new reference follows the old one */
 };
 
 static const uint8_t pf_kind[256] = {
@@ -169,7 +175,7 @@ static const uint8_t pf_kind[256] = {
 	['C'] = PF_K_REF | PF_K_OLD,
 	['X'] = PF_K_REF | PF_K_OLD,
 	['D'] = PF_K_REF | PF_K_OLD,
-	['U'] = PF_K_REF | PF_K_OLD | PF_K_NEW,
+	['U'] = PF_K_REF | PF_K_OLD,
 };
 
 /* One ITCH message: decode, apply, describe. Every type and every
@@ -439,15 +445,18 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
 
 /* ---- burst pipeline (feed_on_burst) -----------------------------------
  *
- * A burst's message blocks are walked by three lookahead cursors that run
- * ahead of the message being applied and issue the book's prefetches in
- * three dependent stages, so each stage finds what the previous one asked
- * for already in cache: the table slot (and the symbol) of the message
- * 3 * FEED_PF_DIST ahead, the order that slot names 2 * FEED_PF_DIST ahead,
- * that order's FIFO neighbours and level FEED_PF_DIST ahead. The cursors
- * only read the frames (bounds-checked like mold_parse: never past a block
- * or a payload) and the book; prefetching changes no state, so the burst
- * gives exactly feed_on_frame's results.
+ * A window of the burst's frames is parsed up front (net_parse_link and
+ * mold_parse are pure, so doing it early changes nothing; mold then takes
+ * the parse with mold_rx_parsed) and its message blocks are listed once in
+ * pf_win.msg, in frame order, which is the order mold delivers them in the
+ * common case. While message t of the window is applied, three dependent
+ * prefetch stages run ahead on that list, so each finds what the previous
+ * one asked for already in cache: the table slot (and the symbol) of
+ * message t + 3 * FEED_PF_DIST, the order that slot names at t + 2 *
+ * FEED_PF_DIST, that order's FIFO neighbours and level at t + FEED_PF_DIST.
+ * The stages only read the frames and the book; prefetching changes no
+ * state, so the burst gives exactly feed_on_frame's results whatever mold
+ * does with the packets (duplicates, reordering only waste prefetches).
  */
 
 /* Messages between prefetch stages. bench_feed, 5 M-message 'many' capture
@@ -461,108 +470,82 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
 #define FEED_PF_DIST 4u
 #endif
 
-enum { PF_REF = 0, PF_ORDER = 1, PF_LINKS = 2, PF_STAGES = 3 };
+/* Messages a window lists (8 KiB of pointers). A window ends before the
+ * frame that would overflow it; a single frame with more lists its first
+ * FEED_WIN_MSGS and applies the rest without prefetching. */
+#define FEED_WIN_MSGS 1024u
 
-/* The message blocks of one frame of the window, as far as they can be
- * walked safely. */
-struct pf_frame {
-	const uint8_t *blk;  /* first block's length field */
-	size_t rem;          /* payload bytes from blk */
-	uint32_t cnt;        /* header's message count (0: nothing to walk) */
-	uint32_t first;      /* window message index of its first block */
-};
-
-/* A lookahead cursor: the next block it will prefetch for. */
-struct pf_cur {
-	const uint8_t *p;
-	size_t rem;          /* payload bytes from p */
-	uint32_t left;       /* blocks left in its frame */
-	uint32_t fi;         /* its frame */
-	uint32_t idx;        /* window message index of p; UINT32_MAX: done */
+/* One frame of the window, parsed. */
+struct win_frame {
+	struct net_udp u;
+	struct mold_pkt mp;  /* when pass: mold_parse of the payload */
+	int net_rc;          /* net_parse_link */
+	int mold_rc;         /* when pass: mold_parse's result */
+	bool pass;           /* a UDP datagram the filter takes */
+	uint32_t first;      /* window index of its first message */
 };
 
 struct pf_win {
 	const struct book_set *bs;
-	uint32_t n;          /* frames in the window */
-	uint32_t cur;        /* window message index being applied */
-	struct pf_cur c[PF_STAGES];
-	struct pf_frame fr[FEED_BURST_MAX];
+	uint32_t nmsgs;      /* entries of msg[] listed */
+	uint32_t next;       /* first window index whose stages are not issued */
+	uint32_t cur;        /* window index of the message being applied */
+	/* An order message of its type's length, or NULL: nothing to
+	 * prefetch. NULL-padded by 3 * FEED_PF_DIST past nmsgs. */
+	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 };
 
-static ALWAYS_INLINE void pf_cur_at(struct pf_cur *c, const struct pf_win *w, uint32_t fi)
+/* The message if the stages have work for it (an order message, long
+ * enough for on_msg to apply it), else NULL. */
+static ALWAYS_INLINE const uint8_t *pf_msg(const uint8_t *msg, size_t len)
 {
-	c->fi = fi;
-	c->p = w->fr[fi].blk;
-	c->rem = w->fr[fi].rem;
-	c->left = w->fr[fi].cnt;
-	c->idx = w->fr[fi].first;
+	uint8_t type;
+
+	if (UNLIKELY(len == 0))
+		return NULL;
+	type = msg[ITCH_OFF_TYPE];
+	return pf_kind[type] && len >= itch_msg_len[type] ? msg : NULL;
 }
 
-/* Stage `stage`'s prefetch for one message of len bytes (len >= 1). */
-static ALWAYS_INLINE void pf_issue(const struct book_set *bs, int stage, const uint8_t *msg,
-				   size_t len)
+/* Stage 1: the table slot of the reference (and of U's new one, whose
+ * insert probes too) and the symbol. */
+static ALWAYS_INLINE void pf_ref(const struct book_set *bs, const uint8_t *m)
 {
-	unsigned k = pf_kind[msg[ITCH_OFF_TYPE]];
-	uint64_t ref;
-
-	if (stage == PF_REF && len >= ITCH_OFF_LOCATE + 2)
-		book_prefetch_sym(bs, wire_get16(msg + ITCH_OFF_LOCATE));
-	if (!k || len < ITCH_OFF_BODY + 8)
+	if (!m)
 		return;
-	ref = wire_get64(msg + ITCH_OFF_BODY);
-	if (stage == PF_REF) {
-		book_prefetch_ref(bs, ref);
-		/* U inserts its new reference: that probe misses too. */
-		if ((k & PF_K_NEW) && len >= ITCH_OFF_BODY + 16)
-			book_prefetch_ref(bs, wire_get64(msg + ITCH_OFF_BODY + 8));
-	} else if (k & PF_K_OLD) {
-		if (stage == PF_ORDER)
-			book_prefetch_order(bs, ref);
-		else
-			book_prefetch_links(bs, ref);
-	}
+	book_prefetch_sym(bs, wire_get16(m + ITCH_OFF_LOCATE));
+	book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_BODY));
+	if (m[ITCH_OFF_TYPE] == 'U')
+		book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_U_NEW));
 }
 
-/* Prefetch for the cursor's message and move it to the next block, skipping
- * frames and blocks that cannot be walked (length past the payload). */
-static ALWAYS_INLINE void pf_step(struct pf_win *w, int stage)
+/* Stage 2: the resting order a reference names (not for adds). */
+static ALWAYS_INLINE void pf_order(const struct book_set *bs, const uint8_t *m)
 {
-	struct pf_cur *c = &w->c[stage];
-	size_t len = 0;
-
-	for (;;) {
-		if (c->left && c->rem >= MOLD_BLOCK_HDR_LEN) {
-			len = mold_block_len(c->p);
-			if (len <= c->rem - MOLD_BLOCK_HDR_LEN)
-				break;
-		}
-		if (c->fi + 1 >= w->n) {
-			c->idx = UINT32_MAX;
-			return;
-		}
-		pf_cur_at(c, w, c->fi + 1);
-	}
-	if (len)
-		pf_issue(w->bs, stage, c->p + MOLD_BLOCK_HDR_LEN, len);
-	c->p += MOLD_BLOCK_HDR_LEN + len;
-	c->rem -= MOLD_BLOCK_HDR_LEN + len;
-	c->left--;
-	c->idx++;
+	if (m && (pf_kind[m[ITCH_OFF_TYPE]] & PF_K_OLD))
+		book_prefetch_order(bs, wire_get64(m + ITCH_OFF_BODY));
 }
 
-/* Before applying the window's next message: bring each stage's cursor to
- * its distance ahead. Normally one step each; at the window's start this is
- * the prologue (all slots requested, then all orders, then the links). */
+/* Stage 3: that order's FIFO neighbours and level. */
+static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m)
+{
+	if (m && (pf_kind[m[ITCH_OFF_TYPE]] & PF_K_OLD))
+		book_prefetch_links(bs, wire_get64(m + ITCH_OFF_BODY));
+}
+
+/* Before applying the window's next message: issue the stages of every
+ * window index up to it (one, unless mold skipped a frame's messages). */
 static ALWAYS_INLINE void pf_advance(struct pf_win *w)
 {
 	uint32_t t = w->cur++;
 
-	while (w->c[PF_REF].idx <= t + 3 * FEED_PF_DIST)
-		pf_step(w, PF_REF);
-	while (w->c[PF_ORDER].idx <= t + 2 * FEED_PF_DIST)
-		pf_step(w, PF_ORDER);
-	while (w->c[PF_LINKS].idx <= t + FEED_PF_DIST)
-		pf_step(w, PF_LINKS);
+	while (w->next <= t && w->next < w->nmsgs) {
+		uint32_t i = w->next++;
+
+		pf_ref(w->bs, w->msg[i + 3 * FEED_PF_DIST]);
+		pf_order(w->bs, w->msg[i + 2 * FEED_PF_DIST]);
+		pf_links(w->bs, w->msg[i + FEED_PF_DIST]);
+	}
 }
 
 /* Drain mold; with w, advance the lookahead before each message. */
@@ -572,7 +555,20 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 	struct mold_item it;
 	uint32_t n = 0;
 
-	while (mold_next(&f->mold, &it)) {
+	for (;;) {
+		const uint8_t *msg;
+		uint64_t seq;
+		uint16_t len;
+
+		/* The packet's messages straight from mold's cursor (no
+		 * mold_item to fill), then whatever mold_next has after them. */
+		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
+			if (w)
+				pf_advance(w);
+			on_msg(f, msg, len, seq, t_rx_tsc, out, cap, &n);
+		}
+		if (!mold_next(&f->mold, &it))
+			break;
 		if (w && it.kind == MOLD_MSG)
 			pf_advance(w);
 		on_item(f, &it, t_rx_tsc, out, cap, &n);
@@ -585,15 +581,19 @@ static uint32_t drain(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, u
 	return drain_pf(f, t_rx_tsc, out, cap, NULL);
 }
 
-/* feed_on_packet, with the burst's lookahead when w is not NULL. */
+/* feed_on_packet; with wf (the window's parse of it), w's lookahead. */
 static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size_t len,
 					int line, uint64_t t_ns, uint64_t t_rx_tsc,
-					struct md_event *out, uint32_t cap, struct pf_win *w)
+					struct md_event *out, uint32_t cap,
+					const struct win_frame *wf, struct pf_win *w)
 {
 	int rc;
 
 	f->st.packets++;
-	rc = mold_rx(&f->mold, pkt, len, line, t_ns);
+	if (wf)
+		rc = mold_rx_parsed(&f->mold, pkt, len, &wf->mp, wf->mold_rc, line, t_ns);
+	else
+		rc = mold_rx(&f->mold, pkt, len, line, t_ns);
 	if (UNLIKELY(rc == -EBUSY || rc == -EINVAL)) {
 		f->st.packets_bad++;
 		return 0;
@@ -607,22 +607,26 @@ uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line
 			uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
 			uint32_t cap)
 {
-	return packet_rx(f, pkt, len, line, t_ns, t_rx_tsc, out, cap, NULL);
+	return packet_rx(f, pkt, len, line, t_ns, t_rx_tsc, out, cap, NULL, NULL);
+}
+
+/* A datagram's (source address, source port, VLAN) as one comparable word. */
+static ALWAYS_INLINE uint64_t source_key(const struct net_udp *u)
+{
+	return (uint64_t)u->src_ip << 32 | (uint64_t)u->src_port << 16 | u->vlan_id;
 }
 
 /* Line of a datagram: its source's order of first appearance (A, then B). */
-static int source_line(struct feed *f, const struct net_udp *u)
+static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 {
+	uint64_t key = source_key(u);
+
 	for (uint32_t i = 0; i < f->nsources; i++) {
-		if (f->source[i].ip == u->src_ip && f->source[i].port == u->src_port &&
-		    f->source[i].vlan == u->vlan_id)
+		if (f->source[i] == key)
 			return i == 0 ? MOLD_LINE_A : MOLD_LINE_B;
 	}
 	if (f->nsources < FEED_SOURCES_MAX) {
-		f->source[f->nsources].ip = u->src_ip;
-		f->source[f->nsources].port = u->src_port;
-		f->source[f->nsources].vlan = u->vlan_id;
-		f->nsources++;
+		f->source[f->nsources++] = key;
 		if (f->nsources > 2)
 			f->st.sources_extra++;
 		return f->nsources == 1 ? MOLD_LINE_A : MOLD_LINE_B;
@@ -651,63 +655,83 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 			      t_rx_tsc, out, cap);
 }
 
-/* Parse every frame of the window up front (net_parse_link is pure, so
- * doing it early changes nothing) and set the cursors at its first block. */
-static void pf_win_init(struct pf_win *w, const struct feed *f, const struct feed_frame *fr,
-			uint32_t n, struct net_udp *u, int *rc)
+/* Parse frames of the burst into wf[] and list their messages in w, up to
+ * n frames or until the list is full; then issue the stages' prologue (all
+ * the first slots, then orders, then links, each batch's misses
+ * overlapping). Returns the frames taken (>= 1 when n >= 1). */
+static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct feed_frame *fr,
+			    uint32_t n, struct win_frame *wf)
 {
-	uint32_t first = 0;
+	uint32_t k = 0, i;
 
 	w->bs = f->books;
-	w->n = n;
 	w->cur = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		struct pf_frame *pf = &w->fr[i];
-		struct mold_hdr h;
+	w->next = 0;
+	for (i = 0; i < n; i++) {
+		struct win_frame *x = &wf[i];
+		const uint8_t *p;
+		uint32_t cnt;
 
-		rc[i] = net_parse_link(f->link, fr[i].data, fr[i].caplen, fr[i].wirelen, &u[i]);
-		pf->first = first;
-		pf->cnt = 0;
-		pf->blk = NULL;
-		pf->rem = 0;
-		if (rc[i] < 0 || !net_filter_match(&f->filter, &u[i]) ||
-		    mold_hdr_read(u[i].payload, u[i].payload_len, &h) != 0 ||
-		    h.count == MOLD_COUNT_END)
+		x->first = k;
+		x->net_rc = net_parse_link(f->link, fr[i].data, fr[i].caplen, fr[i].wirelen, &x->u);
+		x->pass = x->net_rc == 0 && net_filter_match(&f->filter, &x->u);
+		if (!x->pass)
 			continue;
-		pf->blk = u[i].payload + MOLD_HDR_LEN;
-		pf->rem = u[i].payload_len - MOLD_HDR_LEN;
-		pf->cnt = h.count;
-		first += h.count;
+		x->mold_rc = mold_parse(x->u.payload, x->u.payload_len, &x->mp);
+		if (x->mold_rc != 0)
+			continue;
+		cnt = x->mp.nmsgs;
+		if (UNLIKELY(cnt > FEED_WIN_MSGS - k)) {
+			if (i > 0)
+				break; /* the next window starts with it */
+			cnt = FEED_WIN_MSGS;
+		}
+		/* mold_parse checked every block against the payload. */
+		p = x->mp.blocks;
+		for (uint32_t j = 0; j < cnt; j++) {
+			size_t len = mold_block_len(p);
+
+			w->msg[k++] = pf_msg(p + MOLD_BLOCK_HDR_LEN, len);
+			p += MOLD_BLOCK_HDR_LEN + len;
+		}
 	}
-	for (int k = 0; k < PF_STAGES; k++)
-		pf_cur_at(&w->c[k], w, 0);
+	w->nmsgs = k;
+	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
+		w->msg[k + j] = NULL;
+	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
+		pf_ref(w->bs, w->msg[j]);
+	for (uint32_t j = 0; j < 2 * FEED_PF_DIST; j++)
+		pf_order(w->bs, w->msg[j]);
+	for (uint32_t j = 0; j < FEED_PF_DIST; j++)
+		pf_links(w->bs, w->msg[j]);
+	return i;
 }
 
 uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
 		       struct md_event *out, uint32_t cap)
 {
-	struct net_udp u[FEED_BURST_MAX];
-	int rc[FEED_BURST_MAX];
+	struct win_frame wf[FEED_BURST_MAX];
 	struct pf_win w;
 	uint32_t ev = 0;
 
 	while (n) {
-		uint32_t m = n < FEED_BURST_MAX ? n : FEED_BURST_MAX;
+		uint32_t m = pf_win_init(&w, f, frames, n < FEED_BURST_MAX ? n : FEED_BURST_MAX, wf);
 
-		pf_win_init(&w, f, frames, m, u, rc);
-		/* From here on, feed_on_frame's steps with its parse reused. */
+		/* From here on, feed_on_frame's steps with the parse reused. */
 		for (uint32_t i = 0; i < m; i++) {
+			const struct win_frame *x = &wf[i];
+
 			f->st.frames++;
-			net_stats_count(&f->st.net, rc[i]);
-			if (UNLIKELY(rc[i] < 0))
+			net_stats_count(&f->st.net, x->net_rc);
+			if (UNLIKELY(x->net_rc < 0))
 				continue;
-			if (!net_filter_match(&f->filter, &u[i])) {
+			if (!x->pass) {
 				f->st.net.filtered++;
 				continue;
 			}
-			w.cur = w.fr[i].first;
-			ev += packet_rx(f, u[i].payload, u[i].payload_len, source_line(f, &u[i]),
-					frames[i].t_ns, frames[i].t_rx_tsc, out + ev, cap - ev, &w);
+			w.cur = x->first;
+			ev += packet_rx(f, x->u.payload, x->u.payload_len, source_line(f, &x->u),
+					frames[i].t_ns, frames[i].t_rx_tsc, out + ev, cap - ev, x, &w);
 		}
 		frames += m;
 		n -= m;
@@ -724,35 +748,34 @@ uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_
 	return n;
 }
 
-/* One stage's prefetch for message i of msgs, if it has a byte. */
-static ALWAYS_INLINE void pf_issue_msg(const struct book_set *bs, int stage,
-				       const struct feed_msg *msgs, uint32_t i)
+/* Message i of msgs as the stages take it. */
+static ALWAYS_INLINE const uint8_t *pf_msg_at(const struct feed_msg *msgs, uint32_t i)
 {
-	if (msgs[i].len)
-		pf_issue(bs, stage, msgs[i].data, msgs[i].len);
+	return pf_msg(msgs[i].data, msgs[i].len);
 }
 
 uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
 			  uint64_t seq, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
+	const struct book_set *bs = f->books;
 	const uint32_t d = FEED_PF_DIST;
 	uint32_t ev = 0, i;
 
 	/* Prologue: the first 3d slots, then 2d orders, then d messages' links,
 	 * each batch's misses overlapping. */
 	for (i = 0; i < n && i < 3 * d; i++)
-		pf_issue_msg(f->books, PF_REF, msgs, i);
+		pf_ref(bs, pf_msg_at(msgs, i));
 	for (i = 0; i < n && i < 2 * d; i++)
-		pf_issue_msg(f->books, PF_ORDER, msgs, i);
+		pf_order(bs, pf_msg_at(msgs, i));
 	for (i = 0; i < n && i < d; i++)
-		pf_issue_msg(f->books, PF_LINKS, msgs, i);
+		pf_links(bs, pf_msg_at(msgs, i));
 	for (i = 0; i < n; i++) {
 		if (i + 3 * d < n)
-			pf_issue_msg(f->books, PF_REF, msgs, i + 3 * d);
+			pf_ref(bs, pf_msg_at(msgs, i + 3 * d));
 		if (i + 2 * d < n)
-			pf_issue_msg(f->books, PF_ORDER, msgs, i + 2 * d);
+			pf_order(bs, pf_msg_at(msgs, i + 2 * d));
 		if (i + d < n)
-			pf_issue_msg(f->books, PF_LINKS, msgs, i + d);
+			pf_links(bs, pf_msg_at(msgs, i + d));
 		on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, &ev);
 	}
 	return ev;

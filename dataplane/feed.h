@@ -60,10 +60,7 @@ struct feed {
 	uint64_t stop_ts_ns;        /* apply nothing stamped later (ITCH ns since
 				     * midnight); UINT64_MAX: no stop */
 	uint32_t nsources;
-	struct {
-		uint32_t ip;
-		uint16_t port, vlan;
-	} source[FEED_SOURCES_MAX];
+	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
 };
@@ -101,8 +98,8 @@ struct feed_frame {
 
 /* Frames software-pipelined together by feed_on_burst; a longer burst is
  * taken in windows of this many. 64 covers an rx burst of 32 with room, and
- * its per-window scratch (one struct net_udp per frame) stays ~4 KiB of
- * stack. */
+ * its per-window scratch (each frame's net and MoldUDP64 parse, ~8 KiB, and
+ * a list of up to 1024 message pointers, 8 KiB) stays on the stack. */
 #define FEED_BURST_MAX 64u
 
 /* A burst of n frames (rte_eth_rx_burst, io_uring, pcap replay), with the

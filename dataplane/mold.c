@@ -6,6 +6,7 @@
 #include "dataplane/mold.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +56,13 @@ int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t bl;
 
-		if (UNLIKELY(off == len))
-			return -MOLD_ECOUNT_HIGH;
-		NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
+		/* One test for "fewer than a block's 3 bytes left" on the way
+		 * in; only then which of the three reasons it is. */
+		if (UNLIKELY(len - off <= MOLD_BLOCK_HDR_LEN)) {
+			if (off == len)
+				return -MOLD_ECOUNT_HIGH;
+			NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
+		}
 		bl = mold_block_len(pkt + off);
 		if (UNLIKELY(bl == 0))
 			return -MOLD_EZERO;
@@ -173,13 +178,9 @@ static void mark_pending(struct mold *m, struct mold_session *s)
 	}
 }
 
-/* Move the packet clock forward; sessions whose hole timed out get settled. */
-static void clock_advance(struct mold *m, uint64_t t_ns)
+/* Sessions whose hole or start window timed out get settled. */
+static NOINLINE void clock_expire(struct mold *m)
 {
-	if (t_ns > m->now_ns)
-		m->now_ns = t_ns;
-	if ((m->nholes == 0 && m->nstarting == 0) || m->cfg.gap_max_ns == 0)
-		return;
 	for (uint32_t i = 0; i < m->nsess; i++) {
 		struct mold_session *s = &m->sess[i];
 
@@ -187,6 +188,29 @@ static void clock_advance(struct mold *m, uint64_t t_ns)
 		    (s->starting && m->now_ns - s->start_t_ns >= m->cfg.gap_max_ns))
 			mark_pending(m, s);
 	}
+}
+
+/* Move the packet clock forward; sessions whose hole timed out get settled. */
+static ALWAYS_INLINE void clock_advance(struct mold *m, uint64_t t_ns)
+{
+	if (t_ns > m->now_ns)
+		m->now_ns = t_ns;
+	if (UNLIKELY(m->nholes != 0 || m->nstarting != 0) && m->cfg.gap_max_ns != 0)
+		clock_expire(m);
+}
+
+/* Does a session id equal the header's (10 bytes, as 8 + 2)? */
+static ALWAYS_INLINE bool session_eq(const char *a, const char *b)
+{
+	uint64_t a8, b8;
+	uint16_t a2, b2;
+
+	_Static_assert(MOLD_SESSION_LEN == 8 + 2, "session id is compared as 8 + 2 bytes");
+	memcpy(&a8, a, 8);
+	memcpy(&b8, b, 8);
+	memcpy(&a2, a + 8, 2);
+	memcpy(&b2, b + 8, 2);
+	return ((a8 ^ b8) | (uint64_t)(a2 ^ b2)) == 0;
 }
 
 /* Index of the session with this id, adding it if there is room; -1 full.
@@ -198,11 +222,10 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 {
 	struct mold_session *s;
 
-	if (LIKELY(m->nsess) &&
-	    memcmp(m->sess[m->last_sess].id, mp->hdr.session, MOLD_SESSION_LEN) == 0)
+	if (LIKELY(m->nsess) && session_eq(m->sess[m->last_sess].id, mp->hdr.session))
 		return (int)m->last_sess;
 	for (uint32_t i = 0; i < m->nsess; i++) {
-		if (memcmp(m->sess[i].id, mp->hdr.session, MOLD_SESSION_LEN) == 0) {
+		if (session_eq(m->sess[i].id, mp->hdr.session)) {
 			m->last_sess = i;
 			return (int)i;
 		}
@@ -378,19 +401,97 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 static ALWAYS_INLINE bool in_order_clean(const struct mold_session *s, uint64_t seq,
 					 uint64_t next)
 {
+	/* The eight flags are adjacent bytes: pending, hole_open, episode,
+	 * force_one, flush and starting must all be clear, which one masked
+	 * 8-byte load tests (the mask is laid out by the same bytes, so this
+	 * holds on either byte order); end_seen / end_reported apart. */
+	static const bool busy_mask[8] = { true, true, true, false, false, true, true, true };
+	uint64_t flags, mask;
+
+	_Static_assert(sizeof(bool) == 1, "session flags are bytes");
+	_Static_assert(offsetof(struct mold_session, hole_open) == offsetof(struct mold_session, pending) + 1 &&
+		       offsetof(struct mold_session, episode) == offsetof(struct mold_session, pending) + 2 &&
+		       offsetof(struct mold_session, end_seen) == offsetof(struct mold_session, pending) + 3 &&
+		       offsetof(struct mold_session, end_reported) == offsetof(struct mold_session, pending) + 4 &&
+		       offsetof(struct mold_session, force_one) == offsetof(struct mold_session, pending) + 5 &&
+		       offsetof(struct mold_session, flush) == offsetof(struct mold_session, pending) + 6 &&
+		       offsetof(struct mold_session, starting) == offsetof(struct mold_session, pending) + 7,
+		       "busy_mask matches the session's flag bytes");
+	memcpy(&flags, (const char *)s + offsetof(struct mold_session, pending), sizeof(flags));
+	memcpy(&mask, busy_mask, sizeof(mask));
 	return seq <= s->expected && next > s->expected && s->horizon <= next &&
-	       !s->pending && !s->starting && s->nslots == 0 && !s->hole_open &&
-	       !s->episode && !s->flush && !s->force_one &&
-	       (!s->end_seen || s->end_reported);
+	       (flags & mask) == 0 && s->nslots == 0 &&
+	       s->end_seen <= s->end_reported; /* !end_seen || end_reported */
+}
+
+/* mold_rx from its parse on: mp is pkt as mold_parse described it. */
+static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t len,
+				   const struct mold_pkt *mp, int line, uint64_t t_ns)
+{
+	struct mold_line_state *ls;
+	struct mold_session *s;
+	uint64_t next;
+	int si;
+
+	if (LIKELY(m->nsess) && session_eq(m->sess[m->last_sess].id, mp->hdr.session))
+		si = (int)m->last_sess; /* session_get's lookup cache, inline */
+	else
+		si = session_get(m, mp, t_ns);
+	if (UNLIKELY(si < 0)) {
+		m->stats.session_full++;
+		return -ENOSPC;
+	}
+	s = &m->sess[si];
+	s->rx_pkts++;
+	m->stats.packets++;
+	m->stats.packets_line[line]++;
+	next = mp->hdr.seq + mp->nmsgs;
+	if (UNLIKELY(s->starting) && mp->hdr.seq < s->expected) {
+		/* Provisional start: the lowest sequence seen so far. A heartbeat
+		 * or end counts too (its seq is the next message), because nothing
+		 * before it need be missing either. */
+		s->expected = mp->hdr.seq;
+		if (s->expected <= 1) /* nothing can precede seq 1 */
+			start_close(m, s);
+	}
+	ls = &s->line[line];
+	ls->pkts++;
+	ls->last_t_ns = t_ns;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+	if (LIKELY(in_order_clean(s, mp->hdr.seq, next))) {
+		/* What place() and settle() would do, minus the settling: it
+		 * would find nothing held, no hole, nothing to report. */
+		if (mp->hdr.seq < s->expected)
+			m->stats.overlaps++;
+		s->horizon = next;
+		cursor_set(m, (uint32_t)si, pkt, mp->hdr.seq, next, s->expected, (uint8_t)line,
+			   t_ns);
+		s->expected = next;
+		return 0;
+	}
+	mark_pending(m, s);
+	if (mp->nmsgs == 0) {
+		if (mp->hdr.count == MOLD_COUNT_END) {
+			m->stats.end_packets++;
+			if (!s->end_seen) {
+				s->end_seen = true;
+				s->end_seq = mp->hdr.seq;
+			}
+		} else {
+			m->stats.heartbeats++;
+		}
+		note_evidence(s, next, t_ns);
+		return 0;
+	}
+	place(m, (uint32_t)si, pkt, len, mp, (uint8_t)line, t_ns);
+	return 0;
 }
 
 int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
 {
-	struct mold_line_state *ls;
-	struct mold_session *s;
 	struct mold_pkt mp;
-	uint64_t next;
-	int rc, si;
+	int rc;
 
 	if (UNLIKELY(m->busy))
 		return -EBUSY;
@@ -403,56 +504,23 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 		m->stats.malformed[-rc]++;
 		return -EBADMSG;
 	}
-	si = session_get(m, &mp, t_ns);
-	if (UNLIKELY(si < 0)) {
-		m->stats.session_full++;
-		return -ENOSPC;
+	return rx_parsed(m, pkt, len, &mp, line, t_ns);
+}
+
+int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len, const struct mold_pkt *mp,
+		   int parse_rc, int line, uint64_t t_ns)
+{
+	if (UNLIKELY(m->busy))
+		return -EBUSY;
+	if (UNLIKELY(line < 0 || line >= MOLD_LINES))
+		return -EINVAL;
+	m->busy = true;
+	clock_advance(m, t_ns);
+	if (UNLIKELY(parse_rc != 0)) {
+		m->stats.malformed[-parse_rc]++;
+		return -EBADMSG;
 	}
-	s = &m->sess[si];
-	s->rx_pkts++;
-	m->stats.packets++;
-	m->stats.packets_line[line]++;
-	next = mp.hdr.seq + mp.nmsgs;
-	if (UNLIKELY(s->starting) && mp.hdr.seq < s->expected) {
-		/* Provisional start: the lowest sequence seen so far. A heartbeat
-		 * or end counts too (its seq is the next message), because nothing
-		 * before it need be missing either. */
-		s->expected = mp.hdr.seq;
-		if (s->expected <= 1) /* nothing can precede seq 1 */
-			start_close(m, s);
-	}
-	ls = &s->line[line];
-	ls->pkts++;
-	ls->last_t_ns = t_ns;
-	if (next > ls->next_seq)
-		ls->next_seq = next;
-	if (LIKELY(in_order_clean(s, mp.hdr.seq, next))) {
-		/* What place() and settle() would do, minus the settling: it
-		 * would find nothing held, no hole, nothing to report. */
-		if (mp.hdr.seq < s->expected)
-			m->stats.overlaps++;
-		s->horizon = next;
-		cursor_set(m, (uint32_t)si, pkt, mp.hdr.seq, next, s->expected, (uint8_t)line,
-			   t_ns);
-		s->expected = next;
-		return 0;
-	}
-	mark_pending(m, s);
-	if (mp.nmsgs == 0) {
-		if (mp.hdr.count == MOLD_COUNT_END) {
-			m->stats.end_packets++;
-			if (!s->end_seen) {
-				s->end_seen = true;
-				s->end_seq = mp.hdr.seq;
-			}
-		} else {
-			m->stats.heartbeats++;
-		}
-		note_evidence(s, next, t_ns);
-		return 0;
-	}
-	place(m, (uint32_t)si, pkt, len, &mp, (uint8_t)line, t_ns);
-	return 0;
+	return rx_parsed(m, pkt, len, mp, line, t_ns);
 }
 
 int mold_advance(struct mold *m, uint64_t t_ns)

@@ -1,7 +1,8 @@
 /* test_net.c - frame parsing (dataplane/net.h): hand-built Ethernet, VLAN,
  * QinQ and SLL frames for every drop reason with exact payload offsets, each
- * ending at a guard page; every truncation of valid frames; filter, counters
- * and names. One thread. */
+ * ending at a guard page; every truncation of valid frames; the Ethernet
+ * fast path against the general path; filter, counters and names. One
+ * thread. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -256,6 +257,67 @@ static void test_truncations(void **state)
 	}
 }
 
+/* Ethernet frames take a one-pass path when untagged IPv4 + UDP; SLL2
+ * frames always take the general one. Every header byte of a plain frame,
+ * set to values that sit on each check's edges, and every caplen and
+ * wirelen, must give the same result both ways (payload offset aside). */
+static void test_fast_path_agrees(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0x05, 0x06, 0x08, 0x11, 0x1f, 0x20,
+					0x21, 0x3f, 0x40, 0x45, 0x46, 0x54, 0x81, 0xff };
+	static const struct spec plain = { .name = "plain", .payload = 9, .pad = 3 };
+	uint8_t eth[2048], sll2[2048];
+	size_t len = build(&plain, eth), checked = 0;
+	(void)state;
+
+	for (size_t pos = NET_ETH_OFF_TYPE; pos < len; pos++) {
+		for (size_t v = 0; v <= sizeof(vals); v++) {
+			uint8_t keep = eth[pos];
+
+			/* v == sizeof(vals): the frame as built */
+			eth[pos] = v < sizeof(vals) ? vals[v] : keep;
+			memset(sll2, 0, NET_SLL2_HDR_LEN);
+			memcpy(sll2 + NET_SLL2_OFF_PROTO, eth + NET_ETH_OFF_TYPE, 2);
+			memcpy(sll2 + NET_SLL2_HDR_LEN, eth + NET_ETH_HDR_LEN,
+			       len - NET_ETH_HDR_LEN);
+			for (size_t cap = NET_ETH_HDR_LEN; cap <= len; cap++) {
+				for (int wl = 0; wl < 2; wl++) {
+					const size_t d = NET_SLL2_HDR_LEN - NET_ETH_HDR_LEN;
+					struct net_udp a, b;
+					const uint8_t *fa = at_guard(eth, cap);
+					int ra = net_parse_link(NET_LINK_ETH, fa, cap, wl ? len : 0, &a);
+					const uint8_t *fb = at_guard(sll2, cap + d);
+					int rb = net_parse_link(NET_LINK_SLL2, fb, cap + d,
+								wl ? len + d : 0, &b);
+
+					if (ra != rb ||
+					    (ra == 0 && (a.payload_off + d != b.payload_off ||
+							 a.payload_len != b.payload_len ||
+							 a.src_ip != b.src_ip || a.dst_ip != b.dst_ip ||
+							 a.src_port != b.src_port ||
+							 a.dst_port != b.dst_port ||
+							 a.vlan_id != b.vlan_id ||
+							 a.vlan_outer != b.vlan_outer ||
+							 a.vlan_tags != b.vlan_tags))) {
+						print_error("byte %zu = 0x%02x, caplen %zu, wirelen %d: "
+							    "eth %d (%s), sll2 %d (%s)\n", pos, eth[pos],
+							    cap, wl, ra, net_reason_name(ra), rb,
+							    net_reason_name(rb));
+						if (ra == 0)
+							print_udp(&a);
+						if (rb == 0)
+							print_udp(&b);
+						fail();
+					}
+					checked += ra == 0;
+				}
+			}
+			eth[pos] = keep;
+		}
+	}
+	assert_true(checked > 0);
+}
+
 static void test_filter_stats_names(void **state)
 {
 	struct net_filter all = { 0 }, grp = { 0 }, port = { 0 };
@@ -302,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_fast_path_agrees),
 		cmocka_unit_test(test_filter_stats_names),
 	};
 
