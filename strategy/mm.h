@@ -131,6 +131,7 @@ struct mm {
 	struct regime_decision dec;
 	struct quote_ladder target; /* last target ladder */
 	struct mm_tkey tkey;        /* what target was built from */
+	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
 	bool tkey_ok;               /* tkey describes target */
 	uint8_t tkey_presence;      /* sides the presence rule added to it */
 	struct recon_ctl ctl;       /* last recon controls */
