@@ -187,19 +187,23 @@ int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
 	return 0;
 }
 
-double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
+/* tox_score of side state s, arguments checked by the caller. */
+static inline double side_score(const struct tox *t, const struct tox_side_state *s,
+				uint64_t now_ns)
 {
-	const struct tox_side_state *s;
-	double score;
-
-	if (t == NULL || !side_ok(side))
-		return 0.0;
-	s = &t->side[side];
 	/* s->mk and s->imb: the markout sum and the imbalance term, kept
 	 * current by tox_on_fair and tox_on_trade */
-	score = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb +
-		t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
+	double score = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb +
+		       t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
+
 	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
+}
+
+double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
+{
+	if (t == NULL || !side_ok(side))
+		return 0.0;
+	return side_score(t, &t->side[side], now_ns);
 }
 
 int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
@@ -219,7 +223,7 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 		*out = s->memo;
 		return 0;
 	}
-	score = tox_score(t, now_ns, side);
+	score = side_score(t, s, now_ns);
 	if (s->pulled && now_ns >= s->pulled_until_ns)
 		s->pulled = false; /* cooldown expired: re-evaluate */
 	if (!s->pulled && score >= t->cfg.pull_threshold) {
@@ -228,16 +232,16 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 		t->n_pulls++;
 	}
 	m = 1.0 + t->cfg.spread_k * score;
-	out->score = score;
-	out->pulled = s->pulled;
-	out->spread_mult = m >= 1.0 ? m : 1.0;
+	s->memo.score = score;
+	s->memo.pulled = s->pulled;
+	s->memo.spread_mult = m >= 1.0 ? m : 1.0;
 	if (s->pulled)
-		out->size_factor = 0.0;
+		s->memo.size_factor = 0.0;
 	else if (score >= t->cfg.shrink_threshold)
-		out->size_factor = t->cfg.shrink_factor;
+		s->memo.size_factor = t->cfg.shrink_factor;
 	else
-		out->size_factor = 1.0;
-	s->memo = *out;
+		s->memo.size_factor = 1.0;
 	s->memo_gen = t->gen + 1;
+	*out = s->memo;
 	return 0;
 }
