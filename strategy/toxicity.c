@@ -210,6 +210,7 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 	       struct tox_decision *out)
 {
 	struct tox_side_state *s;
+	struct tox_decision d;
 	double score, m;
 
 	if (t == NULL || out == NULL || !side_ok(side))
@@ -232,16 +233,18 @@ int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
 		t->n_pulls++;
 	}
 	m = 1.0 + t->cfg.spread_k * score;
-	s->memo.score = score;
-	s->memo.pulled = s->pulled;
-	s->memo.spread_mult = m >= 1.0 ? m : 1.0;
+	d.score = score;
+	d.pulled = s->pulled;
+	d.spread_mult = m >= 1.0 ? m : 1.0;
 	if (s->pulled)
-		s->memo.size_factor = 0.0;
+		d.size_factor = 0.0;
 	else if (score >= t->cfg.shrink_threshold)
-		s->memo.size_factor = t->cfg.shrink_factor;
+		d.size_factor = t->cfg.shrink_factor;
 	else
-		s->memo.size_factor = 1.0;
+		d.size_factor = 1.0;
+	/* both from registers: no wide reload of fields just stored */
+	s->memo = d;
 	s->memo_gen = t->gen + 1;
-	*out = s->memo;
+	*out = d;
 	return 0;
 }
