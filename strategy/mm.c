@@ -318,6 +318,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
 	double fair_usd, q, edge, prem, d[2], px_usd[2];
+	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2], lim_long = c->pos_limit, lim_short = c->pos_limit;
 	struct tox_decision td[2];
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
@@ -362,19 +363,21 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	/* The ladder is a function of k (and the config): reuse the last one
 	 * when k did not move, which is most events (no rounding boundary
-	 * crossed). */
+	 * crossed, no best price move that reaches the guard). */
 	memset(&k, 0, sizeof(k));
 	for (int s = 0; s < 2; s++) {
-		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &k.px[s]) != 0)
-			k.px[s] = 0;
+		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &top[s]) != 0)
+			top[s] = 0;
+		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
+		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
+								  m->bid_px, m->ask_px, c->tick)
+				     : 0;
 		k.room[s] = room[s];
 		k.factor[s] = td[s].size_factor;
 		k.allow[s] = allow[s];
 		k.pulled[s] = td[s].pulled;
 	}
 	k.cap = m->dec.size_cap;
-	k.bid_px = m->bid_px;
-	k.ask_px = m->ask_px;
 	if (m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0) {
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
@@ -391,7 +394,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
 	 * so this writes all of *t, padding included */
-	(void)quote_build_ladder_px(&m->lc, k.px[QUOTE_BID], k.px[QUOTE_ASK], 0, m->bid_px,
+	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
 				    m->ask_px, t);
 
 	for (int s = 0; s < 2; s++) {
@@ -404,18 +407,15 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
-			int64_t px = k.px[s]; /* rounded once, 0 = no price */
+			/* rounded and guarded once, for the key; 0 = no price */
+			int64_t px = k.px[s];
 
 			if (px > 0) {
-				px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px,
-						     c->tick);
-				if (px > 0) {
-					lv[0].px = px;
-					lv[0].qty = c->min_size;
-					*n = 1;
-					m->n_presence++;
-					m->tkey_presence++;
-				}
+				lv[0].px = px;
+				lv[0].qty = c->min_size;
+				*n = 1;
+				m->n_presence++;
+				m->tkey_presence++;
 			}
 		}
 		ctl->pulled[s] = *n == 0 && td[s].pulled;
