@@ -479,6 +479,16 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 			m->n_skipped++;
 			return 0;
 		}
+		/*
+		 * The last plan found nothing to do, and the table has not
+		 * moved since (every recon_on_* clears the promise): the same
+		 * target and controls before quiet_until_ns find nothing again.
+		 * Skipping that plan leaves everything as it would (no intent,
+		 * dirty stays false, the refill is path independent); not
+		 * counted as skipped, since the plan's outcome is known.
+		 */
+		if (!ctl.kill && now_ns <= m->recon.quiet_until_ns)
+			return 0;
 	}
 	blocked = m->recon.n_blocked;
 	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);
