@@ -147,6 +147,14 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 		m->fit[s].kappa = cfg->fill.prior_kappa[s];
 	}
 	/* the presence rule's least offset, USD (constant: off the event path) */
+	/* the ladder's cfg: limits are per side in build_target (built
+	 * unclipped, clipped there) */
+	m->lc.levels = cfg->levels;
+	m->lc.tick = cfg->tick;
+	m->lc.step_ticks = cfg->step_ticks;
+	memcpy(m->lc.size, cfg->size, sizeof(m->lc.size));
+	m->lc.min_size = cfg->min_size;
+	m->lc.pos_limit = INT32_MAX;
 	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
@@ -246,6 +254,28 @@ bool mm_resting(const struct mm *m, enum quote_side side)
 
 /* ---- the decision step ---------------------------------------------- */
 
+/* memcmp(a, b, n) == 0 for a small record (the recon controls, 10 bytes),
+ * inlined: n is known at the call site, so this is a load or two and an OR
+ * instead of a libc call (the key and the ladder stay with memcmp, whose
+ * vector loop is cheaper at their sizes). */
+static inline bool same_bytes(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	uint64_t diff = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t u, v;
+
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		diff |= u ^ v;
+	}
+	for (; i < n; i++)
+		diff |= (uint64_t)(x[i] ^ y[i]);
+	return diff == 0;
+}
+
 static uint32_t round_lot(double qty, uint32_t lot)
 {
 	if (!(qty > 0.0))
@@ -288,9 +318,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
 	double fair_usd, q, edge, prem, d[2], px_usd[2];
+	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2], lim_long = c->pos_limit, lim_short = c->pos_limit;
 	struct tox_decision td[2];
-	struct quote_ladder_cfg lc;
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
 	struct mm_tkey k;
@@ -333,19 +363,21 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	/* The ladder is a function of k (and the config): reuse the last one
 	 * when k did not move, which is most events (no rounding boundary
-	 * crossed). */
+	 * crossed, no best price move that reaches the guard). */
 	memset(&k, 0, sizeof(k));
 	for (int s = 0; s < 2; s++) {
-		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &k.px[s]) != 0)
-			k.px[s] = 0;
+		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &top[s]) != 0)
+			top[s] = 0;
+		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
+		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
+								  m->bid_px, m->ask_px, c->tick)
+				     : 0;
 		k.room[s] = room[s];
 		k.factor[s] = td[s].size_factor;
 		k.allow[s] = allow[s];
 		k.pulled[s] = td[s].pulled;
 	}
 	k.cap = m->dec.size_cap;
-	k.bid_px = m->bid_px;
-	k.ask_px = m->ask_px;
 	if (m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0) {
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
@@ -360,17 +392,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	m->tkey_ok = true;
 	m->tkey_presence = 0;
 
-	memset(t, 0, sizeof(*t));
-	memset(&lc, 0, sizeof(lc));
-	lc.levels = c->levels;
-	lc.tick = c->tick;
-	lc.step_ticks = c->step_ticks;
-	memcpy(lc.size, c->size, sizeof(lc.size));
-	lc.min_size = c->min_size;
-	/* Limits are per side here: build unclipped, clip below. */
-	lc.pos_limit = INT32_MAX;
-	/* the top prices rounded once, for the key */
-	(void)quote_build_ladder_px(&lc, k.px[QUOTE_BID], k.px[QUOTE_ASK], 0, m->bid_px,
+	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
+	 * so this writes all of *t, padding included */
+	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
 				    m->ask_px, t);
 
 	for (int s = 0; s < 2; s++) {
@@ -383,18 +407,15 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
-			int64_t px = k.px[s]; /* rounded once, 0 = no price */
+			/* rounded and guarded once, for the key; 0 = no price */
+			int64_t px = k.px[s];
 
 			if (px > 0) {
-				px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px,
-						     c->tick);
-				if (px > 0) {
-					lv[0].px = px;
-					lv[0].qty = c->min_size;
-					*n = 1;
-					m->n_presence++;
-					m->tkey_presence++;
-				}
+				lv[0].px = px;
+				lv[0].qty = c->min_size;
+				*n = 1;
+				m->n_presence++;
+				m->tkey_presence++;
 			}
 		}
 		ctl->pulled[s] = *n == 0 && td[s].pulled;
@@ -438,7 +459,7 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	if (same)
 		tp = &m->target;
 
-	if (memcmp(&ctl, &m->ctl, sizeof(ctl)) == 0 &&
+	if (same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
 	    (same || memcmp(&t, &m->target, sizeof(t)) == 0)) {
 		if (!m->dirty && !force) {
 			m->n_skipped++;
@@ -458,6 +479,16 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 			m->n_skipped++;
 			return 0;
 		}
+		/*
+		 * The last plan found nothing to do, and the table has not
+		 * moved since (every recon_on_* clears the promise): the same
+		 * target and controls before quiet_until_ns find nothing again.
+		 * Skipping that plan leaves everything as it would (no intent,
+		 * dirty stays false, the refill is path independent); not
+		 * counted as skipped, since the plan's outcome is known.
+		 */
+		if (!ctl.kill && now_ns <= m->recon.quiet_until_ns)
+			return 0;
 	}
 	blocked = m->recon.n_blocked;
 	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);

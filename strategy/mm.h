@@ -74,17 +74,17 @@ struct mm_cfg {
 };
 
 /* Everything the target ladder is a function of, besides the config: the
- * rounded top price per side (0 = none), room to the limit (shares), the
- * toxicity size factor and pull, the regime's permission and size cap and
- * the best bid / ask the post-only guard uses. Equal keys, equal ladders. */
+ * top price per side, rounded and then put through the post-only guard
+ * against the best bid / ask (0 = none; every level and the presence order
+ * are built from it, so the book enters only through it), room to the
+ * limit (shares), the toxicity size factor and pull, the regime's
+ * permission and size cap. Equal keys, equal ladders. */
 struct mm_tkey {
-	int64_t px[2];
 	int64_t room[2];
 	double factor[2];
+	uint32_t px[2];
 	uint32_t cap;
-	uint32_t bid_px, ask_px;
 	uint8_t allow[2], pulled[2];
-	uint8_t pad[2];
 };
 
 /* One symbol's market maker. Public so tests and reports can read it; only
@@ -131,6 +131,7 @@ struct mm {
 	struct regime_decision dec;
 	struct quote_ladder target; /* last target ladder */
 	struct mm_tkey tkey;        /* what target was built from */
+	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
 	bool tkey_ok;               /* tkey describes target */
 	uint8_t tkey_presence;      /* sides the presence rule added to it */
 	struct recon_ctl ctl;       /* last recon controls */

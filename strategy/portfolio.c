@@ -69,38 +69,7 @@ void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px)
 	s->notional = nn;
 }
 
-static int64_t min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
 
-void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *out)
-{
-	const struct pf_sym *s;
-	int64_t gross_room, net_long, net_short, other_net;
-
-	out->max_long = 0;
-	out->max_short = 0;
-	if (!p || idx >= p->n)
-		return;
-	s = &p->sym[idx];
-	if (s->px <= 0) {
-		out->max_long = s->max_pos;
-		out->max_short = s->max_pos;
-		return;
-	}
-	/* Room the other symbols leave, in 1e-4 USD. */
-	gross_room = p->gross_e4 - (p->used_gross - abs64(s->notional));
-	other_net = p->used_net - s->notional;
-	net_long = p->net_e4 - other_net;   /* pos * px <= net - other */
-	net_short = p->net_e4 + other_net;  /* -pos * px <= net + other */
-	out->max_long = min64(s->max_pos, min64(gross_room, net_long) / s->px);
-	out->max_short = min64(s->max_pos, min64(gross_room, net_short) / s->px);
-	if (out->max_long < 0)
-		out->max_long = 0;
-	if (out->max_short < 0)
-		out->max_short = 0;
-}
 
 double pf_gross_usd(const struct pf *p)
 {

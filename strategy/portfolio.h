@@ -58,12 +58,44 @@ int pf_attach(struct pf *p, uint16_t locate, int64_t max_pos, uint32_t *idx);
  * exactly. Owner thread. */
 void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px);
 
+/* min(a, b), for pf_limits. */
+static inline int64_t pf_min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* Limits of the symbol at idx, marked at its price: the largest long and
  * short positions that keep the symbol within its own cap, the portfolio's
  * gross use within gross_usd and its net within +-net_usd, given the other
  * symbols' positions. Without a mark price the symbol gets its own cap.
- * Owner thread. */
-void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *out);
+ * Owner thread. Inline: on the decision path every time. */
+static inline void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *out)
+{
+	const struct pf_sym *s;
+	int64_t gross_room, net_long, net_short, other_net;
+
+	out->max_long = 0;
+	out->max_short = 0;
+	if (!p || idx >= p->n)
+		return;
+	s = &p->sym[idx];
+	if (s->px <= 0) {
+		out->max_long = s->max_pos;
+		out->max_short = s->max_pos;
+		return;
+	}
+	/* Room the other symbols leave, in 1e-4 USD. */
+	gross_room = p->gross_e4 - (p->used_gross - (s->notional < 0 ? -s->notional : s->notional));
+	other_net = p->used_net - s->notional;
+	net_long = p->net_e4 - other_net;   /* pos * px <= net - other */
+	net_short = p->net_e4 + other_net;  /* -pos * px <= net + other */
+	out->max_long = pf_min64(s->max_pos, pf_min64(gross_room, net_long) / s->px);
+	out->max_short = pf_min64(s->max_pos, pf_min64(gross_room, net_short) / s->px);
+	if (out->max_long < 0)
+		out->max_long = 0;
+	if (out->max_short < 0)
+		out->max_short = 0;
+}
 
 /* Portfolio use in USD (gross >= 0, net signed). */
 double pf_gross_usd(const struct pf *p);

@@ -65,19 +65,6 @@ double quote_offset_adjust(double offset, const struct quote_premia *p)
 	return offset + p->fee + p->vol + p->tox + p->regime;
 }
 
-int64_t quote_post_only(int64_t px, enum quote_side side, int64_t best_bid, int64_t best_ask,
-			int64_t tick)
-{
-	if (side == QUOTE_BID) {
-		if (best_ask > 0 && px >= best_ask)
-			px = best_ask - tick;
-	} else {
-		if (best_bid > 0 && px <= best_bid)
-			px = best_bid + tick;
-	}
-	return px > 0 && px <= QUOTE_PX_MAX ? px : 0;
-}
-
 /* Fill one side: levels stepping away from px0, sizes clipped to room. */
 static uint32_t ladder_side(const struct quote_ladder_cfg *cfg, int64_t px0, int64_t dir,
 			    int64_t room, struct quote_level *lv)

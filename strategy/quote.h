@@ -102,9 +102,20 @@ static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_si
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
  * ask at or below best_bid moves to best_bid + tick. best_* <= 0 means that
  * side of the book is empty (no constraint). All ITCH units. Returns the
- * guarded price, or 0 when no positive price satisfies the guard. */
-int64_t quote_post_only(int64_t px, enum quote_side side, int64_t best_bid, int64_t best_ask,
-			int64_t tick);
+ * guarded price, or 0 when no positive price satisfies the guard. Inline:
+ * twice per decision. */
+static inline int64_t quote_post_only(int64_t px, enum quote_side side, int64_t best_bid,
+				      int64_t best_ask, int64_t tick)
+{
+	if (side == QUOTE_BID) {
+		if (best_ask > 0 && px >= best_ask)
+			px = best_ask - tick;
+	} else {
+		if (best_bid > 0 && px <= best_bid)
+			px = best_bid + tick;
+	}
+	return px > 0 && px <= QUOTE_PX_MAX ? px : 0;
+}
 
 /* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */
 struct quote_ladder_cfg {

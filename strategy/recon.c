@@ -78,6 +78,7 @@ int recon_on_ack(struct recon *r, uint64_t token)
 {
 	struct recon_order *o = find_token(r, token);
 
+	r->quiet_until_ns = 0;
 	if (!o)
 		return -ENOENT;
 	if (o->state == RECON_PENDING)
@@ -90,6 +91,7 @@ int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty)
 {
 	struct recon_order *o = find_token(r, token);
 
+	r->quiet_until_ns = 0;
 	if (!o) {
 		/* A fill on the original of a REPLACE in flight. */
 		o = find_orig(r, token);
@@ -110,6 +112,7 @@ int recon_on_canceled(struct recon *r, uint64_t token)
 {
 	struct recon_order *o = find_token(r, token);
 
+	r->quiet_until_ns = 0;
 	if (!o)
 		o = find_orig(r, token);
 	if (!o)
@@ -122,6 +125,7 @@ int recon_on_reject(struct recon *r, uint64_t token)
 {
 	struct recon_order *o = find_token(r, token);
 
+	r->quiet_until_ns = 0;
 	if (!o)
 		return -ENOENT;
 	if (o->orig_token == 0 || o->orig_qty == 0) {
@@ -142,6 +146,7 @@ int recon_set_front(struct recon *r, uint64_t token, int front)
 {
 	struct recon_order *o = find_token(r, token);
 
+	r->quiet_until_ns = 0;
 	if (!o)
 		return -ENOENT;
 	o->front = front != 0;
@@ -391,14 +396,41 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
 	return 1;
 }
 
+/*
+ * After a plan with no candidate and nothing held back: until when the same
+ * target and controls on the same table stay so. Every candidate but a
+ * maximum-age replace is a function of the table, target and controls
+ * alone, and an order's age (now_ns - born_ns) first exceeds max_age_ns
+ * after born_ns + max_age_ns; the earliest over the working orders is the
+ * bound (some of them may not be matched or may be in flight: a bound, not
+ * the exact time).
+ */
+static uint64_t quiet_until(const struct recon *r)
+{
+	uint64_t until = UINT64_MAX;
+
+	if (r->cfg.max_age_ns == 0)
+		return until;
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+			const struct recon_order *o = &r->ord[s][i];
+
+			if (slot_active(o) && o->born_ns < until - r->cfg.max_age_ns)
+				until = o->born_ns + r->cfg.max_age_ns;
+		}
+	return until;
+}
+
 uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx_tsc,
 		    const struct quote_ladder *target, const struct recon_ctl *ctl,
 		    struct order_intent *out, uint32_t max)
 {
 	struct cand c[MAX_CAND];
 	uint32_t nc = 0, n = 0, deferred = 0;
+	uint64_t blocked = r->n_blocked;
 
 	(void)recon_budget(r, now_ns);
+	r->quiet_until_ns = 0;
 	if (ctl && ctl->kill)
 		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
 	r->kill_sent = 0;
@@ -429,5 +461,7 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	}
 	r->last_deferred = deferred;
 	r->n_deferred += deferred;
+	if (nc == 0 && r->n_blocked == blocked)
+		r->quiet_until_ns = quiet_until(r);
 	return n;
 }

@@ -79,6 +79,13 @@ struct recon {
 	uint32_t last_deferred; /* deferred by the last recon_plan */
 	uint8_t kill_sent;     /* CANCEL_ALL sent for the current kill */
 	uint8_t pad[3];
+	/* The last recon_plan found nothing to do (no candidate, nothing held
+	 * back) and, called again with the same target and ctl on the same
+	 * table, it finds nothing until now_ns passes this (the first working
+	 * order's maximum age); 0 = no such promise. Cleared by every
+	 * recon_on_* and recon_set_front (a caller writing ord[] directly
+	 * must not rely on it). */
+	uint64_t quiet_until_ns;
 };
 
 /* Initialise r from cfg at now_ns: empty table, full bucket, tokens from

@@ -164,14 +164,6 @@ int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 	return 0;
 }
 
-static double through_at(const struct tox_side_state *s, uint64_t now_ns,
-			 uint64_t half_life_ns)
-{
-	if (now_ns <= s->through_ns || s->through == 0.0)
-		return s->through; /* nothing to decay: skip exp2 */
-	return s->through *
-	       exp2(-(double)(now_ns - s->through_ns) / (double)half_life_ns);
-}
 
 int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
 {
@@ -180,64 +172,9 @@ int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
 	if (t == NULL || !side_ok(side))
 		return -EINVAL;
 	s = &t->side[side];
-	s->through = through_at(s, now_ns, t->cfg.through_half_life_ns) + 1.0;
+	s->through = tox_through_at(s, now_ns, t->cfg.through_half_life_ns) + 1.0;
 	if (now_ns > s->through_ns)
 		s->through_ns = now_ns;
 	t->gen++;
-	return 0;
-}
-
-double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
-{
-	const struct tox_side_state *s;
-	double score;
-
-	if (t == NULL || !side_ok(side))
-		return 0.0;
-	s = &t->side[side];
-	/* s->mk and s->imb: the markout sum and the imbalance term, kept
-	 * current by tox_on_fair and tox_on_trade */
-	score = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb +
-		t->cfg.w_through * through_at(s, now_ns, t->cfg.through_half_life_ns);
-	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
-}
-
-int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
-	       struct tox_decision *out)
-{
-	struct tox_side_state *s;
-	double score, m;
-
-	if (t == NULL || out == NULL || !side_ok(side))
-		return -EINVAL;
-	s = &t->side[side];
-	/* No input changed since the last verdict, no decay in time and no
-	 * cooldown to expire: the same score, hence the same verdict (a
-	 * cooldown it could start was started by that call). */
-	if (s->memo_gen == t->gen + 1 && s->through == 0.0 &&
-	    (!s->pulled || now_ns < s->pulled_until_ns)) {
-		*out = s->memo;
-		return 0;
-	}
-	score = tox_score(t, now_ns, side);
-	if (s->pulled && now_ns >= s->pulled_until_ns)
-		s->pulled = false; /* cooldown expired: re-evaluate */
-	if (!s->pulled && score >= t->cfg.pull_threshold) {
-		s->pulled = true;
-		s->pulled_until_ns = now_ns + t->cfg.cooldown_ns;
-		t->n_pulls++;
-	}
-	m = 1.0 + t->cfg.spread_k * score;
-	out->score = score;
-	out->pulled = s->pulled;
-	out->spread_mult = m >= 1.0 ? m : 1.0;
-	if (s->pulled)
-		out->size_factor = 0.0;
-	else if (score >= t->cfg.shrink_threshold)
-		out->size_factor = t->cfg.shrink_factor;
-	else
-		out->size_factor = 1.0;
-	s->memo = *out;
-	s->memo_gen = t->gen + 1;
 	return 0;
 }

@@ -7,7 +7,10 @@
 #ifndef TOXICITY_H
 #define TOXICITY_H
 
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "strategy/quote.h"
@@ -116,17 +119,84 @@ int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty);
  * (traded at a worse price than ours). 0, -EINVAL bad side. */
 int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side);
 
+/* side's decayed trade-through count at now_ns (internal to the score). */
+static inline double tox_through_at(const struct tox_side_state *s, uint64_t now_ns,
+				     uint64_t half_life_ns)
+{
+	if (now_ns <= s->through_ns || s->through == 0.0)
+		return s->through; /* nothing to decay: skip exp2 */
+	return s->through *
+	       exp2(-(double)(now_ns - s->through_ns) / (double)half_life_ns);
+}
+
+/* tox_score of side state s, arguments checked by the caller (internal). */
+static inline double tox_side_score(const struct tox *t, const struct tox_side_state *s,
+				    uint64_t now_ns)
+{
+	/* s->mk and s->imb: the markout sum and the imbalance term, kept
+	 * current by tox_on_fair and tox_on_trade */
+	double score = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb +
+		       t->cfg.w_through * tox_through_at(s, now_ns, t->cfg.through_half_life_ns);
+
+	return score >= 0.0 ? score : 0.0; /* also maps NaN to 0 */
+}
+
 /* Score of side at now_ns: w_markout * sum_h weight_h * max(0, markout_h)
  * + w_flow * max(0, imbalance against side) + w_through * decayed throughs.
  * Pure; does not start a cooldown. Returns the score (>= 0). */
-double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side);
+static inline double tox_score(const struct tox *t, uint64_t now_ns, enum quote_side side)
+{
+	if (t == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
+		return 0.0;
+	return tox_side_score(t, &t->side[side], now_ns);
+}
 
 /* Decide side at now_ns into *out: a side is pulled while now_ns <
  * pulled_until_ns; when not pulled and score >= pull_threshold, a cooldown
  * [now_ns, now_ns + cooldown_ns) starts (re-evaluated only at expiry). Else
  * score >= shrink_threshold scales size by shrink_factor.
- * 0, -EINVAL NULL or bad side. Owner thread. */
-int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
-	       struct tox_decision *out);
+ * 0, -EINVAL NULL or bad side. Owner thread. Inline: twice per decision. */
+static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side side,
+			     struct tox_decision *out)
+{
+	struct tox_side_state *s;
+	struct tox_decision d;
+	double score, m;
+
+	if (t == NULL || out == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
+		return -EINVAL;
+	s = &t->side[side];
+	/* No input changed since the last verdict, no decay in time and no
+	 * cooldown to expire: the same score, hence the same verdict (a
+	 * cooldown it could start was started by that call). */
+	if (s->memo_gen == t->gen + 1 && s->through == 0.0 &&
+	    (!s->pulled || now_ns < s->pulled_until_ns)) {
+		*out = s->memo;
+		return 0;
+	}
+	score = tox_side_score(t, s, now_ns);
+	if (s->pulled && now_ns >= s->pulled_until_ns)
+		s->pulled = false; /* cooldown expired: re-evaluate */
+	if (!s->pulled && score >= t->cfg.pull_threshold) {
+		s->pulled = true;
+		s->pulled_until_ns = now_ns + t->cfg.cooldown_ns;
+		t->n_pulls++;
+	}
+	m = 1.0 + t->cfg.spread_k * score;
+	d.score = score;
+	d.pulled = s->pulled;
+	d.spread_mult = m >= 1.0 ? m : 1.0;
+	if (s->pulled)
+		d.size_factor = 0.0;
+	else if (score >= t->cfg.shrink_threshold)
+		d.size_factor = t->cfg.shrink_factor;
+	else
+		d.size_factor = 1.0;
+	/* both from registers: no wide reload of fields just stored */
+	s->memo = d;
+	s->memo_gen = t->gen + 1;
+	*out = d;
+	return 0;
+}
 
 #endif /* TOXICITY_H */

@@ -499,6 +499,61 @@ static void test_halted(void **state)
 	check(&out[1], INTENT_CANCEL, REASON_HALTED, 'S');
 }
 
+/* quiet_until_ns: set only by a plan with no candidate and nothing held
+ * back, to the first working order's born_ns + max_age_ns (the maximum-age
+ * replace really comes one ns later), and cleared by the table updates. */
+static void test_quiet_until(void **state)
+{
+	struct recon r;
+	struct recon_cfg cfg = CFG;
+	struct quote_ladder l, moved;
+	struct order_intent out[8];
+	int64_t b = 10000, a = 10500, b2 = 10300;
+	uint64_t until = T0 - 20 * MS + CFG.max_age_ns;
+
+	(void)state;
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 5, b, 100, T0 - 10 * MS, 0);
+	put(&r, QUOTE_ASK, 0, 6, a, 100, T0 - 20 * MS, 0);
+	lad(&l, &b, 1, &a, 1, 100);
+	assert_int_equal(plan(&r, T0, &l, NULL, out, 8), 0);
+	assert_int_equal(r.quiet_until_ns, until);
+	assert_int_equal(plan(&r, until, &l, NULL, out, 8), 0); /* age == max: kept */
+	assert_int_equal(r.quiet_until_ns, until);
+	assert_int_equal(plan(&r, until + 1, &l, NULL, out, 8), 1);
+	check(&out[0], INTENT_REPLACE, REASON_QUOTE_AGE, 'S');
+	assert_int_equal(r.quiet_until_ns, 0);
+
+	/* a table update clears it */
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 5, b, 100, T0 - 10 * MS, 0);
+	put(&r, QUOTE_ASK, 0, 6, a, 100, T0 - 20 * MS, 0);
+	assert_int_equal(plan(&r, T0, &l, NULL, out, 8), 0);
+	assert_int_equal(r.quiet_until_ns, until);
+	assert_int_equal(recon_on_ack(&r, 5), 0);
+	assert_int_equal(r.quiet_until_ns, 0);
+	assert_int_equal(plan(&r, T0, &l, NULL, out, 8), 0);
+	assert_int_equal(recon_set_front(&r, 6, 1), 0);
+	assert_int_equal(r.quiet_until_ns, 0);
+
+	/* a replace held back by the minimum lifetime: no promise */
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 5, b, 100, T0, 0);
+	put(&r, QUOTE_ASK, 0, 6, a, 100, T0, 0);
+	lad(&moved, &b2, 1, &a, 1, 100);
+	assert_int_equal(plan(&r, T0, &moved, NULL, out, 8), 0);
+	assert_int_equal(r.n_blocked, 1);
+	assert_int_equal(r.quiet_until_ns, 0);
+
+	/* no maximum age: quiet for good */
+	cfg.max_age_ns = 0;
+	setup(&r, &cfg);
+	put(&r, QUOTE_BID, 0, 5, b, 100, T0 - 10 * MS, 0);
+	assert_int_equal(plan(&r, T0, &(struct quote_ladder){ .bid = { { b, 100 } }, .n_bid = 1 },
+			      NULL, out, 8), 0);
+	assert_int_equal(r.quiet_until_ns, UINT64_MAX);
+}
+
 static void test_api_errors(void **state)
 {
 	static const struct {
@@ -551,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_budget_priority),
 		cmocka_unit_test(test_bucket_refill),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_quiet_until),
 		cmocka_unit_test(test_api_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

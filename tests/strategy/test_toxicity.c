@@ -89,7 +89,8 @@ static void test_markout_table(void **state)
 		const struct mk_case *k = &cases[i];
 		struct tox t;
 		struct tox_cfg c;
-		struct tox_decision d;
+		/* zeroed: with tox_decide inline the compiler sees its -EINVAL path */
+		struct tox_decision d = { 0 };
 
 		mk_cfg(&c);
 		assert_int_equal(tox_init(&t, &c), 0);
