@@ -196,16 +196,19 @@ static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
 	return -(int)r;
 }
 
-/* Slot holding ref (*found) or the empty slot that ends its probe. */
+/* Slot holding ref (*found), or else the slot where ref belongs: the first
+ * one that is empty or holds an entry whose home lies after ref's (the
+ * table keeps every cluster in home order, see slot_put; so ref cannot be
+ * further on). */
 static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 					 uint64_t ref, uint32_t h, bool *found)
 {
-	uint32_t i = h & bs->slot_mask;
+	uint32_t mask = bs->slot_mask, i = h & mask, d;
 
-	for (;; i = (i + 1) & bs->slot_mask) {
+	for (d = 0;; d++, i = (i + 1) & mask) {
 		const struct book_slot *s = &bs->slots[i];
 
-		if (s->order == BOOK_NIL) {
+		if (s->order == BOOK_NIL || ((i - s->hash) & mask) < d) {
 			*found = false;
 			return i;
 		}
@@ -216,25 +219,42 @@ static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 	}
 }
 
-/* Empty slot i by backward shift: pull later entries of the cluster back
- * while their home is not in (i, j], so every entry stays reachable from
- * its home without gaps. No tombstones. */
+/* Put (h, oi) into slot i found by slot_probe. If i is taken, its entry
+ * and the rest of the cluster move up one slot (Robin Hood order: along a
+ * cluster, homes never decrease, so each entry's probe distance is at most
+ * its predecessor's + 1). Sequential references sit at their homes, so
+ * this is nearly always a plain store. */
+static ALWAYS_INLINE void slot_put(struct book_set *bs, uint32_t i, uint32_t h,
+				   uint32_t oi)
+{
+	struct book_slot *s = bs->slots, carry = { h, oi };
+	uint32_t mask = bs->slot_mask;
+
+	while (s[i].order != BOOK_NIL) {
+		struct book_slot t = s[i];
+
+		s[i] = carry;
+		carry = t;
+		i = (i + 1) & mask;
+	}
+	s[i] = carry;
+}
+
+/* Empty slot i by backward shift: pull the following entries back one slot
+ * until an empty slot or an entry at its home. Home order (slot_put) means
+ * nothing after such an entry can belong at or before i. No tombstones, and
+ * a deletion among sequential references (all at home) stops at once. */
 static ALWAYS_INLINE void slot_delete(struct book_set *bs, uint32_t i)
 {
 	struct book_slot *s = bs->slots;
-	uint32_t mask = bs->slot_mask, j = i;
+	uint32_t mask = bs->slot_mask, j;
 
 	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & mask;
-		if (s[j].order == BOOK_NIL)
+		j = (i + 1) & mask;
+		if (s[j].order == BOOK_NIL || (s[j].hash & mask) == j)
 			break;
-		home = s[j].hash & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			s[i] = s[j];
-			i = j;
-		}
+		s[i] = s[j];
+		i = j;
 	}
 	s[i].order = BOOK_NIL;
 	s[i].hash = BOOK_NIL;
@@ -545,8 +565,7 @@ static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
 	bs->order_free = o->next;
 	if (++bs->cnt.orders_live > bs->cnt.orders_peak)
 		bs->cnt.orders_peak = bs->cnt.orders_live;
-	bs->slots[slot].hash = h;
-	bs->slots[slot].order = oi;
+	slot_put(bs, slot, h, oi);
 	o->ref = ref;
 	o->next = BOOK_NIL;
 	o->prev = l->tail;
@@ -819,8 +838,11 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 		return book_reject(bs, BOOK_EUNKNOWN);
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
-	if (UNLIKELY(new_ref != old_ref && book_slot_find(bs, new_ref) != BOOK_NIL))
-		return book_reject(bs, BOOK_EDUP);
+	if (new_ref != old_ref) {
+		(void)slot_probe(bs, new_ref, book_hash32(bs, new_ref), &found);
+		if (UNLIKELY(found))
+			return book_reject(bs, BOOK_EDUP);
+	}
 	oi = bs->slots[slot].order;
 	o = &bs->orders[oi];
 	side = o->side;
@@ -1280,6 +1302,13 @@ COLD int book_check(const struct book_set *bs, char *why, size_t len)
 		for (j = sl->hash & bs->slot_mask; j != i; j = (j + 1) & bs->slot_mask)
 			CHECK(bs->slots[j].order != BOOK_NIL,
 			      "slot %u unreachable: gap at %u", i, j);
+		/* Home order along a cluster (slot_put, slot_delete): the
+		 * previous entry is at most one slot further from its home. */
+		j = (i - 1) & bs->slot_mask;
+		CHECK(bs->slots[j].order == BOOK_NIL ||
+		      ((i - sl->hash) & bs->slot_mask) <=
+			      ((j - bs->slots[j].hash) & bs->slot_mask) + 1,
+		      "slot %u out of home order after slot %u", i, j);
 	}
 	CHECK(used == norders, "table holds %u, books %u", used, norders);
 	for (n = 0, i = bs->order_free; i != BOOK_NIL && n <= bs->max_orders;
