@@ -561,6 +561,10 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 	bool found;
 
 	*created = false;
+	/* At the best price (many adds are): the symbol's line has the level,
+	 * no need to touch the ladder's two lines. */
+	if (px == sym->best_px[side] && sym->best_lvl[side] != BOOK_NIL)
+		return sym->best_lvl[side];
 	if (LIKELY(ci != BOOK_NIL)) {
 		ci = ladder_seek(bs, ci, k, &pos, &found);
 		if (found)
