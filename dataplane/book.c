@@ -17,6 +17,17 @@
 
 _Static_assert(CHUNK >= 4 && CHUNK % 2 == 0, "split gives two halves");
 
+/* A level insert or removal shifts the few entries between it and the end
+ * of its chunk, mostly none to three. GCC turns those loops into two
+ * memmove calls (for key[] and lvl[]), whose call and size set-up cost
+ * more than the moves (callgrind on many3m: ladder_insert 106 -> 88
+ * instructions a call, with the other trims there); keep them loops. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BOOK_NO_MEMMOVE __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define BOOK_NO_MEMMOVE
+#endif
+
 /* ---- layout ----------------------------------------------------------- */
 
 struct book_layout {
@@ -196,45 +207,79 @@ static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
 	return -(int)r;
 }
 
-/* Slot holding ref (*found) or the empty slot that ends its probe. */
+/* Slot holding ref (*found), or else the slot where ref belongs, *dist
+ * slots from its home: the first one that is empty or holds an entry whose
+ * home lies after ref's (the table keeps every cluster in home order, see
+ * slot_put; so ref cannot be further on). */
 static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
-					 uint64_t ref, uint32_t h, bool *found)
+					 uint64_t ref, uint32_t h, bool *found,
+					 uint32_t *dist)
 {
-	uint32_t i = h & bs->slot_mask;
+	uint32_t mask = bs->slot_mask, i = h & mask, d;
 
-	for (;; i = (i + 1) & bs->slot_mask) {
+	for (d = 0;; d++, i = (i + 1) & mask) {
 		const struct book_slot *s = &bs->slots[i];
 
-		if (s->order == BOOK_NIL) {
+		if (s->order == BOOK_NIL || ((i - s->hash) & mask) < d) {
 			*found = false;
+			*dist = d;
 			return i;
 		}
 		if (s->hash == h && bs->orders[s->order].ref == ref) {
 			*found = true;
+			*dist = d;
 			return i;
 		}
 	}
 }
 
-/* Empty slot i by backward shift: pull later entries of the cluster back
- * while their home is not in (i, j], so every entry stays reachable from
- * its home without gaps. No tombstones. */
+/* Put (h, oi) into slot i found by slot_probe. If i is taken, its entry
+ * and the rest of the cluster move up one slot (Robin Hood order: along a
+ * cluster, homes never decrease, so each entry's probe distance is at most
+ * its predecessor's + 1). Sequential references sit at their homes, so
+ * this is nearly always a plain store. */
+static NOINLINE void slot_put_shift(struct book_set *bs, uint32_t i,
+				     struct book_slot carry)
+{
+	struct book_slot *s = bs->slots;
+	uint32_t mask = bs->slot_mask;
+
+	while (s[i].order != BOOK_NIL) {
+		struct book_slot t = s[i];
+
+		s[i] = carry;
+		carry = t;
+		i = (i + 1) & mask;
+	}
+	s[i] = carry;
+}
+
+static ALWAYS_INLINE void slot_put(struct book_set *bs, uint32_t i, uint32_t h,
+				   uint32_t oi)
+{
+	struct book_slot carry = { h, oi };
+
+	if (LIKELY(bs->slots[i].order == BOOK_NIL))
+		bs->slots[i] = carry;
+	else
+		slot_put_shift(bs, i, carry);
+}
+
+/* Empty slot i by backward shift: pull the following entries back one slot
+ * until an empty slot or an entry at its home. Home order (slot_put) means
+ * nothing after such an entry can belong at or before i. No tombstones, and
+ * a deletion among sequential references (all at home) stops at once. */
 static ALWAYS_INLINE void slot_delete(struct book_set *bs, uint32_t i)
 {
 	struct book_slot *s = bs->slots;
-	uint32_t mask = bs->slot_mask, j = i;
+	uint32_t mask = bs->slot_mask, j;
 
 	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & mask;
-		if (s[j].order == BOOK_NIL)
+		j = (i + 1) & mask;
+		if (s[j].order == BOOK_NIL || (s[j].hash & mask) == j)
 			break;
-		home = s[j].hash & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			s[i] = s[j];
-			i = j;
-		}
+		s[i] = s[j];
+		i = j;
 	}
 	s[i].order = BOOK_NIL;
 	s[i].hash = BOOK_NIL;
@@ -351,6 +396,8 @@ static ALWAYS_INLINE void ladder_rebalance(struct book_set *bs,
 					   struct book_sym *sym, unsigned side,
 					   uint32_t c)
 {
+	if (bs->chunks[c].n > HALF)
+		return; /* no neighbour can fit with it: skip their lines */
 	for (;;) {
 		const struct book_chunk *ch = &bs->chunks[c];
 
@@ -392,14 +439,15 @@ static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
  * BOOK_NIL: the side is empty). A free level, and a free chunk if ci is
  * NIL or full, must exist. Returns the level; it is the side's best if it
  * landed at the top. */
-static NOINLINE uint32_t ladder_insert(struct book_set *bs, struct book_sym *sym,
-				       unsigned side, uint16_t locate,
-				       uint32_t ci, uint32_t pos, uint32_t k,
-				       uint32_t px)
+static NOINLINE BOOK_NO_MEMMOVE uint32_t ladder_insert(struct book_set *bs,
+						       struct book_sym *sym,
+						       unsigned side, uint16_t locate,
+						       uint32_t ci, uint32_t pos,
+						       uint32_t k, uint32_t px)
 {
 	struct book_chunk *ch;
 	struct book_level *l;
-	uint32_t li, j;
+	uint32_t li, j, n;
 
 	if (ci == BOOK_NIL) {
 		ci = chunk_take(bs);
@@ -422,25 +470,22 @@ static NOINLINE uint32_t ladder_insert(struct book_set *bs, struct book_sym *sym
 	bs->level_free = l->tail;
 	if (++bs->cnt.levels_live > bs->cnt.levels_peak)
 		bs->cnt.levels_peak = bs->cnt.levels_live;
-	l->shares = 0;
-	l->px = px;
-	l->count = 0;
-	l->head = BOOK_NIL;
-	l->tail = BOOK_NIL;
-	l->chunk = ci;
-	l->locate = locate;
-	l->side = (uint8_t)side;
+	*l = (struct book_level){ .shares = 0, .px = px, .count = 0,
+				  .head = BOOK_NIL, .tail = BOOK_NIL,
+				  .chunk = ci, .locate = locate,
+				  .side = (uint8_t)side };
 
 	ch = &bs->chunks[ci];
-	for (j = ch->n; j > pos; j--) {
+	n = ch->n; /* in a local: the key stores could alias ch->n */
+	for (j = n; j > pos; j--) {
 		ch->key[j] = ch->key[j - 1];
 		ch->lvl[j] = ch->lvl[j - 1];
 	}
 	ch->key[pos] = k;
 	ch->lvl[pos] = li;
-	ch->n++;
+	ch->n = n + 1;
 	sym->nlevels[side]++;
-	if (ch->better == BOOK_NIL && pos == ch->n - 1) {
+	if (pos == n && ch->better == BOOK_NIL) {
 		sym->best_lvl[side] = li;
 		sym->best_px[side] = px;
 		sym->best_qty[side] = 0;
@@ -450,23 +495,26 @@ static NOINLINE uint32_t ladder_insert(struct book_set *bs, struct book_sym *sym
 
 /* Remove empty level li from its ladder and free it; refresh the top if it
  * was the best. */
-static void ladder_remove(struct book_set *bs, struct book_sym *sym,
-			  unsigned side, uint32_t li)
+static NOINLINE BOOK_NO_MEMMOVE void ladder_remove(struct book_set *bs,
+						   struct book_sym *sym,
+						   unsigned side, uint32_t li)
 {
 	struct book_level *l = &bs->levels[li];
-	uint32_t ci = l->chunk, k = side_key(side, l->px), pos, j;
+	uint32_t ci = l->chunk, k = side_key(side, l->px), n, pos;
 	struct book_chunk *ch = &bs->chunks[ci];
 
-	for (pos = ch->n; pos-- > 0;)
-		if (ch->key[pos] == k)
-			break;
-	if (UNLIKELY(pos >= ch->n))
+	/* n in a local: the key stores could alias ch->n. */
+	n = ch->n - 1;
+	for (pos = n; pos > 0 && ch->key[pos] != k; pos--)
+		;
+	if (UNLIKELY(ch->key[pos] != k))
 		return; /* unreachable while the invariants hold (book_check) */
-	for (j = pos; j + 1 < ch->n; j++) {
-		ch->key[j] = ch->key[j + 1];
-		ch->lvl[j] = ch->lvl[j + 1];
+	for (; pos < n; pos++) {
+		ch->key[pos] = ch->key[pos + 1];
+		ch->lvl[pos] = ch->lvl[pos + 1];
 	}
-	ch->n--;
+	ch->n = n;
+	l->shares = 0;
 	l->chunk = BOOK_NIL;
 	l->head = BOOK_NIL;
 	l->tail = bs->level_free;
@@ -515,6 +563,10 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 	bool found;
 
 	*created = false;
+	/* At the best price (many adds are): the symbol's line has the level,
+	 * no need to touch the ladder's two lines. */
+	if (px == sym->best_px[side] && sym->best_lvl[side] != BOOK_NIL)
+		return sym->best_lvl[side];
 	if (LIKELY(ci != BOOK_NIL)) {
 		ci = ladder_seek(bs, ci, k, &pos, &found);
 		if (found)
@@ -530,115 +582,134 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 
 /* ---- orders ----------------------------------------------------------- */
 
-/* Take a free order for (ref, h) into table slot `slot` (empty), at the
- * back of level li. */
-static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
-				       uint64_t ref, uint32_t h, uint32_t li,
-				       struct book_sym *sym, unsigned side,
-				       uint16_t locate, uint32_t shares,
-				       uint32_t px)
+/* Append order oi (shares) at the back of level li's FIFO. */
+static ALWAYS_INLINE void level_append(struct book_set *bs, struct book_sym *sym,
+				       unsigned side, uint32_t li, uint32_t oi,
+				       uint32_t shares)
 {
-	uint32_t oi = bs->order_free;
-	struct book_order *o = &bs->orders[oi];
 	struct book_level *l = &bs->levels[li];
+	uint32_t tail = l->tail;
 
-	bs->order_free = o->next;
-	if (++bs->cnt.orders_live > bs->cnt.orders_peak)
-		bs->cnt.orders_peak = bs->cnt.orders_live;
-	bs->slots[slot].hash = h;
-	bs->slots[slot].order = oi;
-	o->ref = ref;
-	o->next = BOOK_NIL;
-	o->prev = l->tail;
-	o->level = li;
-	o->shares = shares;
-	o->px = px;
-	o->locate = locate;
-	o->side = (uint8_t)side;
-	if (l->tail != BOOK_NIL)
-		bs->orders[l->tail].next = oi;
+	bs->orders[oi].prev = tail;
+	bs->orders[oi].next = BOOK_NIL;
+	if (tail != BOOK_NIL)
+		bs->orders[tail].next = oi;
 	else
 		l->head = oi;
 	l->tail = oi;
 	l->count++;
 	l->shares += shares;
-	sym->norders++;
 	if (li == sym->best_lvl[side])
 		sym->best_qty[side] += shares;
-	{
-		uint32_t home = h & bs->slot_mask;
-		uint32_t dist = (slot - home) & bs->slot_mask;
-
-		if (UNLIKELY(dist > bs->cnt.probe_max))
-			bs->cnt.probe_max = dist;
-	}
 }
 
-/* Remove order oi (in table slot `slot`) from its level, the table and the
- * pool. Returns true when its level vanished with it. */
-static ALWAYS_INLINE bool order_remove(struct book_set *bs, uint32_t slot,
-				       uint32_t oi)
+/* Take order o out of level li's FIFO; when it was the last one, remove
+ * the level from the ladder instead (ladder_remove clears it). Returns
+ * true when the level vanished. */
+static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym,
+				       unsigned side, uint32_t li,
+				       const struct book_order *o)
+{
+	struct book_level *l = &bs->levels[li];
+	uint32_t prev = o->prev, next = o->next;
+
+	if (UNLIKELY(--l->count == 0)) {
+		ladder_remove(bs, sym, side, li);
+		return true;
+	}
+	if (prev != BOOK_NIL)
+		bs->orders[prev].next = next;
+	else
+		l->head = next;
+	if (next != BOOK_NIL)
+		bs->orders[next].prev = prev;
+	else
+		l->tail = prev;
+	l->shares -= o->shares;
+	if (li == sym->best_lvl[side])
+		sym->best_qty[side] -= o->shares;
+	return false;
+}
+
+/* Take a free order for (ref, h) into table slot `slot` (from slot_probe,
+ * `d` slots from home), at the back of level li. */
+static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
+				       uint32_t d, uint64_t ref, uint32_t h,
+				       uint32_t li, struct book_sym *sym,
+				       unsigned side, uint16_t locate,
+				       uint32_t shares, uint32_t px)
+{
+	uint32_t oi = bs->order_free;
+	struct book_order *o = &bs->orders[oi];
+
+	bs->order_free = o->next;
+	if (++bs->cnt.orders_live > bs->cnt.orders_peak)
+		bs->cnt.orders_peak = bs->cnt.orders_live;
+	slot_put(bs, slot, h, oi);
+	o->ref = ref;
+	o->level = li;
+	o->shares = shares;
+	o->px = px;
+	o->locate = locate;
+	o->side = (uint8_t)side;
+	level_append(bs, sym, side, li, oi, shares);
+	sym->norders++;
+	if (UNLIKELY(d > bs->cnt.probe_max))
+		bs->cnt.probe_max = d;
+}
+
+/* Remove order oi (in table slot `slot`, of sym and side) from its level,
+ * the table and the pool. Returns true when its level vanished with it. */
+static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym,
+				       unsigned side, uint32_t slot, uint32_t oi)
 {
 	struct book_order *o = &bs->orders[oi];
-	uint32_t li = o->level;
-	struct book_level *l = &bs->levels[li];
-	struct book_sym *sym = &bs->syms[o->locate];
-	unsigned side = o->side;
-	bool gone = false;
+	bool gone;
 
-	if (o->prev != BOOK_NIL)
-		bs->orders[o->prev].next = o->next;
-	else
-		l->head = o->next;
-	if (o->next != BOOK_NIL)
-		bs->orders[o->next].prev = o->prev;
-	else
-		l->tail = o->prev;
-	l->count--;
-	l->shares -= o->shares;
-	sym->norders--;
 	slot_delete(bs, slot);
-	if (l->count == 0) {
-		ladder_remove(bs, sym, side, li);
-		gone = true;
-	} else if (li == sym->best_lvl[side]) {
-		sym->best_qty[side] -= o->shares;
-	}
+	sym->norders--;
+	gone = level_unlink(bs, sym, side, o->level, o);
 	o->level = BOOK_NIL;
-	o->prev = BOOK_NIL;
 	o->next = bs->order_free;
 	bs->order_free = oi;
 	bs->cnt.orders_live--;
 	return gone;
 }
 
-/* Flags that depend on the state after the update (top moved, crossed),
- * and the new top, into c. px0/qty0: the side's top before. */
+/* BOOK_CHG_* flags that depend on the state after the update (top moved,
+ * crossed), with f, and the new top, into c. px0/qty0: the side's top
+ * before. The crossed state can only change with the top of the side
+ * updated (the other side did not move), so it is recomputed only then. */
 static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sym,
 					unsigned side, uint32_t px0,
-					uint64_t qty0, struct book_change *c)
+					uint64_t qty0, unsigned f,
+					struct book_change *c)
 {
-	unsigned f = c->flags;
-	bool crossed, was;
+	if (sym->best_px[side] != px0 || sym->best_qty[side] != qty0) {
+		bool crossed = sym->best_qty[BOOK_BID] != 0 &&
+			       sym->best_qty[BOOK_ASK] != 0 &&
+			       sym->best_px[BOOK_BID] >= sym->best_px[BOOK_ASK];
 
-	if (sym->best_px[side] != px0 || sym->best_qty[side] != qty0)
 		f |= BOOK_CHG_TOP;
-	crossed = sym->best_qty[BOOK_BID] != 0 && sym->best_qty[BOOK_ASK] != 0 &&
-		  sym->best_px[BOOK_BID] >= sym->best_px[BOOK_ASK];
-	was = (sym->flags & BOOK_SYM_CROSSED) != 0;
-	if (UNLIKELY(crossed != was)) {
-		sym->flags ^= BOOK_SYM_CROSSED;
-		f |= BOOK_CHG_STATE;
-		bs->cnt.crossed += crossed;
+		if (UNLIKELY(crossed != ((sym->flags & BOOK_SYM_CROSSED) != 0))) {
+			sym->flags ^= BOOK_SYM_CROSSED;
+			f |= BOOK_CHG_STATE;
+			bs->cnt.crossed += crossed;
+		}
 	}
-	if (crossed)
+	if (UNLIKELY(sym->flags & BOOK_SYM_CROSSED))
 		f |= BOOK_CHG_CROSSED;
-	c->bid_px = sym->best_px[BOOK_BID];
-	c->ask_px = sym->best_px[BOOK_ASK];
-	c->bid_qty = sym->best_qty[BOOK_BID];
-	c->ask_qty = sym->best_qty[BOOK_ASK];
+	/* bid and ask side by side in both: two copies, not four. */
+	memcpy(&c->bid_qty, sym->best_qty, sizeof(sym->best_qty));
+	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
 	c->flags = (uint8_t)f;
 }
+_Static_assert(BOOK_BID == 0 && BOOK_ASK == 1, "sides index the top arrays");
+_Static_assert(offsetof(struct book_change, ask_qty) ==
+		       offsetof(struct book_change, bid_qty) + sizeof(uint64_t) &&
+	       offsetof(struct book_change, ask_px) ==
+		       offsetof(struct book_change, bid_px) + sizeof(uint32_t),
+	       "book_change top laid out as book_sym's");
 
 static ALWAYS_INLINE uint8_t side_byte(unsigned side)
 {
@@ -647,28 +718,31 @@ static ALWAYS_INLINE uint8_t side_byte(unsigned side)
 
 /* ---- updates ---------------------------------------------------------- */
 
+/* Why book_apply_add refuses a message its one range check let through. */
+static COLD int add_reject(struct book_set *bs, uint16_t locate, uint8_t side_b)
+{
+	if (locate == 0 || locate > bs->max_locate)
+		return book_reject(bs, BOOK_ELOCATE);
+	if (side_b != 'B' && side_b != 'S')
+		return book_reject(bs, BOOK_ESIDE);
+	return book_reject(bs, BOOK_EZERO);
+}
+
 int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 		   uint8_t side_b, uint32_t shares, uint32_t px,
 		   const char *stock, struct book_change *c)
 {
 	struct book_sym *sym;
-	uint32_t h, slot, li, px0;
+	uint32_t h, slot, d, li, px0;
 	uint64_t qty0;
-	unsigned side;
+	unsigned side = side_b == 'S' ? BOOK_ASK : BOOK_BID;
 	bool found, created;
 
-	if (UNLIKELY(locate == 0 || locate > bs->max_locate))
-		return book_reject(bs, BOOK_ELOCATE);
-	if (side_b == 'B')
-		side = BOOK_BID;
-	else if (side_b == 'S')
-		side = BOOK_ASK;
-	else
-		return book_reject(bs, BOOK_ESIDE);
-	if (UNLIKELY(shares == 0))
-		return book_reject(bs, BOOK_EZERO);
+	if (UNLIKELY((uint32_t)locate - 1 >= bs->max_locate ||
+		     (side_b != 'B' && side_b != 'S') || shares == 0))
+		return add_reject(bs, locate, side_b);
 	h = book_hash32(bs, ref);
-	slot = slot_probe(bs, ref, h, &found);
+	slot = slot_probe(bs, ref, h, &found, &d);
 	if (UNLIKELY(found))
 		return book_reject(bs, BOOK_EDUP);
 	if (UNLIKELY(bs->order_free == BOOK_NIL))
@@ -679,7 +753,7 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	li = level_get(bs, sym, side, locate, px, &created);
 	if (UNLIKELY(li == BOOK_NIL))
 		return book_reject(bs, BOOK_ELEVELS);
-	order_insert(bs, slot, ref, h, li, sym, side, locate, shares, px);
+	order_insert(bs, slot, d, ref, h, li, sym, side, locate, shares, px);
 	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
 	    stock != NULL) {
 		memcpy(sym->name, stock, sizeof(sym->name));
@@ -694,8 +768,8 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
-	c->flags = BOOK_CHG_ORDER | (created ? BOOK_CHG_LEVEL : 0);
-	change_finish(bs, sym, side, px0, qty0, c);
+	change_finish(bs, sym, side, px0, qty0,
+		      BOOK_CHG_ORDER | (created ? BOOK_CHG_LEVEL : 0), c);
 	return 0;
 }
 
@@ -735,7 +809,7 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		}
 		c->qty = o->shares;
 		f |= BOOK_CHG_GONE;
-		if (order_remove(bs, slot, oi))
+		if (order_remove(bs, sym, side, slot, oi))
 			f |= BOOK_CHG_LEVEL;
 	} else {
 		struct book_level *l = &bs->levels[o->level];
@@ -747,8 +821,7 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		c->qty = shares;
 	}
 	bs->cnt.applied[op]++;
-	c->flags = (uint8_t)f;
-	change_finish(bs, sym, side, px0, qty0, c);
+	change_finish(bs, sym, side, px0, qty0, f, c);
 	return 0;
 }
 
@@ -795,59 +868,87 @@ int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
 	c->old_qty = 0;
 	c->locate = o->locate;
 	c->side = side_byte(side);
-	if (order_remove(bs, slot, oi))
+	if (order_remove(bs, sym, side, slot, oi))
 		f |= BOOK_CHG_LEVEL;
 	bs->cnt.applied[BOOK_OP_DELETE]++;
-	c->flags = (uint8_t)f;
-	change_finish(bs, sym, side, px0, qty0, c);
+	change_finish(bs, sym, side, px0, qty0, f, c);
 	return 0;
 }
 
+/* U keeps the order record (freeing it and taking a free one would give
+ * the same one back: the free list is LIFO) and moves it to the back of the
+ * level at the new price under the new reference. */
 int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 		       uint32_t shares, uint32_t px, struct book_change *c)
 {
 	struct book_order *o;
 	struct book_sym *sym;
-	uint32_t slot, oi, h, li, px0, old_px, old_qty, ci, pos;
+	struct book_level *l;
+	uint32_t slot, oi, h, d, li, px0, old_px, old_qty, ci, pos;
 	uint64_t qty0;
 	uint16_t locate;
 	unsigned side, f = BOOK_CHG_ORDER;
-	bool found, created;
+	bool found;
 
 	slot = book_slot_find(bs, old_ref);
 	if (UNLIKELY(slot == BOOK_NIL))
 		return book_reject(bs, BOOK_EUNKNOWN);
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
-	if (UNLIKELY(new_ref != old_ref && book_slot_find(bs, new_ref) != BOOK_NIL))
-		return book_reject(bs, BOOK_EDUP);
+	if (new_ref != old_ref) {
+		(void)slot_probe(bs, new_ref, book_hash32(bs, new_ref), &found, &d);
+		if (UNLIKELY(found))
+			return book_reject(bs, BOOK_EDUP);
+	}
 	oi = bs->slots[slot].order;
 	o = &bs->orders[oi];
 	side = o->side;
 	locate = o->locate;
 	sym = &bs->syms[locate];
+	li = o->level;
+	l = &bs->levels[li];
 	/* All or nothing: a new level is needed only if none is at px, and
 	 * the old one's level frees up if the order was alone in it. */
 	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL) &&
-	    bs->levels[o->level].count > 1 &&
+	    l->count > 1 &&
 	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos))
 		return book_reject(bs, BOOK_ELEVELS);
 	px0 = sym->best_px[side];
 	qty0 = sym->best_qty[side];
 	old_px = o->px;
 	old_qty = o->shares;
-	if (order_remove(bs, slot, oi))
+	slot_delete(bs, slot);
+	if (px == old_px && l->count == 1) {
+		/* Alone at its price: the level stays (removing and making it
+		 * again would give the same level), only its size changes.
+		 * Reported as the level vanishing and reappearing, as it is
+		 * in effect. */
+		l->shares = shares;
+		if (li == sym->best_lvl[side])
+			sym->best_qty[side] = shares;
 		f |= BOOK_CHG_LEVEL;
+	} else {
+		bool created;
+
+		if (level_unlink(bs, sym, side, li, o))
+			f |= BOOK_CHG_LEVEL;
+		li = level_get(bs, sym, side, locate, px, &created);
+		/* A level: checked above, and the chunk pool is sized so it
+		 * cannot run out while a level is free. */
+		level_append(bs, sym, side, li, oi, shares);
+		if (created)
+			f |= BOOK_CHG_LEVEL;
+	}
+	o->ref = new_ref;
+	o->level = li;
+	o->shares = shares;
+	o->px = px;
 	/* The removal shifted slots: probe for the new reference afresh. */
 	h = book_hash32(bs, new_ref);
-	slot = slot_probe(bs, new_ref, h, &found);
-	li = level_get(bs, sym, side, locate, px, &created);
-	if (UNLIKELY(li == BOOK_NIL)) {
-		/* Unreachable: checked above, and the chunk pool is sized so
-		 * it cannot run out while a level is free. */
-		return book_reject(bs, BOOK_ELEVELS);
-	}
-	order_insert(bs, slot, new_ref, h, li, sym, side, locate, shares, px);
+	slot = slot_probe(bs, new_ref, h, &found, &d);
+	slot_put(bs, slot, h, oi);
+	if (UNLIKELY(d > bs->cnt.probe_max))
+		bs->cnt.probe_max = d;
 	bs->cnt.applied[BOOK_OP_REPLACE]++;
 	c->ref = new_ref;
 	c->px = px;
@@ -857,8 +958,7 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 	c->old_qty = old_qty;
 	c->locate = locate;
 	c->side = side_byte(side);
-	c->flags = (uint8_t)(f | (created ? BOOK_CHG_LEVEL : 0));
-	change_finish(bs, sym, side, px0, qty0, c);
+	change_finish(bs, sym, side, px0, qty0, f, c);
 	return 0;
 }
 
@@ -1280,6 +1380,13 @@ COLD int book_check(const struct book_set *bs, char *why, size_t len)
 		for (j = sl->hash & bs->slot_mask; j != i; j = (j + 1) & bs->slot_mask)
 			CHECK(bs->slots[j].order != BOOK_NIL,
 			      "slot %u unreachable: gap at %u", i, j);
+		/* Home order along a cluster (slot_put, slot_delete): the
+		 * previous entry is at most one slot further from its home. */
+		j = (i - 1) & bs->slot_mask;
+		CHECK(bs->slots[j].order == BOOK_NIL ||
+		      ((i - sl->hash) & bs->slot_mask) <=
+			      ((j - bs->slots[j].hash) & bs->slot_mask) + 1,
+		      "slot %u out of home order after slot %u", i, j);
 	}
 	CHECK(used == norders, "table holds %u, books %u", used, norders);
 	for (n = 0, i = bs->order_free; i != BOOK_NIL && n <= bs->max_orders;

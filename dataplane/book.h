@@ -22,10 +22,13 @@
  *   order index. Open addressing with linear probing over 8-byte slots
  *   {hash32, order}; capacity a power of two >= 2 * max_orders, so the load
  *   never exceeds 1/2 and a probe always ends. hash32 keeps the order of
- *   sequential references (book_hash32); the slot's home is its low bits. The
- *   slot keeps the whole hash32, so deletion by backward shift needs no
- *   order loads and a lookup loads an order only on a 32-bit hash match
- *   (which E/C/X/D/U need anyway). No tombstones, no rehash.
+ *   sequential references (book_hash32); the slot's home is its low bits.
+ *   Inserts keep each cluster in home order (Robin Hood), so deletion by
+ *   backward shift stops at the first entry at its home: at once for
+ *   sequential references, which sit at home, rather than at the end of the
+ *   run of live references. The slot keeps the whole hash32, so the shift
+ *   needs no order loads and a lookup loads an order only on a 32-bit hash
+ *   match (which E/C/X/D/U need anyway). No tombstones, no rehash.
  * Orders: a pool of 32-byte records (two per cache line) with a LIFO free
  *   list, so recently freed, still-cached records are reused first.
  * Levels: a pool of 32-byte records {price, aggregate shares, order count,

@@ -411,6 +411,54 @@ static void test_fifo_priority(void **state)
 	book_free(bs);
 }
 
+/* U of the only order at a price, to the same price: the level stays where
+ * it is (same record) with the new size, reported as a level change as
+ * when it is taken away and made again; the top follows. */
+static void test_replace_alone(void **state)
+{
+	struct book_set *bs = book_new(64, 0, 4);
+	const struct book_level *l;
+	struct book_change c;
+
+	(void)state;
+	assert_int_equal(book_apply_add(bs, 3, 1, 'B', 100, 5000, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 3, 2, 'B', 50, 4900, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 3, 3, 'S', 70, 5100, NULL, &c), 0);
+	l = book_level_at(bs, 3, BOOK_BID, 5000);
+	assert_non_null(l);
+	assert_int_equal(book_apply_replace(bs, 1, 10, 300, 5000, &c), 0);
+	assert_ptr_equal(book_level_at(bs, 3, BOOK_BID, 5000), l);
+	assert_int_equal(l->shares, 300);
+	assert_int_equal(l->count, 1);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP | BOOK_CHG_ORDER),
+			 BOOK_CHG_LEVEL | BOOK_CHG_TOP | BOOK_CHG_ORDER);
+	assert_int_equal(c.old_qty, 100);
+	assert_int_equal(c.bid_qty, 300);
+	assert_null(book_order_find(bs, 1));
+	assert_int_equal(book_order_find(bs, 10)->shares, 300);
+	assert_top(bs, 3, 5000, 300, 5100, 70);
+	/* the same below the top: the top stays */
+	assert_int_equal(book_apply_replace(bs, 2, 20, 60, 4900, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP),
+			 BOOK_CHG_LEVEL);
+	assert_int_equal(book_level_at(bs, 3, BOOK_BID, 4900)->shares, 60);
+	assert_top(bs, 3, 5000, 300, 5100, 70);
+	/* alone, to another price: the old level goes, the order joins the
+	 * back of the new one */
+	assert_int_equal(book_apply_replace(bs, 20, 21, 5, 5000, &c), 0);
+	assert_null(book_level_at(bs, 3, BOOK_BID, 4900));
+	{
+		const uint64_t want[] = { 10, 21 };
+		assert_fifo(bs, 3, BOOK_BID, 5000, want, 2);
+	}
+	assert_top(bs, 3, 5000, 305, 5100, 70);
+	/* and the same reference: allowed, a new size */
+	assert_int_equal(book_apply_replace(bs, 3, 3, 90, 5100, &c), 0);
+	assert_top(bs, 3, 5000, 305, 5100, 90);
+	assert_book_ok(bs, 3);
+	book_free(bs);
+}
+
 static void test_depth(void **state)
 {
 	struct book_set *bs = book_new(256, 0, 4);
@@ -611,6 +659,59 @@ static void test_table_collisions(void **state)
 			assert_int_equal(book_apply_delete(bs, refs[i], &c), 0);
 	for (i = 0; i <= bs->slot_mask; i++)
 		assert_int_equal(bs->slots[i].order, BOOK_NIL);
+	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
+/* Inserts keep each cluster in home order, which lets a delete's backward
+ * shift stop at the first entry at its home. A (home h), B (home h + 1),
+ * then C (home h): C must go before B, or deleting A would stop at B (at
+ * home) and leave C behind a gap. */
+static void test_table_home_order(void **state)
+{
+	struct book_set *bs = book_new(48, 0, 2); /* 128 slots */
+	uint64_t a[2], b[1], refs[3];
+	bool live[3] = { true, true, true };
+	struct book_change c;
+	uint32_t h;
+	size_t i;
+
+	(void)state;
+	colliding_refs(bs, 40, 1, 1, a, 2);
+	colliding_refs(bs, 41, 1, 1, b, 1);
+	refs[0] = a[0];
+	refs[1] = b[0];
+	refs[2] = a[1];
+	h = book_ref_bucket(bs, a[0]);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(book_apply_add(bs, 1, refs[i], 'B', 100,
+						1000 + (uint32_t)i, NULL, &c), 0);
+	/* A at home, C behind it, B pushed one slot on */
+	assert_int_equal(book_slot_find(bs, refs[0]), h);
+	assert_int_equal(book_slot_find(bs, refs[2]), h + 1);
+	assert_int_equal(book_slot_find(bs, refs[1]), h + 2);
+	assert_int_equal(bs->cnt.probe_max, 1);
+	assert_book_ok(bs, 1);
+	/* the plain linear-probing layout (B before C) is reachable but out
+	 * of home order: book_check reports it */
+	{
+		struct book_slot t = bs->slots[h + 1];
+		char why[128];
+
+		bs->slots[h + 1] = bs->slots[h + 2];
+		bs->slots[h + 2] = t;
+		assert_int_equal(book_check(bs, why, sizeof(why)), -EUCLEAN);
+		assert_non_null(strstr(why, "home order"));
+		bs->slots[h + 2] = bs->slots[h + 1];
+		bs->slots[h + 1] = t;
+	}
+	assert_book_ok(bs, 1);
+	assert_int_equal(book_apply_delete(bs, refs[0], &c), 0);
+	live[0] = false;
+	assert_refs(bs, refs, live, 3);
+	/* C moved home, B back to its home */
+	assert_int_equal(book_slot_find(bs, refs[2]), h);
+	assert_int_equal(book_slot_find(bs, refs[1]), h + 1);
 	assert_book_ok(bs, 1);
 	book_free(bs);
 }
@@ -1334,10 +1435,12 @@ int main(void)
 		cmocka_unit_test(test_memsize),
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_fifo_priority),
+		cmocka_unit_test(test_replace_alone),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
 		cmocka_unit_test(test_table_hash_layout),
 		cmocka_unit_test(test_table_collisions),
+		cmocka_unit_test(test_table_home_order),
 		cmocka_unit_test(test_ladder_growth_shrink),
 		cmocka_unit_test(test_price_extremes),
 		cmocka_unit_test(test_many_symbols),
