@@ -171,8 +171,7 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 	return 0;
 }
 
-/* Decimal digits of v at b; returns the end. */
-static char *put_u64(char *b, uint64_t v)
+char *acct_put_u64(char *b, uint64_t v)
 {
 	/* two digits per division: "00" .. "99" */
 	static const char d2[201] =
@@ -209,7 +208,7 @@ const char *acct_fmt_e4(int64_t v, char *buf)
 
 	if (v < 0)
 		*b++ = '-';
-	b = put_u64(b, u / 10000u);
+	b = acct_put_u64(b, u / 10000u);
 	*b++ = '.';
 	b[0] = (char)('0' + frac / 1000);
 	b[1] = (char)('0' + frac / 100 % 10);
@@ -476,7 +475,7 @@ static int fills_csv_line(struct acct *a, const struct acct_sym *s, uint64_t t, 
 {
 	/* t_ns,symbol,side,price,qty,liquidity,fee,token by hand: at most
 	 * 20 + 15 + 1 + 10 + 10 + 1 + 22 + 20 bytes, 7 commas and a newline */
-	char line[128], *b = put_u64(line, t);
+	char line[128], *b = acct_put_u64(line, t);
 	const char *c;
 
 	*b++ = ',';
@@ -485,16 +484,16 @@ static int fills_csv_line(struct acct *a, const struct acct_sym *s, uint64_t t, 
 	*b++ = ',';
 	*b++ = side;
 	*b++ = ',';
-	b = put_u64(b, px);
+	b = acct_put_u64(b, px);
 	*b++ = ',';
-	b = put_u64(b, qty);
+	b = acct_put_u64(b, qty);
 	*b++ = ',';
 	*b++ = liq;
 	*b++ = ',';
 	acct_fmt_e4(fee, b);
 	b += strlen(b);
 	*b++ = ',';
-	b = put_u64(b, token);
+	b = acct_put_u64(b, token);
 	*b++ = '\n';
 	if (fwrite(line, 1, (size_t)(b - line), a->fills_csv) != (size_t)(b - line)) {
 		a->fills_csv_err = -EIO;

@@ -184,4 +184,8 @@ int64_t acct_unrealised_e4(const struct acct_sym *s);
 /* Format v (1e-4 USD) as dollars with 4 decimals into buf (>= 24 bytes). */
 const char *acct_fmt_e4(int64_t v, char *buf);
 
+/* The decimal digits of v (no padding, at most 20) written at b; returns
+ * the end (not terminated). For CSV lines formatted by hand. */
+char *acct_put_u64(char *b, uint64_t v);
+
 #endif /* ACCT_H */

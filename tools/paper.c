@@ -438,33 +438,6 @@ static const char *sym_name(const struct paper *p, uint16_t locate)
 
 #define PAPER_LINE_MAX 256 /* longest line: 6 numbers, short names */
 
-static char *put_u64(char *b, uint64_t v)
-{
-	/* two digits per division: "00" .. "99" */
-	static const char d2[201] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536"
-		"37383940414243444546474849505152535455565758596061626364656667686970717273"
-		"7475767778798081828384858687888990919293949596979899";
-	char t[20];
-	int n = 20;
-
-	while (v >= 100) {
-		uint32_t r = (uint32_t)(v % 100) * 2;
-
-		v /= 100;
-		t[--n] = d2[r + 1];
-		t[--n] = d2[r];
-	}
-	if (v >= 10) {
-		t[--n] = d2[v * 2 + 1];
-		t[--n] = d2[v * 2];
-	} else {
-		t[--n] = (char)('0' + v);
-	}
-	memcpy(b, t + n, (size_t)(20 - n));
-	return b + (20 - n);
-}
-
 /* s: one of the short, constant names (symbol, operation, fate). */
 static char *put_str(char *b, const char *s)
 {
@@ -476,7 +449,7 @@ static char *put_str(char *b, const char *s)
 static char *put_sep_u64(char *b, uint64_t v)
 {
 	*b++ = ',';
-	return put_u64(b, v);
+	return acct_put_u64(b, v);
 }
 
 static char *put_sep_str(char *b, const char *s)
@@ -559,7 +532,7 @@ static void flush_pending(struct paper *p)
 		if (p->orders_csv) {
 			/* t_ns,symbol,what,side,price,qty,token,orig_token,reason,
 			 * kind,fate,code */
-			char line[PAPER_LINE_MAX], *b = put_u64(line, q->now);
+			char line[PAPER_LINE_MAX], *b = acct_put_u64(line, q->now);
 
 			b = put_sep_str(b, sym_name(p, in->locate));
 			b = put_sep_str(b, op_name(in->op));
@@ -622,7 +595,7 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 				     r[i].qty, (char)r[i].liquidity, r[i].fee_e4, r[i].token);
 		if (p->orders_csv) {
 			/* as the intent's line; fate: leaves, code: reason */
-			char line[PAPER_LINE_MAX], *b = put_u64(line, p->now);
+			char line[PAPER_LINE_MAX], *b = acct_put_u64(line, p->now);
 
 			b = put_sep_str(b, sym_name(p, r[i].locate));
 			b = put_sep_str(b, exec_name(r[i].kind));
