@@ -773,7 +773,9 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 	/* Our resting orders change state only through the strategy's order
 	 * table, which moves with an intent it emits (a new order, replace
 	 * or cancel) or a report it is given (ack, fill, cancel, reject):
-	 * recompute two-sidedness after such a call only, not per event. */
+	 * recompute two-sidedness after such a call only, not per event
+	 * (test_mm_golden's test_quiet_rule checks the contract on every
+	 * intent-less mm_on_md of its streams). */
 	if (s->two_stale) {
 		s->two = mm_resting(&s->mm, QUOTE_BID) && mm_resting(&s->mm, QUOTE_ASK);
 		s->two_stale = false;

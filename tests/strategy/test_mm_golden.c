@@ -41,7 +41,7 @@ static struct pf PF_pre, PF_full;
 static bool g_every; /* run the segments with decide_every_event */
 static bool g_check; /* compare every md event with the full path */
 struct qstats {
-	uint64_t quiet, decided, quiet_trades;
+	uint64_t quiet, decided, quiet_trades, no_intent;
 	uint64_t full_extra;   /* quiet events where the full path emitted intents */
 	uint64_t extra_dirty;  /* ... with deferred or held-back work pending */
 	uint64_t extra_regime; /* ... the regime stepped (rate, staleness, dwell) */
@@ -261,6 +261,13 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 	PF_full = PF;
 	PF = PF_pre;
 	n = mm_on_md(&M, e, t, t / 5, o, MAXI);
+	/* The contract tools/paper.c's presence cache relies on: a call that
+	 * emits no intent leaves which sides rest unchanged. */
+	if (n == 0) {
+		QS.no_intent++;
+		assert_int_equal(mm_resting(&M, QUOTE_BID), mm_resting(&M_pre, QUOTE_BID));
+		assert_int_equal(mm_resting(&M, QUOTE_ASK), mm_resting(&M_pre, QUOTE_ASK));
+	}
 	if (M.n_quiet != q0) {
 		QS.quiet++;
 		assert_int_equal(n, 0);
@@ -531,6 +538,7 @@ static void test_quiet_rule(void **state)
 	assert_true(QS.quiet > (N_SEGS + 1) * N_EVENTS * 3 / 8);
 	assert_true(QS.decided > (N_SEGS + 1) * N_EVENTS * 3 / 8);
 	assert_true(QS.quiet_trades > 100);
+	assert_true(QS.no_intent > QS.quiet); /* decided calls without intents too */
 }
 
 int main(void)
