@@ -150,10 +150,11 @@ static int close_out(FILE *f, const char *path, FILE *err)
 }
 
 static const char *const stage_file[PAPER_STAGES] = {
-	"latency_t2t.hgrm", "latency_feed.hgrm", "latency_decide.hgrm", "latency_gateway.hgrm"
+	"latency_t2t.hgrm", "latency_feed.hgrm", "latency_decide.hgrm", "latency_gateway.hgrm",
+	"latency_decide_send.hgrm"
 };
 static const char *const stage_label[PAPER_STAGES] = {
-	"tick-to-trade", "feed", "decide", "gateway"
+	"tick-to-trade", "feed", "decide", "gateway", "decide-send"
 };
 
 static int write_reports(struct paper *p, const struct paper_opts *o, FILE *err)

@@ -746,6 +746,7 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 	rec(p, PAPER_DECIDE, t0, t1);
 	if (k == 0) /* most events: nothing to send */
 		return;
+	rec(p, PAPER_DECIDE_SEND, t0, t1);
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);

@@ -110,7 +110,8 @@ enum paper_stage {
 	PAPER_FEED = 1,    /* packet read -> its md_events out of the book */
 	PAPER_DECIDE = 2,  /* md_event -> the strategy's intents */
 	PAPER_GATEWAY = 3, /* intent -> checks, store, OUCH bytes */
-	PAPER_STAGES = 4
+	PAPER_DECIDE_SEND = 4, /* PAPER_DECIDE, the calls that send only */
+	PAPER_STAGES = 5
 };
 
 struct paper_stats {

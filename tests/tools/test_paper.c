@@ -1103,9 +1103,10 @@ static void test_determinism(void **state)
 	assert_null(strstr(r1.err, "warning"));
 	assert_string_equal(s1, s2);
 	/* the excluded files exist (their content is measured time) */
-	for (int s = 0; s < 4; s++) {
+	for (int s = 0; s < 5; s++) {
 		static const char *const h[] = { "latency_t2t.hgrm", "latency_feed.hgrm",
-						 "latency_decide.hgrm", "latency_gateway.hgrm" };
+						 "latency_decide.hgrm", "latency_gateway.hgrm",
+						 "latency_decide_send.hgrm" };
 		char *x = slurp(d1, h[s], NULL);
 
 		assert_non_null(x);
