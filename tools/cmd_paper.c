@@ -154,7 +154,7 @@ static const char *const stage_file[PAPER_STAGES] = {
 	"latency_decide_send.hgrm"
 };
 static const char *const stage_label[PAPER_STAGES] = {
-	"tick-to-trade", "feed", "decide", "gateway", "decide-send"
+	"tick-to-trade", "feed", "decide-active", "gateway", "decide-send"
 };
 
 static int write_reports(struct paper *p, const struct paper_opts *o, FILE *err)

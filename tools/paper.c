@@ -337,9 +337,10 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 	p->sym = calloc(n ? n : 1, sizeof(*p->sym));
 	p->sym_of = malloc((BOOK_LOCATE_MAX + 1) * sizeof(*p->sym_of));
 	p->ev = malloc(PAPER_EV_CAP * sizeof(*p->ev));
+	p->dst = malloc(PAPER_EV_CAP * sizeof(*p->dst));
 	p->pend = malloc(PAPER_PEND_MAX * sizeof(*p->pend));
 	p->wire = malloc(PAPER_WIRE);
-	if (rc || !p->pend || !p->wire || !p->vw || !p->sym || !p->sym_of || !p->ev) {
+	if (rc || !p->pend || !p->wire || !p->vw || !p->sym || !p->sym_of || !p->ev || !p->dst) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -404,6 +405,7 @@ void paper_fini(struct paper *p)
 	free(p->sym);
 	free(p->sym_of);
 	free(p->ev);
+	free(p->dst);
 	free(p->pend);
 	free(p->wire);
 	memset(p, 0, sizeof(*p));
@@ -458,7 +460,11 @@ static char *put_sep_str(char *b, const char *s)
 	return put_str(b, s);
 }
 
-/* Inline: once per md_event of a quoted symbol (the decide stage). */
+/* One sample of stage s, t0 -> t1 (TSC); none when either stamp is
+ * missing or the clock did not move. Called off the timed path: the
+ * samples of a packet's calls and intents wait until its events are
+ * through (paper_dstamp, paper_pending.t_tx), so no order's figures
+ * include the recording of another's. */
 static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 {
 	if (t0 && t1 > t0)
@@ -479,7 +485,8 @@ static inline void paper_flush(struct paper *p)
 /* Intents of one strategy call: the gateway stage (checks, store, OUCH
  * bytes) runs now and is timed; what only the simulation and the reports
  * need (the venue reading our bytes, orders.csv, refusals back to the
- * strategy) waits in p->pend until paper_flush, outside the timed path. */
+ * strategy, the gateway and tick-to-trade samples) waits in p->pend until
+ * paper_flush, outside the timed path. */
 static void send_intents(struct paper *p, const struct order_intent *it, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -502,11 +509,9 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 				 PAPER_WIRE - p->wire_len, &q->rej);
 		t_tx = tsc_read(&tsc_global);
 		q->k = k;
-		if (k >= 0) {
-			rec(p, PAPER_GATEWAY, it[i].t_decide_tsc, t_tx);
-			rec(p, PAPER_T2T, it[i].t_rx_tsc, t_tx);
+		q->t_tx = t_tx;
+		if (k >= 0)
 			p->wire_len += (uint32_t)k;
-		}
 	}
 }
 
@@ -521,6 +526,8 @@ static void flush_pending(struct paper *p)
 
 		p->st.intents++;
 		if (q->k >= 0) {
+			rec(p, PAPER_GATEWAY, in->t_decide_tsc, q->t_tx);
+			rec(p, PAPER_T2T, in->t_rx_tsc, q->t_tx);
 			venue_wire_rx(p->vw, p->wire + q->wire_off, (size_t)q->k, q->now);
 			if (in->op == INTENT_CANCEL || in->op == INTENT_CANCEL_ALL)
 				acct_on_cancel(&p->acct, loc);
@@ -726,31 +733,78 @@ static ALWAYS_INLINE void sim_until(struct paper *p, uint64_t t_venue, uint64_t 
 	sim_run(p, t_venue, t_us);
 }
 
+/* Is ev quiet for m: mm.h's quiet rule, which makes mm_on_md return no
+ * intent, for MD_BOOK events (a trade's quietness depends on state inside
+ * the strategy: those are always timed). Reads the fields of struct mm the
+ * rule compares, before the call. test_paper checks that it agrees with
+ * the strategy's own count (mm.n_quiet) on real captures. */
+static ALWAYS_INLINE bool md_quiet(const struct mm *m, const struct md_event *ev)
+{
+	return ev->kind == MD_BOOK && !(ev->flags & MD_F_TOP) &&
+	       ev->flags == (m->book_flags & ~MD_F_TOP) && ev->bid_px == m->bid_px &&
+	       ev->ask_px == m->ask_px && ev->bid_qty == m->bid_qty &&
+	       ev->ask_qty == m->ask_qty && !m->cfg.decide_every_event;
+}
+
+/* Fill the decide histograms with the packet's timed calls. */
+static ALWAYS_INLINE void rec_decide_all(struct paper *p)
+{
+	for (uint32_t i = 0; i < p->n_dst; i++) {
+		rec(p, PAPER_DECIDE, p->dst[i].t0, p->dst[i].t1);
+		if (p->dst[i].sent)
+			rec(p, PAPER_DECIDE_SEND, p->dst[i].t0, p->dst[i].t1);
+	}
+	p->n_dst = 0;
+}
+
+/* rec_decide_all when the packet had a timed call (most have none). */
+static ALWAYS_INLINE void rec_decide(struct paper *p)
+{
+	if (p->n_dst)
+		rec_decide_all(p);
+}
+
 /* The timed half of an md_event: the symbol's strategy and the gateway.
+ * A quiet event (two thirds of them) costs the strategy a few compares:
+ * it is not stamped, which would cost more than the call (two TSC reads).
  * Inline: once per md_event. */
 static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 {
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
+	struct paper_sym *s;
 	uint64_t t0, t1;
 	uint32_t k;
 
 	set_now(p, ev->t_exch_ns + p->cfg.md_latency_ns);
 	if (si < 0)
 		return;
+	s = &p->sym[si];
 	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
 		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
-	t0 = tsc_read(&tsc_global);
-	k = mm_on_md(&p->sym[si].mm, ev, p->now, t0, it, PAPER_INTENTS);
-	t1 = tsc_read(&tsc_global);
-	rec(p, PAPER_DECIDE, t0, t1);
-	if (k == 0) /* most events: nothing to send */
-		return;
-	rec(p, PAPER_DECIDE_SEND, t0, t1);
+	if (md_quiet(&s->mm, ev)) {
+		p->st.md_quiet++;
+		k = mm_on_md(&s->mm, ev, p->now, 0, it, PAPER_INTENTS);
+		if (LIKELY(k == 0))
+			return;
+		/* Never with the strategy as documented; the intents still
+		 * get an exact t_decide (gateway, tick-to-trade). */
+		p->st.quiet_miss++;
+		t1 = tsc_read(&tsc_global);
+	} else {
+		t0 = tsc_read(&tsc_global);
+		k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
+		t1 = tsc_read(&tsc_global);
+		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
+			rec_decide_all(p);
+		p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, k != 0 };
+		if (k == 0) /* most events: nothing to send */
+			return;
+	}
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);
-	p->sym[si].two_stale = true; /* (after the timed path) */
+	s->two_stale = true; /* (after the timed path) */
 }
 
 /* The simulation's half, after the frame: the venue sees the recorded
@@ -849,11 +903,13 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 					PAPER_EV_CAP);
 		t_book = tsc_read(&tsc_global);
 		p->st.units++;
-		if (n)
-			rec(p, PAPER_FEED, t_rx, t_book);
 		p->st.events += n;
 		for (uint32_t i = 0; i < n; i++)
 			on_event(p, &p->ev[i]);
+		/* The packet's timed path is over: its samples. */
+		if (n)
+			rec(p, PAPER_FEED, t_rx, t_book);
+		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);
@@ -877,6 +933,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 
 		for (uint32_t i = 0; i < n; i++)
 			on_event(p, &p->ev[i]);
+		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);

@@ -100,15 +100,25 @@ struct paper_pending {
 	struct order_intent in;
 	struct exec_report rej;  /* refused: the report for the strategy */
 	uint64_t now;            /* virtual time it was sent */
+	uint64_t t_tx;           /* TSC when its OUCH bytes were ready */
 	long k;                  /* gw_on_intent's result: bytes, or < 0 */
 	uint32_t wire_off;       /* its bytes in paper.wire */
+};
+
+/* The stamps of one timed strategy call on an md_event, kept until the
+ * packet's events are through (the histograms are filled off the timed
+ * path). */
+struct paper_dstamp {
+	uint64_t t0, t1;         /* TSC before and after mm_on_md */
+	bool sent;               /* it returned intents */
 };
 
 /* Latency stages recorded in HDR histograms (ns). */
 enum paper_stage {
 	PAPER_T2T = 0,     /* packet read -> OUCH bytes ready */
 	PAPER_FEED = 1,    /* packet read -> its md_events out of the book */
-	PAPER_DECIDE = 2,  /* md_event -> the strategy's intents */
+	PAPER_DECIDE = 2,  /* md_event -> the strategy's intents; the calls
+			    * on events that are not quiet (mm.h) only */
 	PAPER_GATEWAY = 3, /* intent -> checks, store, OUCH bytes */
 	PAPER_DECIDE_SEND = 4, /* PAPER_DECIDE, the calls that send only */
 	PAPER_STAGES = 5
@@ -122,6 +132,11 @@ struct paper_stats {
 	uint64_t refused;         /* intents refused by the gateway's checks */
 	uint64_t reports;         /* exec reports to the strategy */
 	uint64_t loop_cut;        /* report/intent cascades cut at the depth limit */
+	uint64_t md_quiet;        /* strategy calls on quiet md_events (mm.h's
+				   * rule), not timed */
+	uint64_t quiet_miss;      /* of them, calls that returned intents all
+				   * the same (the rule and paper.c's copy of
+				   * it disagree): no decide sample */
 	double wall_s;            /* wall-clock seconds of the replay */
 };
 
@@ -139,6 +154,8 @@ struct paper {
 	int16_t *sym_of;           /* locate -> index in sym, -1 none */
 	struct hdr *lat[PAPER_STAGES];
 	struct md_event *ev;
+	struct paper_dstamp *dst;  /* timed strategy calls of this packet */
+	uint32_t n_dst;
 	FILE *orders_csv;          /* NULL: not written */
 	struct paper_pending *pend;
 	uint32_t n_pend;

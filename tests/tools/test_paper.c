@@ -23,7 +23,9 @@
 #include "dataplane/itch_enc.h"
 #include "tests/test_data.h"
 #include "tests/test_fs.h"
+#include "hw/tsc.h"
 #include "tools/cmd.h"
+#include "tools/paper.h"
 
 #define MAX_ARGS 64
 
@@ -1246,6 +1248,69 @@ static void test_runs_synth(void **state)
 	run_free(&r);
 }
 
+/* The pipeline leaves the strategy calls on quiet events untimed, by its
+ * own copy of mm.h's quiet rule: run it in-process on cap and check the
+ * copy against the strategy's count of the calls it found quiet, and that
+ * exactly the other calls have a decide sample (at most: a sample needs
+ * the clock to move). every: cfg.decide_every_event (no quiet event). */
+static void check_quiet(const char *cap, bool every)
+{
+	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
+	struct paper *p = calloc(1, sizeof(*p));
+	struct conf_err ce;
+	struct paper_in in;
+	uint16_t locs[PAPER_MAX_SYMS];
+	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600];
+	uint64_t md = 0, quiet = 0;
+	int n;
+
+	assert_non_null(cfg);
+	assert_non_null(p);
+	assert_int_equal(paper_cfg_defaults(cfg, &ce), 0);
+	cfg->max_orders = 131072;
+	cfg->mm.decide_every_event = every;
+	n = paper_pick_symbols(cfg, cap, locs, names, err, sizeof(err));
+	assert_true(n > 0);
+	tsc_init_global(NULL);
+	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
+	assert_int_equal(paper_in_open(&in, cap), 0);
+	assert_int_equal(paper_run(p, &in, NULL), 0);
+	paper_in_close(&in);
+	for (uint32_t i = 0; i < p->n_sym; i++) {
+		md += p->sym[i].mm.n_md;
+		quiet += p->sym[i].mm.n_quiet;
+	}
+	print_message("%s%s: %" PRIu64 " md calls, %" PRIu64 " quiet, %" PRId64
+		      " decide samples\n", cap, every ? " (every event)" : "", md, quiet,
+		      p->lat[PAPER_DECIDE]->total_count);
+	assert_true(md > 0);
+	assert_int_equal(p->st.md_quiet, quiet);
+	assert_int_equal(p->st.quiet_miss, 0);
+	assert_true((uint64_t)p->lat[PAPER_DECIDE]->total_count <= md - quiet);
+	assert_true(p->lat[PAPER_DECIDE]->total_count > 0);
+	if (every)
+		assert_int_equal(quiet, 0);
+	else
+		assert_true(quiet > 0);
+	paper_fini(p);
+	free(p);
+	free(cfg);
+}
+
+static void test_quiet_untimed(void **state)
+{
+	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
+					   "--fault", "gap:0.01", NULL };
+	char cap[512];
+	(void)state;
+
+	synth("many.pcap", synth_many, cap, sizeof(cap));
+	check_quiet(cap, false);
+	check_quiet(cap, true);
+	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	check_quiet(cap, false);
+}
+
 /* ------------------------------------------------------------- bad usage */
 
 /* 5. Missing capture 66, bad option 64, unknown config key 64 with
@@ -1558,6 +1623,7 @@ int main(void)
 		cmocka_unit_test(test_runs_itch),
 		cmocka_unit_test(test_runs_pcap),
 		cmocka_unit_test(test_runs_synth),
+		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
