@@ -4,6 +4,7 @@
 #include "tools/paper_in.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,21 @@ static bool magic_is_capture(const uint8_t m[4])
 		if (memcmp(m, magic[i], 4) == 0)
 			return true;
 	return false;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 (uapi mman-common.h) */
+#endif
+
+/* Map every page of the input before the replay: touched one by one, the
+ * pages of a mapped file fault on first read (~20 ms per 70 MB on the
+ * development VM, inside the replay), where one call at open does the same
+ * work at start-up, like the books' memory. Best effort: an older kernel
+ * refuses the advice and the pages fault as before. */
+static void populate(const void *map, size_t len)
+{
+	if (map && len)
+		(void)madvise((void *)(uintptr_t)map, len, MADV_POPULATE_READ);
 }
 
 static int open_binfile(struct paper_in *in, const char *path, size_t size)
@@ -48,6 +64,7 @@ static int open_binfile(struct paper_in *in, const char *path, size_t size)
 		return -EINVAL;
 	}
 	madvise(map, size, MADV_SEQUENTIAL);
+	populate(map, size);
 	in->map = map;
 	in->map_len = size;
 	binfile_init(&in->bin, in->map, size, fr);
@@ -95,6 +112,7 @@ int paper_in_open(struct paper_in *in, const char *path)
 		snprintf(in->err, sizeof(in->err), "%s", in->pcap.err);
 		return rc == -EPROTONOSUPPORT ? -EINVAL : rc;
 	}
+	populate(in->pcap.map, in->pcap.map_len);
 	in->kind = PAPER_IN_PCAP;
 	return 0;
 }
