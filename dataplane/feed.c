@@ -651,8 +651,10 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 		f->st.net.filtered++;
 		return 0;
 	}
-	return feed_on_packet(f, u.payload, u.payload_len, source_line(f, &u), t_ns,
-			      t_rx_tsc, out, cap);
+	/* packet_rx, not a call to feed_on_packet: the frame's parse stays in
+	 * registers. */
+	return packet_rx(f, u.payload, u.payload_len, source_line(f, &u), t_ns, t_rx_tsc, out,
+			 cap, NULL, NULL);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to
