@@ -38,9 +38,37 @@ const char *const mold_reason_names[MOLD_REASON_COUNT] = {
 			return -(reason);                 \
 	} while (0)
 
-int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+/* Which reason a packet whose blocks failed parse_pkt's quick test has:
+ * the block walk done one check at a time (see NEED). Cold. */
+static COLD int parse_reason(const uint8_t *pkt, size_t len, unsigned n)
 {
 	size_t off = MOLD_HDR_LEN;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t bl;
+
+		if (off == len)
+			return -MOLD_ECOUNT_HIGH;
+		NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
+		bl = mold_block_len(pkt + off);
+		if (bl == 0)
+			return -MOLD_EZERO;
+		off += MOLD_BLOCK_HDR_LEN;
+		NEED(bl, MOLD_EBLOCK);
+		off += bl;
+	}
+	return off != len ? -MOLD_ECOUNT_LOW : 0;
+}
+
+/* mold_parse, inline in mold_rx. The block walk tests each block on the
+ * way in -- at least a length field and one byte left (off <= lim) -- and
+ * for a zero length; a block running past the end then fails the next
+ * block's test, or the last one the test that the blocks end at len. Any
+ * failure goes to parse_reason for the exact reason. Every read is at
+ * off <= len - 3. (~13 Ir a block before, with three tests.) */
+static ALWAYS_INLINE int parse_pkt(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	size_t off = MOLD_HDR_LEN, lim;
 	unsigned n;
 
 	if (UNLIKELY(mold_hdr_read(pkt, len, &out->hdr) != 0))
@@ -53,27 +81,26 @@ int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
 		return off == len ? 0 : -MOLD_ECOUNT_LOW;
 	if (UNLIKELY(UINT64_MAX - out->hdr.seq < n))
 		return -MOLD_ESEQ;
+	lim = len - (MOLD_BLOCK_HDR_LEN + 1); /* len >= MOLD_HDR_LEN: no wrap */
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t bl;
+		size_t bl;
 
-		/* One test for "fewer than a block's 3 bytes left" on the way
-		 * in; only then which of the three reasons it is. */
-		if (UNLIKELY(len - off <= MOLD_BLOCK_HDR_LEN)) {
-			if (off == len)
-				return -MOLD_ECOUNT_HIGH;
-			NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
-		}
+		if (UNLIKELY(off > lim))
+			return parse_reason(pkt, len, n);
 		bl = mold_block_len(pkt + off);
 		if (UNLIKELY(bl == 0))
-			return -MOLD_EZERO;
-		off += MOLD_BLOCK_HDR_LEN;
-		NEED(bl, MOLD_EBLOCK);
-		off += bl;
+			return parse_reason(pkt, len, n);
+		off += MOLD_BLOCK_HDR_LEN + bl;
 	}
 	if (UNLIKELY(off != len))
-		return -MOLD_ECOUNT_LOW;
+		return parse_reason(pkt, len, n);
 	out->nmsgs = (uint16_t)n;
 	return 0;
+}
+
+int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	return parse_pkt(pkt, len, out);
 }
 
 /* ---- configuration and memory ---------------------------------------- */
@@ -499,7 +526,7 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 		return -EINVAL;
 	m->busy = true;
 	clock_advance(m, t_ns);
-	rc = mold_parse(pkt, len, &mp);
+	rc = parse_pkt(pkt, len, &mp);
 	if (UNLIKELY(rc != 0)) {
 		m->stats.malformed[-rc]++;
 		return -EBADMSG;
