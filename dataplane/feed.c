@@ -533,19 +533,29 @@ static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m)
 		book_prefetch_links(bs, wire_get64(m + ITCH_OFF_BODY));
 }
 
+/* The stages of window index i: stage 1 for i + 3 * FEED_PF_DIST, 2 for
+ * i + 2 * FEED_PF_DIST, 3 for i + FEED_PF_DIST. */
+static ALWAYS_INLINE void pf_stages(const struct pf_win *w, uint32_t i)
+{
+	pf_ref(w->bs, w->msg[i + 3 * FEED_PF_DIST]);
+	pf_order(w->bs, w->msg[i + 2 * FEED_PF_DIST]);
+	pf_links(w->bs, w->msg[i + FEED_PF_DIST]);
+}
+
 /* Before applying the window's next message: issue the stages of every
  * window index up to it (one, unless mold skipped a frame's messages). */
 static ALWAYS_INLINE void pf_advance(struct pf_win *w)
 {
 	uint32_t t = w->cur++;
 
-	while (w->next <= t && w->next < w->nmsgs) {
-		uint32_t i = w->next++;
-
-		pf_ref(w->bs, w->msg[i + 3 * FEED_PF_DIST]);
-		pf_order(w->bs, w->msg[i + 2 * FEED_PF_DIST]);
-		pf_links(w->bs, w->msg[i + FEED_PF_DIST]);
+	if (LIKELY(t == w->next && t < w->nmsgs)) {
+		/* The usual step: mold delivers the listed messages in turn. */
+		w->next = t + 1;
+		pf_stages(w, t);
+		return;
 	}
+	while (w->next <= t && w->next < w->nmsgs)
+		pf_stages(w, w->next++);
 }
 
 /* Drain mold; with w, advance the lookahead before each message. */
