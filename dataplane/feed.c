@@ -693,7 +693,7 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 		x->pass = x->net_rc == 0 && net_filter_match(&f->filter, &x->u);
 		if (!x->pass)
 			continue;
-		x->mold_rc = mold_parse(x->u.payload, x->u.payload_len, &x->mp);
+		x->mold_rc = mold_parse_fast(x->u.payload, x->u.payload_len, &x->mp);
 		if (x->mold_rc != 0)
 			continue;
 		cnt = x->mp.nmsgs;
