@@ -471,7 +471,7 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
 #define FEED_PF_DIST 4u
 #endif
 
-/* Messages a window lists (8 KiB of pointers, 1 KiB of kinds). A window
+/* Messages a window lists (8 KiB of pointers, 9 KiB of notes). A window
  * ends before the frame that would overflow it; a single frame with more
  * lists its first FEED_WIN_MSGS and applies the rest without prefetching. */
 #define FEED_WIN_MSGS 1024u
@@ -497,6 +497,11 @@ struct pf_win {
 	 * 0-padded by 3 * FEED_PF_DIST past nmsgs. */
 	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 	uint8_t kind[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
+	/* What the stages pass on: the reference's book_hash32 (stage 1,
+	 * for stage 2's probe) and the order index that probe found (stage
+	 * 2, for stage 3), so each reference is hashed and probed once. */
+	uint32_t h[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
+	uint32_t o[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 };
 
 /* The stages' pf_kind bits for a message: its type's if it is an order
@@ -537,13 +542,43 @@ static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m, 
 		book_prefetch_links(bs, wire_get64(m + ITCH_OFF_BODY));
 }
 
+/* The window's stages for index j: as pf_ref, pf_order and pf_links,
+ * with the hash and the order index passed on in w->h[j] and w->o[j]. */
+static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
+{
+	const uint8_t *m = w->msg[j];
+	uint8_t k = w->kind[j];
+
+	if (!k)
+		return;
+	book_prefetch_sym(w->bs, wire_get16(m + ITCH_OFF_LOCATE));
+	w->h[j] = book_hash32(w->bs, wire_get64(m + ITCH_OFF_BODY));
+	book_prefetch_slot_hash(w->bs, w->h[j]);
+	if (k & PF_K_NEW)
+		book_prefetch_ref(w->bs, wire_get64(m + ITCH_OFF_U_NEW));
+}
+
+static ALWAYS_INLINE void pf_win_order(struct pf_win *w, uint32_t j)
+{
+	if (w->kind[j] & PF_K_OLD) {
+		w->o[j] = book_slot_peek_hash(w->bs, w->h[j]);
+		book_prefetch_order_at(w->bs, w->o[j]);
+	}
+}
+
+static ALWAYS_INLINE void pf_win_links(const struct pf_win *w, uint32_t j)
+{
+	if (w->kind[j] & PF_K_OLD)
+		book_prefetch_links_at(w->bs, w->o[j]);
+}
+
 /* The stages of window index i: stage 1 for i + 3 * FEED_PF_DIST, 2 for
  * i + 2 * FEED_PF_DIST, 3 for i + FEED_PF_DIST. */
-static ALWAYS_INLINE void pf_stages(const struct pf_win *w, uint32_t i)
+static ALWAYS_INLINE void pf_stages(struct pf_win *w, uint32_t i)
 {
-	pf_ref(w->bs, w->msg[i + 3 * FEED_PF_DIST], w->kind[i + 3 * FEED_PF_DIST]);
-	pf_order(w->bs, w->msg[i + 2 * FEED_PF_DIST], w->kind[i + 2 * FEED_PF_DIST]);
-	pf_links(w->bs, w->msg[i + FEED_PF_DIST], w->kind[i + FEED_PF_DIST]);
+	pf_win_ref(w, i + 3 * FEED_PF_DIST);
+	pf_win_order(w, i + 2 * FEED_PF_DIST);
+	pf_win_links(w, i + FEED_PF_DIST);
 }
 
 /* Before applying the window's next message: issue the stages of every
@@ -716,11 +751,11 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
 		w->kind[k + j] = 0;
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
-		pf_ref(w->bs, w->msg[j], w->kind[j]);
+		pf_win_ref(w, j);
 	for (uint32_t j = 0; j < 2 * FEED_PF_DIST; j++)
-		pf_order(w->bs, w->msg[j], w->kind[j]);
+		pf_win_order(w, j);
 	for (uint32_t j = 0; j < FEED_PF_DIST; j++)
-		pf_links(w->bs, w->msg[j], w->kind[j]);
+		pf_win_links(w, j);
 	return i;
 }
 
