@@ -561,4 +561,59 @@ static inline const struct book_level *book_order_level(const struct book_set *b
 	return &bs->levels[o->level];
 }
 
+/* ---- lookahead by hash (the feed's burst prefetch) ------------------ */
+
+/* The prefetch helpers above, for a caller that hashed the reference once
+ * (book_hash32) and keeps the order index the peek found: the feed's three
+ * lookahead stages would otherwise hash the same reference three times and
+ * probe its slots twice. Prefetch only: stale inputs cost a wasted load. */
+
+/* Start loading the table slot of the reference whose book_hash32 is h. */
+static ALWAYS_INLINE void book_prefetch_slot_hash(const struct book_set *bs, uint32_t h)
+{
+	__builtin_prefetch(&bs->slots[h & bs->slot_mask], 0, 3);
+}
+
+/* book_slot_peek for the reference whose book_hash32 is h. */
+static ALWAYS_INLINE uint32_t book_slot_peek_hash(const struct book_set *bs, uint32_t h)
+{
+	uint32_t i = h & bs->slot_mask, k;
+
+	for (k = 0; k < 4; k++, i = (i + 1) & bs->slot_mask) {
+		const struct book_slot *s = &bs->slots[i];
+
+		if (s->order == BOOK_NIL)
+			break;
+		if (s->hash == h)
+			return s->order;
+	}
+	return BOOK_NIL;
+}
+
+/* book_prefetch_order for order index o (from book_slot_peek_hash; BOOK_NIL
+ * or out of range: nothing). */
+static ALWAYS_INLINE void book_prefetch_order_at(const struct book_set *bs, uint32_t o)
+{
+	if (o < bs->max_orders)
+		__builtin_prefetch(&bs->orders[o], 1, 3);
+}
+
+/* book_prefetch_links for order index o: its FIFO neighbours and level.
+ * Issue book_prefetch_order_at(o) a few messages earlier. */
+static ALWAYS_INLINE void book_prefetch_links_at(const struct book_set *bs, uint32_t o)
+{
+	const struct book_order *ord;
+
+	if (o >= bs->max_orders)
+		return;
+	ord = &bs->orders[o];
+	if (ord->level >= bs->max_levels)
+		return; /* freed meanwhile */
+	__builtin_prefetch(&bs->levels[ord->level], 1, 3);
+	if (ord->prev != BOOK_NIL)
+		__builtin_prefetch(&bs->orders[ord->prev], 1, 3);
+	if (ord->next != BOOK_NIL)
+		__builtin_prefetch(&bs->orders[ord->next], 1, 3);
+}
+
 #endif /* BOOK_H */

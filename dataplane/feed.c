@@ -18,10 +18,17 @@
  * one-word source match, 479; mold's in-order receive lighter (id compared
  * inline, one masked load for the session flags, no slow call at the end
  * of each packet's drain), 455 / 345; messages taken straight from mold's
- * cursor (mold_next_msg), 449 / 330. Left: the add path's misses
- * (table slot, ladder chunks walked from the best, the level's tail order
- * written to append) and per packet ~250 Ir of parse and sequencing (net
- * ~56, mold_parse ~74, mold_rx ~116). */
+ * cursor (mold_next_msg), 449 / 330. Recounted on the same capture and
+ * run with a script summing the call tree (453 / 311): the common frame
+ * parsed inline (net.h) and feed_on_frame without a call per packet,
+ * - / 294; one test per MoldUDP64 block, - / 281; the lookahead's usual
+ * step without its catch-up loop and a kind byte per listed message; the
+ * in-order packet taken inline (mold_rx_fast), the window's parse inline;
+ * each reference hashed and probed once by the stages: 382 / 252. Left:
+ * the add path's misses (table slot, ladder chunks walked from the best,
+ * the level's tail order written to append), the md_event itself (~60 Ir
+ * a message: the book_change copied field by field, clamps, flags) and
+ * the burst lookahead (~120 Ir a message over the frame path). */
 #include "dataplane/feed.h"
 
 #include <errno.h>
@@ -166,6 +173,7 @@ static COLD void sym_pool_full(struct feed *f, uint16_t locate, uint64_t seq,
 enum {
 	PF_K_REF = 1u << 0, /* an order reference at ITCH_OFF_BODY: A F E C X D U */
 	PF_K_OLD = 1u << 1, /* ... naming a resting order: E C X D U */
+	PF_K_NEW = 1u << 2, /* ... and a new one at ITCH_OFF_U_NEW: U */
 };
 
 static const uint8_t pf_kind[256] = {
@@ -175,7 +183,7 @@ static const uint8_t pf_kind[256] = {
 	['C'] = PF_K_REF | PF_K_OLD,
 	['X'] = PF_K_REF | PF_K_OLD,
 	['D'] = PF_K_REF | PF_K_OLD,
-	['U'] = PF_K_REF | PF_K_OLD,
+	['U'] = PF_K_REF | PF_K_OLD | PF_K_NEW,
 };
 
 /* One ITCH message: decode, apply, describe. Every type and every
@@ -470,9 +478,9 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
 #define FEED_PF_DIST 4u
 #endif
 
-/* Messages a window lists (8 KiB of pointers). A window ends before the
- * frame that would overflow it; a single frame with more lists its first
- * FEED_WIN_MSGS and applies the rest without prefetching. */
+/* Messages a window lists (8 KiB of pointers, 9 KiB of notes). A window
+ * ends before the frame that would overflow it; a single frame with more
+ * lists its first FEED_WIN_MSGS and applies the rest without prefetching. */
 #define FEED_WIN_MSGS 1024u
 
 /* One frame of the window, parsed. */
@@ -490,47 +498,94 @@ struct pf_win {
 	uint32_t nmsgs;      /* entries of msg[] listed */
 	uint32_t next;       /* first window index whose stages are not issued */
 	uint32_t cur;        /* window index of the message being applied */
-	/* An order message of its type's length, or NULL: nothing to
-	 * prefetch. NULL-padded by 3 * FEED_PF_DIST past nmsgs. */
+	/* Each listed message and its pf_kind bits, 0 when the stages have
+	 * nothing to do for it (not an order message, or too short); kept
+	 * apart so the stages test a byte, not the message. kind[] is
+	 * 0-padded by 3 * FEED_PF_DIST past nmsgs. */
 	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
+	uint8_t kind[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
+	/* What the stages pass on: the reference's book_hash32 (stage 1,
+	 * for stage 2's probe) and the order index that probe found (stage
+	 * 2, for stage 3), so each reference is hashed and probed once. */
+	uint32_t h[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
+	uint32_t o[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 };
 
-/* The message if the stages have work for it (an order message, long
- * enough for on_msg to apply it), else NULL. */
-static ALWAYS_INLINE const uint8_t *pf_msg(const uint8_t *msg, size_t len)
+/* The stages' pf_kind bits for a message: its type's if it is an order
+ * message long enough for on_msg to apply it, else 0 (nothing to do). */
+static ALWAYS_INLINE uint8_t pf_msg_kind(const uint8_t *msg, size_t len)
 {
 	uint8_t type;
 
 	if (UNLIKELY(len == 0))
-		return NULL;
+		return 0;
 	type = msg[ITCH_OFF_TYPE];
-	return pf_kind[type] && len >= itch_msg_len[type] ? msg : NULL;
+	return len >= itch_msg_len[type] ? pf_kind[type] : 0;
 }
 
 /* Stage 1: the table slot of the reference (and of U's new one, whose
- * insert probes too) and the symbol. */
-static ALWAYS_INLINE void pf_ref(const struct book_set *bs, const uint8_t *m)
+ * insert probes too) and the symbol. k: pf_msg_kind of m. */
+static ALWAYS_INLINE void pf_ref(const struct book_set *bs, const uint8_t *m, uint8_t k)
 {
-	if (!m)
+	if (!k)
 		return;
 	book_prefetch_sym(bs, wire_get16(m + ITCH_OFF_LOCATE));
 	book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_BODY));
-	if (m[ITCH_OFF_TYPE] == 'U')
+	if (k & PF_K_NEW)
 		book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_U_NEW));
 }
 
 /* Stage 2: the resting order a reference names (not for adds). */
-static ALWAYS_INLINE void pf_order(const struct book_set *bs, const uint8_t *m)
+static ALWAYS_INLINE void pf_order(const struct book_set *bs, const uint8_t *m, uint8_t k)
 {
-	if (m && (pf_kind[m[ITCH_OFF_TYPE]] & PF_K_OLD))
+	if (k & PF_K_OLD)
 		book_prefetch_order(bs, wire_get64(m + ITCH_OFF_BODY));
 }
 
 /* Stage 3: that order's FIFO neighbours and level. */
-static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m)
+static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m, uint8_t k)
 {
-	if (m && (pf_kind[m[ITCH_OFF_TYPE]] & PF_K_OLD))
+	if (k & PF_K_OLD)
 		book_prefetch_links(bs, wire_get64(m + ITCH_OFF_BODY));
+}
+
+/* The window's stages for index j: as pf_ref, pf_order and pf_links,
+ * with the hash and the order index passed on in w->h[j] and w->o[j]. */
+static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
+{
+	const uint8_t *m = w->msg[j];
+	uint8_t k = w->kind[j];
+
+	if (!k)
+		return;
+	book_prefetch_sym(w->bs, wire_get16(m + ITCH_OFF_LOCATE));
+	w->h[j] = book_hash32(w->bs, wire_get64(m + ITCH_OFF_BODY));
+	book_prefetch_slot_hash(w->bs, w->h[j]);
+	if (k & PF_K_NEW)
+		book_prefetch_ref(w->bs, wire_get64(m + ITCH_OFF_U_NEW));
+}
+
+static ALWAYS_INLINE void pf_win_order(struct pf_win *w, uint32_t j)
+{
+	if (w->kind[j] & PF_K_OLD) {
+		w->o[j] = book_slot_peek_hash(w->bs, w->h[j]);
+		book_prefetch_order_at(w->bs, w->o[j]);
+	}
+}
+
+static ALWAYS_INLINE void pf_win_links(const struct pf_win *w, uint32_t j)
+{
+	if (w->kind[j] & PF_K_OLD)
+		book_prefetch_links_at(w->bs, w->o[j]);
+}
+
+/* The stages of window index i: stage 1 for i + 3 * FEED_PF_DIST, 2 for
+ * i + 2 * FEED_PF_DIST, 3 for i + FEED_PF_DIST. */
+static ALWAYS_INLINE void pf_stages(struct pf_win *w, uint32_t i)
+{
+	pf_win_ref(w, i + 3 * FEED_PF_DIST);
+	pf_win_order(w, i + 2 * FEED_PF_DIST);
+	pf_win_links(w, i + FEED_PF_DIST);
 }
 
 /* Before applying the window's next message: issue the stages of every
@@ -539,13 +594,14 @@ static ALWAYS_INLINE void pf_advance(struct pf_win *w)
 {
 	uint32_t t = w->cur++;
 
-	while (w->next <= t && w->next < w->nmsgs) {
-		uint32_t i = w->next++;
-
-		pf_ref(w->bs, w->msg[i + 3 * FEED_PF_DIST]);
-		pf_order(w->bs, w->msg[i + 2 * FEED_PF_DIST]);
-		pf_links(w->bs, w->msg[i + FEED_PF_DIST]);
+	if (LIKELY(t == w->next && t < w->nmsgs)) {
+		/* The usual step: mold delivers the listed messages in turn. */
+		w->next = t + 1;
+		pf_stages(w, t);
+		return;
 	}
+	while (w->next <= t && w->next < w->nmsgs)
+		pf_stages(w, w->next++);
 }
 
 /* Drain mold; with w, advance the lookahead before each message. */
@@ -651,8 +707,10 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 		f->st.net.filtered++;
 		return 0;
 	}
-	return feed_on_packet(f, u.payload, u.payload_len, source_line(f, &u), t_ns,
-			      t_rx_tsc, out, cap);
+	/* packet_rx, not a call to feed_on_packet: the frame's parse stays in
+	 * registers. */
+	return packet_rx(f, u.payload, u.payload_len, source_line(f, &u), t_ns, t_rx_tsc, out,
+			 cap, NULL, NULL);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to
@@ -677,7 +735,7 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 		x->pass = x->net_rc == 0 && net_filter_match(&f->filter, &x->u);
 		if (!x->pass)
 			continue;
-		x->mold_rc = mold_parse(x->u.payload, x->u.payload_len, &x->mp);
+		x->mold_rc = mold_parse_fast(x->u.payload, x->u.payload_len, &x->mp);
 		if (x->mold_rc != 0)
 			continue;
 		cnt = x->mp.nmsgs;
@@ -691,19 +749,20 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 		for (uint32_t j = 0; j < cnt; j++) {
 			size_t len = mold_block_len(p);
 
-			w->msg[k++] = pf_msg(p + MOLD_BLOCK_HDR_LEN, len);
+			w->msg[k] = p + MOLD_BLOCK_HDR_LEN;
+			w->kind[k++] = pf_msg_kind(p + MOLD_BLOCK_HDR_LEN, len);
 			p += MOLD_BLOCK_HDR_LEN + len;
 		}
 	}
 	w->nmsgs = k;
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
-		w->msg[k + j] = NULL;
+		w->kind[k + j] = 0;
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
-		pf_ref(w->bs, w->msg[j]);
+		pf_win_ref(w, j);
 	for (uint32_t j = 0; j < 2 * FEED_PF_DIST; j++)
-		pf_order(w->bs, w->msg[j]);
+		pf_win_order(w, j);
 	for (uint32_t j = 0; j < FEED_PF_DIST; j++)
-		pf_links(w->bs, w->msg[j]);
+		pf_win_links(w, j);
 	return i;
 }
 
@@ -748,10 +807,10 @@ uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_
 	return n;
 }
 
-/* Message i of msgs as the stages take it. */
-static ALWAYS_INLINE const uint8_t *pf_msg_at(const struct feed_msg *msgs, uint32_t i)
+/* pf_msg_kind of message i of msgs. */
+static ALWAYS_INLINE uint8_t pf_kind_at(const struct feed_msg *msgs, uint32_t i)
 {
-	return pf_msg(msgs[i].data, msgs[i].len);
+	return pf_msg_kind(msgs[i].data, msgs[i].len);
 }
 
 uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
@@ -764,18 +823,18 @@ uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t 
 	/* Prologue: the first 3d slots, then 2d orders, then d messages' links,
 	 * each batch's misses overlapping. */
 	for (i = 0; i < n && i < 3 * d; i++)
-		pf_ref(bs, pf_msg_at(msgs, i));
+		pf_ref(bs, msgs[i].data, pf_kind_at(msgs, i));
 	for (i = 0; i < n && i < 2 * d; i++)
-		pf_order(bs, pf_msg_at(msgs, i));
+		pf_order(bs, msgs[i].data, pf_kind_at(msgs, i));
 	for (i = 0; i < n && i < d; i++)
-		pf_links(bs, pf_msg_at(msgs, i));
+		pf_links(bs, msgs[i].data, pf_kind_at(msgs, i));
 	for (i = 0; i < n; i++) {
 		if (i + 3 * d < n)
-			pf_ref(bs, pf_msg_at(msgs, i + 3 * d));
+			pf_ref(bs, msgs[i + 3 * d].data, pf_kind_at(msgs, i + 3 * d));
 		if (i + 2 * d < n)
-			pf_order(bs, pf_msg_at(msgs, i + 2 * d));
+			pf_order(bs, msgs[i + 2 * d].data, pf_kind_at(msgs, i + 2 * d));
 		if (i + d < n)
-			pf_links(bs, pf_msg_at(msgs, i + d));
+			pf_links(bs, msgs[i + d].data, pf_kind_at(msgs, i + d));
 		on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, &ev);
 	}
 	return ev;

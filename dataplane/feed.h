@@ -99,7 +99,8 @@ struct feed_frame {
 /* Frames software-pipelined together by feed_on_burst; a longer burst is
  * taken in windows of this many. 64 covers an rx burst of 32 with room, and
  * its per-window scratch (each frame's net and MoldUDP64 parse, ~8 KiB, and
- * a list of up to 1024 message pointers, 8 KiB) stays on the stack. */
+ * a list of up to 1024 messages with their kinds, hashes and order
+ * indices, 17 KiB) stays on the stack. */
 #define FEED_BURST_MAX 64u
 
 /* A burst of n frames (rte_eth_rx_burst, io_uring, pcap replay), with the

@@ -38,42 +38,31 @@ const char *const mold_reason_names[MOLD_REASON_COUNT] = {
 			return -(reason);                 \
 	} while (0)
 
-int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+/* Which reason a packet whose blocks failed mold_parse_fast's quick test
+ * has: the block walk done one check at a time (see NEED). Cold. */
+COLD int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n)
 {
 	size_t off = MOLD_HDR_LEN;
-	unsigned n;
 
-	if (UNLIKELY(mold_hdr_read(pkt, len, &out->hdr) != 0))
-		return -MOLD_ESHORT;
-	out->blocks = pkt + MOLD_HDR_LEN;
-	out->blocks_len = len - MOLD_HDR_LEN;
-	out->nmsgs = 0;
-	n = out->hdr.count;
-	if (n == MOLD_COUNT_HEARTBEAT || n == MOLD_COUNT_END)
-		return off == len ? 0 : -MOLD_ECOUNT_LOW;
-	if (UNLIKELY(UINT64_MAX - out->hdr.seq < n))
-		return -MOLD_ESEQ;
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t bl;
 
-		/* One test for "fewer than a block's 3 bytes left" on the way
-		 * in; only then which of the three reasons it is. */
-		if (UNLIKELY(len - off <= MOLD_BLOCK_HDR_LEN)) {
-			if (off == len)
-				return -MOLD_ECOUNT_HIGH;
-			NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
-		}
+		if (off == len)
+			return -MOLD_ECOUNT_HIGH;
+		NEED(MOLD_BLOCK_HDR_LEN, MOLD_EBLOCK);
 		bl = mold_block_len(pkt + off);
-		if (UNLIKELY(bl == 0))
+		if (bl == 0)
 			return -MOLD_EZERO;
 		off += MOLD_BLOCK_HDR_LEN;
 		NEED(bl, MOLD_EBLOCK);
 		off += bl;
 	}
-	if (UNLIKELY(off != len))
-		return -MOLD_ECOUNT_LOW;
-	out->nmsgs = (uint16_t)n;
-	return 0;
+	return off != len ? -MOLD_ECOUNT_LOW : 0;
+}
+
+int mold_parse(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	return mold_parse_fast(pkt, len, out);
 }
 
 /* ---- configuration and memory ---------------------------------------- */
@@ -199,20 +188,6 @@ static ALWAYS_INLINE void clock_advance(struct mold *m, uint64_t t_ns)
 		clock_expire(m);
 }
 
-/* Does a session id equal the header's (10 bytes, as 8 + 2)? */
-static ALWAYS_INLINE bool session_eq(const char *a, const char *b)
-{
-	uint64_t a8, b8;
-	uint16_t a2, b2;
-
-	_Static_assert(MOLD_SESSION_LEN == 8 + 2, "session id is compared as 8 + 2 bytes");
-	memcpy(&a8, a, 8);
-	memcpy(&b8, b, 8);
-	memcpy(&a2, a + 8, 2);
-	memcpy(&b2, b + 8, 2);
-	return ((a8 ^ b8) | (uint64_t)(a2 ^ b2)) == 0;
-}
-
 /* Index of the session with this id, adding it if there is room; -1 full.
  * Without cfg.first_seq the first packet seen need not be the session's
  * lowest (the other line's copy of an earlier one may be microseconds
@@ -222,10 +197,10 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 {
 	struct mold_session *s;
 
-	if (LIKELY(m->nsess) && session_eq(m->sess[m->last_sess].id, mp->hdr.session))
+	if (LIKELY(m->nsess) && mold_session_eq(m->sess[m->last_sess].id, mp->hdr.session))
 		return (int)m->last_sess;
 	for (uint32_t i = 0; i < m->nsess; i++) {
-		if (session_eq(m->sess[i].id, mp->hdr.session)) {
+		if (mold_session_eq(m->sess[i].id, mp->hdr.session)) {
 			m->last_sess = i;
 			return (int)i;
 		}
@@ -273,22 +248,6 @@ static void start_close(struct mold *m, struct mold_session *s)
 	s->starting = false;
 	m->nstarting--;
 	mark_pending(m, s);
-}
-
-/* Point the cursor at the blocks of pkt from sequence `from` on. */
-static void cursor_set(struct mold *m, uint32_t si, const uint8_t *pkt, uint64_t seq,
-		       uint64_t end, uint64_t from, uint8_t line, uint64_t t_ns)
-{
-	const uint8_t *p = pkt + MOLD_HDR_LEN;
-
-	for (uint64_t k = seq; k < from; k++) /* blocks already delivered */
-		p += MOLD_BLOCK_HDR_LEN + (size_t)mold_block_len(p);
-	m->cur.p = p;
-	m->cur.seq = from;
-	m->cur.left = (uint32_t)(end - from);
-	m->cur.session = si;
-	m->cur.line = line;
-	m->cur.t_ns = t_ns;
 }
 
 /* Copy a packet into a free slot of s. */
@@ -356,7 +315,7 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 			s->horizon = end;
 		if (seq < s->expected)
 			m->stats.overlaps++;
-		cursor_set(m, si, pkt, seq, end, s->expected, line, t_ns);
+		mold_cursor_set(m, si, pkt, seq, end, s->expected, line, t_ns);
 		s->expected = end;
 		return;
 	}
@@ -393,37 +352,6 @@ static void place(struct mold *m, uint32_t si, const uint8_t *pkt, size_t len,
 	m->stats.reordered++;
 }
 
-/* Is the data packet [seq, next) of s the in-order case whose settling
- * (mark_pending, then settle() in mold_next_slow) would change nothing: it
- * starts at or before `expected` and ends after it, and the session holds
- * nothing, has no hole, no event to report and nothing beyond `next` seen?
- * Then mold_rx delivers it without marking the session pending. */
-static ALWAYS_INLINE bool in_order_clean(const struct mold_session *s, uint64_t seq,
-					 uint64_t next)
-{
-	/* The eight flags are adjacent bytes: pending, hole_open, episode,
-	 * force_one, flush and starting must all be clear, which one masked
-	 * 8-byte load tests (the mask is laid out by the same bytes, so this
-	 * holds on either byte order); end_seen / end_reported apart. */
-	static const bool busy_mask[8] = { true, true, true, false, false, true, true, true };
-	uint64_t flags, mask;
-
-	_Static_assert(sizeof(bool) == 1, "session flags are bytes");
-	_Static_assert(offsetof(struct mold_session, hole_open) == offsetof(struct mold_session, pending) + 1 &&
-		       offsetof(struct mold_session, episode) == offsetof(struct mold_session, pending) + 2 &&
-		       offsetof(struct mold_session, end_seen) == offsetof(struct mold_session, pending) + 3 &&
-		       offsetof(struct mold_session, end_reported) == offsetof(struct mold_session, pending) + 4 &&
-		       offsetof(struct mold_session, force_one) == offsetof(struct mold_session, pending) + 5 &&
-		       offsetof(struct mold_session, flush) == offsetof(struct mold_session, pending) + 6 &&
-		       offsetof(struct mold_session, starting) == offsetof(struct mold_session, pending) + 7,
-		       "busy_mask matches the session's flag bytes");
-	memcpy(&flags, (const char *)s + offsetof(struct mold_session, pending), sizeof(flags));
-	memcpy(&mask, busy_mask, sizeof(mask));
-	return seq <= s->expected && next > s->expected && s->horizon <= next &&
-	       (flags & mask) == 0 && s->nslots == 0 &&
-	       s->end_seen <= s->end_reported; /* !end_seen || end_reported */
-}
-
 /* mold_rx from its parse on: mp is pkt as mold_parse described it. */
 static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t len,
 				   const struct mold_pkt *mp, int line, uint64_t t_ns)
@@ -433,7 +361,7 @@ static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t le
 	uint64_t next;
 	int si;
 
-	if (LIKELY(m->nsess) && session_eq(m->sess[m->last_sess].id, mp->hdr.session))
+	if (LIKELY(m->nsess) && mold_session_eq(m->sess[m->last_sess].id, mp->hdr.session))
 		si = (int)m->last_sess; /* session_get's lookup cache, inline */
 	else
 		si = session_get(m, mp, t_ns);
@@ -459,13 +387,13 @@ static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t le
 	ls->last_t_ns = t_ns;
 	if (next > ls->next_seq)
 		ls->next_seq = next;
-	if (LIKELY(in_order_clean(s, mp->hdr.seq, next))) {
+	if (LIKELY(mold_in_order_clean(s, mp->hdr.seq, next))) {
 		/* What place() and settle() would do, minus the settling: it
 		 * would find nothing held, no hole, nothing to report. */
 		if (mp->hdr.seq < s->expected)
 			m->stats.overlaps++;
 		s->horizon = next;
-		cursor_set(m, (uint32_t)si, pkt, mp->hdr.seq, next, s->expected, (uint8_t)line,
+		mold_cursor_set(m, (uint32_t)si, pkt, mp->hdr.seq, next, s->expected, (uint8_t)line,
 			   t_ns);
 		s->expected = next;
 		return 0;
@@ -488,7 +416,7 @@ static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t le
 	return 0;
 }
 
-int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
+int mold_rx_slow(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
 {
 	struct mold_pkt mp;
 	int rc;
@@ -499,7 +427,7 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 		return -EINVAL;
 	m->busy = true;
 	clock_advance(m, t_ns);
-	rc = mold_parse(pkt, len, &mp);
+	rc = mold_parse_fast(pkt, len, &mp);
 	if (UNLIKELY(rc != 0)) {
 		m->stats.malformed[-rc]++;
 		return -EBADMSG;
@@ -507,8 +435,8 @@ int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t
 	return rx_parsed(m, pkt, len, &mp, line, t_ns);
 }
 
-int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len, const struct mold_pkt *mp,
-		   int parse_rc, int line, uint64_t t_ns)
+int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
+			const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns)
 {
 	if (UNLIKELY(m->busy))
 		return -EBUSY;
@@ -666,7 +594,7 @@ static int settle(struct mold *m, uint32_t si, struct mold_item *it)
 			}
 			if (best->seq < s->expected)
 				m->stats.overlaps++;
-			cursor_set(m, si, best->data, best->seq, best->end, s->expected, best->line,
+			mold_cursor_set(m, si, best->data, best->seq, best->end, s->expected, best->line,
 				   best->t_ns);
 			s->expected = best->end;
 			best->used = false;

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dataplane/mold_wire.h"
 #include "hw/compiler.h"
@@ -232,21 +233,191 @@ int mold_init(struct mold *m, const struct mold_cfg *cfg, void *mem);
 /* Free what init allocated. Accepts NULL. */
 void mold_fini(struct mold *m);
 
+/* ---- receive: the in-order packet inline, everything else in mold.c ---- */
+
+/* The reason (-MOLD_E*) of a packet with n blocks whose walk in
+ * mold_parse_fast failed, found by walking it again one check at a time.
+ * Cold; pure; any thread. */
+int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
+
+/* mold_parse, inline (mold_rx). The block walk tests each block on the way
+ * in -- at least a length field and one byte left (off <= lim) -- and for a
+ * zero length; a block running past the end then fails the next block's
+ * test, or the last one the test that the blocks end at len. Any failure
+ * goes to mold_parse_reason for the exact reason. Every read is at off <=
+ * len - 3. (~13 Ir a block with three tests each.) */
+static ALWAYS_INLINE int mold_parse_fast(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	size_t off = MOLD_HDR_LEN, lim;
+	unsigned n;
+
+	if (UNLIKELY(mold_hdr_read(pkt, len, &out->hdr) != 0))
+		return -MOLD_ESHORT;
+	out->blocks = pkt + MOLD_HDR_LEN;
+	out->blocks_len = len - MOLD_HDR_LEN;
+	out->nmsgs = 0;
+	n = out->hdr.count;
+	if (n == MOLD_COUNT_HEARTBEAT || n == MOLD_COUNT_END)
+		return off == len ? 0 : -MOLD_ECOUNT_LOW;
+	if (UNLIKELY(UINT64_MAX - out->hdr.seq < n))
+		return -MOLD_ESEQ;
+	lim = len - (MOLD_BLOCK_HDR_LEN + 1); /* len >= MOLD_HDR_LEN: no wrap */
+	for (unsigned i = 0; i < n; i++) {
+		size_t bl;
+
+		if (UNLIKELY(off > lim))
+			return mold_parse_reason(pkt, len, n);
+		bl = mold_block_len(pkt + off);
+		if (UNLIKELY(bl == 0))
+			return mold_parse_reason(pkt, len, n);
+		off += MOLD_BLOCK_HDR_LEN + bl;
+	}
+	if (UNLIKELY(off != len))
+		return mold_parse_reason(pkt, len, n);
+	out->nmsgs = (uint16_t)n;
+	return 0;
+}
+
+/* Does a session id equal the header's (10 bytes, as 8 + 2)? */
+static ALWAYS_INLINE bool mold_session_eq(const char *a, const char *b)
+{
+	uint64_t a8, b8;
+	uint16_t a2, b2;
+
+	_Static_assert(MOLD_SESSION_LEN == 8 + 2, "session id is compared as 8 + 2 bytes");
+	memcpy(&a8, a, 8);
+	memcpy(&b8, b, 8);
+	memcpy(&a2, a + 8, 2);
+	memcpy(&b2, b + 8, 2);
+	return ((a8 ^ b8) | (uint64_t)(a2 ^ b2)) == 0;
+}
+
+/* Is the data packet [seq, next) of s the in-order case whose settling
+ * (mark_pending, then settle() in mold_next_slow) would change nothing: it
+ * starts at or before `expected` and ends after it, and the session holds
+ * nothing, has no hole, no event to report and nothing beyond `next` seen?
+ * Then mold_rx delivers it without marking the session pending. */
+static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint64_t seq,
+					      uint64_t next)
+{
+	/* The eight flags are adjacent bytes: pending, hole_open, episode,
+	 * force_one, flush and starting must all be clear, which one masked
+	 * 8-byte load tests (the mask is laid out by the same bytes, so this
+	 * holds on either byte order); end_seen / end_reported apart. */
+	static const bool busy_mask[8] = { true, true, true, false, false, true, true, true };
+	uint64_t flags, mask;
+
+	_Static_assert(sizeof(bool) == 1, "session flags are bytes");
+	_Static_assert(offsetof(struct mold_session, hole_open) == offsetof(struct mold_session, pending) + 1 &&
+		       offsetof(struct mold_session, episode) == offsetof(struct mold_session, pending) + 2 &&
+		       offsetof(struct mold_session, end_seen) == offsetof(struct mold_session, pending) + 3 &&
+		       offsetof(struct mold_session, end_reported) == offsetof(struct mold_session, pending) + 4 &&
+		       offsetof(struct mold_session, force_one) == offsetof(struct mold_session, pending) + 5 &&
+		       offsetof(struct mold_session, flush) == offsetof(struct mold_session, pending) + 6 &&
+		       offsetof(struct mold_session, starting) == offsetof(struct mold_session, pending) + 7,
+		       "busy_mask matches the session's flag bytes");
+	memcpy(&flags, (const char *)s + offsetof(struct mold_session, pending), sizeof(flags));
+	memcpy(&mask, busy_mask, sizeof(mask));
+	return seq <= s->expected && next > s->expected && s->horizon <= next &&
+	       (flags & mask) == 0 && s->nslots == 0 &&
+	       s->end_seen <= s->end_reported; /* !end_seen || end_reported */
+}
+
+/* Point the cursor at the blocks of pkt [seq, end) from sequence `from` on. */
+static ALWAYS_INLINE void mold_cursor_set(struct mold *m, uint32_t si, const uint8_t *pkt,
+					  uint64_t seq, uint64_t end, uint64_t from, uint8_t line,
+					  uint64_t t_ns)
+{
+	const uint8_t *p = pkt + MOLD_HDR_LEN;
+
+	for (uint64_t k = seq; k < from; k++) /* blocks already delivered */
+		p += MOLD_BLOCK_HDR_LEN + (size_t)mold_block_len(p);
+	m->cur.p = p;
+	m->cur.seq = from;
+	m->cur.left = (uint32_t)(end - from);
+	m->cur.session = si;
+	m->cur.line = line;
+	m->cur.t_ns = t_ns;
+}
+
+/* The common packet, whole, inline: the next data of the session mold_rx
+ * saw last, on a valid line, with no hole or start window open anywhere
+ * (so the clock expires nothing) and mold_next drained. Checks first,
+ * then exactly what mold_rx_slow does for it: true when taken, false with
+ * nothing changed otherwise. mp: the packet's parse (0 from mold_parse). */
+static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
+				       const struct mold_pkt *mp, int line, uint64_t t_ns)
+{
+	uint64_t seq = mp->hdr.seq, next = seq + mp->nmsgs;
+	struct mold_line_state *ls;
+	struct mold_session *s;
+
+	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || m->nholes != 0 ||
+		     m->nstarting != 0 || m->nsess == 0))
+		return false;
+	s = &m->sess[m->last_sess];
+	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) ||
+		     !mold_in_order_clean(s, seq, next)))
+		return false;
+	m->busy = true;
+	if (t_ns > m->now_ns)
+		m->now_ns = t_ns;
+	s->rx_pkts++;
+	m->stats.packets++;
+	m->stats.packets_line[line]++;
+	ls = &s->line[line];
+	ls->pkts++;
+	ls->last_t_ns = t_ns;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+	if (seq < s->expected)
+		m->stats.overlaps++;
+	s->horizon = next;
+	mold_cursor_set(m, m->last_sess, pkt, seq, next, s->expected, (uint8_t)line, t_ns);
+	s->expected = next;
+	return true;
+}
+
+/* mold_rx past its inline fast path: every packet and case. */
+int mold_rx_slow(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns);
+
 /* Take one packet (UDP payload) from `line` stamped t_ns (packet clock). The
  * bytes must stay valid and unchanged until mold_next returns 0. Unless it
  * returned -EBUSY or -EINVAL, drain mold_next before the next mold_rx,
  * mold_advance or mold_flush (time may have expired other sessions' gaps).
  * 0 (taken: delivered, buffered, duplicate or heartbeat), -EBADMSG malformed
  * (counted by reason), -ENOSPC session table full (counted), -EINVAL bad
- * line, -EBUSY mold_next not drained. */
-int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns);
+ * line, -EBUSY mold_next not drained. The in-order packet is taken inline
+ * (mold_rx_fast); ~170 Ir a packet as a call. */
+static ALWAYS_INLINE int mold_rx(struct mold *m, const uint8_t *pkt, size_t len, int line,
+			  uint64_t t_ns)
+{
+	struct mold_pkt mp;
+
+	/* The length test first makes the header's read unconditional in
+	 * mold_parse_fast, as the compiler sees it (else it warns that mp
+	 * may be used unset). */
+	if (LIKELY(len >= MOLD_HDR_LEN) && LIKELY(mold_parse_fast(pkt, len, &mp) == 0) &&
+	    LIKELY(mold_rx_fast(m, pkt, &mp, line, t_ns)))
+		return 0;
+	return mold_rx_slow(m, pkt, len, line, t_ns);
+}
+
+/* mold_rx_parsed past its inline fast path. */
+int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
+			const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns);
 
 /* mold_rx for a packet the caller already ran through mold_parse: parse_rc
  * is what it returned and mp what it wrote (pkt and len unchanged). The
  * same results and counters as mold_rx, without walking the blocks again
  * (the feed's burst path parses a window of packets up front). */
-int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len, const struct mold_pkt *mp,
-		   int parse_rc, int line, uint64_t t_ns);
+static inline int mold_rx_parsed(struct mold *m, const uint8_t *pkt, size_t len,
+				 const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns)
+{
+	if (LIKELY(parse_rc == 0) && LIKELY(mold_rx_fast(m, pkt, mp, line, t_ns)))
+		return 0;
+	return mold_rx_parsed_slow(m, pkt, len, mp, parse_rc, line, t_ns);
+}
 
 /* Move the packet clock to t_ns without a packet (quiet feed) so gaps can
  * time out; drain mold_next after. 0, -EBUSY mold_next not drained. */

@@ -100,52 +100,11 @@ static int parse_from_type(const uint8_t *frame, size_t off, size_t end, uint16_
 	return 0;
 }
 
-/* The common frame in one pass: Ethernet II, no VLAN tag, IPv4 without
- * options, not a fragment, UDP whose length fits. True with *out filled
- * exactly as parse_from_type would; false for anything else (then the
- * general path decides, reason and all). Every read is inside the 42
- * bytes checked first. */
-static ALWAYS_INLINE bool parse_eth_ip4_udp(const uint8_t *frame, size_t caplen, size_t wirelen,
-					    struct net_udp *out)
-{
-	enum {
-		IP = NET_ETH_HDR_LEN,
-		UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
-		PAYLOAD = UDP + NET_UDP_HDR_LEN,
-	};
-	size_t totlen, udplen;
-
-	if ((wirelen != 0 && caplen < wirelen) || caplen < PAYLOAD)
-		return false;
-	if (wire_get16(frame + NET_ETH_OFF_TYPE) != NET_ETHERTYPE_IPV4 ||
-	    frame[IP + NET_IP4_OFF_VER_IHL] != 0x45 || /* version 4, 20-byte header */
-	    frame[IP + NET_IP4_OFF_PROTO] != NET_IPPROTO_UDP ||
-	    (wire_get16(frame + IP + NET_IP4_OFF_FRAG) &
-	     (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK)))
-		return false;
-	totlen = wire_get16(frame + IP + NET_IP4_OFF_TOTLEN);
-	udplen = wire_get16(frame + UDP + NET_UDP_OFF_LEN);
-	if (totlen > caplen - IP || udplen < NET_UDP_HDR_LEN ||
-	    totlen < NET_IP4_HDR_MIN + udplen)
-		return false;
-	out->src_ip = wire_get32(frame + IP + NET_IP4_OFF_SRC);
-	out->dst_ip = wire_get32(frame + IP + NET_IP4_OFF_DST);
-	out->src_port = wire_get16(frame + UDP + NET_UDP_OFF_SPORT);
-	out->dst_port = wire_get16(frame + UDP + NET_UDP_OFF_DPORT);
-	out->payload_off = PAYLOAD;
-	out->payload = frame + PAYLOAD;
-	out->payload_len = udplen - NET_UDP_HDR_LEN;
-	out->vlan_tags = 0;
-	out->vlan_id = 0;
-	out->vlan_outer = 0;
-	return true;
-}
-
 int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct net_udp *out)
 {
 	size_t off = 0, end = caplen;
 
-	if (LIKELY(parse_eth_ip4_udp(frame, caplen, wirelen, out)))
+	if (LIKELY(net_parse_eth_ip4_udp(frame, caplen, wirelen, out)))
 		return 0;
 	if (UNLIKELY(wirelen != 0 && caplen < wirelen))
 		return -NET_ESNAP;
@@ -153,14 +112,11 @@ int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct ne
 	return parse_from_type(frame, NET_ETH_HDR_LEN, end, wire_get16(frame + NET_ETH_OFF_TYPE), out);
 }
 
-int net_parse_link(enum net_link link, const uint8_t *frame, size_t caplen, size_t wirelen,
-		   struct net_udp *out)
+int net_parse_link_slow(enum net_link link, const uint8_t *frame, size_t caplen,
+			size_t wirelen, struct net_udp *out)
 {
 	size_t off = 0, end = caplen;
 
-	/* Before the switch: the common frame needs neither it nor a call. */
-	if (LIKELY(link == NET_LINK_ETH) && LIKELY(parse_eth_ip4_udp(frame, caplen, wirelen, out)))
-		return 0;
 	switch (link) {
 	case NET_LINK_ETH:
 		return net_parse_udp(frame, caplen, wirelen, out);

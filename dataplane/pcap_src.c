@@ -43,15 +43,15 @@ enum {
 	PCAPF_OFF_MAGIC = 0,
 	PCAPF_OFF_SNAP = 16,
 	PCAPF_OFF_LINK = 20,
-	PCAPF_REC_LEN = 16,
-	PCAPF_REC_OFF_SEC = 0,
-	PCAPF_REC_OFF_SUB = 4,
-	PCAPF_REC_OFF_CAPLEN = 8,
-	PCAPF_REC_OFF_WIRELEN = 12,
+	PCAPF_REC_LEN = PCAP_SRC_REC_LEN,
+	PCAPF_REC_OFF_SEC = PCAP_SRC_REC_OFF_SEC,
+	PCAPF_REC_OFF_SUB = PCAP_SRC_REC_OFF_SUB,
+	PCAPF_REC_OFF_CAPLEN = PCAP_SRC_REC_OFF_CAPLEN,
+	PCAPF_REC_OFF_WIRELEN = PCAP_SRC_REC_OFF_WIRELEN,
 };
 #define PCAPF_MAGIC_US 0xa1b2c3d4u
 #define PCAPF_MAGIC_NS 0xa1b23c4du
-#define PCAPF_MAX_SNAP (256u * 1024u)
+#define PCAPF_MAX_SNAP PCAP_SRC_MAX_SNAP
 
 static inline uint32_t rd32(const struct pcap_src *src, const uint8_t *p)
 {
@@ -188,7 +188,7 @@ truncated:
 	return -EIO;
 }
 
-int pcap_src_next(struct pcap_src *src, struct pcap_src_pkt *pkt)
+int pcap_src_next_slow(struct pcap_src *src, struct pcap_src_pkt *pkt)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
