@@ -850,54 +850,22 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 	note_kill(p, s);
 }
 
-/* The UDP payload of the common frame (Ethernet II, IPv4 without options,
- * not a fragment, a UDP length that fits): the same checks as
- * net_parse_link's own first test, whose result it equals, inline and
- * without filling a struct net_udp (the feed parses the frame again; this
- * only peeks at its first timestamp, once per frame). NULL for any other
- * frame: net_parse_link decides. */
-static ALWAYS_INLINE const uint8_t *udp_payload_common(enum net_link link, const uint8_t *f,
-						      size_t caplen, size_t wirelen, size_t *len)
-{
-	enum {
-		IP = NET_ETH_HDR_LEN,
-		UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
-		PAYLOAD = UDP + NET_UDP_HDR_LEN,
-	};
-	size_t totlen, udplen;
-
-	if (link != NET_LINK_ETH || (wirelen != 0 && caplen < wirelen) || caplen < PAYLOAD)
-		return NULL;
-	if (wire_get16(f + NET_ETH_OFF_TYPE) != NET_ETHERTYPE_IPV4 ||
-	    f[IP + NET_IP4_OFF_VER_IHL] != 0x45 || f[IP + NET_IP4_OFF_PROTO] != NET_IPPROTO_UDP ||
-	    (wire_get16(f + IP + NET_IP4_OFF_FRAG) & (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK)))
-		return NULL;
-	totlen = wire_get16(f + IP + NET_IP4_OFF_TOTLEN);
-	udplen = wire_get16(f + UDP + NET_UDP_OFF_LEN);
-	if (totlen > caplen - IP || udplen < NET_UDP_HDR_LEN || totlen < NET_IP4_HDR_MIN + udplen)
-		return NULL;
-	*len = udplen - NET_UDP_HDR_LEN;
-	return f + PAYLOAD;
-}
-
 /* ITCH timestamp of the first message of a MoldUDP64 frame, or 0.
  * Inline: once per frame, before the feed reads it. */
 static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u)
 {
+	struct net_udp udp;
 	const uint8_t *pl, *m;
 	size_t len;
 	uint16_t count;
 	uint64_t ts;
 
-	pl = udp_payload_common(p->feed.link, u->data, u->caplen, u->wirelen, &len);
-	if (UNLIKELY(!pl)) {
-		struct net_udp udp;
-
-		if (net_parse_link(p->feed.link, u->data, u->caplen, u->wirelen, &udp) < 0)
-			return 0;
-		pl = udp.payload;
-		len = udp.payload_len;
-	}
+	/* net_parse_link is inline for the common frame: the fields this
+	 * does not read cost nothing. */
+	if (net_parse_link(p->feed.link, u->data, u->caplen, u->wirelen, &udp) < 0)
+		return 0;
+	pl = udp.payload;
+	len = udp.payload_len;
 	if (len < MOLD_HDR_LEN + 2 + 11)
 		return 0;
 	count = wire_get16(pl + MOLD_OFF_COUNT);
