@@ -163,23 +163,31 @@ int recon_set_front(struct recon *r, uint64_t token, int front)
 	return 0;
 }
 
+/*
+ * Refill up to now_ns. The bucket tops out when dt * rate > need (the room
+ * left), which is dt > need / rate for the integers; the product with an
+ * overflow check gives the same answer without a 64-bit division on every
+ * plan. A bucket written above cap (need wraps) is clamped as before.
+ */
+static void refill(struct recon *r, uint64_t now_ns)
+{
+	uint64_t cap = (uint64_t)r->cfg.burst * RECON_NS_PER_S, add;
+
+	if (now_ns <= r->bucket_ns)
+		return;
+	if (__builtin_mul_overflow(now_ns - r->bucket_ns, (uint64_t)r->cfg.rate_per_s, &add) ||
+	    add > cap - r->bucket)
+		r->bucket = cap;
+	else
+		r->bucket += add;
+	if (r->bucket > cap)
+		r->bucket = cap;
+	r->bucket_ns = now_ns;
+}
+
 uint32_t recon_budget(struct recon *r, uint64_t now_ns)
 {
-	uint64_t cap = (uint64_t)r->cfg.burst * RECON_NS_PER_S;
-
-	if (now_ns > r->bucket_ns) {
-		uint64_t dt = now_ns - r->bucket_ns;
-		uint64_t need = cap - r->bucket;
-
-		/* dt * rate cannot overflow below this bound */
-		if (dt > need / r->cfg.rate_per_s)
-			r->bucket = cap;
-		else
-			r->bucket += dt * r->cfg.rate_per_s;
-		if (r->bucket > cap)
-			r->bucket = cap;
-		r->bucket_ns = now_ns;
-	}
+	refill(r, now_ns);
 	return (uint32_t)(r->bucket / RECON_NS_PER_S);
 }
 
@@ -453,7 +461,7 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	uint32_t n = 0, deferred = 0;
 	uint64_t blocked = 0;
 
-	(void)recon_budget(r, now_ns);
+	refill(r, now_ns);
 	r->quiet_until_ns = 0;
 	if (ctl && ctl->kill)
 		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
