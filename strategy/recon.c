@@ -460,12 +460,17 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	unsigned act[2];
 	uint32_t n = 0, deferred = 0;
 	uint64_t blocked = 0;
+	uint8_t any_block;
 
 	refill(r, now_ns);
 	r->quiet_until_ns = 0;
 	if (ctl && ctl->kill)
 		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
 	r->kill_sent = 0;
+	/* About half the plans have no control set: one test for both sides. */
+	any_block = ctl ? (uint8_t)(ctl->stale | ctl->halted | ctl->red | ctl->pulled[0] |
+				    ctl->pulled[1] | ctl->grow_block[0] | ctl->grow_block[1])
+			: 0;
 
 	cs.n[CLS_RISK] = cs.n[CLS_PRESENCE] = cs.n[CLS_REST] = 0;
 	for (int s = 0; s < 2; s++) {
@@ -476,7 +481,8 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 			lv = s == QUOTE_BID ? target->bid : target->ask;
 			n_lv = s == QUOTE_BID ? target->n_bid : target->n_ask;
 		}
-		act[s] = plan_side(r, now_ns, s, lv, n_lv, side_block(ctl, s), &cs, &blocked);
+		act[s] = plan_side(r, now_ns, s, lv, n_lv, any_block ? side_block(ctl, s) : 0, &cs,
+				    &blocked);
 	}
 	r->n_blocked += blocked;
 	if ((cs.n[CLS_RISK] | cs.n[CLS_PRESENCE] | cs.n[CLS_REST]) == 0) {
