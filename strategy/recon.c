@@ -37,6 +37,30 @@ static int slot_active(const struct recon_order *o)
 	return (uint8_t)(o->state - RECON_PENDING) <= RECON_LIVE - RECON_PENDING;
 }
 
+static unsigned lowest(unsigned m)
+{
+	return (unsigned)__builtin_ctz(m);
+}
+
+/* Active slots of one side, bit per slot, from the states (recon_sync). */
+static unsigned active_mask(const struct recon_order *o)
+{
+	return (unsigned)slot_active(&o[0]) | (unsigned)slot_active(&o[1]) << 1 |
+	       (unsigned)slot_active(&o[2]) << 2 | (unsigned)slot_active(&o[3]) << 3 |
+	       (unsigned)slot_active(&o[4]) << 4 | (unsigned)slot_active(&o[5]) << 5 |
+	       (unsigned)slot_active(&o[6]) << 6 | (unsigned)slot_active(&o[7]) << 7;
+}
+
+/* Keep r->active in step with o's state after it changed: recon_plan reads
+ * the working slots from it rather than testing 16 states per plan. */
+static void note(struct recon *r, const struct recon_order *o)
+{
+	size_t k = (size_t)(o - &r->ord[0][0]);
+	unsigned side = (unsigned)(k / RECON_MAX_LEVELS), bit = 1u << (k % RECON_MAX_LEVELS);
+
+	r->active[side] = (uint8_t)(slot_active(o) ? r->active[side] | bit : r->active[side] & ~bit);
+}
+
 static struct recon_order *find_token(struct recon *r, uint64_t token)
 {
 	for (int s = 0; s < 2; s++)
@@ -78,6 +102,13 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns)
 	return 0;
 }
 
+void recon_sync(struct recon *r)
+{
+	for (int s = 0; s < 2; s++)
+		r->active[s] = (uint8_t)active_mask(r->ord[s]);
+	r->quiet_until_ns = 0;
+}
+
 void recon_fini(struct recon *r)
 {
 	if (r)
@@ -94,6 +125,7 @@ int recon_on_ack(struct recon *r, uint64_t token)
 	if (o->state == RECON_PENDING)
 		o->state = RECON_LIVE; /* a CANCELING order stays canceling */
 	forget_orig(o);
+	note(r, o);
 	return 0;
 }
 
@@ -115,6 +147,7 @@ int recon_on_fill(struct recon *r, uint64_t token, uint32_t qty)
 		memset(o, 0, sizeof(*o));
 	else
 		o->qty -= qty;
+	note(r, o);
 	return 0;
 }
 
@@ -128,6 +161,7 @@ int recon_on_canceled(struct recon *r, uint64_t token)
 	if (!o)
 		return -ENOENT;
 	memset(o, 0, sizeof(*o));
+	note(r, o);
 	return 0;
 }
 
@@ -140,6 +174,7 @@ int recon_on_reject(struct recon *r, uint64_t token)
 		return -ENOENT;
 	if (o->orig_token == 0 || o->orig_qty == 0) {
 		memset(o, 0, sizeof(*o)); /* a NEW, or nothing left to restore */
+		note(r, o);
 		return 0;
 	}
 	o->token = o->orig_token;
@@ -149,6 +184,7 @@ int recon_on_reject(struct recon *r, uint64_t token)
 	o->state = RECON_LIVE;
 	o->front = 0;
 	forget_orig(o);
+	note(r, o);
 	return 0;
 }
 
@@ -232,21 +268,6 @@ static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, 
 	x->qty = qty;
 }
 
-static unsigned lowest(unsigned m)
-{
-	return (unsigned)__builtin_ctz(m);
-}
-
-/* Active slots of one side, bit per slot: written out, the loop is not
- * unrolled at -O2 and was a third of a quiet plan. */
-static unsigned active_mask(const struct recon_order *o)
-{
-	return (unsigned)slot_active(&o[0]) | (unsigned)slot_active(&o[1]) << 1 |
-	       (unsigned)slot_active(&o[2]) << 2 | (unsigned)slot_active(&o[3]) << 3 |
-	       (unsigned)slot_active(&o[4]) << 4 | (unsigned)slot_active(&o[5]) << 5 |
-	       (unsigned)slot_active(&o[6]) << 6 | (unsigned)slot_active(&o[7]) << 7;
-}
-
 /*
  * Candidates for one side, levels in order then excess slots in order
  * (deterministic). Returns the side's active slots (bit per slot), which a
@@ -258,7 +279,7 @@ static unsigned plan_side(const struct recon *r, uint64_t now_ns, int side,
 {
 	const struct recon_order *ord = r->ord[side];
 	int8_t match[RECON_MAX_LEVELS];
-	unsigned act = active_mask(ord), lvm = 0, free_l, free_s, m;
+	unsigned act = r->active[side], lvm = 0, free_l, free_s, m;
 	uint8_t pres;
 
 	if (block) {
@@ -378,6 +399,7 @@ static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 		for (int i = 0; i < RECON_MAX_LEVELS; i++)
 			if (slot_active(&r->ord[s][i]))
 				r->ord[s][i].state = RECON_CANCELING;
+	r->active[0] = r->active[1] = 0;
 	r->kill_sent = 1;
 	return 1;
 }
@@ -404,6 +426,7 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
 	if (c->op == INTENT_CANCEL) {
 		o->orig_token = slot->token;
 		slot->state = RECON_CANCELING;
+		note(r, slot);
 		return 1;
 	}
 	o->flags = INTENT_F_POST_ONLY;
@@ -424,6 +447,7 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
 	slot->born_ns = now_ns;
 	slot->state = RECON_PENDING;
 	slot->front = 0;
+	note(r, slot);
 	return 1;
 }
 

@@ -1,9 +1,10 @@
 /* test_recon_ref.c - cmocka tests holding strategy/recon.c to a plain
  * reference model of the same contract (every level against every slot,
  * one candidate list scanned once per class, the bucket refilled with a
- * division): edge cases and randomized tables, targets, controls and
- * budgets must give the same intents and the same struct recon, byte for
- * byte. Single-threaded. */
+ * division, the working slots read from the states): edge cases and
+ * randomized tables, targets, controls and budgets must give the same
+ * intents and the same struct recon, byte for byte, and active[] must
+ * follow the states. Single-threaded. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -329,6 +330,21 @@ static void dump(const char *what, const struct recon *r, const struct quote_lad
 			    c->grow_block[1]);
 }
 
+/* r->active against the states: the bit of every PENDING or LIVE slot. */
+static void check_active(const struct recon *r)
+{
+	for (int s = 0; s < 2; s++) {
+		unsigned want = 0;
+
+		for (int i = 0; i < RECON_MAX_LEVELS; i++)
+			if (ref_active(&r->ord[s][i]))
+				want |= 1u << i;
+		if (r->active[s] != want)
+			print_error("active[%d] = %#x, states say %#x\n", s, r->active[s], want);
+		assert_int_equal(r->active[s], want);
+	}
+}
+
 /* Plan on copies of *r with both models; they must agree on the count, the
  * intents and every byte of the table. *r becomes the result. */
 static uint32_t same_plan(struct recon *r, uint64_t now_ns, const struct quote_ladder *t,
@@ -342,6 +358,9 @@ static uint32_t same_plan(struct recon *r, uint64_t now_ns, const struct quote_l
 	memset(ob, 0x5a, sizeof(ob));
 	na = recon_plan(&a, now_ns, 222, 111, t, c, oa, max);
 	nb = ref_plan(&b, now_ns, 222, 111, t, c, ob, max);
+	check_active(&a);
+	b.active[0] = a.active[0]; /* the reference reads the states alone */
+	b.active[1] = a.active[1];
 	if (na != nb || memcmp(oa, ob, sizeof(oa)) != 0 || memcmp(&a, &b, sizeof(a)) != 0)
 		dump("recon_plan differs from the reference", r, t, c, now_ns, max);
 	assert_int_equal(na, nb);
@@ -363,6 +382,7 @@ static void put(struct recon *r, int side, int slot, uint8_t st, int64_t px, uin
 	o->born_ns = born_ns;
 	o->front = (uint8_t)front;
 	o->state = st;
+	recon_sync(r);
 }
 
 /* ---- edge cases ------------------------------------------------------- */
@@ -555,6 +575,7 @@ static void rnd_table(struct recon *r, uint64_t now)
 				o->orig_born_ns = now - rnd(100) * MS;
 			}
 		}
+	recon_sync(r);
 }
 
 /* Independent plans on random tables, targets, controls, budgets, limits. */
@@ -641,6 +662,7 @@ static void test_random_runs(void **state)
 					default:
 						(void)recon_on_ack(&r, tok);
 					}
+					check_active(&r);
 				}
 		}
 	}
