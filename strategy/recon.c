@@ -280,6 +280,7 @@ static unsigned plan_side(const struct recon *r, uint64_t now_ns, int side,
 	const struct recon_order *ord = r->ord[side];
 	int8_t match[RECON_MAX_LEVELS];
 	unsigned act = r->active[side], lvm = 0, free_l, free_s, m;
+	int64_t lb = 0;
 	uint8_t pres;
 
 	if (block) {
@@ -301,15 +302,17 @@ static unsigned plan_side(const struct recon *r, uint64_t now_ns, int side,
 	 * Only valid levels and active slots take part, each scanned upwards,
 	 * so the scan order (and every tie) is that of the full table. A round
 	 * starts from the first free pair, the one a scan keeping only strictly
-	 * closer pairs holds first. */
+	 * closer pairs holds first. A round's pairs are a subset of the round
+	 * before's, so none is closer than that round's pick (lb): the first
+	 * pair at lb is the round's pick and ends its scan. */
 	free_l = lvm;
 	free_s = act;
 	while (free_l && free_s) {
 		unsigned bl = lowest(free_l), bs = lowest(free_s);
 		int64_t bd = abs64(ord[bs].px - lv[bl].px);
 
-		if (!((free_l & (free_l - 1)) | (free_s & (free_s - 1))))
-			goto pair; /* one level and one slot left: they pair */
+		if (bd == lb || !((free_l & (free_l - 1)) | (free_s & (free_s - 1))))
+			goto pair; /* at lb, or one level and one slot left */
 		for (unsigned ml = free_l; ml; ml &= ml - 1) {
 			unsigned l = lowest(ml);
 			int64_t px = lv[l].px;
@@ -322,10 +325,13 @@ static unsigned plan_side(const struct recon *r, uint64_t now_ns, int side,
 					bl = l;
 					bs = i;
 					bd = d;
+					if (d == lb)
+						goto pair;
 				}
 			}
 		}
 pair:
+		lb = bd;
 		match[bl] = (int8_t)bs;
 		free_l &= ~(1u << bl);
 		free_s &= ~(1u << bs);
