@@ -126,8 +126,7 @@ int recon_on_ack(struct recon *r, uint64_t token)
 		return -ENOENT;
 	if (o->state == RECON_PENDING)
 		o->state = RECON_LIVE; /* a CANCELING order stays canceling */
-	forget_orig(o);
-	note(r, o);
+	forget_orig(o); /* PENDING -> LIVE: still active, active[] as it was */
 	return 0;
 }
 
