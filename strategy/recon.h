@@ -94,7 +94,9 @@ struct recon {
  * cfg->token_base. 0, -EINVAL bad cfg (tick, tolerances, rate, burst, base). */
 int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
 
-/* Recompute r->act from ord[] after a caller wrote ord[] directly. */
+/* A caller wrote ord[] directly (a test building a table): recompute
+ * active[] from it, which recon_plan reads instead of scanning the slots,
+ * and drop the quiet_until_ns promise. */
 void recon_sync(struct recon *r);
 
 /* Release r (nothing is owned; clears it). Accepts NULL. */
