@@ -78,19 +78,26 @@ struct recon {
 	uint64_t n_blocked;    /* replaces held back by the minimum lifetime */
 	uint32_t last_deferred; /* deferred by the last recon_plan */
 	uint8_t kill_sent;     /* CANCEL_ALL sent for the current kill */
-	uint8_t pad[3];
+	uint8_t active[2];     /* [side]: bit per PENDING or LIVE slot of ord[],
+	                        * kept in step by recon_init, _plan, _on_*;
+	                        * recon_sync after writing ord[] directly */
+	uint8_t pad;
 	/* The last recon_plan found nothing to do (no candidate, nothing held
 	 * back) and, called again with the same target and ctl on the same
 	 * table, it finds nothing until now_ns passes this (the first working
 	 * order's maximum age); 0 = no such promise. Cleared by every
-	 * recon_on_* and recon_set_front (a caller writing ord[] directly
-	 * must not rely on it). */
+	 * recon_on_*, recon_set_front and recon_sync. */
 	uint64_t quiet_until_ns;
 };
 
 /* Initialise r from cfg at now_ns: empty table, full bucket, tokens from
  * cfg->token_base. 0, -EINVAL bad cfg (tick, tolerances, rate, burst, base). */
 int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
+
+/* A caller wrote ord[] directly (a test building a table): recompute
+ * active[] from it, which recon_plan reads instead of scanning the slots,
+ * and drop the quiet_until_ns promise. */
+void recon_sync(struct recon *r);
 
 /* Release r (nothing is owned; clears it). Accepts NULL. */
 void recon_fini(struct recon *r);

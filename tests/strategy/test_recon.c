@@ -42,6 +42,7 @@ static void put(struct recon *r, int side, int slot, uint64_t token, int64_t px,
 	o->born_ns = born_ns;
 	o->front = (uint8_t)front;
 	o->state = RECON_LIVE;
+	recon_sync(r);
 }
 
 static void lad(struct quote_ladder *l, const int64_t *bpx, uint32_t nb, const int64_t *apx,
