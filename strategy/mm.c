@@ -646,7 +646,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 		(void)vol_update(&m->vol, now_ns, f);
 		(void)tox_on_fair(&m->tox, now_ns, f);
 		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, (int64_t)llround(f));
+			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround(f));
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);

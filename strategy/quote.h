@@ -117,6 +117,26 @@ static inline int64_t quote_post_only(int64_t px, enum quote_side side, int64_t 
 	return px > 0 && px <= QUOTE_PX_MAX ? px : 0;
 }
 
+/* llround(x) (half away from zero) without the libm call for |x| < 2^52,
+ * every price: t = trunc(x) is exact, and so is x - t (for |x| >= 1, t is
+ * within a factor of two of x: Sterbenz), so the half step is exact too.
+ * Beyond, NaN or inf: llround itself. Inline: once per market-data event. */
+static inline int64_t quote_llround(double x)
+{
+	int64_t t;
+	double r;
+
+	if (!(x > -0x1p52 && x < 0x1p52)) /* also NaN */
+		return (int64_t)llround(x);
+	t = (int64_t)x;
+	r = x - (double)t;
+	if (r >= 0.5)
+		return t + 1;
+	if (r <= -0.5)
+		return t - 1;
+	return t;
+}
+
 /* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */
 struct quote_ladder_cfg {
 	uint32_t levels;                  /* 1..QUOTE_MAX_LEVELS */

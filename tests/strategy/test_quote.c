@@ -1,7 +1,7 @@
 /* test_quote.c - cmocka tests of strategy/quote.c: AS reservation price and
  * spread, GLFT half-spread and skew, additive fee and premiums, the tick
  * rounding function, the post-only guard and the ladder (sizes, minimum
- * size, position limits). Table-driven. */
+ * size, position limits), quote_llround against llround. Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -349,6 +349,41 @@ static void test_ladder_px_same(void **state)
 			 -EINVAL);
 }
 
+/* quote_llround equals llround on halves, the doubles next to them, both
+ * signs, zeros, the 2^52 edge, non-finite values and random prices. */
+static void test_llround_same(void **state)
+{
+	static const double tab[] = {
+		0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994,
+		-0.49999999999999994, 1e6 + 0.5, 1e6 - 0.5, 4503599627370495.5,
+		-4503599627370495.5, 4503599627370496.0, 0x1p52 + 1.0, 0x1p60, -0x1p60,
+		1e-300, -1e-300, 12345.499999999998, 12345.500000000002,
+	};
+	uint64_t r = 0x2545f4914f6cdd1dull;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		double x = tab[i];
+
+		assert_true(quote_llround(x) == llround(x));
+		assert_true(quote_llround(nextafter(x, INFINITY)) == llround(nextafter(x, INFINITY)));
+		assert_true(quote_llround(nextafter(x, -INFINITY)) ==
+			    llround(nextafter(x, -INFINITY)));
+	}
+	for (int i = 0; i < 1000000; i++) {
+		double x;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		/* micro-prices: integers and halves +- a few ulps, and fractions */
+		x = (double)(r % 100000000) * 0.5 + (double)((int)((r >> 40) % 5) - 2) * 1e-9;
+		if ((r >> 50) & 1)
+			x = -x;
+		assert_true(quote_llround(x) == llround(x));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_glft_offsets),
 		cmocka_unit_test(test_premia_add),
 		cmocka_unit_test(test_round_to_tick),
+		cmocka_unit_test(test_llround_same),
 		cmocka_unit_test(test_post_only),
 		cmocka_unit_test(test_ladder_shape),
 		cmocka_unit_test(test_ladder_post_only_never_crosses),
