@@ -117,7 +117,7 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
 	return rc;
 }
 
-int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
+int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair)
 {
 	uint32_t h;
 	int n = 0;

@@ -8,6 +8,7 @@
 #define TOXICITY_H
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -139,8 +140,17 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
  * due at or before now_ns matures against it: markout = (px - fair) / px *
  * 1e4 bps for a buy, (fair - px) / px * 1e4 for a sell (+ = the fair moved
  * against us), folded into that side's per-horizon EWMA.
- * Returns the number matured (>= 0) or -EINVAL bad argument. */
-int tox_on_fair(struct tox *t, uint64_t now_ns, double fair);
+ * Returns the number matured (>= 0) or -EINVAL bad argument. Inline:
+ * with nothing due yet (most calls) there is nothing to do. */
+int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair);
+static inline int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
+{
+	/* a valid call before the earliest due time: tox_on_fair_full's
+	 * first return */
+	if (t != NULL && now_ns < t->next_due_ns && fair > 0.0 && fair <= DBL_MAX)
+		return 0;
+	return tox_on_fair_full(t, now_ns, fair);
+}
 
 /* Report a market trade of signed_qty shares: + buyer-initiated (lifts
  * asks, toxic to our ask), - seller-initiated (toxic to our bid).

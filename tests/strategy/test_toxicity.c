@@ -2,7 +2,8 @@
  * ones do not lower the multiplier below 1, flow imbalance hits the right
  * side, pull and cooldown expiry exactly at cooldown_ns, the shrink zone,
  * the markout ring full is counted, bad configs refused, determinism;
- * tox_decide_span's bounded verdicts hold the exact tox_decide ones. */
+ * tox_decide_span's bounded verdicts hold the exact tox_decide ones; the
+ * inline tox_on_fair equals tox_on_fair_full. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -352,6 +353,40 @@ static void test_span_holds_exact(void **state)
 	assert_true(a.n_pulls > 100 && pulled > 1000);
 }
 
+/* Fills queuing markouts and fair values at random times (often before the
+ * next due time, sometimes after; sometimes a bad fair): the inline
+ * tox_on_fair leaves the state and the result tox_on_fair_full gives. */
+static void test_on_fair_inline_same_as_full(void **state)
+{
+	struct tox_cfg c;
+	struct tox a, b;
+	uint64_t t = 1000 * MS;
+	int quick = 0;
+
+	(void)state;
+	mk_cfg(&c);
+	assert_int_equal(tox_init(&a, &c), 0);
+	assert_int_equal(tox_init(&b, &c), 0);
+	assert_int_equal(tox_on_fair(NULL, 0, 1.0), tox_on_fair_full(NULL, 0, 1.0));
+	for (int i = 0; i < 200000; i++) {
+		uint64_t u = rnd_t();
+		double fair = 1e6 + (double)((u >> 20) % 1000);
+
+		t += (u >> 8) % (20 * MS);
+		if ((u >> 40) % 50 == 0) {
+			enum quote_side sd = (u >> 50) & 1 ? QUOTE_BID : QUOTE_ASK;
+
+			assert_int_equal(tox_on_fill(&a, t, sd, fair), tox_on_fill(&b, t, sd, fair));
+		}
+		if ((u >> 52) % 300 == 0)
+			fair = ((u >> 60) & 1) ? NAN : -1.0;
+		quick += t < a.next_due_ns;
+		assert_int_equal(tox_on_fair(&a, t, fair), tox_on_fair_full(&b, t, fair));
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_true(quick > 1000 && a.n_markouts > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full_counted),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_span_holds_exact),
+		cmocka_unit_test(test_on_fair_inline_same_as_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
