@@ -226,7 +226,6 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 			     struct tox_decision *out)
 {
 	struct tox_side_state *s;
-	struct tox_decision d;
 	double score;
 
 	if (t == NULL || out == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
@@ -243,11 +242,11 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 	score = tox_side_score(t, s, now_ns);
 	if (s->pulled && now_ns >= s->pulled_until_ns)
 		s->pulled = false; /* cooldown expired: re-evaluate */
-	tox_verdict(t, s, now_ns, score, &d);
-	/* both from registers: no wide reload of fields just stored */
-	s->memo = d;
+	/* field by field into the memo: its padding stays as tox_init left
+	 * it (struct tox is compared bytewise in tests) */
+	tox_verdict(t, s, now_ns, score, &s->memo);
 	s->memo_gen = t->gen + 1;
-	*out = d;
+	*out = s->memo;
 	return 0;
 }
 
@@ -332,11 +331,12 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 			double mh = 1.0 + t->cfg.spread_k * hi;
 
 			tox_verdict(t, s, now_ns, lo, &d);
-			out->mult_lo = d.spread_mult;
-			out->mult_hi = mh >= 1.0 ? mh : 1.0; /* as tox_verdict */
-			out->size_factor = d.size_factor;
-			out->pulled = d.pulled;
-			s->span_memo = *out;
+			/* field by field, padding untouched (as the memo) */
+			s->span_memo.mult_lo = d.spread_mult;
+			s->span_memo.mult_hi = mh >= 1.0 ? mh : 1.0; /* as tox_verdict */
+			s->span_memo.size_factor = d.size_factor;
+			s->span_memo.pulled = d.pulled;
+			*out = s->span_memo;
 			s->span_memo_gen = t->gen + 1;
 			s->span_memo_from_ns = s->span_from_ns;
 			return 0;
@@ -348,9 +348,9 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	score = a + t->cfg.w_through * (s->through * e);
 	score = score >= 0.0 ? score : 0.0;
 verdict:
-	tox_verdict(t, s, now_ns, score, &d);
-	s->memo = d;
+	tox_verdict(t, s, now_ns, score, &s->memo); /* field by field, as tox_decide */
 	s->memo_gen = t->gen + 1;
+	d = s->memo;
 exact:
 	out->mult_lo = out->mult_hi = d.spread_mult;
 	out->size_factor = d.size_factor;
