@@ -323,29 +323,14 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 	return top;
 }
 
-/* side_top(d, ...) == top, for a top > 0 side_top gave: quote_round_to_tick's
- * steps up to the grid value y, then y inside the one interval that floor
- * (bid) or ceil (ask) maps to n = top / tick (two compares instead of a
- * floor or ceil). Its range checks need no test of their own: with
- * 1 <= n <= QUOTE_PX_MAX, ticks <= 0, above QUOTE_PX_MAX + 1 or not finite
- * put y outside the interval (y is ticks -+ QUOTE_GRID_EPS). */
+/* side_top(d, ...) == top, for a top > 0 side_top gave (quote_rounds_to:
+ * two compares instead of a second rounding). */
 static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
 			       int64_t top)
 {
-	double n = (double)(top / tick), ticks;
-
 	if (!(d >= edge))
 		d = edge;
-	ticks = (fair_usd - SIDE_SIGN(s) * d) * QUOTE_PX_PER_USD / (double)tick;
-	if (s == QUOTE_BID) {
-		double y = ticks + QUOTE_GRID_EPS;
-
-		return y >= n && y < n + 1.0;
-	} else {
-		double y = ticks - QUOTE_GRID_EPS;
-
-		return y > n - 1.0 && y <= n;
-	}
+	return quote_rounds_to(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
 /* Build m's target ladder into *t and the recon controls into *ctl. Returns

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Which side of the book a price or order is on. */
@@ -97,6 +98,30 @@ static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_si
 		return -ERANGE;
 	*out = px;
 	return 0;
+}
+
+/* quote_round_to_tick(px_usd, tick, side, &px) == 0 && px == top, for a
+ * top in 1..QUOTE_PX_MAX on the grid (a multiple of tick > 0): its steps up
+ * to the grid value y = ticks +- QUOTE_GRID_EPS, then y inside the one
+ * interval that floor (bid) or ceil (ask) maps to n = top / tick; two
+ * compares instead of a floor or ceil. The range checks need no test of
+ * their own: with 1 <= n <= QUOTE_PX_MAX, ticks <= 0, above QUOTE_PX_MAX +
+ * 1 or not finite put y outside the interval. Inline: a second rounding
+ * checked against a first. */
+static inline bool quote_rounds_to(double px_usd, int64_t tick, enum quote_side side,
+				   int64_t top)
+{
+	double n = (double)(top / tick), ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+
+	if (side == QUOTE_BID) {
+		double y = ticks + QUOTE_GRID_EPS;
+
+		return y >= n && y < n + 1.0;
+	} else {
+		double y = ticks - QUOTE_GRID_EPS;
+
+		return y > n - 1.0 && y <= n;
+	}
 }
 
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
