@@ -29,26 +29,6 @@ void fair_fini(struct fair *f)
 	(void)f;
 }
 
-int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
-		     uint32_t ask_qty, double w, double *out_px)
-{
-	double mid, half, imb;
-
-	if (out_px == NULL || !(w >= 0.0 && w <= 1.0))
-		return -EINVAL;
-	if (bid_px == 0 || ask_px == 0 || bid_qty == 0 || ask_qty == 0)
-		return -ENODATA;
-	if (bid_px >= ask_px)
-		return -ERANGE;
-	mid = 0.5 * ((double)bid_px + (double)ask_px);
-	half = 0.5 * ((double)ask_px - (double)bid_px);
-	/* Both queues > 0, so the denominator is >= 2 and imb in (-1, 1). */
-	imb = ((double)bid_qty - (double)ask_qty) /
-	      ((double)bid_qty + (double)ask_qty);
-	*out_px = mid + w * half * imb;
-	return 0;
-}
-
 int fair_lead_update(struct fair *f, uint64_t now_ns, double lead_px)
 {
 	uint32_t newest;
@@ -117,13 +97,4 @@ int fair_compute(struct fair *f, uint32_t bid_px, uint32_t bid_qty,
 	}
 	*out_px = px;
 	return 0;
-}
-
-int fair_from_event(struct fair *f, const struct md_event *ev,
-		    uint64_t now_ns, double *out_px)
-{
-	if (ev == NULL)
-		return -EINVAL;
-	return fair_compute(f, ev->bid_px, ev->bid_qty, ev->ask_px,
-			    ev->ask_qty, now_ns, out_px);
 }

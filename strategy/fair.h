@@ -6,6 +6,8 @@
 #ifndef FAIR_H
 #define FAIR_H
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataplane/events.h"
@@ -47,9 +49,27 @@ void fair_fini(struct fair *f);
 /* Micro-price of a top of book with weight w in [0, 1]:
  * mid + w * (spread/2) * (Qb - Qa) / (Qb + Qa), 1e-4 USD, into *out_px.
  * A large bid queue pulls it up toward the ask. 0, -ENODATA, -ERANGE, -EINVAL
- * (see above; also -EINVAL for w outside [0, 1]). Pure; any thread. */
-int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
-		     uint32_t ask_qty, double w, double *out_px);
+ * (see above; also -EINVAL for w outside [0, 1]). Pure; any thread.
+ * Inline: once per market-data event. */
+static inline int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
+				   uint32_t ask_qty, double w, double *out_px)
+{
+	double mid, half, imb;
+
+	if (out_px == NULL || !(w >= 0.0 && w <= 1.0))
+		return -EINVAL;
+	if (bid_px == 0 || ask_px == 0 || bid_qty == 0 || ask_qty == 0)
+		return -ENODATA;
+	if (bid_px >= ask_px)
+		return -ERANGE;
+	mid = 0.5 * ((double)bid_px + (double)ask_px);
+	half = 0.5 * ((double)ask_px - (double)bid_px);
+	/* Both queues > 0, so the denominator is >= 2 and imb in (-1, 1). */
+	imb = ((double)bid_qty - (double)ask_qty) /
+	      ((double)bid_qty + (double)ask_qty);
+	*out_px = mid + w * half * imb;
+	return 0;
+}
 
 /* Record the lead instrument's fair value lead_px (1e-4 USD) at now_ns.
  * Samples closer than the spacing to the previous ring entry only update the
@@ -68,8 +88,20 @@ int fair_compute(struct fair *f, uint32_t bid_px, uint32_t bid_qty,
 		 uint32_t ask_px, uint32_t ask_qty, uint64_t now_ns,
 		 double *out_px);
 
-/* fair_compute on the top of book carried by a market-data event. */
-int fair_from_event(struct fair *f, const struct md_event *ev,
-		    uint64_t now_ns, double *out_px);
+/* fair_compute on the top of book carried by a market-data event. Inline:
+ * without a lead term (the common case) it is the micro-price alone, with
+ * no call. */
+static inline int fair_from_event(struct fair *f, const struct md_event *ev,
+				  uint64_t now_ns, double *out_px)
+{
+	if (ev == NULL)
+		return -EINVAL;
+	if (f == NULL || f->cfg.lead_beta != 0.0)
+		return fair_compute(f, ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, now_ns,
+				    out_px);
+	/* as fair_compute: the micro-price, then no lead adjustment */
+	return fair_micro_price(ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, f->cfg.weight,
+				out_px);
+}
 
 #endif /* FAIR_H */

@@ -309,6 +309,30 @@ static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, doubl
 	*n = k;
 }
 
+/* A side's top price from its offset d (USD): at least edge from fair_usd
+ * (also for a NaN d), rounded onto the tick grid; -1 when no price can be
+ * formed. */
+static inline int64_t side_top(double d, double edge, double fair_usd, int64_t tick, int s)
+{
+	int64_t top;
+
+	if (!(d >= edge)) /* also a NaN model: fall back to the edge */
+		d = edge;
+	if (quote_round_to_tick(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, &top) != 0)
+		return -1;
+	return top;
+}
+
+/* side_top(d, ...) == top, for a top > 0 side_top gave (quote_rounds_to:
+ * two compares instead of a second rounding). */
+static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
+			       int64_t top)
+{
+	if (!(d >= edge))
+		d = edge;
+	return quote_rounds_to(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
+}
+
 /* Build m's target ladder into *t and the recon controls into *ctl. Returns
  * true, leaving *t unwritten, when the ladder's inputs (struct mm_tkey) are
  * those m->target was built from: the target did not move. */
@@ -317,10 +341,10 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 {
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
-	double fair_usd, q, edge, prem, d[2], px_usd[2];
+	double fair_usd, q, edge, prem;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2], lim_long = c->pos_limit, lim_short = c->pos_limit;
-	struct tox_decision td[2];
+	struct tox_span td[2];
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
 	struct mm_tkey k;
@@ -350,15 +374,26 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
 	       m->dec.spread_add_bps * 1e-4 * fair_usd;
 	for (int s = 0; s < 2; s++) {
-		double base = m->base[s];
-
-		(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &td[s]);
+		double base = m->base[s], bpos = base > 0.0 ? base : 0.0;
 		/* Toxicity widens additively: (mult - 1) times the model half. */
-		d[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem +
-		       (td[s].spread_mult - 1.0) * (base > 0.0 ? base : 0.0);
-		if (!(d[s] >= edge)) /* also a NaN model: fall back to the edge */
-			d[s] = edge;
-		px_usd[s] = fair_usd - SIDE_SIGN(s) * d[s];
+		double d0 = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+
+		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
+		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
+		/* A multiplier known within bounds: the top price is a monotone
+		 * function of it (every step a rounded sum or product with a
+		 * fixed sign, max, floor / ceil), so the same top at both
+		 * bounds is the exact one; else ask for the exact multiplier. */
+		if (td[s].mult_hi != td[s].mult_lo &&
+		    (top[s] < 0 ||
+		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, c->tick, s, top[s]))) {
+			struct tox_decision x;
+
+			(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &x);
+			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick, s);
+		}
+		if (top[s] < 0)
+			top[s] = 0;
 	}
 
 	/* The ladder is a function of k (and the config): reuse the last one
@@ -366,8 +401,6 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	 * crossed, no best price move that reaches the guard). */
 	memset(&k, 0, sizeof(k));
 	for (int s = 0; s < 2; s++) {
-		if (quote_round_to_tick(px_usd[s], c->tick, (enum quote_side)s, &top[s]) != 0)
-			top[s] = 0;
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
 								  m->bid_px, m->ask_px, c->tick)
@@ -598,7 +631,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 		(void)vol_update(&m->vol, now_ns, f);
 		(void)tox_on_fair(&m->tox, now_ns, f);
 		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, (int64_t)llround(f));
+			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround(f));
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);

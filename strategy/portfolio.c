@@ -47,30 +47,6 @@ int pf_attach(struct pf *p, uint16_t locate, int64_t max_pos, uint32_t *idx)
 	return 0;
 }
 
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
-
-void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px)
-{
-	struct pf_sym *s;
-	int64_t nn;
-
-	if (!p || idx >= p->n)
-		return;
-	s = &p->sym[idx];
-	if (px > 0)
-		s->px = px;
-	s->pos = pos;
-	nn = pos * s->px;
-	p->used_gross += abs64(nn) - abs64(s->notional);
-	p->used_net += nn - s->notional;
-	s->notional = nn;
-}
-
-
-
 double pf_gross_usd(const struct pf *p)
 {
 	return p ? (double)p->used_gross * 1e-4 : 0.0;

@@ -53,10 +53,31 @@ void pf_fini(struct pf *p);
  * *idx. 0, -EINVAL bad argument, -EEXIST locate attached, -ENOSPC full. */
 int pf_attach(struct pf *p, uint16_t locate, int64_t max_pos, uint32_t *idx);
 
+/* |v|, for pf_update. */
+static inline int64_t pf_abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
 /* The symbol at idx now holds pos shares marked at px (1e-4 USD, > 0; 0
  * keeps the previous mark). O(1): totals are updated incrementally and
- * exactly. Owner thread. */
-void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px);
+ * exactly. Owner thread. Inline: once per market-data event. */
+static inline void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px)
+{
+	struct pf_sym *s;
+	int64_t nn;
+
+	if (!p || idx >= p->n)
+		return;
+	s = &p->sym[idx];
+	if (px > 0)
+		s->px = px;
+	s->pos = pos;
+	nn = pos * s->px;
+	p->used_gross += pf_abs64(nn) - pf_abs64(s->notional);
+	p->used_net += nn - s->notional;
+	s->notional = nn;
+}
 
 /* min(a, b), for pf_limits. */
 static inline int64_t pf_min64(int64_t a, int64_t b)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Which side of the book a price or order is on. */
@@ -99,6 +100,30 @@ static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_si
 	return 0;
 }
 
+/* quote_round_to_tick(px_usd, tick, side, &px) == 0 && px == top, for a
+ * top in 1..QUOTE_PX_MAX on the grid (a multiple of tick > 0): its steps up
+ * to the grid value y = ticks +- QUOTE_GRID_EPS, then y inside the one
+ * interval that floor (bid) or ceil (ask) maps to n = top / tick; two
+ * compares instead of a floor or ceil. The range checks need no test of
+ * their own: with 1 <= n <= QUOTE_PX_MAX, ticks <= 0, above QUOTE_PX_MAX +
+ * 1 or not finite put y outside the interval. Inline: a second rounding
+ * checked against a first. */
+static inline bool quote_rounds_to(double px_usd, int64_t tick, enum quote_side side,
+				   int64_t top)
+{
+	double n = (double)(top / tick), ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+
+	if (side == QUOTE_BID) {
+		double y = ticks + QUOTE_GRID_EPS;
+
+		return y >= n && y < n + 1.0;
+	} else {
+		double y = ticks - QUOTE_GRID_EPS;
+
+		return y > n - 1.0 && y <= n;
+	}
+}
+
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
  * ask at or below best_bid moves to best_bid + tick. best_* <= 0 means that
  * side of the book is empty (no constraint). All ITCH units. Returns the
@@ -115,6 +140,26 @@ static inline int64_t quote_post_only(int64_t px, enum quote_side side, int64_t 
 			px = best_bid + tick;
 	}
 	return px > 0 && px <= QUOTE_PX_MAX ? px : 0;
+}
+
+/* llround(x) (half away from zero) without the libm call for |x| < 2^52,
+ * every price: t = trunc(x) is exact, and so is x - t (for |x| >= 1, t is
+ * within a factor of two of x: Sterbenz), so the half step is exact too.
+ * Beyond, NaN or inf: llround itself. Inline: once per market-data event. */
+static inline int64_t quote_llround(double x)
+{
+	int64_t t;
+	double r;
+
+	if (!(x > -0x1p52 && x < 0x1p52)) /* also NaN */
+		return (int64_t)llround(x);
+	t = (int64_t)x;
+	r = x - (double)t;
+	if (r >= 0.5)
+		return t + 1;
+	if (r <= -0.5)
+		return t - 1;
+	return t;
 }
 
 /* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */

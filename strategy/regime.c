@@ -18,8 +18,12 @@ static bool finite_nonneg(double x)
 	return isfinite(x) && x >= 0.0;
 }
 
+static void fill_decision(struct regime *r, const struct regime_inputs *in,
+			  struct regime_decision *out);
+
 int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 {
+	const struct regime_inputs flat = { 0 };
 	int i, l;
 	bool pos_on = false;
 
@@ -71,6 +75,12 @@ int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 		}
 		r->red_exit[i] = i != REGIME_IN_DRAWDOWN && band_on(red) ? red->exit : INFINITY;
 	}
+	/* each level's decision, as fill_decision gives it (no cancel) */
+	for (int lv = REGIME_GREEN; lv < REGIME_KILL; lv++) {
+		r->level = (enum regime_level)lv;
+		fill_decision(r, &flat, &r->dec_of[lv]);
+	}
+	r->level = REGIME_GREEN;
 	return 0;
 }
 
@@ -133,33 +143,9 @@ static void fill_decision(struct regime *r, const struct regime_inputs *in,
 	}
 }
 
-/*
- * The common case, decided without the full scan: every input finite, none
- * at an enter above the current level (so no step up, no kill) and, above
- * GREEN, one holding the level (above its exit: no step down). Sets
- * red_other as the scan would (a RED band's exit < enter, so "above exit or
- * at enter" is "above exit"). False: run the scan.
- */
-static bool no_change(struct regime *r, const double *m)
-{
-	const int lv = (int)r->level;
-	bool held = lv == REGIME_GREEN, red_other = false;
-
-	for (int i = 0; i < REGIME_N_INPUTS; i++) {
-		if (!(m[i] >= -DBL_MAX && m[i] < r->up_below[lv][i])) /* also NaN, +-inf */
-			return false;
-		held |= m[i] > r->hold_above[lv][i];
-		red_other |= m[i] > r->red_exit[i];
-	}
-	if (!held)
-		return false;
-	r->red_other = red_other;
-	return true;
-}
-
-enum regime_level regime_update(struct regime *r, uint64_t now_ns,
-				const struct regime_inputs *in,
-				struct regime_decision *out)
+enum regime_level regime_update_full(struct regime *r, uint64_t now_ns,
+				     const struct regime_inputs *in,
+				     struct regime_decision *out)
 {
 	static const enum regime_reason why[REGIME_N_INPUTS] = {
 		REGIME_REASON_LOSS, REGIME_REASON_POSITION,
@@ -176,10 +162,6 @@ enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 			fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
 		m[REGIME_IN_MSG_RATE] = in->msg_rate;
 		m[REGIME_IN_STALENESS] = (double)in->feed_age_ns;
-		if (no_change(r, m)) {
-			fill_decision(r, in, out);
-			return r->level;
-		}
 		for (i = 0; i < REGIME_N_INPUTS; i++) {
 			if (isnan(m[i])) {
 				m[i] = INFINITY; /* fail safe */

@@ -7,7 +7,10 @@
 #ifndef REGIME_H
 #define REGIME_H
 
+#include <float.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Regimes, in increasing severity. */
@@ -117,6 +120,9 @@ struct regime {
 	double up_below[REGIME_KILL][REGIME_N_INPUTS];
 	double hold_above[REGIME_KILL][REGIME_N_INPUTS];
 	double red_exit[REGIME_N_INPUTS];
+	/* The decision of each level GREEN..RED as a full update fills it
+	 * (RED's allow_bid / allow_ask: set per update), from cfg at init. */
+	struct regime_decision dec_of[REGIME_KILL];
 };
 
 /* Initialise r from cfg (copied), GREEN at now_ns. 0, -EINVAL NULL, an
@@ -128,15 +134,69 @@ int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 /* Release r (nothing to free; accepts NULL). */
 void regime_fini(struct regime *r);
 
+/* regime_update's full scan of every band (internal: regime_update runs it
+ * when its no-change test fails). Same contract as regime_update. */
+enum regime_level regime_update_full(struct regime *r, uint64_t now_ns,
+				     const struct regime_inputs *in,
+				     struct regime_decision *out);
+
 /* Evaluate inputs at now_ns and step the regime: up immediately to the most
  * severe level any input enters; down only when no input holds the current
  * level (all <= exit) and min_dwell_ns has passed since it was entered, to the
  * most severe lower level still held. KILL latches. Fills *out (may be NULL)
  * and returns the regime. A non-finite input counts as beyond every
- * threshold (fail safe) and bumps n_bad_input. Owner thread. */
-enum regime_level regime_update(struct regime *r, uint64_t now_ns,
-				const struct regime_inputs *in,
-				struct regime_decision *out);
+ * threshold (fail safe) and bumps n_bad_input. Owner thread.
+ *
+ * Inline: the common case, decided without the full scan: below KILL, every
+ * input finite, none at an enter above the current level (no step up, no
+ * kill) and, above GREEN, one holding the level (above its exit: no step
+ * down). It sets red_other as the scan would (a RED band's exit < enter, so
+ * "above exit or at enter" is "above exit") and copies the level's decision.
+ * Anything else runs regime_update_full. */
+static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
+					      const struct regime_inputs *in,
+					      struct regime_decision *out)
+{
+	const int lv = (int)r->level;
+	const double *up = r->up_below[lv], *hold = r->hold_above[lv], *red = r->red_exit;
+	double dd, pos, rate, age;
+	bool ok, held, red_other;
+
+	if (lv == REGIME_KILL)
+		return regime_update_full(r, now_ns, in, out);
+	dd = in->drawdown_usd;
+	pos = r->cfg.pos_limit > 0 ? fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
+	rate = in->msg_rate;
+	age = (double)in->feed_age_ns;
+	/* written out per input, non-short-circuit (&, |): compares and flag
+	 * arithmetic, no branch per input; !(x >= -DBL_MAX && x < up) also
+	 * catches NaN and +-inf */
+	ok = (dd >= -DBL_MAX) & (dd < up[REGIME_IN_DRAWDOWN]) & (pos >= -DBL_MAX) &
+	     (pos < up[REGIME_IN_POSITION]) & (rate >= -DBL_MAX) & (rate < up[REGIME_IN_MSG_RATE]) &
+	     (age >= -DBL_MAX) & (age < up[REGIME_IN_STALENESS]);
+	held = (lv == REGIME_GREEN) | (dd > hold[REGIME_IN_DRAWDOWN]) |
+	       (pos > hold[REGIME_IN_POSITION]) | (rate > hold[REGIME_IN_MSG_RATE]) |
+	       (age > hold[REGIME_IN_STALENESS]);
+	red_other = (dd > red[REGIME_IN_DRAWDOWN]) | (pos > red[REGIME_IN_POSITION]) |
+		    (rate > red[REGIME_IN_MSG_RATE]) | (age > red[REGIME_IN_STALENESS]);
+	if (!(ok & held))
+		return regime_update_full(r, now_ns, in, out);
+	r->red_other = red_other;
+	if (out != NULL) {
+		*out = r->dec_of[lv];
+		out->reason = r->reason;
+		out->cancel_all = r->cancel_pending;
+		if (lv == REGIME_RED) {
+			/* as the full update: see fill_decision in regime.c */
+			bool reopen = in->position == 0 && !red_other;
+
+			out->allow_bid = in->position < 0 || reopen;
+			out->allow_ask = in->position > 0 || reopen;
+		}
+	}
+	r->cancel_pending = false; /* emitted exactly once */
+	return (enum regime_level)lv;
+}
 
 /* Latch KILL with reason (any non-NONE code, REGIME_REASON_MANUAL for an
  * operator). If already killed the first reason is kept. The cancel-all is

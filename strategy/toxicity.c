@@ -59,6 +59,15 @@ int tox_init(struct tox *t, const struct tox_cfg *cfg)
 	memset(t, 0, sizeof(*t));
 	t->cfg = *cfg;
 	t->next_due_ns = UINT64_MAX;
+	/* tox_decide_span's windows (see tox_span_open): a count decayed by
+	 * at most 2^-1000 (exp2 stays normal), time and half-life exact as
+	 * doubles (both below 2^53) */
+	if (cfg->through_half_life_ns >= TOX_SPAN_DIV && cfg->through_half_life_ns < (1ull << 43)) {
+		t->span_ns = cfg->through_half_life_ns / TOX_SPAN_DIV;
+		t->span_decay_lo = exp2(-(double)t->span_ns / (double)cfg->through_half_life_ns) *
+				   (1.0 - 0x1p-40);
+		t->span_max_dt_ns = 1000 * cfg->through_half_life_ns - t->span_ns;
+	}
 	return 0; /* mk, imb: 0, as computed from zero markouts and flow */
 }
 
@@ -108,7 +117,7 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
 	return rc;
 }
 
-int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
+int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair)
 {
 	uint32_t h;
 	int n = 0;

@@ -8,6 +8,7 @@
 #define TOXICITY_H
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,6 +58,15 @@ struct tox_decision {
 	double spread_mult; /* >= 1 always */
 };
 
+/* A side's verdict over a window of time (tox_decide_span): pulled and
+ * size_factor as tox_decide gives them, and its spread_mult within
+ * [mult_lo, mult_hi] (equal when exact). */
+struct tox_span {
+	double mult_lo, mult_hi;
+	double size_factor;
+	bool pulled;
+};
+
 struct tox_side_state {
 	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 	double through;          /* decayed trade-through count */
@@ -72,6 +82,19 @@ struct tox_side_state {
 	 * cooldown can expire */
 	struct tox_decision memo;
 	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
+	/* tox_decide_span's window: at every instant of [span_from_ns,
+	 * span_to_ns] the decayed trade-through count of through and
+	 * through_ns as they were then (span_through, span_through_ns) lies
+	 * in [span_thr_lo, span_thr_hi]; span_to_ns 0 = none */
+	double span_thr_lo, span_thr_hi;
+	double span_through;
+	uint64_t span_through_ns;
+	uint64_t span_from_ns, span_to_ns;
+	/* tox_decide_span's last bounded verdict, for the window opened at
+	 * span_memo_from_ns and input generation span_memo_gen - 1 */
+	struct tox_span span_memo;
+	uint64_t span_memo_gen;
+	uint64_t span_memo_from_ns;
 };
 
 struct tox {
@@ -87,7 +110,17 @@ struct tox {
 	uint64_t n_pulls;           /* cooldowns started */
 	uint64_t gen;               /* bumped when an input of the score changes */
 	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
+	/* tox_decide_span's windows, from cfg at init: their length (ns), a
+	 * lower bound of the decay factor over one, and the longest time since
+	 * a trade-through a window may reach (0 = no windows) */
+	uint64_t span_ns;
+	double span_decay_lo;
+	uint64_t span_max_dt_ns;
 };
+
+/* Length of a tox_decide_span window: through_half_life_ns / this (the
+ * trade-through term decays by ~4% over one). */
+#define TOX_SPAN_DIV 16u
 
 /* Initialise t from cfg (copied). 0, -EINVAL NULL or any cfg field outside
  * its documented range. Cold; before use. */
@@ -107,8 +140,17 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
  * due at or before now_ns matures against it: markout = (px - fair) / px *
  * 1e4 bps for a buy, (fair - px) / px * 1e4 for a sell (+ = the fair moved
  * against us), folded into that side's per-horizon EWMA.
- * Returns the number matured (>= 0) or -EINVAL bad argument. */
-int tox_on_fair(struct tox *t, uint64_t now_ns, double fair);
+ * Returns the number matured (>= 0) or -EINVAL bad argument. Inline:
+ * with nothing due yet (most calls) there is nothing to do. */
+int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair);
+static inline int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
+{
+	/* a valid call before the earliest due time: tox_on_fair_full's
+	 * first return */
+	if (t != NULL && now_ns < t->next_due_ns && fair > 0.0 && fair <= DBL_MAX)
+		return 0;
+	return tox_on_fair_full(t, now_ns, fair);
+}
 
 /* Report a market trade of signed_qty shares: + buyer-initiated (lifts
  * asks, toxic to our ask), - seller-initiated (toxic to our bid).
@@ -151,6 +193,30 @@ static inline double tox_score(const struct tox *t, uint64_t now_ns, enum quote_
 	return tox_side_score(t, &t->side[side], now_ns);
 }
 
+/* tox_decide's verdict from score at now_ns for side state s, pulled
+ * expiry done (internal): may start a cooldown. */
+static inline void tox_verdict(struct tox *t, struct tox_side_state *s, uint64_t now_ns,
+			       double score, struct tox_decision *d)
+{
+	double m;
+
+	if (!s->pulled && score >= t->cfg.pull_threshold) {
+		s->pulled = true;
+		s->pulled_until_ns = now_ns + t->cfg.cooldown_ns;
+		t->n_pulls++;
+	}
+	m = 1.0 + t->cfg.spread_k * score;
+	d->score = score;
+	d->pulled = s->pulled;
+	d->spread_mult = m >= 1.0 ? m : 1.0;
+	if (s->pulled)
+		d->size_factor = 0.0;
+	else if (score >= t->cfg.shrink_threshold)
+		d->size_factor = t->cfg.shrink_factor;
+	else
+		d->size_factor = 1.0;
+}
+
 /* Decide side at now_ns into *out: a side is pulled while now_ns <
  * pulled_until_ns; when not pulled and score >= pull_threshold, a cooldown
  * [now_ns, now_ns + cooldown_ns) starts (re-evaluated only at expiry). Else
@@ -160,8 +226,7 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 			     struct tox_decision *out)
 {
 	struct tox_side_state *s;
-	struct tox_decision d;
-	double score, m;
+	double score;
 
 	if (t == NULL || out == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
 		return -EINVAL;
@@ -177,25 +242,119 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 	score = tox_side_score(t, s, now_ns);
 	if (s->pulled && now_ns >= s->pulled_until_ns)
 		s->pulled = false; /* cooldown expired: re-evaluate */
-	if (!s->pulled && score >= t->cfg.pull_threshold) {
-		s->pulled = true;
-		s->pulled_until_ns = now_ns + t->cfg.cooldown_ns;
-		t->n_pulls++;
-	}
-	m = 1.0 + t->cfg.spread_k * score;
-	d.score = score;
-	d.pulled = s->pulled;
-	d.spread_mult = m >= 1.0 ? m : 1.0;
-	if (s->pulled)
-		d.size_factor = 0.0;
-	else if (score >= t->cfg.shrink_threshold)
-		d.size_factor = t->cfg.shrink_factor;
-	else
-		d.size_factor = 1.0;
-	/* both from registers: no wide reload of fields just stored */
-	s->memo = d;
+	/* field by field into the memo: its padding stays as tox_init left
+	 * it (struct tox is compared bytewise in tests) */
+	tox_verdict(t, s, now_ns, score, &s->memo);
 	s->memo_gen = t->gen + 1;
-	*out = d;
+	*out = s->memo;
+	return 0;
+}
+
+/* Open a window at now_ns for side state s whose trade-through count
+ * decays by e (the factor tox_through_at used at now_ns, now_ns >
+ * through_ns): its bounds hold for every instant up to now_ns + span_ns
+ * (internal). The exact count at t is through * exp2(-x(t)) with x(t) =
+ * fl((t - through_ns) / half-life) and exp2 within an ulp or two; x(t)
+ * rounded moves exp2 by at most x * 2^-53 (x <= 1024 here): with 2^-40 of
+ * margin each way, e * (1 + 2^-40) bounds it from above, e times the decay
+ * over a window (span_decay_lo, itself 2^-40 low) from below. Multiplying by
+ * through rounds monotonically, so the products keep the order. */
+static inline void tox_span_open(struct tox *t, struct tox_side_state *s, uint64_t now_ns,
+				 double e)
+{
+	if (t->span_ns == 0 || now_ns - s->through_ns > t->span_max_dt_ns) {
+		s->span_to_ns = 0; /* no window, and nothing matches one */
+		s->span_through = 0.0;
+		s->span_memo_gen = 0;
+		return;
+	}
+	s->span_thr_hi = s->through * (e * (1.0 + 0x1p-40));
+	s->span_thr_lo = s->through * (e * t->span_decay_lo);
+	s->span_through = s->through;
+	s->span_through_ns = s->through_ns;
+	s->span_from_ns = now_ns;
+	s->span_to_ns = now_ns + t->span_ns;
+}
+
+/* tox_decide for a caller that needs spread_mult only within bounds, at
+ * fewer exp2 calls: inside a window opened by an exact verdict (a side
+ * with trade-throughs decaying), the score lies between the scores of the
+ * window's two count bounds, every step from count to verdict is monotone
+ * (a rounded sum or product with non-negative factors, max, thresholds),
+ * so when pulled, the cooldown start and size_factor agree at both ends
+ * they are the exact ones and spread_mult lies between the ends'. Else as
+ * tox_decide (mult_lo == mult_hi). Same side effects as tox_decide at
+ * now_ns. 0, -EINVAL NULL or bad side. Owner thread. */
+static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_side side,
+				  struct tox_span *out)
+{
+	struct tox_side_state *s;
+	struct tox_decision d;
+	double score, a, e = 0.0, lo, hi;
+	bool have_e = false;
+
+	if (t == NULL || out == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
+		return -EINVAL;
+	s = &t->side[side];
+	if (s->pulled && now_ns >= s->pulled_until_ns) {
+		s->pulled = false; /* cooldown expired: re-evaluate */
+	} else if (s->through == 0.0) {
+		if (s->memo_gen == t->gen + 1) { /* as tox_decide */
+			d = s->memo;
+			goto exact;
+		}
+	} else if (s->span_memo_gen == t->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
+		   now_ns >= s->span_from_ns && now_ns <= s->span_to_ns) {
+		/* the same inputs (through too: it bumps gen) in the same
+		 * window: the same bounded verdict */
+		*out = s->span_memo;
+		return 0;
+	}
+	if (s->through == 0.0 || now_ns <= s->through_ns) {
+		score = tox_side_score(t, s, now_ns); /* no decay: no exp2 */
+		goto verdict;
+	}
+	a = t->cfg.w_markout * s->mk + t->cfg.w_flow * s->imb;
+	if (!(now_ns >= s->span_from_ns && now_ns <= s->span_to_ns &&
+	      s->span_through == s->through && s->span_through_ns == s->through_ns)) {
+		e = exp2(-(double)(now_ns - s->through_ns) / (double)t->cfg.through_half_life_ns);
+		have_e = true;
+		tox_span_open(t, s, now_ns, e);
+	}
+	if (s->span_to_ns != 0 && now_ns >= s->span_from_ns && now_ns <= s->span_to_ns) {
+		lo = a + t->cfg.w_through * s->span_thr_lo;
+		hi = a + t->cfg.w_through * s->span_thr_hi;
+		lo = lo >= 0.0 ? lo : 0.0;
+		hi = hi >= 0.0 ? hi : 0.0;
+		if ((lo >= t->cfg.pull_threshold) == (hi >= t->cfg.pull_threshold) &&
+		    (lo >= t->cfg.shrink_threshold) == (hi >= t->cfg.shrink_threshold)) {
+			double mh = 1.0 + t->cfg.spread_k * hi;
+
+			tox_verdict(t, s, now_ns, lo, &d);
+			/* field by field, padding untouched (as the memo) */
+			s->span_memo.mult_lo = d.spread_mult;
+			s->span_memo.mult_hi = mh >= 1.0 ? mh : 1.0; /* as tox_verdict */
+			s->span_memo.size_factor = d.size_factor;
+			s->span_memo.pulled = d.pulled;
+			*out = s->span_memo;
+			s->span_memo_gen = t->gen + 1;
+			s->span_memo_from_ns = s->span_from_ns;
+			return 0;
+		}
+	}
+	if (!have_e)
+		e = exp2(-(double)(now_ns - s->through_ns) / (double)t->cfg.through_half_life_ns);
+	/* as tox_side_score, with the factor computed above */
+	score = a + t->cfg.w_through * (s->through * e);
+	score = score >= 0.0 ? score : 0.0;
+verdict:
+	tox_verdict(t, s, now_ns, score, &s->memo); /* field by field, as tox_decide */
+	s->memo_gen = t->gen + 1;
+	d = s->memo;
+exact:
+	out->mult_lo = out->mult_hi = d.spread_mult;
+	out->size_factor = d.size_factor;
+	out->pulled = d.pulled;
 	return 0;
 }
 

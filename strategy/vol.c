@@ -49,7 +49,7 @@ static void vol_fold(struct vol *v, double r)
 	v->n_returns++;
 }
 
-int vol_update(struct vol *v, uint64_t now_ns, double fair)
+int vol_update_full(struct vol *v, uint64_t now_ns, double fair)
 {
 	uint64_t k;
 

@@ -10,6 +10,8 @@
 #ifndef VOL_H
 #define VOL_H
 
+#include <float.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vol_cfg {
@@ -47,8 +49,21 @@ void vol_fini(struct vol *v);
  * boundary, any further ones fold in zero returns (in O(1)). The first call
  * starts the clock: boundaries are start + k * interval. The first return
  * seeds var with its square. 0, -EINVAL NULL / non-finite / <= 0 fair,
- * -ERANGE now_ns earlier than the previous call (state unchanged). */
-int vol_update(struct vol *v, uint64_t now_ns, double fair);
+ * -ERANGE now_ns earlier than the previous call (state unchanged).
+ * Inline: between boundaries (most calls) it only records the value. */
+int vol_update_full(struct vol *v, uint64_t now_ns, double fair);
+static inline int vol_update(struct vol *v, uint64_t now_ns, double fair)
+{
+	/* started, fair finite and > 0, now_ns in [last_ns, next_ns): no
+	 * boundary elapsed, so vol_update_full would only record the value */
+	if (v != NULL && v->started && fair > 0.0 && fair <= DBL_MAX && now_ns >= v->last_ns &&
+	    now_ns < v->next_ns) {
+		v->last_fair = fair;
+		v->last_ns = now_ns;
+		return 0;
+	}
+	return vol_update_full(v, now_ns, fair);
+}
 
 /* Sigma, log return per sqrt(second), never below sigma_min. Owner thread. */
 double vol_sigma(const struct vol *v);

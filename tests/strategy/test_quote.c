@@ -1,7 +1,8 @@
 /* test_quote.c - cmocka tests of strategy/quote.c: AS reservation price and
  * spread, GLFT half-spread and skew, additive fee and premiums, the tick
  * rounding function, the post-only guard and the ladder (sizes, minimum
- * size, position limits). Table-driven. */
+ * size, position limits), quote_llround against llround, quote_rounds_to
+ * against quote_round_to_tick. Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -349,6 +350,87 @@ static void test_ladder_px_same(void **state)
 			 -EINVAL);
 }
 
+/* quote_llround equals llround on halves, the doubles next to them, both
+ * signs, zeros, the 2^52 edge, non-finite values and random prices. */
+static void test_llround_same(void **state)
+{
+	static const double tab[] = {
+		0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994,
+		-0.49999999999999994, 1e6 + 0.5, 1e6 - 0.5, 4503599627370495.5,
+		-4503599627370495.5, 4503599627370496.0, 0x1p52 + 1.0, 0x1p60, -0x1p60,
+		1e-300, -1e-300, 12345.499999999998, 12345.500000000002,
+	};
+	uint64_t r = 0x2545f4914f6cdd1dull;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		double x = tab[i];
+
+		assert_true(quote_llround(x) == llround(x));
+		assert_true(quote_llround(nextafter(x, INFINITY)) == llround(nextafter(x, INFINITY)));
+		assert_true(quote_llround(nextafter(x, -INFINITY)) ==
+			    llround(nextafter(x, -INFINITY)));
+	}
+	for (int i = 0; i < 1000000; i++) {
+		double x;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		/* micro-prices: integers and halves +- a few ulps, and fractions */
+		x = (double)(r % 100000000) * 0.5 + (double)((int)((r >> 40) % 5) - 2) * 1e-9;
+		if ((r >> 50) & 1)
+			x = -x;
+		assert_true(quote_llround(x) == llround(x));
+	}
+}
+
+/* quote_rounds_to(px, tick, side, top) is exactly "quote_round_to_tick
+ * gives top": for prices on the grid, within the grid epsilon of it, a few
+ * ulps either side of those edges, between ticks, at the price limits,
+ * non-finite and negative, both sides, ticks 1, 100 and 10000, and every
+ * candidate top near the rounded one. */
+static void test_rounds_to_same(void **state)
+{
+	static const int64_t ticks[] = { 1, 100, 10000 };
+	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	int hits = 0;
+
+	(void)state;
+	for (int i = 0; i < 400000; i++) {
+		int64_t tick = ticks[i % 3], n, top;
+		double px;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		n = (int64_t)(r % 20000000) / tick + 1;
+		if ((r >> 40) % 1000 == 0)
+			n = QUOTE_PX_MAX / tick - (int64_t)((r >> 50) % 3);
+		/* the price n + off ticks, in USD, nudged by up to 3 ulps */
+		px = ((double)n + off[(r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
+		for (int k = (int)((r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
+			px = nextafter(px, k > 0 ? INFINITY : -INFINITY);
+		if ((r >> 44) % 5000 == 0)
+			px = (r >> 56) % 3 == 0 ? NAN : (r >> 56) % 3 == 1 ? INFINITY : -px;
+		for (int side = 0; side < 2; side++) {
+			int64_t got = 0;
+			int rc = quote_round_to_tick(px, tick, (enum quote_side)side, &got);
+
+			for (int64_t c = n - 2; c <= n + 2; c++) {
+				if (c < 1 || c * tick > QUOTE_PX_MAX)
+					continue;
+				top = c * tick;
+				assert_int_equal(quote_rounds_to(px, tick, (enum quote_side)side, top),
+						 rc == 0 && got == top);
+				hits += rc == 0 && got == top;
+			}
+		}
+	}
+	assert_true(hits > 400000); /* most prices round onto a candidate */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_glft_offsets),
 		cmocka_unit_test(test_premia_add),
 		cmocka_unit_test(test_round_to_tick),
+		cmocka_unit_test(test_llround_same),
+		cmocka_unit_test(test_rounds_to_same),
 		cmocka_unit_test(test_post_only),
 		cmocka_unit_test(test_ladder_shape),
 		cmocka_unit_test(test_ladder_post_only_never_crosses),

@@ -417,16 +417,40 @@ static double near_bad(double a, double b, uint64_t r)
 	return near(a, b, r);
 }
 
+/* The inline update (its shortcut or the scan) left r and *d exactly as
+ * regime_update_full left r2 and *d2 from the same state. */
+static void same_as_full(const struct regime *r, const struct regime *r2,
+			 const struct regime_decision *d, const struct regime_decision *d2)
+{
+	assert_int_equal(r->level, r2->level);
+	assert_int_equal(r->reason, r2->reason);
+	assert_true(r->entered_ns == r2->entered_ns);
+	assert_int_equal(r->cancel_pending, r2->cancel_pending);
+	assert_int_equal(r->red_other, r2->red_other);
+	assert_true(r->n_transitions == r2->n_transitions && r->n_kills == r2->n_kills &&
+		    r->n_bad_input == r2->n_bad_input);
+	assert_int_equal(d->level, d2->level);
+	assert_int_equal(d->reason, d2->reason);
+	assert_memory_equal(&d->spread_add_ticks, &d2->spread_add_ticks, sizeof(double));
+	assert_memory_equal(&d->spread_add_bps, &d2->spread_add_bps, sizeof(double));
+	assert_int_equal(d->size_cap, d2->size_cap);
+	assert_int_equal(d->allow_bid, d2->allow_bid);
+	assert_int_equal(d->allow_ask, d2->allow_ask);
+	assert_int_equal(d->cancel_all, d2->cancel_all);
+}
+
 /* Random inputs hovering around every band, several configurations
  * (dwell on and off, RED bands of position and staleness, bands off):
- * regime_update equals the reference after every update. */
+ * regime_update equals the reference after every update, and the inline
+ * update equals the full scan from the same state, decision included. */
 static void test_matches_full_scan(void **state)
 {
 	(void)state;
 	for (int k = 0; k < 6; k++) {
 		struct regime_cfg c;
 		struct regime r;
-		struct regime_decision d;
+		struct regime r2;
+		struct regime_decision d, d2;
 		struct ref x = { 0 };
 		uint64_t t = 0;
 
@@ -454,7 +478,10 @@ static void test_matches_full_scan(void **state)
 				x.reason = 0;
 				x.entered_ns = t;
 			}
+			r2 = r;
 			(void)regime_update(&r, t, &in, &d);
+			(void)regime_update_full(&r2, t, &in, &d2);
+			same_as_full(&r, &r2, &d, &d2);
 			ref_update(&x, &c, t, &in);
 			assert_int_equal(r.level, x.level);
 			assert_int_equal(d.level, x.level);

@@ -1,7 +1,9 @@
 /* test_toxicity.c - adverse markouts raise only that side's score, benign
  * ones do not lower the multiplier below 1, flow imbalance hits the right
  * side, pull and cooldown expiry exactly at cooldown_ns, the shrink zone,
- * the markout ring full is counted, bad configs refused, determinism. */
+ * the markout ring full is counted, bad configs refused, determinism;
+ * tox_decide_span's bounded verdicts hold the exact tox_decide ones; the
+ * inline tox_on_fair equals tox_on_fair_full. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -256,6 +258,135 @@ static void test_determinism(void **state)
 	assert_memory_equal(a, b, sizeof(a));
 }
 
+static uint64_t rs_t = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd_t(void)
+{
+	rs_t ^= rs_t << 13;
+	rs_t ^= rs_t >> 7;
+	rs_t ^= rs_t << 17;
+	return rs_t;
+}
+
+/* Two trackers fed the same random fills, fair values, trades and
+ * trade-throughs (scores hovering around both thresholds, cooldowns
+ * expiring, gaps longer than a window may reach): after every step, side
+ * by side, tox_decide_span on one gives tox_decide's pulled and
+ * size_factor on the other, and its exact spread_mult within [mult_lo,
+ * mult_hi] (equal when the bounds are); cooldown state and pull counts
+ * stay the same. Sometimes the span tracker is asked tox_decide too (a
+ * caller falling back to the exact multiplier) and must agree. */
+static void test_span_holds_exact(void **state)
+{
+	struct tox_cfg c;
+	struct tox a, b;
+	uint64_t t = 1000 * MS;
+	double fair = 1e6;
+	int bounded = 0, pulled = 0;
+
+	(void)state;
+	mk_cfg(&c);
+	c.w_flow = 1.0;
+	c.w_through = 1.0;
+	c.spread_k = 0.25;
+	c.shrink_threshold = 1.0;
+	c.pull_threshold = 2.0;
+	c.through_half_life_ns = 100 * MS;
+	c.cooldown_ns = 30 * MS;
+	assert_int_equal(tox_init(&a, &c), 0);
+	assert_int_equal(tox_init(&b, &c), 0);
+	assert_true(b.span_ns > 0);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t u = rnd_t();
+
+		if (u % 50000 == 0)
+			t += 200000 * MS; /* beyond any window: exact path */
+		else
+			t += (u >> 8) % 4 == 0 ? 0 : ((u >> 10) % 3000) * 1000;
+		fair += (double)((int)((u >> 20) % 201) - 100);
+		(void)tox_on_fair(&a, t, fair);
+		(void)tox_on_fair(&b, t, fair);
+		if ((u >> 30) % 8 == 0) {
+			double q = (double)((int)((u >> 33) % 2001) - 1000);
+
+			(void)tox_on_trade(&a, t, q);
+			(void)tox_on_trade(&b, t, q);
+		}
+		if ((u >> 44) % 200 == 0) {
+			enum quote_side sd = (u >> 52) & 1 ? QUOTE_BID : QUOTE_ASK;
+
+			(void)tox_on_trade_through(&a, t, sd);
+			(void)tox_on_trade_through(&b, t, sd);
+		}
+		if ((u >> 53) % 500 == 0) {
+			enum quote_side sd = (u >> 62) & 1 ? QUOTE_BID : QUOTE_ASK;
+
+			(void)tox_on_fill(&a, t, sd, fair);
+			(void)tox_on_fill(&b, t, sd, fair);
+		}
+		for (int sd = 0; sd < 2; sd++) {
+			struct tox_decision x, y;
+			struct tox_span sp;
+
+			assert_int_equal(tox_decide(&a, t, (enum quote_side)sd, &x), 0);
+			assert_int_equal(tox_decide_span(&b, t, (enum quote_side)sd, &sp), 0);
+			assert_int_equal(sp.pulled, x.pulled);
+			assert_memory_equal(&sp.size_factor, &x.size_factor, sizeof(double));
+			assert_true(sp.mult_lo <= x.spread_mult && x.spread_mult <= sp.mult_hi);
+			if (sp.mult_lo == sp.mult_hi)
+				assert_memory_equal(&sp.mult_lo, &x.spread_mult, sizeof(double));
+			else
+				bounded++;
+			pulled += x.pulled;
+			if (sp.mult_lo != sp.mult_hi && (u >> 40) & 1) {
+				assert_int_equal(tox_decide(&b, t, (enum quote_side)sd, &y), 0);
+				assert_memory_equal(&y.spread_mult, &x.spread_mult, sizeof(double));
+				assert_int_equal(y.pulled, x.pulled);
+				assert_memory_equal(&y.size_factor, &x.size_factor, sizeof(double));
+			}
+			assert_int_equal(b.side[sd].pulled, a.side[sd].pulled);
+			assert_true(b.side[sd].pulled_until_ns == a.side[sd].pulled_until_ns);
+		}
+		assert_true(a.n_pulls == b.n_pulls);
+	}
+	/* the bounded path and cooldowns were exercised, not only exact calls */
+	assert_true(bounded > 10000);
+	assert_true(a.n_pulls > 100 && pulled > 1000);
+}
+
+/* Fills queuing markouts and fair values at random times (often before the
+ * next due time, sometimes after; sometimes a bad fair): the inline
+ * tox_on_fair leaves the state and the result tox_on_fair_full gives. */
+static void test_on_fair_inline_same_as_full(void **state)
+{
+	struct tox_cfg c;
+	struct tox a, b;
+	uint64_t t = 1000 * MS;
+	int quick = 0;
+
+	(void)state;
+	mk_cfg(&c);
+	assert_int_equal(tox_init(&a, &c), 0);
+	assert_int_equal(tox_init(&b, &c), 0);
+	assert_int_equal(tox_on_fair(NULL, 0, 1.0), tox_on_fair_full(NULL, 0, 1.0));
+	for (int i = 0; i < 200000; i++) {
+		uint64_t u = rnd_t();
+		double fair = 1e6 + (double)((u >> 20) % 1000);
+
+		t += (u >> 8) % (20 * MS);
+		if ((u >> 40) % 50 == 0) {
+			enum quote_side sd = (u >> 50) & 1 ? QUOTE_BID : QUOTE_ASK;
+
+			assert_int_equal(tox_on_fill(&a, t, sd, fair), tox_on_fill(&b, t, sd, fair));
+		}
+		if ((u >> 52) % 300 == 0)
+			fair = ((u >> 60) & 1) ? NAN : -1.0;
+		quick += t < a.next_due_ns;
+		assert_int_equal(tox_on_fair(&a, t, fair), tox_on_fair_full(&b, t, fair));
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_true(quick > 1000 && a.n_markouts > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +397,8 @@ int main(void)
 		cmocka_unit_test(test_flow_and_multiplier_floor),
 		cmocka_unit_test(test_ring_full_counted),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_span_holds_exact),
+		cmocka_unit_test(test_on_fair_inline_same_as_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

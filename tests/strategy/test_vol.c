@@ -1,7 +1,8 @@
 /* test_vol.c - fixed-clock EWMA volatility: constant price gives the
  * sigma_min floor, an alternating series gives the closed-form EWMA, a gap of
  * many intervals equals feeding every interval, half-life to alpha, time
- * going back is refused, and the same inputs give bit-identical output. */
+ * going back is refused, and the same inputs give bit-identical output;
+ * the inline vol_update equals vol_update_full. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -166,6 +167,45 @@ static void test_determinism(void **state)
 	assert_true(a != c);
 }
 
+/* Random times (often between boundaries, sometimes on them, sometimes
+ * going back), prices (sometimes 0, negative, NaN or inf): the inline
+ * vol_update leaves the state and the code vol_update_full gives. */
+static void test_inline_same_as_full(void **state)
+{
+	struct vol a, b;
+	struct vol_cfg c = { .interval_ns = NS_PER_S / 10, .alpha = 0.2, .sigma_min = 1e-4 };
+	uint64_t r = 0x123456789abcdefull, t = 5 * NS_PER_S;
+	int quick = 0;
+
+	(void)state;
+	assert_int_equal(vol_init(&a, &c), 0);
+	assert_int_equal(vol_init(&b, &c), 0);
+	assert_int_equal(vol_update(NULL, 0, 1.0), vol_update_full(NULL, 0, 1.0));
+	for (int i = 0; i < 200000; i++) {
+		double px;
+		uint64_t k;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		k = r % 100;
+		if (k < 2 && t > NS_PER_S)
+			t -= NS_PER_S / 1000; /* back in time */
+		else if (k < 5)
+			t = b.next_ns; /* on a boundary */
+		else
+			t += (r >> 8) % (NS_PER_S / 50);
+		px = 1e6 + (double)((r >> 20) % 1000);
+		if ((r >> 40) % 500 == 0)
+			px = ((r >> 50) & 3) == 0 ? 0.0 : ((r >> 50) & 3) == 1 ? -px :
+			     ((r >> 50) & 3) == 2 ? NAN : INFINITY;
+		quick += a.started && t >= a.last_ns && t < a.next_ns;
+		assert_int_equal(vol_update(&a, t, px), vol_update_full(&b, t, px));
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_true(quick > 100000); /* the inline path ran */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_alternating_closed_form),
 		cmocka_unit_test(test_gap_equals_carry),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_inline_same_as_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
