@@ -606,9 +606,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	else if (ev->kind != MD_BOOK)
 		moved = true; /* MD_STATE: decide */
 	/* The quiet rule (mm.h): nothing the decision reads changed. */
-	if (!moved && !(ev->flags & MD_F_TOP) && ev->flags == (old_flags & ~MD_F_TOP) &&
-	    ev->bid_px == m->bid_px && ev->ask_px == m->ask_px && ev->bid_qty == m->bid_qty &&
-	    ev->ask_qty == m->ask_qty && !m->cfg.decide_every_event) {
+	if (!moved && mm_md_unchanged(m, ev)) {
 		m->n_quiet++;
 		m->n_skipped++;
 		return 0;

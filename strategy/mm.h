@@ -184,6 +184,26 @@ void mm_fini(struct mm *m);
 uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
 		  struct order_intent *out, uint32_t max);
 
+/* The part of the quiet rule (mm_on_md) that reads the event and the held
+ * top only: no MD_F_TOP, the other flags as on the previous event, the same
+ * prices and sizes at the top, and cfg.decide_every_event off. */
+static inline bool mm_md_unchanged(const struct mm *m, const struct md_event *ev)
+{
+	return !(ev->flags & MD_F_TOP) && ev->flags == (m->book_flags & ~MD_F_TOP) &&
+	       ev->bid_px == m->bid_px && ev->ask_px == m->ask_px && ev->bid_qty == m->bid_qty &&
+	       ev->ask_qty == m->ask_qty && !m->cfg.decide_every_event;
+}
+
+/* True when mm_on_md(m, ev, ...) will take the quiet path and return no
+ * intent without deciding: an MD_BOOK event for m's symbol that
+ * mm_md_unchanged. (A trade's quietness also depends on the toxicity
+ * inputs it moves, known only inside the call: false for every trade.)
+ * Lets a caller skip timing calls that cannot send. */
+static inline bool mm_md_quiet(const struct mm *m, const struct md_event *ev)
+{
+	return ev->kind == MD_BOOK && ev->locate == m->locate && mm_md_unchanged(m, ev);
+}
+
 /* One execution report: ACCEPTED / REPLACED acknowledge, FILL updates
  * position, cash, fees (fee_e4), toxicity and the working order (a repeated
  * match number is ignored), CANCELED frees the slot, REJECTED frees it or

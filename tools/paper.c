@@ -733,19 +733,6 @@ static ALWAYS_INLINE void sim_until(struct paper *p, uint64_t t_venue, uint64_t 
 	sim_run(p, t_venue, t_us);
 }
 
-/* Is ev quiet for m: mm.h's quiet rule, which makes mm_on_md return no
- * intent, for MD_BOOK events (a trade's quietness depends on state inside
- * the strategy: those are always timed). Reads the fields of struct mm the
- * rule compares, before the call. test_paper checks that it agrees with
- * the strategy's own count (mm.n_quiet) on real captures. */
-static ALWAYS_INLINE bool md_quiet(const struct mm *m, const struct md_event *ev)
-{
-	return ev->kind == MD_BOOK && !(ev->flags & MD_F_TOP) &&
-	       ev->flags == (m->book_flags & ~MD_F_TOP) && ev->bid_px == m->bid_px &&
-	       ev->ask_px == m->ask_px && ev->bid_qty == m->bid_qty &&
-	       ev->ask_qty == m->ask_qty && !m->cfg.decide_every_event;
-}
-
 /* Fill the decide histograms with the packet's timed calls. */
 static ALWAYS_INLINE void rec_decide_all(struct paper *p)
 {
@@ -782,7 +769,7 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 	s = &p->sym[si];
 	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
 		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
-	if (md_quiet(&s->mm, ev)) {
+	if (mm_md_quiet(&s->mm, ev)) {
 		p->st.md_quiet++;
 		k = mm_on_md(&s->mm, ev, p->now, 0, it, PAPER_INTENTS);
 		if (LIKELY(k == 0))

@@ -252,6 +252,8 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 	struct order_intent of[MAXI];
 	uint32_t n, nf;
 	uint64_t q0 = M.n_quiet;
+	/* mm_md_quiet's prediction, made before the call */
+	bool pred = mm_md_quiet(&M, e);
 
 	memcpy(&M_pre, &M, sizeof(M));
 	memcpy(&M_full, &M, sizeof(M));
@@ -268,6 +270,12 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 		assert_int_equal(mm_resting(&M, QUOTE_BID), mm_resting(&M_pre, QUOTE_BID));
 		assert_int_equal(mm_resting(&M, QUOTE_ASK), mm_resting(&M_pre, QUOTE_ASK));
 	}
+	/* mm_md_quiet: every MD_BOOK event it calls quiet is, and every
+	 * quiet MD_BOOK event is called so (trades are never predicted). */
+	if (e->kind == MD_BOOK)
+		assert_int_equal(pred, M.n_quiet != q0);
+	else
+		assert_false(pred);
 	if (M.n_quiet != q0) {
 		QS.quiet++;
 		assert_int_equal(n, 0);
