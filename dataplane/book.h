@@ -30,7 +30,9 @@
  *   needs no order loads and a lookup loads an order only on a 32-bit hash
  *   match (which E/C/X/D/U need anyway). No tombstones, no rehash.
  * Orders: a pool of 32-byte records (two per cache line) with a LIFO free
- *   list, so recently freed, still-cached records are reused first.
+ *   list, so recently freed, still-cached records are reused first. The
+ *   free lists of all pools take never-used records a batch at a time when
+ *   they run empty, so a reset does not write the pools.
  * Levels: a pool of 32-byte records {price, aggregate shares, order count,
  *   FIFO head/tail}. Orders and levels never move: indices stay valid.
  * Price ladder per symbol and side: a sorted array of (key, level) cut into
@@ -271,7 +273,12 @@ struct book_set {
 	uint32_t max_levels;
 	uint32_t max_chunks;
 	uint32_t max_locate;
-	uint32_t pad;
+	/* First never-used record of each pool: records [*_fresh, max) are
+	 * free but on no list and never written since book_reset; an empty
+	 * list takes the next batch of them. */
+	uint32_t order_fresh;
+	uint32_t level_fresh;
+	uint32_t chunk_fresh;
 	struct book_counters cnt;
 };
 
@@ -286,12 +293,14 @@ size_t book_memsize_detail(const struct book_cfg *cfg, struct book_mem *parts);
 size_t book_memsize(const struct book_cfg *cfg);
 
 /* Build an empty book set in bs, which points at book_memsize(cfg) bytes
- * aligned to CACHELINE (hw/arena.h gives such memory). Writes the whole
- * block, so it is prefaulted. 0, -EINVAL NULL/misaligned bs or bad cfg. */
+ * aligned to CACHELINE (hw/arena.h gives such memory, prefaulted). Writes
+ * the header, symbols and order table; the record pools are taken as found
+ * (any content) and written as records are first used. 0, -EINVAL
+ * NULL/misaligned bs or bad cfg. */
 int book_init(struct book_set *bs, const struct book_cfg *cfg);
 
 /* Forget all orders, levels, symbol state and counters: as after
- * book_init. O(size of the block). */
+ * book_init. O(symbols + table slots); the record pools are not touched. */
 void book_reset(struct book_set *bs);
 
 /* Release a book set. The memory stays the caller's. Accepts NULL. */
