@@ -584,7 +584,8 @@ static void assert_refs(const struct book_set *bs, const uint64_t *refs,
 /* The table's hash keeps groups of BOOK_HASH_GROUP sequential references
  * on consecutive slots (the adds of one moment share cache lines) and
  * scatters the groups, so the next group does not start on the live run
- * the previous one left. */
+ * the previous one left, and uses every block once per table size of
+ * references. */
 static void test_table_hash_layout(void **state)
 {
 	struct book_set *bs = book_new(4096, 0, 2); /* 8192 slots */
@@ -609,6 +610,24 @@ static void test_table_hash_layout(void **state)
 		       ((prev_end - next) & bs->slot_mask) > BOOK_HASH_GROUP;
 	}
 	assert_true(far >= 48);
+	/* Any table size of consecutive references, aligned to a group or
+	 * not, has as many distinct homes: a block is reused only after all
+	 * the others (the group placement is a bijection). */
+	{
+		static uint8_t seen[8192];
+		uint64_t start[3] = { base, base + 77, UINT64_C(1) << 40 };
+		uint32_t j;
+
+		for (j = 0; j < 3; j++) {
+			memset(seen, 0, sizeof(seen));
+			for (k = 0; k <= bs->slot_mask; k++) {
+				uint32_t h = book_ref_bucket(bs, start[j] + k);
+
+				assert_int_equal(seen[h], 0);
+				seen[h] = 1;
+			}
+		}
+	}
 	book_free(bs);
 }
 
