@@ -548,6 +548,56 @@ static void test_pools_full(void **state)
 	book_free(bs);
 }
 
+/* Pools larger than one refill batch of never-used records (book_reset
+ * does not link them): every order and level can be used, exactly
+ * max_orders / max_levels and no more, freed records come back first, and
+ * a reset book on a dirty block behaves like a new one. */
+static void test_pools_lazy(void **state)
+{
+	enum { NO = 2500, NL = 1100 };
+	struct book_set *bs = book_new(NO, NL, 3);
+	struct book_change c;
+	uint32_t round, r;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		/* NL distinct prices: each add makes a level, the last fits */
+		for (r = 0; r < NL; r++)
+			assert_int_equal(book_apply_add(bs, 1 + r % 2, 1 + r, 'B', 1,
+							1000 + r, NULL, &c), 0);
+		assert_int_equal(bs->cnt.levels_live, NL);
+		assert_int_equal(book_apply_add(bs, 1, 1 + NO, 'S', 1, 1, NULL, &c),
+				 -BOOK_ELEVELS);
+		/* the rest of the orders on existing levels, then one too many */
+		for (r = NL; r < NO; r++)
+			assert_int_equal(book_apply_add(bs, 1 + r % 2, 1 + r, 'B', 1,
+							1000 + r % NL, NULL, &c), 0);
+		assert_int_equal(bs->cnt.orders_live, NO);
+		assert_int_equal(book_apply_add(bs, 1, 1 + NO, 'B', 1, 1000, NULL, &c),
+				 -BOOK_EORDERS);
+		assert_book_ok(bs, 1);
+		/* a deleted order's record is the next one taken */
+		{
+			const struct book_order *o = book_order_find(bs, 7);
+
+			assert_non_null(o);
+			r = (uint32_t)(o - bs->orders);
+		}
+		assert_int_equal(book_apply_delete(bs, 7, &c), 0);
+		assert_int_equal(book_apply_add(bs, 3, 1 + NO, 'S', 5, 2000, NULL, &c),
+				 -BOOK_ELEVELS);
+		assert_int_equal(book_apply_add(bs, 1 + 6 % 2, 1 + NO, 'B', 5, 1000 + 6,
+						NULL, &c), 0);
+		assert_int_equal(book_order_find(bs, 1 + NO) - bs->orders, r);
+		assert_book_ok(bs, 1);
+		book_reset(bs);
+		assert_int_equal(bs->cnt.orders_live, 0);
+		assert_null(book_order_find(bs, 1));
+		assert_book_ok(bs, 1);
+	}
+	book_free(bs);
+}
+
 /* ---- order table: collisions, wraparound, backward shift ------------- */
 
 /* n references whose home slot is in [bucket, bucket + span) mod slots. */
@@ -1464,6 +1514,7 @@ int main(void)
 		cmocka_unit_test(test_replace_alone),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
+		cmocka_unit_test(test_pools_lazy),
 		cmocka_unit_test(test_table_hash_layout),
 		cmocka_unit_test(test_table_collisions),
 		cmocka_unit_test(test_table_home_order),
