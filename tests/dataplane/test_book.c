@@ -792,6 +792,48 @@ static void test_table_home_order(void **state)
 	book_free(bs);
 }
 
+/* U within one cluster: the new reference goes in where its probe found
+ * room, which may move the old entry up a slot before that one is taken
+ * out; every reference is still found and the table keeps home order. */
+static void test_replace_in_cluster(void **state)
+{
+	struct book_set *bs = book_new(48, 0, 2); /* 128 slots */
+	struct book_change c;
+	uint64_t a[4], x[2], n[3];
+	bool live[9];
+	uint64_t all[9];
+	size_t k;
+
+	(void)state;
+	colliding_refs(bs, 40, 1, 1, a, 4);       /* home 40 */
+	colliding_refs(bs, 41, 1, 1, x, 2);       /* home 41 */
+	colliding_refs(bs, 40, 1, a[3] + 1, n, 3); /* home 40, not yet used */
+	/* 40: a0, 41: a1, 42: x0 (home 41), 43: x1 (home 41) */
+	assert_int_equal(book_apply_add(bs, 1, a[0], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, a[1], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[0], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[1], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(bs->slots[42].order, book_order_find(bs, x[0]) - bs->orders);
+	/* x0 -> n0 (home 40): n0 belongs at 42, x0 and x1 move up, x0 goes */
+	assert_int_equal(book_apply_replace(bs, x[0], n[0], 2, 102, &c), 0);
+	assert_book_ok(bs, 1);
+	/* a1 (at 41, before the insert point) -> n1: nothing moves first */
+	assert_int_equal(book_apply_replace(bs, a[1], n[1], 3, 100, &c), 0);
+	assert_book_ok(bs, 1);
+	/* x1 -> n2, and the same reference again */
+	assert_int_equal(book_apply_replace(bs, x[1], n[2], 4, 99, &c), 0);
+	assert_int_equal(book_apply_replace(bs, n[2], n[2], 5, 98, &c), 0);
+	assert_book_ok(bs, 1);
+	all[0] = a[0]; all[1] = a[1]; all[2] = x[0]; all[3] = x[1];
+	all[4] = n[0]; all[5] = n[1]; all[6] = n[2]; all[7] = a[2]; all[8] = a[3];
+	for (k = 0; k < 9; k++)
+		live[k] = k == 0 || (k >= 4 && k <= 6);
+	assert_refs(bs, all, live, 9);
+	assert_int_equal(book_order_find(bs, n[2])->shares, 5);
+	assert_int_equal(bs->cnt.orders_live, 4);
+	book_free(bs);
+}
+
 /* ---- ladder chunks -------------------------------------------------------- */
 
 static void test_ladder_growth_shrink(void **state)
@@ -1518,6 +1560,7 @@ int main(void)
 		cmocka_unit_test(test_table_hash_layout),
 		cmocka_unit_test(test_table_collisions),
 		cmocka_unit_test(test_table_home_order),
+		cmocka_unit_test(test_replace_in_cluster),
 		cmocka_unit_test(test_ladder_growth_shrink),
 		cmocka_unit_test(test_price_extremes),
 		cmocka_unit_test(test_many_symbols),
