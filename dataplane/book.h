@@ -56,21 +56,17 @@
  *   multiplicative one (the table's recent pages stay cached). bench_book,
  *   624k long-lived orders on 300 symbols (68 MiB on THP), 3-stage
  *   prefetch: ~140 ns/message grouped against ~80 multiplicative: there new
- *   groups overlaid live entries (probe max 342 against 18). Those figures
- *   are for groups of 512 placed by bits 32..43 of a 64-bit product; the
- *   placement is now a bijection and groups hold 64 (book_hash32). Not
- *   timed since (a loaded machine); deterministic figures instead: the
- *   order table at the end of bench_book's generation (20 M messages),
- *   probe max / longest run 342 / 720 slots before, 29 / 87 now; callgrind
- *   on bench_book -n 3000000 -s 100 -b 3000 (the table wraps): 13.8 G ->
- *   5.7 G instructions; cache simulation (1 MiB LL) of tickwire book on the
- *   3 M-message many-symbol capture: LL read misses +0.2% (book: +12k).
- *   Tried and not kept: a 14-wide vector key count instead of the scan
- *   from the best; grouping 8 consecutive references per table line;
- *   whole table-size blocks in order (bench_book 254 ns, probe max 569);
- *   groups of 512 or 128 with the bijection (probe max 136 / 46, longest
- *   run 609 / 176 slots on bench_book; the same cache misses as 64 on the
- *   captures within 0.2%).
+ *   groups overlaid live entries (probe max 342 against 18), with groups
+ *   placed by bits 32..43 of a 64-bit product. With the bijective
+ *   placement (book_hash32) the table at the end of that generation has
+ *   probe max 136, longest run 609 slots (was 342 / 720). Tried and not
+ *   kept: a 14-wide vector key count instead of the scan from the best;
+ *   grouping 8 consecutive references per table line; whole table-size
+ *   blocks in order (bench_book 254 ns, probe max 569); groups of 64 with
+ *   the bijection (probe max 29, longest run 87, bench_book's wrapping
+ *   flow 10.4 G -> 5.7 G instructions, cache simulation of the captures
+ *   within 0.3%, but bench_feed frame at a time ~160 against ~140
+ *   ns/message for 512: the page locality is worth keeping).
  */
 
 /* "No index": empty slot, end of a list, no level. */
@@ -80,8 +76,8 @@
 /* Largest stock locate ITCH can carry. */
 #define BOOK_LOCATE_MAX 65535u
 /* Consecutive order references kept in order on consecutive table slots
- * (64 x 8-byte slots = 8 cache lines). Power of two. */
-#define BOOK_HASH_GROUP 64u
+ * (512 x 8-byte slots = one 4 KiB page). Power of two. */
+#define BOOK_HASH_GROUP 512u
 /* Multiplier placing each group: 2^32 / golden ratio, odd (so the groups'
  * placement mod any power of two is a bijection). */
 #define BOOK_HASH_MUL UINT32_C(0x9e3779b9)
@@ -417,19 +413,17 @@ const char *book_reason_name(int reason);
 /* 32-bit hash of an order reference; its low bits are the home slot. The
  * exchange hands out references in sequence, so groups of
  * BOOK_HASH_GROUP consecutive references keep their order on consecutive
- * slots (the adds of one moment share lines, and the recent ones stay
- * cached). Group g goes to block g x BOOK_HASH_MUL mod (slots /
- * BOOK_HASH_GROUP): the multiplier is odd, so that is a bijection, and
- * references less than a table size apart never share a home; a block is
- * used again only a whole table size of references later, when few of its
- * orders are still live. Those few still push the new group's entries
- * along (Robin Hood keeps home order), by about their number, so a group
- * is kept small: 64 slots, where 512 gave runs of hundreds of slots on
- * bench_book's long-lived flow. (The former placement took bits 32..43 of
- * a 64-bit product: only ~69% of 4096 consecutive groups got distinct
- * blocks, so a new group often landed on a recent, mostly live one.) The
- * bits above the home filter table matches. hash_bits is unused by this
- * form and kept for the table's size. */
+ * slots (one 4 KiB page of the table: the adds of one moment share lines
+ * and pages, and the recent ones stay cached). Group g goes to block
+ * g x BOOK_HASH_MUL mod (slots / BOOK_HASH_GROUP): the multiplier is odd,
+ * so that is a bijection, and references less than a table size apart
+ * never share a home. A block is used again only a whole table size of
+ * references later, when few of its orders are still live. (The former
+ * placement took bits 32..43 of a 64-bit product: only ~69% of 4096
+ * consecutive groups got distinct blocks, so a new group often landed on
+ * a block still holding a recent, mostly live group: bench_book probe max
+ * 342, runs of 720 slots.) The bits above the home filter table matches.
+ * hash_bits is unused by this form and kept for the table's size. */
 static ALWAYS_INLINE uint32_t book_hash32(const struct book_set *bs,
 					 uint64_t ref)
 {

@@ -649,7 +649,7 @@ static void test_table_hash_layout(void **state)
 		assert_int_equal(book_ref_bucket(bs, base + k),
 				 (book_ref_bucket(bs, base) + k) & bs->slot_mask);
 	/* 64 groups in a row: each starts away from the end of the one
-	 * before (a start within the previous group's slots would
+	 * before (a start within the previous group's 512 slots would
 	 * overlay its newest entries). */
 	for (k = 0; k < 64; k++) {
 		uint64_t g = base + (uint64_t)k * BOOK_HASH_GROUP;
