@@ -436,6 +436,36 @@ static void run_wire(struct book_set *bs, const uint8_t *buf, size_t from,
 	}
 }
 
+/* Order-table shape, deterministic unlike the timings: mean and largest
+ * distance of live entries from their home slot (a lookup reads that many
+ * slots past home) and the longest run of occupied slots (what a backward
+ * shift or an insert may walk). */
+static void table_stats(const struct book_set *bs, double *mean, uint32_t *max,
+			uint32_t *run)
+{
+	uint64_t sum = 0, n = 0;
+	uint32_t i, d, cur = 0;
+
+	*max = 0;
+	*run = 0;
+	for (i = 0; i <= bs->slot_mask; i++) {
+		const struct book_slot *sl = &bs->slots[i];
+
+		if (sl->order == BOOK_NIL) {
+			cur = 0;
+			continue;
+		}
+		d = (i - sl->hash) & bs->slot_mask;
+		sum += d;
+		n++;
+		if (d > *max)
+			*max = d;
+		if (++cur > *run)
+			*run = cur;
+	}
+	*mean = n ? (double)sum / (double)n : 0.0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -564,8 +594,15 @@ int main(int argc, char **argv)
 	{
 		/* Rough depth profile of the busiest symbol. */
 		const struct book_sym *b = book_sym_get(g.bs, 1);
+		double mean;
+		uint32_t dmax, run;
+
 		printf("symbol 1: %u orders, %u bid / %u ask levels\n", b->norders,
 		       b->nlevels[0], b->nlevels[1]);
+		table_stats(g.bs, &mean, &dmax, &run);
+		printf("order table at the end: %u slots, live entries %.2f slots "
+		       "from home on average (max %u), longest run %u\n",
+		       g.bs->slot_mask + 1, mean, dmax, run);
 	}
 	free(g.pos);
 	bs = g.bs; /* reuse the memory: every run starts from book_reset */

@@ -123,32 +123,14 @@ COLD void book_reset(struct book_set *bs)
 	}
 	/* All-ones: every slot's order is BOOK_NIL (empty). */
 	memset(bs->slots, 0xff, ((size_t)bs->slot_mask + 1) * sizeof(*bs->slots));
-	for (i = 0; i < bs->max_orders; i++) {
-		struct book_order *o = &bs->orders[i];
-
-		memset(o, 0, sizeof(*o));
-		o->next = i + 1 < bs->max_orders ? i + 1 : BOOK_NIL;
-		o->prev = BOOK_NIL;
-		o->level = BOOK_NIL;
-	}
-	for (i = 0; i < bs->max_levels; i++) {
-		struct book_level *l = &bs->levels[i];
-
-		memset(l, 0, sizeof(*l));
-		l->head = BOOK_NIL;
-		l->chunk = BOOK_NIL;
-		l->tail = i + 1 < bs->max_levels ? i + 1 : BOOK_NIL;
-	}
-	for (i = 0; i < bs->max_chunks; i++) {
-		struct book_chunk *ch = &bs->chunks[i];
-
-		memset(ch, 0, sizeof(*ch));
-		ch->better = BOOK_NIL;
-		ch->worse = i + 1 < bs->max_chunks ? i + 1 : BOOK_NIL;
-	}
-	bs->order_free = 0;
-	bs->level_free = 0;
-	bs->chunk_free = 0;
+	/* The pools are not touched: the free lists start empty and take
+	 * never-used records as needed (pools_refill). */
+	bs->order_free = BOOK_NIL;
+	bs->level_free = BOOK_NIL;
+	bs->chunk_free = BOOK_NIL;
+	bs->order_fresh = 0;
+	bs->level_fresh = 0;
+	bs->chunk_fresh = 0;
 }
 
 COLD int book_init(struct book_set *bs, const struct book_cfg *cfg)
@@ -205,6 +187,47 @@ static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
 {
 	bs->cnt.rejected[r]++;
 	return -(int)r;
+}
+
+/* Free lists are filled from the never-used records [*_fresh, max) a batch
+ * at a time, only when one runs empty (a check the updates make anyway):
+ * book_reset need not link hundreds of MiB of records, and taking a record
+ * costs no extra test. Records come in the order a fully linked list would
+ * give: freed ones (LIFO) first, then the never-used ones in index order. */
+#define BOOK_REFILL 1024u
+
+static COLD NOINLINE void pools_refill(struct book_set *bs)
+{
+	uint32_t i, end;
+
+	if (bs->order_free == BOOK_NIL && bs->order_fresh < bs->max_orders) {
+		end = bs->max_orders - bs->order_fresh > BOOK_REFILL
+			      ? bs->order_fresh + BOOK_REFILL : bs->max_orders;
+		for (i = bs->order_fresh; i < end; i++) {
+			bs->orders[i].next = i + 1 < end ? i + 1 : BOOK_NIL;
+			bs->orders[i].level = BOOK_NIL;
+		}
+		bs->order_free = bs->order_fresh;
+		bs->order_fresh = end;
+	}
+	if (bs->level_free == BOOK_NIL && bs->level_fresh < bs->max_levels) {
+		end = bs->max_levels - bs->level_fresh > BOOK_REFILL
+			      ? bs->level_fresh + BOOK_REFILL : bs->max_levels;
+		for (i = bs->level_fresh; i < end; i++) {
+			bs->levels[i].tail = i + 1 < end ? i + 1 : BOOK_NIL;
+			bs->levels[i].chunk = BOOK_NIL;
+		}
+		bs->level_free = bs->level_fresh;
+		bs->level_fresh = end;
+	}
+	if (bs->chunk_free == BOOK_NIL && bs->chunk_fresh < bs->max_chunks) {
+		end = bs->max_chunks - bs->chunk_fresh > BOOK_REFILL
+			      ? bs->chunk_fresh + BOOK_REFILL : bs->max_chunks;
+		for (i = bs->chunk_fresh; i < end; i++)
+			bs->chunks[i].worse = i + 1 < end ? i + 1 : BOOK_NIL;
+		bs->chunk_free = bs->chunk_fresh;
+		bs->chunk_fresh = end;
+	}
 }
 
 /* Slot holding ref (*found), or else the slot where ref belongs, *dist
@@ -572,10 +595,13 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 		if (found)
 			return bs->chunks[ci].lvl[pos];
 	}
-	if (UNLIKELY(bs->level_free == BOOK_NIL ||
-		     ((ci == BOOK_NIL || bs->chunks[ci].n == CHUNK) &&
-		      bs->chunk_free == BOOK_NIL)))
-		return BOOK_NIL;
+	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL)) {
+		pools_refill(bs);
+		if (bs->level_free == BOOK_NIL ||
+		    ((ci == BOOK_NIL || bs->chunks[ci].n == CHUNK) &&
+		     bs->chunk_free == BOOK_NIL))
+			return BOOK_NIL;
+	}
 	*created = true;
 	return ladder_insert(bs, sym, side, locate, ci, pos, k, px);
 }
@@ -745,8 +771,11 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	slot = slot_probe(bs, ref, h, &found, &d);
 	if (UNLIKELY(found))
 		return book_reject(bs, BOOK_EDUP);
-	if (UNLIKELY(bs->order_free == BOOK_NIL))
-		return book_reject(bs, BOOK_EORDERS);
+	if (UNLIKELY(bs->order_free == BOOK_NIL)) {
+		pools_refill(bs);
+		if (bs->order_free == BOOK_NIL)
+			return book_reject(bs, BOOK_EORDERS);
+	}
 	sym = &bs->syms[locate];
 	px0 = sym->best_px[side];
 	qty0 = sym->best_qty[side];
@@ -909,6 +938,8 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 	l = &bs->levels[li];
 	/* All or nothing: a new level is needed only if none is at px, and
 	 * the old one's level frees up if the order was alone in it. */
+	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL))
+		pools_refill(bs);
 	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL) &&
 	    l->count > 1 &&
 	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos))
@@ -1389,17 +1420,24 @@ COLD int book_check(const struct book_set *bs, char *why, size_t len)
 		      "slot %u out of home order after slot %u", i, j);
 	}
 	CHECK(used == norders, "table holds %u, books %u", used, norders);
-	for (n = 0, i = bs->order_free; i != BOOK_NIL && n <= bs->max_orders;
-	     i = bs->orders[i].next, n++)
-		CHECK(bs->orders[i].level == BOOK_NIL, "free order %u in use", i);
+	/* Free lists hold records below *_fresh; the never-used ones from
+	 * there on are free too and hold whatever the block held. */
+	CHECK(bs->order_fresh <= bs->max_orders && bs->level_fresh <= bs->max_levels &&
+	      bs->chunk_fresh <= bs->max_chunks, "fresh marks %u %u %u",
+	      bs->order_fresh, bs->level_fresh, bs->chunk_fresh);
+	for (n = bs->max_orders - bs->order_fresh, i = bs->order_free;
+	     i != BOOK_NIL && n <= bs->max_orders; i = bs->orders[i].next, n++)
+		CHECK(i < bs->order_fresh && bs->orders[i].level == BOOK_NIL,
+		      "free order %u in use", i);
 	CHECK(n + norders == bs->max_orders, "order free list %u + %u", n, norders);
-	for (n = 0, i = bs->level_free; i != BOOK_NIL && n <= bs->max_levels;
-	     i = bs->levels[i].tail, n++)
-		CHECK(bs->levels[i].chunk == BOOK_NIL, "free level %u in use", i);
+	for (n = bs->max_levels - bs->level_fresh, i = bs->level_free;
+	     i != BOOK_NIL && n <= bs->max_levels; i = bs->levels[i].tail, n++)
+		CHECK(i < bs->level_fresh && bs->levels[i].chunk == BOOK_NIL,
+		      "free level %u in use", i);
 	CHECK(n + nlevels == bs->max_levels, "level free list %u + %u", n, nlevels);
-	for (n = 0, i = bs->chunk_free; i != BOOK_NIL && n <= bs->max_chunks;
-	     i = bs->chunks[i].worse, n++)
-		;
+	for (n = bs->max_chunks - bs->chunk_fresh, i = bs->chunk_free;
+	     i != BOOK_NIL && n <= bs->max_chunks; i = bs->chunks[i].worse, n++)
+		CHECK(i < bs->chunk_fresh, "free chunk %u never used", i);
 	CHECK(n + nchunks == bs->max_chunks, "chunk free list %u + %u", n, nchunks);
 	return 0;
 }

@@ -38,6 +38,9 @@ static struct book_set *book_new(uint32_t max_orders, uint32_t max_levels,
 	sz = (sz + CACHELINE - 1) & ~(size_t)(CACHELINE - 1);
 	bs = aligned_alloc(CACHELINE, sz);
 	assert_non_null(bs);
+	/* Garbage, not zeros: book_init leaves the record pools as it finds
+	 * them, and nothing may depend on what they held. */
+	memset(bs, 0xa5, sz);
 	assert_int_equal(book_init(bs, &cfg), 0);
 	return bs;
 }
@@ -545,6 +548,56 @@ static void test_pools_full(void **state)
 	book_free(bs);
 }
 
+/* Pools larger than one refill batch of never-used records (book_reset
+ * does not link them): every order and level can be used, exactly
+ * max_orders / max_levels and no more, freed records come back first, and
+ * a reset book on a dirty block behaves like a new one. */
+static void test_pools_lazy(void **state)
+{
+	enum { NO = 2500, NL = 1100 };
+	struct book_set *bs = book_new(NO, NL, 3);
+	struct book_change c;
+	uint32_t round, r;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		/* NL distinct prices: each add makes a level, the last fits */
+		for (r = 0; r < NL; r++)
+			assert_int_equal(book_apply_add(bs, 1 + r % 2, 1 + r, 'B', 1,
+							1000 + r, NULL, &c), 0);
+		assert_int_equal(bs->cnt.levels_live, NL);
+		assert_int_equal(book_apply_add(bs, 1, 1 + NO, 'S', 1, 1, NULL, &c),
+				 -BOOK_ELEVELS);
+		/* the rest of the orders on existing levels, then one too many */
+		for (r = NL; r < NO; r++)
+			assert_int_equal(book_apply_add(bs, 1 + r % 2, 1 + r, 'B', 1,
+							1000 + r % NL, NULL, &c), 0);
+		assert_int_equal(bs->cnt.orders_live, NO);
+		assert_int_equal(book_apply_add(bs, 1, 1 + NO, 'B', 1, 1000, NULL, &c),
+				 -BOOK_EORDERS);
+		assert_book_ok(bs, 1);
+		/* a deleted order's record is the next one taken */
+		{
+			const struct book_order *o = book_order_find(bs, 7);
+
+			assert_non_null(o);
+			r = (uint32_t)(o - bs->orders);
+		}
+		assert_int_equal(book_apply_delete(bs, 7, &c), 0);
+		assert_int_equal(book_apply_add(bs, 3, 1 + NO, 'S', 5, 2000, NULL, &c),
+				 -BOOK_ELEVELS);
+		assert_int_equal(book_apply_add(bs, 1 + 6 % 2, 1 + NO, 'B', 5, 1000 + 6,
+						NULL, &c), 0);
+		assert_int_equal(book_order_find(bs, 1 + NO) - bs->orders, r);
+		assert_book_ok(bs, 1);
+		book_reset(bs);
+		assert_int_equal(bs->cnt.orders_live, 0);
+		assert_null(book_order_find(bs, 1));
+		assert_book_ok(bs, 1);
+	}
+	book_free(bs);
+}
+
 /* ---- order table: collisions, wraparound, backward shift ------------- */
 
 /* n references whose home slot is in [bucket, bucket + span) mod slots. */
@@ -581,7 +634,8 @@ static void assert_refs(const struct book_set *bs, const uint64_t *refs,
 /* The table's hash keeps groups of BOOK_HASH_GROUP sequential references
  * on consecutive slots (the adds of one moment share cache lines) and
  * scatters the groups, so the next group does not start on the live run
- * the previous one left. */
+ * the previous one left, and uses every block once per table size of
+ * references. */
 static void test_table_hash_layout(void **state)
 {
 	struct book_set *bs = book_new(4096, 0, 2); /* 8192 slots */
@@ -606,6 +660,24 @@ static void test_table_hash_layout(void **state)
 		       ((prev_end - next) & bs->slot_mask) > BOOK_HASH_GROUP;
 	}
 	assert_true(far >= 48);
+	/* Any table size of consecutive references, aligned to a group or
+	 * not, has as many distinct homes: a block is reused only after all
+	 * the others (the group placement is a bijection). */
+	{
+		static uint8_t seen[8192];
+		uint64_t start[3] = { base, base + 77, UINT64_C(1) << 40 };
+		uint32_t j;
+
+		for (j = 0; j < 3; j++) {
+			memset(seen, 0, sizeof(seen));
+			for (k = 0; k <= bs->slot_mask; k++) {
+				uint32_t h = book_ref_bucket(bs, start[j] + k);
+
+				assert_int_equal(seen[h], 0);
+				seen[h] = 1;
+			}
+		}
+	}
 	book_free(bs);
 }
 
@@ -717,6 +789,48 @@ static void test_table_home_order(void **state)
 	assert_int_equal(book_slot_find(bs, refs[2]), h);
 	assert_int_equal(book_slot_find(bs, refs[1]), h + 1);
 	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
+/* U within one cluster: the new reference goes in where its probe found
+ * room, which may move the old entry up a slot before that one is taken
+ * out; every reference is still found and the table keeps home order. */
+static void test_replace_in_cluster(void **state)
+{
+	struct book_set *bs = book_new(48, 0, 2); /* 128 slots */
+	struct book_change c;
+	uint64_t a[4], x[2], n[3];
+	bool live[9];
+	uint64_t all[9];
+	size_t k;
+
+	(void)state;
+	colliding_refs(bs, 40, 1, 1, a, 4);       /* home 40 */
+	colliding_refs(bs, 41, 1, 1, x, 2);       /* home 41 */
+	colliding_refs(bs, 40, 1, a[3] + 1, n, 3); /* home 40, not yet used */
+	/* 40: a0, 41: a1, 42: x0 (home 41), 43: x1 (home 41) */
+	assert_int_equal(book_apply_add(bs, 1, a[0], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, a[1], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[0], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[1], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(bs->slots[42].order, book_order_find(bs, x[0]) - bs->orders);
+	/* x0 -> n0 (home 40): n0 belongs at 42, x0 and x1 move up, x0 goes */
+	assert_int_equal(book_apply_replace(bs, x[0], n[0], 2, 102, &c), 0);
+	assert_book_ok(bs, 1);
+	/* a1 (at 41, before the insert point) -> n1: nothing moves first */
+	assert_int_equal(book_apply_replace(bs, a[1], n[1], 3, 100, &c), 0);
+	assert_book_ok(bs, 1);
+	/* x1 -> n2, and the same reference again */
+	assert_int_equal(book_apply_replace(bs, x[1], n[2], 4, 99, &c), 0);
+	assert_int_equal(book_apply_replace(bs, n[2], n[2], 5, 98, &c), 0);
+	assert_book_ok(bs, 1);
+	all[0] = a[0]; all[1] = a[1]; all[2] = x[0]; all[3] = x[1];
+	all[4] = n[0]; all[5] = n[1]; all[6] = n[2]; all[7] = a[2]; all[8] = a[3];
+	for (k = 0; k < 9; k++)
+		live[k] = k == 0 || (k >= 4 && k <= 6);
+	assert_refs(bs, all, live, 9);
+	assert_int_equal(book_order_find(bs, n[2])->shares, 5);
+	assert_int_equal(bs->cnt.orders_live, 4);
 	book_free(bs);
 }
 
@@ -1442,9 +1556,11 @@ int main(void)
 		cmocka_unit_test(test_replace_alone),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
+		cmocka_unit_test(test_pools_lazy),
 		cmocka_unit_test(test_table_hash_layout),
 		cmocka_unit_test(test_table_collisions),
 		cmocka_unit_test(test_table_home_order),
+		cmocka_unit_test(test_replace_in_cluster),
 		cmocka_unit_test(test_ladder_growth_shrink),
 		cmocka_unit_test(test_price_extremes),
 		cmocka_unit_test(test_many_symbols),
