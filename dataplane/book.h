@@ -473,13 +473,12 @@ static ALWAYS_INLINE void book_prefetch_ref(const struct book_set *bs,
 	__builtin_prefetch(&bs->slots[book_ref_bucket(bs, ref)], 0, 3);
 }
 
-/* Order index that `ref` probably names, from its table slots alone (a
- * 32-bit hash match within a few slots of home, no order load), or
- * BOOK_NIL. For the prefetch helpers below. */
-static ALWAYS_INLINE uint32_t book_slot_peek(const struct book_set *bs,
-					     uint64_t ref)
+/* Order index that the reference whose book_hash32 is h probably names,
+ * from its table slots alone (a 32-bit hash match within a few slots of
+ * home, no order load), or BOOK_NIL. For the prefetch helpers. */
+static ALWAYS_INLINE uint32_t book_slot_peek_hash(const struct book_set *bs, uint32_t h)
 {
-	uint32_t h = book_hash32(bs, ref), i = h & bs->slot_mask, k;
+	uint32_t i = h & bs->slot_mask, k;
 
 	for (k = 0; k < 4; k++, i = (i + 1) & bs->slot_mask) {
 		const struct book_slot *s = &bs->slots[i];
@@ -490,6 +489,13 @@ static ALWAYS_INLINE uint32_t book_slot_peek(const struct book_set *bs,
 			return s->order;
 	}
 	return BOOK_NIL;
+}
+
+/* book_slot_peek_hash for `ref`. */
+static ALWAYS_INLINE uint32_t book_slot_peek(const struct book_set *bs,
+					     uint64_t ref)
+{
+	return book_slot_peek_hash(bs, book_hash32(bs, ref));
 }
 
 /* Start loading the order `ref` names. Reads its table slot: issue
@@ -593,22 +599,6 @@ static inline const struct book_level *book_order_level(const struct book_set *b
 static ALWAYS_INLINE void book_prefetch_slot_hash(const struct book_set *bs, uint32_t h)
 {
 	__builtin_prefetch(&bs->slots[h & bs->slot_mask], 0, 3);
-}
-
-/* book_slot_peek for the reference whose book_hash32 is h. */
-static ALWAYS_INLINE uint32_t book_slot_peek_hash(const struct book_set *bs, uint32_t h)
-{
-	uint32_t i = h & bs->slot_mask, k;
-
-	for (k = 0; k < 4; k++, i = (i + 1) & bs->slot_mask) {
-		const struct book_slot *s = &bs->slots[i];
-
-		if (s->order == BOOK_NIL)
-			break;
-		if (s->hash == h)
-			return s->order;
-	}
-	return BOOK_NIL;
 }
 
 /* book_prefetch_order for order index o (from book_slot_peek_hash; BOOK_NIL
