@@ -524,33 +524,38 @@ static ALWAYS_INLINE uint8_t pf_msg_kind(const uint8_t *msg, size_t len)
 }
 
 /* Stage 1: the table slot of the reference (and of U's new one, whose
- * insert probes too) and the symbol. k: pf_msg_kind of m. */
-static ALWAYS_INLINE void pf_ref(const struct book_set *bs, const uint8_t *m, uint8_t k)
+ * insert probes too) and the symbol; returns the reference's book_hash32
+ * for stage 2. k: pf_msg_kind of m, not 0. */
+static ALWAYS_INLINE uint32_t pf_ref(const struct book_set *bs, const uint8_t *m, uint8_t k)
 {
-	if (!k)
-		return;
+	uint32_t h;
+
 	book_prefetch_sym(bs, wire_get16(m + ITCH_OFF_LOCATE));
-	book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_BODY));
+	h = book_hash32(bs, wire_get64(m + ITCH_OFF_BODY));
+	book_prefetch_slot_hash(bs, h);
 	if (k & PF_K_NEW)
 		book_prefetch_ref(bs, wire_get64(m + ITCH_OFF_U_NEW));
+	return h;
 }
 
-/* Stage 2: the resting order a reference names (not for adds). */
-static ALWAYS_INLINE void pf_order(const struct book_set *bs, const uint8_t *m, uint8_t k)
+/* Stage 2 (PF_K_OLD only): the resting order that the reference with
+ * hash h names; returns its index (or BOOK_NIL) for stage 3. */
+static ALWAYS_INLINE uint32_t pf_order(const struct book_set *bs, uint32_t h)
 {
-	if (k & PF_K_OLD)
-		book_prefetch_order(bs, wire_get64(m + ITCH_OFF_BODY));
+	uint32_t o = book_slot_peek_hash(bs, h);
+
+	book_prefetch_order_at(bs, o);
+	return o;
 }
 
-/* Stage 3: that order's FIFO neighbours and level. */
-static ALWAYS_INLINE void pf_links(const struct book_set *bs, const uint8_t *m, uint8_t k)
+/* Stage 3 (PF_K_OLD only): order o's FIFO neighbours and level. */
+static ALWAYS_INLINE void pf_links(const struct book_set *bs, uint32_t o)
 {
-	if (k & PF_K_OLD)
-		book_prefetch_links(bs, wire_get64(m + ITCH_OFF_BODY));
+	book_prefetch_links_at(bs, o);
 }
 
-/* The window's stages for index j: as pf_ref, pf_order and pf_links,
- * with the hash and the order index passed on in w->h[j] and w->o[j]. */
+/* The window's stages for index j, the hash and the order index passed on
+ * in w->h[j] and w->o[j]: each reference is hashed and probed once. */
 static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
 {
 	const uint8_t *m = w->msg[j];
@@ -807,10 +812,45 @@ uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_
 	return n;
 }
 
-/* pf_msg_kind of message i of msgs. */
-static ALWAYS_INLINE uint8_t pf_kind_at(const struct feed_msg *msgs, uint32_t i)
+/* feed_on_messages' stages in flight, as pf_win's but in a ring: message
+ * j's pf_kind bits (0 past the end), hash and order index at j % size. */
+#define FEED_PF_RING 16u
+_Static_assert(FEED_PF_RING > 3 * FEED_PF_DIST && (FEED_PF_RING & (FEED_PF_RING - 1)) == 0,
+	       "the ring holds every message between stage 1 and the apply");
+
+struct pf_ring {
+	uint8_t kind[FEED_PF_RING];
+	uint32_t h[FEED_PF_RING];
+	uint32_t o[FEED_PF_RING];
+};
+
+/* Stage 1 for message j of n (a no-op past the end). */
+static ALWAYS_INLINE void pf_ring_ref(struct pf_ring *r, const struct book_set *bs,
+				      const struct feed_msg *msgs, uint32_t n, uint32_t j)
 {
-	return pf_msg_kind(msgs[i].data, msgs[i].len);
+	uint32_t s = j & (FEED_PF_RING - 1);
+	uint8_t k = j < n ? pf_msg_kind(msgs[j].data, msgs[j].len) : 0;
+
+	r->kind[s] = k;
+	if (k)
+		r->h[s] = pf_ref(bs, msgs[j].data, k);
+}
+
+static ALWAYS_INLINE void pf_ring_order(struct pf_ring *r, const struct book_set *bs, uint32_t j)
+{
+	uint32_t s = j & (FEED_PF_RING - 1);
+
+	if (r->kind[s] & PF_K_OLD)
+		r->o[s] = pf_order(bs, r->h[s]);
+}
+
+static ALWAYS_INLINE void pf_ring_links(const struct pf_ring *r, const struct book_set *bs,
+					uint32_t j)
+{
+	uint32_t s = j & (FEED_PF_RING - 1);
+
+	if (r->kind[s] & PF_K_OLD)
+		pf_links(bs, r->o[s]);
 }
 
 uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
@@ -818,23 +858,21 @@ uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t 
 {
 	const struct book_set *bs = f->books;
 	const uint32_t d = FEED_PF_DIST;
+	struct pf_ring r;
 	uint32_t ev = 0, i;
 
 	/* Prologue: the first 3d slots, then 2d orders, then d messages' links,
 	 * each batch's misses overlapping. */
-	for (i = 0; i < n && i < 3 * d; i++)
-		pf_ref(bs, msgs[i].data, pf_kind_at(msgs, i));
-	for (i = 0; i < n && i < 2 * d; i++)
-		pf_order(bs, msgs[i].data, pf_kind_at(msgs, i));
-	for (i = 0; i < n && i < d; i++)
-		pf_links(bs, msgs[i].data, pf_kind_at(msgs, i));
+	for (i = 0; i < 3 * d; i++)
+		pf_ring_ref(&r, bs, msgs, n, i);
+	for (i = 0; i < 2 * d; i++)
+		pf_ring_order(&r, bs, i);
+	for (i = 0; i < d; i++)
+		pf_ring_links(&r, bs, i);
 	for (i = 0; i < n; i++) {
-		if (i + 3 * d < n)
-			pf_ref(bs, msgs[i + 3 * d].data, pf_kind_at(msgs, i + 3 * d));
-		if (i + 2 * d < n)
-			pf_order(bs, msgs[i + 2 * d].data, pf_kind_at(msgs, i + 2 * d));
-		if (i + d < n)
-			pf_links(bs, msgs[i + d].data, pf_kind_at(msgs, i + d));
+		pf_ring_ref(&r, bs, msgs, n, i + 3 * d);
+		pf_ring_order(&r, bs, i + 2 * d);
+		pf_ring_links(&r, bs, i + d);
 		on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, &ev);
 	}
 	return ev;
