@@ -293,20 +293,27 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 	}
 }
 
-/* One ITCH message, as on_msg_full. The order messages (A F E C X D U,
- * nine in ten) are read straight off the wire into the book's apply
- * functions and their md_event is written from the book's change: no
- * struct itch_msg, no second dispatch on the type in book_apply. */
-static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
-				 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-				 uint32_t *n)
+/* The best prices are copied from book_change to md_event as one word. */
+_Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_change, bid_px) + 4 &&
+	       offsetof(struct md_event, ask_px) == offsetof(struct md_event, bid_px) + 4,
+	       "bid_px and ask_px adjacent in book_change and md_event");
+
+/* One ITCH message, as on_msg_full, with n events already in out; returns
+ * the events it wrote. The order messages (A F E C X D U, nine in ten) are
+ * read straight off the wire into the book's apply functions and their
+ * md_event is written from the book's change: no struct itch_msg, no second
+ * dispatch on the type in book_apply. n by value and the count returned
+ * keep the caller's count in a register (the cold calls take a copy). */
+static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
+				     uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
+				     uint32_t n)
 {
 	struct book_set *bs = f->books;
 	struct book_change c;
 	struct md_event *e;
 	const struct book_sym *s;
 	uint64_t ts;
-	uint32_t need;
+	uint32_t need, k;
 	uint8_t type;
 	int rc;
 
@@ -319,7 +326,7 @@ static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len,
 	ts = wire_get48(msg + ITCH_OFF_TS);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
-		return;
+		return 0;
 	}
 	if (UNLIKELY(need < len))
 		f->st.itch_long++;
@@ -359,19 +366,19 @@ static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len,
 	}
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
+		k = n;
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
 			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), seq, t_rx_tsc, out,
-				      cap, n);
-		return;
+				      cap, &k);
+		return k - n;
 	}
 	/* In place in its output slot: see on_msg_full. */
-	e = LIKELY(*n < cap) ? &out[*n] : &f->ev_scratch;
+	e = LIKELY(n < cap) ? &out[n] : &f->ev_scratch;
 	e->t_rx_tsc = t_rx_tsc;
 	e->t_exch_ns = ts;
 	e->seq = seq;
 	e->order_ref = c.ref;
-	e->bid_px = c.bid_px;
-	e->ask_px = c.ask_px;
+	memcpy(&e->bid_px, &c.bid_px, 2 * sizeof(uint32_t));
 	e->bid_qty = clamp32(c.bid_qty);
 	e->ask_qty = clamp32(c.ask_qty);
 	e->qty = c.qty;
@@ -389,14 +396,15 @@ static ALWAYS_INLINE void on_msg(struct feed *f, const uint8_t *msg, size_t len,
 	s = &bs->syms[c.locate];
 	e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
 	if (LIKELY(e != &f->ev_scratch)) {
-		(*n)++;
 		f->st.md_events++;
-	} else {
-		f->st.md_overruns++;
+		return 1;
 	}
-	return;
+	f->st.md_overruns++;
+	return 0;
 full:
-	on_msg_full(f, msg, len, seq, t_rx_tsc, out, cap, n);
+	k = n;
+	on_msg_full(f, msg, len, seq, t_rx_tsc, out, cap, &k);
+	return k - n;
 }
 
 /* Books go stale while any session has a gap open, and fresh again when the
@@ -420,7 +428,7 @@ static ALWAYS_INLINE void on_item(struct feed *f, const struct mold_item *it, ui
 {
 	switch (it->kind) {
 	case MOLD_MSG:
-		on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, n);
+		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n);
 		break;
 	case MOLD_EV_GAP:
 		f->st.gaps++;
@@ -626,7 +634,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
 				pf_advance(w);
-			on_msg(f, msg, len, seq, t_rx_tsc, out, cap, &n);
+			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n);
 		}
 		if (!mold_next(&f->mold, &it))
 			break;
@@ -806,10 +814,7 @@ uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	uint32_t n = 0;
-
-	on_msg(f, msg, len, seq, t_rx_tsc, out, cap, &n);
-	return n;
+	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0);
 }
 
 /* feed_on_messages' stages in flight, as pf_win's but in a ring: message
@@ -873,7 +878,7 @@ uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t 
 		pf_ring_ref(&r, bs, msgs, n, i + 3 * d);
 		pf_ring_order(&r, bs, i + 2 * d);
 		pf_ring_links(&r, bs, i + d);
-		on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, &ev);
+		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev);
 	}
 	return ev;
 }
