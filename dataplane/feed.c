@@ -332,37 +332,32 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
-	switch (type) {
-	case 'A':
-	case 'F':
+	/* Tested in the order of their share of a day's messages (A and F,
+	 * D, U, E, then the rare ones): a compare or two for the usual add,
+	 * where a jump table costs eight instructions for every type. */
+	if (type == 'A' || type == 'F') {
 		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
 				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
 				    wire_get32(msg + ITCH_OFF_A_SHARES),
 				    wire_get32(msg + ITCH_OFF_A_PRICE),
 				    (const char *)(msg + ITCH_OFF_A_STOCK), &c);
-		break;
-	case 'D':
+	} else if (type == 'D') {
 		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), &c);
-		break;
-	case 'E':
-		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
-				     wire_get32(msg + ITCH_OFF_E_SHARES), &c);
-		break;
-	case 'C':
-		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
-					wire_get32(msg + ITCH_OFF_E_SHARES),
-					wire_get32(msg + ITCH_OFF_C_PRICE), &c);
-		break;
-	case 'X':
-		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
-				       wire_get32(msg + ITCH_OFF_X_SHARES), &c);
-		break;
-	default: /* 'U' */
+	} else if (type == 'U') {
 		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
 					wire_get64(msg + ITCH_OFF_U_NEW),
 					wire_get32(msg + ITCH_OFF_U_SHARES),
 					wire_get32(msg + ITCH_OFF_U_PRICE), &c);
-		break;
+	} else if (type == 'E') {
+		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
+				     wire_get32(msg + ITCH_OFF_E_SHARES), &c);
+	} else if (type == 'X') {
+		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
+				       wire_get32(msg + ITCH_OFF_X_SHARES), &c);
+	} else { /* 'C' */
+		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					wire_get32(msg + ITCH_OFF_E_SHARES),
+					wire_get32(msg + ITCH_OFF_C_PRICE), &c);
 	}
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
