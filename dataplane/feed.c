@@ -186,6 +186,13 @@ static const uint8_t pf_kind[256] = {
 	['U'] = PF_K_REF | PF_K_OLD | PF_K_NEW,
 };
 
+/* Wire length of the order messages on_msg applies itself, 0 for every
+ * other type (on_msg_full's): one load and one test decide the path. */
+static const uint8_t order_len[256] = {
+	['A'] = ITCH_LEN_A, ['F'] = ITCH_LEN_F, ['E'] = ITCH_LEN_E, ['C'] = ITCH_LEN_C,
+	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
+};
+
 /* One ITCH message: decode, apply, describe. Every type and every
  * malformed message (on_msg below takes the order messages itself). */
 static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
@@ -320,8 +327,8 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	if (UNLIKELY(len == 0))
 		goto full;
 	type = msg[ITCH_OFF_TYPE];
-	need = itch_msg_len[type];
-	if (UNLIKELY(!pf_kind[type] || len < need))
+	need = order_len[type];
+	if (UNLIKELY(need == 0 || len < need))
 		goto full;
 	ts = wire_get48(msg + ITCH_OFF_TS);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
