@@ -97,9 +97,11 @@ struct tox_side_state {
 	uint64_t span_memo_from_ns;
 };
 
+/* Field order: what a decision reads (cfg, side[], gen, the span
+ * constants) first and together; the pending-markout rings (~6 KiB, read
+ * only when a markout is due) last. */
 struct tox {
 	struct tox_cfg cfg;
-	struct tox_ring ring[TOX_MAX_HORIZONS];
 	struct tox_side_state side[2];  /* indexed by enum quote_side */
 	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
 	double flow_abs;     /* EWMA of |volume| */
@@ -116,6 +118,7 @@ struct tox {
 	uint64_t span_ns;
 	double span_decay_lo;
 	uint64_t span_max_dt_ns;
+	struct tox_ring ring[TOX_MAX_HORIZONS]; /* large, cold: last */
 };
 
 /* Length of a tox_decide_span window: through_half_life_ns / this (the
