@@ -67,34 +67,36 @@ struct tox_span {
 	bool pulled;
 };
 
+/* Field order: the memo paths of tox_decide / tox_decide_span (most
+ * decisions) read only the first lines: pulled, through and the memos. */
 struct tox_side_state {
-	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
-	double through;          /* decayed trade-through count */
-	uint64_t through_ns;     /* time through was last decayed to */
-	uint64_t pulled_until_ns; /* pulled while now < this */
 	bool pulled;             /* a cooldown has been started */
-	/* the score's terms that change only with an input, kept current by
-	 * the tox_on_* calls (same expressions as a fresh computation) */
-	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
-	double imb;              /* max(0, flow imbalance against this side) */
+	uint64_t pulled_until_ns; /* pulled while now < this */
+	double through;          /* decayed trade-through count */
 	/* tox_decide's last verdict and the input generation it saw: reused
 	 * while no input changed, through == 0 (no decay in time) and no
 	 * cooldown can expire */
-	struct tox_decision memo;
 	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
+	struct tox_decision memo;
+	/* tox_decide_span's last bounded verdict, for the window opened at
+	 * span_memo_from_ns and input generation span_memo_gen - 1 */
+	uint64_t span_memo_gen;
+	uint64_t span_memo_from_ns;
 	/* tox_decide_span's window: at every instant of [span_from_ns,
 	 * span_to_ns] the decayed trade-through count of through and
 	 * through_ns as they were then (span_through, span_through_ns) lies
 	 * in [span_thr_lo, span_thr_hi]; span_to_ns 0 = none */
+	uint64_t span_from_ns, span_to_ns;
+	struct tox_span span_memo;
 	double span_thr_lo, span_thr_hi;
 	double span_through;
 	uint64_t span_through_ns;
-	uint64_t span_from_ns, span_to_ns;
-	/* tox_decide_span's last bounded verdict, for the window opened at
-	 * span_memo_from_ns and input generation span_memo_gen - 1 */
-	struct tox_span span_memo;
-	uint64_t span_memo_gen;
-	uint64_t span_memo_from_ns;
+	uint64_t through_ns;     /* time through was last decayed to */
+	/* the score's terms that change only with an input, kept current by
+	 * the tox_on_* calls (same expressions as a fresh computation) */
+	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
+	double imb;              /* max(0, flow imbalance against this side) */
+	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 };
 
 /* Field order: what a decision reads (cfg, side[], gen, the span
