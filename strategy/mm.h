@@ -33,37 +33,39 @@ enum mm_model {
  * fields here. mm_cfg_defaults gives a liquid US equity (~$50, 1 cent tick).
  */
 struct mm_cfg {
-	/* model */
-	uint32_t model;          /* enum mm_model */
-	double gamma;            /* risk aversion, 1/USD per inventory unit (> 0) */
-	double inv_unit;         /* shares per inventory unit q of the model (> 0) */
-	double as_horizon_s;     /* AS only: constant T - t, s (> 0) */
-	double vol_premium;      /* added half-spread per unit of sigma, as
-				  * vol_premium * sigma_usd * sqrt(1 s); >= 0 */
-	/* prices and sizes */
+	/* Field order: what every decision reads first, on one or two cache
+	 * lines; the rest grouped by topic. */
 	int64_t tick;            /* ITCH units (100 = $0.01), > 0 */
 	double fee_usd;          /* maker fee per share, USD; < 0 = rebate */
-	uint32_t levels;         /* ladder levels per side, 1..QUOTE_MAX_LEVELS */
-	int64_t step_ticks;      /* ticks between ladder levels, >= 1 */
-	uint32_t size[QUOTE_MAX_LEVELS]; /* shares per level */
+	double inv_unit;         /* shares per inventory unit q of the model (> 0) */
+	int64_t pos_limit;       /* |position| limit, shares (> 0) */
 	uint32_t min_size;       /* smallest order, shares (> 0); presence size */
 	uint32_t lot;            /* scaled sizes round down to this, shares (> 0) */
-	int64_t pos_limit;       /* |position| limit, shares (> 0) */
-	/* presence: while on, the regime allows a side and the book is fresh,
-	 * that side always has a target at min_size, at least presence_ticks
-	 * ticks plus max(fee, 0) from fair (and never closer, on any level) */
-	bool presence;
-	uint32_t presence_ticks; /* >= 1 */
-	/* timers */
-	uint64_t timer_ns;       /* mm_on_timer period the caller keeps, ns (> 0) */
 	uint64_t fit_ns;         /* intensity refit period, ns (> 0) */
 	uint64_t rate_window_ns; /* message-rate window, ns (> 0) */
 	/* portfolio: shared budget (NULL = none); not owned; same thread */
 	struct pf *pf;
+	/* presence: while on, the regime allows a side and the book is fresh,
+	 * that side always has a target at min_size, at least presence_ticks
+	 * ticks plus max(fee, 0) from fair (and never closer, on any level) */
+	bool presence;
 	/* false (default): the quiet-event rule (see mm_on_md); true: every
 	 * md event runs the full update and decision, as before the rule
 	 * (kept to compare the two and to reproduce old runs) */
 	bool decide_every_event;
+	uint32_t presence_ticks; /* >= 1 */
+	/* model */
+	uint32_t model;          /* enum mm_model */
+	double gamma;            /* risk aversion, 1/USD per inventory unit (> 0) */
+	double as_horizon_s;     /* AS only: constant T - t, s (> 0) */
+	double vol_premium;      /* added half-spread per unit of sigma, as
+				  * vol_premium * sigma_usd * sqrt(1 s); >= 0 */
+	/* the ladder */
+	uint32_t levels;         /* ladder levels per side, 1..QUOTE_MAX_LEVELS */
+	int64_t step_ticks;      /* ticks between ladder levels, >= 1 */
+	uint32_t size[QUOTE_MAX_LEVELS]; /* shares per level */
+	/* timers */
+	uint64_t timer_ns;       /* mm_on_timer period the caller keeps, ns (> 0) */
 	/* sub-modules (mm_init copies them into the modules: cold here) */
 	struct fair_cfg fair;    /* micro-price weight, lead term */
 	struct vol_cfg vol;      /* EWMA clock, half-life, sigma floor */

@@ -99,12 +99,14 @@ struct tox_side_state {
 	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 };
 
-/* Field order: what a decision reads (cfg, side[], gen, the span
- * constants) first and together; the pending-markout rings (~6 KiB, read
- * only when a markout is due) last. */
+/* Field order: what a decision reads (gen, side[]; cfg when it computes)
+ * first and together; the pending-markout rings (~6 KiB, read only when a
+ * markout is due) last. */
 struct tox {
-	struct tox_cfg cfg;
+	uint64_t gen;               /* bumped when an input of the score changes */
+	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	struct tox_side_state side[2];  /* indexed by enum quote_side */
+	struct tox_cfg cfg;
 	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
 	double flow_abs;     /* EWMA of |volume| */
 	uint64_t last_fill_ns;
@@ -112,8 +114,6 @@ struct tox {
 	uint64_t n_markouts;        /* matured markout samples */
 	uint64_t n_markout_dropped; /* (fill, horizon) pairs dropped: ring full */
 	uint64_t n_pulls;           /* cooldowns started */
-	uint64_t gen;               /* bumped when an input of the score changes */
-	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	/* tox_decide_span's windows, from cfg at init: their length (ns), a
 	 * lower bound of the decay factor over one, and the longest time since
 	 * a trade-through a window may reach (0 = no windows) */
