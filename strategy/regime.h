@@ -168,12 +168,14 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 					      struct regime_decision *out)
 {
 	const int lv = (int)r->level;
-	const double *up = r->lvl[lv].up_below, *hold = r->lvl[lv].hold_above, *red = r->red_exit;
+	const double *up, *hold, *red = r->red_exit;
 	double dd, pos, rate, age;
 	bool ok, held, red_other;
 
-	if (lv == REGIME_KILL)
+	if (lv == REGIME_KILL) /* no lvl[] entry: the full update */
 		return regime_update_full(r, now_ns, in, out);
+	up = r->lvl[lv].up_below;
+	hold = r->lvl[lv].hold_above;
 	dd = in->drawdown_usd;
 	pos = r->pos_limit > 0 ? fabs((double)in->position) / (double)r->pos_limit : 0.0;
 	rate = in->msg_rate;
