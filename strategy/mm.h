@@ -33,44 +33,46 @@ enum mm_model {
  * fields here. mm_cfg_defaults gives a liquid US equity (~$50, 1 cent tick).
  */
 struct mm_cfg {
-	/* model */
-	uint32_t model;          /* enum mm_model */
-	double gamma;            /* risk aversion, 1/USD per inventory unit (> 0) */
-	double inv_unit;         /* shares per inventory unit q of the model (> 0) */
-	double as_horizon_s;     /* AS only: constant T - t, s (> 0) */
-	double vol_premium;      /* added half-spread per unit of sigma, as
-				  * vol_premium * sigma_usd * sqrt(1 s); >= 0 */
-	/* prices and sizes */
+	/* Field order: what every decision reads first, on one or two cache
+	 * lines; the rest grouped by topic. */
 	int64_t tick;            /* ITCH units (100 = $0.01), > 0 */
 	double fee_usd;          /* maker fee per share, USD; < 0 = rebate */
-	uint32_t levels;         /* ladder levels per side, 1..QUOTE_MAX_LEVELS */
-	int64_t step_ticks;      /* ticks between ladder levels, >= 1 */
-	uint32_t size[QUOTE_MAX_LEVELS]; /* shares per level */
+	double inv_unit;         /* shares per inventory unit q of the model (> 0) */
+	int64_t pos_limit;       /* |position| limit, shares (> 0) */
 	uint32_t min_size;       /* smallest order, shares (> 0); presence size */
 	uint32_t lot;            /* scaled sizes round down to this, shares (> 0) */
-	int64_t pos_limit;       /* |position| limit, shares (> 0) */
+	uint64_t fit_ns;         /* intensity refit period, ns (> 0) */
+	uint64_t rate_window_ns; /* message-rate window, ns (> 0) */
+	/* portfolio: shared budget (NULL = none); not owned; same thread */
+	struct pf *pf;
 	/* presence: while on, the regime allows a side and the book is fresh,
 	 * that side always has a target at min_size, at least presence_ticks
 	 * ticks plus max(fee, 0) from fair (and never closer, on any level) */
 	bool presence;
+	/* false (default): the quiet-event rule (see mm_on_md); true: every
+	 * md event runs the full update and decision, as before the rule
+	 * (kept to compare the two and to reproduce old runs) */
+	bool decide_every_event;
 	uint32_t presence_ticks; /* >= 1 */
+	/* model */
+	uint32_t model;          /* enum mm_model */
+	double gamma;            /* risk aversion, 1/USD per inventory unit (> 0) */
+	double as_horizon_s;     /* AS only: constant T - t, s (> 0) */
+	double vol_premium;      /* added half-spread per unit of sigma, as
+				  * vol_premium * sigma_usd * sqrt(1 s); >= 0 */
+	/* the ladder */
+	uint32_t levels;         /* ladder levels per side, 1..QUOTE_MAX_LEVELS */
+	int64_t step_ticks;      /* ticks between ladder levels, >= 1 */
+	uint32_t size[QUOTE_MAX_LEVELS]; /* shares per level */
 	/* timers */
 	uint64_t timer_ns;       /* mm_on_timer period the caller keeps, ns (> 0) */
-	uint64_t fit_ns;         /* intensity refit period, ns (> 0) */
-	uint64_t rate_window_ns; /* message-rate window, ns (> 0) */
-	/* sub-modules */
+	/* sub-modules (mm_init copies them into the modules: cold here) */
 	struct fair_cfg fair;    /* micro-price weight, lead term */
 	struct vol_cfg vol;      /* EWMA clock, half-life, sigma floor */
 	struct fill_cfg fill;    /* intensity window and prior */
 	struct tox_cfg tox;      /* markouts, flow, throughs, pull/shrink */
 	struct regime_cfg regime; /* bands, dwell, Yellow/Red widening and cap */
 	struct recon_cfg recon;  /* tolerances, lifetimes, message budget */
-	/* portfolio: shared budget (NULL = none); not owned; same thread */
-	struct pf *pf;
-	/* false (default): the quiet-event rule (see mm_on_md); true: every
-	 * md event runs the full update and decision, as before the rule
-	 * (kept to compare the two and to reproduce old runs) */
-	bool decide_every_event;
 };
 
 /* Everything the target ladder is a function of, besides the config: the
@@ -88,63 +90,69 @@ struct mm_tkey {
 };
 
 /* One symbol's market maker. Public so tests and reports can read it; only
- * the mm_ functions write it. */
+ * the mm_ functions write it. Field order: what every md event and decision
+ * reads or writes first, on few adjacent cache lines (the struct is ~29 KiB
+ * per symbol and a paper run quotes ten: a decision's lines mostly come
+ * from L2); then the modules, their hot state first; cold and large last. */
 struct mm {
-	struct mm_cfg cfg;
-	struct fair fair;
-	struct vol vol;
-	struct tox tox;
-	struct regime regime;
-	struct recon recon;
-	struct fill fill;          /* large (~17 KiB): last */
-	uint16_t locate;
-	uint32_t pf_idx;           /* index in cfg.pf */
 	/* book and fair value */
-	uint32_t bid_px, ask_px;   /* best bid / ask, 1e-4 USD */
-	uint32_t bid_qty, ask_qty; /* shares */
+	uint16_t locate;
 	uint8_t book_flags;        /* MD_F_* of the newest event */
 	bool have_fair;            /* fair_px valid (two-sided, uncrossed book) */
+	uint32_t pf_idx;           /* index in cfg.pf */
+	uint32_t bid_px, ask_px;   /* best bid / ask, 1e-4 USD */
+	uint32_t bid_qty, ask_qty; /* shares */
 	double fair_px;            /* 1e-4 USD */
 	uint64_t last_md_ns;       /* time of the newest md event; 0 = none */
+	uint64_t next_fit_ns;      /* next intensity refit */
 	/* model coefficients, refreshed when sigma or the fit changes:
 	 * offset[side] = base[side] + q * skew[side] (USD) with q in inv_units;
 	 * the bid subtracts it from fair, the ask adds it */
-	double sigma;              /* vol_sigma, log return per sqrt(s) */
+	uint64_t vol_n;            /* vol.n_returns at the last refresh */
 	double base[2];            /* USD */
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
-	uint64_t vol_n;            /* vol.n_returns at the last refresh */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
-	uint64_t next_fit_ns;      /* next intensity refit */
-	struct fill_params fit[2]; /* newest intensity fit per side */
 	/* position and money */
 	int64_t position;          /* shares, + long */
 	int64_t cash_e4;           /* 1e-4 USD, fees included */
-	int64_t fees_e4;           /* 1e-4 USD paid (negative = rebates earned) */
-	uint64_t volume;           /* shares filled */
 	double pnl_peak_usd;       /* highest marked PnL seen, USD */
-	uint64_t last_match[8];    /* recent FILL match numbers (de-duplication) */
-	uint32_t match_head;
 	/* message rate: intents in the current and previous window */
 	uint64_t rate_start_ns;
 	uint32_t rate_cur, rate_prev;
 	/* last decision */
 	struct regime_decision dec;
-	struct quote_ladder target; /* last target ladder */
 	struct mm_tkey tkey;        /* what target was built from */
-	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
 	bool tkey_ok;               /* tkey describes target */
 	uint8_t tkey_presence;      /* sides the presence rule added to it */
 	struct recon_ctl ctl;       /* last recon controls */
 	bool dirty;                 /* the last plan deferred or held back work */
 	bool planned;               /* target / ctl hold a plan's inputs */
+	/* counters the event path bumps */
+	uint64_t n_md, n_intents;
+	uint64_t n_skipped;        /* md events that needed no replan */
+	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
+	uint64_t n_presence;       /* targets added by the presence rule */
+	/* config (its first lines hot), modules */
+	struct mm_cfg cfg;
+	struct vol vol;
+	struct tox tox;
+	struct regime regime;
+	struct recon recon;
+	struct fair fair;
+	struct quote_ladder target; /* last target ladder */
+	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
+	double sigma;              /* vol_sigma, log return per sqrt(s) */
+	struct fill_params fit[2]; /* newest intensity fit per side */
+	int64_t fees_e4;           /* 1e-4 USD paid (negative = rebates earned) */
+	uint64_t volume;           /* shares filled */
+	uint64_t last_match[8];    /* recent FILL match numbers (de-duplication) */
+	uint32_t match_head;
 	/* counters */
-	uint64_t n_md, n_exec, n_timer, n_intents;
+	uint64_t n_exec, n_timer;
 	uint64_t n_other_locate;   /* md events for another symbol, ignored */
 	uint64_t n_dup_fills;      /* FILL reports seen twice (same match) */
 	uint64_t n_unknown_exec;   /* reports for tokens recon did not know */
-	uint64_t n_presence;       /* targets added by the presence rule */
-	uint64_t n_skipped;        /* md events that needed no replan */
-	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
+	struct fill fill;          /* large (~17 KiB): last */
 };
 
 /* A liquid US equity: GLFT, gamma 0.1/USD per 100 shares, $0.01 tick, 3
@@ -155,7 +163,7 @@ void mm_cfg_defaults(struct mm_cfg *c);
 /* Initialise m for symbol locate, client tokens from token_base, at now_ns
  * (cfg copied; cfg->pf, if set, gets the symbol attached). 0, -EINVAL NULL,
  * a bad field, a module rejecting its cfg or the portfolio refusing the
- * symbol. Cold; struct mm is ~20 KiB: static or arena storage. */
+ * symbol. Cold; struct mm is ~29 KiB: static or arena storage. */
 int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t token_base,
 	    uint64_t now_ns);
 

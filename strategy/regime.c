@@ -56,6 +56,7 @@ int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->cfg = *cfg;
+	r->pos_limit = cfg->pos_limit;
 	r->level = REGIME_GREEN;
 	r->reason = REGIME_REASON_NONE;
 	r->entered_ns = now_ns;
@@ -70,15 +71,15 @@ int regime_init(struct regime *r, const struct regime_cfg *cfg, uint64_t now_ns)
 					up = cfg->band[i][l].enter;
 			if (lv > REGIME_GREEN && band_on(&cfg->band[i][lv]))
 				hold = cfg->band[i][lv].exit;
-			r->up_below[lv][i] = up;
-			r->hold_above[lv][i] = hold;
+			r->lvl[lv].up_below[i] = up;
+			r->lvl[lv].hold_above[i] = hold;
 		}
 		r->red_exit[i] = i != REGIME_IN_DRAWDOWN && band_on(red) ? red->exit : INFINITY;
 	}
 	/* each level's decision, as fill_decision gives it (no cancel) */
 	for (int lv = REGIME_GREEN; lv < REGIME_KILL; lv++) {
 		r->level = (enum regime_level)lv;
-		fill_decision(r, &flat, &r->dec_of[lv]);
+		fill_decision(r, &flat, &r->lvl[lv].dec);
 	}
 	r->level = REGIME_GREEN;
 	return 0;

@@ -102,27 +102,37 @@ struct regime_inputs {
 	uint64_t feed_age_ns; /* ns since the last market-data event */
 };
 
+/* One level's thresholds of the no-change test and its decision, together:
+ * regime_update reads one of these per call. */
+struct regime_lvl {
+	/* up_below = the lowest active enter above the level, hold_above =
+	 * the level's exit (none: +inf), per input */
+	double up_below[REGIME_N_INPUTS];
+	double hold_above[REGIME_N_INPUTS];
+	/* the level's decision as a full update fills it (RED's allow_bid /
+	 * allow_ask: set per update) */
+	struct regime_decision dec;
+};
+
+/* Field order: what regime_update reads (level, flags, pos_limit, red_exit,
+ * the current level's regime_lvl) first, on two or three cache lines. */
 struct regime {
-	struct regime_cfg cfg;
 	enum regime_level level;
 	enum regime_reason reason;  /* first KILL reason */
-	uint64_t entered_ns;        /* when level was entered */
 	bool cancel_pending;        /* KILL latched, cancel-all not yet emitted */
 	bool red_other;             /* last update: an input other than
 				     * drawdown holds RED (no re-entry) */
+	int64_t pos_limit;          /* cfg.pos_limit */
+	/* Thresholds of the no-change test, from cfg at init: red_exit = the
+	 * RED exit for inputs other than drawdown (+inf); per level GREEN..RED
+	 * the rest (struct regime_lvl) */
+	double red_exit[REGIME_N_INPUTS];
+	struct regime_lvl lvl[REGIME_KILL];
+	uint64_t entered_ns;        /* when level was entered */
 	uint64_t n_transitions;     /* level changes (excluding resets) */
 	uint64_t n_kills;           /* KILL latches */
 	uint64_t n_bad_input;       /* non-finite inputs (treated as beyond every threshold) */
-	/* Thresholds of the no-change test, from cfg at init, per current
-	 * level (GREEN..RED) and input: up_below = the lowest active enter
-	 * above the level, hold_above = the level's exit (none: +inf),
-	 * red_exit = the RED exit for inputs other than drawdown (+inf). */
-	double up_below[REGIME_KILL][REGIME_N_INPUTS];
-	double hold_above[REGIME_KILL][REGIME_N_INPUTS];
-	double red_exit[REGIME_N_INPUTS];
-	/* The decision of each level GREEN..RED as a full update fills it
-	 * (RED's allow_bid / allow_ask: set per update), from cfg at init. */
-	struct regime_decision dec_of[REGIME_KILL];
+	struct regime_cfg cfg;
 };
 
 /* Initialise r from cfg (copied), GREEN at now_ns. 0, -EINVAL NULL, an
@@ -158,14 +168,16 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 					      struct regime_decision *out)
 {
 	const int lv = (int)r->level;
-	const double *up = r->up_below[lv], *hold = r->hold_above[lv], *red = r->red_exit;
+	const double *up, *hold, *red = r->red_exit;
 	double dd, pos, rate, age;
 	bool ok, held, red_other;
 
-	if (lv == REGIME_KILL)
+	if (lv == REGIME_KILL) /* no lvl[] entry: the full update */
 		return regime_update_full(r, now_ns, in, out);
+	up = r->lvl[lv].up_below;
+	hold = r->lvl[lv].hold_above;
 	dd = in->drawdown_usd;
-	pos = r->cfg.pos_limit > 0 ? fabs((double)in->position) / (double)r->cfg.pos_limit : 0.0;
+	pos = r->pos_limit > 0 ? fabs((double)in->position) / (double)r->pos_limit : 0.0;
 	rate = in->msg_rate;
 	age = (double)in->feed_age_ns;
 	/* written out per input, non-short-circuit (&, |): compares and flag
@@ -183,7 +195,7 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 		return regime_update_full(r, now_ns, in, out);
 	r->red_other = red_other;
 	if (out != NULL) {
-		*out = r->dec_of[lv];
+		*out = r->lvl[lv].dec;
 		out->reason = r->reason;
 		out->cancel_all = r->cancel_pending;
 		if (lv == REGIME_RED) {

@@ -67,40 +67,46 @@ struct tox_span {
 	bool pulled;
 };
 
+/* Field order: the memo paths of tox_decide / tox_decide_span (most
+ * decisions) read only the first lines: pulled, through and the memos. */
 struct tox_side_state {
-	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
-	double through;          /* decayed trade-through count */
-	uint64_t through_ns;     /* time through was last decayed to */
-	uint64_t pulled_until_ns; /* pulled while now < this */
 	bool pulled;             /* a cooldown has been started */
-	/* the score's terms that change only with an input, kept current by
-	 * the tox_on_* calls (same expressions as a fresh computation) */
-	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
-	double imb;              /* max(0, flow imbalance against this side) */
+	uint64_t pulled_until_ns; /* pulled while now < this */
+	double through;          /* decayed trade-through count */
 	/* tox_decide's last verdict and the input generation it saw: reused
 	 * while no input changed, through == 0 (no decay in time) and no
 	 * cooldown can expire */
-	struct tox_decision memo;
 	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
+	struct tox_decision memo;
+	/* tox_decide_span's last bounded verdict, for the window opened at
+	 * span_memo_from_ns and input generation span_memo_gen - 1 */
+	uint64_t span_memo_gen;
+	uint64_t span_memo_from_ns;
 	/* tox_decide_span's window: at every instant of [span_from_ns,
 	 * span_to_ns] the decayed trade-through count of through and
 	 * through_ns as they were then (span_through, span_through_ns) lies
 	 * in [span_thr_lo, span_thr_hi]; span_to_ns 0 = none */
+	uint64_t span_from_ns, span_to_ns;
+	struct tox_span span_memo;
 	double span_thr_lo, span_thr_hi;
 	double span_through;
 	uint64_t span_through_ns;
-	uint64_t span_from_ns, span_to_ns;
-	/* tox_decide_span's last bounded verdict, for the window opened at
-	 * span_memo_from_ns and input generation span_memo_gen - 1 */
-	struct tox_span span_memo;
-	uint64_t span_memo_gen;
-	uint64_t span_memo_from_ns;
+	uint64_t through_ns;     /* time through was last decayed to */
+	/* the score's terms that change only with an input, kept current by
+	 * the tox_on_* calls (same expressions as a fresh computation) */
+	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
+	double imb;              /* max(0, flow imbalance against this side) */
+	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 };
 
+/* Field order: what a decision reads (gen, side[]; cfg when it computes)
+ * first and together; the pending-markout rings (~6 KiB, read only when a
+ * markout is due) last. */
 struct tox {
-	struct tox_cfg cfg;
-	struct tox_ring ring[TOX_MAX_HORIZONS];
+	uint64_t gen;               /* bumped when an input of the score changes */
+	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	struct tox_side_state side[2];  /* indexed by enum quote_side */
+	struct tox_cfg cfg;
 	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
 	double flow_abs;     /* EWMA of |volume| */
 	uint64_t last_fill_ns;
@@ -108,14 +114,13 @@ struct tox {
 	uint64_t n_markouts;        /* matured markout samples */
 	uint64_t n_markout_dropped; /* (fill, horizon) pairs dropped: ring full */
 	uint64_t n_pulls;           /* cooldowns started */
-	uint64_t gen;               /* bumped when an input of the score changes */
-	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	/* tox_decide_span's windows, from cfg at init: their length (ns), a
 	 * lower bound of the decay factor over one, and the longest time since
 	 * a trade-through a window may reach (0 = no windows) */
 	uint64_t span_ns;
 	double span_decay_lo;
 	uint64_t span_max_dt_ns;
+	struct tox_ring ring[TOX_MAX_HORIZONS]; /* large, cold: last */
 };
 
 /* Length of a tox_decide_span window: through_half_life_ns / this (the

@@ -73,8 +73,32 @@ static void mix(struct digest *d, uint64_t v)
 	}
 }
 
+/* mm_resting and mm.c's own best-price scan visit only the slots of
+ * recon.active: after every call, each active bit is a PENDING or LIVE
+ * slot and every such slot has its bit, and mm_resting equals a scan of
+ * every slot. */
+static void check_active(const struct mm *m)
+{
+	for (int s = 0; s < 2; s++) {
+		unsigned mask = 0;
+		bool resting = false;
+
+		for (int i = 0; i < RECON_MAX_LEVELS; i++) {
+			const struct recon_order *o = &m->recon.ord[s][i];
+
+			if (o->state == RECON_PENDING || o->state == RECON_LIVE)
+				mask |= 1u << i;
+			if (o->state == RECON_LIVE || (o->state == RECON_PENDING && o->orig_token))
+				resting = true;
+		}
+		assert_int_equal(m->recon.active[s], mask);
+		assert_int_equal(mm_resting(m, (enum quote_side)s), resting);
+	}
+}
+
 static void fold(struct digest *d, const struct mm *m, const struct order_intent *o, uint32_t n)
 {
+	check_active(m);
 	d->n_calls++;
 	mix(d, n);
 	mix(d, (uint64_t)mm_regime(m));
