@@ -213,6 +213,17 @@ int ostore_token_used(const struct ostore *os, uint64_t token)
 	return !token || os->tok[tok_pos(os, token)].key != 0;
 }
 
+int ostore_probe_token(const struct ostore *os, uint64_t token, struct ostore_probe *p)
+{
+	p->tok_at = 0;
+	p->tok_used = 1; /* token 0 counts as used, with no entry to take */
+	if (token) {
+		p->tok_at = tok_pos(os, token);
+		p->tok_used = os->tok[p->tok_at].key != 0;
+	}
+	return p->tok_used;
+}
+
 /* A terminal order's token stays known as used for token_history more
  * retirements; the oldest is forgotten when the FIFO is full. */
 static void tok_retire(struct ostore *os, uint64_t token)
@@ -415,16 +426,15 @@ static int intent_fields_ok(const struct ostore *os, const struct order_intent *
 	       in->locate <= os->cfg.max_locate && (in->side == 'B' || in->side == 'S');
 }
 
-int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
-		    uint32_t *ref)
+int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
+			   const struct ostore_probe *p, uint64_t now_ns, uint32_t *ref)
 {
 	struct ostore_order *o;
-	uint32_t slot, at;
+	uint32_t slot, at = p->tok_at; /* the duplicate check found the free entry */
 
 	if (!intent_fields_ok(os, in))
 		return -EINVAL;
-	at = tok_pos(os, in->token); /* the duplicate check's probe finds the free entry */
-	if (os->tok[at].key)
+	if (p->tok_used)
 		return -EEXIST;
 	if (os->free_head == OSTORE_NIL || os->next_ref == 0)
 		return -ENOSPC;
@@ -451,9 +461,19 @@ int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t n
 	return 0;
 }
 
-int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
+int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+		    uint32_t *ref)
 {
-	uint32_t slot = ostore_find_token(os, token);
+	struct ostore_probe p = { OSTORE_NIL, 0, 0 };
+
+	ostore_probe_token(os, in->token, &p);
+	return ostore_send_new_probed(os, in, &p, now_ns, ref);
+}
+
+int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, uint64_t now_ns,
+			      uint32_t *ref)
+{
+	uint32_t slot = p->orig_slot;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -469,10 +489,18 @@ int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint3
 	return 0;
 }
 
-int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
-			uint32_t *old_ref, uint32_t *new_ref)
+int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
 {
-	uint32_t slot = ostore_find_token(os, in->orig_token), at;
+	struct ostore_probe p = { ostore_find_token(os, token), 0, 0 };
+
+	return ostore_send_cancel_probed(os, &p, now_ns, ref);
+}
+
+int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
+			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
+			       uint32_t *new_ref)
+{
+	uint32_t slot = p->orig_slot, at = p->tok_at;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -482,8 +510,7 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 		return -EBUSY;
 	if (!intent_fields_ok(os, in) || in->side != o->side || in->locate != o->locate)
 		return -EINVAL;
-	at = tok_pos(os, in->token);
-	if (os->tok[at].key)
+	if (p->tok_used)
 		return -EEXIST;
 	if (os->next_ref == 0)
 		return -ENOSPC;
@@ -502,6 +529,15 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 	*old_ref = o->ref;
 	*new_ref = o->new_ref;
 	return 0;
+}
+
+int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+			uint32_t *old_ref, uint32_t *new_ref)
+{
+	struct ostore_probe p = { ostore_find_token(os, in->orig_token), 0, 0 };
+
+	ostore_probe_token(os, in->token, &p);
+	return ostore_send_replace_probed(os, in, &p, now_ns, old_ref, new_ref);
 }
 
 /* ---- venue events ---------------------------------------------------------- */

@@ -168,6 +168,20 @@ uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref);
  * last cfg.token_history terminal orders. Token 0 counts as used. */
 int ostore_token_used(const struct ostore *os, uint64_t token);
 
+/* What the token index holds for an intent's tokens, probed once by the
+ * pre-trade checks (gateway/risk.h risk_check_probed) and used again by the
+ * send (ostore_send_*_probed) so that no token is looked up twice. Valid
+ * until the store next changes. */
+struct ostore_probe {
+	uint32_t orig_slot; /* CANCEL/REPLACE: orig_token's slot, or OSTORE_NIL */
+	uint32_t tok_at;    /* NEW/REPLACE: token's index entry, or the empty one
+			     * it would take */
+	int tok_used;       /* NEW/REPLACE: ostore_token_used(token) */
+};
+
+/* Fill p's tok_at and tok_used for token; returns tok_used. */
+int ostore_probe_token(const struct ostore *os, uint64_t token, struct ostore_probe *p);
+
 /* The order in slot (slot < cfg.max_orders). */
 static inline const struct ostore_order *ostore_order_at(const struct ostore *os, uint32_t slot)
 {
@@ -250,6 +264,16 @@ int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint3
  * -EEXIST token used, -ENOSPC refs exhausted. */
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 			uint32_t *old_ref, uint32_t *new_ref);
+
+/* The three sends above with p (the fields the op uses, probed after the
+ * store's last change) in place of their own probes: same contracts. */
+int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
+			   const struct ostore_probe *p, uint64_t now_ns, uint32_t *ref);
+int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, uint64_t now_ns,
+			      uint32_t *ref);
+int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
+			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
+			       uint32_t *new_ref);
 
 /* ---- venue events -----------------------------------------------------
  * Each returns the order's state after the event (a terminal state means
