@@ -113,18 +113,10 @@ void ostore_fini(struct ostore *os)
 
 /* ---- indexes ------------------------------------------------------------ */
 
-static uint32_t tok_pos(const struct ostore *os, uint64_t token)
-{
-	uint32_t i = ostore_tok_home(token, os->tok_mask);
-
-	while (os->tok[i].key && os->tok[i].key != token)
-		i = (i + 1) & os->tok_mask;
-	return i;
-}
 
 static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
 {
-	uint32_t i = tok_pos(os, token);
+	uint32_t i = ostore_tok_pos(os, token);
 
 	os->tok[i].key = token;
 	os->tok[i].slot = val;
@@ -132,7 +124,7 @@ static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
 
 static void tok_del(struct ostore *os, uint64_t token)
 {
-	uint32_t m = os->tok_mask, i = tok_pos(os, token), j = i;
+	uint32_t m = os->tok_mask, i = ostore_tok_pos(os, token), j = i;
 
 	if (!os->tok[i].key)
 		return;
@@ -188,16 +180,6 @@ static void ref_del(struct ostore *os, uint32_t ref)
 	os->ref[i].key = 0;
 }
 
-uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
-{
-	uint32_t i;
-
-	if (!token)
-		return OSTORE_NIL;
-	i = tok_pos(os, token);
-	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
-}
-
 uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 {
 	uint32_t i;
@@ -206,22 +188,6 @@ uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 		return OSTORE_NIL;
 	i = ref_pos(os, ref);
 	return os->ref[i].key ? os->ref[i].slot : OSTORE_NIL;
-}
-
-int ostore_token_used(const struct ostore *os, uint64_t token)
-{
-	return !token || os->tok[tok_pos(os, token)].key != 0;
-}
-
-int ostore_probe_token(const struct ostore *os, uint64_t token, struct ostore_probe *p)
-{
-	p->tok_at = 0;
-	p->tok_used = 1; /* token 0 counts as used, with no entry to take */
-	if (token) {
-		p->tok_at = tok_pos(os, token);
-		p->tok_used = os->tok[p->tok_at].key != 0;
-	}
-	return p->tok_used;
 }
 
 /* A terminal order's token stays known as used for token_history more
@@ -350,18 +316,10 @@ static void best_drop(struct ostore *os, uint16_t locate, uint8_t side, uint32_t
 		s->best_ask = b;
 }
 
-int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px)
+int ostore_has_side(const struct ostore *os, uint16_t locate, uint8_t side)
 {
-	const struct ostore_sym *s = &os->sym[locate];
-	uint8_t other = side == 'B' ? 'S' : 'B';
-
-	if (side == 'B' ? s->best_ask > px : s->best_bid < px)
-		return 0;
-	if (side == 'B' ? s->best_ask != OSTORE_NO_ASK : s->best_bid != 0)
-		return 1;
-	/* A buy at UINT32_MAX or a sell at 0: the sentinel may be a price. */
-	for (uint32_t i = s->head; i != OSTORE_NIL; i = os->ord[i].next)
-		if (os->ord[i].side == other)
+	for (uint32_t i = os->sym[locate].head; i != OSTORE_NIL; i = os->ord[i].next)
+		if (os->ord[i].side == side)
 			return 1;
 	return 0;
 }
