@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/compiler.h"
+
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
 struct layout {
@@ -378,7 +380,8 @@ static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 	os->free_head = slot;
 }
 
-static int intent_fields_ok(const struct ostore *os, const struct order_intent *in)
+/* Inline: each send calls it once, and a call costs as much as its tests. */
+static ALWAYS_INLINE int intent_fields_ok(const struct ostore *os, const struct order_intent *in)
 {
 	return in->token && in->qty && in->qty <= OSTORE_MAX_QTY && in->px && in->locate &&
 	       in->locate <= os->cfg.max_locate && (in->side == 'B' || in->side == 'S');
