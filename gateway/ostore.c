@@ -372,7 +372,7 @@ static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 		os->ord[o->next].prev = o->prev;
 	s->n_open--;
 	os->n_open--;
-	memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof(*o)); /* ostore_send_new relies on it */
 	best_drop(os, loc, side, shown);
 	o->state = OSTORE_FREE;
 	o->prev = OSTORE_NIL;
@@ -402,7 +402,8 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 	slot = os->free_head;
 	o = &os->ord[slot];
 	os->free_head = o->next;
-	memset(o, 0, sizeof(*o));
+	/* A free slot is all zero but next and prev (init and release leave
+	 * it so; link_sym sets both): no clearing here. */
 	o->token = in->token;
 	o->ref = os->next_ref++;
 	o->px = in->px;
