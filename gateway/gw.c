@@ -254,6 +254,7 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej)
 {
+	struct ostore_probe pr;
 	uint32_t ref_px;
 	enum risk_reason why;
 	uint32_t ref, old_ref;
@@ -269,7 +270,8 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 		reject_report(rej, in, RISK_STORE_FULL);
 		return -ENOSPC;
 	}
-	why = risk_check_order(&g->rk, in, ref_px, now_ns);
+	/* The checks' probes of the token index serve the send too. */
+	why = risk_check_probed(&g->rk, in, &pr, ref_px, now_ns);
 	if (why != RISK_PASS) {
 		g->st.refused++;
 		reject_report(rej, in, (uint8_t)why);
@@ -279,7 +281,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	case INTENT_NEW: {
 		struct ouch_enter e;
 
-		if (ostore_send_new(&g->os, in, now_ns, &ref) != 0)
+		if (ostore_send_new_probed(&g->os, in, &pr, now_ns, &ref) != 0)
 			goto store_refused;
 		e.user_ref_num = ref;
 		e.qty = in->qty;
@@ -304,7 +306,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	case INTENT_REPLACE: {
 		struct ouch_replace r;
 
-		if (ostore_send_replace(&g->os, in, now_ns, &old_ref, &ref) != 0)
+		if (ostore_send_replace_probed(&g->os, in, &pr, now_ns, &old_ref, &ref) != 0)
 			goto store_refused;
 		r.orig_user_ref_num = old_ref;
 		r.user_ref_num = ref;
@@ -322,7 +324,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 		break;
 	}
 	case INTENT_CANCEL:
-		if (ostore_send_cancel(&g->os, in->orig_token, now_ns, &ref) != 0)
+		if (ostore_send_cancel_probed(&g->os, &pr, now_ns, &ref) != 0)
 			goto store_refused;
 		n = put_cancel(g, ref, wire, cap);
 		break;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/compiler.h"
+
 #define ALIGN64(x) (((x) + 63u) & ~(size_t)63u)
 
 struct layout {
@@ -113,18 +115,10 @@ void ostore_fini(struct ostore *os)
 
 /* ---- indexes ------------------------------------------------------------ */
 
-static uint32_t tok_pos(const struct ostore *os, uint64_t token)
-{
-	uint32_t i = ostore_tok_home(token, os->tok_mask);
-
-	while (os->tok[i].key && os->tok[i].key != token)
-		i = (i + 1) & os->tok_mask;
-	return i;
-}
 
 static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
 {
-	uint32_t i = tok_pos(os, token);
+	uint32_t i = ostore_tok_pos(os, token);
 
 	os->tok[i].key = token;
 	os->tok[i].slot = val;
@@ -132,7 +126,7 @@ static void tok_put(struct ostore *os, uint64_t token, uint32_t val)
 
 static void tok_del(struct ostore *os, uint64_t token)
 {
-	uint32_t m = os->tok_mask, i = tok_pos(os, token), j = i;
+	uint32_t m = os->tok_mask, i = ostore_tok_pos(os, token), j = i;
 
 	if (!os->tok[i].key)
 		return;
@@ -188,16 +182,6 @@ static void ref_del(struct ostore *os, uint32_t ref)
 	os->ref[i].key = 0;
 }
 
-uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
-{
-	uint32_t i;
-
-	if (!token)
-		return OSTORE_NIL;
-	i = tok_pos(os, token);
-	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
-}
-
 uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 {
 	uint32_t i;
@@ -206,11 +190,6 @@ uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 		return OSTORE_NIL;
 	i = ref_pos(os, ref);
 	return os->ref[i].key ? os->ref[i].slot : OSTORE_NIL;
-}
-
-int ostore_token_used(const struct ostore *os, uint64_t token)
-{
-	return !token || os->tok[tok_pos(os, token)].key != 0;
 }
 
 /* A terminal order's token stays known as used for token_history more
@@ -339,18 +318,10 @@ static void best_drop(struct ostore *os, uint16_t locate, uint8_t side, uint32_t
 		s->best_ask = b;
 }
 
-int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px)
+int ostore_has_side(const struct ostore *os, uint16_t locate, uint8_t side)
 {
-	const struct ostore_sym *s = &os->sym[locate];
-	uint8_t other = side == 'B' ? 'S' : 'B';
-
-	if (side == 'B' ? s->best_ask > px : s->best_bid < px)
-		return 0;
-	if (side == 'B' ? s->best_ask != OSTORE_NO_ASK : s->best_bid != 0)
-		return 1;
-	/* A buy at UINT32_MAX or a sell at 0: the sentinel may be a price. */
-	for (uint32_t i = s->head; i != OSTORE_NIL; i = os->ord[i].next)
-		if (os->ord[i].side == other)
+	for (uint32_t i = os->sym[locate].head; i != OSTORE_NIL; i = os->ord[i].next)
+		if (os->ord[i].side == side)
 			return 1;
 	return 0;
 }
@@ -401,7 +372,7 @@ static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 		os->ord[o->next].prev = o->prev;
 	s->n_open--;
 	os->n_open--;
-	memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof(*o)); /* ostore_send_new relies on it */
 	best_drop(os, loc, side, shown);
 	o->state = OSTORE_FREE;
 	o->prev = OSTORE_NIL;
@@ -409,29 +380,30 @@ static void release(struct ostore *os, struct ostore_order *o, uint8_t terminal)
 	os->free_head = slot;
 }
 
-static int intent_fields_ok(const struct ostore *os, const struct order_intent *in)
+/* Inline: each send calls it once, and a call costs as much as its tests. */
+static ALWAYS_INLINE int intent_fields_ok(const struct ostore *os, const struct order_intent *in)
 {
 	return in->token && in->qty && in->qty <= OSTORE_MAX_QTY && in->px && in->locate &&
 	       in->locate <= os->cfg.max_locate && (in->side == 'B' || in->side == 'S');
 }
 
-int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
-		    uint32_t *ref)
+int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
+			   const struct ostore_probe *p, uint64_t now_ns, uint32_t *ref)
 {
 	struct ostore_order *o;
-	uint32_t slot, at;
+	uint32_t slot, at = p->tok_at; /* the duplicate check found the free entry */
 
 	if (!intent_fields_ok(os, in))
 		return -EINVAL;
-	at = tok_pos(os, in->token); /* the duplicate check's probe finds the free entry */
-	if (os->tok[at].key)
+	if (p->tok_used)
 		return -EEXIST;
 	if (os->free_head == OSTORE_NIL || os->next_ref == 0)
 		return -ENOSPC;
 	slot = os->free_head;
 	o = &os->ord[slot];
 	os->free_head = o->next;
-	memset(o, 0, sizeof(*o));
+	/* A free slot is all zero but next and prev (init and release leave
+	 * it so; link_sym sets both): no clearing here. */
 	o->token = in->token;
 	o->ref = os->next_ref++;
 	o->px = in->px;
@@ -451,9 +423,19 @@ int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t n
 	return 0;
 }
 
-int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
+int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+		    uint32_t *ref)
 {
-	uint32_t slot = ostore_find_token(os, token);
+	struct ostore_probe p = { OSTORE_NIL, 0, 0 };
+
+	ostore_probe_token(os, in->token, &p);
+	return ostore_send_new_probed(os, in, &p, now_ns, ref);
+}
+
+int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, uint64_t now_ns,
+			      uint32_t *ref)
+{
+	uint32_t slot = p->orig_slot;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -469,10 +451,18 @@ int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint3
 	return 0;
 }
 
-int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
-			uint32_t *old_ref, uint32_t *new_ref)
+int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
 {
-	uint32_t slot = ostore_find_token(os, in->orig_token), at;
+	struct ostore_probe p = { ostore_find_token(os, token), 0, 0 };
+
+	return ostore_send_cancel_probed(os, &p, now_ns, ref);
+}
+
+int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
+			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
+			       uint32_t *new_ref)
+{
+	uint32_t slot = p->orig_slot, at = p->tok_at;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -482,8 +472,7 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 		return -EBUSY;
 	if (!intent_fields_ok(os, in) || in->side != o->side || in->locate != o->locate)
 		return -EINVAL;
-	at = tok_pos(os, in->token);
-	if (os->tok[at].key)
+	if (p->tok_used)
 		return -EEXIST;
 	if (os->next_ref == 0)
 		return -ENOSPC;
@@ -502,6 +491,15 @@ int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64
 	*old_ref = o->ref;
 	*new_ref = o->new_ref;
 	return 0;
+}
+
+int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
+			uint32_t *old_ref, uint32_t *new_ref)
+{
+	struct ostore_probe p = { ostore_find_token(os, in->orig_token), 0, 0 };
+
+	ostore_probe_token(os, in->token, &p);
+	return ostore_send_replace_probed(os, in, &p, now_ns, old_ref, new_ref);
 }
 
 /* ---- venue events ---------------------------------------------------------- */

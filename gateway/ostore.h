@@ -157,41 +157,6 @@ void ostore_fini(struct ostore *os);
 
 /* ---- lookups ----------------------------------------------------------- */
 
-/* Slot of the order a client token names (its current or, while a replace
- * is pending, its replacement token), or OSTORE_NIL. */
-uint32_t ostore_find_token(const struct ostore *os, uint64_t token);
-
-/* Slot of the order a venue user reference number names, or OSTORE_NIL. */
-uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref);
-
-/* Nonzero when token was used: by an order in the store or by one of the
- * last cfg.token_history terminal orders. Token 0 counts as used. */
-int ostore_token_used(const struct ostore *os, uint64_t token);
-
-/* The order in slot (slot < cfg.max_orders). */
-static inline const struct ostore_order *ostore_order_at(const struct ostore *os, uint32_t slot)
-{
-	return &os->ord[slot];
-}
-
-/* Symbol state; locate <= cfg.max_locate. */
-static inline const struct ostore_sym *ostore_sym_at(const struct ostore *os, uint16_t locate)
-{
-	return &os->sym[locate];
-}
-
-/* Would a side ('B'/'S') order at px trade with one of the symbol's open
- * opposite orders (a pending replacement's price counts too)? O(1) from
- * best_bid/best_ask except for a buy at UINT32_MAX, which walks. */
-int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side, uint32_t px);
-
-/* Walk a symbol's orders: first with OSTORE_NIL, then the previous slot;
- * OSTORE_NIL at the end. Do not send while walking (sends add slots). */
-static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate, uint32_t slot)
-{
-	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
-}
-
 /* Home slots of the indexes (mask = capacity - 1, capacity a power of 2
  * >= 16). Tokens: four consecutive tokens share a home line (a strategy
  * numbers its orders 1, 2, 3... so a new token usually lands on the line
@@ -208,6 +173,104 @@ static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
 static inline uint32_t ostore_ref_home(uint32_t ref, uint32_t mask)
 {
 	return ref & mask;
+}
+
+/* The token index entry that holds token, or the empty entry where the
+ * probe from its home slot stopped (where token would go). token != 0.
+ * Inline, as are the lookups over it: the checks and sends of every
+ * intent run them. */
+static inline uint32_t ostore_tok_pos(const struct ostore *os, uint64_t token)
+{
+	uint32_t i = ostore_tok_home(token, os->tok_mask);
+
+	while (os->tok[i].key && os->tok[i].key != token)
+		i = (i + 1) & os->tok_mask;
+	return i;
+}
+
+/* Slot of the order a client token names (its current or, while a replace
+ * is pending, its replacement token), or OSTORE_NIL. */
+static inline uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
+{
+	uint32_t i;
+
+	if (!token)
+		return OSTORE_NIL;
+	i = ostore_tok_pos(os, token);
+	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
+}
+
+/* Slot of the order a venue user reference number names, or OSTORE_NIL. */
+uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref);
+
+/* Nonzero when token was used: by an order in the store or by one of the
+ * last cfg.token_history terminal orders. Token 0 counts as used. */
+static inline int ostore_token_used(const struct ostore *os, uint64_t token)
+{
+	return !token || os->tok[ostore_tok_pos(os, token)].key != 0;
+}
+
+/* What the token index holds for an intent's tokens, probed once by the
+ * pre-trade checks (gateway/risk.h risk_check_probed) and used again by the
+ * send (ostore_send_*_probed) so that no token is looked up twice. Valid
+ * until the store next changes. */
+struct ostore_probe {
+	uint32_t orig_slot; /* CANCEL/REPLACE: orig_token's slot, or OSTORE_NIL */
+	uint32_t tok_at;    /* NEW/REPLACE: token's index entry, or the empty one
+			     * it would take */
+	int tok_used;       /* NEW/REPLACE: ostore_token_used(token) */
+};
+
+/* Fill p's tok_at and tok_used for token; returns tok_used. */
+static inline int ostore_probe_token(const struct ostore *os, uint64_t token,
+				     struct ostore_probe *p)
+{
+	p->tok_at = 0;
+	p->tok_used = 1; /* token 0 counts as used, with no entry to take */
+	if (token) {
+		p->tok_at = ostore_tok_pos(os, token);
+		p->tok_used = os->tok[p->tok_at].key != 0;
+	}
+	return p->tok_used;
+}
+
+/* The order in slot (slot < cfg.max_orders). */
+static inline const struct ostore_order *ostore_order_at(const struct ostore *os, uint32_t slot)
+{
+	return &os->ord[slot];
+}
+
+/* Symbol state; locate <= cfg.max_locate. */
+static inline const struct ostore_sym *ostore_sym_at(const struct ostore *os, uint16_t locate)
+{
+	return &os->sym[locate];
+}
+
+/* ostore_would_cross's walk over the symbol's orders for an opposite one,
+ * when the best price it compared with is the sentinel. */
+int ostore_has_side(const struct ostore *os, uint16_t locate, uint8_t side);
+
+/* Would a side ('B'/'S') order at px trade with one of the symbol's open
+ * opposite orders (a pending replacement's price counts too)? O(1) from
+ * best_bid/best_ask except for a buy at UINT32_MAX, which walks. */
+static inline int ostore_would_cross(const struct ostore *os, uint16_t locate, uint8_t side,
+				     uint32_t px)
+{
+	const struct ostore_sym *s = &os->sym[locate];
+
+	if (side == 'B' ? s->best_ask > px : s->best_bid < px)
+		return 0;
+	if (side == 'B' ? s->best_ask != OSTORE_NO_ASK : s->best_bid != 0)
+		return 1;
+	/* A buy at UINT32_MAX or a sell at 0: the sentinel may be a price. */
+	return ostore_has_side(os, locate, side == 'B' ? 'S' : 'B');
+}
+
+/* Walk a symbol's orders: first with OSTORE_NIL, then the previous slot;
+ * OSTORE_NIL at the end. Do not send while walking (sends add slots). */
+static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate, uint32_t slot)
+{
+	return slot == OSTORE_NIL ? os->sym[locate].head : os->ord[slot].next;
 }
 
 /* Start loading what the checks and a send of in will touch (the symbol,
@@ -250,6 +313,16 @@ int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint3
  * -EEXIST token used, -ENOSPC refs exhausted. */
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 			uint32_t *old_ref, uint32_t *new_ref);
+
+/* The three sends above with p (the fields the op uses, probed after the
+ * store's last change) in place of their own probes: same contracts. */
+int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
+			   const struct ostore_probe *p, uint64_t now_ns, uint32_t *ref);
+int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, uint64_t now_ns,
+			      uint32_t *ref);
+int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
+			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
+			       uint32_t *new_ref);
 
 /* ---- venue events -----------------------------------------------------
  * Each returns the order's state after the event (a terminal state means

@@ -144,9 +144,10 @@ static uint64_t absdiff(uint32_t a, uint32_t b)
 	return a > b ? (uint64_t)a - b : (uint64_t)b - a;
 }
 
-static enum risk_reason check_cancel(const struct risk *r, const struct order_intent *in)
+static enum risk_reason check_cancel(const struct risk *r, const struct order_intent *in,
+				     struct ostore_probe *p)
 {
-	uint32_t slot = ostore_find_token(r->os, in->orig_token);
+	uint32_t slot = p->orig_slot = ostore_find_token(r->os, in->orig_token);
 	const struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -159,7 +160,7 @@ static enum risk_reason check_cancel(const struct risk *r, const struct order_in
 
 /* NEW and REPLACE, after op and symbol. */
 static enum risk_reason check_order(struct risk *r, const struct order_intent *in,
-				    uint32_t ref_px, uint64_t now_ns)
+				    struct ostore_probe *p, uint32_t ref_px, uint64_t now_ns)
 {
 	const struct risk_cfg *c = &r->cfg;
 	const struct ostore *os = r->os;
@@ -170,7 +171,7 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 	int64_t wc;
 
 	if (in->op == INTENT_REPLACE) {
-		slot = ostore_find_token(os, in->orig_token);
+		slot = p->orig_slot = ostore_find_token(os, in->orig_token);
 		if (slot == OSTORE_NIL)
 			return RISK_UNKNOWN_ORDER;
 		o = ostore_order_at(os, slot);
@@ -188,7 +189,7 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 		return RISK_BAD_QTY;
 	if (!in->px)
 		return RISK_BAD_PRICE;
-	if (ostore_token_used(os, in->token))
+	if (ostore_probe_token(os, in->token, p))
 		return RISK_DUPLICATE;
 	/* The symbol's line is read only while some symbol may be backing off. */
 	if (now_ns < r->until_max_ns && now_ns < r->sym[in->locate].until_ns)
@@ -240,14 +241,14 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 	return RISK_PASS;
 }
 
-static enum risk_reason check(struct risk *r, const struct order_intent *in, uint32_t ref_px,
-			      uint64_t now_ns)
+static enum risk_reason check(struct risk *r, const struct order_intent *in,
+			      struct ostore_probe *p, uint32_t ref_px, uint64_t now_ns)
 {
 	enum risk_reason why;
 
 	switch (in->op) {
 	case INTENT_CANCEL:
-		why = check_cancel(r, in);
+		why = check_cancel(r, in, p);
 		break;
 	case INTENT_CANCEL_ALL:
 		if (in->locate > r->os->cfg.max_locate)
@@ -258,7 +259,7 @@ static enum risk_reason check(struct risk *r, const struct order_intent *in, uin
 	case INTENT_REPLACE:
 		if (!in->locate || in->locate > r->os->cfg.max_locate)
 			return RISK_BAD_SYMBOL;
-		why = check_order(r, in, ref_px, now_ns);
+		why = check_order(r, in, p, ref_px, now_ns);
 		if (why != RISK_PASS && why != RISK_BACKOFF && why != RISK_KILL_SWITCH)
 			storm_note(r, in->locate, now_ns);
 		return why;
@@ -274,16 +275,24 @@ static enum risk_reason check(struct risk *r, const struct order_intent *in, uin
 	return why;
 }
 
-enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in, uint32_t ref_px,
-				  uint64_t now_ns)
+enum risk_reason risk_check_probed(struct risk *r, const struct order_intent *in,
+				   struct ostore_probe *p, uint32_t ref_px, uint64_t now_ns)
 {
-	enum risk_reason why = check(r, in, ref_px, now_ns);
+	enum risk_reason why = check(r, in, p, ref_px, now_ns);
 
 	if (why == RISK_PASS)
 		r->n_pass++;
 	else
 		r->n_reason[why]++;
 	return why;
+}
+
+enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in, uint32_t ref_px,
+				  uint64_t now_ns)
+{
+	struct ostore_probe p;
+
+	return risk_check_probed(r, in, &p, ref_px, now_ns);
 }
 
 const char *risk_reason_name(int reason)

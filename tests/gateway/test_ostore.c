@@ -396,6 +396,51 @@ static void test_reject_cancel_expire(void **state)
 }
 
 /* Full store refuses; a terminal order's slot is reused; refs keep rising. */
+/* A slot freed by an order that was filled, replaced and canceled holds
+ * nothing of it when the next order takes it (sends do not clear slots:
+ * release leaves them clear). */
+static void test_recycled_slot_clean(void **state)
+{
+	struct ostore_cfg cfg = { .max_orders = 1, .max_locate = 1, .token_history = 4 };
+	struct order_intent rp = intent(INTENT_REPLACE, 2, 1, 1, 'B', PX + 100, 50);
+	const struct ostore_order *o;
+	struct ostore os_rc;
+	uint32_t a, old_ref, new_ref, b;
+
+	(void)state;
+	setup(&os_rc, &cfg);
+	a = send_new(&os_rc, 1, 1, 'B', PX, 100);
+	assert_int_equal(ostore_on_accepted(&os_rc, a, 1, NULL), OSTORE_LIVE);
+	assert_int_equal(ostore_on_executed(&os_rc, a, 30, PX, 4242, 2, NULL), OSTORE_PARTIAL);
+	assert_int_equal(ostore_send_replace(&os_rc, &rp, T0, &old_ref, &new_ref), 0);
+	assert_int_equal(ostore_on_canceled(&os_rc, a, 0, 'U', 3, NULL), OSTORE_CANCELED);
+	assert_int_equal(os_rc.n_open, 0);
+
+	b = send_new(&os_rc, 7, 1, 'S', PX + 500, 10);
+	o = by_token(&os_rc, 7);
+	assert_int_equal(o->ref, b);
+	assert_int_equal(o->state, OSTORE_PENDING_NEW);
+	assert_int_equal(o->qty, 10);
+	assert_int_equal(o->leaves, 10);
+	assert_int_equal(o->cum, 0);
+	assert_int_equal(o->n_match, 0);
+	assert_int_equal(o->match_pos, 0);
+	assert_int_equal(o->match[0], 0);
+	assert_int_equal(o->new_token, 0);
+	assert_int_equal(o->new_ref, 0);
+	assert_int_equal(o->new_px, 0);
+	assert_int_equal(o->new_qty, 0);
+	assert_int_equal(o->prior, 0);
+	assert_int_equal(o->res_qty, 10);
+	assert_int_equal(o->res_ntl, 10ull * (PX + 500));
+	assert_int_equal(o->next, OSTORE_NIL);
+	assert_int_equal(o->prev, OSTORE_NIL);
+	/* The old order's match number is not taken for a duplicate fill. */
+	assert_int_equal(ostore_on_accepted(&os_rc, b, 4, NULL), OSTORE_LIVE);
+	assert_int_equal(ostore_on_executed(&os_rc, b, 4, PX + 500, 4242, 5, NULL), OSTORE_PARTIAL);
+	ostore_fini(&os_rc);
+}
+
 static void test_full_and_recycle(void **state)
 {
 	struct ostore_cfg cfg = { .max_orders = 2, .max_locate = 1, .token_history = 2 };
@@ -627,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_reject_cancel_expire),
 		cmocka_unit_test(test_full_and_recycle),
+		cmocka_unit_test(test_recycled_slot_clean),
 		cmocka_unit_test(test_index_churn),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_best_prices),

@@ -3,7 +3,8 @@
  * pending replaces count; kill switch lets only cancels through; reject-storm
  * backoff grows, caps and resets; and a seeded property test in which random
  * intents meet a model venue while the test recomputes every limit from its
- * own record of what was passed and filled. */
+ * own record of what was passed and filled (odd seeds hand the checks' probe
+ * of the token index to the store, as the gateway does). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -40,6 +41,7 @@ struct fx {
 	uint64_t now;
 	uint32_t ref_px; /* reference handed to every check */
 	uint64_t next_tok;
+	int probed; /* property test: risk_check_probed + ostore_send_*_probed */
 };
 
 static void fx_init(struct fx *f, const struct ostore_cfg *oc, const struct risk_cfg *rc)
@@ -930,6 +932,7 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 	uint32_t u = rnd(s, 100), ref_px, a, b;
 	uint16_t loc = (uint16_t)(1 + rnd(s, P_SYMS));
 	enum risk_reason why;
+	struct ostore_probe pr;
 
 	memset(&in, 0, sizeof(in));
 	in.token = (*next_tok)++;
@@ -972,7 +975,9 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 	in.px = p_px(s, m->ref_px[loc]);
 	in.qty = p_qty(s);
 
-	why = risk_check_order(&f->r, &in, ref_px, f->now);
+	/* Both ways through the checks and the store meet the same model. */
+	why = f->probed ? risk_check_probed(&f->r, &in, &pr, ref_px, f->now)
+			: risk_check_order(&f->r, &in, ref_px, f->now);
 	if (why != RISK_PASS)
 		return;
 	switch (in.op) {
@@ -981,7 +986,8 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 
 		p_assert_limits(m, &in, NULL, ref_px, f->now);
 		n = m_slot(m);
-		assert_int_equal(ostore_send_new(&f->os, &in, f->now, &a), 0);
+		assert_int_equal(f->probed ? ostore_send_new_probed(&f->os, &in, &pr, f->now, &a)
+					   : ostore_send_new(&f->os, &in, f->now, &a), 0);
 		memset(n, 0, sizeof(*n));
 		n->tok = in.token;
 		n->ref = a;
@@ -996,7 +1002,9 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 		assert_non_null(o);
 		assert_int_equal(o->tok, in.orig_token);
 		p_assert_limits(m, &in, o, ref_px, f->now);
-		assert_int_equal(ostore_send_replace(&f->os, &in, f->now, &a, &b), 0);
+		assert_int_equal(f->probed
+				 ? ostore_send_replace_probed(&f->os, &in, &pr, f->now, &a, &b)
+				 : ostore_send_replace(&f->os, &in, f->now, &a, &b), 0);
 		assert_int_equal(a, o->ref);
 		o->st = M_PRPL;
 		o->ntok = in.token;
@@ -1008,7 +1016,8 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 		assert_non_null(o);
 		assert_int_equal(o->tok, in.orig_token);
 		assert_true(o->st == M_PNEW || o->st == M_WORK);
-		assert_int_equal(ostore_send_cancel(&f->os, o->tok, f->now, &a), 0);
+		assert_int_equal(f->probed ? ostore_send_cancel_probed(&f->os, &pr, f->now, &a)
+					   : ostore_send_cancel(&f->os, o->tok, f->now, &a), 0);
 		o->st = M_PCXL;
 		return;
 	case INTENT_CANCEL_ALL:
@@ -1058,6 +1067,7 @@ static void test_property(void **state)
 
 		memset(&m, 0, sizeof(m));
 		memset(&f, 0, sizeof(f));
+		f.probed = seed & 1;
 		assert_int_equal(ostore_init(&f.os, &oc, NULL), 0);
 		assert_int_equal(risk_init(&f.r, &PCFG, &f.os, NULL, T0), 0);
 		f.now = T0;
