@@ -39,6 +39,12 @@ void arena_fini(struct arena *a);
 /* Bump-allocate `size` bytes aligned to `align` (a power of two, at most
  * the page size). NULL when out of space or align is invalid. Zeroed. */
 void *arena_alloc(struct arena *a, size_t size, size_t align);
+/* Map every page of the executable segments of the program and its loaded
+ * libraries now (one read per page), so the first run of a hot-path
+ * function takes no page fault: on a fresh process each new code page costs
+ * a fault of microseconds the first time it runs. Returns the pages touched.
+ * Start-up only; any thread. */
+size_t arena_prefault_code(void);
 /* Name of a backing: "hugepages-2M", "thp" or "4K". */
 const char *arena_backing_name(enum arena_backing b);
 

@@ -188,6 +188,12 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 int paper_run(struct paper *p, struct paper_in *in, FILE *progress);
 /* Release. Accepts NULL. */
 void paper_fini(struct paper *p);
+/* Warm the caches for the replay's first orders: a throwaway market maker
+ * and gateway trade a few synthetic events, then the real per-symbol state
+ * is read. Writes nothing the replay reads (test_paper checks). Returns the
+ * orders the throwaway gateway passed. paper_run calls it first; start-up
+ * only. */
+uint32_t paper_warm(struct paper *p);
 
 /* Everything the run counted as dropped, refused or not understood on its
  * internal paths (cascade cuts, the venue's report ring, the gateway's and

@@ -1248,8 +1248,8 @@ static void test_runs_synth(void **state)
 	run_free(&r);
 }
 
-/* The pipeline leaves the strategy calls on quiet events untimed, by its
- * own copy of mm.h's quiet rule: run it in-process on cap and check the
+/* The pipeline leaves the strategy calls on quiet events untimed, by
+ * mm.h's mm_md_quiet: run it in-process on cap and check the
  * copy against the strategy's count of the calls it found quiet, and that
  * exactly the other calls have a decide sample (at most: a sample needs
  * the clock to move). every: cfg.decide_every_event (no quiet event). */
@@ -1292,6 +1292,65 @@ static void check_quiet(const char *cap, bool every)
 		assert_int_equal(quiet, 0);
 	else
 		assert_true(quiet > 0);
+	paper_fini(p);
+	free(p);
+	free(cfg);
+}
+
+/* paper_warm, which paper_run calls before the replay, leaves everything
+ * the replay reads as paper_init made it: the strategies, the portfolio,
+ * the gateway with its store and checks, the accounts' counters. */
+static void test_warm_writes_nothing(void **state)
+{
+	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
+	struct paper *p = calloc(1, sizeof(*p));
+	struct conf_err ce;
+	uint16_t locs[PAPER_MAX_SYMS];
+	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600], cap[512];
+	size_t os_len, rk_len, sym_len;
+	void *sym0, *os0, *rk0;
+	struct gw gw0;
+	struct pf pf0;
+	struct paper_stats st0;
+	int n;
+	(void)state;
+
+	assert_non_null(cfg);
+	assert_non_null(p);
+	synth("many.pcap", synth_many, cap, sizeof(cap));
+	assert_int_equal(paper_cfg_defaults(cfg, &ce), 0);
+	cfg->max_orders = 131072;
+	n = paper_pick_symbols(cfg, cap, locs, names, err, sizeof(err));
+	assert_true(n > 1);
+	tsc_init_global(NULL);
+	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
+	sym_len = p->n_sym * sizeof(*p->sym);
+	os_len = ostore_memsize(&p->gw.os.cfg);
+	rk_len = risk_memsize(&p->gw.os);
+	sym0 = malloc(sym_len);
+	os0 = malloc(os_len);
+	rk0 = malloc(rk_len);
+	assert_non_null(sym0);
+	assert_non_null(os0);
+	assert_non_null(rk0);
+	memcpy(sym0, p->sym, sym_len);
+	memcpy(os0, p->gw.os.mem, os_len);
+	memcpy(rk0, p->gw.rk.sym, rk_len);
+	gw0 = p->gw;
+	pf0 = p->pf;
+	st0 = p->st;
+	/* it warmed the send path: orders went through its own gateway */
+	assert_true(paper_warm(p) > 0);
+	assert_memory_equal(p->sym, sym0, sym_len);
+	assert_memory_equal(p->gw.os.mem, os0, os_len);
+	assert_memory_equal(p->gw.rk.sym, rk0, rk_len);
+	assert_memory_equal(&p->gw, &gw0, sizeof(gw0));
+	assert_memory_equal(&p->pf, &pf0, sizeof(pf0));
+	assert_memory_equal(&p->st, &st0, sizeof(st0));
+	assert_int_equal(p->acct.total.fills, 0);
+	free(sym0);
+	free(os0);
+	free(rk0);
 	paper_fini(p);
 	free(p);
 	free(cfg);
@@ -1624,6 +1683,7 @@ int main(void)
 		cmocka_unit_test(test_runs_pcap),
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_quiet_untimed),
+		cmocka_unit_test(test_warm_writes_nothing),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
