@@ -419,20 +419,11 @@ static ALWAYS_INLINE int rx_parsed(struct mold *m, const uint8_t *pkt, size_t le
 int mold_rx_slow(struct mold *m, const uint8_t *pkt, size_t len, int line, uint64_t t_ns)
 {
 	struct mold_pkt mp;
-	int rc;
+	/* The parse is pure: making it before the state checks changes no
+	 * outcome. */
+	int rc = mold_parse_fast(pkt, len, &mp);
 
-	if (UNLIKELY(m->busy))
-		return -EBUSY;
-	if (UNLIKELY(line < 0 || line >= MOLD_LINES))
-		return -EINVAL;
-	m->busy = true;
-	clock_advance(m, t_ns);
-	rc = mold_parse_fast(pkt, len, &mp);
-	if (UNLIKELY(rc != 0)) {
-		m->stats.malformed[-rc]++;
-		return -EBADMSG;
-	}
-	return rx_parsed(m, pkt, len, &mp, line, t_ns);
+	return mold_rx_parsed_slow(m, pkt, len, &mp, rc, line, t_ns);
 }
 
 int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
