@@ -465,12 +465,24 @@ static inline const struct book_order *book_order_find(const struct book_set *bs
 	return i == BOOK_NIL ? NULL : &bs->orders[bs->slots[i].order];
 }
 
+/* Prefetch helpers for a burst: three stages a few messages apart (slot,
+ * order, links) hide the dependent misses of E/C/X/D/U. Each comes by
+ * reference and, for a caller that hashed the reference once (book_hash32)
+ * and keeps the order index the peek found (the feed's lookahead), by hash
+ * or index. Prefetch only: stale inputs cost a wasted load. */
+
+/* Start loading the table slot of the reference whose book_hash32 is h. */
+static ALWAYS_INLINE void book_prefetch_slot_hash(const struct book_set *bs, uint32_t h)
+{
+	__builtin_prefetch(&bs->slots[h & bs->slot_mask], 0, 3);
+}
+
 /* Start loading the table slot `ref` hashes to: call a few messages ahead
  * of book_apply on a burst to overlap the cache misses. */
 static ALWAYS_INLINE void book_prefetch_ref(const struct book_set *bs,
 					   uint64_t ref)
 {
-	__builtin_prefetch(&bs->slots[book_ref_bucket(bs, ref)], 0, 3);
+	book_prefetch_slot_hash(bs, book_hash32(bs, ref));
 }
 
 /* Order index that the reference whose book_hash32 is h probably names,
@@ -498,15 +510,38 @@ static ALWAYS_INLINE uint32_t book_slot_peek(const struct book_set *bs,
 	return book_slot_peek_hash(bs, book_hash32(bs, ref));
 }
 
+/* book_prefetch_order for order index o (from book_slot_peek_hash; BOOK_NIL
+ * or out of range: nothing). */
+static ALWAYS_INLINE void book_prefetch_order_at(const struct book_set *bs, uint32_t o)
+{
+	if (o < bs->max_orders)
+		__builtin_prefetch(&bs->orders[o], 1, 3);
+}
+
+/* book_prefetch_links for order index o: its FIFO neighbours and level.
+ * Issue book_prefetch_order_at(o) a few messages earlier. */
+static ALWAYS_INLINE void book_prefetch_links_at(const struct book_set *bs, uint32_t o)
+{
+	const struct book_order *ord;
+
+	if (o >= bs->max_orders)
+		return;
+	ord = &bs->orders[o];
+	if (ord->level >= bs->max_levels)
+		return; /* freed meanwhile */
+	__builtin_prefetch(&bs->levels[ord->level], 1, 3);
+	if (ord->prev != BOOK_NIL)
+		__builtin_prefetch(&bs->orders[ord->prev], 1, 3);
+	if (ord->next != BOOK_NIL)
+		__builtin_prefetch(&bs->orders[ord->next], 1, 3);
+}
+
 /* Start loading the order `ref` names. Reads its table slot: issue
  * book_prefetch_ref for it a few messages earlier. */
 static ALWAYS_INLINE void book_prefetch_order(const struct book_set *bs,
 					     uint64_t ref)
 {
-	uint32_t o = book_slot_peek(bs, ref);
-
-	if (o != BOOK_NIL)
-		__builtin_prefetch(&bs->orders[o], 1, 3);
+	book_prefetch_order_at(bs, book_slot_peek(bs, ref));
 }
 
 /* Start loading what removing or reducing `ref` touches besides the order:
@@ -516,19 +551,7 @@ static ALWAYS_INLINE void book_prefetch_order(const struct book_set *bs,
 static ALWAYS_INLINE void book_prefetch_links(const struct book_set *bs,
 					     uint64_t ref)
 {
-	uint32_t oi = book_slot_peek(bs, ref);
-	const struct book_order *o;
-
-	if (oi == BOOK_NIL)
-		return;
-	o = &bs->orders[oi];
-	if (o->level >= bs->max_levels)
-		return; /* freed meanwhile */
-	__builtin_prefetch(&bs->levels[o->level], 1, 3);
-	if (o->prev != BOOK_NIL)
-		__builtin_prefetch(&bs->orders[o->prev], 1, 3);
-	if (o->next != BOOK_NIL)
-		__builtin_prefetch(&bs->orders[o->next], 1, 3);
+	book_prefetch_links_at(bs, book_slot_peek(bs, ref));
 }
 
 /* Start loading a symbol's record (adds: the locate is in the message). */
@@ -586,45 +609,6 @@ static inline const struct book_level *book_order_level(const struct book_set *b
 							const struct book_order *o)
 {
 	return &bs->levels[o->level];
-}
-
-/* ---- lookahead by hash (the feed's burst prefetch) ------------------ */
-
-/* The prefetch helpers above, for a caller that hashed the reference once
- * (book_hash32) and keeps the order index the peek found: the feed's three
- * lookahead stages would otherwise hash the same reference three times and
- * probe its slots twice. Prefetch only: stale inputs cost a wasted load. */
-
-/* Start loading the table slot of the reference whose book_hash32 is h. */
-static ALWAYS_INLINE void book_prefetch_slot_hash(const struct book_set *bs, uint32_t h)
-{
-	__builtin_prefetch(&bs->slots[h & bs->slot_mask], 0, 3);
-}
-
-/* book_prefetch_order for order index o (from book_slot_peek_hash; BOOK_NIL
- * or out of range: nothing). */
-static ALWAYS_INLINE void book_prefetch_order_at(const struct book_set *bs, uint32_t o)
-{
-	if (o < bs->max_orders)
-		__builtin_prefetch(&bs->orders[o], 1, 3);
-}
-
-/* book_prefetch_links for order index o: its FIFO neighbours and level.
- * Issue book_prefetch_order_at(o) a few messages earlier. */
-static ALWAYS_INLINE void book_prefetch_links_at(const struct book_set *bs, uint32_t o)
-{
-	const struct book_order *ord;
-
-	if (o >= bs->max_orders)
-		return;
-	ord = &bs->orders[o];
-	if (ord->level >= bs->max_levels)
-		return; /* freed meanwhile */
-	__builtin_prefetch(&bs->levels[ord->level], 1, 3);
-	if (ord->prev != BOOK_NIL)
-		__builtin_prefetch(&bs->orders[ord->prev], 1, 3);
-	if (ord->next != BOOK_NIL)
-		__builtin_prefetch(&bs->orders[ord->next], 1, 3);
 }
 
 #endif /* BOOK_H */
