@@ -196,13 +196,18 @@ static ALWAYS_INLINE int book_reject(struct book_set *bs, enum book_reason r)
  * give: freed ones (LIFO) first, then the never-used ones in index order. */
 #define BOOK_REFILL 1024u
 
+/* End of the next batch of never-used records from fresh (< max). */
+static uint32_t refill_end(uint32_t fresh, uint32_t max)
+{
+	return max - fresh > BOOK_REFILL ? fresh + BOOK_REFILL : max;
+}
+
 static COLD NOINLINE void pools_refill(struct book_set *bs)
 {
 	uint32_t i, end;
 
 	if (bs->order_free == BOOK_NIL && bs->order_fresh < bs->max_orders) {
-		end = bs->max_orders - bs->order_fresh > BOOK_REFILL
-			      ? bs->order_fresh + BOOK_REFILL : bs->max_orders;
+		end = refill_end(bs->order_fresh, bs->max_orders);
 		for (i = bs->order_fresh; i < end; i++) {
 			bs->orders[i].next = i + 1 < end ? i + 1 : BOOK_NIL;
 			bs->orders[i].level = BOOK_NIL;
@@ -211,8 +216,7 @@ static COLD NOINLINE void pools_refill(struct book_set *bs)
 		bs->order_fresh = end;
 	}
 	if (bs->level_free == BOOK_NIL && bs->level_fresh < bs->max_levels) {
-		end = bs->max_levels - bs->level_fresh > BOOK_REFILL
-			      ? bs->level_fresh + BOOK_REFILL : bs->max_levels;
+		end = refill_end(bs->level_fresh, bs->max_levels);
 		for (i = bs->level_fresh; i < end; i++) {
 			bs->levels[i].tail = i + 1 < end ? i + 1 : BOOK_NIL;
 			bs->levels[i].chunk = BOOK_NIL;
@@ -221,8 +225,7 @@ static COLD NOINLINE void pools_refill(struct book_set *bs)
 		bs->level_fresh = end;
 	}
 	if (bs->chunk_free == BOOK_NIL && bs->chunk_fresh < bs->max_chunks) {
-		end = bs->max_chunks - bs->chunk_fresh > BOOK_REFILL
-			      ? bs->chunk_fresh + BOOK_REFILL : bs->max_chunks;
+		end = refill_end(bs->chunk_fresh, bs->max_chunks);
 		for (i = bs->chunk_fresh; i < end; i++)
 			bs->chunks[i].worse = i + 1 < end ? i + 1 : BOOK_NIL;
 		bs->chunk_free = bs->chunk_fresh;
