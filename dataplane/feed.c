@@ -624,9 +624,11 @@ static ALWAYS_INLINE void pf_advance(struct pf_win *w)
 		pf_stages(w, w->next++);
 }
 
-/* Drain mold; with w, advance the lookahead before each message. */
+/* Drain mold; with w, advance the lookahead before each message. With
+ * one, stop after the first message or session event that writes an
+ * md_event (feed_pull). */
 static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
-				       uint32_t cap, struct pf_win *w)
+				       uint32_t cap, struct pf_win *w, bool one)
 {
 	struct mold_item it;
 	uint32_t n = 0;
@@ -642,26 +644,29 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 			if (w)
 				pf_advance(w);
 			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n);
+			if (one && n)
+				return n;
 		}
 		if (!mold_next(&f->mold, &it))
 			break;
 		if (w && it.kind == MOLD_MSG)
 			pf_advance(w);
 		on_item(f, &it, t_rx_tsc, out, cap, &n);
+		if (one && n)
+			return n;
 	}
 	return n;
 }
 
 static uint32_t drain(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, false);
 }
 
-/* feed_on_packet; with wf (the window's parse of it), w's lookahead. */
-static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size_t len,
-					int line, uint64_t t_ns, uint64_t t_rx_tsc,
-					struct md_event *out, uint32_t cap,
-					const struct win_frame *wf, struct pf_win *w)
+/* Hand a MoldUDP64 packet to mold (wf: the window's parse of it): true
+ * when its messages, or what it released, wait in mold_next. */
+static ALWAYS_INLINE bool packet_take(struct feed *f, const uint8_t *pkt, size_t len, int line,
+				      uint64_t t_ns, const struct win_frame *wf)
 {
 	int rc;
 
@@ -670,13 +675,23 @@ static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size
 		rc = mold_rx_parsed(&f->mold, pkt, len, &wf->mp, wf->mold_rc, line, t_ns);
 	else
 		rc = mold_rx(&f->mold, pkt, len, line, t_ns);
-	if (UNLIKELY(rc == -EBUSY || rc == -EINVAL)) {
+	if (UNLIKELY(rc < 0)) {
 		f->st.packets_bad++;
-		return 0;
+		/* -EBUSY, -EINVAL: nothing was taken */
+		return rc != -EBUSY && rc != -EINVAL;
 	}
-	if (UNLIKELY(rc < 0))
-		f->st.packets_bad++;
-	return drain_pf(f, t_rx_tsc, out, cap, w);
+	return true;
+}
+
+/* feed_on_packet; with wf (the window's parse of it), w's lookahead. */
+static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size_t len,
+					int line, uint64_t t_ns, uint64_t t_rx_tsc,
+					struct md_event *out, uint32_t cap,
+					const struct win_frame *wf, struct pf_win *w)
+{
+	if (!packet_take(f, pkt, len, line, t_ns, wf))
+		return 0;
+	return drain_pf(f, t_rx_tsc, out, cap, w, false);
 }
 
 uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line,
@@ -711,9 +726,11 @@ static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 	return MOLD_LINE_B;
 }
 
-uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
-		       size_t wirelen, uint64_t t_ns, uint64_t t_rx_tsc,
-		       struct md_event *out, uint32_t cap)
+/* The frame's link, filter and MoldUDP64 halves (feed_on_frame without the
+ * drain): true when mold took the packet and its messages wait in
+ * mold_next. */
+static ALWAYS_INLINE bool frame_rx(struct feed *f, const uint8_t *frame, size_t caplen,
+				   size_t wirelen, uint64_t t_ns)
 {
 	struct net_udp u;
 	int rc;
@@ -722,15 +739,34 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 	rc = net_parse_link(f->link, frame, caplen, wirelen, &u);
 	net_stats_count(&f->st.net, rc);
 	if (UNLIKELY(rc < 0))
-		return 0;
+		return false;
 	if (!net_filter_match(&f->filter, &u)) {
 		f->st.net.filtered++;
-		return 0;
+		return false;
 	}
-	/* packet_rx, not a call to feed_on_packet: the frame's parse stays in
-	 * registers. */
-	return packet_rx(f, u.payload, u.payload_len, source_line(f, &u), t_ns, t_rx_tsc, out,
-			 cap, NULL, NULL);
+	return packet_take(f, u.payload, u.payload_len, source_line(f, &u), t_ns, NULL);
+}
+
+uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
+		       size_t wirelen, uint64_t t_ns, uint64_t t_rx_tsc,
+		       struct md_event *out, uint32_t cap)
+{
+	/* frame_rx inline, not packet_rx through feed_on_packet: the
+	 * frame's parse stays in registers. */
+	if (!frame_rx(f, frame, caplen, wirelen, t_ns))
+		return 0;
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, false);
+}
+
+void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
+		      uint64_t t_ns)
+{
+	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+}
+
+uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
+{
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, true);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to

@@ -946,7 +946,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		fprintf(p->orders_csv,
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
 	while ((rc = paper_in_next(in, &u)) == 1) {
-		uint64_t t_rx, t_first, t_book;
+		uint64_t t_rx, t_first, t_ev;
 		uint32_t n;
 
 		/* The simulation first: our messages that reached the venue
@@ -959,19 +959,39 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		if (t_first)
 			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
-		n = in->kind == PAPER_IN_PCAP ?
-			feed_on_frame(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns, t_rx, p->ev,
-				      PAPER_EV_CAP) :
-			feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
-					PAPER_EV_CAP);
-		t_book = tsc_read(&tsc_global);
-		p->st.units++;
-		p->st.events += n;
+		/* Each md_event of a packet goes to its strategy as soon as
+		 * the feed writes it, before the packet's later messages are
+		 * applied (feed_pull), as the feed core hands each event on
+		 * through its ring: an event does not wait for the rest of
+		 * its packet. The order of the strategy calls, and what each
+		 * is given, are the same either way (events carry the top of
+		 * book; the venue and the accounts see the events after the
+		 * whole packet). */
+		if (in->kind == PAPER_IN_PCAP) {
+			feed_frame_begin(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns);
+			n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP);
+		} else {
+			n = feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
+					    PAPER_EV_CAP);
+		}
+		t_ev = tsc_read(&tsc_global);
 		for (uint32_t i = 0; i < n; i++)
 			on_event(p, &p->ev[i]);
-		/* The packet's timed path is over: its samples. */
+		if (in->kind == PAPER_IN_PCAP && n) {
+			uint32_t k;
+
+			while ((k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n)) != 0) {
+				for (uint32_t i = n; i < n + k; i++)
+					on_event(p, &p->ev[i]);
+				n += k;
+			}
+		}
+		p->st.units++;
+		p->st.events += n;
+		/* The packet's timed path is over: its samples. The feed
+		 * stage is the packet's read to its first md_event. */
 		if (n)
-			rec(p, PAPER_FEED, t_rx, t_book);
+			rec(p, PAPER_FEED, t_rx, t_ev);
 		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)

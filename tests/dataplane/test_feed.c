@@ -710,6 +710,53 @@ static void test_burst_same_as_frames(void **state)
 	cap_free(&c);
 }
 
+/* feed_frame_begin + feed_pull against feed_on_frame on the synthetic
+ * capture, with a full md_event buffer now and then: the same events in the
+ * same order, counters and books; and each pull hands its event over before
+ * the frame's later messages are applied (the book's top is the event's). */
+static void test_pull_same_as_frames(void **state)
+{
+	static struct md_event eva[8192], evb[8192];
+	struct capture c = { 0 };
+	struct fx *x, *y;
+	uint64_t r = 11, early = 0;
+	(void)state;
+
+	gen_capture(&c, 0xfeed, 4000);
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint32_t i = 0; i < c.n; i++) {
+		const struct cap_frame *f = &c.fr[i];
+		uint32_t cap = rnd(&r, 10) ? 8192 : rnd(&r, 4), na, nb = 0, k;
+
+		na = feed_on_frame(&x->f, f->data, f->caplen, f->wirelen, f->t_ns, i, eva, cap);
+		feed_frame_begin(&y->f, f->data, f->caplen, f->wirelen, f->t_ns);
+		while ((k = feed_pull(&y->f, i, evb + nb, cap - nb)) != 0) {
+			const struct md_event *e = &evb[nb + k - 1];
+			const struct book_sym *s = book_sym_get(y->f.books, e->locate);
+
+			if ((e->kind == MD_BOOK || e->kind == MD_TRADE) && e->locate && s) {
+				assert_int_equal(s->best_px[BOOK_BID], e->bid_px);
+				assert_int_equal(s->best_px[BOOK_ASK], e->ask_px);
+			}
+			/* the frame's later messages were not applied yet */
+			if (y->f.st.msgs < x->f.st.msgs)
+				early++;
+			nb += k;
+		}
+		assert_int_equal(na, nb);
+		assert_events_equal(eva, evb, na, i);
+		assert_memory_equal(&x->f.st, &y->f.st, sizeof(x->f.st));
+	}
+	assert_int_equal(feed_finish(&x->f, 9, eva, 8192), feed_finish(&y->f, 9, evb, 8192));
+	assert_feeds_equal(&x->f, &y->f);
+	assert_true(early > 1000);
+	assert_true(x->f.st.md_overruns > 0 && x->f.st.gaps > 0 && x->f.st.packets_bad > 0);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+	cap_free(&c);
+}
+
 /* feed_on_messages against feed_on_message on the same messages, garbage
  * and empty ones included, in runs of every size. */
 static void test_messages_same_as_one_by_one(void **state)
@@ -778,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted, fx_setup, fx_teardown),
 		cmocka_unit_test(test_real_pcaps_clean),
 		cmocka_unit_test(test_burst_same_as_frames),
+		cmocka_unit_test(test_pull_same_as_frames),
 		cmocka_unit_test(test_messages_same_as_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
