@@ -568,31 +568,56 @@ static void flush_pending(struct paper *p)
 	p->flushing = false;
 }
 
-/* The first time symbol s's strategy is in KILL: the accounts and the
- * summary note it (checked after every strategy call that can trip it). */
+/* Symbol s's strategy went to KILL: the accounts and the summary note it. */
+static void note_kill_now(struct paper *p, struct paper_sym *s)
+{
+	acct_set_kill(&p->acct, p->now, s->locate, regime_reason_name(mm_kill_reason(&s->mm)));
+	p->killed = true;
+}
+
+/* The first time symbol s's strategy is in KILL: note_kill_now (checked
+ * after every strategy call that can trip it). */
 static void note_kill(struct paper *p, struct paper_sym *s)
 {
 	if (mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted) {
-		acct_set_kill(&p->acct, p->now, s->locate,
-			      regime_reason_name(mm_kill_reason(&s->mm)));
 		s->kill_noted = true;
-		p->killed = true;
+		note_kill_now(p, s);
 	}
 }
 
+/* Reports reaching us at p->now, in order. The strategies take them first,
+ * each report's decision and sends timed from when the gateway read it; then
+ * the accounts, orders.csv and the kill notes see them in the same order,
+ * untimed, so no order sent on a report waits for the bookkeeping of the
+ * reports before it (nothing the strategies or the gateway read is written
+ * there). */
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 {
 	struct order_intent it[PAPER_INTENTS];
+	bool kill[PAPER_REPORTS];
 
-	if (p->depth >= PAPER_DEPTH_MAX) {
+	if (p->depth >= PAPER_DEPTH_MAX || n > PAPER_REPORTS) {
 		p->st.loop_cut++;
 		return;
 	}
 	p->depth++;
 	for (uint32_t i = 0; i < n; i++) {
 		int16_t si = p->sym_of[r[i].locate];
+		struct paper_sym *s;
 		uint32_t k;
 
+		kill[i] = false;
+		if (si < 0)
+			continue;
+		s = &p->sym[si];
+		k = mm_on_exec(&s->mm, &r[i], p->now, tsc_read(&tsc_global), it, PAPER_INTENTS);
+		s->two_stale = true;
+		/* the first report after which the strategy is in KILL */
+		kill[i] = mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted;
+		s->kill_noted |= kill[i];
+		send_intents(p, it, k);
+	}
+	for (uint32_t i = 0; i < n; i++) {
 		p->st.reports++;
 		/* every reject: the gateway's checks and the venue's */
 		if (r[i].kind == EXEC_REJECTED)
@@ -619,13 +644,8 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			*b++ = '\n';
 			fwrite(line, 1, (size_t)(b - line), p->orders_csv);
 		}
-		if (si < 0)
-			continue;
-		k = mm_on_exec(&p->sym[si].mm, &r[i], p->now, tsc_read(&tsc_global), it,
-			       PAPER_INTENTS);
-		p->sym[si].two_stale = true;
-		note_kill(p, &p->sym[si]);
-		send_intents(p, it, k);
+		if (kill[i])
+			note_kill_now(p, &p->sym[p->sym_of[r[i].locate]]);
 	}
 	p->depth--;
 }
