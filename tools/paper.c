@@ -774,8 +774,9 @@ static ALWAYS_INLINE void rec_decide(struct paper *p)
 /* The timed half of an md_event: the symbol's strategy and the gateway.
  * A quiet event (two thirds of them) costs the strategy a few compares:
  * it is not stamped, which would cost more than the call (two TSC reads).
- * Inline: once per md_event. */
-static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
+ * t_pre: the feed's stamp when it handed the event over, or 0. Inline: once
+ * per md_event. */
+static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t t_pre)
 {
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
@@ -799,7 +800,10 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev)
 		p->st.quiet_miss++;
 		t1 = tsc_read(&tsc_global);
 	} else {
-		t0 = tsc_read(&tsc_global);
+		/* A packet's first event comes with the feed's stamp, taken
+		 * as the feed handed it over: one TSC read fewer on the
+		 * path, and the stage covers the hand-over's few compares. */
+		t0 = t_pre ? t_pre : tsc_read(&tsc_global);
 		k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
 		t1 = tsc_read(&tsc_global);
 		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
@@ -996,13 +1000,13 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		}
 		t_ev = tsc_read(&tsc_global);
 		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i]);
+			on_event(p, &p->ev[i], i == 0 ? t_ev : 0);
 		if (in->kind == PAPER_IN_PCAP && n) {
 			uint32_t k;
 
 			while ((k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n)) != 0) {
 				for (uint32_t i = n; i < n + k; i++)
-					on_event(p, &p->ev[i]);
+					on_event(p, &p->ev[i], 0);
 				n += k;
 			}
 		}
@@ -1035,7 +1039,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
 
 		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i]);
+			on_event(p, &p->ev[i], 0);
 		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
