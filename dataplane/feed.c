@@ -625,10 +625,10 @@ static ALWAYS_INLINE void pf_advance(struct pf_win *w)
 }
 
 /* Drain mold; with w, advance the lookahead before each message. With
- * one, stop after the first message or session event that writes an
- * md_event (feed_pull). */
+ * more (feed_pull), stop after the first message or session event that
+ * writes an md_event, and say in *more whether mold has anything left. */
 static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
-				       uint32_t cap, struct pf_win *w, bool one)
+				       uint32_t cap, struct pf_win *w, bool *more)
 {
 	struct mold_item it;
 	uint32_t n = 0;
@@ -644,23 +644,29 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 			if (w)
 				pf_advance(w);
 			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n);
-			if (one && n)
+			if (more && n) {
+				*more = !mold_drained(&f->mold);
 				return n;
+			}
 		}
 		if (!mold_next(&f->mold, &it))
 			break;
 		if (w && it.kind == MOLD_MSG)
 			pf_advance(w);
 		on_item(f, &it, t_rx_tsc, out, cap, &n);
-		if (one && n)
+		if (more && n) {
+			*more = !mold_drained(&f->mold);
 			return n;
+		}
 	}
+	if (more)
+		*more = false;
 	return n;
 }
 
 static uint32_t drain(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, false);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL);
 }
 
 /* Hand a MoldUDP64 packet to mold (wf: the window's parse of it): true
@@ -691,7 +697,7 @@ static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size
 {
 	if (!packet_take(f, pkt, len, line, t_ns, wf))
 		return 0;
-	return drain_pf(f, t_rx_tsc, out, cap, w, false);
+	return drain_pf(f, t_rx_tsc, out, cap, w, NULL);
 }
 
 uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line,
@@ -755,7 +761,7 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 	 * frame's parse stays in registers. */
 	if (!frame_rx(f, frame, caplen, wirelen, t_ns))
 		return 0;
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, false);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL);
 }
 
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
@@ -764,9 +770,10 @@ void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_
 	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
 }
 
-uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
+uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
+		   bool *more)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, true);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, more);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to

@@ -92,14 +92,16 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
  * messages: feed_frame_begin takes the frame (link, filter, MoldUDP64
  * sequencing) and each feed_pull then applies messages in order up to and
  * including the next one that writes an md_event (or a session event that
- * does), and returns the events it wrote: 1, or 0 once the frame is through
- * (messages past cap are applied and counted as overruns, as in
- * feed_on_frame). Pulling until 0 leaves exactly feed_on_frame's events,
- * books and counters; the frame's bytes must stay as they are until then,
- * and nothing else may use f in between. */
+ * does), returns the events it wrote and sets *more to whether anything is
+ * left; pull while *more (it returns 0 with *more false when nothing was).
+ * Messages past cap are applied and counted as overruns, as in
+ * feed_on_frame. Pulling until *more is false leaves exactly
+ * feed_on_frame's events, books and counters; the frame's bytes must stay
+ * as they are until then, and nothing else may use f in between. */
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
 		      uint64_t t_ns);
-uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap);
+uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
+		   bool *more);
 /* One captured frame for feed_on_burst: caplen bytes at data (wirelen on
  * the wire), stamped as for feed_on_frame. */
 struct feed_frame {

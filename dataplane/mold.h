@@ -430,6 +430,18 @@ int mold_flush(struct mold *m);
 /* Slow part of mold_next: settles sessions, yields events. Use mold_next. */
 int mold_next_slow(struct mold *m, struct mold_item *it);
 
+/* True when mold_next has nothing more to give (what its 0 would say),
+ * leaving mold ready for the next packet as that 0 does; false when it
+ * has. Lets a caller that stops after a message know whether to come back
+ * without another call. Feed-core thread. */
+static ALWAYS_INLINE bool mold_drained(struct mold *m)
+{
+	if (m->cur.left || m->npending || m->deferred.set)
+		return false;
+	m->busy = false;
+	return true;
+}
+
 /* Next in-order message or event into *it: 1, or 0 when nothing is left
  * (then mold_rx may be called again). Deterministic: the same packets and
  * stamps give the same items. Feed-core thread only. */
@@ -453,10 +465,9 @@ static inline int mold_next(struct mold *m, struct mold_item *it)
 		m->stats.messages++;
 		return 1;
 	}
-	if (LIKELY(!m->npending && !m->deferred.set)) {
-		m->busy = false; /* what mold_next_slow would find: nothing left */
+	/* what mold_next_slow would find: nothing left */
+	if (LIKELY(mold_drained(m)))
 		return 0;
-	}
 	return mold_next_slow(m, it);
 }
 

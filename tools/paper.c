@@ -971,6 +971,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
 	while ((rc = paper_in_next(in, &u)) == 1) {
 		uint64_t t_rx, t_first, t_ev;
+		bool more;
 		uint32_t n;
 
 		/* The simulation first: our messages that reached the venue
@@ -993,22 +994,21 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		 * whole packet). */
 		if (in->kind == PAPER_IN_PCAP) {
 			feed_frame_begin(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns);
-			n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP);
+			n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP, &more);
 		} else {
+			more = false;
 			n = feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
 					    PAPER_EV_CAP);
 		}
 		t_ev = tsc_read(&tsc_global);
 		for (uint32_t i = 0; i < n; i++)
 			on_event(p, &p->ev[i], i == 0 ? t_ev : 0);
-		if (in->kind == PAPER_IN_PCAP && n) {
-			uint32_t k;
+		while (more) {
+			uint32_t k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
 
-			while ((k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n)) != 0) {
-				for (uint32_t i = n; i < n + k; i++)
-					on_event(p, &p->ev[i], 0);
-				n += k;
-			}
+			for (uint32_t i = n; i < n + k; i++)
+				on_event(p, &p->ev[i], 0);
+			n += k;
 		}
 		p->st.units++;
 		p->st.events += n;
