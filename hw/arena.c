@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hw/compiler.h"
+
 #define HUGE_2M (2u * 1024u * 1024u)
 
 static size_t round_up(size_t v, size_t to)
@@ -45,6 +47,43 @@ size_t arena_prefault_code(void)
 
 	dl_iterate_phdr(prefault_object, &pages);
 	return pages;
+}
+
+/* Touch stack_bytes below the caller's frame, a page at a time, so the
+ * stack mapping covers them. NOINLINE: the array is this frame's. */
+static NOINLINE void grow_stack(size_t stack_bytes)
+{
+	volatile uint8_t page[4096];
+
+	page[0] = 0;
+	if (stack_bytes > sizeof(page))
+		grow_stack(stack_bytes - sizeof(page));
+	page[sizeof(page) - 1] = 0;
+}
+
+int arena_lock_process(size_t stack_bytes, const void *skip, size_t skip_len)
+{
+	grow_stack(stack_bytes);
+	(void)arena_prefault_code();
+#ifdef TW_SANITIZED
+	(void)skip;
+	(void)skip_len;
+	return -ENOTSUP;
+#else
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+		int rc = -errno;
+
+		munlockall();
+		return rc;
+	}
+	if (skip && skip_len) {
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t lo = (uintptr_t)skip & ~(page - 1);
+
+		(void)munlock((const void *)lo, (uintptr_t)skip + skip_len - lo);
+	}
+	return 0;
+#endif
 }
 
 const char *arena_backing_name(enum arena_backing b)

@@ -45,6 +45,18 @@ void *arena_alloc(struct arena *a, size_t size, size_t align);
  * a fault of microseconds the first time it runs. Returns the pages touched.
  * Start-up only; any thread. */
 size_t arena_prefault_code(void);
+/* Keep the process in memory from now on, for a hot path that must take
+ * no page fault: grow the stack by stack_bytes (touched once), map every
+ * code page (arena_prefault_code), then mlockall(MCL_CURRENT |
+ * MCL_FUTURE), which faults in and locks every page mapped now (heap the
+ * allocator has not handed out yet, static buffers, the stack just grown)
+ * and every page mapped later; then unlocks [skip, skip + skip_len) (a
+ * large read-only input that needs no pinning; NULL: none). 0, or -errno
+ * of mlockall (-EPERM, -ENOMEM: over RLIMIT_MEMLOCK without privilege;
+ * then nothing stays locked), -ENOTSUP in sanitizer builds (their shadow
+ * memory must not be locked); the code and stack are mapped in every case.
+ * Start-up only, once per process; any thread. */
+int arena_lock_process(size_t stack_bytes, const void *skip, size_t skip_len);
 /* Name of a backing: "hugepages-2M", "thp" or "4K". */
 const char *arena_backing_name(enum arena_backing b);
 

@@ -13,6 +13,7 @@
 #include "tools/cmd.h"
 #include "tools/paper.h"
 #include "tools/report_plot.h"
+#include "hw/arena.h"
 #include "hw/tsc.h"
 
 #define PAPERCMD "tickwire paper"
@@ -373,6 +374,21 @@ int cmd_paper(int argc, char **argv, FILE *out, FILE *err)
 		acct_attach_fills_csv(&p->acct, fills);
 		rc = paper_in_open(&in, o.capture);
 		if (rc == 0) {
+			const void *map;
+			size_t map_len;
+			int lk;
+
+			/* No page fault inside the replay: the first touches of
+			 * buffers allocated at start-up (event and report
+			 * buffers, the gateway's tables, the accounts' series)
+			 * and of the stack used to fault in the middle of orders'
+			 * tick-to-trade, ~15 times a run. The capture, read
+			 * once in order, is not pinned. */
+			paper_in_mapping(&in, &map, &map_len);
+			lk = arena_lock_process(PAPER_STACK_BYTES, map, map_len);
+			if (lk != 0 && lk != -ENOTSUP)
+				fprintf(err, PAPERCMD ": memory not locked (mlockall: %s): page "
+					"faults may show in the latency figures\n", strerror(-lk));
 			rc = paper_run(p, &in, o.quiet ? NULL : err);
 			if (rc == -EIO) {
 				fprintf(err, PAPERCMD ": %s (the run used what came before)\n",

@@ -93,6 +93,7 @@ struct paper_sym {
 #define PAPER_PRES_SEEN 0x80u
 
 #define PAPER_PEND_MAX 1024u     /* intents between two flushes */
+#define PAPER_STACK_BYTES (256u * 1024u) /* stack mapped before the replay */
 #define PAPER_WIRE (64u * 1024u) /* their OUCH bytes */
 
 /* An intent through the gateway, waiting for the simulation's half. */

@@ -153,6 +153,17 @@ void paper_in_progress(const struct paper_in *in, uint64_t *done, uint64_t *tota
 	}
 }
 
+void paper_in_mapping(const struct paper_in *in, const void **map, size_t *len)
+{
+	if (in->kind == PAPER_IN_PCAP) {
+		*map = in->pcap.map;
+		*len = in->pcap.map ? in->pcap.map_len : 0;
+	} else {
+		*map = in->map;
+		*len = in->map_len;
+	}
+}
+
 void paper_in_close(struct paper_in *in)
 {
 	if (!in)

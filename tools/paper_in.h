@@ -71,6 +71,9 @@ static inline int paper_in_next(struct paper_in *in, struct paper_unit *u)
 }
 /* Bytes consumed and total, for progress (total 0 when unknown). */
 void paper_in_progress(const struct paper_in *in, uint64_t *done, uint64_t *total);
+/* The input's file mapping (a classic pcap or a binary file, read in
+ * place) in *map, *len; NULL, 0 when libpcap reads it. */
+void paper_in_mapping(const struct paper_in *in, const void **map, size_t *len);
 /* Close. Accepts NULL and a failed open. */
 void paper_in_close(struct paper_in *in);
 
