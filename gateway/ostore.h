@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dataplane/events.h"
+#include "hw/compiler.h"
 
 #define OSTORE_MAX_ORDERS (1u << 22) /* cfg.max_orders upper bound */
 #define OSTORE_MAX_QTY (1u << 30)    /* shares per order accepted by the store */
@@ -163,12 +164,16 @@ void ostore_fini(struct ostore *os);
  * the previous one touched), the groups spread by a multiplicative hash.
  * Refs are handed out 1, 2, 3... by the store: direct-mapped, so the next
  * ref's slot sits next to the last one's and wraps only after capacity. */
+#define OSTORE_TOK_GROUP 4u /* consecutive tokens that share a home line */
+
 static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
 {
 	const uint64_t mul = 0x9E3779B97F4A7C15ull;
 
 	return (((uint32_t)(((token >> 2) * mul) >> 32) << 2) | (uint32_t)(token & 3)) & mask;
 }
+_Static_assert(OSTORE_TOK_GROUP * sizeof(struct ostore_tok_ent) == 64,
+	       "a token group fills one line");
 
 static inline uint32_t ostore_ref_home(uint32_t ref, uint32_t mask)
 {
@@ -275,13 +280,26 @@ static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate,
 
 /* Start loading what the checks and a send of in will touch (the symbol,
  * both tokens' index slots, the next ref's slot, the next free order) so
- * the misses overlap instead of following one another. No effect on state. */
-static inline void ostore_prefetch_intent(const struct ostore *os, const struct order_intent *in)
+ * the misses overlap instead of following one another. No effect on state.
+ * A NEW or REPLACE also loads the home line of token + OSTORE_TOK_GROUP:
+ * a strategy numbers its orders 1, 2, 3..., so that is where its next
+ * group of tokens will land, and each group's line is elsewhere in the
+ * index (another page): without this, every fourth token's intent waited
+ * for a cold line in its duplicate check.
+ * Always inlined: a plain inline function made only of prefetches is taken
+ * by GCC for a pure one whose result is unused, and every call of it is
+ * deleted before it can be inlined (gw_on_intent had none of them). */
+static ALWAYS_INLINE void ostore_prefetch_intent(const struct ostore *os,
+						 const struct order_intent *in)
 {
 	if (in->locate <= os->cfg.max_locate)
 		__builtin_prefetch(&os->sym[in->locate], 1);
-	if (in->token)
+	if (in->token) {
 		__builtin_prefetch(&os->tok[ostore_tok_home(in->token, os->tok_mask)], 1);
+		if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
+			__builtin_prefetch(&os->tok[ostore_tok_home(in->token + OSTORE_TOK_GROUP,
+								    os->tok_mask)], 1);
+	}
 	if (in->orig_token)
 		__builtin_prefetch(&os->tok[ostore_tok_home(in->orig_token, os->tok_mask)]);
 	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
