@@ -224,8 +224,10 @@ static inline int is_open(uint8_t st)
 
 /* Bring the order's reservation in line with its state: leaves (x px);
  * a pending replace holds the larger of old and new, shares and notional
- * separately; a closed order holds nothing. */
-static void reserve(struct ostore *os, struct ostore_order *o)
+ * separately; a closed order holds nothing. Inlined into the two sends,
+ * where the state is a constant and most of it folds away; the venue's
+ * events call reserve(). */
+static ALWAYS_INLINE void reserve_inline(struct ostore *os, struct ostore_order *o)
 {
 	struct ostore_sym *s = &os->sym[o->locate];
 	uint64_t q = 0, n = 0;
@@ -250,6 +252,11 @@ static void reserve(struct ostore *os, struct ostore_order *o)
 	os->open_ntl = os->open_ntl - o->res_ntl + n;
 	o->res_qty = (uint32_t)q;
 	o->res_ntl = n;
+}
+
+static void reserve(struct ostore *os, struct ostore_order *o)
+{
+	reserve_inline(os, o);
 }
 
 static uint64_t abs64(int64_t v)
@@ -418,7 +425,7 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 	os->tok[at].key = o->token;
 	os->tok[at].slot = slot;
 	ref_put(os, o->ref, slot);
-	reserve(os, o);
+	reserve_inline(os, o);
 	*ref = o->ref;
 	return 0;
 }
@@ -487,7 +494,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 	os->tok[at].key = o->new_token;
 	os->tok[at].slot = slot;
 	ref_put(os, o->new_ref, slot);
-	reserve(os, o);
+	reserve_inline(os, o);
 	*old_ref = o->ref;
 	*new_ref = o->new_ref;
 	return 0;
