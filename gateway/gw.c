@@ -121,7 +121,9 @@ static inline uint64_t dig8(uint32_t v)
 	return t | ((z - t * 10) << 8);
 }
 
-static inline void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
+/* Always inlined into its two callers (NEW and REPLACE): as a call it
+ * cost a frame and register spills on every intent. */
+static ALWAYS_INLINE void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
 {
 	const uint64_t zeros = 0x3030303030303030ull, spaces = 0x2020202020202020ull;
 	uint8_t tmp[16 + OUCH_CLORDID_LEN];
