@@ -280,7 +280,7 @@ long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, 
 	long n = 0;
 	int k;
 
-	ostore_prefetch_intent(&g->os, in);
+	ostore_prefetch_intent(&g->os, in, &pr);
 	/* The checks' own per-locate line is read only during a backoff. */
 	ref_px = in->locate <= g->os.cfg.max_locate ? g->os.sym[in->locate].ref_px : 0;
 	g->st.intents++;

@@ -433,7 +433,7 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 		    uint32_t *ref)
 {
-	struct ostore_probe p = { OSTORE_NIL, 0, 0 };
+	struct ostore_probe p = { .orig_slot = OSTORE_NIL };
 
 	ostore_probe_token(os, in->token, &p);
 	return ostore_send_new_probed(os, in, &p, now_ns, ref);
@@ -460,7 +460,7 @@ int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, u
 
 int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
 {
-	struct ostore_probe p = { ostore_find_token(os, token), 0, 0 };
+	struct ostore_probe p = { .orig_slot = ostore_find_token(os, token) };
 
 	return ostore_send_cancel_probed(os, &p, now_ns, ref);
 }
@@ -503,7 +503,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 			uint32_t *old_ref, uint32_t *new_ref)
 {
-	struct ostore_probe p = { ostore_find_token(os, in->orig_token), 0, 0 };
+	struct ostore_probe p = { .orig_slot = ostore_find_token(os, in->orig_token) };
 
 	ostore_probe_token(os, in->token, &p);
 	return ostore_send_replace_probed(os, in, &p, now_ns, old_ref, new_ref);
