@@ -13,6 +13,7 @@
 #include "dataplane/events.h"
 #include "gateway/ostore.h"
 #include "gateway/risk.h"
+#include "hw/arena.h"
 
 /* exec_report.reason of EXEC_REJECTED: a pre-trade check refused the intent
  * (enum risk_reason, 1..63), or the venue did: GW_REASON_VENUE + the OUCH
@@ -68,10 +69,13 @@ struct gw {
 	struct gw_cfg cfg;
 	struct gw_defer *defer;    /* store.max_orders entries */
 	uint32_t n_defer;
+	struct arena mem;          /* the store's block, on 2 MiB pages when the
+				    * system gives them (see gw_init) */
 };
 
-/* Set up g from cfg at now_ns (start-up; allocates the store, the checks
- * and the per-symbol tables). 0, -EINVAL bad cfg, -ENOMEM. */
+/* Set up g from cfg at now_ns (start-up; maps the store's block, hugepage-
+ * backed when available, and allocates the checks and the per-symbol
+ * tables). 0, -EINVAL bad cfg, -ENOMEM. */
 int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns);
 /* Release. Accepts NULL. */
 void gw_fini(struct gw *g);

@@ -224,8 +224,10 @@ static inline int is_open(uint8_t st)
 
 /* Bring the order's reservation in line with its state: leaves (x px);
  * a pending replace holds the larger of old and new, shares and notional
- * separately; a closed order holds nothing. */
-static void reserve(struct ostore *os, struct ostore_order *o)
+ * separately; a closed order holds nothing. Inlined into the two sends,
+ * where the state is a constant and most of it folds away; the venue's
+ * events call reserve(). */
+static ALWAYS_INLINE void reserve_inline(struct ostore *os, struct ostore_order *o)
 {
 	struct ostore_sym *s = &os->sym[o->locate];
 	uint64_t q = 0, n = 0;
@@ -250,6 +252,11 @@ static void reserve(struct ostore *os, struct ostore_order *o)
 	os->open_ntl = os->open_ntl - o->res_ntl + n;
 	o->res_qty = (uint32_t)q;
 	o->res_ntl = n;
+}
+
+static void reserve(struct ostore *os, struct ostore_order *o)
+{
+	reserve_inline(os, o);
 }
 
 static uint64_t abs64(int64_t v)
@@ -418,7 +425,7 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 	os->tok[at].key = o->token;
 	os->tok[at].slot = slot;
 	ref_put(os, o->ref, slot);
-	reserve(os, o);
+	reserve_inline(os, o);
 	*ref = o->ref;
 	return 0;
 }
@@ -426,7 +433,7 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 		    uint32_t *ref)
 {
-	struct ostore_probe p = { OSTORE_NIL, 0, 0 };
+	struct ostore_probe p = { .orig_slot = OSTORE_NIL };
 
 	ostore_probe_token(os, in->token, &p);
 	return ostore_send_new_probed(os, in, &p, now_ns, ref);
@@ -453,7 +460,7 @@ int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, u
 
 int ostore_send_cancel(struct ostore *os, uint64_t token, uint64_t now_ns, uint32_t *ref)
 {
-	struct ostore_probe p = { ostore_find_token(os, token), 0, 0 };
+	struct ostore_probe p = { .orig_slot = ostore_find_token(os, token) };
 
 	return ostore_send_cancel_probed(os, &p, now_ns, ref);
 }
@@ -487,7 +494,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 	os->tok[at].key = o->new_token;
 	os->tok[at].slot = slot;
 	ref_put(os, o->new_ref, slot);
-	reserve(os, o);
+	reserve_inline(os, o);
 	*old_ref = o->ref;
 	*new_ref = o->new_ref;
 	return 0;
@@ -496,7 +503,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
 			uint32_t *old_ref, uint32_t *new_ref)
 {
-	struct ostore_probe p = { ostore_find_token(os, in->orig_token), 0, 0 };
+	struct ostore_probe p = { .orig_slot = ostore_find_token(os, in->orig_token) };
 
 	ostore_probe_token(os, in->token, &p);
 	return ostore_send_replace_probed(os, in, &p, now_ns, old_ref, new_ref);

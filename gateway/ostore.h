@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dataplane/events.h"
+#include "hw/compiler.h"
 
 #define OSTORE_MAX_ORDERS (1u << 22) /* cfg.max_orders upper bound */
 #define OSTORE_MAX_QTY (1u << 30)    /* shares per order accepted by the store */
@@ -163,12 +164,16 @@ void ostore_fini(struct ostore *os);
  * the previous one touched), the groups spread by a multiplicative hash.
  * Refs are handed out 1, 2, 3... by the store: direct-mapped, so the next
  * ref's slot sits next to the last one's and wraps only after capacity. */
+#define OSTORE_TOK_GROUP 4u /* consecutive tokens that share a home line */
+
 static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
 {
 	const uint64_t mul = 0x9E3779B97F4A7C15ull;
 
 	return (((uint32_t)(((token >> 2) * mul) >> 32) << 2) | (uint32_t)(token & 3)) & mask;
 }
+_Static_assert(OSTORE_TOK_GROUP * sizeof(struct ostore_tok_ent) == 64,
+	       "a token group fills one line");
 
 static inline uint32_t ostore_ref_home(uint32_t ref, uint32_t mask)
 {
@@ -179,25 +184,35 @@ static inline uint32_t ostore_ref_home(uint32_t ref, uint32_t mask)
  * probe from its home slot stopped (where token would go). token != 0.
  * Inline, as are the lookups over it: the checks and sends of every
  * intent run them. */
-static inline uint32_t ostore_tok_pos(const struct ostore *os, uint64_t token)
+static inline uint32_t ostore_tok_pos_from(const struct ostore *os, uint64_t token, uint32_t i)
 {
-	uint32_t i = ostore_tok_home(token, os->tok_mask);
-
 	while (os->tok[i].key && os->tok[i].key != token)
 		i = (i + 1) & os->tok_mask;
 	return i;
+}
+
+static inline uint32_t ostore_tok_pos(const struct ostore *os, uint64_t token)
+{
+	return ostore_tok_pos_from(os, token, ostore_tok_home(token, os->tok_mask));
+}
+
+/* ostore_find_token with token's home slot already computed. */
+static inline uint32_t ostore_find_token_from(const struct ostore *os, uint64_t token,
+					      uint32_t home)
+{
+	uint32_t i;
+
+	if (!token)
+		return OSTORE_NIL;
+	i = ostore_tok_pos_from(os, token, home);
+	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
 }
 
 /* Slot of the order a client token names (its current or, while a replace
  * is pending, its replacement token), or OSTORE_NIL. */
 static inline uint32_t ostore_find_token(const struct ostore *os, uint64_t token)
 {
-	uint32_t i;
-
-	if (!token)
-		return OSTORE_NIL;
-	i = ostore_tok_pos(os, token);
-	return os->tok[i].key ? os->tok[i].slot : OSTORE_NIL;
+	return ostore_find_token_from(os, token, ostore_tok_home(token, os->tok_mask));
 }
 
 /* Slot of the order a venue user reference number names, or OSTORE_NIL. */
@@ -213,25 +228,45 @@ static inline int ostore_token_used(const struct ostore *os, uint64_t token)
 /* What the token index holds for an intent's tokens, probed once by the
  * pre-trade checks (gateway/risk.h risk_check_probed) and used again by the
  * send (ostore_send_*_probed) so that no token is looked up twice. Valid
- * until the store next changes. */
+ * until the store next changes. The two homes are the checks' input, set
+ * by ostore_probe_homes (or ostore_prefetch_intent, which needs them too)
+ * so that no token is hashed twice either. */
 struct ostore_probe {
+	uint32_t tok_home;  /* ostore_tok_home(in->token) */
+	uint32_t orig_home; /* ostore_tok_home(in->orig_token) */
 	uint32_t orig_slot; /* CANCEL/REPLACE: orig_token's slot, or OSTORE_NIL */
 	uint32_t tok_at;    /* NEW/REPLACE: token's index entry, or the empty one
 			     * it would take */
 	int tok_used;       /* NEW/REPLACE: ostore_token_used(token) */
 };
 
-/* Fill p's tok_at and tok_used for token; returns tok_used. */
-static inline int ostore_probe_token(const struct ostore *os, uint64_t token,
-				     struct ostore_probe *p)
+/* Set p's tok_home and orig_home for in's tokens. */
+static inline void ostore_probe_homes(const struct ostore *os, const struct order_intent *in,
+				      struct ostore_probe *p)
+{
+	p->tok_home = ostore_tok_home(in->token, os->tok_mask);
+	p->orig_home = ostore_tok_home(in->orig_token, os->tok_mask);
+}
+
+/* Fill p's tok_at and tok_used for token, whose home slot is home; returns
+ * tok_used. */
+static inline int ostore_probe_token_from(const struct ostore *os, uint64_t token, uint32_t home,
+					  struct ostore_probe *p)
 {
 	p->tok_at = 0;
 	p->tok_used = 1; /* token 0 counts as used, with no entry to take */
 	if (token) {
-		p->tok_at = ostore_tok_pos(os, token);
+		p->tok_at = ostore_tok_pos_from(os, token, home);
 		p->tok_used = os->tok[p->tok_at].key != 0;
 	}
 	return p->tok_used;
+}
+
+/* Fill p's tok_at and tok_used for token; returns tok_used. */
+static inline int ostore_probe_token(const struct ostore *os, uint64_t token,
+				     struct ostore_probe *p)
+{
+	return ostore_probe_token_from(os, token, ostore_tok_home(token, os->tok_mask), p);
 }
 
 /* The order in slot (slot < cfg.max_orders). */
@@ -275,15 +310,31 @@ static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate,
 
 /* Start loading what the checks and a send of in will touch (the symbol,
  * both tokens' index slots, the next ref's slot, the next free order) so
- * the misses overlap instead of following one another. No effect on state. */
-static inline void ostore_prefetch_intent(const struct ostore *os, const struct order_intent *in)
+ * the misses overlap instead of following one another, and set p's homes
+ * (ostore_probe_homes) for the checks. No effect on the store.
+ * A NEW or REPLACE also loads the home line of token + OSTORE_TOK_GROUP:
+ * a strategy numbers its orders 1, 2, 3..., so that is where its next
+ * group of tokens will land, and each group's line is elsewhere in the
+ * index (another page): without this, every fourth token's intent waited
+ * for a cold line in its duplicate check.
+ * Always inlined: a plain inline function made only of prefetches is taken
+ * by GCC for a pure one whose result is unused, and every call of it is
+ * deleted before it can be inlined (gw_on_intent had none of them). */
+static ALWAYS_INLINE void ostore_prefetch_intent(const struct ostore *os,
+						 const struct order_intent *in,
+						 struct ostore_probe *p)
 {
+	ostore_probe_homes(os, in, p);
 	if (in->locate <= os->cfg.max_locate)
 		__builtin_prefetch(&os->sym[in->locate], 1);
-	if (in->token)
-		__builtin_prefetch(&os->tok[ostore_tok_home(in->token, os->tok_mask)], 1);
+	if (in->token) {
+		__builtin_prefetch(&os->tok[p->tok_home], 1);
+		if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
+			__builtin_prefetch(&os->tok[ostore_tok_home(in->token + OSTORE_TOK_GROUP,
+								    os->tok_mask)], 1);
+	}
 	if (in->orig_token)
-		__builtin_prefetch(&os->tok[ostore_tok_home(in->orig_token, os->tok_mask)]);
+		__builtin_prefetch(&os->tok[p->orig_home]);
 	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
 		__builtin_prefetch(&os->ref[ostore_ref_home(os->next_ref, os->ref_mask)], 1);
 	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {

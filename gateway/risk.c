@@ -147,7 +147,7 @@ static uint64_t absdiff(uint32_t a, uint32_t b)
 static enum risk_reason check_cancel(const struct risk *r, const struct order_intent *in,
 				     struct ostore_probe *p)
 {
-	uint32_t slot = p->orig_slot = ostore_find_token(r->os, in->orig_token);
+	uint32_t slot = p->orig_slot = ostore_find_token_from(r->os, in->orig_token, p->orig_home);
 	const struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -171,7 +171,7 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 	int64_t wc;
 
 	if (in->op == INTENT_REPLACE) {
-		slot = p->orig_slot = ostore_find_token(os, in->orig_token);
+		slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, p->orig_home);
 		if (slot == OSTORE_NIL)
 			return RISK_UNKNOWN_ORDER;
 		o = ostore_order_at(os, slot);
@@ -189,7 +189,7 @@ static enum risk_reason check_order(struct risk *r, const struct order_intent *i
 		return RISK_BAD_QTY;
 	if (!in->px)
 		return RISK_BAD_PRICE;
-	if (ostore_probe_token(os, in->token, p))
+	if (ostore_probe_token_from(os, in->token, p->tok_home, p))
 		return RISK_DUPLICATE;
 	/* The symbol's line is read only while some symbol may be backing off. */
 	if (now_ns < r->until_max_ns && now_ns < r->sym[in->locate].until_ns)
@@ -292,6 +292,7 @@ enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in,
 {
 	struct ostore_probe p;
 
+	ostore_probe_homes(r->os, in, &p);
 	return risk_check_probed(r, in, &p, ref_px, now_ns);
 }
 

@@ -118,8 +118,9 @@ enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in,
 /* risk_check_order that also leaves in *p what its checks found in the
  * order store's token index (on RISK_PASS: orig_slot for a CANCEL or
  * REPLACE, tok_at and tok_used for a NEW or REPLACE), for the send that
- * follows (ostore_send_*_probed) so it need not probe again. Same checks,
- * same order, same result. */
+ * follows (ostore_send_*_probed) so it need not probe again. p's homes must
+ * be set for in (ostore_probe_homes or ostore_prefetch_intent). Same
+ * checks, same order, same result. */
 enum risk_reason risk_check_probed(struct risk *r, const struct order_intent *in,
 				   struct ostore_probe *p, uint32_t ref_px, uint64_t now_ns);
 

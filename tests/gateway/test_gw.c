@@ -3,7 +3,7 @@
  * field by field), every pre-trade refusal reachable through gw (an
  * EXEC_REJECTED report, no byte written), a short wire buffer, and the venue
  * side: gw_on_wire turning OUCH outbound messages into exec_reports, split
- * packets and garbage (on guard pages). */
+ * packets and garbage (on guard pages); the store's own mapping. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,6 +69,49 @@ static struct gw *gw_small(void)
 
 static void gw_free(struct gw *g)
 {
+	gw_fini(g);
+	free(g);
+}
+
+/* True when [p, p + n) lies inside the gateway's own mapping. */
+static bool in_mem(const struct gw *g, const void *p, size_t n)
+{
+	const uint8_t *b = (const uint8_t *)p;
+
+	return b >= g->mem.base && b + n <= g->mem.base + g->mem.size;
+}
+
+/* The store's tables live in the gateway's own start-up mapping (2 MiB
+ * pages when the system has them), whole; a bad store cfg maps nothing;
+ * gw_fini unmaps it. */
+static void test_store_mapping(void **state)
+{
+	struct gw_cfg c;
+	struct gw *g;
+	const struct ostore *os;
+
+	(void)state;
+	cfg_small(&c);
+	g = gw_new(&c);
+	os = &g->os;
+	assert_non_null(g->mem.base);
+	assert_true(g->mem.size >= ostore_memsize(&c.store));
+	assert_true(in_mem(g, os->ord, c.store.max_orders * sizeof(*os->ord)));
+	assert_true(in_mem(g, os->sym, (c.store.max_locate + 1u) * sizeof(*os->sym)));
+	assert_true(in_mem(g, os->tok, (os->tok_mask + 1u) * sizeof(*os->tok)));
+	assert_true(in_mem(g, os->ref, (os->ref_mask + 1u) * sizeof(*os->ref)));
+	assert_true(in_mem(g, os->retired, c.store.token_history * sizeof(*os->retired)));
+	assert_int_equal((uintptr_t)os->ord % 64, 0);
+	gw_fini(g);
+	assert_null(g->mem.base);
+	free(g);
+
+	cfg_small(&c);
+	c.store.max_orders = 0;
+	g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	assert_int_equal(gw_init(g, &c, T0), -EINVAL);
+	assert_null(g->mem.base);
 	gw_fini(g);
 	free(g);
 }
@@ -949,6 +992,7 @@ static void test_wire_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_mapping),
 		cmocka_unit_test(test_new_bytes),
 		cmocka_unit_test(test_new_firm),
 		cmocka_unit_test(test_clordid_large_tokens),

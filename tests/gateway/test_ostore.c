@@ -542,6 +542,49 @@ static void test_index_churn(void **state)
 	index_churn(1);
 }
 
+/* The homes ostore_prefetch_intent leaves for the checks are the two
+ * tokens' own (token's in tok_home, orig_token's in orig_home), and the
+ * lookups from a home find what the plain ones find, also past a home
+ * another token took first. */
+static void test_probe_homes(void **state)
+{
+	struct ostore os;
+	struct ostore_probe p;
+	struct order_intent in;
+	uint32_t m, home, ref;
+	uint64_t a = 8, b = 0;
+
+	(void)state;
+	setup(&os, NULL);
+	m = os.tok_mask;
+	/* A token whose home is a's own: it lands past a in the probe. */
+	home = ostore_tok_home(a, m);
+	for (uint64_t t = a + 1; !b; t++)
+		if (ostore_tok_home(t, m) == home)
+			b = t;
+	send_new(&os, a, 1, 'B', 100, 10);
+	send_new(&os, b, 1, 'B', 100, 10);
+
+	in = intent(INTENT_REPLACE, 77, b, 1, 'B', 101, 10);
+	memset(&p, 0xA5, sizeof(p));
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, ostore_tok_home(77, m));
+	assert_int_equal(p.orig_home, ostore_tok_home(b, m));
+	assert_int_equal(ostore_find_token_from(&os, b, p.orig_home), ostore_find_token(&os, b));
+	assert_int_not_equal(ostore_find_token(&os, b), ostore_find_token(&os, a));
+	assert_int_equal(ostore_probe_token_from(&os, 77, p.tok_home, &p), 0);
+	assert_int_equal(ostore_probe_token_from(&os, b, home, &p), 1);
+	assert_int_equal(os.tok[p.tok_at].key, b);
+
+	/* The probed sends take the entry the probe from the home found. */
+	in = intent(INTENT_NEW, 77, 0, 1, 'B', 100, 10);
+	ostore_probe_homes(&os, &in, &p);
+	assert_int_equal(ostore_probe_token_from(&os, in.token, p.tok_home, &p), 0);
+	assert_int_equal(ostore_send_new_probed(&os, &in, &p, T0, &ref), 0);
+	assert_int_equal(ostore_find_token(&os, 77), ostore_find_ref(&os, ref));
+	ostore_fini(&os);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -674,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_full_and_recycle),
 		cmocka_unit_test(test_recycled_slot_clean),
 		cmocka_unit_test(test_index_churn),
+		cmocka_unit_test(test_probe_homes),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_best_prices),
 	};

@@ -976,6 +976,7 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 	in.qty = p_qty(s);
 
 	/* Both ways through the checks and the store meet the same model. */
+	ostore_probe_homes(&f->os, &in, &pr);
 	why = f->probed ? risk_check_probed(&f->r, &in, &pr, ref_px, f->now)
 			: risk_check_order(&f->r, &in, ref_px, f->now);
 	if (why != RISK_PASS)
