@@ -280,6 +280,14 @@ static inline uint32_t sym_head(const struct venue *v, uint16_t locate)
 	return sy ? sy->head : BOOK_NIL;
 }
 
+/* A side with no order of ours: ranges no price is inside (venue.h). */
+static void side_sum_empty(struct venue_side_sum *ss)
+{
+	ss->lo = UINT32_MAX;
+	ss->hi = 0;
+	ss->mark_hi = 0;
+}
+
 /* One more order or take on the symbol: its slot, taken from the pool on
  * first use (never short: see sym_slots). */
 static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
@@ -292,6 +300,8 @@ static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
 		sy = &v->syms[k];
 		v->sym_free = sy->next_free;
 		memset(sy, 0, sizeof(*sy));
+		side_sum_empty(&sy->side[BOOK_BID]);
+		side_sum_empty(&sy->side[BOOK_ASK]);
 		sy->head = sy->tail = BOOK_NIL;
 		sy->next_free = BOOK_NIL;
 		v->sym_slot[locate] = (uint16_t)(k + 1);
@@ -318,9 +328,7 @@ static void sym_side_sum(struct venue *v, struct venue_sym *sy, uint8_t side)
 {
 	struct venue_side_sum *ss = &sy->side[side_idx(side)];
 
-	ss->lo = UINT32_MAX;
-	ss->hi = 0;
-	ss->mark_hi = 0;
+	side_sum_empty(ss);
 	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 
@@ -358,6 +366,8 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 		sy->tail = o->sprev;
 	if (--sy->side[side_idx(o->side)].norders)
 		sym_side_sum(v, sy, o->side);
+	else
+		side_sum_empty(&sy->side[side_idx(o->side)]);
 	sym_release(v, o->locate);
 }
 
@@ -991,64 +1001,9 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 	}
 }
 
-/* Do our orders on this side reach px: is one of them at px or better? */
-static inline bool side_reaches(const struct venue_side_sum *ss, uint8_t side, uint32_t px)
-{
-	return ss->norders && (side == 'B' ? ss->hi >= px : ss->lo <= px);
-}
-
-/* Is one of our orders on this side at px, and ref possibly ahead of it? */
-static inline bool side_holds(const struct venue_side_sum *ss, uint32_t px, uint64_t ref)
-{
-	return ss->norders && px >= ss->lo && px <= ss->hi && ref <= ss->mark_hi;
-}
-
-/* The prefilter: can the event change anything of ours on the symbol (an
- * order's fills, queue ahead, the counters, a take)? false only when the
- * full work below provably does nothing; each case mirrors its handler:
- * - A/F (md_add): an opposite order of ours at px or better (collect);
- *   one of ours on the side at px with mark >= ref (ref_undecided);
- * - U: also the recount and takes_cap on ev->side: any order or take there;
- * - X/D (md_remove): an order of ours on the side at px with mark >= ref;
- *   any take on the side (takes_cap);
- * - E (md_trade): any take on the side; an order of ours on the side at px
- *   or better (trade-through, the queue at px), or opposite at px or
- *   better;
- * - P: as E without takes; C: always (its resting price is read from the
- *   book, and an unknown one is counted and recounts). */
-static bool md_touches(const struct venue_sym *sy, const struct md_event *ev)
-{
-	uint8_t side = ev->side, opp = side_opp(side);
-	const struct venue_side_sum *us, *op;
-
-	if (side != 'B' && side != 'S')
-		return ev->msg_type != 'P';
-	us = &sy->side[side_idx(side)];
-	op = &sy->side[side_idx(opp)];
-	switch (ev->msg_type) {
-	case 'A':
-	case 'F':
-		return side_reaches(op, opp, ev->px) || side_holds(us, ev->px, ev->order_ref);
-	case 'U':
-		return us->norders || us->ntakes || side_reaches(op, opp, ev->px);
-	case 'X':
-	case 'D':
-		return us->ntakes || side_holds(us, ev->px, ev->order_ref);
-	case 'E':
-		return us->ntakes || side_reaches(us, side, ev->px) ||
-		       side_reaches(op, opp, ev->px);
-	case 'P':
-		return side_reaches(us, side, ev->px) || side_reaches(op, opp, ev->px);
-	case 'C':
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The full work of an event that may touch us (the md prefilter said so).
- * Out of line: the filtered path stays a small leaf. */
-static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+/* The full work of an event that may touch us (venue_md_touches said so,
+ * or cfg.no_prefilter). Out of line: the filtered path stays inline. */
+void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 {
 	const struct book_sym *s;
 	bool can_fill;
@@ -1100,17 +1055,6 @@ static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64
 	default:
 		break;
 	}
-}
-
-void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns)
-{
-	const struct venue_sym *sy = sym_at(v, ev->locate);
-
-	if (!sy)
-		return;
-	if (!v->cfg.no_prefilter && !md_touches(sy, ev))
-		return;
-	md_apply(v, ev, now_ns);
 }
 
 /* ---- names ------------------------------------------------------------ */
