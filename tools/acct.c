@@ -319,6 +319,11 @@ static ALWAYS_INLINE void pnl_refresh(struct acct *a, struct acct_sym *s)
 	dd_update(&a->total);
 }
 
+void acct_pnl_refresh(struct acct *a, struct acct_sym *s)
+{
+	pnl_refresh(a, s);
+}
+
 /* ---- markouts ------------------------------------------------------- */
 
 static void mo_add(struct acct_markout *m, const struct acct_pending *r, uint32_t mid_x2,
@@ -585,8 +590,8 @@ int acct_on_fill(struct acct *a, uint64_t t_ns, uint32_t locate, char side, uint
 	return 0;
 }
 
-int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
-		uint32_t ask_px)
+int acct_on_mid_full(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
+		     uint32_t ask_px)
 {
 	struct acct_sym *s;
 	int rc = 0;
