@@ -171,31 +171,57 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 	return 0;
 }
 
+/* Decimal digits of v (1..20): from its bit length (x 1233 / 4096 is just
+ * under log10(2)), one compare with the next power of ten. */
+static inline int dec_digits(uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	uint64_t v1 = v | 1; /* 0 has one digit; powers of ten past 1 are even */
+	int n = ((64 - __builtin_clzll(v1)) * 1233) >> 12; /* 0..19 */
+
+	return n + (v1 >= p10[n]);
+}
+
 char *acct_put_u64(char *b, uint64_t v)
 {
-	/* two digits per division: "00" .. "99" */
+	/* two digits per division: "00" .. "99"; written back to front
+	 * straight into b, so no copy (the CSV writers call it per field) */
 	static const char d2[201] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536"
 		"37383940414243444546474849505152535455565758596061626364656667686970717273"
 		"7475767778798081828384858687888990919293949596979899";
-	char t[20];
-	int n = 20;
+	char *e = b + dec_digits(v), *p = e;
+	uint32_t w;
 
-	while (v >= 100) {
-		uint32_t r = (uint32_t)(v % 100) * 2;
+	while (v >= 100000000u) { /* 64-bit steps only for the high part */
+		uint64_t q = v / 100;
+		uint32_t r = (uint32_t)(v - q * 100) * 2;
 
-		v /= 100;
-		t[--n] = d2[r + 1];
-		t[--n] = d2[r];
+		v = q;
+		*--p = d2[r + 1];
+		*--p = d2[r];
 	}
-	if (v >= 10) {
-		t[--n] = d2[v * 2 + 1];
-		t[--n] = d2[v * 2];
+	w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t r = w % 100 * 2;
+
+		w /= 100;
+		*--p = d2[r + 1];
+		*--p = d2[r];
+	}
+	if (w >= 10) {
+		*--p = d2[w * 2 + 1];
+		*--p = d2[w * 2];
 	} else {
-		t[--n] = (char)('0' + v);
+		*--p = (char)('0' + w);
 	}
-	memcpy(b, t + n, (size_t)(20 - n));
-	return b + (20 - n);
+	return e;
 }
 
 /* Formatted by hand (as "%s%" PRIu64 ".%04u"): fills.csv writes one per

@@ -657,6 +657,37 @@ static void test_markout_due(void **state)
 	acct_fini(&a);
 }
 
+/* acct_put_u64 writes what "%" PRIu64 writes: 0, each power of ten and
+ * its neighbours, UINT64_MAX, and seeded random values of every length;
+ * nothing past the digits. */
+static void test_put_u64(void **state)
+{
+	uint64_t p = 1, x = 3;
+	char got[32], want[32];
+
+	(void)state;
+	for (int i = 0; i < 20 * 3 + 1 + 2000; i++) {
+		uint64_t v;
+		char *e;
+
+		if (i < 60) {
+			v = p + (uint64_t)(i % 3) - 1;
+			if (i % 3 == 2)
+				p *= 10;
+		} else if (i == 60) {
+			v = UINT64_MAX;
+		} else {
+			v = rng_next(&x) >> (rng_next(&x) % 64);
+		}
+		memset(got, '#', sizeof(got));
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		e = acct_put_u64(got, v);
+		assert_int_equal(e - got, (long)strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		assert_int_equal(*e, '#');
+	}
+}
+
 /* acct_fmt_e4 gives what "%s%" PRIu64 ".%04u" gives, at the edges too. */
 static void test_fmt_e4(void **state)
 {
@@ -959,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_markout_overflow),
 		cmocka_unit_test(test_markout_due),
 		cmocka_unit_test(test_fmt_e4),
+		cmocka_unit_test(test_put_u64),
 		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_counters_and_kill),
 		cmocka_unit_test(test_series_downsampling),
