@@ -927,18 +927,34 @@ static void recount(struct venue *v, uint16_t locate, uint8_t side)
 /* A/F/U: a recorded order appeared at px on side. */
 static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, uint64_t t)
 {
+	const struct venue_sym *sy = sym_at(v, ev->locate);
+	const struct venue_side_sum *us, *op;
 	uint8_t opp = side_opp(ev->side);
+	bool all = v->cfg.no_prefilter;
 	uint32_t n, left;
 
-	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
-		const struct venue_order *o = &v->orders[i];
+	/* (A U's recount and take cap may have released the symbol.) The
+	 * symbol's summary skips the walks that cannot find an order: a U
+	 * comes here for any order of ours on its side (venue_md_touches),
+	 * most of them not at its price nor crossed by it. */
+	if (!sy)
+		return;
+	us = &sy->side[side_idx(ev->side)];
+	op = &sy->side[side_idx(opp)];
+	if (all || (us->norders && ev->px >= us->lo && ev->px <= us->hi &&
+		    ev->order_ref <= us->mark_hi)) {
+		for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
+			const struct venue_order *o = &v->orders[i];
 
-		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
-			v->cnt.ref_undecided++;
+			if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
+				v->cnt.ref_undecided++;
+		}
 	}
 	if (!can_fill)
 		return;
 	/* Our resting orders it crosses would have traded with it first. */
+	if (!all && !(op->norders && (opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px)))
+		return;
 	n = collect(v, ev->locate, opp, ev->px, ev->px);
 	if (!n)
 		return;

@@ -52,8 +52,10 @@ struct venue_cfg {
 	struct venue_lat_cfg entry; /* our send -> the venue applies it */
 	struct venue_lat_cfg ack;   /* the venue acts -> we receive its report */
 	bool no_prefilter;     /* venue_on_md does the full work for every event
-				* on a symbol where we have orders or takes
-				* (tests: the prefilter must change nothing) */
+				* on a symbol where we have orders or takes,
+				* and walks every order there (tests: the
+				* prefilter and the summary's shortcuts must
+				* change nothing) */
 };
 
 /* order flags (struct venue_enter.flags) */
