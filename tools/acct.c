@@ -196,9 +196,14 @@ char *acct_put_u64(char *b, uint64_t v)
 		"00010203040506070809101112131415161718192021222324252627282930313233343536"
 		"37383940414243444546474849505152535455565758596061626364656667686970717273"
 		"7475767778798081828384858687888990919293949596979899";
-	char *e = b + dec_digits(v), *p = e;
+	char *e, *p;
 	uint32_t w;
 
+	if (v < 10) { /* a third of the calls: reasons, codes, zero refs */
+		*b = (char)('0' + v);
+		return b + 1;
+	}
+	e = p = b + dec_digits(v);
 	while (v >= 100000000u) { /* 64-bit steps only for the high part */
 		uint64_t q = v / 100;
 		uint32_t r = (uint32_t)(v - q * 100) * 2;
