@@ -103,15 +103,28 @@ static uint32_t sym_slots(const struct venue_cfg *cfg)
 	return n < BOOK_LOCATE_MAX ? (uint32_t)n : BOOK_LOCATE_MAX;
 }
 
+/* Token index slots: a power of two, at least twice max_orders so the
+ * probes stay short, at most 2^32 (more than max_orders < BOOK_NIL, so
+ * a probe always meets an empty slot). */
+static uint64_t ref_slots(const struct venue_cfg *cfg)
+{
+	uint64_t n = 2;
+
+	while (n < 2ull * cfg->max_orders && n < (1ull << 32))
+		n *= 2;
+	return n;
+}
+
 size_t venue_memsize(const struct venue_cfg *cfg)
 {
 	if (!cfg_ok(cfg))
 		return 0;
 	return (size_t)cfg->max_orders * (sizeof(struct venue_order) + sizeof(uint32_t)) +
+	       (size_t)ref_slots(cfg) * sizeof(uint32_t) +
 	       (size_t)cfg->max_msgs * sizeof(struct venue_msg) +
 	       (size_t)cfg->max_reports * sizeof(struct venue_report) +
 	       (size_t)cfg->max_takes * sizeof(struct venue_take) +
-	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 6 * CACHELINE;
+	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 7 * CACHELINE;
 }
 
 int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_set *books,
@@ -127,10 +140,14 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	v->msgs = arena_alloc(a, (size_t)cfg->max_msgs * sizeof(*v->msgs), CACHELINE);
 	v->reps = arena_alloc(a, (size_t)cfg->max_reports * sizeof(*v->reps), CACHELINE);
 	v->takes = arena_alloc(a, (size_t)cfg->max_takes * sizeof(*v->takes), CACHELINE);
+	v->ref_mask = (uint32_t)(ref_slots(cfg) - 1);
+	v->ref_idx = arena_alloc(a, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx), CACHELINE);
 	v->nsyms = sym_slots(cfg);
 	v->syms = arena_alloc(a, (size_t)v->nsyms * sizeof(*v->syms), CACHELINE);
-	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms)
+	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms ||
+	    !v->ref_idx)
 		return -ENOMEM;
+	memset(v->ref_idx, 0xff, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx)); /* BOOK_NIL */
 	for (uint32_t i = 0; i < cfg->max_orders; i++)
 		v->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : BOOK_NIL;
 	v->order_free = 0;
@@ -244,12 +261,51 @@ static void reject(struct venue *v, uint32_t user_ref, uint32_t orig, uint16_t l
 
 /* ---- our orders ------------------------------------------------------- */
 
+/* Home slot of a token in the index (the high bits of a multiplicative
+ * hash: tokens often step by a constant). */
+static inline uint32_t ref_home(const struct venue *v, uint32_t user_ref)
+{
+	return (uint32_t)(((uint64_t)user_ref * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & v->ref_mask;
+}
+
+/* Tokens are unique among live orders (entry and replace refuse a live
+ * one), so the index answers what a walk of the live list would. */
 static struct venue_order *order_find(const struct venue *v, uint32_t user_ref)
 {
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next)
-		if (v->orders[i].user_ref == user_ref)
-			return &v->orders[i];
+	for (uint32_t i = ref_home(v, user_ref); v->ref_idx[i] != BOOK_NIL;
+	     i = (i + 1) & v->ref_mask)
+		if (v->orders[v->ref_idx[i]].user_ref == user_ref)
+			return &v->orders[v->ref_idx[i]];
 	return NULL;
+}
+
+/* Index the live order o under its token (linear probing). */
+static void ref_insert(struct venue *v, const struct venue_order *o)
+{
+	uint32_t i = ref_home(v, o->user_ref);
+
+	while (v->ref_idx[i] != BOOK_NIL)
+		i = (i + 1) & v->ref_mask;
+	v->ref_idx[i] = (uint32_t)(o - v->orders);
+}
+
+/* Drop o (indexed under its current token): the entries after it in the
+ * probe run move back where their home allows, so no tombstones. */
+static void ref_remove(struct venue *v, const struct venue_order *o)
+{
+	uint32_t m = v->ref_mask, idx = (uint32_t)(o - v->orders), i = ref_home(v, o->user_ref);
+
+	while (v->ref_idx[i] != idx)
+		i = (i + 1) & m;
+	for (uint32_t k = (i + 1) & m; v->ref_idx[k] != BOOK_NIL; k = (k + 1) & m) {
+		uint32_t h = ref_home(v, v->orders[v->ref_idx[k]].user_ref);
+
+		if (((k - h) & m) >= ((k - i) & m)) {
+			v->ref_idx[i] = v->ref_idx[k];
+			i = k;
+		}
+	}
+	v->ref_idx[i] = BOOK_NIL;
 }
 
 const struct venue_order *venue_order_find(const struct venue *v, uint32_t user_ref)
@@ -347,6 +403,7 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 {
 	struct venue_sym *sy = sym_at(v, o->locate);
 
+	ref_remove(v, o);
 	if (o->prev != BOOK_NIL)
 		v->orders[o->prev].next = o->next;
 	else
@@ -409,6 +466,7 @@ static void live_join(struct venue *v, struct venue_order *o)
 		v->live_head = i;
 	v->live_tail = i;
 	v->nlive++;
+	ref_insert(v, o);
 	sy = sym_hold(v, o->locate);
 	o->snext = BOOK_NIL;
 	o->sprev = sy->tail;
@@ -723,16 +781,23 @@ static void on_replace(struct venue *v, const struct venue_replace *m, uint64_t 
 		reject(v, m->user_ref, m->orig_user_ref, o->locate, o->side, m->px, why, t, false);
 		return;
 	}
-	/* Same price and no more shares keeps the queue position. */
+	/* Same price and no more shares keeps the queue position. Out of
+	 * the token index (and the live list unless kept) under the old
+	 * token, before it changes. */
 	keep = m->px == o->px && m->qty <= o->leaves;
+	if (keep)
+		ref_remove(v, o);
+	else
+		live_unlink(v, o);
 	o->user_ref = m->user_ref;
 	o->px = m->px;
 	o->leaves = m->qty;
 	v->cnt.replaced++;
 	report_order(v, o, VENUE_REPLACED, m->qty, 0, m->orig_user_ref, t);
-	if (keep)
+	if (keep) {
+		ref_insert(v, o);
 		return;
-	live_unlink(v, o);
+	}
 	match_or_rest(v, s, o, t);
 }
 

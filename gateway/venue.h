@@ -230,6 +230,9 @@ struct venue {
 	struct venue_report *reps;    /* ring of cfg.max_reports */
 	struct venue_take *takes;     /* cfg.max_takes */
 	uint32_t *scratch;            /* cfg.max_orders: orders one event fills */
+	uint32_t *ref_idx;            /* token index: live orders by user_ref,
+				       * linear probing; BOOK_NIL empty */
+	uint32_t ref_mask;            /* its slots - 1 (>= 2 x max_orders) */
 	struct venue_sym *syms;       /* nsyms symbol slots */
 	uint32_t nsyms;               /* min(max_orders + max_takes, 65535):
 				       * each busy symbol holds an order or a
