@@ -103,15 +103,28 @@ static uint32_t sym_slots(const struct venue_cfg *cfg)
 	return n < BOOK_LOCATE_MAX ? (uint32_t)n : BOOK_LOCATE_MAX;
 }
 
+/* Token index slots: a power of two, at least twice max_orders so the
+ * probes stay short, at most 2^32 (more than max_orders < BOOK_NIL, so
+ * a probe always meets an empty slot). */
+static uint64_t ref_slots(const struct venue_cfg *cfg)
+{
+	uint64_t n = 2;
+
+	while (n < 2ull * cfg->max_orders && n < (1ull << 32))
+		n *= 2;
+	return n;
+}
+
 size_t venue_memsize(const struct venue_cfg *cfg)
 {
 	if (!cfg_ok(cfg))
 		return 0;
 	return (size_t)cfg->max_orders * (sizeof(struct venue_order) + sizeof(uint32_t)) +
+	       (size_t)ref_slots(cfg) * sizeof(uint32_t) +
 	       (size_t)cfg->max_msgs * sizeof(struct venue_msg) +
 	       (size_t)cfg->max_reports * sizeof(struct venue_report) +
 	       (size_t)cfg->max_takes * sizeof(struct venue_take) +
-	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 6 * CACHELINE;
+	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 7 * CACHELINE;
 }
 
 int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_set *books,
@@ -127,10 +140,14 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	v->msgs = arena_alloc(a, (size_t)cfg->max_msgs * sizeof(*v->msgs), CACHELINE);
 	v->reps = arena_alloc(a, (size_t)cfg->max_reports * sizeof(*v->reps), CACHELINE);
 	v->takes = arena_alloc(a, (size_t)cfg->max_takes * sizeof(*v->takes), CACHELINE);
+	v->ref_mask = (uint32_t)(ref_slots(cfg) - 1);
+	v->ref_idx = arena_alloc(a, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx), CACHELINE);
 	v->nsyms = sym_slots(cfg);
 	v->syms = arena_alloc(a, (size_t)v->nsyms * sizeof(*v->syms), CACHELINE);
-	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms)
+	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms ||
+	    !v->ref_idx)
 		return -ENOMEM;
+	memset(v->ref_idx, 0xff, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx)); /* BOOK_NIL */
 	for (uint32_t i = 0; i < cfg->max_orders; i++)
 		v->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : BOOK_NIL;
 	v->order_free = 0;
@@ -244,12 +261,51 @@ static void reject(struct venue *v, uint32_t user_ref, uint32_t orig, uint16_t l
 
 /* ---- our orders ------------------------------------------------------- */
 
+/* Home slot of a token in the index (the high bits of a multiplicative
+ * hash: tokens often step by a constant). */
+static inline uint32_t ref_home(const struct venue *v, uint32_t user_ref)
+{
+	return (uint32_t)(((uint64_t)user_ref * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & v->ref_mask;
+}
+
+/* Tokens are unique among live orders (entry and replace refuse a live
+ * one), so the index answers what a walk of the live list would. */
 static struct venue_order *order_find(const struct venue *v, uint32_t user_ref)
 {
-	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next)
-		if (v->orders[i].user_ref == user_ref)
-			return &v->orders[i];
+	for (uint32_t i = ref_home(v, user_ref); v->ref_idx[i] != BOOK_NIL;
+	     i = (i + 1) & v->ref_mask)
+		if (v->orders[v->ref_idx[i]].user_ref == user_ref)
+			return &v->orders[v->ref_idx[i]];
 	return NULL;
+}
+
+/* Index the live order o under its token (linear probing). */
+static void ref_insert(struct venue *v, const struct venue_order *o)
+{
+	uint32_t i = ref_home(v, o->user_ref);
+
+	while (v->ref_idx[i] != BOOK_NIL)
+		i = (i + 1) & v->ref_mask;
+	v->ref_idx[i] = (uint32_t)(o - v->orders);
+}
+
+/* Drop o (indexed under its current token): the entries after it in the
+ * probe run move back where their home allows, so no tombstones. */
+static void ref_remove(struct venue *v, const struct venue_order *o)
+{
+	uint32_t m = v->ref_mask, idx = (uint32_t)(o - v->orders), i = ref_home(v, o->user_ref);
+
+	while (v->ref_idx[i] != idx)
+		i = (i + 1) & m;
+	for (uint32_t k = (i + 1) & m; v->ref_idx[k] != BOOK_NIL; k = (k + 1) & m) {
+		uint32_t h = ref_home(v, v->orders[v->ref_idx[k]].user_ref);
+
+		if (((k - h) & m) >= ((k - i) & m)) {
+			v->ref_idx[i] = v->ref_idx[k];
+			i = k;
+		}
+	}
+	v->ref_idx[i] = BOOK_NIL;
 }
 
 const struct venue_order *venue_order_find(const struct venue *v, uint32_t user_ref)
@@ -280,6 +336,14 @@ static inline uint32_t sym_head(const struct venue *v, uint16_t locate)
 	return sy ? sy->head : BOOK_NIL;
 }
 
+/* A side with no order of ours: ranges no price is inside (venue.h). */
+static void side_sum_empty(struct venue_side_sum *ss)
+{
+	ss->lo = UINT32_MAX;
+	ss->hi = 0;
+	ss->mark_hi = 0;
+}
+
 /* One more order or take on the symbol: its slot, taken from the pool on
  * first use (never short: see sym_slots). */
 static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
@@ -292,6 +356,8 @@ static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
 		sy = &v->syms[k];
 		v->sym_free = sy->next_free;
 		memset(sy, 0, sizeof(*sy));
+		side_sum_empty(&sy->side[BOOK_BID]);
+		side_sum_empty(&sy->side[BOOK_ASK]);
 		sy->head = sy->tail = BOOK_NIL;
 		sy->next_free = BOOK_NIL;
 		v->sym_slot[locate] = (uint16_t)(k + 1);
@@ -318,9 +384,7 @@ static void sym_side_sum(struct venue *v, struct venue_sym *sy, uint8_t side)
 {
 	struct venue_side_sum *ss = &sy->side[side_idx(side)];
 
-	ss->lo = UINT32_MAX;
-	ss->hi = 0;
-	ss->mark_hi = 0;
+	side_sum_empty(ss);
 	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 
@@ -339,6 +403,7 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 {
 	struct venue_sym *sy = sym_at(v, o->locate);
 
+	ref_remove(v, o);
 	if (o->prev != BOOK_NIL)
 		v->orders[o->prev].next = o->next;
 	else
@@ -358,6 +423,8 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 		sy->tail = o->sprev;
 	if (--sy->side[side_idx(o->side)].norders)
 		sym_side_sum(v, sy, o->side);
+	else
+		side_sum_empty(&sy->side[side_idx(o->side)]);
 	sym_release(v, o->locate);
 }
 
@@ -399,6 +466,7 @@ static void live_join(struct venue *v, struct venue_order *o)
 		v->live_head = i;
 	v->live_tail = i;
 	v->nlive++;
+	ref_insert(v, o);
 	sy = sym_hold(v, o->locate);
 	o->snext = BOOK_NIL;
 	o->sprev = sy->tail;
@@ -713,16 +781,23 @@ static void on_replace(struct venue *v, const struct venue_replace *m, uint64_t 
 		reject(v, m->user_ref, m->orig_user_ref, o->locate, o->side, m->px, why, t, false);
 		return;
 	}
-	/* Same price and no more shares keeps the queue position. */
+	/* Same price and no more shares keeps the queue position. Out of
+	 * the token index (and the live list unless kept) under the old
+	 * token, before it changes. */
 	keep = m->px == o->px && m->qty <= o->leaves;
+	if (keep)
+		ref_remove(v, o);
+	else
+		live_unlink(v, o);
 	o->user_ref = m->user_ref;
 	o->px = m->px;
 	o->leaves = m->qty;
 	v->cnt.replaced++;
 	report_order(v, o, VENUE_REPLACED, m->qty, 0, m->orig_user_ref, t);
-	if (keep)
+	if (keep) {
+		ref_insert(v, o);
 		return;
-	live_unlink(v, o);
+	}
 	match_or_rest(v, s, o, t);
 }
 
@@ -917,18 +992,34 @@ static void recount(struct venue *v, uint16_t locate, uint8_t side)
 /* A/F/U: a recorded order appeared at px on side. */
 static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, uint64_t t)
 {
+	const struct venue_sym *sy = sym_at(v, ev->locate);
+	const struct venue_side_sum *us, *op;
 	uint8_t opp = side_opp(ev->side);
+	bool all = v->cfg.no_prefilter;
 	uint32_t n, left;
 
-	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
-		const struct venue_order *o = &v->orders[i];
+	/* (A U's recount and take cap may have released the symbol.) The
+	 * symbol's summary skips the walks that cannot find an order: a U
+	 * comes here for any order of ours on its side (venue_md_touches),
+	 * most of them not at its price nor crossed by it. */
+	if (!sy)
+		return;
+	us = &sy->side[side_idx(ev->side)];
+	op = &sy->side[side_idx(opp)];
+	if (all || (us->norders && ev->px >= us->lo && ev->px <= us->hi &&
+		    ev->order_ref <= us->mark_hi)) {
+		for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
+			const struct venue_order *o = &v->orders[i];
 
-		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
-			v->cnt.ref_undecided++;
+			if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
+				v->cnt.ref_undecided++;
+		}
 	}
 	if (!can_fill)
 		return;
 	/* Our resting orders it crosses would have traded with it first. */
+	if (!all && !(op->norders && (opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px)))
+		return;
 	n = collect(v, ev->locate, opp, ev->px, ev->px);
 	if (!n)
 		return;
@@ -991,64 +1082,9 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 	}
 }
 
-/* Do our orders on this side reach px: is one of them at px or better? */
-static inline bool side_reaches(const struct venue_side_sum *ss, uint8_t side, uint32_t px)
-{
-	return ss->norders && (side == 'B' ? ss->hi >= px : ss->lo <= px);
-}
-
-/* Is one of our orders on this side at px, and ref possibly ahead of it? */
-static inline bool side_holds(const struct venue_side_sum *ss, uint32_t px, uint64_t ref)
-{
-	return ss->norders && px >= ss->lo && px <= ss->hi && ref <= ss->mark_hi;
-}
-
-/* The prefilter: can the event change anything of ours on the symbol (an
- * order's fills, queue ahead, the counters, a take)? false only when the
- * full work below provably does nothing; each case mirrors its handler:
- * - A/F (md_add): an opposite order of ours at px or better (collect);
- *   one of ours on the side at px with mark >= ref (ref_undecided);
- * - U: also the recount and takes_cap on ev->side: any order or take there;
- * - X/D (md_remove): an order of ours on the side at px with mark >= ref;
- *   any take on the side (takes_cap);
- * - E (md_trade): any take on the side; an order of ours on the side at px
- *   or better (trade-through, the queue at px), or opposite at px or
- *   better;
- * - P: as E without takes; C: always (its resting price is read from the
- *   book, and an unknown one is counted and recounts). */
-static bool md_touches(const struct venue_sym *sy, const struct md_event *ev)
-{
-	uint8_t side = ev->side, opp = side_opp(side);
-	const struct venue_side_sum *us, *op;
-
-	if (side != 'B' && side != 'S')
-		return ev->msg_type != 'P';
-	us = &sy->side[side_idx(side)];
-	op = &sy->side[side_idx(opp)];
-	switch (ev->msg_type) {
-	case 'A':
-	case 'F':
-		return side_reaches(op, opp, ev->px) || side_holds(us, ev->px, ev->order_ref);
-	case 'U':
-		return us->norders || us->ntakes || side_reaches(op, opp, ev->px);
-	case 'X':
-	case 'D':
-		return us->ntakes || side_holds(us, ev->px, ev->order_ref);
-	case 'E':
-		return us->ntakes || side_reaches(us, side, ev->px) ||
-		       side_reaches(op, opp, ev->px);
-	case 'P':
-		return side_reaches(us, side, ev->px) || side_reaches(op, opp, ev->px);
-	case 'C':
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The full work of an event that may touch us (the md prefilter said so).
- * Out of line: the filtered path stays a small leaf. */
-static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+/* The full work of an event that may touch us (venue_md_touches said so,
+ * or cfg.no_prefilter). Out of line: the filtered path stays inline. */
+void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns)
 {
 	const struct book_sym *s;
 	bool can_fill;
@@ -1100,17 +1136,6 @@ static NOINLINE void md_apply(struct venue *v, const struct md_event *ev, uint64
 	default:
 		break;
 	}
-}
-
-void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns)
-{
-	const struct venue_sym *sy = sym_at(v, ev->locate);
-
-	if (!sy)
-		return;
-	if (!v->cfg.no_prefilter && !md_touches(sy, ev))
-		return;
-	md_apply(v, ev, now_ns);
 }
 
 /* ---- names ------------------------------------------------------------ */

@@ -15,6 +15,7 @@
 #include "dataplane/book.h"
 #include "dataplane/events.h"
 #include "hw/arena.h"
+#include "hw/compiler.h"
 
 /* Points of a quantile latency table (struct venue_lat_cfg). */
 #define VENUE_LAT_QMAX 16
@@ -51,8 +52,10 @@ struct venue_cfg {
 	struct venue_lat_cfg entry; /* our send -> the venue applies it */
 	struct venue_lat_cfg ack;   /* the venue acts -> we receive its report */
 	bool no_prefilter;     /* venue_on_md does the full work for every event
-				* on a symbol where we have orders or takes
-				* (tests: the prefilter must change nothing) */
+				* on a symbol where we have orders or takes,
+				* and walks every order there (tests: the
+				* prefilter and the summary's shortcuts must
+				* change nothing) */
 };
 
 /* order flags (struct venue_enter.flags) */
@@ -187,8 +190,9 @@ struct venue_take {
 /* Our presence on one side of one symbol, kept exact as orders join and
  * leave and takes come and go: what venue_on_md's prefilter reads. */
 struct venue_side_sum {
-	uint64_t mark_hi;    /* highest mark of our live orders there */
-	uint32_t lo, hi;     /* lowest and highest limit of them, ITCH units */
+	uint64_t mark_hi;    /* highest mark of our live orders there; 0 none */
+	uint32_t lo, hi;     /* lowest and highest limit of them, ITCH units;
+			      * UINT32_MAX and 0 when none */
 	uint32_t norders;    /* our live orders there */
 	uint32_t ntakes;     /* take slots with shares there */
 };
@@ -226,6 +230,9 @@ struct venue {
 	struct venue_report *reps;    /* ring of cfg.max_reports */
 	struct venue_take *takes;     /* cfg.max_takes */
 	uint32_t *scratch;            /* cfg.max_orders: orders one event fills */
+	uint32_t *ref_idx;            /* token index: live orders by user_ref,
+				       * linear probing; BOOK_NIL empty */
+	uint32_t ref_mask;            /* its slots - 1 (>= 2 x max_orders) */
 	struct venue_sym *syms;       /* nsyms symbol slots */
 	uint32_t nsyms;               /* min(max_orders + max_takes, 65535):
 				       * each busy symbol holds an order or a
@@ -286,25 +293,89 @@ int venue_submit_cancel(struct venue *v, const struct venue_cancel *m, uint64_t 
  * message stamped now_ns). Reports are stamped with the arrival time. */
 void venue_advance(struct venue *v, uint64_t now_ns);
 
-/* venue_on_md's half for a symbol where we hold orders or takes (called
- * by it; out of line). */
+/* venue_on_md's full work, for an event that can touch our orders or takes
+ * on its symbol (venue_md_touches; called by venue_on_md, out of line). */
 void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_ns);
+
+/* The prefilter, for an event on a symbol where we hold orders or takes:
+ * can it change anything of ours there (an order's fills, queue ahead, the
+ * counters, a take)? false only when the full work provably does nothing;
+ * each case mirrors its handler in venue.c ("us": our orders on the
+ * event's side, "op": on the other side):
+ * - A/F (md_add): an op order at px or better (collect: it crosses us); an
+ *   us order at px with mark >= ref (ref_undecided);
+ * - U: also the recount and takes_cap on ev->side: any us order or take;
+ * - X/D (md_remove): an us order at px with mark >= ref; any take on the
+ *   side (takes_cap);
+ * - E (md_trade): any take on the side; an us order at px or better
+ *   (trade-through, the queue at px), or an op order it crosses;
+ * - P: as E without takes; C: always (its resting price is read from the
+ *   book, and an unknown one is counted and recounts);
+ * - state events (MD_STATE): never (the venue reads no state from them).
+ * A side without orders has lo = UINT32_MAX, hi = 0, mark_hi = 0, so the
+ * range tests need no count (they may pass for a price at either bound:
+ * the full work then does nothing, as it must). Inline: most events on
+ * our symbols stop here. */
+static ALWAYS_INLINE bool venue_md_touches(const struct venue_sym *sy,
+					   const struct md_event *ev)
+{
+	const struct venue_side_sum *us, *op;
+	uint32_t px = ev->px;
+	uint8_t t = ev->msg_type;
+	bool cross, better, holds;
+
+	if (ev->side == 'B') {
+		us = &sy->side[BOOK_BID];
+		op = &sy->side[BOOK_ASK];
+		cross = op->lo <= px;
+		better = us->hi >= px;
+	} else if (ev->side == 'S') {
+		us = &sy->side[BOOK_ASK];
+		op = &sy->side[BOOK_BID];
+		cross = op->hi >= px;
+		better = us->lo <= px;
+	} else {
+		return ev->kind != MD_STATE && t != 'P';
+	}
+	if (UNLIKELY(ev->kind == MD_STATE))
+		return false;
+	holds = px >= us->lo && px <= us->hi && ev->order_ref <= us->mark_hi;
+	if (t == 'A' || t == 'F')
+		return cross || holds;
+	if (t == 'D' || t == 'X')
+		return us->ntakes || holds;
+	if (t == 'U')
+		return us->norders || us->ntakes || cross;
+	if (t == 'E')
+		return us->ntakes || better || cross;
+	if (t == 'P')
+		return better || cross;
+	return t == 'C';
+}
 
 /* After the feed applied the ITCH message behind ev (stamped now_ns): fill
  * or move our resting orders. Reads the event, and the book for what the
  * event lacks (docs/paper.md, "What the venue reads"). Inline: it runs for
- * every md_event, and most are on symbols where we hold nothing. */
-static inline void venue_on_md(struct venue *v, const struct md_event *ev, uint64_t now_ns)
+ * every md_event, most are on symbols where we hold nothing, and most of
+ * the rest cannot touch us (venue_md_touches). */
+static ALWAYS_INLINE void venue_on_md(struct venue *v, const struct md_event *ev,
+				       uint64_t now_ns)
 {
-	if (ev->kind == MD_STATE || ev->locate == 0)
-		return;
-	/* (The reference first: executions and cancels carry old ones.) */
+	uint32_t k;
+
+	/* (The reference first: executions and cancels carry old ones; state
+	 * events carry none, dataplane/events.h.) */
 	if (ev->order_ref > v->max_ref &&
-	    (ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U'))
+	    (ev->msg_type == 'A' || ev->msg_type == 'F' || ev->msg_type == 'U') &&
+	    ev->locate != 0)
 		v->max_ref = ev->order_ref;
 	/* Nothing of ours rests on the symbol and we took nothing there: the
-	 * event cannot fill us or change what we took. */
-	if (v->sym_slot[ev->locate])
+	 * event cannot fill us or change what we took. (Never locate 0: it
+	 * has no book, so no order of ours is accepted there.) */
+	k = v->sym_slot[ev->locate];
+	if (!k)
+		return;
+	if (v->cfg.no_prefilter ? ev->kind != MD_STATE : venue_md_touches(&v->syms[k - 1], ev))
 		venue_on_md_held(v, ev, now_ns);
 }
 

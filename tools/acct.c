@@ -171,31 +171,62 @@ COLD int acct_set_symbol(struct acct *a, uint32_t locate, const char *name)
 	return 0;
 }
 
+/* Decimal digits of v (1..20): from its bit length (x 1233 / 4096 is just
+ * under log10(2)), one compare with the next power of ten. */
+static inline int dec_digits(uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	uint64_t v1 = v | 1; /* 0 has one digit; powers of ten past 1 are even */
+	int n = ((64 - __builtin_clzll(v1)) * 1233) >> 12; /* 0..19 */
+
+	return n + (v1 >= p10[n]);
+}
+
 char *acct_put_u64(char *b, uint64_t v)
 {
-	/* two digits per division: "00" .. "99" */
+	/* two digits per division: "00" .. "99"; written back to front
+	 * straight into b, so no copy (the CSV writers call it per field) */
 	static const char d2[201] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536"
 		"37383940414243444546474849505152535455565758596061626364656667686970717273"
 		"7475767778798081828384858687888990919293949596979899";
-	char t[20];
-	int n = 20;
+	char *e, *p;
+	uint32_t w;
 
-	while (v >= 100) {
-		uint32_t r = (uint32_t)(v % 100) * 2;
-
-		v /= 100;
-		t[--n] = d2[r + 1];
-		t[--n] = d2[r];
+	if (v < 10) { /* a third of the calls: reasons, codes, zero refs */
+		*b = (char)('0' + v);
+		return b + 1;
 	}
-	if (v >= 10) {
-		t[--n] = d2[v * 2 + 1];
-		t[--n] = d2[v * 2];
+	e = p = b + dec_digits(v);
+	while (v >= 100000000u) { /* 64-bit steps only for the high part */
+		uint64_t q = v / 100;
+		uint32_t r = (uint32_t)(v - q * 100) * 2;
+
+		v = q;
+		*--p = d2[r + 1];
+		*--p = d2[r];
+	}
+	w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t r = w % 100 * 2;
+
+		w /= 100;
+		*--p = d2[r + 1];
+		*--p = d2[r];
+	}
+	if (w >= 10) {
+		*--p = d2[w * 2 + 1];
+		*--p = d2[w * 2];
 	} else {
-		t[--n] = (char)('0' + v);
+		*--p = (char)('0' + w);
 	}
-	memcpy(b, t + n, (size_t)(20 - n));
-	return b + (20 - n);
+	return e;
 }
 
 /* Formatted by hand (as "%s%" PRIu64 ".%04u"): fills.csv writes one per
@@ -317,6 +348,11 @@ static ALWAYS_INLINE void pnl_refresh(struct acct *a, struct acct_sym *s)
 	s->pnl_e4 = pnl;
 	dd_update(s);
 	dd_update(&a->total);
+}
+
+void acct_pnl_refresh(struct acct *a, struct acct_sym *s)
+{
+	pnl_refresh(a, s);
 }
 
 /* ---- markouts ------------------------------------------------------- */
@@ -585,8 +621,8 @@ int acct_on_fill(struct acct *a, uint64_t t_ns, uint32_t locate, char side, uint
 	return 0;
 }
 
-int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
-		uint32_t ask_px)
+int acct_on_mid_full(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
+		     uint32_t ask_px)
 {
 	struct acct_sym *s;
 	int rc = 0;

@@ -150,8 +150,14 @@ int acct_on_fill(struct acct *a, uint64_t t_ns, uint32_t locate, char side, uint
 /* The best bid and ask of locate at t_ns: sets the mark, resolves markouts
  * whose horizon ended before t_ns. One-sided (a zero price) or crossed
  * quotes are ignored with -EDOM. 0, -EINVAL, -ENOSPC, -EDOM. */
-int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
-		uint32_t ask_px);
+static inline int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate,
+			      uint32_t bid_px, uint32_t ask_px);
+/* Recompute s's pnl from cash, position and mark, carry the change to the
+ * total, and update both drawdowns (after s->mark moved). */
+void acct_pnl_refresh(struct acct *a, struct acct_sym *s);
+/* acct_on_mid's whole work (the inline part handles the common quotes). */
+int acct_on_mid_full(struct acct *a, uint64_t t_ns, uint32_t locate, uint32_t bid_px,
+		     uint32_t ask_px);
 /* Presence state of locate from t_ns on: eligible (regime Green and book
  * fresh) and two_sided (a bid and an ask resting). 0, -EINVAL, -ENOSPC. */
 int acct_on_presence(struct acct *a, uint64_t t_ns, uint32_t locate, bool eligible,
@@ -187,5 +193,37 @@ const char *acct_fmt_e4(int64_t v, char *buf);
 /* The decimal digits of v (no padding, at most 20) written at b; returns
  * the end (not terminated). For CSV lines formatted by hand. */
 char *acct_put_u64(char *b, uint64_t v);
+
+/* Inline: the paper pipeline calls it on every change of a quoted symbol's
+ * top (a fifth of all events). Most need no more than the mark: the
+ * symbol known, the account running, no markout due by t_ns, and the same
+ * mid, or a new mid with no position (the pnl, cash + position x mark,
+ * does not move), or a new mid with no series point due by t_ns (the pnl
+ * moves, acct_pnl_refresh). Series points due by t_ns are otherwise left
+ * to the next full call: they sample pnl and positions, which this does
+ * not change then. The rest, and every refusal, take acct_on_mid_full
+ * (test_acct holds the two to the same results). */
+static inline int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate,
+			      uint32_t bid_px, uint32_t ask_px)
+{
+	uint32_t k, mid_x2 = bid_px + ask_px;
+	struct acct_sym *s;
+	bool moved;
+
+	if (!a || locate > 0xFFFFu || !bid_px || bid_px > ask_px || ask_px > INT32_MAX ||
+	    !(k = a->slot_of[locate]) || !(a->started & !a->finished) || t_ns < a->t_last)
+		return acct_on_mid_full(a, t_ns, locate, bid_px, ask_px);
+	s = &a->sym[k - 1];
+	moved = s->mid_x2 != mid_x2 && s->position;
+	if (t_ns > s->mo_due || (moved && t_ns > a->ser_next))
+		return acct_on_mid_full(a, t_ns, locate, bid_px, ask_px);
+	a->t_last = t_ns;
+	s->t_mid = t_ns;
+	s->mid_x2 = mid_x2;
+	s->mark = mid_x2 / 2;
+	if (moved)
+		acct_pnl_refresh(a, s);
+	return 0;
+}
 
 #endif /* ACCT_H */

@@ -929,10 +929,27 @@ static void pf_free(struct pf *p)
 	free(p);
 }
 
+/* venue_order_find (a token index) answers what a walk of the live list
+ * answers: each live order by its token, and nothing for tokens not live
+ * (every token handed out so far is tried). */
+static void pf_find_all(const struct venue *v, uint32_t next_user)
+{
+	for (uint32_t ref = 0; ref <= next_user + 1; ref++) {
+		const struct venue_order *want = NULL;
+
+		for (uint32_t i = v->live_head; i != BOOK_NIL && !want; i = v->orders[i].next)
+			if (v->orders[i].user_ref == ref)
+				want = &v->orders[i];
+		assert_ptr_equal(venue_order_find(v, ref), want);
+	}
+}
+
 /* Both venues hold the same orders in the same state. */
 static void pf_same_orders(const struct pf *p)
 {
 	uint32_t i = p->v[0].live_head, j = p->v[1].live_head;
+
+	pf_find_all(&p->v[0], p->next_user);
 
 	assert_int_equal(p->v[0].nlive, p->v[1].nlive);
 	while (i != BOOK_NIL && j != BOOK_NIL) {

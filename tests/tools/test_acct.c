@@ -330,6 +330,112 @@ static char *random_session(struct acct *a, uint64_t seed, struct ref_sym *ref)
 	return csv;
 }
 
+/* Series CSV as a string (caller frees). */
+static char *series_of(const struct acct *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(acct_write_series_csv(a, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/* acct_on_mid's inline part (acct.h) against acct_on_mid_full on the same
+ * seeded stream: quotes that repeat, move with and without a position,
+ * cross series grid points and markout horizons, plus refused ones, with
+ * fills that often flatten the position. Every return code, every symbol
+ * slot, the total and both reports must match. */
+static void test_mid_inline(void **state)
+{
+	static const uint32_t locs[RND_SYMS] = { 30, 10, 20 };
+	uint32_t mid[RND_SYMS] = { 500000, 123400, 20050 };
+	uint64_t t = S(34200), x = 7;
+	uint32_t same_mid = 0, flat_move = 0, grid_move = 0, fills = 0;
+	struct acct_cfg cfg;
+	struct acct a, b;
+	char *ja, *jb, *sa, *sb;
+
+	(void)state;
+	acct_cfg_defaults(&cfg);
+	cfg.n_symbols = 4;
+	cfg.series_interval_ns = (int64_t)MS(1); /* grid points between markouts */
+	cfg.series_cap = 1u << 17;
+	assert_int_equal(acct_init(&a, &cfg), 0);
+	assert_int_equal(acct_init(&b, &cfg), 0);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t r = rng_next(&x);
+		int k = (int)(r % RND_SYMS);
+		const struct acct_sym *s = acct_sym_get(&a, locs[k]);
+		uint32_t bid, ask;
+
+		/* mostly tens of us apart: many quotes per series step, a
+		 * few steps of a tenth of a second (markout horizons) */
+		t += (r >> 8) % 64 == 0 ? (r >> 16) % MS(400) : (r >> 16) % 50000;
+		if ((r >> 40) % 8 == 0) {
+			char side = (r >> 33) & 1 ? 'B' : 'S';
+			int64_t pos = s ? s->position : 0;
+			/* half of them close the position exactly */
+			uint32_t qty = pos && (r >> 34) & 1 ? (uint32_t)(pos < 0 ? -pos : pos)
+							   : 1 + (uint32_t)((r >> 35) % 300);
+
+			if (pos && (r >> 34) & 1)
+				side = pos > 0 ? 'S' : 'B';
+			assert_int_equal(acct_on_fill(&a, t, locs[k], side, mid[k], qty, 'A', -20, i),
+					 acct_on_fill(&b, t, locs[k], side, mid[k], qty, 'A', -20, i));
+			fills++;
+			continue;
+		}
+		if ((r >> 44) % 4 == 0)
+			mid[k] = (uint32_t)((int64_t)mid[k] + ((int64_t)((r >> 46) % 3) - 1) * 100);
+		bid = mid[k] - 100;
+		ask = mid[k] + 100;
+		switch ((r >> 50) % 32) {
+		case 0: bid = 0; break;           /* one-sided */
+		case 1: bid = ask + 100; break;   /* crossed */
+		case 2: ask = bid; break;         /* locked: accepted */
+		default: break;
+		}
+		if (s && s->mid_x2 == bid + ask)
+			same_mid++;
+		else if (s && !s->position && bid && bid < ask)
+			flat_move++;
+		else if (s && bid && bid < ask && t > a.ser_next && t <= s->mo_due)
+			grid_move++;
+		assert_int_equal(acct_on_mid(&a, t, locs[k], bid, ask),
+				 acct_on_mid_full(&b, t, locs[k], bid, ask));
+		assert_int_equal(a.t_last, b.t_last);
+	}
+	/* the stream has the inline cases (the same mid, a move with no
+	 * position) and the full ones (a move with a series point due) */
+	assert_true(same_mid > 5000 && flat_move > 500 && grid_move > 100 && fills > 1000);
+	/* refused calls: a NULL account, a locate out of range, after finish */
+	assert_int_equal(acct_on_mid(NULL, t, 1, 100, 102), -EINVAL);
+	assert_int_equal(acct_on_mid(&a, t, 0x10000, 100, 102), -EINVAL);
+	assert_int_equal(acct_on_mid(&a, t - 1, locs[0], 100, 102),
+			 acct_on_mid_full(&b, t - 1, locs[0], 100, 102));
+	assert_int_equal(a.n_used, b.n_used);
+	assert_memory_equal(a.sym, b.sym, a.n_used * sizeof(a.sym[0]));
+	assert_memory_equal(&a.total, &b.total, sizeof(a.total));
+	assert_int_equal(acct_finish(&a, t + 1), 0);
+	assert_int_equal(acct_finish(&b, t + 1), 0);
+	assert_int_equal(acct_on_mid(&a, t + 2, locs[0], 100, 102), -EINVAL);
+	ja = json_of(&a);
+	jb = json_of(&b);
+	sa = series_of(&a);
+	sb = series_of(&b);
+	assert_string_equal(ja, jb);
+	assert_string_equal(sa, sb);
+	free(ja);
+	free(jb);
+	free(sa);
+	free(sb);
+	acct_fini(&a);
+	acct_fini(&b);
+}
+
 static void test_identity_random(void **state)
 {
 	struct ref_sym ref[RND_SYMS];
@@ -549,6 +655,37 @@ static void test_markout_due(void **state)
 	assert_int_equal(a.pend_head, a.pend_tail); /* released */
 	assert_int_equal(acct_finish(&a, S(62)), 0);
 	acct_fini(&a);
+}
+
+/* acct_put_u64 writes what "%" PRIu64 writes: 0, each power of ten and
+ * its neighbours, UINT64_MAX, and seeded random values of every length;
+ * nothing past the digits. */
+static void test_put_u64(void **state)
+{
+	uint64_t p = 1, x = 3;
+	char got[32], want[32];
+
+	(void)state;
+	for (int i = 0; i < 20 * 3 + 1 + 2000; i++) {
+		uint64_t v;
+		char *e;
+
+		if (i < 60) {
+			v = p + (uint64_t)(i % 3) - 1;
+			if (i % 3 == 2)
+				p *= 10;
+		} else if (i == 60) {
+			v = UINT64_MAX;
+		} else {
+			v = rng_next(&x) >> (rng_next(&x) % 64);
+		}
+		memset(got, '#', sizeof(got));
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		e = acct_put_u64(got, v);
+		assert_int_equal(e - got, (long)strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		assert_int_equal(*e, '#');
+	}
 }
 
 /* acct_fmt_e4 gives what "%s%" PRIu64 ".%04u" gives, at the edges too. */
@@ -846,12 +983,14 @@ int main(void)
 		cmocka_unit_test(test_hand_scenario),
 		cmocka_unit_test(test_average_cost_rounding),
 		cmocka_unit_test(test_identity_random),
+		cmocka_unit_test(test_mid_inline),
 		cmocka_unit_test(test_json_from_fills_csv),
 		cmocka_unit_test(test_json_deterministic),
 		cmocka_unit_test(test_markouts),
 		cmocka_unit_test(test_markout_overflow),
 		cmocka_unit_test(test_markout_due),
 		cmocka_unit_test(test_fmt_e4),
+		cmocka_unit_test(test_put_u64),
 		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_counters_and_kill),
 		cmocka_unit_test(test_series_downsampling),
