@@ -632,11 +632,14 @@ static ALWAYS_INLINE void level_append(struct book_set *bs, struct book_sym *sym
 		sym->best_qty[side] += shares;
 }
 
-/* Take order o out of level li's FIFO; when it was the last one, remove
- * the level from the ladder instead (ladder_remove clears it). Returns
- * true when the level vanished. */
+/* Take order oi (o) out of level li's FIFO; when it was the last one,
+ * remove the level from the ladder instead (ladder_remove clears it).
+ * Returns true when the level vanished. The head is known by l->head, not
+ * by its prev link, so taking the head off (executions, most cancels of
+ * the front) moves l->head without writing the next order's line: that
+ * order's prev is left stale, and a head's prev is never read. */
 static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym,
-				       unsigned side, uint32_t li,
+				       unsigned side, uint32_t li, uint32_t oi,
 				       const struct book_order *o)
 {
 	struct book_level *l = &bs->levels[li];
@@ -646,14 +649,15 @@ static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym
 		ladder_remove(bs, sym, side, li);
 		return true;
 	}
-	if (prev != BOOK_NIL)
+	if (l->head == oi) {
+		l->head = next; /* not the tail too: count was > 1 */
+	} else {
 		bs->orders[prev].next = next;
-	else
-		l->head = next;
-	if (next != BOOK_NIL)
-		bs->orders[next].prev = prev;
-	else
-		l->tail = prev;
+		if (next != BOOK_NIL)
+			bs->orders[next].prev = prev;
+		else
+			l->tail = prev;
+	}
 	l->shares -= o->shares;
 	if (li == sym->best_lvl[side])
 		sym->best_qty[side] -= o->shares;
@@ -697,7 +701,7 @@ static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym
 
 	slot_delete(bs, slot);
 	sym->norders--;
-	gone = level_unlink(bs, sym, side, o->level, o);
+	gone = level_unlink(bs, sym, side, o->level, oi, o);
 	o->level = BOOK_NIL;
 	o->next = bs->order_free;
 	bs->order_free = oi;
@@ -964,7 +968,7 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 	} else {
 		bool created;
 
-		if (level_unlink(bs, sym, side, li, o))
+		if (level_unlink(bs, sym, side, li, oi, o))
 			f |= BOOK_CHG_LEVEL;
 		li = level_get(bs, sym, side, locate, px, &created);
 		/* A level: checked above, and the chunk pool is sized so it
@@ -1281,8 +1285,9 @@ static int check_level(const struct book_set *bs, uint32_t loc, unsigned side,
 		CHECK(oi < bs->max_orders && count < bs->max_orders,
 		      "level %u fifo index %u", li, oi);
 		o = &bs->orders[oi];
-		CHECK(o->level == li && o->prev == prev, "order %u links (level %u)",
-		      oi, li);
+		/* A head's prev is stale by design (level_unlink). */
+		CHECK(o->level == li && (prev == BOOK_NIL || o->prev == prev),
+		      "order %u links (level %u)", oi, li);
 		CHECK(o->shares > 0 && o->px == l->px && o->locate == loc &&
 		      o->side == side, "order %u fields", oi);
 		slot = book_slot_find(bs, o->ref);
