@@ -710,15 +710,14 @@ static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym
 }
 
 /* BOOK_CHG_* flags that depend on the state after the update (top moved,
- * crossed), with f, and the new top, into c. px0/qty0: the side's top
- * before. The crossed state can only change with the top of the side
- * updated (the other side did not move), so it is recomputed only then. */
+ * crossed), with f, and the new top, into c. top: the side's best price or
+ * shares changed. The crossed state can only change with the top of the
+ * side updated (the other side did not move), so it is recomputed only
+ * then. */
 static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sym,
-					unsigned side, uint32_t px0,
-					uint64_t qty0, unsigned f,
-					struct book_change *c)
+					bool top, unsigned f, struct book_change *c)
 {
-	if (sym->best_px[side] != px0 || sym->best_qty[side] != qty0) {
+	if (top) {
 		bool crossed = sym->best_qty[BOOK_BID] != 0 &&
 			       sym->best_qty[BOOK_ASK] != 0 &&
 			       sym->best_px[BOOK_BID] >= sym->best_px[BOOK_ASK];
@@ -766,8 +765,7 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 		   const char *stock, struct book_change *c)
 {
 	struct book_sym *sym;
-	uint32_t h, slot, d, li, px0;
-	uint64_t qty0;
+	uint32_t h, slot, d, li;
 	unsigned side = side_b == 'S' ? BOOK_ASK : BOOK_BID;
 	bool found, created;
 
@@ -784,8 +782,6 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 			return book_reject(bs, BOOK_EORDERS);
 	}
 	sym = &bs->syms[locate];
-	px0 = sym->best_px[side];
-	qty0 = sym->best_qty[side];
 	li = level_get(bs, sym, side, locate, px, &created);
 	if (UNLIKELY(li == BOOK_NIL))
 		return book_reject(bs, BOOK_ELEVELS);
@@ -804,7 +800,9 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
-	change_finish(bs, sym, side, px0, qty0,
+	/* shares > 0 went to level li: the top moved iff li is the best (it
+	 * was, or it is new and better than all). */
+	change_finish(bs, sym, li == sym->best_lvl[side],
 		      BOOK_CHG_ORDER | (created ? BOOK_CHG_LEVEL : 0), c);
 	return 0;
 }
@@ -816,9 +814,9 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 {
 	struct book_order *o;
 	struct book_sym *sym;
-	uint32_t slot, oi, px0;
-	uint64_t qty0;
+	uint32_t slot, oi;
 	unsigned side, f = BOOK_CHG_ORDER;
+	bool top;
 
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
@@ -829,8 +827,10 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 	o = &bs->orders[oi];
 	side = o->side;
 	sym = &bs->syms[o->locate];
-	px0 = sym->best_px[side];
-	qty0 = sym->best_qty[side];
+	/* shares > 0 leave level o->level: the top moves iff it is the best
+	 * (its shares drop, or it goes and the next level or none is the
+	 * top, at another price or with no shares). */
+	top = o->level == sym->best_lvl[side];
 	c->ref = ref;
 	c->px = o->px;
 	c->exec_px = op == BOOK_OP_EXEC ? o->px : exec_px;
@@ -857,7 +857,7 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		c->qty = shares;
 	}
 	bs->cnt.applied[op]++;
-	change_finish(bs, sym, side, px0, qty0, f, c);
+	change_finish(bs, sym, top, f, c);
 	return 0;
 }
 
@@ -883,9 +883,9 @@ int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
 {
 	struct book_order *o;
 	struct book_sym *sym;
-	uint32_t slot, oi, px0;
-	uint64_t qty0;
+	uint32_t slot, oi;
 	unsigned side, f = BOOK_CHG_ORDER | BOOK_CHG_GONE;
+	bool top;
 
 	slot = book_slot_find(bs, ref);
 	if (UNLIKELY(slot == BOOK_NIL))
@@ -894,8 +894,7 @@ int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
 	o = &bs->orders[oi];
 	side = o->side;
 	sym = &bs->syms[o->locate];
-	px0 = sym->best_px[side];
-	qty0 = sym->best_qty[side];
+	top = o->level == sym->best_lvl[side]; /* as in order_reduce */
 	c->ref = ref;
 	c->px = o->px;
 	c->qty = o->shares;
@@ -907,7 +906,7 @@ int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
 	if (order_remove(bs, sym, side, slot, oi))
 		f |= BOOK_CHG_LEVEL;
 	bs->cnt.applied[BOOK_OP_DELETE]++;
-	change_finish(bs, sym, side, px0, qty0, f, c);
+	change_finish(bs, sym, top, f, c);
 	return 0;
 }
 
@@ -996,7 +995,10 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 	c->old_qty = old_qty;
 	c->locate = locate;
 	c->side = side_byte(side);
-	change_finish(bs, sym, side, px0, qty0, f, c);
+	/* U may leave the top as it was (same price and size at the best):
+	 * compare. */
+	change_finish(bs, sym,
+		      sym->best_px[side] != px0 || sym->best_qty[side] != qty0, f, c);
 	return 0;
 }
 

@@ -1348,9 +1348,15 @@ static void test_differential(void **state)
 	struct book_set *bs = book_new(D_MAXO, D_MAXL, D_LOC);
 	static uint64_t pool[D_POOL], dead[64];
 	uint64_t next_ref = 1u << 20, ndead = 0;
-	uint32_t pool_i = 0, step, counts[8] = { 0 };
+	uint32_t pool_i = 0, step, counts[8] = { 0 }, tops = 0;
+	/* every symbol's top before the step (equal to the model's: checked
+	 * after every step), to hold BOOK_CHG_TOP to "the top moved" */
+	static uint32_t top_px[D_LOC + 1][2];
+	static uint64_t top_qty[D_LOC + 1][2];
 
 	(void)state;
+	memset(top_px, 0, sizeof(top_px));
+	memset(top_qty, 0, sizeof(top_qty));
 	m_n = m_levels = 0;
 	m_seq = 0;
 	memset(m_lvl, 0, sizeof(m_lvl));
@@ -1509,6 +1515,17 @@ static void test_differential(void **state)
 			}
 			assert_int_equal(!!(c.flags & BOOK_CHG_CROSSED),
 					 c.bid_qty && c.ask_qty && c.bid_px >= c.ask_px);
+			if (!!(c.flags & BOOK_CHG_TOP) !=
+			    (bpx != top_px[loc][side] || bqty != top_qty[loc][side])) {
+				print_error("step %u op %u: BOOK_CHG_TOP %d, top %llu@%u -> "
+					    "%llu@%u\n", step, op, !!(c.flags & BOOK_CHG_TOP),
+					    (unsigned long long)top_qty[loc][side],
+					    top_px[loc][side], (unsigned long long)bqty, bpx);
+				fail();
+			}
+			tops += !!(c.flags & BOOK_CHG_TOP);
+			top_px[loc][side] = bpx;
+			top_qty[loc][side] = bqty;
 		}
 		if (step % 1000 == 999)
 			m_compare(bs, step);
@@ -1520,6 +1537,7 @@ static void test_differential(void **state)
 			assert_true(counts[step] > 0);
 	assert_true(bs->cnt.clamped > 0);
 	assert_true(bs->cnt.crossed > 0);
+	assert_true(tops > 1000 && tops < counts[0] / 2);
 	print_message("differential: %u ok, refused: unknown %u dup %u locate %u "
 		      "orders %u levels %u zero %u side %u; probe max %u\n",
 		      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
