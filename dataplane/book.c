@@ -461,19 +461,20 @@ static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
 	return ci;
 }
 
-/* Insert a new level (key k, price px) at chunk ci, position pos (ci ==
- * BOOK_NIL: the side is empty). A free level, and a free chunk if ci is
- * NIL or full, must exist. Returns the level; it is the side's best if it
- * landed at the top. */
+/* Insert a new level (key k) at chunk ci, position pos (ci == BOOK_NIL:
+ * the side is empty). A free level, and a free chunk if ci is NIL or full,
+ * must exist. Returns the level; it is the side's best if it landed at the
+ * top. The price and locate follow from k and sym, so that the arguments
+ * all go in registers. */
 static NOINLINE BOOK_NO_MEMMOVE uint32_t ladder_insert(struct book_set *bs,
 						       struct book_sym *sym,
-						       unsigned side, uint16_t locate,
-						       uint32_t ci, uint32_t pos,
-						       uint32_t k, uint32_t px)
+						       unsigned side, uint32_t ci,
+						       uint32_t pos, uint32_t k)
 {
 	struct book_chunk *ch;
 	struct book_level *l;
-	uint32_t li, j, n;
+	uint32_t li, j, n, px = side_key(side, k);
+	uint16_t locate = (uint16_t)(sym - bs->syms);
 
 	if (ci == BOOK_NIL) {
 		ci = chunk_take(bs);
@@ -582,8 +583,7 @@ static bool ladder_would_fail(const struct book_set *bs,
 /* Level for (side, px) of sym, created if missing; BOOK_NIL when a pool is
  * exhausted (nothing changed). *created tells whether it is new. */
 static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sym,
-					unsigned side, uint16_t locate,
-					uint32_t px, bool *created)
+					unsigned side, uint32_t px, bool *created)
 {
 	uint32_t k = side_key(side, px), ci = sym->best_chunk[side], pos = 0;
 	bool found;
@@ -606,7 +606,7 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 			return BOOK_NIL;
 	}
 	*created = true;
-	return ladder_insert(bs, sym, side, locate, ci, pos, k, px);
+	return ladder_insert(bs, sym, side, ci, pos, k);
 }
 
 /* ---- orders ----------------------------------------------------------- */
@@ -782,7 +782,7 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 			return book_reject(bs, BOOK_EORDERS);
 	}
 	sym = &bs->syms[locate];
-	li = level_get(bs, sym, side, locate, px, &created);
+	li = level_get(bs, sym, side, px, &created);
 	if (UNLIKELY(li == BOOK_NIL))
 		return book_reject(bs, BOOK_ELEVELS);
 	order_insert(bs, slot, d, ref, h, li, sym, side, locate, shares, px);
@@ -969,7 +969,7 @@ int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 
 		if (level_unlink(bs, sym, side, li, oi, o))
 			f |= BOOK_CHG_LEVEL;
-		li = level_get(bs, sym, side, locate, px, &created);
+		li = level_get(bs, sym, side, px, &created);
 		/* A level: checked above, and the chunk pool is sized so it
 		 * cannot run out while a level is free. */
 		level_append(bs, sym, side, li, oi, shares);
