@@ -169,7 +169,8 @@ struct book_slot {
 struct book_order {
 	uint64_t ref;     /* ITCH order reference number */
 	uint32_t next;    /* next order in time priority at its level; free list */
-	uint32_t prev;    /* previous order in time priority */
+	uint32_t prev;    /* previous order in time priority; stale (any
+			   * order index) at the head of its level */
 	uint32_t level;   /* index into levels[]; BOOK_NIL when free */
 	uint32_t shares;  /* shares still open */
 	uint32_t px;      /* 1e-4 USD */

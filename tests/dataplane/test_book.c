@@ -414,6 +414,67 @@ static void test_fifo_priority(void **state)
 	book_free(bs);
 }
 
+/* Random removals at the front, middle and back of two levels' FIFOs
+ * (D, E/X in full, U to the back of either level), mixed with appends,
+ * against a model list of each level: the front is found through the
+ * level's head, never through a prev link (level_unlink), and every
+ * other link must stay exact. FIFOs and book_check after every step. */
+#define FE_MAX 24
+static void test_fifo_ends(void **state)
+{
+	struct book_set *bs = book_new(256, 0, 2);
+	static const uint32_t pxs[2] = { 5000, 5100 };
+	uint64_t model[2][FE_MAX], next_ref = 1;
+	uint32_t n[2] = { 0, 0 }, step, ends[3] = { 0, 0, 0 };
+	struct book_change c;
+
+	(void)state;
+	rng_state = 0xf1f0;
+	for (step = 0; step < 4000; step++) {
+		uint32_t v = rnd(2), r = rnd(100), i, at, w;
+		uint64_t ref;
+
+		if (n[v] == 0 || (r < 45 && n[v] < FE_MAX)) {
+			assert_int_equal(book_apply_add(bs, 1, next_ref, 'B', 1 + rnd(9),
+							pxs[v], NULL, &c), 0);
+			model[v][n[v]++] = next_ref++;
+		} else {
+			/* the front half the time, else the back or the middle */
+			at = r < 70 ? 0 : r < 85 ? n[v] - 1 : rnd(n[v]);
+			ends[at == 0 ? 0 : at == n[v] - 1 ? 2 : 1]++;
+			ref = model[v][at];
+			for (i = at; i + 1 < n[v]; i++)
+				model[v][i] = model[v][i + 1];
+			n[v]--;
+			w = rnd(4);
+			if (w == 0) {
+				assert_int_equal(book_apply_delete(bs, ref, &c), 0);
+			} else if (w == 1) {
+				assert_int_equal(book_apply_exec(bs, ref, 1000, &c), 0);
+			} else if (w == 2) {
+				assert_int_equal(book_apply_cancel(bs, ref, 1000, &c), 0);
+			} else {
+				uint32_t to = n[1 - v] < FE_MAX ? rnd(2) : v;
+
+				assert_true(n[to] < FE_MAX);
+				assert_int_equal(book_apply_replace(bs, ref, next_ref, 1 + rnd(9),
+								    pxs[to], &c), 0);
+				model[to][n[to]++] = next_ref++;
+			}
+			assert_true(c.flags & BOOK_CHG_GONE || w == 3);
+		}
+		for (v = 0; v < 2; v++)
+			if (n[v] > 0)
+				assert_fifo(bs, 1, BOOK_BID, pxs[v], model[v], n[v]);
+			else
+				assert_null(book_level_at(bs, 1, BOOK_BID, pxs[v]));
+		assert_book_ok(bs, 1);
+	}
+	/* every kind of removal was taken many times */
+	assert_true(ends[0] > 500 && ends[1] > 100 && ends[2] > 100);
+	book_free(bs);
+}
+
 /* U of the only order at a price, to the same price: the level stays where
  * it is (same record) with the new size, reported as a level change as
  * when it is taken away and made again; the top follows. */
@@ -1287,9 +1348,15 @@ static void test_differential(void **state)
 	struct book_set *bs = book_new(D_MAXO, D_MAXL, D_LOC);
 	static uint64_t pool[D_POOL], dead[64];
 	uint64_t next_ref = 1u << 20, ndead = 0;
-	uint32_t pool_i = 0, step, counts[8] = { 0 };
+	uint32_t pool_i = 0, step, counts[8] = { 0 }, tops = 0;
+	/* every symbol's top before the step (equal to the model's: checked
+	 * after every step), to hold BOOK_CHG_TOP to "the top moved" */
+	static uint32_t top_px[D_LOC + 1][2];
+	static uint64_t top_qty[D_LOC + 1][2];
 
 	(void)state;
+	memset(top_px, 0, sizeof(top_px));
+	memset(top_qty, 0, sizeof(top_qty));
 	m_n = m_levels = 0;
 	m_seq = 0;
 	memset(m_lvl, 0, sizeof(m_lvl));
@@ -1448,6 +1515,17 @@ static void test_differential(void **state)
 			}
 			assert_int_equal(!!(c.flags & BOOK_CHG_CROSSED),
 					 c.bid_qty && c.ask_qty && c.bid_px >= c.ask_px);
+			if (!!(c.flags & BOOK_CHG_TOP) !=
+			    (bpx != top_px[loc][side] || bqty != top_qty[loc][side])) {
+				print_error("step %u op %u: BOOK_CHG_TOP %d, top %llu@%u -> "
+					    "%llu@%u\n", step, op, !!(c.flags & BOOK_CHG_TOP),
+					    (unsigned long long)top_qty[loc][side],
+					    top_px[loc][side], (unsigned long long)bqty, bpx);
+				fail();
+			}
+			tops += !!(c.flags & BOOK_CHG_TOP);
+			top_px[loc][side] = bpx;
+			top_qty[loc][side] = bqty;
 		}
 		if (step % 1000 == 999)
 			m_compare(bs, step);
@@ -1459,6 +1537,7 @@ static void test_differential(void **state)
 			assert_true(counts[step] > 0);
 	assert_true(bs->cnt.clamped > 0);
 	assert_true(bs->cnt.crossed > 0);
+	assert_true(tops > 1000 && tops < counts[0] / 2);
 	print_message("differential: %u ok, refused: unknown %u dup %u locate %u "
 		      "orders %u levels %u zero %u side %u; probe max %u\n",
 		      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
@@ -1553,6 +1632,7 @@ int main(void)
 		cmocka_unit_test(test_memsize),
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_fifo_priority),
+		cmocka_unit_test(test_fifo_ends),
 		cmocka_unit_test(test_replace_alone),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
