@@ -421,8 +421,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	/* The ladder is a function of k (and the config): reuse the last one
 	 * when k did not move, which is most events (no rounding boundary
-	 * crossed, no best price move that reaches the guard). */
-	memset(&k, 0, sizeof(k));
+	 * crossed, no best price move that reaches the guard). Every field is
+	 * written below and the struct has no padding (mm.h), so memcmp sees
+	 * no stale byte without a memset. */
 	for (int s = 0; s < 2; s++) {
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,

@@ -91,6 +91,10 @@ struct mm_tkey {
 	uint32_t cap;
 	uint8_t allow[2], pulled[2];
 };
+/* build_target writes every field and compares keys bytewise: no padding */
+_Static_assert(sizeof(struct mm_tkey) ==
+		       2 * sizeof(int64_t) + 2 * sizeof(double) + 3 * sizeof(uint32_t) + 4,
+	       "struct mm_tkey has padding");
 
 /* One symbol's market maker. Public so tests and reports can read it; only
  * the mm_ functions write it. Field order: what every md event and decision
