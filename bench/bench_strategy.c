@@ -2,11 +2,14 @@
  * mm_on_md for one symbol with a 3-level ladder over a seeded synthetic
  * stream (random-walk mid, top and depth changes, trades), each call fenced
  * with the TSC and recorded in an HDR histogram; venue acks, fills and the
- * timer run between calls, untimed. Prints p50/p99/p99.9 (values are ns + 1:
- * the histogram records no zero) per repeat and the
- * median over repeats; never judges. --quick is a few-second smoke run.
+ * timer run between calls, untimed (the timer's mean per call and the share
+ * of calls its skip answered are printed too; --timer-full runs every timer
+ * call's full decision, to compare). Prints p50/p99/p99.9 (values
+ * are ns + 1: the histogram records no zero) per repeat and the median over
+ * repeats; never judges. --quick is a few-second smoke run.
  * Single-threaded; pin it (taskset) for stable figures. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #define MAX_REPEATS 15
 
 static struct mm M;
+static bool timer_full; /* --timer-full: cfg.decide_every_timer (no skip) */
 
 static uint64_t rs;
 static uint64_t rnd(void)
@@ -122,13 +126,14 @@ static void venue(const struct order_intent *in, uint32_t n, uint64_t now, uint6
 
 struct figs {
 	double p50, p99, p999, max, mean_ns, out_per_ev;
+	double timer_ns; /* mean per mm_on_timer call (fenced apart from the md calls) */
 };
 
 static int run(const struct ev *e, size_t n, struct hdr *h, uint64_t overhead, struct figs *f)
 {
 	struct order_intent out[MAXI];
 	struct mm_cfg c;
-	uint64_t next_timer = T0, match = 0, nout = 0, sum = 0;
+	uint64_t next_timer = T0, match = 0, nout = 0, sum = 0, tsum = 0, nt = 0;
 
 	mm_cfg_defaults(&c);
 	/* The venue's random fills are not a PnL model: keep the drawdown and
@@ -137,6 +142,7 @@ static int run(const struct ev *e, size_t n, struct hdr *h, uint64_t overhead, s
 		c.regime.band[REGIME_IN_DRAWDOWN][l] = (struct regime_band){ 0, 0 };
 		c.regime.band[REGIME_IN_POSITION][l] = (struct regime_band){ 0, 0 };
 	}
+	c.decide_every_timer = timer_full;
 	if (mm_init(&M, &c, LOC, 1, T0))
 		return -EINVAL;
 	hdr_reset(h);
@@ -146,7 +152,11 @@ static int run(const struct ev *e, size_t n, struct hdr *h, uint64_t overhead, s
 		uint32_t k;
 
 		while (next_timer <= e[i].now_ns) {
+			t0 = tsc_read_ordered(&tsc_global);
 			k = mm_on_timer(&M, next_timer, 0, out, MAXI);
+			t1 = tsc_read_ordered(&tsc_global);
+			tsum += t1 - t0 > overhead ? t1 - t0 - overhead : 0;
+			nt++;
 			venue(out, k, next_timer, &match);
 			next_timer += c.timer_ns;
 		}
@@ -165,6 +175,7 @@ static int run(const struct ev *e, size_t n, struct hdr *h, uint64_t overhead, s
 	f->max = (double)hdr_max(h);
 	f->mean_ns = (double)tsc_to_ns(&tsc_global, sum) / (double)n;
 	f->out_per_ev = (double)nout / (double)n;
+	f->timer_ns = nt ? (double)tsc_to_ns(&tsc_global, tsum) / (double)nt : 0.0;
 	return 0;
 }
 
@@ -196,12 +207,15 @@ int main(int argc, char **argv)
 		if (strcmp(argv[a], "--quick") == 0) {
 			n = 200000;
 			repeats = 3;
+		} else if (strcmp(argv[a], "--timer-full") == 0) {
+			timer_full = true;
 		} else if (strcmp(argv[a], "-n") == 0 && a + 1 < argc) {
 			n = strtoull(argv[++a], NULL, 10);
 		} else if (strcmp(argv[a], "-r") == 0 && a + 1 < argc) {
 			repeats = atoi(argv[++a]);
 		} else {
-			fprintf(stderr, "usage: bench_strategy [--quick] [-n EVENTS] [-r REPEATS]\n");
+			fprintf(stderr, "usage: bench_strategy [--quick] [--timer-full] [-n EVENTS] "
+					"[-r REPEATS]\n");
 			return 64;
 		}
 	}
@@ -239,10 +253,11 @@ int main(int argc, char **argv)
 		mean[r] = f.mean_ns;
 		printf("repeat %d: p50 %.0f ns  p99 %.0f ns  p99.9 %.0f ns  max %.0f ns  "
 		       "mean %.1f ns  intents/event %.3f  replans skipped %.1f%% (quiet %.1f%%)  "
-		       "end: regime %s position %lld\n",
+		       "timer %.1f ns/call (skipped %.1f%%)  end: regime %s position %lld\n",
 		       r + 1, f.p50, f.p99, f.p999, f.max, f.mean_ns, f.out_per_ev,
 		       100.0 * (double)M.n_skipped / (double)M.n_md,
-		       100.0 * (double)M.n_quiet / (double)M.n_md,
+		       100.0 * (double)M.n_quiet / (double)M.n_md, f.timer_ns,
+		       100.0 * (double)M.n_timer_quiet / (double)(M.n_timer ? M.n_timer : 1),
 		       regime_level_name(mm_regime(&M)), (long long)mm_position(&M));
 	}
 	printf("median of %d: p50 %.0f ns  p99 %.0f ns  p99.9 %.0f ns  mean %.1f ns\n", repeats,

@@ -339,6 +339,25 @@ static inline bool side_top_is(double d, double edge, double fair_usd, int64_t t
 	return quote_rounds_to(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
+/* Room to the limits per side (shares): the symbol's own and, with a
+ * portfolio, the one the other symbols leave it. */
+static inline void side_room(const struct mm *m, int64_t room[2])
+{
+	int64_t lim_long = m->cfg.pos_limit, lim_short = m->cfg.pos_limit;
+
+	if (m->cfg.pf) {
+		struct pf_limit pl;
+
+		pf_limits(m->cfg.pf, m->pf_idx, &pl);
+		if (pl.max_long < lim_long)
+			lim_long = pl.max_long;
+		if (pl.max_short < lim_short)
+			lim_short = pl.max_short;
+	}
+	room[QUOTE_BID] = lim_long - m->position;
+	room[QUOTE_ASK] = lim_short + m->position;
+}
+
 /* Build m's target ladder into *t and the recon controls into *ctl. Returns
  * true, leaving *t unwritten, when the ladder's inputs (struct mm_tkey) are
  * those m->target was built from: the target did not move. */
@@ -349,9 +368,10 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
 	double fair_usd, q, edge, prem;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
-	int64_t room[2], lim_long = c->pos_limit, lim_short = c->pos_limit;
+	int64_t room[2];
 	struct tox_span td[2];
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
+	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 
 	struct mm_tkey k;
 
@@ -362,17 +382,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
-	if (c->pf) {
-		struct pf_limit pl;
-
-		pf_limits(c->pf, m->pf_idx, &pl);
-		if (pl.max_long < lim_long)
-			lim_long = pl.max_long;
-		if (pl.max_short < lim_short)
-			lim_short = pl.max_short;
-	}
-	room[QUOTE_BID] = lim_long - m->position;
-	room[QUOTE_ASK] = lim_short + m->position;
+	side_room(m, room);
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
 	q = (double)m->position / c->inv_unit;
@@ -385,6 +395,11 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		double d0 = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
 
 		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
+		/* field by field: the padding stays as mm_init left it */
+		m->td[s].mult_lo = td[s].mult_lo;
+		m->td[s].mult_hi = td[s].mult_hi;
+		m->td[s].size_factor = td[s].size_factor;
+		m->td[s].pulled = td[s].pulled;
 		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
@@ -396,16 +411,19 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 			struct tox_decision x;
 
 			(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &x);
+			exact |= 1u << s;
 			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick, s);
 		}
 		if (top[s] < 0)
 			top[s] = 0;
 	}
+	m->td_exact = (uint8_t)exact;
 
 	/* The ladder is a function of k (and the config): reuse the last one
 	 * when k did not move, which is most events (no rounding boundary
-	 * crossed, no best price move that reaches the guard). */
-	memset(&k, 0, sizeof(k));
+	 * crossed, no best price move that reaches the guard). Every field is
+	 * written below and the struct has no padding (mm.h), so memcmp sees
+	 * no stale byte without a memset. */
 	for (int s = 0; s < 2; s++) {
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
@@ -463,19 +481,12 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	return false;
 }
 
-/* Regime, target, reconcile. t_rx is the stamp carried to the intents; force
- * (an execution report or the timer) replans even if nothing moved. */
-static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
-		       bool force, struct order_intent *out, uint32_t max)
+/* The decision's first step: the PnL peak, the regime inputs and the
+ * regime update into m->dec. */
+static void regime_step(struct mm *m, uint64_t now_ns)
 {
 	struct regime_inputs in;
-	struct recon_ctl ctl;
-	struct quote_ladder t;
-	const struct quote_ladder *tp = &t;
 	double pnl;
-	uint64_t blocked;
-	uint32_t n;
-	bool same;
 
 	pnl = mm_pnl_usd(m);
 	if (pnl > m->pnl_peak_usd)
@@ -485,6 +496,20 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	in.msg_rate = msg_rate(m, now_ns);
 	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
+}
+
+/* Target and reconcile after regime_step. t_rx is the stamp carried to the
+ * intents; force (an execution report or the timer) replans even if nothing
+ * moved. */
+static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
+			    bool force, struct order_intent *out, uint32_t max)
+{
+	struct recon_ctl ctl;
+	struct quote_ladder t;
+	const struct quote_ladder *tp = &t;
+	uint64_t blocked;
+	uint32_t n;
+	bool same;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.kill = m->dec.level == REGIME_KILL;
@@ -540,6 +565,82 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	m->rate_cur += n;
 	m->n_intents += n;
 	return n;
+}
+
+static bool same_dec(const struct regime_decision *a, const struct regime_decision *b)
+{
+	return a->level == b->level && a->reason == b->reason &&
+	       a->spread_add_ticks == b->spread_add_ticks &&
+	       a->spread_add_bps == b->spread_add_bps && a->size_cap == b->size_cap &&
+	       a->allow_bid == b->allow_bid && a->allow_ask == b->allow_ask &&
+	       a->cancel_all == b->cancel_all;
+}
+
+/* tox_decide_span(&m->tox, now_ns, s, ...) would write nothing and give
+ * the verdict the last target was built from (m->td[s]): it returns a memo
+ * (the exact one without trade-throughs, else the window's bounded one)
+ * and no cooldown expires. */
+static bool tox_side_still(const struct mm *m, int s, uint64_t now_ns)
+{
+	const struct tox *t = &m->tox;
+	const struct tox_side_state *x = &t->side[s];
+	const struct tox_span *d = &m->td[s];
+
+	if (x->pulled && now_ns >= x->pulled_until_ns)
+		return false;
+	if (x->through == 0.0)
+		return x->memo_gen == t->gen + 1 && d->mult_lo == x->memo.spread_mult &&
+		       d->mult_hi == x->memo.spread_mult && d->size_factor == x->memo.size_factor &&
+		       d->pulled == x->memo.pulled;
+	return x->span_memo_gen == t->gen + 1 && x->span_memo_from_ns == x->span_from_ns &&
+	       now_ns >= x->span_from_ns && now_ns <= x->span_to_ns &&
+	       d->mult_lo == x->span_memo.mult_lo && d->mult_hi == x->span_memo.mult_hi &&
+	       d->size_factor == x->span_memo.size_factor && d->pulled == x->span_memo.pulled;
+}
+
+/*
+ * After regime_step in a timer call, with dec0 the decision the last
+ * decide_rest used: true when decide_rest(force) would return 0 at recon's
+ * promise and change nothing but n_presence. Every decide_rest leaves
+ * tkey / target / ctl as its inputs give them; since then, every input but
+ * time went through a decision (fair value, book, position: mm_on_md's
+ * full path, mm_on_exec), or is checked here: the regime decision, the
+ * model coefficients (vol_n), the room the portfolio leaves (other
+ * symbols move it), the
+ * toxicity verdicts (and no side that needed the exact one: tox_decide
+ * recomputes a decaying score at every call). With the same inputs build_target reuses the key,
+ * giving the same ctl and target; forced, the plan is skipped while now_ns
+ * <= quiet_until_ns (cleared by every recon_on_*).
+ */
+static bool timer_still(const struct mm *m, const struct regime_decision *dec0,
+			uint64_t now_ns)
+{
+	int64_t room[2];
+
+	if (!(m->tkey_ok && !m->td_exact && !m->ctl.kill && now_ns <= m->recon.quiet_until_ns &&
+	      m->vol_n == m->vol.n_returns && same_dec(&m->dec, dec0) &&
+	      tox_side_still(m, QUOTE_BID, now_ns) && tox_side_still(m, QUOTE_ASK, now_ns)))
+		return false;
+	side_room(m, room);
+	return room[QUOTE_BID] == m->tkey.room[QUOTE_BID] && room[QUOTE_ASK] == m->tkey.room[QUOTE_ASK];
+}
+
+/* Regime, target, reconcile (see decide_rest). dec0 (a timer call, which
+ * forces; else NULL): the regime decision before this call, and after the
+ * regime step the skip (timer_still). One function for every caller: split
+ * in two calls, the event path paid ~25 Ir more. */
+static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
+		       bool force, const struct regime_decision *dec0, struct order_intent *out,
+		       uint32_t max)
+{
+	regime_step(m, now_ns);
+	if (dec0 && !m->cfg.decide_every_timer && timer_still(m, dec0, now_ns)) {
+		/* build_target's key reuse, as the full path does it */
+		m->n_presence += m->tkey_presence;
+		m->n_timer_quiet++;
+		return 0;
+	}
+	return decide_rest(m, now_ns, now_tsc, t_rx, force, out, max);
 }
 
 /* ---- entry points --------------------------------------------------- */
@@ -640,7 +741,7 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
-	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, out, max);
+	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, NULL, out, max);
 }
 
 static bool dup_fill(struct mm *m, uint64_t match)
@@ -708,12 +809,14 @@ uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
 	}
 	if (rc)
 		m->n_unknown_exec++;
-	return decide(m, now_ns, now_tsc, r->t_rx_tsc, true, out, max);
+	return decide(m, now_ns, now_tsc, r->t_rx_tsc, true, NULL, out, max);
 }
 
 uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
 		     uint32_t max)
 {
+	struct regime_decision dec0;
+
 	m->n_timer++;
 	if (m->have_fair) {
 		(void)vol_update(&m->vol, now_ns, m->fair_px);
@@ -721,8 +824,9 @@ uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct ord
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
+	dec0 = m->dec;
 	/* forced: ages, budget refill, staleness */
-	return decide(m, now_ns, now_tsc, now_tsc, true, out, max);
+	return decide(m, now_ns, now_tsc, now_tsc, true, &dec0, out, max);
 }
 
 void mm_kill(struct mm *m, uint64_t now_ns)

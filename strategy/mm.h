@@ -53,6 +53,9 @@ struct mm_cfg {
 	 * md event runs the full update and decision, as before the rule
 	 * (kept to compare the two and to reproduce old runs) */
 	bool decide_every_event;
+	/* false (default): the timer's skip (see mm_on_timer); true: every
+	 * timer call runs the full decision (kept to compare the two) */
+	bool decide_every_timer;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -88,6 +91,10 @@ struct mm_tkey {
 	uint32_t cap;
 	uint8_t allow[2], pulled[2];
 };
+/* build_target writes every field and compares keys bytewise: no padding */
+_Static_assert(sizeof(struct mm_tkey) ==
+		       2 * sizeof(int64_t) + 2 * sizeof(double) + 3 * sizeof(uint32_t) + 4,
+	       "struct mm_tkey has padding");
 
 /* One symbol's market maker. Public so tests and reports can read it; only
  * the mm_ functions write it. Field order: what every md event and decision
@@ -127,6 +134,8 @@ struct mm {
 	struct recon_ctl ctl;       /* last recon controls */
 	bool dirty;                 /* the last plan deferred or held back work */
 	bool planned;               /* target / ctl hold a plan's inputs */
+	struct tox_span td[2];      /* the toxicity verdicts the last key saw */
+	uint8_t td_exact;           /* sides that also asked tox_decide (bit) */
 	/* counters the event path bumps */
 	uint64_t n_md, n_intents;
 	uint64_t n_skipped;        /* md events that needed no replan */
@@ -149,6 +158,7 @@ struct mm {
 	uint32_t match_head;
 	/* counters */
 	uint64_t n_exec, n_timer;
+	uint64_t n_timer_quiet;    /* timer calls the skip answered (mm_on_timer) */
 	uint64_t n_other_locate;   /* md events for another symbol, ignored */
 	uint64_t n_dup_fills;      /* FILL reports seen twice (same match) */
 	uint64_t n_unknown_exec;   /* reports for tokens recon did not know */
@@ -223,7 +233,15 @@ uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
 /* Periodic work; call at least every cfg.timer_ns: advances the vol clock,
  * refits intensity when due, steps the regime on feed staleness and replans
  * (maximum-age replaces, deferred intents, a pending kill's CANCEL_ALL).
- * Returns intents written (<= max). Owner thread. */
+ * Returns intents written (<= max). Owner thread.
+ *
+ * The skip (unless cfg.decide_every_timer): the vol clock, markouts, refit
+ * and the regime step run as always; the rest of the decision is skipped,
+ * with the same result and state (counter n_timer_quiet), when nothing it
+ * reads moved since the last decision: the same regime decision, no model
+ * refresh due, the same room to the (portfolio) limits, toxicity memos
+ * valid with no cooldown expiring, a target key held, and recon's promise
+ * (quiet_until_ns) still holding. */
 uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
 		     uint32_t max);
 

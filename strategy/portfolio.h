@@ -85,6 +85,18 @@ static inline int64_t pf_min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* min(cap, x / px) (C division) for px > 0 and cap > 0, without the
+ * division when x reaches cap * px: then x / px >= cap, and below it
+ * (negative x too) x / px < cap; a product that overflows divides. */
+static inline int64_t pf_cap_div(int64_t x, int64_t px, int64_t cap)
+{
+	int64_t at_cap;
+
+	if (!__builtin_mul_overflow(cap, px, &at_cap) && x >= at_cap)
+		return cap;
+	return pf_min64(cap, x / px);
+}
+
 /* Limits of the symbol at idx, marked at its price: the largest long and
  * short positions that keep the symbol within its own cap, the portfolio's
  * gross use within gross_usd and its net within +-net_usd, given the other
@@ -110,8 +122,8 @@ static inline void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *
 	other_net = p->used_net - s->notional;
 	net_long = p->net_e4 - other_net;   /* pos * px <= net - other */
 	net_short = p->net_e4 + other_net;  /* -pos * px <= net + other */
-	out->max_long = pf_min64(s->max_pos, pf_min64(gross_room, net_long) / s->px);
-	out->max_short = pf_min64(s->max_pos, pf_min64(gross_room, net_short) / s->px);
+	out->max_long = pf_cap_div(pf_min64(gross_room, net_long), s->px, s->max_pos);
+	out->max_short = pf_cap_div(pf_min64(gross_room, net_short), s->px, s->max_pos);
 	if (out->max_long < 0)
 		out->max_long = 0;
 	if (out->max_short < 0)

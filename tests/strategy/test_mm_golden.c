@@ -48,6 +48,13 @@ struct qstats {
 	uint64_t extra_other;  /* ... toxicity decay / cooldown, age, vol, refit */
 };
 static struct qstats QS;
+static bool g_tcheck; /* compare every timer call with the full path */
+/* stream variants for test_timer_skip (the recorded digests have neither):
+ * another symbol of the portfolio trades between our calls; trades carry
+ * no price, so none goes through our levels (and no intensity sample) */
+static bool g_pf_moves, g_no_through;
+static uint32_t pf_other; /* that symbol's index in PF */
+static uint64_t TS_skipped, TS_full; /* timer calls the skip answered / did not */
 
 static uint64_t rs;
 static uint64_t rnd(void)
@@ -342,6 +349,37 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 	return n;
 }
 
+/* One timer call on M (the skip, unless the segment runs without it) and
+ * on a copy of M's state with decide_every_timer (the full path): the same
+ * intents and the same state exactly, but for the flag and the counter of
+ * skipped calls; the portfolio is not written by a timer call. */
+static uint32_t timer_checked(uint64_t t, struct order_intent *o)
+{
+	struct order_intent of[MAXI];
+	uint32_t n, nf;
+	uint64_t q0 = M.n_timer_quiet;
+
+	memcpy(&M_full, &M, sizeof(M));
+	M_full.cfg.decide_every_timer = true;
+	PF_pre = PF;
+	nf = mm_on_timer(&M_full, t, t / 5, of, MAXI);
+	assert_memory_equal(&PF, &PF_pre, sizeof(PF));
+	n = mm_on_timer(&M, t, t / 5, o, MAXI);
+	assert_memory_equal(&PF, &PF_pre, sizeof(PF));
+	assert_int_equal(n, nf);
+	assert_memory_equal(o, of, n * sizeof(*o));
+	if (M.n_timer_quiet != q0) {
+		TS_skipped++;
+		assert_int_equal(n, 0);
+	} else {
+		TS_full++;
+	}
+	M_full.cfg.decide_every_timer = M.cfg.decide_every_timer;
+	M_full.n_timer_quiet = M.n_timer_quiet;
+	assert_memory_equal(&M, &M_full, sizeof(M));
+	return n;
+}
+
 static void run_seg(const struct seg *s, struct digest *d)
 {
 	struct order_intent o[MAXI];
@@ -357,11 +395,10 @@ static void run_seg(const struct seg *s, struct digest *d)
 	rs = s->seed;
 	if (s->cfgno == 4) {
 		struct pf_cfg pc = { .gross_usd = 1e6, .net_usd = 60000.0 };
-		uint32_t other;
 
 		assert_int_equal(pf_init(&PF, &pc), 0);
-		assert_int_equal(pf_attach(&PF, 99, 100000, &other), 0);
-		pf_update(&PF, other, 800, 500000);
+		assert_int_equal(pf_attach(&PF, 99, 100000, &pf_other), 0);
+		pf_update(&PF, pf_other, 800, 500000);
 	}
 	seg_cfg(s->cfgno, &c);
 	c.decide_every_event = g_every;
@@ -384,7 +421,10 @@ static void run_seg(const struct seg *s, struct digest *d)
 			uint64_t tv = V.head != V.tail ? V.due[V.head % QCAP] : UINT64_MAX;
 
 			if (next_timer <= t && next_timer <= tv) {
-				n = mm_on_timer(&M, next_timer, next_timer / 5, o, MAXI);
+				if (g_tcheck)
+					n = timer_checked(next_timer, o);
+				else
+					n = mm_on_timer(&M, next_timer, next_timer / 5, o, MAXI);
 				fold(d, &M, o, n);
 				vq_push(&V, o, n, next_timer);
 				next_timer += c.timer_ns;
@@ -398,6 +438,8 @@ static void run_seg(const struct seg *s, struct digest *d)
 			mm_kill(&M, t);
 		if (rnd() % 100 < 3)
 			maybe_fill(d, t);
+		if (g_pf_moves && s->cfgno == 4 && r % 50 == 3) /* the other symbol's fills */
+			pf_update(&PF, pf_other, 800 + (int64_t)((r >> 20) % 2001) - 1000, 0);
 
 		memset(&e, 0, sizeof(e));
 		e.locate = LOC;
@@ -438,7 +480,8 @@ static void run_seg(const struct seg *s, struct digest *d)
 		e.bid_qty = bq;
 		e.ask_qty = aq;
 		if (e.kind == MD_TRADE) /* at the top or through it */
-			e.px = e.side == 'B' ? e.bid_px - 100 * (uint32_t)((r >> 14) % 3)
+			e.px = g_no_through ? 0 :
+			       e.side == 'B' ? e.bid_px - 100 * (uint32_t)((r >> 14) % 3)
 					     : e.ask_px + 100 * (uint32_t)((r >> 14) % 3);
 		if (stale_left > 0) {
 			e.flags |= MD_F_STALE;
@@ -573,12 +616,45 @@ static void test_quiet_rule(void **state)
 	assert_true(QS.no_intent > QS.quiet); /* decided calls without intents too */
 }
 
+/* The timer's skip (mm_on_timer): every timer call of every segment, and
+ * of the quiet-rule segment, against the full path from the same state
+ * (timer_checked). Both outcomes are common. */
+static void test_timer_skip(void **state)
+{
+	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
+	struct digest d;
+
+	(void)state;
+	TS_skipped = TS_full = 0;
+	g_tcheck = true;
+	for (size_t k = 0; k < N_SEGS; k++) {
+		run_seg(&SEGS[k], &d);
+		/* the digests with the check are the recorded ones */
+		assert_int_equal(d.h, GOLD[k].h);
+	}
+	run_seg(&no_flow, &d);
+	/* the portfolio moving under us; toxicity without trade-throughs
+	 * (the exact memo), with and without the flow input */
+	g_pf_moves = true;
+	run_seg(&SEGS[4], &d);
+	g_pf_moves = false;
+	g_no_through = true;
+	run_seg(&no_flow, &d);
+	run_seg(&SEGS[0], &d);
+	g_no_through = false;
+	g_tcheck = false;
+	print_message("timer calls skipped %" PRIu64 ", full %" PRIu64 "\n", TS_skipped, TS_full);
+	assert_true(TS_skipped > 1000);
+	assert_true(TS_full > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_golden_every_event),
 		cmocka_unit_test(test_quiet_rule),
+		cmocka_unit_test(test_timer_skip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* test_portfolio.c - cmocka tests of strategy/portfolio.c: cfg and attach
  * errors, limits from a symbol's own cap, from the gross and the net budget
- * (shrinking as the other symbols use it), and exact incremental totals
- * against a recomputation over a seeded random walk. */
+ * (shrinking as the other symbols use it), exact incremental totals
+ * against a recomputation over a seeded random walk, and pf_limits'
+ * division short cut against the division. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -141,12 +142,42 @@ static void test_totals_exact(void **state)
 	}
 }
 
+/* pf_cap_div (pf_limits' short cut) against the division it skips, on
+ * values at and around the cap * px boundary, negative rooms, extremes and
+ * products that overflow; the short cut is taken on many of them. */
+static void test_cap_div_exact(void **state)
+{
+	static const int64_t xs[] = { INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX };
+	static const int64_t ps[] = { 1, 2, 3, 10000, 4294967295ll, INT64_MAX };
+	uint64_t taken = 0;
+
+	(void)state;
+	for (int it = 0; it < 200000; it++) {
+		int64_t px = it < 42 ? ps[it % 6] : (int64_t)(next() % 6000000) + 1;
+		int64_t cap = it < 42 ? (int64_t)(it / 6) * 1000 + 1 :
+			      (next() & 7) ? (int64_t)(next() % 20000) + 1 : INT64_MAX / (int64_t)(next() % 7 + 1);
+		int64_t at, x;
+
+		if (it < 42)
+			x = xs[it % 7];
+		else if (!__builtin_mul_overflow(cap, px, &at) && (next() & 1))
+			x = at + (int64_t)(next() % 5) - 2; /* at the boundary */
+		else
+			x = (int64_t)next();
+		if (!__builtin_mul_overflow(cap, px, &at) && x >= at)
+			taken++;
+		assert_int_equal(pf_cap_div(x, px, cap), pf_min64(cap, x / px));
+	}
+	assert_true(taken > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits_shrink),
 		cmocka_unit_test(test_totals_exact),
+		cmocka_unit_test(test_cap_div_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
