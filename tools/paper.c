@@ -473,6 +473,7 @@ static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, 
 
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
 static void flush_pending(struct paper *p);
+static void sim_due_update(struct paper *p);
 
 /* The deferred half of the intents sent since the last flush, if any
  * (most frames and timer ticks send none). */
@@ -566,6 +567,7 @@ static void flush_pending(struct paper *p)
 	p->n_pend = 0;
 	p->wire_len = 0;
 	p->flushing = false;
+	sim_due_update(p); /* our messages went to the venue */
 }
 
 /* Symbol s's strategy went to KILL: the accounts and the summary note it. */
@@ -716,6 +718,7 @@ static void timers(struct paper *p)
  * does not delay a fill or a timer until the next packet. */
 static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 {
+	p->st.sim_runs++;
 	if (!p->next_timer && p->n_sym)
 		p->next_timer = t_us + (uint64_t)p->cfg.timer_ms * 1000000u;
 	for (;;) {
@@ -741,6 +744,33 @@ static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 			timers(p);
 		}
 	}
+	sim_due_update(p);
+}
+
+/* The first ITCH stamp from which a packet needs sim_until's test:
+ * sim_until(p, t, t + md_latency) returns at once for every t below it
+ * (the next arrival above t, the next report and timer above t plus the
+ * latency; 0: test every packet). Those three change only in sim_run,
+ * when our messages reach the venue (flush_pending) and when the venue
+ * queues a report (its rep_seq moves): recomputed after each, so a packet
+ * costs one compare instead of the queues' heads (test_paper holds the
+ * sim_run calls to those of the whole test on every packet). */
+static void sim_due_update(struct paper *p)
+{
+	uint64_t lat = p->cfg.md_latency_ns;
+	uint64_t a = venue_next_arrival_ns(&p->venue);
+	uint64_t u = venue_next_report_ns(&p->venue);
+
+	p->sim_due_seq = p->venue.rep_seq;
+	if (!p->next_timer || !p->n_sym || p->sim_full_check ||
+	    lat > UINT64_MAX - PAPER_DAY_NS) {
+		p->sim_due = 0;
+		return;
+	}
+	if (u > p->next_timer)
+		u = p->next_timer;
+	u = u > lat ? u - lat : 0;
+	p->sim_due = a < u ? a : u;
 }
 
 /* sim_run when something is due by then; inline, since most packets find
@@ -991,7 +1021,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			(u.caplen >= 11 ? wire_get48(u.data + 5) : 0);
 		if (t_first >= PAPER_DAY_NS)
 			t_first = 0;
-		if (t_first)
+		if (t_first && t_first >= p->sim_due) /* (t_first < PAPER_DAY_NS) */
 			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
 		/* Each md_event of a packet goes to its strategy as soon as
@@ -1030,6 +1060,8 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);
+		if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
+			sim_due_update(p);
 		if (progress && (p->st.units & 0xffff) == 0) {
 			double now = wall_s();
 

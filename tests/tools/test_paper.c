@@ -1297,6 +1297,89 @@ static void check_quiet(const char *cap, bool every)
 	free(cfg);
 }
 
+/* One in-process run of cap; full: sim_until's whole test on every packet
+ * (no sim_due shortcut). The stats, the accounts' totals and orders.csv
+ * (read into *csv, malloc'd) come back for comparison. */
+static void sim_run_once(const char *cap, bool full, struct paper_stats *st,
+			 struct acct_sym *tot, char **csv, long *csv_len)
+{
+	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
+	struct paper *p = calloc(1, sizeof(*p));
+	struct conf_err ce;
+	struct paper_in in;
+	uint16_t locs[PAPER_MAX_SYMS];
+	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600];
+	FILE *f = tmpfile();
+	int n;
+
+	assert_non_null(cfg);
+	assert_non_null(p);
+	assert_non_null(f);
+	assert_int_equal(paper_cfg_defaults(cfg, &ce), 0);
+	cfg->max_orders = 131072;
+	n = paper_pick_symbols(cfg, cap, locs, names, err, sizeof(err));
+	assert_true(n > 0);
+	tsc_init_global(NULL);
+	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
+	p->sim_full_check = full;
+	p->orders_csv = f;
+	assert_int_equal(paper_in_open(&in, cap), 0);
+	assert_int_equal(paper_run(p, &in, NULL), 0);
+	paper_in_close(&in);
+	*st = p->st;
+	st->wall_s = 0;
+	*tot = p->acct.total;
+	assert_int_equal(fflush(f), 0);
+	*csv_len = ftell(f);
+	assert_true(*csv_len > 0);
+	*csv = malloc((size_t)*csv_len);
+	assert_non_null(*csv);
+	rewind(f);
+	assert_int_equal(fread(*csv, 1, (size_t)*csv_len, f), (size_t)*csv_len);
+	fclose(f);
+	paper_fini(p);
+	free(p);
+	free(cfg);
+}
+
+/* The pipeline skips sim_until's test for a packet stamped below sim_due:
+ * a run with the test on every packet calls sim_run exactly as often, and
+ * its stats, totals and orders.csv are the same byte for byte. */
+static void check_sim_due(const char *cap)
+{
+	struct paper_stats st[2];
+	struct acct_sym tot[2];
+	char *csv[2];
+	long len[2];
+
+	sim_run_once(cap, true, &st[0], &tot[0], &csv[0], &len[0]);
+	sim_run_once(cap, false, &st[1], &tot[1], &csv[1], &len[1]);
+	print_message("%s: %" PRIu64 " packets, %" PRIu64 " sim_run calls, %" PRIu64
+		      " reports\n", cap, st[0].units, st[0].sim_runs, st[0].reports);
+	assert_true(st[0].sim_runs > 0 && st[0].sim_runs < st[0].units);
+	assert_true(st[0].reports > 0);
+	assert_int_equal(st[1].sim_runs, st[0].sim_runs);
+	assert_memory_equal(&st[1], &st[0], sizeof(st[0]));
+	assert_memory_equal(&tot[1], &tot[0], sizeof(tot[0]));
+	assert_int_equal(len[1], len[0]);
+	assert_memory_equal(csv[1], csv[0], (size_t)len[0]);
+	free(csv[0]);
+	free(csv[1]);
+}
+
+static void test_sim_due_exact(void **state)
+{
+	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
+					   "--fault", "gap:0.01", NULL };
+	char cap[512];
+	(void)state;
+
+	synth("many.pcap", synth_many, cap, sizeof(cap));
+	check_sim_due(cap);
+	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	check_sim_due(cap);
+}
+
 /* paper_warm, which paper_run calls before the replay, leaves everything
  * the replay reads as paper_init made it: the strategies, the portfolio,
  * the gateway with its store and checks, the accounts' counters. */
@@ -1684,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_warm_writes_nothing),
+		cmocka_unit_test(test_sim_due_exact),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
