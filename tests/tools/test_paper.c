@@ -1038,6 +1038,9 @@ static void synth(const char *name, const char *const *args, char *path, size_t 
 
 static const char *const synth_many[] = { "--model", "many", "--symbols", "5", "--messages",
 					  "20000", "--seed", "3", NULL };
+/* one symbol, 1% of the packets lost */
+static const char *const synth_cst_gap[] = { "--model", "cst", "--messages", "20000", "--seed",
+					     "5", "--fault", "gap:0.01", NULL };
 
 static bool same_file(const char *d1, const char *d2, const char *name)
 {
@@ -1224,8 +1227,6 @@ static void test_runs_pcap(void **state)
 /* Synthetic captures: many symbols, and cst with packet loss (stale books). */
 static void test_runs_synth(void **state)
 {
-	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
-					   "--fault", "gap:0.01", NULL };
 	char cap[512], dir[512];
 	struct run r;
 	int64_t v[N_SUMMARY];
@@ -1239,7 +1240,7 @@ static void test_runs_synth(void **state)
 	assert_contains(r.out, "quoted 5 symbols");
 	run_free(&r);
 
-	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
 	tmp_path(dir, sizeof(dir), "cst");
 	run_paper(&r, cap, dir, NULL, quick_sets);
 	assert_int_equal(r.rc, 0);
@@ -1248,12 +1249,11 @@ static void test_runs_synth(void **state)
 	run_free(&r);
 }
 
-/* The pipeline leaves the strategy calls on quiet events untimed, by
- * mm.h's mm_md_quiet: run it in-process on cap and check the
- * copy against the strategy's count of the calls it found quiet, and that
- * exactly the other calls have a decide sample (at most: a sample needs
- * the clock to move). every: cfg.decide_every_event (no quiet event). */
-static void check_quiet(const char *cap, bool every)
+/* Run cap in-process with the defaults (every: cfg.decide_every_event;
+ * full_check: paper.sim_full_check; orders.csv to orders_csv, or none);
+ * the caller checks the pipeline's state, then paper_fini and free. */
+static struct paper *inproc_run(const char *cap, bool every, bool full_check,
+				FILE *orders_csv)
 {
 	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
 	struct paper *p = calloc(1, sizeof(*p));
@@ -1261,7 +1261,6 @@ static void check_quiet(const char *cap, bool every)
 	struct paper_in in;
 	uint16_t locs[PAPER_MAX_SYMS];
 	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600];
-	uint64_t md = 0, quiet = 0;
 	int n;
 
 	assert_non_null(cfg);
@@ -1273,9 +1272,25 @@ static void check_quiet(const char *cap, bool every)
 	assert_true(n > 0);
 	tsc_init_global(NULL);
 	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
+	p->sim_full_check = full_check;
+	p->orders_csv = orders_csv;
 	assert_int_equal(paper_in_open(&in, cap), 0);
 	assert_int_equal(paper_run(p, &in, NULL), 0);
 	paper_in_close(&in);
+	free(cfg);
+	return p;
+}
+
+/* The pipeline leaves the strategy calls on quiet events untimed, by
+ * mm.h's mm_md_quiet: run it in-process on cap and check the
+ * copy against the strategy's count of the calls it found quiet, and that
+ * exactly the other calls have a decide sample (at most: a sample needs
+ * the clock to move). every: cfg.decide_every_event (no quiet event). */
+static void check_quiet(const char *cap, bool every)
+{
+	struct paper *p = inproc_run(cap, every, false, NULL);
+	uint64_t md = 0, quiet = 0;
+
 	for (uint32_t i = 0; i < p->n_sym; i++) {
 		md += p->sym[i].mm.n_md;
 		quiet += p->sym[i].mm.n_quiet;
@@ -1294,7 +1309,6 @@ static void check_quiet(const char *cap, bool every)
 		assert_true(quiet > 0);
 	paper_fini(p);
 	free(p);
-	free(cfg);
 }
 
 /* One in-process run of cap; full: sim_until's whole test on every packet
@@ -1303,29 +1317,11 @@ static void check_quiet(const char *cap, bool every)
 static void sim_run_once(const char *cap, bool full, struct paper_stats *st,
 			 struct acct_sym *tot, char **csv, long *csv_len)
 {
-	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
-	struct paper *p = calloc(1, sizeof(*p));
-	struct conf_err ce;
-	struct paper_in in;
-	uint16_t locs[PAPER_MAX_SYMS];
-	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600];
 	FILE *f = tmpfile();
-	int n;
+	struct paper *p;
 
-	assert_non_null(cfg);
-	assert_non_null(p);
 	assert_non_null(f);
-	assert_int_equal(paper_cfg_defaults(cfg, &ce), 0);
-	cfg->max_orders = 131072;
-	n = paper_pick_symbols(cfg, cap, locs, names, err, sizeof(err));
-	assert_true(n > 0);
-	tsc_init_global(NULL);
-	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
-	p->sim_full_check = full;
-	p->orders_csv = f;
-	assert_int_equal(paper_in_open(&in, cap), 0);
-	assert_int_equal(paper_run(p, &in, NULL), 0);
-	paper_in_close(&in);
+	p = inproc_run(cap, false, full, f);
 	*st = p->st;
 	st->wall_s = 0;
 	*tot = p->acct.total;
@@ -1339,7 +1335,6 @@ static void sim_run_once(const char *cap, bool full, struct paper_stats *st,
 	fclose(f);
 	paper_fini(p);
 	free(p);
-	free(cfg);
 }
 
 /* The pipeline skips sim_until's test for a packet stamped below sim_due:
@@ -1369,14 +1364,12 @@ static void check_sim_due(const char *cap)
 
 static void test_sim_due_exact(void **state)
 {
-	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
-					   "--fault", "gap:0.01", NULL };
 	char cap[512];
 	(void)state;
 
 	synth("many.pcap", synth_many, cap, sizeof(cap));
 	check_sim_due(cap);
-	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
 	check_sim_due(cap);
 }
 
@@ -1441,15 +1434,13 @@ static void test_warm_writes_nothing(void **state)
 
 static void test_quiet_untimed(void **state)
 {
-	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
-					   "--fault", "gap:0.01", NULL };
 	char cap[512];
 	(void)state;
 
 	synth("many.pcap", synth_many, cap, sizeof(cap));
 	check_quiet(cap, false);
 	check_quiet(cap, true);
-	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
 	check_quiet(cap, false);
 }
 
