@@ -704,7 +704,8 @@ static void timers(struct paper *p)
 		p->sym[i].two_stale = true;
 
 		note_kill(p, &p->sym[i]);
-		send_intents(p, it, k);
+		if (k) /* most ticks send nothing: no call */
+			send_intents(p, it, k);
 	}
 	paper_flush(p);
 	p->next_timer += period;
