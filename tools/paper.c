@@ -863,7 +863,8 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 		return;
 	s = &p->sym[si];
 	/* The mark moves only with the top of the book. */
-	if ((ev->flags & MD_F_TOP) && ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+	if ((ev->flags & MD_F_TOP) && ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px &&
+	    !acct_mid_same(s->as, p->now, ev->bid_px, ev->ask_px))
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
@@ -1007,6 +1008,10 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 	int rc;
 
 	p->feed.link = in->pcap.link;
+	/* The mark moves only when the mid does: a top change with the same
+	 * mid and no markout due is left out (acct_mid_same). */
+	for (uint32_t i = 0; i < p->n_sym; i++)
+		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
 	if (p->orders_csv)
 		fprintf(p->orders_csv,
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");

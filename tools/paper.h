@@ -88,6 +88,9 @@ struct paper_sym {
 				  * of the last strategy call that could move
 				  * them */
 	bool two_stale;          /* a strategy call since: recompute `two` */
+	const struct acct_sym *as; /* its accounts (acct_mid_same), set by
+				  * paper_run; NULL: every top change to
+				  * acct_on_mid */
 };
 
 #define PAPER_PRES_SEEN 0x80u
@@ -170,6 +173,8 @@ struct paper {
 	uint64_t sim_due_seq;      /* venue.rep_seq when sim_due was computed */
 	bool sim_full_check;       /* tests: every packet takes sim_until's
 				    * whole test (sim_due stays 0) */
+	bool acct_every_top;       /* tests: acct_on_mid on every top change,
+				    * the same mid included */
 	bool killed;
 	bool flushing;             /* inside paper_flush */
 	int depth;                 /* cascade depth of report handling */

@@ -1250,10 +1250,10 @@ static void test_runs_synth(void **state)
 }
 
 /* Run cap in-process with the defaults (every: cfg.decide_every_event;
- * full_check: paper.sim_full_check; orders.csv to orders_csv, or none);
+ * exact: without the pipeline's shortcuts, paper.sim_full_check and
+ * paper.acct_every_top; orders.csv to orders_csv, or none);
  * the caller checks the pipeline's state, then paper_fini and free. */
-static struct paper *inproc_run(const char *cap, bool every, bool full_check,
-				FILE *orders_csv)
+static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *orders_csv)
 {
 	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
 	struct paper *p = calloc(1, sizeof(*p));
@@ -1272,7 +1272,8 @@ static struct paper *inproc_run(const char *cap, bool every, bool full_check,
 	assert_true(n > 0);
 	tsc_init_global(NULL);
 	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
-	p->sim_full_check = full_check;
+	p->sim_full_check = exact;
+	p->acct_every_top = exact;
 	p->orders_csv = orders_csv;
 	assert_int_equal(paper_in_open(&in, cap), 0);
 	assert_int_equal(paper_run(p, &in, NULL), 0);
@@ -1311,66 +1312,85 @@ static void check_quiet(const char *cap, bool every)
 	free(p);
 }
 
-/* One in-process run of cap; full: sim_until's whole test on every packet
- * (no sim_due shortcut). The stats, the accounts' totals and orders.csv
- * (read into *csv, malloc'd) come back for comparison. */
-static void sim_run_once(const char *cap, bool full, struct paper_stats *st,
-			 struct acct_sym *tot, char **csv, long *csv_len)
+/* The bytes written to f, malloc'd into *out (*len of them); closes f. */
+static void file_take(FILE *f, char **out, long *len)
 {
-	FILE *f = tmpfile();
+	assert_int_equal(fflush(f), 0);
+	*len = ftell(f);
+	assert_true(*len > 0);
+	*out = malloc((size_t)*len);
+	assert_non_null(*out);
+	rewind(f);
+	assert_int_equal(fread(*out, 1, (size_t)*len, f), (size_t)*len);
+	fclose(f);
+}
+
+/* What one in-process run of cap leaves to compare: the stats, the
+ * accounts' totals, orders.csv, report.json and series.csv. */
+struct run_out {
+	struct paper_stats st;
+	struct acct_sym tot;
+	char *file[3];
+	long len[3];
+};
+
+/* exact: inproc_run's (no shortcut). */
+static void run_once(const char *cap, bool exact, struct run_out *o)
+{
+	FILE *f[3] = { tmpfile(), tmpfile(), tmpfile() };
 	struct paper *p;
 
-	assert_non_null(f);
-	p = inproc_run(cap, false, full, f);
-	*st = p->st;
-	st->wall_s = 0;
-	*tot = p->acct.total;
-	assert_int_equal(fflush(f), 0);
-	*csv_len = ftell(f);
-	assert_true(*csv_len > 0);
-	*csv = malloc((size_t)*csv_len);
-	assert_non_null(*csv);
-	rewind(f);
-	assert_int_equal(fread(*csv, 1, (size_t)*csv_len, f), (size_t)*csv_len);
-	fclose(f);
+	for (int i = 0; i < 3; i++)
+		assert_non_null(f[i]);
+	p = inproc_run(cap, false, exact, f[0]);
+	o->st = p->st;
+	o->st.wall_s = 0;
+	o->tot = p->acct.total;
+	assert_int_equal(acct_write_json(&p->acct, f[1]), 0);
+	assert_int_equal(acct_write_series_csv(&p->acct, f[2]), 0);
+	for (int i = 0; i < 3; i++)
+		file_take(f[i], &o->file[i], &o->len[i]);
 	paper_fini(p);
 	free(p);
 }
 
-/* The pipeline skips sim_until's test for a packet stamped below sim_due:
- * a run with the test on every packet calls sim_run exactly as often, and
- * its stats, totals and orders.csv are the same byte for byte. */
-static void check_sim_due(const char *cap)
+/* The pipeline's shortcuts change nothing. sim_due: a packet stamped below
+ * it skips sim_until's test; with the test on every packet, sim_run is
+ * called exactly as often. acct_mid_same: a top change with the same mid
+ * and nothing due is not given to the accounts; with every one given,
+ * the totals, report.json and series.csv are the same. Both: the same
+ * stats and orders.csv, byte for byte. */
+static void check_shortcuts(const char *cap)
 {
-	struct paper_stats st[2];
-	struct acct_sym tot[2];
-	char *csv[2];
-	long len[2];
+	struct run_out o[2];
 
-	sim_run_once(cap, true, &st[0], &tot[0], &csv[0], &len[0]);
-	sim_run_once(cap, false, &st[1], &tot[1], &csv[1], &len[1]);
+	run_once(cap, true, &o[0]);
+	run_once(cap, false, &o[1]);
 	print_message("%s: %" PRIu64 " packets, %" PRIu64 " sim_run calls, %" PRIu64
-		      " reports\n", cap, st[0].units, st[0].sim_runs, st[0].reports);
-	assert_true(st[0].sim_runs > 0 && st[0].sim_runs < st[0].units);
-	assert_true(st[0].reports > 0);
-	assert_int_equal(st[1].sim_runs, st[0].sim_runs);
-	assert_memory_equal(&st[1], &st[0], sizeof(st[0]));
-	assert_memory_equal(&tot[1], &tot[0], sizeof(tot[0]));
-	assert_int_equal(len[1], len[0]);
-	assert_memory_equal(csv[1], csv[0], (size_t)len[0]);
-	free(csv[0]);
-	free(csv[1]);
+		      " reports, %" PRIu64 " fills\n", cap, o[0].st.units, o[0].st.sim_runs,
+		      o[0].st.reports, o[0].tot.fills);
+	assert_true(o[0].st.sim_runs > 0 && o[0].st.sim_runs < o[0].st.units);
+	assert_true(o[0].st.reports > 0);
+	assert_int_equal(o[1].st.sim_runs, o[0].st.sim_runs);
+	assert_memory_equal(&o[1].st, &o[0].st, sizeof(o[0].st));
+	assert_memory_equal(&o[1].tot, &o[0].tot, sizeof(o[0].tot));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(o[1].len[i], o[0].len[i]);
+		assert_memory_equal(o[1].file[i], o[0].file[i], (size_t)o[0].len[i]);
+		free(o[0].file[i]);
+		free(o[1].file[i]);
+	}
 }
 
-static void test_sim_due_exact(void **state)
+static void test_shortcuts_exact(void **state)
 {
 	char cap[512];
 	(void)state;
 
 	synth("many.pcap", synth_many, cap, sizeof(cap));
-	check_sim_due(cap);
+	check_shortcuts(cap);
 	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
-	check_sim_due(cap);
+	check_shortcuts(cap);
 }
 
 /* paper_warm, which paper_run calls before the replay, leaves everything
@@ -1758,7 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_warm_writes_nothing),
-		cmocka_unit_test(test_sim_due_exact),
+		cmocka_unit_test(test_shortcuts_exact),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
