@@ -751,7 +751,7 @@ static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 /* The first ITCH stamp from which a packet needs sim_until's test:
  * sim_until(p, t, t + md_latency) returns at once for every t below it
  * (the next arrival above t, the next report and timer above t plus the
- * latency; 0: test every packet). Those three change only in sim_run,
+ * latency; 1: test every packet that has a stamp). Those three change only in sim_run,
  * when our messages reach the venue (flush_pending) and when the venue
  * queues a report (its rep_seq moves): recomputed after each, so a packet
  * costs one compare instead of the queues' heads (test_paper holds the
@@ -765,13 +765,17 @@ static void sim_due_update(struct paper *p)
 	p->sim_due_seq = p->venue.rep_seq;
 	if (!p->next_timer || !p->n_sym || p->sim_full_check ||
 	    lat > UINT64_MAX - PAPER_DAY_NS) {
-		p->sim_due = 0;
+		p->sim_due = 1;
 		return;
 	}
 	if (u > p->next_timer)
 		u = p->next_timer;
 	u = u > lat ? u - lat : 0;
 	p->sim_due = a < u ? a : u;
+	/* A packet without a stamp (t_first 0) catches nothing up: the
+	 * paper_run test needs no separate check for it. */
+	if (p->sim_due == 0)
+		p->sim_due = 1;
 }
 
 /* sim_run when something is due by then; inline, since most packets find
@@ -1008,6 +1012,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 	int rc;
 
 	p->feed.link = in->pcap.link;
+	p->sim_due = 1; /* the first packet sets the timers */
 	/* The mark moves only when the mid does: a top change with the same
 	 * mid and no markout due is left out (acct_mid_same). */
 	for (uint32_t i = 0; i < p->n_sym; i++)
@@ -1023,11 +1028,15 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		/* The simulation first: our messages that reached the venue
 		 * before this packet's first message, and its reports due by
 		 * the time we read the packet. Not timed. */
-		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
-			(u.caplen >= 11 ? wire_get48(u.data + 5) : 0);
-		if (t_first >= PAPER_DAY_NS)
-			t_first = 0;
-		if (t_first && t_first >= p->sim_due) /* (t_first < PAPER_DAY_NS) */
+		if (in->kind == PAPER_IN_PCAP) {
+			t_first = frame_first_ts(p, &u); /* a time of day, or 0 */
+		} else {
+			t_first = u.caplen >= 11 ? wire_get48(u.data + 5) : 0;
+			if (t_first >= PAPER_DAY_NS)
+				t_first = 0;
+		}
+		/* (sim_due >= 1: no stamp, t_first 0, is never due) */
+		if (t_first >= p->sim_due)
 			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
 		/* Each md_event of a packet goes to its strategy as soon as

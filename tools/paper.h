@@ -172,7 +172,7 @@ struct paper {
 				    * has nothing due before it (sim_due_update) */
 	uint64_t sim_due_seq;      /* venue.rep_seq when sim_due was computed */
 	bool sim_full_check;       /* tests: every packet takes sim_until's
-				    * whole test (sim_due stays 0) */
+				    * whole test (sim_due stays 1) */
 	bool acct_every_top;       /* tests: acct_on_mid on every top change,
 				    * the same mid included */
 	bool killed;
