@@ -226,4 +226,19 @@ static inline int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate,
 	return 0;
 }
 
+/* Would acct_on_mid(a, t_ns, s's locate, bid_px, ask_px) change nothing
+ * but the time of s's last quote (t_mid, read by nothing) and a->t_last
+ * (which orders the calls)? The same mid as s's, no markout due by t_ns,
+ * a quote the call takes. Then a caller whose time never goes back may
+ * leave the call out: the fills, marks, markouts, series and report are
+ * the same (test_paper runs its pipeline both ways). s: acct_sym_get's,
+ * or NULL (false). Inline: for most top-of-book changes the mid does not
+ * move (a size changed). */
+static inline bool acct_mid_same(const struct acct_sym *s, uint64_t t_ns, uint32_t bid_px,
+				 uint32_t ask_px)
+{
+	return s && s->mid_x2 == bid_px + ask_px && t_ns <= s->mo_due && bid_px &&
+	       bid_px <= ask_px && ask_px <= INT32_MAX;
+}
+
 #endif /* ACCT_H */

@@ -473,6 +473,7 @@ static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, 
 
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
 static void flush_pending(struct paper *p);
+static void sim_due_update(struct paper *p);
 
 /* The deferred half of the intents sent since the last flush, if any
  * (most frames and timer ticks send none). */
@@ -566,6 +567,7 @@ static void flush_pending(struct paper *p)
 	p->n_pend = 0;
 	p->wire_len = 0;
 	p->flushing = false;
+	sim_due_update(p); /* our messages went to the venue */
 }
 
 /* Symbol s's strategy went to KILL: the accounts and the summary note it. */
@@ -702,7 +704,8 @@ static void timers(struct paper *p)
 		p->sym[i].two_stale = true;
 
 		note_kill(p, &p->sym[i]);
-		send_intents(p, it, k);
+		if (k) /* most ticks send nothing: no call */
+			send_intents(p, it, k);
 	}
 	paper_flush(p);
 	p->next_timer += period;
@@ -716,6 +719,7 @@ static void timers(struct paper *p)
  * does not delay a fill or a timer until the next packet. */
 static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 {
+	p->st.sim_runs++;
 	if (!p->next_timer && p->n_sym)
 		p->next_timer = t_us + (uint64_t)p->cfg.timer_ms * 1000000u;
 	for (;;) {
@@ -741,6 +745,37 @@ static void sim_run(struct paper *p, uint64_t t_venue, uint64_t t_us)
 			timers(p);
 		}
 	}
+	sim_due_update(p);
+}
+
+/* The first ITCH stamp from which a packet needs sim_until's test:
+ * sim_until(p, t, t + md_latency) returns at once for every t below it
+ * (the next arrival above t, the next report and timer above t plus the
+ * latency; 1: test every packet that has a stamp). Those three change only in sim_run,
+ * when our messages reach the venue (flush_pending) and when the venue
+ * queues a report (its rep_seq moves): recomputed after each, so a packet
+ * costs one compare instead of the queues' heads (test_paper holds the
+ * sim_run calls to those of the whole test on every packet). */
+static void sim_due_update(struct paper *p)
+{
+	uint64_t lat = p->cfg.md_latency_ns;
+	uint64_t a = venue_next_arrival_ns(&p->venue);
+	uint64_t u = venue_next_report_ns(&p->venue);
+
+	p->sim_due_seq = p->venue.rep_seq;
+	if (!p->next_timer || !p->n_sym || p->sim_full_check ||
+	    lat > UINT64_MAX - PAPER_DAY_NS) {
+		p->sim_due = 1;
+		return;
+	}
+	if (u > p->next_timer)
+		u = p->next_timer;
+	u = u > lat ? u - lat : 0;
+	p->sim_due = a < u ? a : u;
+	/* A packet without a stamp (t_first 0) catches nothing up: the
+	 * paper_run test needs no separate check for it. */
+	if (p->sim_due == 0)
+		p->sim_due = 1;
 }
 
 /* sim_run when something is due by then; inline, since most packets find
@@ -832,7 +867,8 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 		return;
 	s = &p->sym[si];
 	/* The mark moves only with the top of the book. */
-	if ((ev->flags & MD_F_TOP) && ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+	if ((ev->flags & MD_F_TOP) && ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px &&
+	    !acct_mid_same(s->as, p->now, ev->bid_px, ev->ask_px))
 		acct_on_mid(&p->acct, p->now, ev->locate, ev->bid_px, ev->ask_px);
 	fresh = !(ev->flags & (MD_F_STALE | MD_F_HALTED | MD_F_CROSSED)) && ev->bid_px &&
 		ev->ask_px;
@@ -871,12 +907,22 @@ static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct
 	uint16_t count;
 	uint64_t ts;
 
-	/* net_parse_link is inline for the common frame: the fields this
-	 * does not read cost nothing. */
-	if (net_parse_link(p->feed.link, u->data, u->caplen, u->wirelen, &udp) < 0)
-		return 0;
-	pl = udp.payload;
-	len = udp.payload_len;
+	/* net_parse_link, with its fast path's result in a struct the slow
+	 * path never sees: one that escapes into the call keeps every field
+	 * the fast path writes (addresses, ports, tags: ~10 Ir a frame),
+	 * though only the payload is read here. */
+	if (LIKELY(p->feed.link == NET_LINK_ETH) &&
+	    LIKELY(net_parse_eth_ip4_udp(u->data, u->caplen, u->wirelen, &udp))) {
+		pl = udp.payload;
+		len = udp.payload_len;
+	} else {
+		struct net_udp slow;
+
+		if (net_parse_link_slow(p->feed.link, u->data, u->caplen, u->wirelen, &slow) < 0)
+			return 0;
+		pl = slow.payload;
+		len = slow.payload_len;
+	}
 	if (len < MOLD_HDR_LEN + 2 + 11)
 		return 0;
 	count = wire_get16(pl + MOLD_OFF_COUNT);
@@ -966,6 +1012,11 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 	int rc;
 
 	p->feed.link = in->pcap.link;
+	p->sim_due = 1; /* the first packet sets the timers */
+	/* The mark moves only when the mid does: a top change with the same
+	 * mid and no markout due is left out (acct_mid_same). */
+	for (uint32_t i = 0; i < p->n_sym; i++)
+		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
 	if (p->orders_csv)
 		fprintf(p->orders_csv,
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
@@ -977,11 +1028,15 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		/* The simulation first: our messages that reached the venue
 		 * before this packet's first message, and its reports due by
 		 * the time we read the packet. Not timed. */
-		t_first = in->kind == PAPER_IN_PCAP ? frame_first_ts(p, &u) :
-			(u.caplen >= 11 ? wire_get48(u.data + 5) : 0);
-		if (t_first >= PAPER_DAY_NS)
-			t_first = 0;
-		if (t_first)
+		if (in->kind == PAPER_IN_PCAP) {
+			t_first = frame_first_ts(p, &u); /* a time of day, or 0 */
+		} else {
+			t_first = u.caplen >= 11 ? wire_get48(u.data + 5) : 0;
+			if (t_first >= PAPER_DAY_NS)
+				t_first = 0;
+		}
+		/* (sim_due >= 1: no stamp, t_first 0, is never due) */
+		if (t_first >= p->sim_due)
 			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
 		t_rx = tsc_read(&tsc_global);
 		/* Each md_event of a packet goes to its strategy as soon as
@@ -1020,6 +1075,8 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);
+		if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
+			sim_due_update(p);
 		if (progress && (p->st.units & 0xffff) == 0) {
 			double now = wall_s();
 

@@ -88,6 +88,9 @@ struct paper_sym {
 				  * of the last strategy call that could move
 				  * them */
 	bool two_stale;          /* a strategy call since: recompute `two` */
+	const struct acct_sym *as; /* its accounts (acct_mid_same), set by
+				  * paper_run; NULL: every top change to
+				  * acct_on_mid */
 };
 
 #define PAPER_PRES_SEEN 0x80u
@@ -138,6 +141,7 @@ struct paper_stats {
 	uint64_t quiet_miss;      /* of them, calls that returned intents all
 				   * the same (the rule and paper.c's copy of
 				   * it disagree): no decide sample */
+	uint64_t sim_runs;        /* sim_run calls (the simulation caught up) */
 	double wall_s;            /* wall-clock seconds of the replay */
 };
 
@@ -164,6 +168,13 @@ struct paper {
 	uint8_t *wire;
 	uint64_t now;              /* virtual time, ns since midnight */
 	uint64_t next_timer;
+	uint64_t sim_due;          /* a packet whose first stamp is below this
+				    * has nothing due before it (sim_due_update) */
+	uint64_t sim_due_seq;      /* venue.rep_seq when sim_due was computed */
+	bool sim_full_check;       /* tests: every packet takes sim_until's
+				    * whole test (sim_due stays 1) */
+	bool acct_every_top;       /* tests: acct_on_mid on every top change,
+				    * the same mid included */
 	bool killed;
 	bool flushing;             /* inside paper_flush */
 	int depth;                 /* cascade depth of report handling */

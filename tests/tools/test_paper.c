@@ -1038,6 +1038,9 @@ static void synth(const char *name, const char *const *args, char *path, size_t 
 
 static const char *const synth_many[] = { "--model", "many", "--symbols", "5", "--messages",
 					  "20000", "--seed", "3", NULL };
+/* one symbol, 1% of the packets lost */
+static const char *const synth_cst_gap[] = { "--model", "cst", "--messages", "20000", "--seed",
+					     "5", "--fault", "gap:0.01", NULL };
 
 static bool same_file(const char *d1, const char *d2, const char *name)
 {
@@ -1224,8 +1227,6 @@ static void test_runs_pcap(void **state)
 /* Synthetic captures: many symbols, and cst with packet loss (stale books). */
 static void test_runs_synth(void **state)
 {
-	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
-					   "--fault", "gap:0.01", NULL };
 	char cap[512], dir[512];
 	struct run r;
 	int64_t v[N_SUMMARY];
@@ -1239,7 +1240,7 @@ static void test_runs_synth(void **state)
 	assert_contains(r.out, "quoted 5 symbols");
 	run_free(&r);
 
-	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
 	tmp_path(dir, sizeof(dir), "cst");
 	run_paper(&r, cap, dir, NULL, quick_sets);
 	assert_int_equal(r.rc, 0);
@@ -1248,12 +1249,11 @@ static void test_runs_synth(void **state)
 	run_free(&r);
 }
 
-/* The pipeline leaves the strategy calls on quiet events untimed, by
- * mm.h's mm_md_quiet: run it in-process on cap and check the
- * copy against the strategy's count of the calls it found quiet, and that
- * exactly the other calls have a decide sample (at most: a sample needs
- * the clock to move). every: cfg.decide_every_event (no quiet event). */
-static void check_quiet(const char *cap, bool every)
+/* Run cap in-process with the defaults (every: cfg.decide_every_event;
+ * exact: without the pipeline's shortcuts, paper.sim_full_check and
+ * paper.acct_every_top; orders.csv to orders_csv, or none);
+ * the caller checks the pipeline's state, then paper_fini and free. */
+static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *orders_csv)
 {
 	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
 	struct paper *p = calloc(1, sizeof(*p));
@@ -1261,7 +1261,6 @@ static void check_quiet(const char *cap, bool every)
 	struct paper_in in;
 	uint16_t locs[PAPER_MAX_SYMS];
 	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600];
-	uint64_t md = 0, quiet = 0;
 	int n;
 
 	assert_non_null(cfg);
@@ -1273,9 +1272,26 @@ static void check_quiet(const char *cap, bool every)
 	assert_true(n > 0);
 	tsc_init_global(NULL);
 	assert_int_equal(paper_init(p, cfg, locs, names, (uint32_t)n, err, sizeof(err)), 0);
+	p->sim_full_check = exact;
+	p->acct_every_top = exact;
+	p->orders_csv = orders_csv;
 	assert_int_equal(paper_in_open(&in, cap), 0);
 	assert_int_equal(paper_run(p, &in, NULL), 0);
 	paper_in_close(&in);
+	free(cfg);
+	return p;
+}
+
+/* The pipeline leaves the strategy calls on quiet events untimed, by
+ * mm.h's mm_md_quiet: run it in-process on cap and check the
+ * copy against the strategy's count of the calls it found quiet, and that
+ * exactly the other calls have a decide sample (at most: a sample needs
+ * the clock to move). every: cfg.decide_every_event (no quiet event). */
+static void check_quiet(const char *cap, bool every)
+{
+	struct paper *p = inproc_run(cap, every, false, NULL);
+	uint64_t md = 0, quiet = 0;
+
 	for (uint32_t i = 0; i < p->n_sym; i++) {
 		md += p->sym[i].mm.n_md;
 		quiet += p->sym[i].mm.n_quiet;
@@ -1294,7 +1310,87 @@ static void check_quiet(const char *cap, bool every)
 		assert_true(quiet > 0);
 	paper_fini(p);
 	free(p);
-	free(cfg);
+}
+
+/* The bytes written to f, malloc'd into *out (*len of them); closes f. */
+static void file_take(FILE *f, char **out, long *len)
+{
+	assert_int_equal(fflush(f), 0);
+	*len = ftell(f);
+	assert_true(*len > 0);
+	*out = malloc((size_t)*len);
+	assert_non_null(*out);
+	rewind(f);
+	assert_int_equal(fread(*out, 1, (size_t)*len, f), (size_t)*len);
+	fclose(f);
+}
+
+/* What one in-process run of cap leaves to compare: the stats, the
+ * accounts' totals, orders.csv, report.json and series.csv. */
+struct run_out {
+	struct paper_stats st;
+	struct acct_sym tot;
+	char *file[3];
+	long len[3];
+};
+
+/* exact: inproc_run's (no shortcut). */
+static void run_once(const char *cap, bool exact, struct run_out *o)
+{
+	FILE *f[3] = { tmpfile(), tmpfile(), tmpfile() };
+	struct paper *p;
+
+	for (int i = 0; i < 3; i++)
+		assert_non_null(f[i]);
+	p = inproc_run(cap, false, exact, f[0]);
+	o->st = p->st;
+	o->st.wall_s = 0;
+	o->tot = p->acct.total;
+	assert_int_equal(acct_write_json(&p->acct, f[1]), 0);
+	assert_int_equal(acct_write_series_csv(&p->acct, f[2]), 0);
+	for (int i = 0; i < 3; i++)
+		file_take(f[i], &o->file[i], &o->len[i]);
+	paper_fini(p);
+	free(p);
+}
+
+/* The pipeline's shortcuts change nothing. sim_due: a packet stamped below
+ * it skips sim_until's test; with the test on every packet, sim_run is
+ * called exactly as often. acct_mid_same: a top change with the same mid
+ * and nothing due is not given to the accounts; with every one given,
+ * the totals, report.json and series.csv are the same. Both: the same
+ * stats and orders.csv, byte for byte. */
+static void check_shortcuts(const char *cap)
+{
+	struct run_out o[2];
+
+	run_once(cap, true, &o[0]);
+	run_once(cap, false, &o[1]);
+	print_message("%s: %" PRIu64 " packets, %" PRIu64 " sim_run calls, %" PRIu64
+		      " reports, %" PRIu64 " fills\n", cap, o[0].st.units, o[0].st.sim_runs,
+		      o[0].st.reports, o[0].tot.fills);
+	assert_true(o[0].st.sim_runs > 0 && o[0].st.sim_runs < o[0].st.units);
+	assert_true(o[0].st.reports > 0);
+	assert_int_equal(o[1].st.sim_runs, o[0].st.sim_runs);
+	assert_memory_equal(&o[1].st, &o[0].st, sizeof(o[0].st));
+	assert_memory_equal(&o[1].tot, &o[0].tot, sizeof(o[0].tot));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(o[1].len[i], o[0].len[i]);
+		assert_memory_equal(o[1].file[i], o[0].file[i], (size_t)o[0].len[i]);
+		free(o[0].file[i]);
+		free(o[1].file[i]);
+	}
+}
+
+static void test_shortcuts_exact(void **state)
+{
+	char cap[512];
+	(void)state;
+
+	synth("many.pcap", synth_many, cap, sizeof(cap));
+	check_shortcuts(cap);
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
+	check_shortcuts(cap);
 }
 
 /* paper_warm, which paper_run calls before the replay, leaves everything
@@ -1358,15 +1454,13 @@ static void test_warm_writes_nothing(void **state)
 
 static void test_quiet_untimed(void **state)
 {
-	static const char *const cst[] = { "--model", "cst", "--messages", "20000", "--seed", "5",
-					   "--fault", "gap:0.01", NULL };
 	char cap[512];
 	(void)state;
 
 	synth("many.pcap", synth_many, cap, sizeof(cap));
 	check_quiet(cap, false);
 	check_quiet(cap, true);
-	synth("cst_gap.pcap", cst, cap, sizeof(cap));
+	synth("cst_gap.pcap", synth_cst_gap, cap, sizeof(cap));
 	check_quiet(cap, false);
 }
 
@@ -1684,6 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_runs_synth),
 		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_warm_writes_nothing),
+		cmocka_unit_test(test_shortcuts_exact),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
