@@ -938,60 +938,89 @@ static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct
 	return ts < PAPER_DAY_NS ? ts : 0;
 }
 
+/* paper_warm's trading: a two-sided book stepping up a cent every
+ * millisecond through throwaway strategy w and gateway g (symbol loc), new
+ * quotes first, then replaces, each order acked. Returns the orders sent. */
+static uint32_t warm_trade(struct paper *p, struct mm *w, struct gw *g, uint16_t loc)
+{
+	struct order_intent it[PAPER_INTENTS], more[PAPER_INTENTS];
+	struct exec_report rej, ack;
+	uint32_t sent = 0;
+
+	gw_set_symbol(g, loc, p->gw.os.sym[loc].name);
+	for (uint32_t i = 0; i < 64; i++) {
+		struct md_event ev;
+		uint32_t k;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.t_exch_ns = 34200000000000ull + (uint64_t)i * 1000000u;
+		ev.bid_px = 1000000u + i * 100u;
+		ev.ask_px = ev.bid_px + 200u;
+		ev.bid_qty = ev.ask_qty = 500;
+		ev.locate = loc;
+		ev.kind = MD_BOOK;
+		ev.flags = MD_F_TOP;
+		gw_set_ref(g, loc, ev.bid_px + 100u);
+		k = mm_on_md(w, &ev, ev.t_exch_ns, 0, it, PAPER_INTENTS);
+		for (uint32_t j = 0; j < k; j++) {
+			if (gw_on_intent(g, &it[j], ev.t_exch_ns, p->wire, PAPER_WIRE, &rej) <= 0)
+				continue;
+			sent++;
+			/* the venue's answer, so the report path runs too */
+			if (it[j].op != INTENT_NEW && it[j].op != INTENT_REPLACE)
+				continue;
+			memset(&ack, 0, sizeof(ack));
+			ack.t_exch_ns = ev.t_exch_ns + 1000u;
+			ack.token = it[j].token;
+			ack.px = it[j].px;
+			ack.qty = ack.leaves = it[j].qty;
+			ack.locate = loc;
+			ack.side = it[j].side;
+			ack.kind = it[j].op == INTENT_NEW ? EXEC_ACCEPTED : EXEC_REPLACED;
+			(void)mm_on_exec(w, &ack, ack.t_exch_ns, 0, more, PAPER_INTENTS);
+		}
+	}
+	return sent;
+}
+
 /* Start-up warm-up, before the replay (paper.h): the first orders of a run would
  * otherwise find every line of code and state they use in memory, not in
  * the caches (start-up has just streamed hundreds of MiB through them), and
  * their tick-to-trade took ~30 us against ~0.5 us for later ones. So a
- * throwaway market maker (the first symbol's parameters, no portfolio) and a
- * throwaway gateway (the run's limits) trade a few synthetic events: that
- * brings the decision and gateway code, and the branch history, into the
- * core; then the real strategies' and the gateway's per-symbol state is read
- * once. Nothing the replay uses is written, so outputs are unchanged (the
+ * throwaway market maker (the first symbol's parameters, with a throwaway
+ * portfolio when the run has one) and a throwaway gateway (the run's limits)
+ * trade a few synthetic events, with an ack for each order: that brings the
+ * decision, report and gateway code, and the branch history, into the core;
+ * then the real strategies', the portfolio's and the gateway's per-symbol
+ * state is read once. Nothing the replay uses is written, so outputs are unchanged (the
  * tests compare runs byte for byte). */
 uint32_t paper_warm(struct paper *p)
 {
-	struct order_intent it[PAPER_INTENTS];
-	struct exec_report rej;
 	struct mm_cfg mc;
 	struct mm *w;
+	struct pf *wpf;
 	struct gw g;
-	uint16_t loc;
 	uint8_t sum = 0;
 	uint32_t sent = 0;
 
 	if (!p->n_sym)
 		return 0;
-	loc = p->sym[0].locate;
 	mc = p->sym[0].mm.cfg;
-	mc.pf = NULL;
 	w = malloc(sizeof(*w));
-	if (!w)
-		return 0;
-	if (mm_init(w, &mc, loc, PAPER_TOKEN_STRIDE, 0) == 0 && gw_init(&g, &p->gw.cfg, 0) == 0) {
-		gw_set_symbol(&g, loc, p->gw.os.sym[loc].name);
-		/* a two-sided book stepping up a cent every millisecond: new
-		 * quotes first, then replaces */
-		for (uint32_t i = 0; i < 64; i++) {
-			struct md_event ev;
-			uint32_t k;
-
-			memset(&ev, 0, sizeof(ev));
-			ev.t_exch_ns = 34200000000000ull + (uint64_t)i * 1000000u;
-			ev.bid_px = 1000000u + i * 100u;
-			ev.ask_px = ev.bid_px + 200u;
-			ev.bid_qty = ev.ask_qty = 500;
-			ev.locate = loc;
-			ev.kind = MD_BOOK;
-			ev.flags = MD_F_TOP;
-			gw_set_ref(&g, loc, ev.bid_px + 100u);
-			k = mm_on_md(w, &ev, ev.t_exch_ns, 0, it, PAPER_INTENTS);
-			for (uint32_t j = 0; j < k; j++)
-				sent += gw_on_intent(&g, &it[j], ev.t_exch_ns, p->wire, PAPER_WIRE,
-						     &rej) > 0;
+	wpf = malloc(sizeof(*wpf));
+	/* a throwaway portfolio too, when the run has one: its code runs in
+	 * every decision */
+	if (mc.pf)
+		mc.pf = wpf && pf_init(wpf, &p->pf.cfg) == 0 ? wpf : NULL;
+	if (w && mm_init(w, &mc, p->sym[0].locate, PAPER_TOKEN_STRIDE, 0) == 0) {
+		if (gw_init(&g, &p->gw.cfg, 0) == 0) {
+			sent = warm_trade(p, w, &g, p->sym[0].locate);
+			gw_fini(&g);
 		}
-		gw_fini(&g);
+		mm_fini(w);
 	}
 	free(w);
+	free(wpf);
 	/* the state the replay's first decisions and sends read */
 	for (uint32_t i = 0; i < p->n_sym; i++) {
 		const uint8_t *m = (const uint8_t *)&p->sym[i].mm;
@@ -1000,6 +1029,8 @@ uint32_t paper_warm(struct paper *p)
 			sum ^= ((const volatile uint8_t *)m)[off];
 		sum ^= ((const volatile uint8_t *)&p->gw.os.sym[p->sym[i].locate])[0];
 	}
+	for (size_t off = 0; off < sizeof(p->pf); off += 64)
+		sum ^= ((const volatile uint8_t *)&p->pf)[off];
 	(void)sum;
 	return sent;
 }
