@@ -185,7 +185,8 @@ static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
 
 	return ((h << 8) | ((uint32_t)(token & 63) << 2) | (h >> 30)) & mask;
 }
-_Static_assert(OSTORE_TOK_PER_LINE * sizeof(struct ostore_tok_ent) == 64,
+_Static_assert(OSTORE_TOK_PER_LINE * sizeof(struct ostore_tok_ent) == 64 &&
+		       OSTORE_TOK_PER_LINE == 4,
 	       "four token entries (lanes) fill one line");
 _Static_assert(OSTORE_TOK_BLOCK * OSTORE_TOK_PER_LINE * sizeof(struct ostore_tok_ent) == 4096,
 	       "ostore_tok_home's shifts: a 64-token block fills the lanes of a 4 KiB page");
@@ -337,17 +338,26 @@ static ALWAYS_INLINE void ostore_prefetch_intent(const struct ostore *os,
 						 const struct order_intent *in,
 						 struct ostore_probe *p)
 {
-	ostore_probe_homes(os, in, p);
+	/* The homes as ostore_probe_homes sets them, hashing only a nonzero
+	 * token (token 0's home is slot 0): a NEW has no orig_token, a CANCEL
+	 * no token. */
+	p->tok_home = 0;
+	p->orig_home = 0;
 	if (in->locate <= os->cfg.max_locate)
 		__builtin_prefetch(&os->sym[in->locate], 1);
 	if (in->token) {
+		p->tok_home = ostore_tok_home(in->token, os->tok_mask);
 		__builtin_prefetch(&os->tok[p->tok_home], 1);
+		/* token + 1's line is the next one, but past a block's last
+		 * token (1 in 64, then a harmless useless prefetch). */
 		if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
-			__builtin_prefetch(&os->tok[ostore_tok_home(in->token + 1, os->tok_mask)],
+			__builtin_prefetch(&os->tok[(p->tok_home + OSTORE_TOK_PER_LINE) & os->tok_mask],
 					   1);
 	}
-	if (in->orig_token)
+	if (in->orig_token) {
+		p->orig_home = ostore_tok_home(in->orig_token, os->tok_mask);
 		__builtin_prefetch(&os->tok[p->orig_home]);
+	}
 	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
 		__builtin_prefetch(&os->ref[ostore_ref_home(os->next_ref, os->ref_mask)], 1);
 	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {
