@@ -12,6 +12,7 @@
 
 #include "dataplane/events.h"
 #include "gateway/ostore.h"
+#include "hw/compiler.h"
 
 #define RISK_NS_PER_S 1000000000ull /* throttle units per message */
 #define RISK_REASON_MAX 63          /* reason codes are 1..RISK_REASON_MAX */
@@ -115,14 +116,200 @@ void risk_fini(struct risk *r);
 enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in, uint32_t ref_px,
 				  uint64_t now_ns);
 
+/* Count a refused NEW/REPLACE on locate (1..max_locate) toward its reject
+ * storm, starting a backoff at the storm's threshold. Cold: refusals only. */
+COLD void risk_storm_note(struct risk *r, uint16_t locate, uint64_t now_ns);
+
+/* ---- the checks, inline: gw_on_intent runs them on every intent, and as
+ * a call they cost a frame, register spills and the probe through memory
+ * (the risk_*_op helpers are theirs alone) ---------------------------- */
+
+/* Refill at rate_per_s units per ns (1e9 units = one message), exactly. */
+static inline void risk_refill(struct risk *r, uint64_t now_ns)
+{
+	uint64_t cap = (uint64_t)r->cfg.burst * RISK_NS_PER_S;
+
+	if (now_ns <= r->bucket_ns)
+		return; /* time standing still or stepping back adds nothing */
+	uint64_t dt = now_ns - r->bucket_ns, room = cap - r->bucket, add;
+
+	/* dt * rate > room <=> dt > room / rate (floor): the same test as a
+	 * division, without its latency on every check. */
+	if (__builtin_mul_overflow(dt, (uint64_t)r->cfg.rate_per_s, &add) || add > room)
+		r->bucket = cap;
+	else
+		r->bucket += add;
+	if (r->bucket > cap)
+		r->bucket = cap;
+	r->bucket_ns = now_ns;
+}
+
+/* Spend one message of the throttle at now_ns: 1, or 0 (nothing spent)
+ * when less than one is left. */
+static inline int risk_take(struct risk *r, uint64_t now_ns)
+{
+	risk_refill(r, now_ns);
+	if (r->bucket < RISK_NS_PER_S)
+		return 0;
+	r->bucket -= RISK_NS_PER_S;
+	return 1;
+}
+
+static inline uint64_t risk_absdiff(uint32_t a, uint32_t b)
+{
+	return a > b ? (uint64_t)a - b : (uint64_t)b - a;
+}
+
+static inline enum risk_reason risk_check_cancel_op(const struct risk *r,
+						    const struct order_intent *in,
+						    struct ostore_probe *p)
+{
+	uint32_t slot = p->orig_slot = ostore_find_token_from(r->os, in->orig_token, p->orig_home);
+	const struct ostore_order *o;
+
+	if (slot == OSTORE_NIL)
+		return RISK_UNKNOWN_ORDER;
+	o = ostore_order_at(r->os, slot);
+	if (o->state == OSTORE_PENDING_CANCEL || o->state == OSTORE_PENDING_REPLACE)
+		return RISK_ORDER_BUSY;
+	return RISK_PASS;
+}
+
+/* NEW and REPLACE, after op and symbol. */
+static inline enum risk_reason risk_check_order_op(struct risk *r, const struct order_intent *in,
+						   struct ostore_probe *p, uint32_t ref_px,
+						   uint64_t now_ns)
+{
+	const struct risk_cfg *c = &r->cfg;
+	const struct ostore *os = r->os;
+	const struct ostore_sym *s = ostore_sym_at(os, in->locate);
+	const struct ostore_order *o = NULL;
+	uint32_t slot = OSTORE_NIL;
+	uint64_t ntl, add_qty, add_ntl;
+	int64_t wc;
+
+	if (in->op == INTENT_REPLACE) {
+		slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, p->orig_home);
+		if (slot == OSTORE_NIL)
+			return RISK_UNKNOWN_ORDER;
+		o = ostore_order_at(os, slot);
+		if (o->state != OSTORE_LIVE && o->state != OSTORE_PARTIAL)
+			return RISK_ORDER_BUSY;
+	}
+	if (r->kill)
+		return RISK_KILL_SWITCH;
+	if ((in->side != 'B' && in->side != 'S') ||
+	    (o && (o->side != in->side || o->locate != in->locate)))
+		return RISK_BAD_SIDE;
+	if (!in->token)
+		return RISK_BAD_TOKEN;
+	if (!in->qty)
+		return RISK_BAD_QTY;
+	if (!in->px)
+		return RISK_BAD_PRICE;
+	if (ostore_probe_token_from(os, in->token, p->tok_home, p))
+		return RISK_DUPLICATE;
+	/* The symbol's line is read only while some symbol may be backing off. */
+	if (now_ns < r->until_max_ns && now_ns < r->sym[in->locate].until_ns)
+		return RISK_BACKOFF;
+	if (in->qty > c->max_order_qty)
+		return RISK_MAX_QTY;
+	ntl = (uint64_t)in->px * in->qty;
+	if (ntl > c->max_order_notional)
+		return RISK_MAX_NOTIONAL;
+	if (!ref_px)
+		return RISK_NO_REFERENCE;
+	if (risk_absdiff(in->px, ref_px) * RISK_BPS > (uint64_t)ref_px * c->collar_bps)
+		return RISK_PRICE_COLLAR;
+
+	/* What the order adds to the reservations: all of it for a NEW; for a
+	 * REPLACE, what max(old, new) adds to what the order holds now. */
+	add_qty = in->qty;
+	add_ntl = ntl;
+	if (o) {
+		add_qty = in->qty > o->res_qty ? in->qty - o->res_qty : 0;
+		add_ntl = ntl > o->res_ntl ? ntl - o->res_ntl : 0;
+	}
+	if (add_qty) {
+		if (in->side == 'B') {
+			wc = s->pos + (int64_t)s->buy_res + (int64_t)add_qty;
+			if (wc > (int64_t)c->max_position)
+				return RISK_MAX_LONG;
+		} else {
+			wc = (int64_t)s->sell_res + (int64_t)add_qty - s->pos;
+			if (wc > (int64_t)c->max_position)
+				return RISK_MAX_SHORT;
+		}
+	}
+	if (!o) {
+		if (os->n_open >= c->max_open_orders)
+			return RISK_MAX_OPEN;
+		if (os->free_head == OSTORE_NIL)
+			return RISK_STORE_FULL;
+	}
+	if (add_ntl && os->open_ntl + os->pos_ntl + add_ntl > c->credit_limit)
+		return RISK_CREDIT;
+	/* The order being replaced is on the same side: it never counts. */
+	if (ostore_would_cross(os, in->locate, in->side, in->px))
+		return RISK_SELF_CROSS;
+	if (!risk_take(r, now_ns))
+		return RISK_THROTTLE;
+	return RISK_PASS;
+}
+
+static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r,
+						    const struct order_intent *in,
+						    struct ostore_probe *p, uint32_t ref_px,
+						    uint64_t now_ns)
+{
+	enum risk_reason why;
+
+	switch (in->op) {
+	case INTENT_CANCEL:
+		why = risk_check_cancel_op(r, in, p);
+		break;
+	case INTENT_CANCEL_ALL:
+		if (in->locate > r->os->cfg.max_locate)
+			return RISK_BAD_SYMBOL;
+		why = RISK_PASS;
+		break;
+	case INTENT_NEW:
+	case INTENT_REPLACE:
+		if (!in->locate || in->locate > r->os->cfg.max_locate)
+			return RISK_BAD_SYMBOL;
+		why = risk_check_order_op(r, in, p, ref_px, now_ns);
+		if (why != RISK_PASS && why != RISK_BACKOFF && why != RISK_KILL_SWITCH)
+			risk_storm_note(r, in->locate, now_ns);
+		return why;
+	default:
+		return RISK_BAD_OP;
+	}
+	/* Cancels reduce risk: never throttled, but they use the budget. */
+	if (why == RISK_PASS)
+		(void)risk_take(r, now_ns);
+	return why;
+}
+
 /* risk_check_order that also leaves in *p what its checks found in the
  * order store's token index (on RISK_PASS: orig_slot for a CANCEL or
  * REPLACE, tok_at and tok_used for a NEW or REPLACE), for the send that
  * follows (ostore_send_*_probed) so it need not probe again. p's homes must
  * be set for in (ostore_probe_homes or ostore_prefetch_intent). Same
  * checks, same order, same result. */
-enum risk_reason risk_check_probed(struct risk *r, const struct order_intent *in,
-				   struct ostore_probe *p, uint32_t ref_px, uint64_t now_ns);
+static ALWAYS_INLINE enum risk_reason risk_check_probed(struct risk *r,
+							const struct order_intent *in,
+							struct ostore_probe *p, uint32_t ref_px,
+							uint64_t now_ns)
+{
+	enum risk_reason why = risk_check_op(r, in, p, ref_px, now_ns);
+
+	if (why == RISK_PASS)
+		r->n_pass++;
+	else
+		r->n_reason[why]++;
+	return why;
+}
+
 
 /* The venue rejected an order on locate at now_ns: counts toward the storm. */
 void risk_note_venue_reject(struct risk *r, uint16_t locate, uint64_t now_ns);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway/ostore.h"
@@ -576,6 +577,20 @@ static void test_probe_homes(void **state)
 	assert_int_equal(ostore_probe_token_from(&os, b, home, &p), 1);
 	assert_int_equal(os.tok[p.tok_at].key, b);
 
+	/* A NEW has no orig_token, a CANCEL no token: their homes are token
+	 * 0's (slot 0), as ostore_probe_homes sets them. */
+	assert_int_equal(ostore_tok_home(0, m), 0);
+	in = intent(INTENT_NEW, 77, 0, 1, 'B', 100, 10);
+	memset(&p, 0xA5, sizeof(p));
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, ostore_tok_home(77, m));
+	assert_int_equal(p.orig_home, 0);
+	in = intent(INTENT_CANCEL, 0, b, 1, 0, 0, 0);
+	memset(&p, 0xA5, sizeof(p));
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, 0);
+	assert_int_equal(p.orig_home, ostore_tok_home(b, m));
+
 	/* The probed sends take the entry the probe from the home found. */
 	in = intent(INTENT_NEW, 77, 0, 1, 'B', 100, 10);
 	ostore_probe_homes(&os, &in, &p);
@@ -583,6 +598,82 @@ static void test_probe_homes(void **state)
 	assert_int_equal(ostore_send_new_probed(&os, &in, &p, T0, &ref), 0);
 	assert_int_equal(ostore_find_token(&os, 77), ostore_find_ref(&os, ref));
 	ostore_fini(&os);
+}
+
+/* A block of OSTORE_TOK_BLOCK consecutive tokens takes one lane of
+ * consecutive lines of one 4 KiB page (a strategy's next token lies on the
+ * line next to its last one), the next block starts elsewhere, and a full
+ * block in a store is found token by token at its homes. */
+static void test_token_block(void **state)
+{
+	const uint32_t m = (1u << 20) - 1;
+	const struct ostore_cfg cfg = { .max_orders = OSTORE_TOK_BLOCK, .max_locate = 4 };
+	struct ostore os;
+	uint32_t ref;
+
+	(void)state;
+	for (uint64_t base = 0; base < 64 * 1000; base += OSTORE_TOK_BLOCK) {
+		uint32_t h = ostore_tok_home(base, m);
+
+		assert_int_equal(h % 256, h % OSTORE_TOK_PER_LINE); /* page start, a lane */
+		for (uint32_t i = 1; i < OSTORE_TOK_BLOCK; i++)
+			assert_int_equal(ostore_tok_home(base + i, m), (h + i * OSTORE_TOK_PER_LINE) & m);
+	}
+	assert_int_not_equal(ostore_tok_home(OSTORE_TOK_BLOCK, m),
+			     ostore_tok_home(OSTORE_TOK_BLOCK - 1, m) + OSTORE_TOK_PER_LINE);
+
+	setup(&os, &cfg);
+	for (uint64_t t = 5 * OSTORE_TOK_BLOCK; t < 6 * OSTORE_TOK_BLOCK; t++) {
+		struct order_intent in = intent(INTENT_NEW, t, 0, 1, 'B', 100, 10);
+
+		assert_int_equal(ostore_send_new(&os, &in, T0, &ref), 0);
+	}
+	for (uint64_t t = 5 * OSTORE_TOK_BLOCK; t < 6 * OSTORE_TOK_BLOCK; t++) {
+		uint32_t h = ostore_tok_home(t, os.tok_mask);
+
+		assert_int_equal(os.tok[h].key, t);
+		assert_int_equal(ostore_find_token(&os, t), os.tok[h].slot);
+	}
+	ostore_fini(&os);
+}
+
+/* The gateway's default index (262144 entries) holding a full token
+ * history of consecutive tokens, as after a long run: a new token's probe
+ * (linear, as ostore_tok_pos) stops within a few entries of its home.
+ * Blocks on consecutive slots met whole (64 entries scanned), and 4-token
+ * groups hashed apart 13. */
+static void test_token_probe_short(void **state)
+{
+	const uint32_t cap = 1u << 18, m = cap - 1, n = 65536 + 40;
+	const uint64_t t0[] = { 1, 1000000, 1ull << 40 };
+	uint8_t *used = malloc(cap);
+
+	(void)state;
+	assert_non_null(used);
+	for (size_t k = 0; k < sizeof(t0) / sizeof(t0[0]); k++) {
+		uint32_t worst = 0;
+
+		memset(used, 0, cap);
+		for (uint64_t t = t0[k]; t < t0[k] + n; t++) {
+			uint32_t i = ostore_tok_home(t, m);
+
+			while (used[i])
+				i = (i + 1) & m;
+			used[i] = 1;
+		}
+		for (uint64_t t = t0[k] + n; t < t0[k] + n + 4096; t++) {
+			uint32_t i = ostore_tok_home(t, m), len = 1;
+
+			while (used[i]) {
+				i = (i + 1) & m;
+				len++;
+			}
+			if (len > worst)
+				worst = len;
+		}
+		assert_in_range(worst, 1, 4);
+	}
+	free(used);
 }
 
 static void test_names(void **state)
@@ -718,6 +809,8 @@ int main(void)
 		cmocka_unit_test(test_recycled_slot_clean),
 		cmocka_unit_test(test_index_churn),
 		cmocka_unit_test(test_probe_homes),
+		cmocka_unit_test(test_token_block),
+		cmocka_unit_test(test_token_probe_short),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_best_prices),
 	};
