@@ -476,9 +476,9 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
  *
  * A window of the burst's frames is parsed up front (net_parse_link and
  * mold_parse are pure, so doing it early changes nothing; mold then takes
- * the parse with mold_rx_parsed) and its message blocks are listed once in
- * pf_win.msg, in frame order, which is the order mold delivers them in the
- * common case. While message t of the window is applied, three dependent
+ * the parse with mold_rx_parsed) and its message blocks are listed by that
+ * parse (mold_parse_list) in pf_win.msg, in frame order, which is the
+ * order mold delivers them in the common case. While message t of the window is applied, three dependent
  * prefetch stages run ahead on that list, so each finds what the previous
  * one asked for already in cache: the table slot (and the symbol) of
  * message t + 3 * FEED_PF_DIST, the order that slot names at t + 2 *
