@@ -29,7 +29,15 @@
  * picked by compares in order of frequency and told by one length table:
  * 377 / 244 (bench_feed, 300k messages: frame 238 -> 229, burst 359 ->
  * 353; feed_on_messages, its stages hashing each reference once, 252 ->
- * 209). Left: the add path's misses (table slot, ladder chunks walked from
+ * 209). Recounted with a script that sums the feed's own Ir (feed.c,
+ * mold.c, net.c, itch.c, less their calls into book.c; -DTW_NATIVE=OFF,
+ * `tickwire book` of the 3 M-message capture / `tickwire paper`, now
+ * feed_frame_begin + feed_pull): 415 / 305. The md_event's own fields
+ * written before the book's call, the window's messages listed by mold's
+ * block check (mold_parse_list) with their kinds found by stage 1, one
+ * lookahead step per message: 405 / 297. Line A's source matched with
+ * one compare, stage 1's kind without its empty test: 399 / 295. Left:
+ * the add path's misses (table slot, ladder chunks walked from
  * the best, the level's tail order written to append), the md_event
  * itself (~50 Ir a message: fields, clamps, the symbol's flags and halt
  * test), mold's cursor and the burst lookahead (~120 Ir a message over the
@@ -344,6 +352,17 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
+	/* In place in its output slot (see on_msg_full), and what does not
+	 * depend on the book written before the book's call: fewer values
+	 * live across it (a slot past the count returned is the caller's
+	 * scratch, and a refusal leaves it unused). */
+	e = LIKELY(n < cap) ? &out[n] : &f->ev_scratch;
+	e->t_rx_tsc = t_rx_tsc;
+	e->t_exch_ns = ts;
+	e->seq = seq;
+	e->msg_type = type;
+	e->kind = (type == 'E' || type == 'C') ? MD_TRADE : MD_BOOK;
+	e->pad[0] = e->pad[1] = 0;
 	/* Tested in the order of their share of a day's messages (A and F,
 	 * D, U, E, then the rare ones): a compare or two for the usual add,
 	 * where a jump table costs eight instructions for every type. */
@@ -375,15 +394,10 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		f->st.book_refused++;
 		k = n;
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
-			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), seq, t_rx_tsc, out,
-				      cap, &k);
+			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), e->seq, e->t_rx_tsc,
+				      out, cap, &k);
 		return k - n;
 	}
-	/* In place in its output slot: see on_msg_full. */
-	e = LIKELY(n < cap) ? &out[n] : &f->ev_scratch;
-	e->t_rx_tsc = t_rx_tsc;
-	e->t_exch_ns = ts;
-	e->seq = seq;
 	e->order_ref = c.ref;
 	memcpy(&e->bid_px, &c.bid_px, 2 * sizeof(uint32_t));
 	e->bid_qty = clamp32(c.bid_qty);
@@ -391,16 +405,8 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->qty = c.qty;
 	e->locate = c.locate;
 	e->side = c.side;
-	e->msg_type = type;
-	e->pad[0] = e->pad[1] = 0;
-	if (type == 'E' || type == 'C') {
-		e->kind = MD_TRADE;
-		e->px = c.exec_px;
-	} else {
-		e->kind = MD_BOOK;
-		e->px = c.px;
-	}
-	s = &bs->syms[c.locate];
+	e->px = e->kind == MD_TRADE ? c.exec_px : c.px;
+	s = &f->books->syms[c.locate];
 	e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
 	if (LIKELY(e != &f->ev_scratch)) {
 		f->st.md_events++;
@@ -470,9 +476,9 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
  *
  * A window of the burst's frames is parsed up front (net_parse_link and
  * mold_parse are pure, so doing it early changes nothing; mold then takes
- * the parse with mold_rx_parsed) and its message blocks are listed once in
- * pf_win.msg, in frame order, which is the order mold delivers them in the
- * common case. While message t of the window is applied, three dependent
+ * the parse with mold_rx_parsed) and its message blocks are listed by that
+ * parse (mold_parse_list) in pf_win.msg, in frame order, which is the
+ * order mold delivers them in the common case. While message t of the window is applied, three dependent
  * prefetch stages run ahead on that list, so each finds what the previous
  * one asked for already in cache: the table slot (and the symbol) of
  * message t + 3 * FEED_PF_DIST, the order that slot names at t + 2 *
@@ -512,11 +518,10 @@ struct pf_win {
 	const struct book_set *bs;
 	uint32_t nmsgs;      /* entries of msg[] listed */
 	uint32_t next;       /* first window index whose stages are not issued */
-	uint32_t cur;        /* window index of the message being applied */
-	/* Each listed message and its pf_kind bits, 0 when the stages have
-	 * nothing to do for it (not an order message, or too short); kept
-	 * apart so the stages test a byte, not the message. kind[] is
-	 * 0-padded by 3 * FEED_PF_DIST past nmsgs. */
+	/* Each listed message (by mold_parse_list) and its pf_kind bits, 0
+	 * when the stages have nothing to do for it (not an order message, or
+	 * too short), set by stage 1 for stages 2 and 3, so they test a byte,
+	 * not the message; 0 past nmsgs (up to 3 * FEED_PF_DIST past). */
 	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 	uint8_t kind[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 	/* What the stages pass on: the reference's book_hash32 (stage 1,
@@ -573,9 +578,21 @@ static ALWAYS_INLINE void pf_links(const struct book_set *bs, uint32_t o)
  * in w->h[j] and w->o[j]: each reference is hashed and probed once. */
 static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
 {
-	const uint8_t *m = w->msg[j];
-	uint8_t k = w->kind[j];
+	const uint8_t *m;
+	uint8_t k;
 
+	if (UNLIKELY(j >= w->nmsgs)) {
+		w->kind[j] = 0;
+		return;
+	}
+	m = w->msg[j];
+	/* mold_parse_list checked the block: at least one byte, its length
+	 * in the two bytes before it. pf_kind is 0 but for the order types,
+	 * whose order_len is their ITCH length: pf_msg_kind without its
+	 * empty test. */
+	k = mold_block_len(m - MOLD_BLOCK_HDR_LEN) >= order_len[m[ITCH_OFF_TYPE]] ?
+		    pf_kind[m[ITCH_OFF_TYPE]] : 0;
+	w->kind[j] = k;
 	if (!k)
 		return;
 	book_prefetch_sym(w->bs, wire_get16(m + ITCH_OFF_LOCATE));
@@ -608,19 +625,22 @@ static ALWAYS_INLINE void pf_stages(struct pf_win *w, uint32_t i)
 	pf_win_links(w, i + FEED_PF_DIST);
 }
 
-/* Before applying the window's next message: issue the stages of every
- * window index up to it (one, unless mold skipped a frame's messages). */
-static ALWAYS_INLINE void pf_advance(struct pf_win *w)
+/* Before applying a message of the packet's cursor: the stages of the next
+ * window index. Mold delivers the listed messages in turn, so that is the
+ * message's own index; when it delivers fewer (duplicates, overlaps) the
+ * next frame's pf_catch_up skips ahead, when more (held packets released)
+ * the stages just run further ahead. */
+static ALWAYS_INLINE void pf_step(struct pf_win *w)
 {
-	uint32_t t = w->cur++;
+	if (LIKELY(w->next < w->nmsgs))
+		pf_stages(w, w->next++);
+}
 
-	if (LIKELY(t == w->next && t < w->nmsgs)) {
-		/* The usual step: mold delivers the listed messages in turn. */
-		w->next = t + 1;
-		pf_stages(w, t);
-		return;
-	}
-	while (w->next <= t && w->next < w->nmsgs)
+/* Before a frame's messages: the stages of every window index before its
+ * first (those of frames mold dropped or cut short), each in turn. */
+static ALWAYS_INLINE void pf_catch_up(struct pf_win *w, uint32_t first)
+{
+	while (w->next < first)
 		pf_stages(w, w->next++);
 }
 
@@ -642,7 +662,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		 * mold_item to fill), then whatever mold_next has after them. */
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
-				pf_advance(w);
+				pf_step(w);
 			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n);
 			if (more && n) {
 				*more = !mold_drained(&f->mold);
@@ -651,8 +671,6 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		}
 		if (!mold_next(&f->mold, &it))
 			break;
-		if (w && it.kind == MOLD_MSG)
-			pf_advance(w);
 		on_item(f, &it, t_rx_tsc, out, cap, &n);
 		if (more && n) {
 			*more = !mold_drained(&f->mold);
@@ -718,9 +736,12 @@ static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 {
 	uint64_t key = source_key(u);
 
-	for (uint32_t i = 0; i < f->nsources; i++) {
+	/* Line A's frames first: one compare for a single-line capture. */
+	if (LIKELY(f->source[0] == key && f->nsources != 0))
+		return MOLD_LINE_A;
+	for (uint32_t i = 1; i < f->nsources; i++) {
 		if (f->source[i] == key)
-			return i == 0 ? MOLD_LINE_A : MOLD_LINE_B;
+			return MOLD_LINE_B;
 	}
 	if (f->nsources < FEED_SOURCES_MAX) {
 		f->source[f->nsources++] = key;
@@ -786,11 +807,9 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 	uint32_t k = 0, i;
 
 	w->bs = f->books;
-	w->cur = 0;
 	w->next = 0;
 	for (i = 0; i < n; i++) {
 		struct win_frame *x = &wf[i];
-		const uint8_t *p;
 		uint32_t cnt;
 
 		x->first = k;
@@ -798,7 +817,9 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 		x->pass = x->net_rc == 0 && net_filter_match(&f->filter, &x->u);
 		if (!x->pass)
 			continue;
-		x->mold_rc = mold_parse_fast(x->u.payload, x->u.payload_len, &x->mp);
+		/* The parse lists the messages as it checks the blocks. */
+		x->mold_rc = mold_parse_list(x->u.payload, x->u.payload_len, &x->mp, &w->msg[k],
+					     FEED_WIN_MSGS - k);
 		if (x->mold_rc != 0)
 			continue;
 		cnt = x->mp.nmsgs;
@@ -807,19 +828,9 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 				break; /* the next window starts with it */
 			cnt = FEED_WIN_MSGS;
 		}
-		/* mold_parse checked every block against the payload. */
-		p = x->mp.blocks;
-		for (uint32_t j = 0; j < cnt; j++) {
-			size_t len = mold_block_len(p);
-
-			w->msg[k] = p + MOLD_BLOCK_HDR_LEN;
-			w->kind[k++] = pf_msg_kind(p + MOLD_BLOCK_HDR_LEN, len);
-			p += MOLD_BLOCK_HDR_LEN + len;
-		}
+		k += cnt;
 	}
 	w->nmsgs = k;
-	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
-		w->kind[k + j] = 0;
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
 		pf_win_ref(w, j);
 	for (uint32_t j = 0; j < 2 * FEED_PF_DIST; j++)
@@ -851,7 +862,7 @@ uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t
 				f->st.net.filtered++;
 				continue;
 			}
-			w.cur = x->first;
+			pf_catch_up(&w, x->first);
 			ev += packet_rx(f, x->u.payload, x->u.payload_len, source_line(f, &x->u),
 					frames[i].t_ns, frames[i].t_rx_tsc, out + ev, cap - ev, x, &w);
 		}

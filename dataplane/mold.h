@@ -240,13 +240,18 @@ void mold_fini(struct mold *m);
  * Cold; pure; any thread. */
 int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
 
-/* mold_parse, inline (mold_rx). The block walk tests each block on the way
- * in -- at least a length field and one byte left (off <= lim) -- and for a
- * zero length; a block running past the end then fails the next block's
- * test, or the last one the test that the blocks end at len. Any failure
- * goes to mold_parse_reason for the exact reason. Every read is at off <=
- * len - 3. (~13 Ir a block with three tests each.) */
-static ALWAYS_INLINE int mold_parse_fast(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+/* mold_parse, inline (mold_rx), also listing the messages: with msgs, the
+ * i-th block's message (its bytes after the length field) goes to msgs[i]
+ * for i < max while the blocks are checked, so a caller that walks them (the
+ * feed's burst lookahead) needs no second walk; on failure msgs[] holds
+ * junk. The block walk tests each block on the way in -- at least a length
+ * field and one byte left (off <= lim) -- and for a zero length; a block
+ * running past the end then fails the next block's test, or the last one
+ * the test that the blocks end at len. Any failure goes to
+ * mold_parse_reason for the exact reason. Every read is at off <= len - 3.
+ * (~13 Ir a block with three tests each.) */
+static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct mold_pkt *out,
+					 const uint8_t **msgs, unsigned max)
 {
 	size_t off = MOLD_HDR_LEN, lim;
 	unsigned n;
@@ -270,12 +275,20 @@ static ALWAYS_INLINE int mold_parse_fast(const uint8_t *pkt, size_t len, struct 
 		bl = mold_block_len(pkt + off);
 		if (UNLIKELY(bl == 0))
 			return mold_parse_reason(pkt, len, n);
+		if (msgs && i < max)
+			msgs[i] = pkt + off + MOLD_BLOCK_HDR_LEN;
 		off += MOLD_BLOCK_HDR_LEN + bl;
 	}
 	if (UNLIKELY(off != len))
 		return mold_parse_reason(pkt, len, n);
 	out->nmsgs = (uint16_t)n;
 	return 0;
+}
+
+/* mold_parse, inline (mold_rx): mold_parse_list without the list. */
+static ALWAYS_INLINE int mold_parse_fast(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	return mold_parse_list(pkt, len, out, NULL, 0);
 }
 
 /* Does a session id equal the header's (10 bytes, as 8 + 2)? */
