@@ -20,20 +20,22 @@
 #define TOX_PENDING 64u /* pending markouts per horizon (power of two) */
 
 struct tox_cfg {
-	uint32_t n_horizons;                     /* 1..TOX_MAX_HORIZONS */
-	uint64_t horizon_ns[TOX_MAX_HORIZONS];   /* > 0 */
-	double horizon_weight[TOX_MAX_HORIZONS]; /* >= 0, weight of each horizon */
-	double markout_alpha;   /* (0, 1]: EWMA weight of a new markout sample */
-	double flow_alpha;      /* (0, 1]: EWMA weight of a new market trade */
-	uint64_t through_half_life_ns; /* > 0: decay of the trade-through count */
+	/* Field order: what a decision's verdicts and a trade read first
+	 * (80 bytes), the markout horizons (fills) last. */
 	double w_markout;       /* >= 0: score per bps of adverse markout */
 	double w_flow;          /* >= 0: score per unit of adverse imbalance (0..1) */
 	double w_through;       /* >= 0: score per (decayed) trade-through */
 	double shrink_threshold; /* > 0: score at which size is scaled */
 	double pull_threshold;  /* > shrink_threshold: score at which the side is pulled */
 	double shrink_factor;   /* (0, 1): size multiplier in the shrink zone */
-	uint64_t cooldown_ns;   /* > 0: how long a pulled side stays pulled */
 	double spread_k;        /* >= 0: spread multiplier = max(1, 1 + k*score) */
+	double flow_alpha;      /* (0, 1]: EWMA weight of a new market trade */
+	uint64_t through_half_life_ns; /* > 0: decay of the trade-through count */
+	uint64_t cooldown_ns;   /* > 0: how long a pulled side stays pulled */
+	uint32_t n_horizons;                     /* 1..TOX_MAX_HORIZONS */
+	uint64_t horizon_ns[TOX_MAX_HORIZONS];   /* > 0 */
+	double horizon_weight[TOX_MAX_HORIZONS]; /* >= 0, weight of each horizon */
+	double markout_alpha;   /* (0, 1]: EWMA weight of a new markout sample */
 };
 
 /* One pending markout: a fill waiting for its horizon. */
@@ -67,17 +69,13 @@ struct tox_span {
 	bool pulled;
 };
 
-/* Field order: the memo paths of tox_decide / tox_decide_span (most
- * decisions) read only the first lines: pulled, through and the memos. */
+/* Field order: what tox_decide_span's memo path (most decisions) reads
+ * first, in 80 bytes: pulled, through, its memo and window; then what the
+ * window's recomputation and the trade-through decay read; tox_decide's
+ * memo and the markouts last. */
 struct tox_side_state {
 	bool pulled;             /* a cooldown has been started */
-	uint64_t pulled_until_ns; /* pulled while now < this */
 	double through;          /* decayed trade-through count */
-	/* tox_decide's last verdict and the input generation it saw: reused
-	 * while no input changed, through == 0 (no decay in time) and no
-	 * cooldown can expire */
-	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
-	struct tox_decision memo;
 	/* tox_decide_span's last bounded verdict, for the window opened at
 	 * span_memo_from_ns and input generation span_memo_gen - 1 */
 	uint64_t span_memo_gen;
@@ -88,27 +86,33 @@ struct tox_side_state {
 	 * in [span_thr_lo, span_thr_hi]; span_to_ns 0 = none */
 	uint64_t span_from_ns, span_to_ns;
 	struct tox_span span_memo;
-	double span_thr_lo, span_thr_hi;
-	double span_through;
-	uint64_t span_through_ns;
+	uint64_t pulled_until_ns; /* pulled while now < this */
 	uint64_t through_ns;     /* time through was last decayed to */
 	/* the score's terms that change only with an input, kept current by
 	 * the tox_on_* calls (same expressions as a fresh computation) */
 	double mk;               /* sum_h weight_h * max(0, markout_bps[h]) */
 	double imb;              /* max(0, flow imbalance against this side) */
+	double span_thr_lo, span_thr_hi;
+	double span_through;
+	uint64_t span_through_ns;
+	/* tox_decide's last verdict and the input generation it saw: reused
+	 * while no input changed, through == 0 (no decay in time) and no
+	 * cooldown can expire */
+	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
+	struct tox_decision memo;
 	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 };
 
-/* Field order: what a decision reads (gen, side[]; cfg when it computes)
- * first and together; the pending-markout rings (~6 KiB, read only when a
+/* Field order: what a decision reads (gen, side[]; the flow EWMAs and
+ * cfg's first fields when it computes) first and together; the pending-markout rings (~6 KiB, read only when a
  * markout is due) last. */
 struct tox {
 	uint64_t gen;               /* bumped when an input of the score changes */
 	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	struct tox_side_state side[2];  /* indexed by enum quote_side */
-	struct tox_cfg cfg;
 	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
 	double flow_abs;     /* EWMA of |volume| */
+	struct tox_cfg cfg;  /* its decision fields first, beside the above */
 	uint64_t last_fill_ns;
 	uint64_t n_fills;
 	uint64_t n_markouts;        /* matured markout samples */
