@@ -334,7 +334,9 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 	acfg.series_interval_ns = (int64_t)cfg->series_interval_ms * 1000000;
 	rc = acct_init(&p->acct, &acfg);
 	p->vw = calloc(1, sizeof(*p->vw));
-	p->sym = calloc(n ? n : 1, sizeof(*p->sym));
+	p->sym = aligned_alloc(64, (n ? n : 1) * sizeof(*p->sym));
+	if (p->sym)
+		memset(p->sym, 0, (n ? n : 1) * sizeof(*p->sym));
 	p->sym_of = malloc((BOOK_LOCATE_MAX + 1) * sizeof(*p->sym_of));
 	p->ev = malloc(PAPER_EV_CAP * sizeof(*p->ev));
 	p->dst = malloc(PAPER_EV_CAP * sizeof(*p->dst));

@@ -78,7 +78,9 @@ int paper_cfg_defaults(struct paper_cfg *c, struct conf_err *err);
 
 /* One quoted symbol. */
 struct paper_sym {
-	struct mm mm;
+	/* on a cache line, so the strategy's layout (hot fields first, by
+	 * line) holds for every symbol */
+	_Alignas(64) struct mm mm;
 	uint16_t locate;
 	char name[PAPER_NAME_LEN];
 	bool kill_noted;
