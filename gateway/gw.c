@@ -58,6 +58,10 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 	ac.size = ostore_memsize(&cfg->store);
 	if (!ac.size)
 		return -EINVAL;
+	/* A store under half a hugepage fits the TLB on small pages, and
+	 * mapping and zeroing a whole 2 MiB page for it (each time: the fuzz
+	 * target makes a gateway per input) costs more than it saves. */
+	ac.no_huge = ac.size < GW_HUGE_MIN;
 	if (arena_init(&g->mem, &ac) != 0)
 		return -ENOMEM;
 	rc = ostore_init(&g->os, &cfg->store, arena_alloc(&g->mem, ac.size, CACHELINE));

@@ -59,6 +59,9 @@ struct gw_defer {
 /* Laid out for the intent path: the store's hot fields, then ours and the
  * counters it bumps, then the checks' hot fields; configuration, deferred
  * cancels and refusal counters after them. */
+/* Order stores of at least this many bytes go on 2 MiB pages (gw_init). */
+#define GW_HUGE_MIN (1u << 20)
+
 struct gw {
 	struct ostore os;          /* its sym[] also holds our per-locate OUCH
 				    * symbol and reference price (ostore_sym) */

@@ -102,9 +102,15 @@ static void test_store_mapping(void **state)
 	assert_true(in_mem(g, os->ref, (os->ref_mask + 1u) * sizeof(*os->ref)));
 	assert_true(in_mem(g, os->retired, c.store.token_history * sizeof(*os->retired)));
 	assert_int_equal((uintptr_t)os->ord % 64, 0);
+	/* a small store stays on small pages (no 2 MiB page per gateway) */
+	if (ostore_memsize(&c.store) < GW_HUGE_MIN)
+		assert_int_equal(g->mem.backing, ARENA_NORMAL);
 	gw_fini(g);
 	assert_null(g->mem.base);
 	free(g);
+	/* the defaults' store is large enough to ask for hugepages */
+	gw_cfg_defaults(&c);
+	assert_true(ostore_memsize(&c.store) >= GW_HUGE_MIN);
 
 	cfg_small(&c);
 	c.store.max_orders = 0;
