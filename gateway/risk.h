@@ -13,8 +13,9 @@
 #include "dataplane/events.h"
 #include "gateway/ostore.h"
 #include "hw/compiler.h"
+#include "hw/tbucket.h"
 
-#define RISK_NS_PER_S 1000000000ull /* throttle units per message */
+#define RISK_NS_PER_S TBUCKET_UNIT /* throttle units per message */
 #define RISK_REASON_MAX 63          /* reason codes are 1..RISK_REASON_MAX */
 #define RISK_BPS 10000u             /* basis points per unit */
 
@@ -127,21 +128,7 @@ COLD void risk_storm_note(struct risk *r, uint16_t locate, uint64_t now_ns);
 /* Refill at rate_per_s units per ns (1e9 units = one message), exactly. */
 static inline void risk_refill(struct risk *r, uint64_t now_ns)
 {
-	uint64_t cap = (uint64_t)r->cfg.burst * RISK_NS_PER_S;
-
-	if (now_ns <= r->bucket_ns)
-		return; /* time standing still or stepping back adds nothing */
-	uint64_t dt = now_ns - r->bucket_ns, room = cap - r->bucket, add;
-
-	/* dt * rate > room <=> dt > room / rate (floor): the same test as a
-	 * division, without its latency on every check. */
-	if (__builtin_mul_overflow(dt, (uint64_t)r->cfg.rate_per_s, &add) || add > room)
-		r->bucket = cap;
-	else
-		r->bucket += add;
-	if (r->bucket > cap)
-		r->bucket = cap;
-	r->bucket_ns = now_ns;
+	tbucket_refill(&r->bucket, &r->bucket_ns, now_ns, r->cfg.rate_per_s, r->cfg.burst);
 }
 
 /* Spend one message of the throttle at now_ns: 1, or 0 (nothing spent)

@@ -200,26 +200,10 @@ int recon_set_front(struct recon *r, uint64_t token, int front)
 	return 0;
 }
 
-/*
- * Refill up to now_ns. The bucket tops out when dt * rate > need (the room
- * left), which is dt > need / rate for the integers; the product with an
- * overflow check gives the same answer without a 64-bit division on every
- * plan. A bucket written above cap (need wraps) is clamped as before.
- */
+/* Refill up to now_ns (hw/tbucket.h: exact, no division). */
 static void refill(struct recon *r, uint64_t now_ns)
 {
-	uint64_t cap = (uint64_t)r->cfg.burst * RECON_NS_PER_S, add;
-
-	if (now_ns <= r->bucket_ns)
-		return;
-	if (__builtin_mul_overflow(now_ns - r->bucket_ns, (uint64_t)r->cfg.rate_per_s, &add) ||
-	    add > cap - r->bucket)
-		r->bucket = cap;
-	else
-		r->bucket += add;
-	if (r->bucket > cap)
-		r->bucket = cap;
-	r->bucket_ns = now_ns;
+	tbucket_refill(&r->bucket, &r->bucket_ns, now_ns, r->cfg.rate_per_s, r->cfg.burst);
 }
 
 uint32_t recon_budget(struct recon *r, uint64_t now_ns)

@@ -10,9 +10,10 @@
 
 #include "dataplane/events.h"
 #include "strategy/quote.h"
+#include "hw/tbucket.h"
 
 #define RECON_MAX_LEVELS QUOTE_MAX_LEVELS /* working-order slots per side */
-#define RECON_NS_PER_S 1000000000ull      /* bucket units per message token */
+#define RECON_NS_PER_S TBUCKET_UNIT       /* bucket units per message token */
 
 /* Configuration; copied by recon_init. */
 struct recon_cfg {
