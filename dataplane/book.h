@@ -563,6 +563,71 @@ static ALWAYS_INLINE void book_prefetch_sym(const struct book_set *bs,
 		__builtin_prefetch(&bs->syms[locate], 1, 3);
 }
 
+/* What an add of (side, px) to `locate` reads after the symbol's line, in
+ * two dependent stages a few messages apart (the order's own record comes
+ * off a LIFO free list, still cached): the level it joins and that level's
+ * last order, whose link it writes. */
+
+/* book_prefetch_add_top's answer: what it started loading. */
+enum {
+	BOOK_PF_ADD_NONE = 0,
+	BOOK_PF_ADD_LEVEL = 1, /* the best level: px is the best price */
+	BOOK_PF_ADD_CHUNK = 2, /* the side's best ladder chunk (both lines) */
+};
+
+/* Stage 1: for an add of side (ITCH 'B'/'S') at px, start loading the best
+ * level when px is the side's best price, else the best ladder chunk. Reads
+ * the symbol's line: issue book_prefetch_sym a few messages earlier. Sets
+ * *idx to the level or chunk index for book_prefetch_add_next. */
+static ALWAYS_INLINE unsigned book_prefetch_add_top(const struct book_set *bs, uint16_t locate,
+						    uint8_t side_b, uint32_t px, uint32_t *idx)
+{
+	const struct book_sym *s;
+	unsigned side = side_b == 'S' ? BOOK_ASK : BOOK_BID;
+
+	if (locate > bs->max_locate)
+		return BOOK_PF_ADD_NONE;
+	s = &bs->syms[locate];
+	if (px == s->best_px[side] && s->best_lvl[side] < bs->max_levels) {
+		*idx = s->best_lvl[side];
+		__builtin_prefetch(&bs->levels[*idx], 1, 3);
+		return BOOK_PF_ADD_LEVEL;
+	}
+	if (s->best_chunk[side] < bs->max_chunks) {
+		*idx = s->best_chunk[side];
+		__builtin_prefetch(&bs->chunks[*idx], 0, 3);
+		__builtin_prefetch(&bs->chunks[*idx].lvl[0], 0, 3);
+		return BOOK_PF_ADD_CHUNK;
+	}
+	return BOOK_PF_ADD_NONE;
+}
+
+/* Stage 2, after book_prefetch_add_top gave `what` and idx: the level's
+ * last order (BOOK_PF_ADD_LEVEL), or the level px has in that chunk, if
+ * any (BOOK_PF_ADD_CHUNK; a price deeper than the chunk, or new, loads
+ * nothing: a third stage for that level's last order measured slower).
+ * Records may have changed since stage 1: every index read is range
+ * checked, so a stale one only wastes a load. */
+static ALWAYS_INLINE void book_prefetch_add_next(const struct book_set *bs, unsigned what,
+						 uint32_t idx, uint8_t side_b, uint32_t px)
+{
+	if (what == BOOK_PF_ADD_LEVEL) {
+		uint32_t t = bs->levels[idx].tail;
+
+		if (t < bs->max_orders)
+			__builtin_prefetch(&bs->orders[t], 1, 3);
+	} else if (what == BOOK_PF_ADD_CHUNK) {
+		const struct book_chunk *ch = &bs->chunks[idx];
+		uint32_t k = px ^ (side_b == 'S' ? UINT32_MAX : 0u); /* book.c side_key */
+		uint32_t i = ch->n < BOOK_CHUNK_LEVELS ? ch->n : BOOK_CHUNK_LEVELS;
+
+		while (i > 0 && ch->key[i - 1] > k)
+			i--;
+		if (i > 0 && ch->key[i - 1] == k && ch->lvl[i - 1] < bs->max_levels)
+			__builtin_prefetch(&bs->levels[ch->lvl[i - 1]], 1, 3);
+	}
+}
+
 /* Symbol record of `locate` (best_px/best_qty per side are the top of book,
  * O(1)), or NULL when locate is 0 or above max_locate. */
 static inline const struct book_sym *book_sym_get(const struct book_set *bs,

@@ -475,6 +475,52 @@ static void test_fifo_ends(void **state)
 	book_free(bs);
 }
 
+/* The add prefetch (the feed's lookahead) follows the add's path: at the
+ * best price, the best level and then its last order; elsewhere the best
+ * chunk, whose scan finds the price's level when it is there; nothing for
+ * an empty side or a locate out of range. Prefetching changes no state:
+ * the book stays consistent. */
+static void test_prefetch_add(void **state)
+{
+	struct book_set *bs = book_new(256, 0, 4);
+	const struct book_sym *s;
+	struct book_change c;
+	uint32_t idx = BOOK_NIL;
+
+	(void)state;
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'B', 5000, &idx), BOOK_PF_ADD_NONE);
+	assert_int_equal(book_prefetch_add_top(bs, 5, 'B', 5000, &idx), BOOK_PF_ADD_NONE);
+	assert_int_equal(book_prefetch_add_top(bs, 65535, 'S', 5000, &idx), BOOK_PF_ADD_NONE);
+	assert_int_equal(book_apply_add(bs, 1, 1, 'B', 100, 5000, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, 2, 'B', 100, 4900, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, 3, 'S', 100, 5100, NULL, &c), 0);
+	s = book_sym_get(bs, 1);
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'B', 5000, &idx), BOOK_PF_ADD_LEVEL);
+	assert_int_equal(idx, s->best_lvl[BOOK_BID]);
+	book_prefetch_add_next(bs, BOOK_PF_ADD_LEVEL, idx, 'B', 5000);
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'S', 5100, &idx), BOOK_PF_ADD_LEVEL);
+	assert_int_equal(idx, s->best_lvl[BOOK_ASK]);
+	/* off the best (deeper, new, or better than it): the chunk */
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'B', 4900, &idx), BOOK_PF_ADD_CHUNK);
+	assert_int_equal(idx, s->best_chunk[BOOK_BID]);
+	book_prefetch_add_next(bs, BOOK_PF_ADD_CHUNK, idx, 'B', 4900);
+	book_prefetch_add_next(bs, BOOK_PF_ADD_CHUNK, idx, 'B', 4800);
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'S', 5200, &idx), BOOK_PF_ADD_CHUNK);
+	assert_int_equal(idx, s->best_chunk[BOOK_ASK]);
+	book_prefetch_add_next(bs, BOOK_PF_ADD_CHUNK, idx, 'S', 5200);
+	assert_int_equal(book_prefetch_add_top(bs, 2, 'S', 5100, &idx), BOOK_PF_ADD_NONE);
+	/* a stale answer (the level and chunk went since): a wasted load */
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'B', 4900, &idx), BOOK_PF_ADD_CHUNK);
+	assert_int_equal(book_apply_delete(bs, 2, &c), 0);
+	assert_int_equal(book_apply_delete(bs, 1, &c), 0);
+	book_prefetch_add_next(bs, BOOK_PF_ADD_CHUNK, idx, 'B', 4900);
+	assert_int_equal(book_prefetch_add_top(bs, 1, 'B', 4900, &idx), BOOK_PF_ADD_NONE);
+	assert_book_ok(bs, 1);
+	assert_int_equal(book_apply_add(bs, 1, 4, 'B', 100, 4900, NULL, &c), 0);
+	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
 /* U of the only order at a price, to the same price: the level stays where
  * it is (same record) with the new size, reported as a level change as
  * when it is taken away and made again; the top follows. */
@@ -1633,6 +1679,7 @@ int main(void)
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_fifo_priority),
 		cmocka_unit_test(test_fifo_ends),
+		cmocka_unit_test(test_prefetch_add),
 		cmocka_unit_test(test_replace_alone),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
