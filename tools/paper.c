@@ -1054,7 +1054,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		fprintf(p->orders_csv,
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
 	while ((rc = paper_in_next(in, &u)) == 1) {
-		uint64_t t_rx, t_first, t_ev;
+		uint64_t t_rx, t_first, t_ev, t_pre;
 		bool more;
 		uint32_t n;
 
@@ -1089,14 +1089,18 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 					    PAPER_EV_CAP);
 		}
 		t_ev = tsc_read(&tsc_global);
-		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i], i == 0 ? t_ev : 0);
-		while (more) {
-			uint32_t k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
-
-			for (uint32_t i = n; i < n + k; i++)
-				on_event(p, &p->ev[i], 0);
-			n += k;
+		/* One loop over the pulls, so on_event is inlined once: the
+		 * first pull's first event takes t_ev, every other 0. */
+		t_pre = t_ev;
+		for (uint32_t i = 0;;) {
+			for (; i < n; i++) {
+				on_event(p, &p->ev[i], t_pre);
+				t_pre = 0;
+			}
+			t_pre = 0;
+			if (!more)
+				break;
+			n += feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
 		}
 		p->st.units++;
 		p->st.events += n;
