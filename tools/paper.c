@@ -936,7 +936,9 @@ static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct
 	 * never goes back) hours ahead. */
 	if ((size_t)(m[0] << 8 | m[1]) < 11)
 		return 0;
-	ts = wire_get48(m + 2 + 5);
+	/* The stamp (message bytes 5..10) as the low 48 bits of one 8-byte
+	 * load from message byte 3, inside the 11 bytes just checked. */
+	ts = wire_get64(m + 2 + 3) & ((UINT64_C(1) << 48) - 1);
 	return ts < PAPER_DAY_NS ? ts : 0;
 }
 
