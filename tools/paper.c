@@ -22,6 +22,8 @@
 #define PAPER_DEPTH_MAX 8      /* report -> intent -> report cascade */
 #define PAPER_DAY_NS (UINT64_C(86400) * 1000000000u)
 #define PAPER_TOKEN_STRIDE (UINT64_C(1) << 40) /* token space per symbol */
+#define PAPER_WARM_STORE 1024u /* paper_warm's gateway: order slots and token
+				* history, for its 64 events' orders */
 
 static double wall_s(void)
 {
@@ -1003,6 +1005,7 @@ uint32_t paper_warm(struct paper *p)
 	struct mm_cfg mc;
 	struct mm *w;
 	struct pf *wpf;
+	struct gw_cfg gc;
 	struct gw g;
 	uint8_t sum = 0;
 	uint32_t sent = 0;
@@ -1016,8 +1019,23 @@ uint32_t paper_warm(struct paper *p)
 	 * every decision */
 	if (mc.pf)
 		mc.pf = wpf && pf_init(wpf, &p->pf.cfg) == 0 ? wpf : NULL;
+	/* The throwaway gateway has the run's limits but a small store: the
+	 * locates up to the one it trades, and room for its few orders and
+	 * tokens (PAPER_WARM_STORE). Setting up the run's (a line for each
+	 * of 65536 locates, each zeroed and named; megabytes of order slots
+	 * and token index) cost more than the rest of the warm-up together,
+	 * and no code path depends on the tables' sizes (test_paper: the
+	 * same orders pass either way). */
+	gc = p->gw.cfg;
+	if (!p->warm_full_store) {
+		gc.store.max_locate = p->sym[0].locate ? p->sym[0].locate : 1;
+		if (gc.store.max_orders > PAPER_WARM_STORE)
+			gc.store.max_orders = PAPER_WARM_STORE;
+		if (gc.store.token_history > PAPER_WARM_STORE)
+			gc.store.token_history = PAPER_WARM_STORE;
+	}
 	if (w && mm_init(w, &mc, p->sym[0].locate, PAPER_TOKEN_STRIDE, 0) == 0) {
-		if (gw_init(&g, &p->gw.cfg, 0) == 0) {
+		if (gw_init(&g, &gc, 0) == 0) {
 			sent = warm_trade(p, w, &g, p->sym[0].locate);
 			gw_fini(&g);
 		}
