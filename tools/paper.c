@@ -1057,83 +1057,85 @@ uint32_t paper_warm(struct paper *p)
 	return sent;
 }
 
-int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
+/* One unit of input (a frame, or a message of a binary file: kind, a
+ * constant where it is called) through the pipeline. */
+static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *u,
+				      enum paper_in_kind kind)
 {
-	(void)paper_warm(p);
+	uint64_t t_rx, t_first, t_ev, t_pre;
+	bool more;
+	uint32_t n;
+
+	/* The simulation first: our messages that reached the venue before
+	 * this packet's first message, and its reports due by the time we
+	 * read the packet. Not timed. */
+	if (kind == PAPER_IN_PCAP) {
+		t_first = frame_first_ts(p, u); /* a time of day, or 0 */
+	} else {
+		t_first = u->caplen >= 11 ? wire_get48(u->data + 5) : 0;
+		if (t_first >= PAPER_DAY_NS)
+			t_first = 0;
+	}
+	/* (sim_due >= 1: no stamp, t_first 0, is never due) */
+	if (t_first >= p->sim_due)
+		sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
+	t_rx = tsc_read(&tsc_global);
+	/* Each md_event of a packet goes to its strategy as soon as the feed
+	 * writes it, before the packet's later messages are applied
+	 * (feed_pull), as the feed core hands each event on through its
+	 * ring: an event does not wait for the rest of its packet. The order
+	 * of the strategy calls, and what each is given, are the same either
+	 * way (events carry the top of book; the venue and the accounts see
+	 * the events after the whole packet). */
+	if (kind == PAPER_IN_PCAP) {
+		feed_frame_begin(&p->feed, u->data, u->caplen, u->wirelen, u->ts_ns);
+		n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP, &more);
+	} else {
+		more = false;
+		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, p->ev,
+				    PAPER_EV_CAP);
+	}
+	t_ev = tsc_read(&tsc_global);
+	/* One loop over the pulls, so on_event is inlined once: the first
+	 * pull's first event takes t_ev, every other 0. */
+	t_pre = t_ev;
+	for (uint32_t i = 0;;) {
+		for (; i < n; i++) {
+			on_event(p, &p->ev[i], t_pre);
+			t_pre = 0;
+		}
+		t_pre = 0;
+		if (!more)
+			break;
+		n += feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
+	}
+	p->st.units++;
+	p->st.events += n;
+	/* The packet's timed path is over: its samples. The feed stage is
+	 * the packet's read to its first md_event. */
+	if (n)
+		rec(p, PAPER_FEED, t_rx, t_ev);
+	rec_decide(p);
+	paper_flush(p);
+	for (uint32_t i = 0; i < n; i++)
+		after_event(p, &p->ev[i]);
+	if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
+		sim_due_update(p);
+}
+
+/* paper_run's loop over the input, its kind a constant (one copy per
+ * kind: the kind is not tested per unit). Returns the last
+ * paper_in_next code (0 or -EIO). */
+static ALWAYS_INLINE int replay(struct paper *p, struct paper_in *in, FILE *progress,
+				double t_start, enum paper_in_kind kind)
+{
 	struct paper_unit u;
-	double t_start = wall_s(), next_progress = t_start + 1.0;
+	double next_progress = t_start + 1.0;
 	int rc;
 
-	p->feed.link = in->pcap.link;
-	p->sim_due = 1; /* the first packet sets the timers */
-	/* The mark moves only when the mid does: a top change with the same
-	 * mid and no markout due is left out (acct_mid_same). */
-	for (uint32_t i = 0; i < p->n_sym; i++)
-		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
-	if (p->orders_csv)
-		fprintf(p->orders_csv,
-			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
-	while ((rc = paper_in_next(in, &u)) == 1) {
-		uint64_t t_rx, t_first, t_ev, t_pre;
-		bool more;
-		uint32_t n;
-
-		/* The simulation first: our messages that reached the venue
-		 * before this packet's first message, and its reports due by
-		 * the time we read the packet. Not timed. */
-		if (in->kind == PAPER_IN_PCAP) {
-			t_first = frame_first_ts(p, &u); /* a time of day, or 0 */
-		} else {
-			t_first = u.caplen >= 11 ? wire_get48(u.data + 5) : 0;
-			if (t_first >= PAPER_DAY_NS)
-				t_first = 0;
-		}
-		/* (sim_due >= 1: no stamp, t_first 0, is never due) */
-		if (t_first >= p->sim_due)
-			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
-		t_rx = tsc_read(&tsc_global);
-		/* Each md_event of a packet goes to its strategy as soon as
-		 * the feed writes it, before the packet's later messages are
-		 * applied (feed_pull), as the feed core hands each event on
-		 * through its ring: an event does not wait for the rest of
-		 * its packet. The order of the strategy calls, and what each
-		 * is given, are the same either way (events carry the top of
-		 * book; the venue and the accounts see the events after the
-		 * whole packet). */
-		if (in->kind == PAPER_IN_PCAP) {
-			feed_frame_begin(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns);
-			n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP, &more);
-		} else {
-			more = false;
-			n = feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
-					    PAPER_EV_CAP);
-		}
-		t_ev = tsc_read(&tsc_global);
-		/* One loop over the pulls, so on_event is inlined once: the
-		 * first pull's first event takes t_ev, every other 0. */
-		t_pre = t_ev;
-		for (uint32_t i = 0;;) {
-			for (; i < n; i++) {
-				on_event(p, &p->ev[i], t_pre);
-				t_pre = 0;
-			}
-			t_pre = 0;
-			if (!more)
-				break;
-			n += feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
-		}
-		p->st.units++;
-		p->st.events += n;
-		/* The packet's timed path is over: its samples. The feed
-		 * stage is the packet's read to its first md_event. */
-		if (n)
-			rec(p, PAPER_FEED, t_rx, t_ev);
-		rec_decide(p);
-		paper_flush(p);
-		for (uint32_t i = 0; i < n; i++)
-			after_event(p, &p->ev[i]);
-		if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
-			sim_due_update(p);
+	while ((rc = kind == PAPER_IN_PCAP ? paper_in_next_pcap(in, &u) :
+					     paper_in_next_bin(in, &u)) == 1) {
+		replay_unit(p, &u, kind);
 		if (progress && (p->st.units & 0xffff) == 0) {
 			double now = wall_s();
 
@@ -1149,6 +1151,28 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			}
 		}
 	}
+	return rc;
+}
+
+int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
+{
+	(void)paper_warm(p);
+	double t_start = wall_s();
+	int rc;
+
+	p->feed.link = in->pcap.link;
+	p->sim_due = 1; /* the first packet sets the timers */
+	/* The mark moves only when the mid does: a top change with the same
+	 * mid and no markout due is left out (acct_mid_same). */
+	for (uint32_t i = 0; i < p->n_sym; i++)
+		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
+	if (p->orders_csv)
+		fprintf(p->orders_csv,
+			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
+	if (in->kind == PAPER_IN_PCAP)
+		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP);
+	else
+		rc = replay(p, in, progress, t_start, PAPER_IN_BINFILE);
 	{
 		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
 
