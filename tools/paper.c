@@ -1131,15 +1131,18 @@ static ALWAYS_INLINE int replay(struct paper *p, struct paper_in *in, FILE *prog
 {
 	struct paper_unit u;
 	double next_progress = t_start + 1.0;
+	uint32_t check_in = 0x10000; /* units to the next look at the clock */
 	int rc;
 
 	while ((rc = kind == PAPER_IN_PCAP ? paper_in_next_pcap(in, &u) :
 					     paper_in_next_bin(in, &u)) == 1) {
 		replay_unit(p, &u, kind);
-		if (progress && (p->st.units & 0xffff) == 0) {
-			double now = wall_s();
+		/* every 65536 units (st.units): a decrement a unit */
+		if (UNLIKELY(--check_in == 0)) {
+			check_in = 0x10000;
+			double now = progress ? wall_s() : 0.0;
 
-			if (now >= next_progress) {
+			if (progress && now >= next_progress) {
 				uint64_t done, total;
 
 				paper_in_progress(in, &done, &total);
