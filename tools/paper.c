@@ -1062,6 +1062,7 @@ uint32_t paper_warm(struct paper *p)
 static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *u,
 				      enum paper_in_kind kind)
 {
+	struct md_event *const evs = p->ev; /* (a local: not reloaded per event) */
 	uint64_t t_rx, t_first, t_ev, t_pre;
 	bool more;
 	uint32_t n;
@@ -1089,10 +1090,10 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	 * the events after the whole packet). */
 	if (kind == PAPER_IN_PCAP) {
 		feed_frame_begin(&p->feed, u->data, u->caplen, u->wirelen, u->ts_ns);
-		n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP, &more);
+		n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more);
 	} else {
 		more = false;
-		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, p->ev,
+		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, evs,
 				    PAPER_EV_CAP);
 	}
 	t_ev = tsc_read(&tsc_global);
@@ -1101,13 +1102,13 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	t_pre = t_ev;
 	for (uint32_t i = 0;;) {
 		for (; i < n; i++) {
-			on_event(p, &p->ev[i], t_pre);
+			on_event(p, &evs[i], t_pre);
 			t_pre = 0;
 		}
 		t_pre = 0;
 		if (!more)
 			break;
-		n += feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
+		n += feed_pull(&p->feed, t_rx, evs + n, PAPER_EV_CAP - n, &more);
 	}
 	p->st.units++;
 	p->st.events += n;
@@ -1117,8 +1118,8 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 		rec(p, PAPER_FEED, t_rx, t_ev);
 	rec_decide(p);
 	paper_flush(p);
-	for (uint32_t i = 0; i < n; i++)
-		after_event(p, &p->ev[i]);
+	for (const struct md_event *ev = evs; ev < evs + n; ev++)
+		after_event(p, ev);
 	if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
 		sim_due_update(p);
 }
