@@ -15,12 +15,12 @@
 #include "dataplane/mold_wire.h"
 #include "dataplane/net.h"
 #include "hw/tsc.h"
+#include "tools/paper_frame.h"
 
 #define PAPER_EV_CAP 4096u     /* md_events from one frame */
 #define PAPER_INTENTS 64u      /* intents per strategy call */
 #define PAPER_REPORTS 256u     /* exec reports per venue drain */
 #define PAPER_DEPTH_MAX 8      /* report -> intent -> report cascade */
-#define PAPER_DAY_NS (UINT64_C(86400) * 1000000000u)
 #define PAPER_TOKEN_STRIDE (UINT64_C(1) << 40) /* token space per symbol */
 #define PAPER_WARM_STORE 1024u /* paper_warm's gateway: order slots and token
 				* history, for its 64 events' orders */
@@ -901,49 +901,6 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 	note_kill(p, s);
 }
 
-/* ITCH timestamp of the first message of a MoldUDP64 frame, or 0.
- * Inline: once per frame, before the feed reads it. */
-static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u)
-{
-	struct net_udp udp;
-	const uint8_t *pl, *m;
-	size_t len;
-	uint16_t count;
-	uint64_t ts;
-
-	/* net_parse_link, with its fast path's result in a struct the slow
-	 * path never sees: one that escapes into the call keeps every field
-	 * the fast path writes (addresses, ports, tags: ~10 Ir a frame),
-	 * though only the payload is read here. */
-	if (LIKELY(p->feed.link == NET_LINK_ETH) &&
-	    LIKELY(net_parse_eth_ip4_udp(u->data, u->caplen, u->wirelen, &udp))) {
-		pl = udp.payload;
-		len = udp.payload_len;
-	} else {
-		struct net_udp slow;
-
-		if (net_parse_link_slow(p->feed.link, u->data, u->caplen, u->wirelen, &slow) < 0)
-			return 0;
-		pl = slow.payload;
-		len = slow.payload_len;
-	}
-	if (len < MOLD_HDR_LEN + 2 + 11)
-		return 0;
-	count = wire_get16(pl + MOLD_OFF_COUNT);
-	if (count == 0 || count == MOLD_COUNT_END)
-		return 0;
-	m = pl + MOLD_HDR_LEN;
-	/* The first block must hold a whole ITCH header, and its stamp be a
-	 * time of day: a bad frame must not move the virtual clock (which
-	 * never goes back) hours ahead. */
-	if ((size_t)(m[0] << 8 | m[1]) < 11)
-		return 0;
-	/* The stamp (message bytes 5..10) as the low 48 bits of one 8-byte
-	 * load from message byte 3, inside the 11 bytes just checked. */
-	ts = wire_get64(m + 2 + 3) & ((UINT64_C(1) << 48) - 1);
-	return ts < PAPER_DAY_NS ? ts : 0;
-}
-
 /* paper_warm's trading: a two-sided book stepping up a cent every
  * millisecond through throwaway strategy w and gateway g (symbol loc), new
  * quotes first, then replaces, each order acked. Returns the orders sent. */
@@ -1069,9 +1026,14 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 
 	/* The simulation first: our messages that reached the venue before
 	 * this packet's first message, and its reports due by the time we
-	 * read the packet. Not timed. */
+	 * read the packet. Not timed. Most frames are not due, which a look
+	 * at their stamp's bytes tells (paper_frame_not_due); the rest take
+	 * the parse. */
 	if (kind == PAPER_IN_PCAP) {
-		t_first = frame_first_ts(p, u); /* a time of day, or 0 */
+		if (paper_frame_not_due(p->feed.link, u->data, u->caplen, p->sim_due))
+			t_first = 0;
+		else /* a time of day, or 0 */
+			t_first = paper_frame_first_ts(p->feed.link, u->data, u->caplen, u->wirelen);
 	} else {
 		t_first = u->caplen >= 11 ? wire_get48(u->data + 5) : 0;
 		if (t_first >= PAPER_DAY_NS)
