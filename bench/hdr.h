@@ -70,9 +70,11 @@ void hdr_cfg_get(const struct hdr *h, struct hdr_cfg *cfg);
  * position of the top bit above the sub-bucket range, found with one clz. */
 static inline int32_t hdr_counts_index(const struct hdr *h, int64_t value)
 {
-	/* OR-ing the mask keeps clz defined for 0 and folds bucket 0. */
-	int32_t shift = h->index_shift_bias -
-			__builtin_clzll((uint64_t)value | (uint64_t)h->sub_bucket_mask);
+	/* OR-ing the mask keeps clz defined for 0 and folds bucket 0. The
+	 * top bit's position (63 ^ clz: one bsr) less the half-count
+	 * magnitude is index_shift_bias - clz, one instruction shorter. */
+	int32_t shift = (63 ^ __builtin_clzll((uint64_t)value | (uint64_t)h->sub_bucket_mask)) -
+			h->sub_bucket_half_count_magnitude;
 	int32_t bucket = shift - h->unit_magnitude;
 
 	return (bucket << h->sub_bucket_half_count_magnitude) +

@@ -121,20 +121,30 @@ static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t cap
 		NET_FAST_UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
 		NET_FAST_PAYLOAD = NET_FAST_UDP + NET_UDP_HDR_LEN,
 	};
-	size_t totlen, udplen;
+	size_t totlen;
+	uint32_t type_ver, frag_proto, paylen;
 
 	if ((wirelen != 0 && caplen < wirelen) || caplen < NET_FAST_PAYLOAD)
 		return false;
-	if (wire_get16(frame + NET_ETH_OFF_TYPE) != NET_ETHERTYPE_IPV4 ||
-	    frame[NET_FAST_IP + NET_IP4_OFF_VER_IHL] != 0x45 || /* version 4, 20-byte header */
-	    frame[NET_FAST_IP + NET_IP4_OFF_PROTO] != NET_IPPROTO_UDP ||
-	    (wire_get16(frame + NET_FAST_IP + NET_IP4_OFF_FRAG) &
-	     (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK)))
+	/* Two words hold every header byte tested, a compare each: the
+	 * ethertype with the version and IHL after it (IPv4, 20-byte header;
+	 * the TOS byte masked off), the flags and fragment offset with the
+	 * protocol (not a fragment, UDP; the TTL masked off). */
+	_Static_assert(NET_ETH_OFF_TYPE + 2 == NET_FAST_IP + NET_IP4_OFF_VER_IHL &&
+		       NET_IP4_OFF_FRAG + 3 == NET_IP4_OFF_PROTO, "header words");
+	type_ver = wire_get32(frame + NET_ETH_OFF_TYPE);
+	frag_proto = wire_get32(frame + NET_FAST_IP + NET_IP4_OFF_FRAG);
+	if ((type_ver & 0xffffff00u) != (NET_ETHERTYPE_IPV4 << 16 | 0x45u << 8) ||
+	    (frag_proto & ((NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK) << 16 | 0xffu)) !=
+		    NET_IPPROTO_UDP)
 		return false;
 	totlen = wire_get16(frame + NET_FAST_IP + NET_IP4_OFF_TOTLEN);
-	udplen = wire_get16(frame + NET_FAST_UDP + NET_UDP_OFF_LEN);
-	if (totlen > caplen - NET_FAST_IP || udplen < NET_UDP_HDR_LEN ||
-	    totlen < NET_IP4_HDR_MIN + udplen)
+	/* The UDP length less its header, in 32 bits: a length below the
+	 * header wraps to ~2^32, which fails the total-length test as it
+	 * must (one test for both). */
+	paylen = (uint32_t)wire_get16(frame + NET_FAST_UDP + NET_UDP_OFF_LEN) - NET_UDP_HDR_LEN;
+	if (totlen > caplen - NET_FAST_IP ||
+	    (uint64_t)paylen + NET_IP4_HDR_MIN + NET_UDP_HDR_LEN > totlen)
 		return false;
 	out->src_ip = wire_get32(frame + NET_FAST_IP + NET_IP4_OFF_SRC);
 	out->dst_ip = wire_get32(frame + NET_FAST_IP + NET_IP4_OFF_DST);
@@ -142,7 +152,7 @@ static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t cap
 	out->dst_port = wire_get16(frame + NET_FAST_UDP + NET_UDP_OFF_DPORT);
 	out->payload_off = NET_FAST_PAYLOAD;
 	out->payload = frame + NET_FAST_PAYLOAD;
-	out->payload_len = udplen - NET_UDP_HDR_LEN;
+	out->payload_len = paylen;
 	out->vlan_tags = 0;
 	out->vlan_id = 0;
 	out->vlan_outer = 0;

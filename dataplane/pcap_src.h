@@ -22,7 +22,7 @@ struct pcap_src {
 	struct pcap *pc;        /* libpcap handle (pcapng, pipes); NULL when mapped */
 	const uint8_t *map;     /* classic pcap in a regular file: mapped and read
 				 * here, without libpcap's per-record copies */
-	size_t map_len, map_off;
+	size_t map_len, map_off; /* both 0 when libpcap reads the file */
 	uint32_t map_ts_mul;    /* sub-second field to ns: 1 (ns file) or 1000 */
 	uint32_t map_snap;      /* the file's snap length */
 	int map_swap;           /* records in the other byte order */
@@ -77,7 +77,8 @@ static inline int pcap_src_next(struct pcap_src *src, struct pcap_src_pkt *pkt)
 	_Static_assert(sizeof(h) == PCAP_SRC_REC_LEN && PCAP_SRC_REC_OFF_SUB == 4 &&
 		       PCAP_SRC_REC_OFF_CAPLEN == 8 && PCAP_SRC_REC_OFF_WIRELEN == 12,
 		       "record header is four u32");
-	if (UNLIKELY(!src->map || src->map_swap || left < PCAP_SRC_REC_LEN))
+	/* (Read by libpcap: map_len and map_off are 0, so left is too.) */
+	if (UNLIKELY(src->map_swap || left < PCAP_SRC_REC_LEN))
 		return pcap_src_next_slow(src, pkt);
 	r = src->map + src->map_off;
 	memcpy(h, r, sizeof(h));

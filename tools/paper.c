@@ -15,13 +15,15 @@
 #include "dataplane/mold_wire.h"
 #include "dataplane/net.h"
 #include "hw/tsc.h"
+#include "tools/paper_frame.h"
 
 #define PAPER_EV_CAP 4096u     /* md_events from one frame */
 #define PAPER_INTENTS 64u      /* intents per strategy call */
 #define PAPER_REPORTS 256u     /* exec reports per venue drain */
 #define PAPER_DEPTH_MAX 8      /* report -> intent -> report cascade */
-#define PAPER_DAY_NS (UINT64_C(86400) * 1000000000u)
 #define PAPER_TOKEN_STRIDE (UINT64_C(1) << 40) /* token space per symbol */
+#define PAPER_WARM_STORE 1024u /* paper_warm's gateway: order slots and token
+				* history, for its 64 events' orders */
 
 static double wall_s(void)
 {
@@ -899,47 +901,6 @@ static ALWAYS_INLINE void after_event(struct paper *p, const struct md_event *ev
 	note_kill(p, s);
 }
 
-/* ITCH timestamp of the first message of a MoldUDP64 frame, or 0.
- * Inline: once per frame, before the feed reads it. */
-static ALWAYS_INLINE uint64_t frame_first_ts(const struct paper *p, const struct paper_unit *u)
-{
-	struct net_udp udp;
-	const uint8_t *pl, *m;
-	size_t len;
-	uint16_t count;
-	uint64_t ts;
-
-	/* net_parse_link, with its fast path's result in a struct the slow
-	 * path never sees: one that escapes into the call keeps every field
-	 * the fast path writes (addresses, ports, tags: ~10 Ir a frame),
-	 * though only the payload is read here. */
-	if (LIKELY(p->feed.link == NET_LINK_ETH) &&
-	    LIKELY(net_parse_eth_ip4_udp(u->data, u->caplen, u->wirelen, &udp))) {
-		pl = udp.payload;
-		len = udp.payload_len;
-	} else {
-		struct net_udp slow;
-
-		if (net_parse_link_slow(p->feed.link, u->data, u->caplen, u->wirelen, &slow) < 0)
-			return 0;
-		pl = slow.payload;
-		len = slow.payload_len;
-	}
-	if (len < MOLD_HDR_LEN + 2 + 11)
-		return 0;
-	count = wire_get16(pl + MOLD_OFF_COUNT);
-	if (count == 0 || count == MOLD_COUNT_END)
-		return 0;
-	m = pl + MOLD_HDR_LEN;
-	/* The first block must hold a whole ITCH header, and its stamp be a
-	 * time of day: a bad frame must not move the virtual clock (which
-	 * never goes back) hours ahead. */
-	if ((size_t)(m[0] << 8 | m[1]) < 11)
-		return 0;
-	ts = wire_get48(m + 2 + 5);
-	return ts < PAPER_DAY_NS ? ts : 0;
-}
-
 /* paper_warm's trading: a two-sided book stepping up a cent every
  * millisecond through throwaway strategy w and gateway g (symbol loc), new
  * quotes first, then replaces, each order acked. Returns the orders sent. */
@@ -1001,6 +962,7 @@ uint32_t paper_warm(struct paper *p)
 	struct mm_cfg mc;
 	struct mm *w;
 	struct pf *wpf;
+	struct gw_cfg gc;
 	struct gw g;
 	uint8_t sum = 0;
 	uint32_t sent = 0;
@@ -1014,8 +976,23 @@ uint32_t paper_warm(struct paper *p)
 	 * every decision */
 	if (mc.pf)
 		mc.pf = wpf && pf_init(wpf, &p->pf.cfg) == 0 ? wpf : NULL;
+	/* The throwaway gateway has the run's limits but a small store: the
+	 * locates up to the one it trades, and room for its few orders and
+	 * tokens (PAPER_WARM_STORE). Setting up the run's (a line for each
+	 * of 65536 locates, each zeroed and named; megabytes of order slots
+	 * and token index) cost more than the rest of the warm-up together,
+	 * and no code path depends on the tables' sizes (test_paper: the
+	 * same orders pass either way). */
+	gc = p->gw.cfg;
+	if (!p->warm_full_store) {
+		gc.store.max_locate = p->sym[0].locate ? p->sym[0].locate : 1;
+		if (gc.store.max_orders > PAPER_WARM_STORE)
+			gc.store.max_orders = PAPER_WARM_STORE;
+		if (gc.store.token_history > PAPER_WARM_STORE)
+			gc.store.token_history = PAPER_WARM_STORE;
+	}
 	if (w && mm_init(w, &mc, p->sym[0].locate, PAPER_TOKEN_STRIDE, 0) == 0) {
-		if (gw_init(&g, &p->gw.cfg, 0) == 0) {
+		if (gw_init(&g, &gc, 0) == 0) {
 			sent = warm_trade(p, w, &g, p->sym[0].locate);
 			gw_fini(&g);
 		}
@@ -1037,83 +1014,98 @@ uint32_t paper_warm(struct paper *p)
 	return sent;
 }
 
-int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
+/* One unit of input (a frame, or a message of a binary file: kind, a
+ * constant where it is called) through the pipeline. */
+static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *u,
+				      enum paper_in_kind kind)
 {
-	(void)paper_warm(p);
+	struct md_event *const evs = p->ev; /* (a local: not reloaded per event) */
+	uint64_t t_rx, t_first, t_ev, t_pre;
+	bool more;
+	uint32_t n;
+
+	/* The simulation first: our messages that reached the venue before
+	 * this packet's first message, and its reports due by the time we
+	 * read the packet. Not timed. Most frames are not due, which a look
+	 * at their stamp's bytes tells (paper_frame_not_due); the rest take
+	 * the parse. */
+	if (kind == PAPER_IN_PCAP) {
+		if (paper_frame_not_due(p->feed.link, u->data, u->caplen, p->sim_due))
+			t_first = 0;
+		else /* a time of day, or 0 */
+			t_first = paper_frame_first_ts(p->feed.link, u->data, u->caplen, u->wirelen);
+	} else {
+		t_first = u->caplen >= 11 ? wire_get48(u->data + 5) : 0;
+		if (t_first >= PAPER_DAY_NS)
+			t_first = 0;
+	}
+	/* (sim_due >= 1: no stamp, t_first 0, is never due) */
+	if (t_first >= p->sim_due)
+		sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
+	t_rx = tsc_read(&tsc_global);
+	/* Each md_event of a packet goes to its strategy as soon as the feed
+	 * writes it, before the packet's later messages are applied
+	 * (feed_pull), as the feed core hands each event on through its
+	 * ring: an event does not wait for the rest of its packet. The order
+	 * of the strategy calls, and what each is given, are the same either
+	 * way (events carry the top of book; the venue and the accounts see
+	 * the events after the whole packet). */
+	if (kind == PAPER_IN_PCAP) {
+		feed_frame_begin(&p->feed, u->data, u->caplen, u->wirelen, u->ts_ns);
+		n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more);
+	} else {
+		more = false;
+		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, evs,
+				    PAPER_EV_CAP);
+	}
+	t_ev = tsc_read(&tsc_global);
+	/* One loop over the pulls, so on_event is inlined once: the first
+	 * pull's first event takes t_ev, every other 0. */
+	t_pre = t_ev;
+	for (uint32_t i = 0;;) {
+		for (; i < n; i++) {
+			on_event(p, &evs[i], t_pre);
+			t_pre = 0;
+		}
+		t_pre = 0;
+		if (!more)
+			break;
+		n += feed_pull(&p->feed, t_rx, evs + n, PAPER_EV_CAP - n, &more);
+	}
+	p->st.units++;
+	p->st.events += n;
+	/* The packet's timed path is over: its samples. The feed stage is
+	 * the packet's read to its first md_event. */
+	if (n)
+		rec(p, PAPER_FEED, t_rx, t_ev);
+	rec_decide(p);
+	paper_flush(p);
+	for (const struct md_event *ev = evs; ev < evs + n; ev++)
+		after_event(p, ev);
+	if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
+		sim_due_update(p);
+}
+
+/* paper_run's loop over the input, its kind a constant (one copy per
+ * kind: the kind is not tested per unit). Returns the last
+ * paper_in_next code (0 or -EIO). */
+static ALWAYS_INLINE int replay(struct paper *p, struct paper_in *in, FILE *progress,
+				double t_start, enum paper_in_kind kind)
+{
 	struct paper_unit u;
-	double t_start = wall_s(), next_progress = t_start + 1.0;
+	double next_progress = t_start + 1.0;
+	uint32_t check_in = 0x10000; /* units to the next look at the clock */
 	int rc;
 
-	p->feed.link = in->pcap.link;
-	p->sim_due = 1; /* the first packet sets the timers */
-	/* The mark moves only when the mid does: a top change with the same
-	 * mid and no markout due is left out (acct_mid_same). */
-	for (uint32_t i = 0; i < p->n_sym; i++)
-		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
-	if (p->orders_csv)
-		fprintf(p->orders_csv,
-			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
-	while ((rc = paper_in_next(in, &u)) == 1) {
-		uint64_t t_rx, t_first, t_ev;
-		bool more;
-		uint32_t n;
+	while ((rc = kind == PAPER_IN_PCAP ? paper_in_next_pcap(in, &u) :
+					     paper_in_next_bin(in, &u)) == 1) {
+		replay_unit(p, &u, kind);
+		/* every 65536 units (st.units): a decrement a unit */
+		if (UNLIKELY(--check_in == 0)) {
+			check_in = 0x10000;
+			double now = progress ? wall_s() : 0.0;
 
-		/* The simulation first: our messages that reached the venue
-		 * before this packet's first message, and its reports due by
-		 * the time we read the packet. Not timed. */
-		if (in->kind == PAPER_IN_PCAP) {
-			t_first = frame_first_ts(p, &u); /* a time of day, or 0 */
-		} else {
-			t_first = u.caplen >= 11 ? wire_get48(u.data + 5) : 0;
-			if (t_first >= PAPER_DAY_NS)
-				t_first = 0;
-		}
-		/* (sim_due >= 1: no stamp, t_first 0, is never due) */
-		if (t_first >= p->sim_due)
-			sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
-		t_rx = tsc_read(&tsc_global);
-		/* Each md_event of a packet goes to its strategy as soon as
-		 * the feed writes it, before the packet's later messages are
-		 * applied (feed_pull), as the feed core hands each event on
-		 * through its ring: an event does not wait for the rest of
-		 * its packet. The order of the strategy calls, and what each
-		 * is given, are the same either way (events carry the top of
-		 * book; the venue and the accounts see the events after the
-		 * whole packet). */
-		if (in->kind == PAPER_IN_PCAP) {
-			feed_frame_begin(&p->feed, u.data, u.caplen, u.wirelen, u.ts_ns);
-			n = feed_pull(&p->feed, t_rx, p->ev, PAPER_EV_CAP, &more);
-		} else {
-			more = false;
-			n = feed_on_message(&p->feed, u.data, u.caplen, u.seq, t_rx, p->ev,
-					    PAPER_EV_CAP);
-		}
-		t_ev = tsc_read(&tsc_global);
-		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i], i == 0 ? t_ev : 0);
-		while (more) {
-			uint32_t k = feed_pull(&p->feed, t_rx, p->ev + n, PAPER_EV_CAP - n, &more);
-
-			for (uint32_t i = n; i < n + k; i++)
-				on_event(p, &p->ev[i], 0);
-			n += k;
-		}
-		p->st.units++;
-		p->st.events += n;
-		/* The packet's timed path is over: its samples. The feed
-		 * stage is the packet's read to its first md_event. */
-		if (n)
-			rec(p, PAPER_FEED, t_rx, t_ev);
-		rec_decide(p);
-		paper_flush(p);
-		for (uint32_t i = 0; i < n; i++)
-			after_event(p, &p->ev[i]);
-		if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
-			sim_due_update(p);
-		if (progress && (p->st.units & 0xffff) == 0) {
-			double now = wall_s();
-
-			if (now >= next_progress) {
+			if (progress && now >= next_progress) {
 				uint64_t done, total;
 
 				paper_in_progress(in, &done, &total);
@@ -1125,6 +1117,28 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			}
 		}
 	}
+	return rc;
+}
+
+int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
+{
+	(void)paper_warm(p);
+	double t_start = wall_s();
+	int rc;
+
+	p->feed.link = in->pcap.link;
+	p->sim_due = 1; /* the first packet sets the timers */
+	/* The mark moves only when the mid does: a top change with the same
+	 * mid and no markout due is left out (acct_mid_same). */
+	for (uint32_t i = 0; i < p->n_sym; i++)
+		p->sym[i].as = p->acct_every_top ? NULL : acct_sym_get(&p->acct, p->sym[i].locate);
+	if (p->orders_csv)
+		fprintf(p->orders_csv,
+			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
+	if (in->kind == PAPER_IN_PCAP)
+		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP);
+	else
+		rc = replay(p, in, progress, t_start, PAPER_IN_BINFILE);
 	{
 		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
 

@@ -177,6 +177,8 @@ struct paper {
 				    * whole test (sim_due stays 1) */
 	bool acct_every_top;       /* tests: acct_on_mid on every top change,
 				    * the same mid included */
+	bool warm_full_store;      /* tests: paper_warm's gateway with the
+				    * run's store sizes, not its small ones */
 	bool killed;
 	bool flushing;             /* inside paper_flush */
 	int depth;                 /* cascade depth of report handling */

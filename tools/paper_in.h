@@ -48,25 +48,31 @@ int paper_in_open(struct paper_in *in, const char *path);
 int paper_in_next_bin(struct paper_in *in, struct paper_unit *u);
 int paper_in_pcap_err(struct paper_in *in);
 
+/* paper_in_next for an input known to be a capture (kind PAPER_IN_PCAP),
+ * for a caller that tests the kind once, not per unit. */
+static inline int paper_in_next_pcap(struct paper_in *in, struct paper_unit *u)
+{
+	struct pcap_src_pkt p;
+	int rc = pcap_src_next(&in->pcap, &p);
+
+	if (rc == 1) {
+		u->data = p.data;
+		u->caplen = p.caplen;
+		u->wirelen = p.wirelen;
+		u->ts_ns = p.ts_ns;
+		u->seq = 0;
+		return 1;
+	}
+	return rc < 0 ? paper_in_pcap_err(in) : rc;
+}
+
 /* Next unit: 1, 0 at a clean end, -EIO truncated or corrupt input (in->err
  * says where; what came before stays valid). Inline: the replay calls it
  * once per frame. */
 static inline int paper_in_next(struct paper_in *in, struct paper_unit *u)
 {
-	if (in->kind == PAPER_IN_PCAP) {
-		struct pcap_src_pkt p;
-		int rc = pcap_src_next(&in->pcap, &p);
-
-		if (rc == 1) {
-			u->data = p.data;
-			u->caplen = p.caplen;
-			u->wirelen = p.wirelen;
-			u->ts_ns = p.ts_ns;
-			u->seq = 0;
-			return 1;
-		}
-		return rc < 0 ? paper_in_pcap_err(in) : rc;
-	}
+	if (in->kind == PAPER_IN_PCAP)
+		return paper_in_next_pcap(in, u);
 	return paper_in_next_bin(in, u);
 }
 /* Bytes consumed and total, for progress (total 0 when unknown). */
