@@ -131,6 +131,9 @@ struct mm {
 	struct mm_tkey tkey;        /* what target was built from */
 	bool tkey_ok;               /* tkey describes target */
 	uint8_t tkey_presence;      /* sides the presence rule added to it */
+	uint8_t tgt_ext[2];         /* target.bid / .ask: levels the build wrote
+				     * (valid ones, then a tail the clip left;
+				     * each px > 0), the rest zero */
 	struct recon_ctl ctl;       /* last recon controls */
 	bool dirty;                 /* the last plan deferred or held back work */
 	bool planned;               /* target / ctl hold a plan's inputs */
