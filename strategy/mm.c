@@ -377,10 +377,10 @@ enum tgt_res {
  * other fields, which are equal. So move them in place: a few adds
  * instead of the build, a compare and a copy of the whole ladder. Most
  * new keys are such (a fair value move crossing a rounding boundary).
- * Returns false, changing nothing, when k is not such; else *moved = some
- * byte of m->target changed.
+ * Returns false, changing nothing, when k is not such; else *moved = the
+ * sides with a byte of m->target changed (bit per side).
  */
-static bool target_shift(struct mm *m, const struct mm_tkey *k, bool *moved)
+static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 {
 	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
 	struct mm_tkey x = m->tkey;
@@ -399,7 +399,7 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, bool *moved)
 				    : (a + span > QUOTE_PX_MAX || b + span > QUOTE_PX_MAX)))
 			return false;
 	}
-	*moved = false;
+	*moved = 0;
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? m->target.bid : m->target.ask;
 		int64_t d = (int64_t)k->px[s] - (int64_t)m->tkey.px[s];
@@ -408,16 +408,17 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, bool *moved)
 			continue;
 		for (uint32_t i = 0; i < m->tgt_ext[s]; i++)
 			lv[i].px += d;
-		*moved |= m->tgt_ext[s] != 0;
+		*moved |= (unsigned)(m->tgt_ext[s] != 0) << s;
 	}
 	return true;
 }
 
 /* Build m's target ladder and the recon controls into *ctl (enum tgt_res:
  * into *t, or m->target unchanged when the ladder's inputs, struct mm_tkey,
- * are those it was built from, or moved in place by target_shift). */
+ * are those it was built from, or moved in place by target_shift: *mv =
+ * the sides it moved). */
 static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
-				 struct recon_ctl *ctl)
+				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
@@ -427,7 +428,6 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	struct tox_span td[2];
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
-	bool moved = false;
 	struct mm_tkey k;
 
 	if (ctl->stale || ctl->halted || ctl->kill) {
@@ -492,8 +492,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 		k.pulled[s] = td[s].pulled;
 	}
 	k.cap = m->dec.size_cap;
-	if (m->tkey_ok &&
-	    (memcmp(&k, &m->tkey, sizeof(k)) == 0 || target_shift(m, &k, &moved))) {
+	*mv = 0;
+	if (m->tkey_ok && (memcmp(&k, &m->tkey, sizeof(k)) == 0 || target_shift(m, &k, mv))) {
 		/* the same ladder, or the same moved: the same counts */
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
@@ -503,7 +503,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 		}
 		m->n_presence += m->tkey_presence;
 		m->tkey = k;
-		return moved ? TGT_MOVED : TGT_SAME;
+		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
 	m->tkey_ok = true;
@@ -574,6 +574,7 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 	uint64_t blocked;
 	uint32_t n;
 	enum tgt_res res;
+	unsigned mv;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.kill = m->dec.level == REGIME_KILL;
@@ -583,7 +584,7 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	res = build_target(m, now_ns, &t, &ctl);
+	res = build_target(m, now_ns, &t, &ctl, &mv);
 	if (res != TGT_BUILT)
 		tp = &m->target;
 
@@ -617,6 +618,24 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 		 */
 		if (!ctl.kill && now_ns <= m->recon.quiet_until_ns)
 			return 0;
+	}
+	/*
+	 * The target moved (target_shift) on sides of at most one level, with
+	 * the same controls, after a plan that found nothing (recon's
+	 * promise): recon_plan_still_quiet decides the plan from those sides
+	 * alone, at a few compares. The other sides are the promise's: since
+	 * that plan, m->target changed only through plans or this, which is
+	 * one (every decide_rest that moves m->target plans). When it finds
+	 * nothing, leave what that plan would (below: n = 0, nothing deferred
+	 * or held back).
+	 */
+	if (res == TGT_MOVED && !m->cfg.plan_every_move &&
+	    same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
+	    recon_plan_still_quiet(&m->recon, now_ns, &m->target, &ctl, mv)) {
+		m->dirty = false;
+		m->planned = true;
+		m->n_move_quiet++;
+		return 0;
 	}
 	blocked = m->recon.n_blocked;
 	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);

@@ -56,6 +56,10 @@ struct mm_cfg {
 	/* false (default): the timer's skip (see mm_on_timer); true: every
 	 * timer call runs the full decision (kept to compare the two) */
 	bool decide_every_timer;
+	/* false (default): a target that only moved, after a plan that found
+	 * nothing, is reconciled by recon_plan_still_quiet when it can be;
+	 * true: by recon_plan always (kept to compare the two) */
+	bool plan_every_move;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -143,6 +147,7 @@ struct mm {
 	uint64_t n_md, n_intents;
 	uint64_t n_skipped;        /* md events that needed no replan */
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
+	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
 	struct mm_cfg cfg;

@@ -11,7 +11,8 @@
  * every other event decides exactly as the full path would from the same
  * state. After every call, the target ladder is checked byte for byte
  * against a fresh build from the key it was built from (check_target),
- * also near the ends of the price range (test_target_edges). */
+ * also near the ends of the price range (test_target_edges); and every
+ * call against the same call with plan_every_move (test_move_plan). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -51,6 +52,59 @@ struct qstats {
 };
 static struct qstats QS;
 static bool g_tcheck; /* compare every timer call with the full path */
+/* test_move_plan: every call also runs on a copy with plan_every_move */
+static bool g_mcheck;
+static uint64_t MS_quiet, MS_calls; /* moved targets planned quietly; calls */
+
+enum mcall { MC_MD, MC_EXEC, MC_TIMER };
+
+/* One call on M (the default) and on a copy of M's state with
+ * plan_every_move (every moved target goes to recon_plan): the same
+ * intents, the same portfolio (which an md event writes: saved and
+ * restored around the copy's call), and the same state exactly but for the
+ * flag and the counter: checked after every call that took the other way
+ * (recon_plan_still_quiet) and every 8th of the others (they run the same
+ * code, recon_plan_still_quiet saying no changes nothing: test_recon), to
+ * keep the test quick. */
+static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_intent *o)
+{
+	struct order_intent of[MAXI];
+	uint64_t q0 = M.n_move_quiet;
+	uint32_t n, nf = 0;
+
+	if (g_mcheck) {
+		memcpy(&M_full, &M, sizeof(M));
+		M_full.cfg.plan_every_move = true;
+		PF_pre = PF;
+		if (k == MC_MD)
+			nf = mm_on_md(&M_full, x, t, t / 5, of, MAXI);
+		else if (k == MC_EXEC)
+			nf = mm_on_exec(&M_full, x, t, t / 5, of, MAXI);
+		else
+			nf = mm_on_timer(&M_full, t, t / 5, of, MAXI);
+		PF_full = PF;
+		PF = PF_pre;
+	}
+	if (k == MC_MD)
+		n = mm_on_md(&M, x, t, t / 5, o, MAXI);
+	else if (k == MC_EXEC)
+		n = mm_on_exec(&M, x, t, t / 5, o, MAXI);
+	else
+		n = mm_on_timer(&M, t, t / 5, o, MAXI);
+	if (g_mcheck) {
+		MS_calls++;
+		MS_quiet += M.n_move_quiet - q0;
+		assert_int_equal(n, nf);
+		assert_memory_equal(o, of, n * sizeof(*o));
+		assert_memory_equal(&PF, &PF_full, sizeof(PF));
+		if (M.n_move_quiet != q0 || MS_calls % 8 == 0) {
+			M_full.cfg.plan_every_move = false;
+			M_full.n_move_quiet = M.n_move_quiet;
+			assert_memory_equal(&M, &M_full, sizeof(M));
+		}
+	}
+	return n;
+}
 /* stream variants for test_timer_skip (the recorded digests have neither):
  * another symbol of the portfolio trades between our calls; trades carry
  * no price, so none goes through our levels (and no intensity sample) */
@@ -223,7 +277,7 @@ static void exec_one(struct digest *d, struct exec_report *r, uint64_t now)
 
 	r->locate = LOC;
 	r->t_rx_tsc = now / 7;
-	n = mm_on_exec(&M, r, now, now / 5, o, MAXI);
+	n = mcall(MC_EXEC, r, now, o);
 	fold(d, &M, o, n);
 	vq_push(&V, o, n, now);
 }
@@ -498,7 +552,7 @@ static void run_seg(const struct seg *s, struct digest *d)
 				if (g_tcheck)
 					n = timer_checked(next_timer, o);
 				else
-					n = mm_on_timer(&M, next_timer, next_timer / 5, o, MAXI);
+					n = mcall(MC_TIMER, NULL, next_timer, o);
 				fold(d, &M, o, n);
 				vq_push(&V, o, n, next_timer);
 				next_timer += c.timer_ns;
@@ -579,7 +633,7 @@ static void run_seg(const struct seg *s, struct digest *d)
 		if (g_check)
 			n = md_checked(&e, t, o);
 		else
-			n = mm_on_md(&M, &e, t, t / 5, o, MAXI);
+			n = mcall(MC_MD, &e, t, o);
 		fold(d, &M, o, n);
 		vq_push(&V, o, n, t);
 	}
@@ -722,6 +776,30 @@ static void test_timer_skip(void **state)
 	assert_true(TS_full > 1000);
 }
 
+/* recon_plan_still_quiet in place of recon_plan after a moved target
+ * (decide_rest): every call of every segment, and of the quiet-rule
+ * segment, against the same call with plan_every_move (mcall); the
+ * digests stay the recorded ones. Both outcomes are common. */
+static void test_move_plan(void **state)
+{
+	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
+	struct digest d;
+
+	(void)state;
+	MS_quiet = MS_calls = 0;
+	g_mcheck = true;
+	for (size_t k = 0; k < N_SEGS; k++) {
+		run_seg(&SEGS[k], &d);
+		assert_int_equal(d.h, GOLD[k].h);
+	}
+	run_seg(&no_flow, &d);
+	g_mcheck = false;
+	print_message("moved targets planned quietly %" PRIu64 " of %" PRIu64 " calls\n",
+		      MS_quiet, MS_calls);
+	assert_true(MS_quiet > 2000);
+	assert_true(MS_calls > MS_quiet * 4);
+}
+
 /* One walk of the book for test_target_edges: 6000 events, the mid moving
  * a tick at a time within [lo, hi] (ITCH units), every call's target
  * checked (check_target). Counts calls whose key moved its prices alone
@@ -804,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_golden_every_event),
 		cmocka_unit_test(test_quiet_rule),
 		cmocka_unit_test(test_timer_skip),
+		cmocka_unit_test(test_move_plan),
 		cmocka_unit_test(test_target_edges),
 	};
 
