@@ -606,8 +606,8 @@ static void test_still_quiet(void **state)
 				int64_t px = (s == QUOTE_BID ? 10000 : 10500) + 100 * (int64_t)(y % 5) -
 					     200 + (s == QUOTE_BID ? -300 : 300) * (int64_t)i;
 
-				put(&r, s, (int)(y >> 8) % RECON_MAX_LEVELS, 100 + 10 * (uint64_t)s + i,
-				    px, 100, T0 - (y >> 16) % (1500 * MS), (int)(y >> 40) % 2);
+				put(&r, s, (int)((y >> 8) % RECON_MAX_LEVELS), 100 + 10 * (uint64_t)s + i,
+				    px, 100, T0 - (y >> 16) % (1500 * MS), (int)((y >> 40) % 2));
 				lv[i] = (struct quote_level){ px, 100 };
 			}
 			for (int i = 0; i < RECON_MAX_LEVELS; i++)
