@@ -454,6 +454,7 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 				M_pre.tox.side[s].imb = M.tox.side[s].imb;
 				M_pre.tox.side[s].through = M.tox.side[s].through;
 				M_pre.tox.side[s].through_ns = M.tox.side[s].through_ns;
+				M_pre.tox.side[s].gen = M.tox.side[s].gen;
 			}
 		}
 		assert_memory_equal(&M, &M_pre, sizeof(M));
