@@ -161,6 +161,8 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
 	m->rate_start_ns = now_ns;
+	m->rate_w = (double)cfg->rate_window_ns;
+	m->rate_ws = m->rate_w * 1e-9;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
 	m->dirty = true;
 	return 0;
@@ -238,9 +240,10 @@ static double msg_rate(struct mm *m, uint64_t now_ns)
 		m->rate_start_ns += k * w;
 	}
 	el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
-	/* Sliding estimate: the previous window weighted by its overlap. */
-	return ((double)m->rate_prev * (1.0 - (double)el / (double)w) + (double)m->rate_cur) /
-	       ((double)w * 1e-9);
+	/* Sliding estimate: the previous window weighted by its overlap
+	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
+	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
+	       m->rate_ws;
 }
 
 /* Both scans below visit only the side's active slots (recon.active, kept

@@ -130,6 +130,7 @@ struct mm {
 	/* message rate: intents in the current and previous window */
 	uint64_t rate_start_ns;
 	uint32_t rate_cur, rate_prev;
+	double rate_w, rate_ws;    /* cfg.rate_window_ns as double, and in s */
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
