@@ -4,6 +4,8 @@
  * presence rule) and reconciles it. Owner thread only; no allocation. */
 #include "strategy/mm.h"
 
+#include "hw/compiler.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -159,6 +161,8 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
 	m->rate_start_ns = now_ns;
+	m->rate_w = (double)cfg->rate_window_ns;
+	m->rate_ws = m->rate_w * 1e-9;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
 	m->dirty = true;
 	return 0;
@@ -236,9 +240,10 @@ static double msg_rate(struct mm *m, uint64_t now_ns)
 		m->rate_start_ns += k * w;
 	}
 	el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
-	/* Sliding estimate: the previous window weighted by its overlap. */
-	return ((double)m->rate_prev * (1.0 - (double)el / (double)w) + (double)m->rate_cur) /
-	       ((double)w * 1e-9);
+	/* Sliding estimate: the previous window weighted by its overlap
+	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
+	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
+	       m->rate_ws;
 }
 
 /* Both scans below visit only the side's active slots (recon.active, kept
@@ -358,11 +363,67 @@ static inline void side_room(const struct mm *m, int64_t room[2])
 	room[QUOTE_ASK] = lim_short + m->position;
 }
 
-/* Build m's target ladder into *t and the recon controls into *ctl. Returns
- * true, leaving *t unwritten, when the ladder's inputs (struct mm_tkey) are
- * those m->target was built from: the target did not move. */
-static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
-			 struct recon_ctl *ctl)
+/* build_target's outcomes: where the target is and whether it moved. */
+enum tgt_res {
+	TGT_BUILT = 0, /* built into *t: compare with m->target, then copy */
+	TGT_SAME = 1,  /* m->target as it was: *t unwritten */
+	TGT_MOVED = 2, /* m->target moved in place: *t unwritten */
+};
+
+/*
+ * A new key k that differs from m->tkey in its prices alone, each one the
+ * same or, old and new > 0, with every ladder level (m->lc.levels,
+ * step_ticks apart) in 1..QUOTE_PX_MAX at both: the build would give
+ * m->target with every price written (tgt_ext levels per side: the
+ * ladder's levels from k.px, what the clip kept, the presence order at
+ * k.px) moved by the difference, and nothing else changed. The ladder's
+ * range checks are the only step that reads the price (the presence rule
+ * only its sign); the others (sizes, room, factor, cap) read the key's
+ * other fields, which are equal. So move them in place: a few adds
+ * instead of the build, a compare and a copy of the whole ladder. Most
+ * new keys are such (a fair value move crossing a rounding boundary).
+ * Returns false, changing nothing, when k is not such; else *moved = the
+ * sides with a byte of m->target changed (bit per side).
+ */
+static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
+{
+	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
+	struct mm_tkey x = m->tkey;
+
+	x.px[QUOTE_BID] = k->px[QUOTE_BID];
+	x.px[QUOTE_ASK] = k->px[QUOTE_ASK];
+	if (!same_bytes(&x, k, sizeof(x)))
+		return false;
+	for (int s = 0; s < 2; s++) {
+		int64_t a = m->tkey.px[s], b = k->px[s];
+
+		if (a == b)
+			continue;
+		if (a == 0 || b == 0 ||
+		    (s == QUOTE_BID ? (a - span <= 0 || b - span <= 0)
+				    : (a + span > QUOTE_PX_MAX || b + span > QUOTE_PX_MAX)))
+			return false;
+	}
+	*moved = 0;
+	for (int s = 0; s < 2; s++) {
+		struct quote_level *lv = s == QUOTE_BID ? m->target.bid : m->target.ask;
+		int64_t d = (int64_t)k->px[s] - (int64_t)m->tkey.px[s];
+
+		if (d == 0)
+			continue;
+		for (uint32_t i = 0; i < m->tgt_ext[s]; i++)
+			lv[i].px += d;
+		*moved |= (unsigned)(m->tgt_ext[s] != 0) << s;
+	}
+	return true;
+}
+
+/* Build m's target ladder and the recon controls into *ctl (enum tgt_res:
+ * into *t, or m->target unchanged when the ladder's inputs, struct mm_tkey,
+ * are those it was built from, or moved in place by target_shift: *mv =
+ * the sides it moved). */
+static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
@@ -372,13 +433,13 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 	struct tox_span td[2];
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
-
 	struct mm_tkey k;
 
 	if (ctl->stale || ctl->halted || ctl->kill) {
 		memset(t, 0, sizeof(*t));
 		m->tkey_ok = false;
-		return false;
+		m->tgt_ext[QUOTE_BID] = m->tgt_ext[QUOTE_ASK] = 0;
+		return TGT_BUILT;
 	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
@@ -421,9 +482,10 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 
 	/* The ladder is a function of k (and the config): reuse the last one
 	 * when k did not move, which is most events (no rounding boundary
-	 * crossed, no best price move that reaches the guard). Every field is
-	 * written below and the struct has no padding (mm.h), so memcmp sees
-	 * no stale byte without a memset. */
+	 * crossed, no best price move that reaches the guard), or move it
+	 * when only k's prices did (target_shift). Every field is written
+	 * below and the struct has no padding (mm.h), so memcmp sees no stale
+	 * byte without a memset. */
 	for (int s = 0; s < 2; s++) {
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
@@ -435,7 +497,9 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		k.pulled[s] = td[s].pulled;
 	}
 	k.cap = m->dec.size_cap;
-	if (m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0) {
+	*mv = 0;
+	if (m->tkey_ok && (memcmp(&k, &m->tkey, sizeof(k)) == 0 || target_shift(m, &k, mv))) {
+		/* the same ladder, or the same moved: the same counts */
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
@@ -443,7 +507,8 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
 		}
 		m->n_presence += m->tkey_presence;
-		return true;
+		m->tkey = k;
+		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
 	m->tkey_ok = true;
@@ -459,6 +524,8 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
 		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
 
+		/* levels written: the ladder's (the clip compacts within them) */
+		m->tgt_ext[s] = (uint8_t)*n;
 		if (!allow[s] || td[s].pulled)
 			*n = 0;
 		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
@@ -471,6 +538,8 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 				lv[0].px = px;
 				lv[0].qty = c->min_size;
 				*n = 1;
+				if (m->tgt_ext[s] == 0)
+					m->tgt_ext[s] = 1;
 				m->n_presence++;
 				m->tkey_presence++;
 			}
@@ -478,7 +547,7 @@ static bool build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
 		ctl->pulled[s] = *n == 0 && td[s].pulled;
 		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
 	}
-	return false;
+	return TGT_BUILT;
 }
 
 /* The decision's first step: the PnL peak, the regime inputs and the
@@ -509,7 +578,8 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 	const struct quote_ladder *tp = &t;
 	uint64_t blocked;
 	uint32_t n;
-	bool same;
+	enum tgt_res res;
+	unsigned mv;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.kill = m->dec.level == REGIME_KILL;
@@ -519,12 +589,12 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	same = build_target(m, now_ns, &t, &ctl);
-	if (same)
+	res = build_target(m, now_ns, &t, &ctl, &mv);
+	if (res != TGT_BUILT)
 		tp = &m->target;
 
 	if (same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
-	    (same || memcmp(&t, &m->target, sizeof(t)) == 0)) {
+	    (res == TGT_SAME || (res == TGT_BUILT && memcmp(&t, &m->target, sizeof(t)) == 0))) {
 		if (!m->dirty && !force) {
 			m->n_skipped++;
 			return 0;
@@ -554,9 +624,27 @@ static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uin
 		if (!ctl.kill && now_ns <= m->recon.quiet_until_ns)
 			return 0;
 	}
+	/*
+	 * The target moved (target_shift) on sides of at most one level, with
+	 * the same controls, after a plan that found nothing (recon's
+	 * promise): recon_plan_still_quiet decides the plan from those sides
+	 * alone, at a few compares. The other sides are the promise's: since
+	 * that plan, m->target changed only through plans or this, which is
+	 * one (every decide_rest that moves m->target plans). When it finds
+	 * nothing, leave what that plan would (below: n = 0, nothing deferred
+	 * or held back).
+	 */
+	if (res == TGT_MOVED && !m->cfg.plan_every_move &&
+	    same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
+	    recon_plan_still_quiet(&m->recon, now_ns, &m->target, &ctl, mv)) {
+		m->dirty = false;
+		m->planned = true;
+		m->n_move_quiet++;
+		return 0;
+	}
 	blocked = m->recon.n_blocked;
 	n = recon_plan(&m->recon, now_ns, now_tsc, t_rx, tp, &ctl, out, max);
-	if (!same)
+	if (res == TGT_BUILT)
 		memcpy(&m->target, &t, sizeof(t)); /* padding too: compared with memcmp */
 	m->ctl = ctl;
 	/* Replan next time if something was deferred or held back. */
@@ -589,10 +677,10 @@ static bool tox_side_still(const struct mm *m, int s, uint64_t now_ns)
 	if (x->pulled && now_ns >= x->pulled_until_ns)
 		return false;
 	if (x->through == 0.0)
-		return x->memo_gen == t->gen + 1 && d->mult_lo == x->memo.spread_mult &&
+		return x->memo_gen == x->gen + 1 && d->mult_lo == x->memo.spread_mult &&
 		       d->mult_hi == x->memo.spread_mult && d->size_factor == x->memo.size_factor &&
 		       d->pulled == x->memo.pulled;
-	return x->span_memo_gen == t->gen + 1 && x->span_memo_from_ns == x->span_from_ns &&
+	return x->span_memo_gen == x->gen + 1 && x->span_memo_from_ns == x->span_from_ns &&
 	       now_ns >= x->span_from_ns && now_ns <= x->span_to_ns &&
 	       d->mult_lo == x->span_memo.mult_lo && d->mult_hi == x->span_memo.mult_hi &&
 	       d->size_factor == x->span_memo.size_factor && d->pulled == x->span_memo.pulled;
@@ -696,17 +784,15 @@ static bool markouts_pending(const struct mm *m)
 	return false;
 }
 
-uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
-		  struct order_intent *out, uint32_t max)
+/* mm_on_md past its quiet book events (see there). Not inlined: its
+ * register saves and frame then stay off the quiet path, most calls. */
+static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint64_t now_ns,
+				  uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	uint8_t old_flags = m->book_flags;
 	bool moved = false;
 	double f;
 
-	if (ev->locate != m->locate) {
-		m->n_other_locate++;
-		return 0;
-	}
 	m->n_md++;
 	m->last_md_ns = now_ns;
 	if (ev->kind == MD_TRADE)
@@ -742,6 +828,25 @@ uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
 	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, NULL, out, max);
+}
+
+uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
+		  struct order_intent *out, uint32_t max)
+{
+	if (ev->locate != m->locate) {
+		m->n_other_locate++;
+		return 0;
+	}
+	/* The quiet rule (mm.h) for a book event, as md_event has it: a few
+	 * compares and counters, without md_event's frame. */
+	if (ev->kind == MD_BOOK && mm_md_unchanged(m, ev)) {
+		m->n_md++;
+		m->last_md_ns = now_ns;
+		m->n_quiet++;
+		m->n_skipped++;
+		return 0;
+	}
+	return md_event(m, ev, now_ns, now_tsc, out, max);
 }
 
 static bool dup_fill(struct mm *m, uint64_t match)

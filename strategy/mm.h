@@ -56,6 +56,10 @@ struct mm_cfg {
 	/* false (default): the timer's skip (see mm_on_timer); true: every
 	 * timer call runs the full decision (kept to compare the two) */
 	bool decide_every_timer;
+	/* false (default): a target that only moved, after a plan that found
+	 * nothing, is reconciled by recon_plan_still_quiet when it can be;
+	 * true: by recon_plan always (kept to compare the two) */
+	bool plan_every_move;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -126,11 +130,15 @@ struct mm {
 	/* message rate: intents in the current and previous window */
 	uint64_t rate_start_ns;
 	uint32_t rate_cur, rate_prev;
+	double rate_w, rate_ws;    /* cfg.rate_window_ns as double, and in s */
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
 	bool tkey_ok;               /* tkey describes target */
 	uint8_t tkey_presence;      /* sides the presence rule added to it */
+	uint8_t tgt_ext[2];         /* target.bid / .ask: levels the build wrote
+				     * (valid ones, then a tail the clip left;
+				     * each px > 0), the rest zero */
 	struct recon_ctl ctl;       /* last recon controls */
 	bool dirty;                 /* the last plan deferred or held back work */
 	bool planned;               /* target / ctl hold a plan's inputs */
@@ -140,6 +148,7 @@ struct mm {
 	uint64_t n_md, n_intents;
 	uint64_t n_skipped;        /* md events that needed no replan */
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
+	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
 	struct mm_cfg cfg;

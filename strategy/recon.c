@@ -469,6 +469,58 @@ static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
 	return until;
 }
 
+/*
+ * plan_side on a side of at most one level, with nothing else of the plan:
+ * a blocked side cancels each working order, an empty one (or an invalid
+ * level) each as excess, one level with no order is a NEW, with two or
+ * more the greedy match leaves one in excess; with exactly one, the pair's
+ * checks (in flight: left alone; else reprice, age, size). It finds
+ * nothing when none of them fires (nothing held back either: a hold needs
+ * a reason). The promise (now_ns <= quiet_until_ns) already rules the age
+ * out; it is checked again, as plan_side does, for two compares.
+ */
+bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote_ladder *target,
+			    const struct recon_ctl *ctl, unsigned sides)
+{
+	if (r->quiet_until_ns == 0 || now_ns > r->quiet_until_ns || (ctl && ctl->kill))
+		return false;
+	for (int s = 0; s < 2; s++) {
+		const struct quote_level *lv = s == QUOTE_BID ? target->bid : target->ask;
+		uint32_t n_lv = s == QUOTE_BID ? target->n_bid : target->n_ask;
+		unsigned act = r->active[s];
+		const struct recon_order *o;
+		uint64_t age;
+		int64_t tol;
+
+		if (!(sides >> s & 1u))
+			continue;
+		if (n_lv > 1)
+			return false;
+		if (side_block(ctl, s) || n_lv == 0 || !target_ok(&lv[0])) {
+			if (act)
+				return false; /* cancels */
+			continue;
+		}
+		if (act == 0 || (act & (act - 1)))
+			return false; /* a NEW, or an excess order */
+		o = &r->ord[s][lowest(act)];
+		if (o->state == RECON_PENDING)
+			continue;
+		age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
+		tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
+		if (abs64(o->px - lv[0].px) > tol || (r->cfg.max_age_ns && age > r->cfg.max_age_ns) ||
+		    o->qty != lv[0].qty)
+			return false;
+	}
+	/* recon_plan's effects when it finds nothing: the refill, no kill
+	 * sent, nothing deferred or held back, and quiet_until(r, active) as
+	 * the promise has it (no table change since it was made) */
+	refill(r, now_ns);
+	r->kill_sent = 0;
+	r->last_deferred = 0;
+	return true;
+}
+
 uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx_tsc,
 		    const struct quote_ladder *target, const struct recon_ctl *ctl,
 		    struct order_intent *out, uint32_t max)

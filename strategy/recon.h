@@ -6,6 +6,7 @@
 #ifndef RECON_H
 #define RECON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/events.h"
@@ -144,5 +145,17 @@ uint32_t recon_budget(struct recon *r, uint64_t now_ns);
 uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx_tsc,
 		    const struct quote_ladder *target, const struct recon_ctl *ctl,
 		    struct order_intent *out, uint32_t max);
+
+/* The plan recon_plan(r, now_ns, ..., target, ctl, ...) would make, when
+ * the last plan found nothing (its quiet_until_ns promise holds at now_ns)
+ * and target and ctl are what it had, but for the sides in sides (bit per
+ * enum quote_side), each now with at most one level: true when it finds
+ * nothing again, having done what that plan does (the refill; the promise
+ * stands, for this target). false, r unchanged, when the promise is off,
+ * ctl kills, a side in sides has two or more levels, or the plan would
+ * find something (then call recon_plan). The caller vouches for the rest
+ * of target and ctl. Owner thread. */
+bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote_ladder *target,
+			    const struct recon_ctl *ctl, unsigned sides);
 
 #endif /* RECON_H */

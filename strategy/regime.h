@@ -186,11 +186,13 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 	ok = (dd >= -DBL_MAX) & (dd < up[REGIME_IN_DRAWDOWN]) & (pos >= -DBL_MAX) &
 	     (pos < up[REGIME_IN_POSITION]) & (rate >= -DBL_MAX) & (rate < up[REGIME_IN_MSG_RATE]) &
 	     (age >= -DBL_MAX) & (age < up[REGIME_IN_STALENESS]);
-	held = (lv == REGIME_GREEN) | (dd > hold[REGIME_IN_DRAWDOWN]) |
-	       (pos > hold[REGIME_IN_POSITION]) | (rate > hold[REGIME_IN_MSG_RATE]) |
-	       (age > hold[REGIME_IN_STALENESS]);
-	red_other = (dd > red[REGIME_IN_DRAWDOWN]) | (pos > red[REGIME_IN_POSITION]) |
-		    (rate > red[REGIME_IN_MSG_RATE]) | (age > red[REGIME_IN_STALENESS]);
+	/* GREEN is always held (nothing to step down to): most updates */
+	held = lv == REGIME_GREEN ||
+	       ((dd > hold[REGIME_IN_DRAWDOWN]) | (pos > hold[REGIME_IN_POSITION]) |
+		(rate > hold[REGIME_IN_MSG_RATE]) | (age > hold[REGIME_IN_STALENESS]));
+	/* red[REGIME_IN_DRAWDOWN] is +inf (regime_init): no compare */
+	red_other = (pos > red[REGIME_IN_POSITION]) | (rate > red[REGIME_IN_MSG_RATE]) |
+		    (age > red[REGIME_IN_STALENESS]);
 	if (!(ok & held))
 		return regime_update_full(r, now_ns, in, out);
 	r->red_other = red_other;

@@ -149,6 +149,8 @@ int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair)
 	if (n > 0) {
 		side_mk(t, &t->side[QUOTE_BID]);
 		side_mk(t, &t->side[QUOTE_ASK]);
+		t->side[QUOTE_BID].gen++;
+		t->side[QUOTE_ASK].gen++;
 		t->gen++;
 	}
 	return n;
@@ -157,6 +159,7 @@ int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair)
 int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 {
 	double a, imb;
+	uint64_t ask0, bid0, ask1, bid1;
 
 	(void)now_ns;
 	if (t == NULL || !isfinite(signed_qty))
@@ -167,8 +170,16 @@ int tox_on_trade(struct tox *t, uint64_t now_ns, double signed_qty)
 	imb = 0.0;
 	if (t->flow_abs > 0.0)
 		imb = t->flow_signed / t->flow_abs; /* -1..1, + = buying */
+	memcpy(&ask0, &t->side[QUOTE_ASK].imb, 8);
+	memcpy(&bid0, &t->side[QUOTE_BID].imb, 8);
 	t->side[QUOTE_ASK].imb = max0(imb);
 	t->side[QUOTE_BID].imb = max0(-imb); /* selling pressure is against our bid */
+	/* a side whose term kept its very bits keeps its memos (the flow
+	 * mostly moves one side's; the other stays 0) */
+	memcpy(&ask1, &t->side[QUOTE_ASK].imb, 8);
+	memcpy(&bid1, &t->side[QUOTE_BID].imb, 8);
+	t->side[QUOTE_ASK].gen += ask0 != ask1;
+	t->side[QUOTE_BID].gen += bid0 != bid1;
 	t->gen++;
 	return 0;
 }
@@ -184,6 +195,7 @@ int tox_on_trade_through(struct tox *t, uint64_t now_ns, enum quote_side side)
 	s->through = tox_through_at(s, now_ns, t->cfg.through_half_life_ns) + 1.0;
 	if (now_ns > s->through_ns)
 		s->through_ns = now_ns;
+	s->gen++;
 	t->gen++;
 	return 0;
 }

@@ -70,12 +70,16 @@ struct tox_span {
 };
 
 /* Field order: what tox_decide_span's memo path (most decisions) reads
- * first, in 80 bytes: pulled, through, its memo and window; then what the
- * window's recomputation and the trade-through decay read; tox_decide's
- * memo and the markouts last. */
+ * first, in 88 bytes: pulled, through, gen, its memo and window; then what
+ * the window's recomputation and the trade-through decay read;
+ * tox_decide's memo and the markouts last. */
 struct tox_side_state {
 	bool pulled;             /* a cooldown has been started */
 	double through;          /* decayed trade-through count */
+	/* bumped when an input of this side's score changes (mk, imb,
+	 * through): the memos below are this side's, and a trade that moves
+	 * the other side's imbalance only keeps them */
+	uint64_t gen;
 	/* tox_decide_span's last bounded verdict, for the window opened at
 	 * span_memo_from_ns and input generation span_memo_gen - 1 */
 	uint64_t span_memo_gen;
@@ -98,16 +102,17 @@ struct tox_side_state {
 	/* tox_decide's last verdict and the input generation it saw: reused
 	 * while no input changed, through == 0 (no decay in time) and no
 	 * cooldown can expire */
-	uint64_t memo_gen;       /* tox.gen at memo + 1; 0 = none */
+	uint64_t memo_gen;       /* gen at memo + 1; 0 = none */
 	struct tox_decision memo;
 	double markout_bps[TOX_MAX_HORIZONS]; /* EWMA, + = adverse to us */
 };
 
-/* Field order: what a decision reads (gen, side[]; the flow EWMAs and
- * cfg's first fields when it computes) first and together; the pending-markout rings (~6 KiB, read only when a
- * markout is due) last. */
+/* Field order: what a decision reads (side[]; the flow EWMAs and cfg's
+ * first fields when it computes) first and together; the pending-markout
+ * rings (~6 KiB, read only when a markout is due) last. */
 struct tox {
-	uint64_t gen;               /* bumped when an input of the score changes */
+	uint64_t gen;               /* bumped when an input of either side's
+				     * score changes (the sides' gen: each its own) */
 	uint64_t next_due_ns;       /* earliest pending due_ns; UINT64_MAX = none */
 	struct tox_side_state side[2];  /* indexed by enum quote_side */
 	double flow_signed;  /* EWMA of signed volume, + = buyer-initiated */
@@ -243,7 +248,7 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 	/* No input changed since the last verdict, no decay in time and no
 	 * cooldown to expire: the same score, hence the same verdict (a
 	 * cooldown it could start was started by that call). */
-	if (s->memo_gen == t->gen + 1 && s->through == 0.0 &&
+	if (s->memo_gen == s->gen + 1 && s->through == 0.0 &&
 	    (!s->pulled || now_ns < s->pulled_until_ns)) {
 		*out = s->memo;
 		return 0;
@@ -254,7 +259,7 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 	/* field by field into the memo: its padding stays as tox_init left
 	 * it (struct tox is compared bytewise in tests) */
 	tox_verdict(t, s, now_ns, score, &s->memo);
-	s->memo_gen = t->gen + 1;
+	s->memo_gen = s->gen + 1;
 	*out = s->memo;
 	return 0;
 }
@@ -308,11 +313,11 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	if (s->pulled && now_ns >= s->pulled_until_ns) {
 		s->pulled = false; /* cooldown expired: re-evaluate */
 	} else if (s->through == 0.0) {
-		if (s->memo_gen == t->gen + 1) { /* as tox_decide */
+		if (s->memo_gen == s->gen + 1) { /* as tox_decide */
 			d = s->memo;
 			goto exact;
 		}
-	} else if (s->span_memo_gen == t->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
+	} else if (s->span_memo_gen == s->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
 		   now_ns >= s->span_from_ns && now_ns <= s->span_to_ns) {
 		/* the same inputs (through too: it bumps gen) in the same
 		 * window: the same bounded verdict */
@@ -346,7 +351,7 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 			s->span_memo.size_factor = d.size_factor;
 			s->span_memo.pulled = d.pulled;
 			*out = s->span_memo;
-			s->span_memo_gen = t->gen + 1;
+			s->span_memo_gen = s->gen + 1;
 			s->span_memo_from_ns = s->span_from_ns;
 			return 0;
 		}
@@ -358,7 +363,7 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	score = score >= 0.0 ? score : 0.0;
 verdict:
 	tox_verdict(t, s, now_ns, score, &s->memo); /* field by field, as tox_decide */
-	s->memo_gen = t->gen + 1;
+	s->memo_gen = s->gen + 1;
 	d = s->memo;
 exact:
 	out->mult_lo = out->mult_hi = d.spread_mult;

@@ -9,7 +9,10 @@
  * quiet-event rule) has its own, recorded once test_quiet_rule below proved
  * the rule: a quiet event changes nothing but the staleness clock, and
  * every other event decides exactly as the full path would from the same
- * state. */
+ * state. After every call, the target ladder is checked byte for byte
+ * against a fresh build from the key it was built from (check_target),
+ * also near the ends of the price range (test_target_edges); and every
+ * call against the same call with plan_every_move (test_move_plan). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -49,6 +52,59 @@ struct qstats {
 };
 static struct qstats QS;
 static bool g_tcheck; /* compare every timer call with the full path */
+/* test_move_plan: every call also runs on a copy with plan_every_move */
+static bool g_mcheck;
+static uint64_t MS_quiet, MS_calls; /* moved targets planned quietly; calls */
+
+enum mcall { MC_MD, MC_EXEC, MC_TIMER };
+
+/* One call on M (the default) and on a copy of M's state with
+ * plan_every_move (every moved target goes to recon_plan): the same
+ * intents, the same portfolio (which an md event writes: saved and
+ * restored around the copy's call), and the same state exactly but for the
+ * flag and the counter: checked after every call that took the other way
+ * (recon_plan_still_quiet) and every 8th of the others (they run the same
+ * code, recon_plan_still_quiet saying no changes nothing: test_recon), to
+ * keep the test quick. */
+static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_intent *o)
+{
+	struct order_intent of[MAXI];
+	uint64_t q0 = M.n_move_quiet;
+	uint32_t n, nf = 0;
+
+	if (g_mcheck) {
+		memcpy(&M_full, &M, sizeof(M));
+		M_full.cfg.plan_every_move = true;
+		PF_pre = PF;
+		if (k == MC_MD)
+			nf = mm_on_md(&M_full, x, t, t / 5, of, MAXI);
+		else if (k == MC_EXEC)
+			nf = mm_on_exec(&M_full, x, t, t / 5, of, MAXI);
+		else
+			nf = mm_on_timer(&M_full, t, t / 5, of, MAXI);
+		PF_full = PF;
+		PF = PF_pre;
+	}
+	if (k == MC_MD)
+		n = mm_on_md(&M, x, t, t / 5, o, MAXI);
+	else if (k == MC_EXEC)
+		n = mm_on_exec(&M, x, t, t / 5, o, MAXI);
+	else
+		n = mm_on_timer(&M, t, t / 5, o, MAXI);
+	if (g_mcheck) {
+		MS_calls++;
+		MS_quiet += M.n_move_quiet - q0;
+		assert_int_equal(n, nf);
+		assert_memory_equal(o, of, n * sizeof(*o));
+		assert_memory_equal(&PF, &PF_full, sizeof(PF));
+		if (M.n_move_quiet != q0 || MS_calls % 8 == 0) {
+			M_full.cfg.plan_every_move = false;
+			M_full.n_move_quiet = M.n_move_quiet;
+			assert_memory_equal(&M, &M_full, sizeof(M));
+		}
+	}
+	return n;
+}
 /* stream variants for test_timer_skip (the recorded digests have neither):
  * another symbol of the portfolio trades between our calls; trades carry
  * no price, so none goes through our levels (and no intensity sample) */
@@ -103,9 +159,81 @@ static void check_active(const struct mm *m)
 	}
 }
 
+/* The ladder clip as mm.c's build has it: room, factor, cap, min_size. */
+static void ref_clip(struct quote_level *lv, uint32_t *n, int64_t room, double factor,
+		     uint32_t cap, uint32_t min_size, uint32_t lot)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		int64_t q = lv[i].qty;
+
+		if (factor < 1.0) {
+			double x = (double)q * factor;
+
+			q = x > 0.0 ? (int64_t)((uint32_t)(x / lot) * lot) : 0;
+		}
+		if (q > (int64_t)cap)
+			q = cap;
+		if (q > room)
+			q = room;
+		if (q < (int64_t)min_size || q <= 0)
+			continue;
+		lv[k].px = lv[i].px;
+		lv[k].qty = (uint32_t)q;
+		room -= q;
+		k++;
+	}
+	*n = k;
+}
+
+/*
+ * m->target is the ladder its key (m->tkey) gives, byte for byte, as a
+ * fresh build: quote_build_ladder_px into a zeroed ladder from the key's
+ * prices (already guarded: no book passed, so none moves), each side
+ * barred (!allow, pulled) or clipped, the presence order; all zero
+ * without a key. Whatever path kept or moved it (key reuse, the in-place
+ * move of target_shift). tgt_ext: the levels with a price, the rest zero.
+ */
+static void check_target(const struct mm *m)
+{
+	struct quote_ladder t;
+	const struct mm_tkey *k = &m->tkey;
+
+	memset(&t, 0, sizeof(t));
+	if (m->tkey_ok) {
+		assert_int_equal(quote_build_ladder_px(&m->lc, k->px[QUOTE_BID], k->px[QUOTE_ASK], 0,
+						       0, 0, &t),
+				 0);
+		for (int s = 0; s < 2; s++) {
+			struct quote_level *lv = s == QUOTE_BID ? t.bid : t.ask;
+			uint32_t *n = s == QUOTE_BID ? &t.n_bid : &t.n_ask;
+
+			if (!k->allow[s] || k->pulled[s])
+				*n = 0;
+			ref_clip(lv, n, k->room[s], k->factor[s], k->cap, m->cfg.min_size,
+				 m->cfg.lot);
+			if (*n == 0 && m->cfg.presence && k->allow[s] &&
+			    k->room[s] >= (int64_t)m->cfg.min_size && k->px[s] > 0) {
+				lv[0].px = k->px[s];
+				lv[0].qty = m->cfg.min_size;
+				*n = 1;
+			}
+		}
+	}
+	assert_memory_equal(&t, &m->target, sizeof(t));
+	for (int s = 0; s < 2; s++) {
+		const struct quote_level *lv = s == QUOTE_BID ? t.bid : t.ask;
+
+		for (uint32_t i = 0; i < QUOTE_MAX_LEVELS; i++)
+			assert_int_equal(lv[i].px != 0, i < m->tgt_ext[s]);
+	}
+}
+
 static void fold(struct digest *d, const struct mm *m, const struct order_intent *o, uint32_t n)
 {
 	check_active(m);
+	check_target(m);
 	d->n_calls++;
 	mix(d, n);
 	mix(d, (uint64_t)mm_regime(m));
@@ -149,7 +277,7 @@ static void exec_one(struct digest *d, struct exec_report *r, uint64_t now)
 
 	r->locate = LOC;
 	r->t_rx_tsc = now / 7;
-	n = mm_on_exec(&M, r, now, now / 5, o, MAXI);
+	n = mcall(MC_EXEC, r, now, o);
 	fold(d, &M, o, n);
 	vq_push(&V, o, n, now);
 }
@@ -326,6 +454,7 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 				M_pre.tox.side[s].imb = M.tox.side[s].imb;
 				M_pre.tox.side[s].through = M.tox.side[s].through;
 				M_pre.tox.side[s].through_ns = M.tox.side[s].through_ns;
+				M_pre.tox.side[s].gen = M.tox.side[s].gen;
 			}
 		}
 		assert_memory_equal(&M, &M_pre, sizeof(M));
@@ -424,7 +553,7 @@ static void run_seg(const struct seg *s, struct digest *d)
 				if (g_tcheck)
 					n = timer_checked(next_timer, o);
 				else
-					n = mm_on_timer(&M, next_timer, next_timer / 5, o, MAXI);
+					n = mcall(MC_TIMER, NULL, next_timer, o);
 				fold(d, &M, o, n);
 				vq_push(&V, o, n, next_timer);
 				next_timer += c.timer_ns;
@@ -505,7 +634,7 @@ static void run_seg(const struct seg *s, struct digest *d)
 		if (g_check)
 			n = md_checked(&e, t, o);
 		else
-			n = mm_on_md(&M, &e, t, t / 5, o, MAXI);
+			n = mcall(MC_MD, &e, t, o);
 		fold(d, &M, o, n);
 		vq_push(&V, o, n, t);
 	}
@@ -648,6 +777,105 @@ static void test_timer_skip(void **state)
 	assert_true(TS_full > 1000);
 }
 
+/* recon_plan_still_quiet in place of recon_plan after a moved target
+ * (decide_rest): every call of every segment, and of the quiet-rule
+ * segment, against the same call with plan_every_move (mcall); the
+ * digests stay the recorded ones. Both outcomes are common. */
+static void test_move_plan(void **state)
+{
+	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
+	struct digest d;
+
+	(void)state;
+	MS_quiet = MS_calls = 0;
+	g_mcheck = true;
+	for (size_t k = 0; k < N_SEGS; k++) {
+		run_seg(&SEGS[k], &d);
+		assert_int_equal(d.h, GOLD[k].h);
+	}
+	run_seg(&no_flow, &d);
+	g_mcheck = false;
+	print_message("moved targets planned quietly %" PRIu64 " of %" PRIu64 " calls\n",
+		      MS_quiet, MS_calls);
+	assert_true(MS_quiet > 2000);
+	assert_true(MS_calls > MS_quiet * 4);
+}
+
+/* One walk of the book for test_target_edges: 6000 events, the mid moving
+ * a tick at a time within [lo, hi] (ITCH units), every call's target
+ * checked (check_target). Counts calls whose key moved its prices alone
+ * (the in-place move's case), and those whose side s had a full ladder
+ * (ext == levels), a ladder cut by the price range, or no price. */
+static void edge_walk(uint32_t lo, uint32_t hi, int s, uint64_t *px_only, uint64_t *full,
+		      uint64_t *cut, uint64_t *none)
+{
+	struct order_intent o[MAXI];
+	struct mm_cfg c;
+	uint64_t t = T0;
+	uint32_t mid = lo + (hi - lo) / 2;
+
+	mm_cfg_defaults(&c);
+	c.levels = 5;
+	c.step_ticks = 2;
+	c.vol.sigma_min = 0.0; /* offsets of cents at any price level */
+	assert_int_equal(mm_init(&M, &c, LOC, BASE, T0), 0);
+	for (int i = 0; i < 6000; i++) {
+		uint64_t r = rnd();
+		struct mm_tkey k0 = M.tkey;
+		bool ok0 = M.tkey_ok;
+		struct md_event e;
+
+		t += 50 * US + (r >> 40) % (300 * US);
+		if ((r & 3) == 0 && mid + 100 <= hi)
+			mid += 100;
+		else if ((r & 3) == 1 && mid - 100 >= lo)
+			mid -= 100;
+		memset(&e, 0, sizeof(e));
+		e.locate = LOC;
+		e.kind = MD_BOOK;
+		e.flags = MD_F_TOP;
+		e.bid_px = mid - 50;
+		e.ask_px = mid + 50;
+		e.bid_qty = 100 + (uint32_t)(r >> 8) % 900;
+		e.ask_qty = 100 + (uint32_t)(r >> 20) % 900;
+		(void)mm_on_md(&M, &e, t, t / 5, o, MAXI);
+		check_target(&M);
+		if (ok0 && M.tkey_ok && memcmp(&k0, &M.tkey, sizeof(k0)) != 0) {
+			k0.px[QUOTE_BID] = M.tkey.px[QUOTE_BID];
+			k0.px[QUOTE_ASK] = M.tkey.px[QUOTE_ASK];
+			*px_only += memcmp(&k0, &M.tkey, sizeof(k0)) == 0;
+		}
+		if (M.tkey_ok && M.tkey.px[s] > 0) {
+			*full += M.tgt_ext[s] == c.levels;
+			*cut += M.tgt_ext[s] < c.levels;
+		}
+		*none += M.tkey_ok && M.tkey.px[s] == 0;
+	}
+}
+
+/* The target near the ends of the price range, where the ladder loses
+ * levels: bids a few ticks above 0, asks a few below QUOTE_PX_MAX. A key
+ * whose prices alone move keeps its ladder, moved, only while no level
+ * leaves the range; check_target proves every call's bytes. */
+static void test_target_edges(void **state)
+{
+	const uint32_t top = (uint32_t)QUOTE_PX_MAX;
+	uint64_t px_only = 0, full = 0, cut = 0, none = 0;
+
+	(void)state;
+	rs = 0x3c6ef372fe94f82bull;
+	/* from no bid price at all (the top rounds to <= 0) up */
+	edge_walk(150, 2150, QUOTE_BID, &px_only, &full, &cut, &none);
+	print_message("bids near 0: keys moved by price alone %" PRIu64 ", full ladders %" PRIu64
+		      ", cut %" PRIu64 ", no price %" PRIu64 "\n", px_only, full, cut, none);
+	assert_true(px_only > 500 && full > 100 && cut > 100 && none > 100);
+	px_only = full = cut = none = 0;
+	edge_walk(top - 2400, top - 400, QUOTE_ASK, &px_only, &full, &cut, &none);
+	print_message("asks near the maximum: keys moved by price alone %" PRIu64
+		      ", full ladders %" PRIu64 ", cut %" PRIu64 "\n", px_only, full, cut);
+	assert_true(px_only > 500 && full > 100 && cut > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +883,8 @@ int main(void)
 		cmocka_unit_test(test_golden_every_event),
 		cmocka_unit_test(test_quiet_rule),
 		cmocka_unit_test(test_timer_skip),
+		cmocka_unit_test(test_move_plan),
+		cmocka_unit_test(test_target_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * spread, GLFT half-spread and skew, additive fee and premiums, the tick
  * rounding function, the post-only guard and the ladder (sizes, minimum
  * size, position limits), quote_llround against llround, quote_rounds_to
- * against quote_round_to_tick. Table-driven. */
+ * against quote_round_to_tick, and quote_round_to_tick against its libm
+ * floor / ceil form. Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -385,6 +386,74 @@ static void test_llround_same(void **state)
 	}
 }
 
+/* quote_round_to_tick as first written, with libm floor / ceil: the
+ * inline one must give the same code and price for every input. */
+static int ref_round_to_tick(double px_usd, int64_t tick, enum quote_side side, int64_t *out)
+{
+	double ticks, n;
+	int64_t px;
+
+	if (tick <= 0 || !isfinite(px_usd))
+		return -EINVAL;
+	ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+	if (ticks <= 0.0 || ticks > (double)QUOTE_PX_MAX + 1.0)
+		return -ERANGE;
+	n = side == QUOTE_BID ? floor(ticks + QUOTE_GRID_EPS) : ceil(ticks - QUOTE_GRID_EPS);
+	px = (int64_t)n * tick;
+	if (px <= 0 || px > QUOTE_PX_MAX)
+		return -ERANGE;
+	*out = px;
+	return 0;
+}
+
+/* quote_round_to_tick against ref_round_to_tick: prices on the grid, a few
+ * ulps and the grid epsilon either side, between ticks, below one tick
+ * (down to where the ask's y turns negative), at and beyond the maximum,
+ * zero, negative, huge, non-finite; ticks 1, 7, 100, 10000 and bad. */
+static void test_round_same_as_floor(void **state)
+{
+	static const int64_t ticks[] = { 1, 7, 100, 10000, 0, -100 };
+	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
+	uint64_t r = 0x2545f4914f6cdd1dull;
+
+	(void)state;
+	for (int i = 0; i < 600000; i++) {
+		int64_t tick = ticks[i % 6 < 4 ? i % 4 : i % 6], n, a = 0, b = 0;
+		double px;
+		int ra, rb;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		n = (int64_t)(r % 20000000) / (tick > 0 ? tick : 1);
+		if ((r >> 40) % 100 == 0)
+			n = QUOTE_PX_MAX / (tick > 0 ? tick : 1) - 2 + (int64_t)((r >> 50) % 5);
+		else if ((r >> 40) % 100 == 1)
+			n = (int64_t)((r >> 50) % 3);
+		px = ((double)n + off[(r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
+		if ((r >> 40) % 100 == 2)
+			px = ldexp((double)((r >> 20) % 1000), -(int)((r >> 32) % 60)); /* tiny */
+		for (int k = (int)((r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
+			px = nextafter(px, k > 0 ? INFINITY : -INFINITY);
+		switch ((r >> 44) % 2000) {
+		case 0: px = NAN; break;
+		case 1: px = INFINITY; break;
+		case 2: px = -INFINITY; break;
+		case 3: px = -px; break;
+		case 4: px = 1e300; break;
+		case 5: px = 0.0; break;
+		default: break;
+		}
+		for (int side = 0; side < 2; side++) {
+			ra = quote_round_to_tick(px, tick, (enum quote_side)side, &a);
+			rb = ref_round_to_tick(px, tick, (enum quote_side)side, &b);
+			assert_int_equal(ra, rb);
+			if (ra == 0)
+				assert_int_equal(a, b);
+		}
+	}
+}
+
 /* quote_rounds_to(px, tick, side, top) is exactly "quote_round_to_tick
  * gives top": for prices on the grid, within the grid epsilon of it, a few
  * ulps either side of those edges, between ticks, at the price limits,
@@ -440,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_glft_offsets),
 		cmocka_unit_test(test_premia_add),
 		cmocka_unit_test(test_round_to_tick),
+		cmocka_unit_test(test_round_same_as_floor),
 		cmocka_unit_test(test_llround_same),
 		cmocka_unit_test(test_rounds_to_same),
 		cmocka_unit_test(test_post_only),

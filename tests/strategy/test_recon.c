@@ -1,7 +1,8 @@
 /* test_recon.c - cmocka tests of strategy/recon.c: tolerance and queue-front
  * tolerance, minimum lifetime, maximum age, size, excess, new levels and
- * tokens, stale, kill, side blocks, budget priority, exact bucket refill and
- * determinism. Table-driven. */
+ * tokens, stale, kill, side blocks, budget priority, exact bucket refill,
+ * determinism, the quiet_until_ns promise, and recon_plan_still_quiet
+ * against recon_plan on random states. Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "strategy/recon.h"
@@ -555,6 +557,122 @@ static void test_quiet_until(void **state)
 	assert_int_equal(r.quiet_until_ns, UINT64_MAX);
 }
 
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+/*
+ * recon_plan_still_quiet against recon_plan on copies of the same state,
+ * over random tables (0-2 orders a side, live or in flight, at the queue
+ * front or not, of any age), controls (none, pulled, grow-blocked, red)
+ * and configs (with and without a maximum age): after a plan that found
+ * nothing, the same target but for the sides of a random mask, each with
+ * 0-2 levels moved, resized or invalid, at a later time. With the promise
+ * holding and those sides at most one level each, it answers exactly
+ * whether the plan finds nothing, and then leaves r as the plan does;
+ * otherwise (or when it says no) r is unchanged.
+ */
+static void test_still_quiet(void **state)
+{
+	static struct recon r, a, b;
+	uint64_t n_yes = 0, n_no = 0, n_skip = 0;
+
+	(void)state;
+	for (int it = 0; it < 40000; it++) {
+		struct recon_cfg cfg = CFG;
+		struct recon_ctl cc, *ctl = NULL;
+		struct quote_ladder l0, l1;
+		struct order_intent out[16];
+		uint64_t x = rnd(), now;
+		unsigned mask = (unsigned)(rnd() % 4);
+		bool yes, one = true;
+		uint32_t n;
+
+		if (x % 4 == 0)
+			cfg.max_age_ns = 0;
+		setup(&r, &cfg);
+		memset(&l0, 0, sizeof(l0));
+		for (int s = 0; s < 2; s++) {
+			uint32_t k = (uint32_t)(rnd() % 3);
+			struct quote_level *lv = s == QUOTE_BID ? l0.bid : l0.ask;
+
+			for (uint32_t i = 0; i < k; i++) {
+				uint64_t y = rnd();
+				int64_t px = (s == QUOTE_BID ? 10000 : 10500) + 100 * (int64_t)(y % 5) -
+					     200 + (s == QUOTE_BID ? -300 : 300) * (int64_t)i;
+
+				put(&r, s, (int)((y >> 8) % RECON_MAX_LEVELS), 100 + 10 * (uint64_t)s + i,
+				    px, 100, T0 - (y >> 16) % (1500 * MS), (int)((y >> 40) % 2));
+				lv[i] = (struct quote_level){ px, 100 };
+			}
+			for (int i = 0; i < RECON_MAX_LEVELS; i++)
+				if (r.ord[s][i].state && (rnd() % 3) == 0)
+					r.ord[s][i].state = RECON_PENDING;
+			recon_sync(&r);
+			if (s == QUOTE_BID)
+				l0.n_bid = k;
+			else
+				l0.n_ask = k;
+		}
+		if (x % 5 == 1) {
+			memset(&cc, 0, sizeof(cc));
+			cc.pulled[(x >> 8) % 2] = (x >> 9) % 2;
+			cc.grow_block[(x >> 10) % 2] = (x >> 11) % 2;
+			cc.red = (x >> 12) % 2;
+			cc.red_allow[0] = (x >> 13) % 2;
+			cc.red_allow[1] = (x >> 14) % 2;
+			ctl = &cc;
+		}
+		if (plan(&r, T0, &l0, ctl, out, 16) != 0 || r.quiet_until_ns == 0) {
+			n_skip++;
+			continue; /* no promise to build on */
+		}
+		l1 = l0;
+		for (int s = 0; s < 2; s++) {
+			struct quote_level *lv = s == QUOTE_BID ? l1.bid : l1.ask;
+			uint32_t *nl = s == QUOTE_BID ? &l1.n_bid : &l1.n_ask;
+			uint64_t y = rnd();
+
+			if (!(mask >> s & 1))
+				continue;
+			*nl = y % 8 == 0 ? 2 : y % 8 == 1 ? 0 : 1;
+			for (uint32_t i = 0; i < *nl; i++) {
+				lv[i].px = (s == QUOTE_BID ? 10000 : 10500) + 100 * (int64_t)((y >> 4) % 7) -
+					   300 - 300 * (int64_t)i;
+				lv[i].qty = (y >> 8) % 6 == 0 ? 200 : 100;
+				if ((y >> 12) % 16 == 0)
+					lv[i].px = 0; /* invalid */
+			}
+			one &= *nl <= 1;
+		}
+		now = T0 + rnd() % (1200 * MS);
+		memcpy(&a, &r, sizeof(r));
+		memcpy(&b, &r, sizeof(r));
+		yes = recon_plan_still_quiet(&a, now, &l1, ctl, mask);
+		n = plan(&b, now, &l1, ctl, out, 16);
+		if (yes) {
+			n_yes++;
+			assert_int_equal(n, 0);
+			assert_memory_equal(&a, &b, sizeof(a));
+		} else {
+			n_no++;
+			assert_memory_equal(&a, &r, sizeof(a));
+			/* with the promise and one level a side, "no" means the
+			 * plan found something or held something back */
+			if (now <= r.quiet_until_ns && one)
+				assert_true(n > 0 || b.n_blocked != r.n_blocked || b.last_deferred);
+		}
+	}
+	print_message("still quiet %" PRIu64 ", not %" PRIu64 ", no promise %" PRIu64 "\n", n_yes,
+		      n_no, n_skip);
+	assert_true(n_yes > 3000 && n_no > 3000);
+}
+
 static void test_api_errors(void **state)
 {
 	static const struct {
@@ -608,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_refill),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_quiet_until),
+		cmocka_unit_test(test_still_quiet),
 		cmocka_unit_test(test_api_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

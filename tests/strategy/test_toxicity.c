@@ -3,13 +3,15 @@
  * side, pull and cooldown expiry exactly at cooldown_ns, the shrink zone,
  * the markout ring full is counted, bad configs refused, determinism;
  * tox_decide_span's bounded verdicts hold the exact tox_decide ones; the
- * inline tox_on_fair equals tox_on_fair_full. */
+ * memos equal fresh verdicts (per-side generations); the inline
+ * tox_on_fair equals tox_on_fair_full. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -353,6 +355,81 @@ static void test_span_holds_exact(void **state)
 	assert_true(a.n_pulls > 100 && pulled > 1000);
 }
 
+/* The memos against no memo, called as mm's decision calls them
+ * (tox_decide_span per side, tox_decide after it when the bounds differ):
+ * one tracker fed random fills, fair values (maturing markouts), trades
+ * (moving one side's imbalance, often not the other's) and, in the second
+ * half, trade-throughs; before each verdict a copy has that side's memos
+ * dropped (memo_gen, span_memo_gen 0) and computes afresh. Same verdicts
+ * bit for bit and the same state after (but the dropped generations): a
+ * memo is reused only while none of its side's inputs moved (its gen). */
+static void test_memo_per_side(void **state)
+{
+	static struct tox a, f;
+	struct tox_cfg c;
+	uint64_t t = 1000 * MS, hits = 0, calls = 0;
+	double fair = 1e6;
+
+	(void)state;
+	mk_cfg(&c);
+	c.w_flow = 1.0;
+	c.w_through = 1.0;
+	c.spread_k = 0.25;
+	c.through_half_life_ns = 100 * MS;
+	c.cooldown_ns = 30 * MS;
+	assert_int_equal(tox_init(&a, &c), 0);
+	for (int i = 0; i < 200000; i++) {
+		uint64_t u = rnd_t();
+
+		t += (u >> 8) % 4 == 0 ? 0 : ((u >> 10) % 3000) * 1000;
+		fair += (double)((int)((u >> 20) % 201) - 100);
+		(void)tox_on_fair(&a, t, fair);
+		if ((u >> 30) % 4 == 0) /* mostly one way: the other side's term stays 0 */
+			(void)tox_on_trade(&a, t, (double)((int)((u >> 33) % 1000) - 200));
+		if (i > 100000 && (u >> 44) % 300 == 0)
+			(void)tox_on_trade_through(&a, t, (u >> 52) & 1 ? QUOTE_BID : QUOTE_ASK);
+		if ((u >> 53) % 500 == 0)
+			(void)tox_on_fill(&a, t, (u >> 62) & 1 ? QUOTE_BID : QUOTE_ASK, fair);
+		for (int sd = 0; sd < 2; sd++) {
+			struct tox_side_state *x = &a.side[sd];
+			struct tox_span p, q;
+
+			memcpy(&f, &a, sizeof(a));
+			f.side[sd].memo_gen = 0;
+			f.side[sd].span_memo_gen = 0;
+			hits += x->through == 0.0 ? x->memo_gen == x->gen + 1
+						  : x->span_memo_gen == x->gen + 1;
+			calls++;
+			assert_int_equal(tox_decide_span(&a, t, (enum quote_side)sd, &p), 0);
+			assert_int_equal(tox_decide_span(&f, t, (enum quote_side)sd, &q), 0);
+			/* field by field: a memo copy carries its padding */
+			assert_memory_equal(&p.mult_lo, &q.mult_lo, sizeof(double));
+			assert_memory_equal(&p.mult_hi, &q.mult_hi, sizeof(double));
+			assert_memory_equal(&p.size_factor, &q.size_factor, sizeof(double));
+			assert_int_equal(p.pulled, q.pulled);
+			if (p.mult_lo != p.mult_hi && (u >> (40 + sd)) & 1) {
+				struct tox_decision y, z;
+
+				assert_int_equal(tox_decide(&a, t, (enum quote_side)sd, &y), 0);
+				assert_int_equal(tox_decide(&f, t, (enum quote_side)sd, &z), 0);
+				assert_memory_equal(&y.score, &z.score, sizeof(double));
+				assert_memory_equal(&y.spread_mult, &z.spread_mult, sizeof(double));
+				assert_memory_equal(&y.size_factor, &z.size_factor, sizeof(double));
+				assert_int_equal(y.pulled, z.pulled);
+			}
+			/* the rest of the state too, but the generations the copy
+			 * dropped where its fresh path did not set them again */
+			if (f.side[sd].memo_gen == 0)
+				f.side[sd].memo_gen = a.side[sd].memo_gen;
+			if (f.side[sd].span_memo_gen == 0)
+				f.side[sd].span_memo_gen = a.side[sd].span_memo_gen;
+			assert_memory_equal(&a, &f, sizeof(a));
+		}
+	}
+	print_message("memo reuses %" PRIu64 " of %" PRIu64 " verdicts\n", hits, calls);
+	assert_true(hits > calls / 4 && calls - hits > calls / 20);
+}
+
 /* Fills queuing markouts and fair values at random times (often before the
  * next due time, sometimes after; sometimes a bad fair): the inline
  * tox_on_fair leaves the state and the result tox_on_fair_full gives. */
@@ -398,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full_counted),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_span_holds_exact),
+		cmocka_unit_test(test_memo_per_side),
 		cmocka_unit_test(test_on_fair_inline_same_as_full),
 	};
 
