@@ -715,12 +715,26 @@ static void test_golden_every_event(void **state)
 	g_every = false;
 }
 
+/* A segment with no trade flow, for the checks' quiet-rule runs. */
+static const struct seg NO_FLOW = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
+
+/* Every segment, with whatever check is on: the digests with the check
+ * are the recorded ones. */
+static void run_segs_gold(void)
+{
+	struct digest d;
+
+	for (size_t k = 0; k < N_SEGS; k++) {
+		run_seg(&SEGS[k], &d);
+		assert_int_equal(d.h, GOLD[k].h);
+	}
+}
+
 /* Every md event of every segment, against the full path from the same
  * state (md_checked). The full path's extra intents on quiet events are all
  * time-driven work the timer now owns; they are counted by cause. */
 static void test_quiet_rule(void **state)
 {
-	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
 	struct digest d;
 
 	(void)state;
@@ -729,7 +743,7 @@ static void test_quiet_rule(void **state)
 	g_check = true;
 	for (size_t k = 0; k < N_SEGS; k++)
 		run_seg(&SEGS[k], &d);
-	run_seg(&no_flow, &d);
+	run_seg(&NO_FLOW, &d);
 	g_check = false;
 	print_message("quiet %" PRIu64 " (trades %" PRIu64 "), decided %" PRIu64
 		      "; full path's intents on quiet events: %" PRIu64 " (deferred work %" PRIu64
@@ -750,25 +764,20 @@ static void test_quiet_rule(void **state)
  * (timer_checked). Both outcomes are common. */
 static void test_timer_skip(void **state)
 {
-	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
 	struct digest d;
 
 	(void)state;
 	TS_skipped = TS_full = 0;
 	g_tcheck = true;
-	for (size_t k = 0; k < N_SEGS; k++) {
-		run_seg(&SEGS[k], &d);
-		/* the digests with the check are the recorded ones */
-		assert_int_equal(d.h, GOLD[k].h);
-	}
-	run_seg(&no_flow, &d);
+	run_segs_gold();
+	run_seg(&NO_FLOW, &d);
 	/* the portfolio moving under us; toxicity without trade-throughs
 	 * (the exact memo), with and without the flow input */
 	g_pf_moves = true;
 	run_seg(&SEGS[4], &d);
 	g_pf_moves = false;
 	g_no_through = true;
-	run_seg(&no_flow, &d);
+	run_seg(&NO_FLOW, &d);
 	run_seg(&SEGS[0], &d);
 	g_no_through = false;
 	g_tcheck = false;
@@ -783,17 +792,13 @@ static void test_timer_skip(void **state)
  * digests stay the recorded ones. Both outcomes are common. */
 static void test_move_plan(void **state)
 {
-	static const struct seg no_flow = { 0x2545f4914f6cdd1dull, 0, 6, -1 };
 	struct digest d;
 
 	(void)state;
 	MS_quiet = MS_calls = 0;
 	g_mcheck = true;
-	for (size_t k = 0; k < N_SEGS; k++) {
-		run_seg(&SEGS[k], &d);
-		assert_int_equal(d.h, GOLD[k].h);
-	}
-	run_seg(&no_flow, &d);
+	run_segs_gold();
+	run_seg(&NO_FLOW, &d);
 	g_mcheck = false;
 	print_message("moved targets planned quietly %" PRIu64 " of %" PRIu64 " calls\n",
 		      MS_quiet, MS_calls);
