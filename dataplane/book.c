@@ -4,8 +4,10 @@
  * caller owns the block. Threads: the one thread that owns the book set.
  * Structures and their rationale: book.h. */
 #include "dataplane/book.h"
+#include "hw/arena.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -236,6 +238,44 @@ static COLD NOINLINE void pools_refill(struct book_set *bs)
 		bs->chunk_free = bs->chunk_fresh;
 		bs->chunk_fresh = end;
 	}
+}
+
+/* The next BOOK_REFILL records a pool hands out: its free list's, else
+ * the never-used batch from fresh. rec / size: the pool; link: offset of
+ * the free list's link in a record. */
+static uint8_t pool_warm(const void *rec, size_t size, size_t link, uint32_t head,
+			 uint32_t fresh, uint32_t max)
+{
+	const uint8_t *base = rec;
+	uint8_t x = 0;
+
+	for (uint32_t i = 0; i < BOOK_REFILL && head != BOOK_NIL; i++) {
+		x ^= arena_touch(base + (size_t)head * size, size);
+		memcpy(&head, base + (size_t)head * size + link, sizeof(head));
+	}
+	if (head == BOOK_NIL && fresh < max)
+		x ^= arena_touch(base + (size_t)fresh * size,
+				 (size_t)(refill_end(fresh, max) - fresh) * size);
+	return x;
+}
+
+COLD void book_warm(const struct book_set *bs, const uint16_t *locates, uint32_t n)
+{
+	uint8_t x;
+
+	if (!bs)
+		return;
+	x = arena_touch(bs, sizeof(*bs));
+	for (uint32_t i = 0; i < n; i++)
+		if (locates[i] && locates[i] <= bs->max_locate)
+			x ^= arena_touch(&bs->syms[locates[i]], sizeof(bs->syms[0]));
+	x ^= pool_warm(bs->orders, sizeof(bs->orders[0]), offsetof(struct book_order, next),
+		       bs->order_free, bs->order_fresh, bs->max_orders);
+	x ^= pool_warm(bs->levels, sizeof(bs->levels[0]), offsetof(struct book_level, tail),
+		       bs->level_free, bs->level_fresh, bs->max_levels);
+	x ^= pool_warm(bs->chunks, sizeof(bs->chunks[0]), offsetof(struct book_chunk, worse),
+		       bs->chunk_free, bs->chunk_fresh, bs->max_chunks);
+	(void)x;
 }
 
 /* Slot holding ref (*found), or else the slot where ref belongs, *dist

@@ -315,6 +315,14 @@ void book_reset(struct book_set *bs);
 /* Release a book set. The memory stays the caller's. Accepts NULL. */
 void book_fini(struct book_set *bs);
 
+/* Read, changing nothing, what a run's first updates of the n symbols in
+ * locates will touch before any other: the set's header, the symbols'
+ * lines and the next records each pool hands out (a refill's batch), so
+ * they find those lines in the caches and their pages in the TLB. The
+ * order table's slots depend on the references and are left out.
+ * Start-up, before the feed runs; the feed's thread. */
+void book_warm(const struct book_set *bs, const uint16_t *locates, uint32_t n);
+
 /* ---- updates by ITCH's rules (the feed thread) ----------------------- */
 
 /* A/F: add order `ref` for `locate` at the back of its price level. side is

@@ -10,6 +10,7 @@
 
 #include "gateway/ouch.h"
 #include "gateway/soup.h"
+#include "hw/arena.h"
 #include "hw/compiler.h"
 
 void gw_cfg_defaults(struct gw_cfg *c)
@@ -95,6 +96,30 @@ void gw_fini(struct gw *g)
 	arena_fini(&g->mem);
 	free(g->defer);
 	g->defer = NULL;
+}
+
+COLD void gw_warm(const struct gw *g, uint16_t locate, uint64_t token, uint32_t n)
+{
+	const struct ostore *os = &g->os;
+	uint32_t slot = os->free_head;
+	uint8_t x;
+
+	x = arena_touch(g, sizeof(*g));
+	if (locate == 0 || locate > os->cfg.max_locate)
+		return;
+	x ^= arena_touch(&os->sym[locate], sizeof(os->sym[0]));
+	x ^= arena_touch(&g->rk.sym[locate], sizeof(g->rk.sym[0]));
+	for (uint32_t i = 0; i < n; i++) {
+		x ^= arena_touch(&os->tok[ostore_tok_home(token + i, os->tok_mask)],
+				 sizeof(os->tok[0]));
+		x ^= arena_touch(&os->ref[ostore_ref_home(os->next_ref + i, os->ref_mask)],
+				 sizeof(os->ref[0]));
+		if (slot == OSTORE_NIL)
+			continue;
+		x ^= arena_touch(&os->ord[slot], sizeof(os->ord[0]));
+		slot = os->ord[slot].next;
+	}
+	(void)x;
 }
 
 int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8])

@@ -88,6 +88,14 @@ void gw_cfg_defaults(struct gw_cfg *cfg);
  * -EINVAL locate above the store's max_locate. */
 int gw_set_symbol(struct gw *g, uint16_t locate, const char name[8]);
 
+/* Read, changing nothing, what the next n NEWs for locate with client
+ * tokens token, token + 1, ... will touch before any other order: the
+ * gateway's own lines, the symbol's, the tokens' index entries, the next
+ * n refs' entries and free order slots, so that a run's first orders find
+ * them in the caches and their pages in the TLB. Start-up, before the run;
+ * the gateway's thread. */
+void gw_warm(const struct gw *g, uint16_t locate, uint64_t token, uint32_t n);
+
 /* The reference price of the collar check (e.g. the mid), 1e-4 USD; 0 =
  * none (new orders are refused). */
 static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)

@@ -41,6 +41,19 @@ static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+uint8_t arena_touch(const void *p, size_t len)
+{
+	const volatile uint8_t *b = p;
+	uint8_t x = 0;
+
+	if (!p || !len)
+		return 0;
+	/* every line the range reaches, its last byte's too */
+	for (size_t off = 0; off < len; off += CACHELINE)
+		x ^= b[off];
+	return (uint8_t)(x ^ b[len - 1]);
+}
+
 size_t arena_prefault_code(void)
 {
 	size_t pages = 0;

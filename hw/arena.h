@@ -57,6 +57,11 @@ size_t arena_prefault_code(void);
  * memory must not be locked); the code and stack are mapped in every case.
  * Start-up only, once per process; any thread. */
 int arena_lock_process(size_t stack_bytes, const void *skip, size_t skip_len);
+/* Read one byte of each cache line of [p, p + len), writing nothing, so
+ * that a hot path's first use of those lines finds them in the caches and
+ * their pages in the TLB (a warm-up before a run). Returns the XOR of the
+ * bytes read. Start-up only; any thread. */
+uint8_t arena_touch(const void *p, size_t len);
 /* Name of a backing: "hugepages-2M", "thp" or "4K". */
 const char *arena_backing_name(enum arena_backing b);
 

@@ -480,6 +480,40 @@ static void test_fifo_ends(void **state)
  * chunk, whose scan finds the price's level when it is there; nothing for
  * an empty side or a locate out of range. Prefetching changes no state:
  * the book stays consistent. */
+/* book_warm changes no byte of the set: fresh, with records on the free
+ * lists and never-used ones left, with pools used up, and for symbols
+ * out of range. */
+static void test_warm_reads_only(void **state)
+{
+	struct book_cfg cfg = { .max_orders = 40, .max_levels = 0, .max_locate = 4 };
+	const uint16_t locs[] = { 1, 4, 0, 5, 65535 };
+	size_t sz = book_memsize(&cfg);
+	struct book_set *bs = book_new(cfg.max_orders, 0, cfg.max_locate);
+	uint8_t *copy = malloc(sz);
+	struct book_change c;
+	(void)state;
+
+	assert_non_null(copy);
+	for (int round = 0; round < 3; round++) {
+		memcpy(copy, bs, sz);
+		book_warm(bs, locs, 5);
+		book_warm(bs, NULL, 0);
+		assert_memory_equal(bs, copy, sz);
+		/* round 0 -> 1: 20 orders on 20 levels, half then deleted
+		 * (free lists and fresh records); 1 -> 2: the pool full */
+		for (uint64_t r = 1; r <= (round ? 40u : 20u); r++)
+			(void)book_apply_add(bs, 1, 100 * (uint64_t)round + r, r & 1 ? 'B' : 'S', 100,
+					     r & 1 ? 5000 - 10 * (uint32_t)r : 6000 + 10 * (uint32_t)r,
+					     NULL, &c);
+		for (uint64_t r = 1; round == 0 && r <= 20; r += 2)
+			assert_int_equal(book_apply_delete(bs, r, &c), 0);
+	}
+	assert_int_equal(bs->order_fresh, cfg.max_orders);
+	book_warm(NULL, locs, 5);
+	free(copy);
+	book_free(bs);
+}
+
 static void test_prefetch_add(void **state)
 {
 	struct book_set *bs = book_new(256, 0, 4);
@@ -1695,6 +1729,7 @@ int main(void)
 		cmocka_unit_test(test_apply_dispatch_and_reset),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_real_snippet),
+		cmocka_unit_test(test_warm_reads_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,6 +138,41 @@ static struct order_intent intent(uint8_t op, uint64_t token, uint64_t orig, uin
 	return in;
 }
 
+/* gw_warm changes no byte of the gateway or its store: before any order,
+ * with orders in flight and a cancel sent or deferred, for
+ * symbols out of range, and for more tokens than there are free slots. */
+static void test_warm_reads_only(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct exec_report rej;
+	uint8_t wire[256], *mem0 = malloc(g->mem.size);
+	struct gw g0;
+	(void)state;
+
+	assert_non_null(mem0);
+	for (int round = 0; round < 2; round++) {
+		memcpy(mem0, g->mem.base, g->mem.size);
+		g0 = *g;
+		gw_warm(g, 1, 1, 8);
+		gw_warm(g, 16, UINT64_MAX - 4, 200);
+		gw_warm(g, 0, 7, 8);
+		gw_warm(g, 17, 7, 8);
+		gw_warm(g, 2, 9, 0);
+		assert_memory_equal(g->mem.base, mem0, g->mem.size);
+		assert_memory_equal(g, &g0, sizeof(g0));
+		/* three orders, then a cancel of the first */
+		for (uint64_t t = 1; round == 0 && t <= 3; t++) {
+			in = intent(INTENT_NEW, t, 0, 1, 'B', PX - 100 * (uint32_t)t, 100);
+			assert_true(gw_on_intent(g, &in, T0 + t, wire, sizeof(wire), &rej) > 0);
+		}
+		in = intent(INTENT_CANCEL, 0, 1, 1, 'B', 0, 0);
+		assert_true(round > 0 || gw_on_intent(g, &in, T0 + 9, wire, sizeof(wire), &rej) >= 0);
+	}
+	free(mem0);
+	gw_free(g);
+}
+
 /* Send in at t; it must pass. Decodes the bytes into m (max n; NULL: a
  * scratch array); returns how many messages. */
 static int send_ok(struct gw *g, const struct order_intent *in, uint64_t t, struct ouch_in *m,
@@ -999,6 +1034,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_mapping),
+		cmocka_unit_test(test_warm_reads_only),
 		cmocka_unit_test(test_new_bytes),
 		cmocka_unit_test(test_new_firm),
 		cmocka_unit_test(test_clordid_large_tokens),

@@ -154,6 +154,35 @@ static void test_lock_process(void **state)
 	munmap(skip, len);
 }
 
+/* arena_touch reads the first byte of each line of the range and its
+ * last byte (XOR returned), writes nothing, and takes NULL or 0 bytes. */
+static void test_touch(void **state)
+{
+	uint8_t *b = aligned_alloc(64, 256), *copy = malloc(256);
+	(void)state;
+
+	assert_non_null(b);
+	assert_non_null(copy);
+	memset(b, 0, 256);
+	b[0] = 0x01;
+	b[64] = 0x02;
+	b[128] = 0x04;
+	b[150] = 0x80; /* not a line start, not the last byte: not read */
+	b[199] = 0x10;
+	memcpy(copy, b, 256);
+	assert_int_equal(arena_touch(b, 200), 0x01 ^ 0x02 ^ 0x04 ^ 0x10);
+	/* 129 bytes: lines 0..2, last byte 128 (read twice: XOR 0) */
+	assert_int_equal(arena_touch(b, 129), 0x01 ^ 0x02);
+	assert_int_equal(arena_touch(b + 64, 1), 0);
+	assert_int_equal(arena_touch(b + 150, 1), 0);
+	assert_int_equal(arena_touch(b + 150, 2), 0x80);
+	assert_int_equal(arena_touch(NULL, 64), 0);
+	assert_int_equal(arena_touch(b, 0), 0);
+	assert_memory_equal(b, copy, 256);
+	free(b);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_alignment_and_exhaustion),
 		cmocka_unit_test(test_huge_or_fallback),
 		cmocka_unit_test(test_lock_process),
+		cmocka_unit_test(test_touch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
