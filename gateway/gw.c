@@ -299,7 +299,7 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 	return (long)off;
 }
 
-long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
+NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej)
 {
 	struct ostore_probe pr;

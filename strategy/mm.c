@@ -830,8 +830,8 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 	return decide(m, now_ns, now_tsc, ev->t_rx_tsc, false, NULL, out, max);
 }
 
-uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns, uint64_t now_tsc,
-		  struct order_intent *out, uint32_t max)
+NOCLONE uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_ns,
+			  uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	if (ev->locate != m->locate) {
 		m->n_other_locate++;
@@ -863,8 +863,8 @@ static bool dup_fill(struct mm *m, uint64_t match)
 	return false;
 }
 
-uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
-		    uint64_t now_tsc, struct order_intent *out, uint32_t max)
+NOCLONE uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t now_ns,
+			    uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	int rc = 0;
 
