@@ -1394,8 +1394,9 @@ static void test_shortcuts_exact(void **state)
 }
 
 /* paper_warm, which paper_run calls before the replay, leaves everything
- * the replay reads as paper_init made it: the strategies, the portfolio,
- * the gateway with its store and checks, the accounts' counters; and its
+ * the replay reads as paper_init made it: the feed and its books, the
+ * strategies, the portfolio, the gateway with its store and checks, the
+ * accounts' counters; and its
  * gateway's small store passes the orders the run's sizes would. */
 static void test_warm_writes_nothing(void **state)
 {
@@ -1404,8 +1405,10 @@ static void test_warm_writes_nothing(void **state)
 	struct conf_err ce;
 	uint16_t locs[PAPER_MAX_SYMS];
 	char names[PAPER_MAX_SYMS][PAPER_NAME_LEN], err[600], cap[512];
-	size_t os_len, rk_len, sym_len;
-	void *sym0, *os0, *rk0;
+	size_t os_len, rk_len, sym_len, bk_len;
+	void *sym0, *os0, *rk0, *bk0;
+	struct book_cfg bc;
+	struct feed *feed0 = malloc(sizeof(*feed0));
 	struct gw gw0;
 	struct pf pf0;
 	struct paper_stats st0;
@@ -1434,6 +1437,14 @@ static void test_warm_writes_nothing(void **state)
 	memcpy(sym0, p->sym, sym_len);
 	memcpy(os0, p->gw.os.mem, os_len);
 	memcpy(rk0, p->gw.rk.sym, rk_len);
+	bc = (struct book_cfg){ p->feed.books->max_orders, p->feed.books->max_levels,
+				p->feed.books->max_locate };
+	bk_len = book_memsize(&bc);
+	bk0 = malloc(bk_len);
+	assert_non_null(bk0);
+	assert_non_null(feed0);
+	memcpy(bk0, p->feed.books, bk_len);
+	*feed0 = p->feed;
 	gw0 = p->gw;
 	pf0 = p->pf;
 	st0 = p->st;
@@ -1443,6 +1454,8 @@ static void test_warm_writes_nothing(void **state)
 	assert_memory_equal(p->sym, sym0, sym_len);
 	assert_memory_equal(p->gw.os.mem, os0, os_len);
 	assert_memory_equal(p->gw.rk.sym, rk0, rk_len);
+	assert_memory_equal(p->feed.books, bk0, bk_len);
+	assert_memory_equal(&p->feed, feed0, sizeof(*feed0));
 	assert_memory_equal(&p->gw, &gw0, sizeof(gw0));
 	assert_memory_equal(&p->pf, &pf0, sizeof(pf0));
 	assert_memory_equal(&p->st, &st0, sizeof(st0));
@@ -1454,6 +1467,8 @@ static void test_warm_writes_nothing(void **state)
 	free(sym0);
 	free(os0);
 	free(rk0);
+	free(bk0);
+	free(feed0);
 	paper_fini(p);
 	free(p);
 	free(cfg);
