@@ -164,6 +164,7 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	m->rate_w = (double)cfg->rate_window_ns;
 	m->rate_ws = m->rate_w * 1e-9;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
+	m->rq_pos = INT64_MIN; /* no quick regime step prepared */
 	m->dirty = true;
 	return 0;
 }
@@ -228,9 +229,11 @@ double mm_pnl_usd(const struct mm *m)
 	return ((double)m->cash_e4 + (double)m->position * mark) / QUOTE_PX_PER_USD;
 }
 
-static double msg_rate(struct mm *m, uint64_t now_ns)
+/* Move the message-rate window to now_ns: afterwards now_ns <=
+ * rate_start_ns or now_ns - rate_start_ns < rate_window_ns. */
+static inline void msg_roll(struct mm *m, uint64_t now_ns)
 {
-	uint64_t w = m->cfg.rate_window_ns, el;
+	uint64_t w = m->cfg.rate_window_ns;
 
 	if (now_ns > m->rate_start_ns && now_ns - m->rate_start_ns >= w) {
 		uint64_t k = (now_ns - m->rate_start_ns) / w;
@@ -239,7 +242,18 @@ static double msg_rate(struct mm *m, uint64_t now_ns)
 		m->rate_cur = 0;
 		m->rate_start_ns += k * w;
 	}
-	el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
+}
+
+/* The message rate at now_ns, msg/s, after msg_roll(m, now_ns). It lies
+ * in [rate_cur / rate_ws, (rate_prev + rate_cur) / rate_ws] (each
+ * rounded once; the sum is exact): el < w makes el / rate_w <= 1 (both
+ * rounded monotonically), so the previous window's weight is in [0, 1],
+ * its product with rate_prev in [0, rate_prev], and the rounded sum and
+ * quotient keep that order. regime_step's quick step relies on it. */
+static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+{
+	uint64_t el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
+
 	/* Sliding estimate: the previous window weighted by its overlap
 	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
 	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
@@ -562,8 +576,34 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 		m->pnl_peak_usd = pnl;
 	in.drawdown_usd = m->pnl_peak_usd - pnl;
 	in.position = m->position;
-	in.msg_rate = msg_rate(m, now_ns);
+	msg_roll(m, now_ns);
 	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	/*
+	 * The quick step (unless cfg.regime_every_step): at feed age 0 (every
+	 * md event's decision) the update's other inputs are the position and
+	 * a rate within msg_rate_at's bounds, which change only with the
+	 * position, the window's counts and the level: prepared once per such
+	 * key (m->rq), the no-change test then reads the drawdown alone and
+	 * the rate is not computed. Whatever it cannot decide goes to
+	 * regime_update, as before.
+	 */
+	if (!m->cfg.regime_every_step && in.feed_age_ns == 0) {
+		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
+		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
+			m->rq_pos = m->position;
+			m->rq_prev = m->rate_prev;
+			m->rq_cur = m->rate_cur;
+			(void)regime_quick_prep(&m->regime, m->position,
+						(double)m->rate_cur / m->rate_ws,
+						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
+						&m->rq);
+		}
+		if (regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)) {
+			m->n_regime_quick++;
+			return;
+		}
+	}
+	in.msg_rate = msg_rate_at(m, now_ns);
 	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
 }
 

@@ -60,6 +60,10 @@ struct mm_cfg {
 	 * nothing, is reconciled by recon_plan_still_quiet when it can be;
 	 * true: by recon_plan always (kept to compare the two) */
 	bool plan_every_move;
+	/* false (default): regime_step's quick step (regime_quick_update)
+	 * when it can decide; true: regime_update always (kept to compare
+	 * the two) */
+	bool regime_every_step;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -131,6 +135,12 @@ struct mm {
 	uint64_t rate_start_ns;
 	uint32_t rate_cur, rate_prev;
 	double rate_w, rate_ws;    /* cfg.rate_window_ns as double, and in s */
+	/* the quick regime step (regime_step) and its key: the position and
+	 * the window's counts it was prepared for (rq.level: the level);
+	 * rq_pos INT64_MIN at init: none */
+	int64_t rq_pos;
+	uint32_t rq_prev, rq_cur;
+	struct regime_quick rq;
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
@@ -149,6 +159,7 @@ struct mm {
 	uint64_t n_skipped;        /* md events that needed no replan */
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
+	uint64_t n_regime_quick;   /* regime steps the quick step decided */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
 	struct mm_cfg cfg;

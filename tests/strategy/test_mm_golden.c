@@ -56,7 +56,35 @@ static bool g_tcheck; /* compare every timer call with the full path */
 static bool g_mcheck;
 static uint64_t MS_quiet, MS_calls; /* moved targets planned quietly; calls */
 
+/* test_regime_quick: every call also runs on a copy with
+ * regime_every_step */
+static bool g_rcheck;
+static uint64_t RQ_quick, RQ_calls; /* calls the quick regime step decided; calls */
+static uint64_t RQ_level[REGIME_N_LEVELS]; /* quick steps per level */
+
 enum mcall { MC_MD, MC_EXEC, MC_TIMER };
+
+/* After a call on M and on M_full, a copy of M's state from before the
+ * call with regime_every_step (regime_update at every step): the same
+ * regime state and decision after every call, the same state exactly but
+ * for the flag, the quick step's memo and counter every 16th call. */
+static void rcheck(uint64_t q0)
+{
+	RQ_calls++;
+	RQ_quick += M.n_regime_quick - q0;
+	RQ_level[M.regime.level] += M.n_regime_quick - q0;
+	assert_memory_equal(&M.regime, &M_full.regime, sizeof(M.regime));
+	assert_memory_equal(&M.dec, &M_full.dec, sizeof(M.dec));
+	if (RQ_calls % 16 == 0) {
+		M_full.cfg.regime_every_step = false;
+		M_full.n_regime_quick = M.n_regime_quick;
+		M_full.rq_pos = M.rq_pos;
+		M_full.rq_prev = M.rq_prev;
+		M_full.rq_cur = M.rq_cur;
+		M_full.rq = M.rq;
+		assert_memory_equal(&M, &M_full, sizeof(M));
+	}
+}
 
 /* One call on M (the default) and on a copy of M's state with
  * plan_every_move (every moved target goes to recon_plan): the same
@@ -69,12 +97,15 @@ enum mcall { MC_MD, MC_EXEC, MC_TIMER };
 static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_intent *o)
 {
 	struct order_intent of[MAXI];
-	uint64_t q0 = M.n_move_quiet;
+	uint64_t q0 = M.n_move_quiet, r0 = M.n_regime_quick;
 	uint32_t n, nf = 0;
 
-	if (g_mcheck) {
+	if (g_mcheck || g_rcheck) {
 		memcpy(&M_full, &M, sizeof(M));
-		M_full.cfg.plan_every_move = true;
+		if (g_mcheck)
+			M_full.cfg.plan_every_move = true;
+		else
+			M_full.cfg.regime_every_step = true;
 		PF_pre = PF;
 		if (k == MC_MD)
 			nf = mm_on_md(&M_full, x, t, t / 5, of, MAXI);
@@ -91,6 +122,12 @@ static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_inte
 		n = mm_on_exec(&M, x, t, t / 5, o, MAXI);
 	else
 		n = mm_on_timer(&M, t, t / 5, o, MAXI);
+	if (g_rcheck) {
+		assert_int_equal(n, nf);
+		assert_memory_equal(o, of, n * sizeof(*o));
+		assert_memory_equal(&PF, &PF_full, sizeof(PF));
+		rcheck(r0);
+	}
 	if (g_mcheck) {
 		MS_calls++;
 		MS_quiet += M.n_move_quiet - q0;
@@ -394,6 +431,11 @@ static void seg_cfg(uint32_t k, struct mm_cfg *c)
 	case 6: /* test_quiet_rule only: no flow term, so a trade below the
 		 * top that goes through no order of ours is quiet */
 		c->tox.w_flow = 0.0;
+		break;
+	case 7: /* test_regime_quick only: message-rate YELLOW and RED bands
+		 * low enough that the rate moves across them */
+		c->regime.band[REGIME_IN_MSG_RATE][REGIME_YELLOW] = (struct regime_band){ 8.0, 4.0 };
+		c->regime.band[REGIME_IN_MSG_RATE][REGIME_RED] = (struct regime_band){ 16.0, 12.0 };
 		break;
 	default: /* 0 and 5: defaults */
 		break;
@@ -806,6 +848,37 @@ static void test_move_plan(void **state)
 	assert_true(MS_calls > MS_quiet * 4);
 }
 
+/* A segment whose message rate crosses its regime bands. */
+static const struct seg RATE_SEG = { 0x9e3779b97f4a7c15ull, 0, 7, -1 };
+
+/* The quick regime step (regime_step, regime_quick_update) in place of
+ * regime_update: every call of every segment (regimes from position,
+ * message rate, staleness; a kill), of the quiet-rule segment and of one
+ * whose message rate crosses its bands (RATE_SEG),
+ * against the same call with regime_every_step (mcall, rcheck); the
+ * digests stay the recorded ones. Both outcomes are common. */
+static void test_regime_quick(void **state)
+{
+	struct digest d;
+
+	(void)state;
+	RQ_quick = RQ_calls = 0;
+	memset(RQ_level, 0, sizeof(RQ_level));
+	g_rcheck = true;
+	run_segs_gold();
+	run_seg(&NO_FLOW, &d);
+	run_seg(&RATE_SEG, &d);
+	g_rcheck = false;
+	print_message("regime steps decided quickly: %" PRIu64 " of %" PRIu64
+		      " calls (green %" PRIu64 ", yellow %" PRIu64 ", red %" PRIu64 ")\n",
+		      RQ_quick, RQ_calls, RQ_level[REGIME_GREEN], RQ_level[REGIME_YELLOW],
+		      RQ_level[REGIME_RED]);
+	assert_true(RQ_quick > RQ_calls / 4);
+	/* every level it answers in, not GREEN alone */
+	assert_true(RQ_level[REGIME_YELLOW] > 1000 && RQ_level[REGIME_RED] > 1000);
+	assert_true(RQ_calls > RQ_quick + 10000);
+}
+
 /* One walk of the book for test_target_edges: 6000 events, the mid moving
  * a tick at a time within [lo, hi] (ITCH units), every call's target
  * checked (check_target). Counts calls whose key moved its prices alone
@@ -889,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_rule),
 		cmocka_unit_test(test_timer_skip),
 		cmocka_unit_test(test_move_plan),
+		cmocka_unit_test(test_regime_quick),
 		cmocka_unit_test(test_target_edges),
 	};
 
