@@ -12,7 +12,8 @@
  * state. After every call, the target ladder is checked byte for byte
  * against a fresh build from the key it was built from (check_target),
  * also near the ends of the price range (test_target_edges); and every
- * call against the same call with plan_every_move (test_move_plan). */
+ * call against the same call with plan_every_move (test_move_plan) and
+ * with regime_every_step (test_regime_quick). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
