@@ -157,6 +157,7 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	memcpy(m->lc.size, cfg->size, sizeof(m->lc.size));
 	m->lc.min_size = cfg->min_size;
 	m->lc.pos_limit = INT32_MAX;
+	m->tick_usd = (double)cfg->tick / QUOTE_PX_PER_USD;
 	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
@@ -440,7 +441,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
-	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
+	const double tick_usd = m->tick_usd;
 	double fair_usd, q, edge, prem;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2];

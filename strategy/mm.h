@@ -127,6 +127,7 @@ struct mm {
 	double base[2];            /* USD */
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
+	double tick_usd;           /* cfg.tick / QUOTE_PX_PER_USD, USD (mm_init) */
 	/* position and money */
 	int64_t position;          /* shares, + long */
 	int64_t cash_e4;           /* 1e-4 USD, fees included */
