@@ -7,6 +7,7 @@
 #include "hw/compiler.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -186,6 +187,7 @@ static void refresh_coeffs(struct mm *m)
 	double s_usd, g = c->gamma;
 
 	m->vol_n = m->vol.n_returns;
+	m->off_ok = false; /* base and skew move */
 	m->sigma = vol_sigma(&m->vol);
 	s_usd = m->sigma * m->fair_px / QUOTE_PX_PER_USD;
 	if (c->model == MM_MODEL_GLFT) {
@@ -443,6 +445,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	const struct mm_cfg *c = &m->cfg;
 	const double tick_usd = m->tick_usd;
 	double fair_usd, q, edge, prem;
+	uint64_t ticks_bits, bps_bits;
+	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2];
 	struct tox_span td[2];
@@ -461,14 +465,40 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	side_room(m, room);
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
-	q = (double)m->position / c->inv_unit;
 	edge = m->edge_usd;
-	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
-	       m->dec.spread_add_bps * 1e-4 * fair_usd;
+	memcpy(&ticks_bits, &m->dec.spread_add_ticks, sizeof(ticks_bits));
+	memcpy(&bps_bits, &m->dec.spread_add_bps, sizeof(bps_bits));
+	/*
+	 * The offsets before toxicity read fair_usd only through the bps
+	 * add: with spread_add_bps +0 and 0 < fair_usd <= DBL_MAX that term is
+	 * +0 whatever the fair value, so d0 and bpos are those of the last
+	 * computation with the same position, ticks add and coefficients
+	 * (refresh_coeffs clears off_ok): kept in m->off (unless
+	 * cfg.offsets_every_decision).
+	 */
+	off_fixed = bps_bits == 0 && fair_usd > 0.0 && fair_usd <= DBL_MAX &&
+		    !c->offsets_every_decision;
+	if (off_fixed && m->off_ok && m->off_pos == m->position &&
+	    m->off_ticks_bits == ticks_bits) {
+		m->n_off_memo++;
+	} else {
+		q = (double)m->position / c->inv_unit;
+		prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
+		       m->dec.spread_add_bps * 1e-4 * fair_usd;
+		for (int s = 0; s < 2; s++) {
+			double base = m->base[s];
+
+			m->off_bpos[s] = base > 0.0 ? base : 0.0;
+			/* Toxicity widens additively: (mult - 1) times the
+			 * model half. */
+			m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+		}
+		m->off_ok = off_fixed;
+		m->off_pos = m->position;
+		m->off_ticks_bits = ticks_bits;
+	}
 	for (int s = 0; s < 2; s++) {
-		double base = m->base[s], bpos = base > 0.0 ? base : 0.0;
-		/* Toxicity widens additively: (mult - 1) times the model half. */
-		double d0 = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
 		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
 		/* field by field: the padding stays as mm_init left it */

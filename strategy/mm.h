@@ -64,6 +64,10 @@ struct mm_cfg {
 	 * when it can decide; true: regime_update always (kept to compare
 	 * the two) */
 	bool regime_every_step;
+	/* false (default): build_target keeps the offsets before toxicity
+	 * while their inputs hold (mm.off_*); true: computes them at every
+	 * decision (kept to compare the two) */
+	bool offsets_every_decision;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -128,6 +132,14 @@ struct mm {
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
 	double tick_usd;           /* cfg.tick / QUOTE_PX_PER_USD, USD (mm_init) */
+	/* build_target's offsets before toxicity per side (USD): d0 and the
+	 * model half-spread's positive part, from position off_pos, the
+	 * regime's ticks add (its bits) and base / skew; off_ok: valid and
+	 * fair-independent (spread_add_bps +0) */
+	double off_d0[2], off_bpos[2];
+	int64_t off_pos;
+	uint64_t off_ticks_bits;
+	bool off_ok;
 	/* position and money */
 	int64_t position;          /* shares, + long */
 	int64_t cash_e4;           /* 1e-4 USD, fees included */
@@ -161,6 +173,7 @@ struct mm {
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
 	uint64_t n_regime_quick;   /* regime steps the quick step decided */
+	uint64_t n_off_memo;       /* decisions that reused the offsets (off_*) */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
 	struct mm_cfg cfg;
