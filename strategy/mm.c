@@ -7,6 +7,7 @@
 #include "hw/compiler.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -157,6 +158,7 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	memcpy(m->lc.size, cfg->size, sizeof(m->lc.size));
 	m->lc.min_size = cfg->min_size;
 	m->lc.pos_limit = INT32_MAX;
+	m->tick_usd = (double)cfg->tick / QUOTE_PX_PER_USD;
 	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
@@ -164,6 +166,7 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	m->rate_w = (double)cfg->rate_window_ns;
 	m->rate_ws = m->rate_w * 1e-9;
 	m->vol_n = UINT64_MAX; /* force the first refresh */
+	m->rq_pos = INT64_MIN; /* no quick regime step prepared */
 	m->dirty = true;
 	return 0;
 }
@@ -184,6 +187,7 @@ static void refresh_coeffs(struct mm *m)
 	double s_usd, g = c->gamma;
 
 	m->vol_n = m->vol.n_returns;
+	m->off_ok = false; /* base and skew move */
 	m->sigma = vol_sigma(&m->vol);
 	s_usd = m->sigma * m->fair_px / QUOTE_PX_PER_USD;
 	if (c->model == MM_MODEL_GLFT) {
@@ -228,9 +232,11 @@ double mm_pnl_usd(const struct mm *m)
 	return ((double)m->cash_e4 + (double)m->position * mark) / QUOTE_PX_PER_USD;
 }
 
-static double msg_rate(struct mm *m, uint64_t now_ns)
+/* Move the message-rate window to now_ns: afterwards now_ns <=
+ * rate_start_ns or now_ns - rate_start_ns < rate_window_ns. */
+static inline void msg_roll(struct mm *m, uint64_t now_ns)
 {
-	uint64_t w = m->cfg.rate_window_ns, el;
+	uint64_t w = m->cfg.rate_window_ns;
 
 	if (now_ns > m->rate_start_ns && now_ns - m->rate_start_ns >= w) {
 		uint64_t k = (now_ns - m->rate_start_ns) / w;
@@ -239,7 +245,18 @@ static double msg_rate(struct mm *m, uint64_t now_ns)
 		m->rate_cur = 0;
 		m->rate_start_ns += k * w;
 	}
-	el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
+}
+
+/* The message rate at now_ns, msg/s, after msg_roll(m, now_ns). It lies
+ * in [rate_cur / rate_ws, (rate_prev + rate_cur) / rate_ws] (each
+ * rounded once; the sum is exact): el < w makes el / rate_w <= 1 (both
+ * rounded monotonically), so the previous window's weight is in [0, 1],
+ * its product with rate_prev in [0, rate_prev], and the rounded sum and
+ * quotient keep that order. regime_step's quick step relies on it. */
+static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+{
+	uint64_t el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
+
 	/* Sliding estimate: the previous window weighted by its overlap
 	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
 	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
@@ -426,8 +443,10 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
-	const double tick_usd = (double)c->tick / QUOTE_PX_PER_USD;
+	const double tick_usd = m->tick_usd;
 	double fair_usd, q, edge, prem;
+	uint64_t ticks_bits, bps_bits;
+	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2];
 	struct tox_span td[2];
@@ -446,14 +465,40 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	side_room(m, room);
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
-	q = (double)m->position / c->inv_unit;
 	edge = m->edge_usd;
-	prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
-	       m->dec.spread_add_bps * 1e-4 * fair_usd;
+	memcpy(&ticks_bits, &m->dec.spread_add_ticks, sizeof(ticks_bits));
+	memcpy(&bps_bits, &m->dec.spread_add_bps, sizeof(bps_bits));
+	/*
+	 * The offsets before toxicity read fair_usd only through the bps
+	 * add: with spread_add_bps +0 and 0 < fair_usd <= DBL_MAX that term is
+	 * +0 whatever the fair value, so d0 and bpos are those of the last
+	 * computation with the same position, ticks add and coefficients
+	 * (refresh_coeffs clears off_ok): kept in m->off (unless
+	 * cfg.offsets_every_decision).
+	 */
+	off_fixed = bps_bits == 0 && fair_usd > 0.0 && fair_usd <= DBL_MAX &&
+		    !c->offsets_every_decision;
+	if (off_fixed && m->off_ok && m->off_pos == m->position &&
+	    m->off_ticks_bits == ticks_bits) {
+		m->n_off_memo++;
+	} else {
+		q = (double)m->position / c->inv_unit;
+		prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
+		       m->dec.spread_add_bps * 1e-4 * fair_usd;
+		for (int s = 0; s < 2; s++) {
+			double base = m->base[s];
+
+			m->off_bpos[s] = base > 0.0 ? base : 0.0;
+			/* Toxicity widens additively: (mult - 1) times the
+			 * model half. */
+			m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+		}
+		m->off_ok = off_fixed;
+		m->off_pos = m->position;
+		m->off_ticks_bits = ticks_bits;
+	}
 	for (int s = 0; s < 2; s++) {
-		double base = m->base[s], bpos = base > 0.0 ? base : 0.0;
-		/* Toxicity widens additively: (mult - 1) times the model half. */
-		double d0 = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
 		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
 		/* field by field: the padding stays as mm_init left it */
@@ -562,8 +607,34 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 		m->pnl_peak_usd = pnl;
 	in.drawdown_usd = m->pnl_peak_usd - pnl;
 	in.position = m->position;
-	in.msg_rate = msg_rate(m, now_ns);
+	msg_roll(m, now_ns);
 	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	/*
+	 * The quick step (unless cfg.regime_every_step): at feed age 0 (every
+	 * md event's decision) the update's other inputs are the position and
+	 * a rate within msg_rate_at's bounds, which change only with the
+	 * position, the window's counts and the level: prepared once per such
+	 * key (m->rq), the no-change test then reads the drawdown alone and
+	 * the rate is not computed. Whatever it cannot decide goes to
+	 * regime_update, as before.
+	 */
+	if (!m->cfg.regime_every_step && in.feed_age_ns == 0) {
+		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
+		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
+			m->rq_pos = m->position;
+			m->rq_prev = m->rate_prev;
+			m->rq_cur = m->rate_cur;
+			(void)regime_quick_prep(&m->regime, m->position,
+						(double)m->rate_cur / m->rate_ws,
+						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
+						&m->rq);
+		}
+		if (regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)) {
+			m->n_regime_quick++;
+			return;
+		}
+	}
+	in.msg_rate = msg_rate_at(m, now_ns);
 	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
 }
 

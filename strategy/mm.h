@@ -60,6 +60,14 @@ struct mm_cfg {
 	 * nothing, is reconciled by recon_plan_still_quiet when it can be;
 	 * true: by recon_plan always (kept to compare the two) */
 	bool plan_every_move;
+	/* false (default): regime_step's quick step (regime_quick_update)
+	 * when it can decide; true: regime_update always (kept to compare
+	 * the two) */
+	bool regime_every_step;
+	/* false (default): build_target keeps the offsets before toxicity
+	 * while their inputs hold (mm.off_*); true: computes them at every
+	 * decision (kept to compare the two) */
+	bool offsets_every_decision;
 	uint32_t presence_ticks; /* >= 1 */
 	/* model */
 	uint32_t model;          /* enum mm_model */
@@ -123,6 +131,15 @@ struct mm {
 	double base[2];            /* USD */
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
+	double tick_usd;           /* cfg.tick / QUOTE_PX_PER_USD, USD (mm_init) */
+	/* build_target's offsets before toxicity per side (USD): d0 and the
+	 * model half-spread's positive part, from position off_pos, the
+	 * regime's ticks add (its bits) and base / skew; off_ok: valid and
+	 * fair-independent (spread_add_bps +0) */
+	double off_d0[2], off_bpos[2];
+	int64_t off_pos;
+	uint64_t off_ticks_bits;
+	bool off_ok;
 	/* position and money */
 	int64_t position;          /* shares, + long */
 	int64_t cash_e4;           /* 1e-4 USD, fees included */
@@ -131,6 +148,12 @@ struct mm {
 	uint64_t rate_start_ns;
 	uint32_t rate_cur, rate_prev;
 	double rate_w, rate_ws;    /* cfg.rate_window_ns as double, and in s */
+	/* the quick regime step (regime_step) and its key: the position and
+	 * the window's counts it was prepared for (rq.level: the level);
+	 * rq_pos INT64_MIN at init: none */
+	int64_t rq_pos;
+	uint32_t rq_prev, rq_cur;
+	struct regime_quick rq;
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
@@ -149,6 +172,8 @@ struct mm {
 	uint64_t n_skipped;        /* md events that needed no replan */
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
+	uint64_t n_regime_quick;   /* regime steps the quick step decided */
+	uint64_t n_off_memo;       /* decisions that reused the offsets (off_*) */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
 	struct mm_cfg cfg;

@@ -209,6 +209,54 @@ enum regime_level regime_update_full(struct regime *r, uint64_t now_ns,
 	return r->level;
 }
 
+bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo, double rate_hi,
+		       struct regime_quick *q)
+{
+	const int lv = (int)r->level;
+	const double *up, *hold, *red = r->red_exit;
+	double pos;
+	bool ok, held, red_rate, red_sure;
+
+	memset(q, 0, sizeof(*q));
+	q->level = r->level;
+	if (lv == REGIME_KILL)
+		return false;
+	up = r->lvl[lv].up_below;
+	hold = r->lvl[lv].hold_above;
+	/* the same expression as regime_update's */
+	pos = r->pos_limit > 0 ? fabs((double)position) / (double)r->pos_limit : 0.0;
+	/* regime_update's terms but the drawdown's, for any rate x in
+	 * [rate_lo, rate_hi] and age 0: x >= -DBL_MAX & x < up when rate_lo
+	 * >= -DBL_MAX & rate_hi < up (also false for a NaN bound) */
+	ok = (pos >= -DBL_MAX) & (pos < up[REGIME_IN_POSITION]) & (rate_lo >= -DBL_MAX) &
+	     (rate_hi < up[REGIME_IN_MSG_RATE]) & (0.0 < up[REGIME_IN_STALENESS]);
+	/* held for sure: x > hold when rate_lo > hold (else the drawdown must
+	 * hold it, or the full update decides) */
+	held = lv == REGIME_GREEN ||
+	       ((pos > hold[REGIME_IN_POSITION]) | (rate_lo > hold[REGIME_IN_MSG_RATE]) |
+		(0.0 > hold[REGIME_IN_STALENESS]));
+	/* red_other must be exact: the rate's term known, or another true */
+	red_sure = (pos > red[REGIME_IN_POSITION]) | (0.0 > red[REGIME_IN_STALENESS]);
+	red_rate = rate_lo > red[REGIME_IN_MSG_RATE];
+	if (!red_sure && !red_rate && !(rate_hi <= red[REGIME_IN_MSG_RATE]))
+		ok = false;
+	q->red_other = red_sure | red_rate;
+	q->held = held;
+	q->dd_up = up[REGIME_IN_DRAWDOWN];
+	q->dd_hold = hold[REGIME_IN_DRAWDOWN];
+	q->dec = r->lvl[lv].dec;
+	q->dec.cancel_all = false; /* regime_quick_update: no cancel pending */
+	if (lv == REGIME_RED) {
+		/* as regime_update */
+		bool reopen = position == 0 && !q->red_other;
+
+		q->dec.allow_bid = position < 0 || reopen;
+		q->dec.allow_ask = position > 0 || reopen;
+	}
+	q->ok = ok;
+	return ok;
+}
+
 int regime_kill(struct regime *r, enum regime_reason reason, uint64_t now_ns)
 {
 	if (r == NULL || reason <= REGIME_REASON_NONE ||

@@ -212,6 +212,48 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 	return (enum regime_level)lv;
 }
 
+/*
+ * A quick regime step prepared for one level, position and range of
+ * message rates, with a feed age of 0 (regime_quick_prep): everything
+ * regime_update's no-change test reads but the drawdown, decided once.
+ */
+struct regime_quick {
+	double dd_up;              /* the level's drawdown up_below */
+	double dd_hold;            /* the level's drawdown hold_above */
+	struct regime_decision dec; /* regime_update's *out (but reason) */
+	enum regime_level level;   /* the level it was prepared for */
+	bool ok;                   /* the other inputs pass the no-change test */
+	bool held;                 /* another input surely holds the level */
+	bool red_other;            /* red_other as the update sets it */
+};
+
+/* Prepare q for r at its current level, position shares and a message
+ * rate known to lie in [rate_lo, rate_hi] (feed age 0). Returns q->ok:
+ * false when the level is KILL, another input fails the no-change test or
+ * the rate range leaves red_other open (regime_quick_update then always
+ * says no). Owner thread. */
+bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo, double rate_hi,
+		       struct regime_quick *q);
+
+/* regime_update(r, now_ns, in, out) for in = { dd, the position q was
+ * prepared for, a rate in its range, feed age 0 }, when it takes the
+ * no-change path: then the same writes (red_other, *out, cancel_pending
+ * stays false) and true. Else false, nothing written: call regime_update.
+ * out must not be NULL. Owner thread. */
+static inline bool regime_quick_update(struct regime *r, const struct regime_quick *q, double dd,
+				       struct regime_decision *out)
+{
+	/* non-short-circuit, as regime_update; !(dd >= -DBL_MAX && dd < up)
+	 * also catches NaN and +-inf */
+	if (!(q->ok & (r->level == q->level) & !r->cancel_pending & (dd >= -DBL_MAX) &
+	      (dd < q->dd_up) & (q->held | (dd > q->dd_hold))))
+		return false;
+	r->red_other = q->red_other;
+	*out = q->dec;
+	out->reason = r->reason;
+	return true;
+}
+
 /* Latch KILL with reason (any non-NONE code, REGIME_REASON_MANUAL for an
  * operator). If already killed the first reason is kept. The cancel-all is
  * emitted by the next regime_update. 0, -EINVAL NULL or bad reason. */

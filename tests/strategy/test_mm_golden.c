@@ -12,7 +12,9 @@
  * state. After every call, the target ladder is checked byte for byte
  * against a fresh build from the key it was built from (check_target),
  * also near the ends of the price range (test_target_edges); and every
- * call against the same call with plan_every_move (test_move_plan). */
+ * call against the same call with plan_every_move (test_move_plan),
+ * with regime_every_step (test_regime_quick) and with
+ * offsets_every_decision (test_offsets_memo). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -56,7 +58,58 @@ static bool g_tcheck; /* compare every timer call with the full path */
 static bool g_mcheck;
 static uint64_t MS_quiet, MS_calls; /* moved targets planned quietly; calls */
 
+/* test_regime_quick: every call also runs on a copy with
+ * regime_every_step */
+static bool g_rcheck;
+static uint64_t RQ_quick, RQ_calls; /* calls the quick regime step decided; calls */
+static uint64_t RQ_level[REGIME_N_LEVELS]; /* quick steps per level */
+
+/* test_offsets_memo: every call also runs on a copy with
+ * offsets_every_decision */
+static bool g_ocheck;
+static uint64_t OM_memo, OM_calls; /* decisions that reused the offsets; calls */
+
 enum mcall { MC_MD, MC_EXEC, MC_TIMER };
+
+/* After a call on M and on M_full, a copy of M's state from before the
+ * call with offsets_every_decision (build_target computes the offsets at
+ * every decision): the same state exactly but for the flag and the
+ * counter (the offsets themselves included: both paths leave the current
+ * ones in m->off_*) after every call that reused them, and every 16th of
+ * the others. */
+static void ocheck(uint64_t o0)
+{
+	OM_calls++;
+	OM_memo += M.n_off_memo - o0;
+	if (M.n_off_memo != o0 || OM_calls % 16 == 0) {
+		M_full.cfg.offsets_every_decision = false;
+		M_full.n_off_memo = M.n_off_memo;
+		M_full.off_ok = M.off_ok;
+		assert_memory_equal(&M, &M_full, sizeof(M));
+	}
+}
+
+/* After a call on M and on M_full, a copy of M's state from before the
+ * call with regime_every_step (regime_update at every step): the same
+ * regime state and decision after every call, the same state exactly but
+ * for the flag, the quick step's memo and counter every 16th call. */
+static void rcheck(uint64_t q0)
+{
+	RQ_calls++;
+	RQ_quick += M.n_regime_quick - q0;
+	RQ_level[M.regime.level] += M.n_regime_quick - q0;
+	assert_memory_equal(&M.regime, &M_full.regime, sizeof(M.regime));
+	assert_memory_equal(&M.dec, &M_full.dec, sizeof(M.dec));
+	if (RQ_calls % 16 == 0) {
+		M_full.cfg.regime_every_step = false;
+		M_full.n_regime_quick = M.n_regime_quick;
+		M_full.rq_pos = M.rq_pos;
+		M_full.rq_prev = M.rq_prev;
+		M_full.rq_cur = M.rq_cur;
+		M_full.rq = M.rq;
+		assert_memory_equal(&M, &M_full, sizeof(M));
+	}
+}
 
 /* One call on M (the default) and on a copy of M's state with
  * plan_every_move (every moved target goes to recon_plan): the same
@@ -69,12 +122,17 @@ enum mcall { MC_MD, MC_EXEC, MC_TIMER };
 static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_intent *o)
 {
 	struct order_intent of[MAXI];
-	uint64_t q0 = M.n_move_quiet;
+	uint64_t q0 = M.n_move_quiet, r0 = M.n_regime_quick, o0 = M.n_off_memo;
 	uint32_t n, nf = 0;
 
-	if (g_mcheck) {
+	if (g_mcheck || g_rcheck || g_ocheck) {
 		memcpy(&M_full, &M, sizeof(M));
-		M_full.cfg.plan_every_move = true;
+		if (g_mcheck)
+			M_full.cfg.plan_every_move = true;
+		else if (g_rcheck)
+			M_full.cfg.regime_every_step = true;
+		else
+			M_full.cfg.offsets_every_decision = true;
 		PF_pre = PF;
 		if (k == MC_MD)
 			nf = mm_on_md(&M_full, x, t, t / 5, of, MAXI);
@@ -91,6 +149,15 @@ static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_inte
 		n = mm_on_exec(&M, x, t, t / 5, o, MAXI);
 	else
 		n = mm_on_timer(&M, t, t / 5, o, MAXI);
+	if (g_rcheck || g_ocheck) {
+		assert_int_equal(n, nf);
+		assert_memory_equal(o, of, n * sizeof(*o));
+		assert_memory_equal(&PF, &PF_full, sizeof(PF));
+		if (g_rcheck)
+			rcheck(r0);
+		else
+			ocheck(o0);
+	}
 	if (g_mcheck) {
 		MS_calls++;
 		MS_quiet += M.n_move_quiet - q0;
@@ -395,6 +462,11 @@ static void seg_cfg(uint32_t k, struct mm_cfg *c)
 		 * top that goes through no order of ours is quiet */
 		c->tox.w_flow = 0.0;
 		break;
+	case 7: /* test_regime_quick only: message-rate YELLOW and RED bands
+		 * low enough that the rate moves across them */
+		c->regime.band[REGIME_IN_MSG_RATE][REGIME_YELLOW] = (struct regime_band){ 8.0, 4.0 };
+		c->regime.band[REGIME_IN_MSG_RATE][REGIME_RED] = (struct regime_band){ 16.0, 12.0 };
+		break;
 	default: /* 0 and 5: defaults */
 		break;
 	}
@@ -480,8 +552,8 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 
 /* One timer call on M (the skip, unless the segment runs without it) and
  * on a copy of M's state with decide_every_timer (the full path): the same
- * intents and the same state exactly, but for the flag and the counter of
- * skipped calls; the portfolio is not written by a timer call. */
+ * intents and the same state exactly, but for the flag and the counters of
+ * skipped calls and of reused offsets; the portfolio is not written by a timer call. */
 static uint32_t timer_checked(uint64_t t, struct order_intent *o)
 {
 	struct order_intent of[MAXI];
@@ -505,6 +577,7 @@ static uint32_t timer_checked(uint64_t t, struct order_intent *o)
 	}
 	M_full.cfg.decide_every_timer = M.cfg.decide_every_timer;
 	M_full.n_timer_quiet = M.n_timer_quiet;
+	M_full.n_off_memo = M.n_off_memo; /* the skip builds nothing */
 	assert_memory_equal(&M, &M_full, sizeof(M));
 	return n;
 }
@@ -806,6 +879,57 @@ static void test_move_plan(void **state)
 	assert_true(MS_calls > MS_quiet * 4);
 }
 
+/* A segment whose message rate crosses its regime bands. */
+static const struct seg RATE_SEG = { 0x9e3779b97f4a7c15ull, 0, 7, -1 };
+
+/* The quick regime step (regime_step, regime_quick_update) in place of
+ * regime_update: every call of every segment (regimes from position,
+ * message rate, staleness; a kill), of the quiet-rule segment and of one
+ * whose message rate crosses its bands (RATE_SEG),
+ * against the same call with regime_every_step (mcall, rcheck); the
+ * digests stay the recorded ones. Both outcomes are common. */
+static void test_regime_quick(void **state)
+{
+	struct digest d;
+
+	(void)state;
+	RQ_quick = RQ_calls = 0;
+	memset(RQ_level, 0, sizeof(RQ_level));
+	g_rcheck = true;
+	run_segs_gold();
+	run_seg(&NO_FLOW, &d);
+	run_seg(&RATE_SEG, &d);
+	g_rcheck = false;
+	print_message("regime steps decided quickly: %" PRIu64 " of %" PRIu64
+		      " calls (green %" PRIu64 ", yellow %" PRIu64 ", red %" PRIu64 ")\n",
+		      RQ_quick, RQ_calls, RQ_level[REGIME_GREEN], RQ_level[REGIME_YELLOW],
+		      RQ_level[REGIME_RED]);
+	assert_true(RQ_quick > RQ_calls / 4);
+	/* every level it answers in, not GREEN alone */
+	assert_true(RQ_level[REGIME_YELLOW] > 1000 && RQ_level[REGIME_RED] > 1000);
+	assert_true(RQ_calls > RQ_quick + 10000);
+}
+
+/* build_target's kept offsets (m->off_*) in place of their computation:
+ * every call of every segment (the AS one has a bps add, which keeps
+ * them off in YELLOW and RED), and of the quiet-rule segment, against the
+ * same call with offsets_every_decision (mcall, ocheck); the digests stay
+ * the recorded ones. Both outcomes are common. */
+static void test_offsets_memo(void **state)
+{
+	struct digest d;
+
+	(void)state;
+	OM_memo = OM_calls = 0;
+	g_ocheck = true;
+	run_segs_gold();
+	run_seg(&NO_FLOW, &d);
+	g_ocheck = false;
+	print_message("offsets reused: %" PRIu64 " of %" PRIu64 " calls\n", OM_memo, OM_calls);
+	assert_true(OM_memo > OM_calls / 4);
+	assert_true(OM_calls > OM_memo + 10000);
+}
+
 /* One walk of the book for test_target_edges: 6000 events, the mid moving
  * a tick at a time within [lo, hi] (ITCH units), every call's target
  * checked (check_target). Counts calls whose key moved its prices alone
@@ -889,6 +1013,8 @@ int main(void)
 		cmocka_unit_test(test_quiet_rule),
 		cmocka_unit_test(test_timer_skip),
 		cmocka_unit_test(test_move_plan),
+		cmocka_unit_test(test_regime_quick),
+		cmocka_unit_test(test_offsets_memo),
 		cmocka_unit_test(test_target_edges),
 	};
 

@@ -3,6 +3,7 @@
  * reason until reset, no flapping between exit and enter, dwell before
  * stepping down, bad configs refused, and determinism. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -497,6 +498,92 @@ static void test_matches_full_scan(void **state)
 	}
 }
 
+/* A rate range around x for regime_quick_prep: exact, or widened on
+ * either side by up to a half (so it often straddles a threshold). */
+static void rate_range(double x, uint64_t u, double *lo, double *hi)
+{
+	static const double w[4] = { 0.0, 0.001, 0.1, 0.5 };
+
+	*lo = x * (1.0 - w[u % 4]);
+	*hi = x * (1.0 + w[(u >> 2) % 4]);
+	if (!(x >= 0.0) || isinf(x))
+		*lo = *hi = x;
+}
+
+/*
+ * regime_quick_prep / regime_quick_update against regime_update from the
+ * same state: random inputs around every band (message-rate YELLOW and
+ * RED bands on, so the rate range straddles the exits red_other and the
+ * hold read), feed age 0, rate ranges that contain the rate; whenever the
+ * quick update answers, the state and the decision (bytes) equal the full
+ * update's. It answers often, at every level below KILL, and declines
+ * ranges that leave red_other open.
+ */
+static void test_quick_matches_update(void **state)
+{
+	uint64_t quick = 0, calls = 0, per_level[REGIME_N_LEVELS] = { 0 };
+
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		struct regime_cfg c;
+		struct regime r;
+		uint64_t t = 0;
+
+		mk_cfg(&c, k & 1 ? 5 * MS : 0);
+		c.band[REGIME_IN_MSG_RATE][REGIME_YELLOW] = (struct regime_band){ 200, 100 };
+		c.band[REGIME_IN_MSG_RATE][REGIME_RED] = (struct regime_band){ 400, 300 };
+		if (k >= 2)
+			c.band[REGIME_IN_STALENESS][REGIME_RED] = (struct regime_band){ 1e7, 5e6 };
+		assert_int_equal(regime_init(&r, &c, 0), 0);
+		for (int i = 0; i < 200000; i++) {
+			struct regime_inputs in;
+			struct regime_quick q;
+			struct regime r2, r3;
+			struct regime_decision d2, d3;
+			uint64_t u = rnd_r();
+			double lo, hi;
+
+			t += MS * (u % 4);
+			in.drawdown_usd = near_bad(100, 150, u >> 3) * ((u >> 40) % 8 == 0);
+			in.position = (int64_t)(near(50, 70, u >> 9) * ((u >> 43) & 1 ? 1 : -1)) *
+				      ((u >> 44) % 4 != 0);
+			if (in.position > 99 || in.position < -99)
+				in.position = 0;
+			/* most calls well inside the bands, the rest near them */
+			in.msg_rate = (u >> 56) % 4 ? near_bad(20, 60, u >> 20)
+						    : near_bad(300, (u >> 60) & 1 ? 100 : 400, u >> 20);
+			if ((u >> 61) % 2)
+				in.position /= 4;
+			in.feed_age_ns = (u >> 52) % 8 ? 0 : (uint64_t)near(1e6, 6e6, u >> 30);
+			rate_range(in.msg_rate, u >> 24, &lo, &hi);
+			if ((u >> 58) % 50 == 0)
+				regime_reset(&r, t); /* out of a latched KILL */
+			r2 = r3 = r;
+			(void)regime_update(&r2, t, &in, &d2);
+			if (in.feed_age_ns == 0) {
+				calls++;
+				(void)regime_quick_prep(&r3, in.position, lo, hi, &q);
+				if (regime_quick_update(&r3, &q, in.drawdown_usd, &d3)) {
+					quick++;
+					per_level[r3.level]++;
+					same_as_full(&r3, &r2, &d3, &d2);
+					assert_memory_equal(&r3, &r2, sizeof(r3));
+				} else {
+					assert_memory_equal(&r3, &r, sizeof(r3));
+				}
+			}
+			r = r2;
+		}
+	}
+	print_message("quick updates %" PRIu64 " of %" PRIu64 " (green %" PRIu64
+		      ", yellow %" PRIu64 ", red %" PRIu64 ")\n",
+		      quick, calls, per_level[REGIME_GREEN], per_level[REGIME_YELLOW],
+		      per_level[REGIME_RED]);
+	assert_true(quick > calls / 4 && calls > quick + 10000);
+	assert_true(per_level[REGIME_GREEN] > 1000 && per_level[REGIME_YELLOW] > 1000 &&
+		    per_level[REGIME_RED] > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_dwell),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_matches_full_scan),
+		cmocka_unit_test(test_quick_matches_update),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
