@@ -610,15 +610,16 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 	msg_roll(m, now_ns);
 	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	/*
-	 * The quick step (unless cfg.regime_every_step): at feed age 0 (every
-	 * md event's decision) the update's other inputs are the position and
-	 * a rate within msg_rate_at's bounds, which change only with the
+	 * The quick step (unless cfg.regime_every_step): besides the drawdown
+	 * and the feed age (0 at every md event's decision, a timer's or an
+	 * execution report's age else) the update's inputs are the position
+	 * and a rate within msg_rate_at's bounds, which change only with the
 	 * position, the window's counts and the level: prepared once per such
-	 * key (m->rq), the no-change test then reads the drawdown alone and
-	 * the rate is not computed. Whatever it cannot decide goes to
-	 * regime_update, as before.
+	 * key (m->rq), the no-change test then reads the drawdown and the age
+	 * alone and the rate is not computed. Whatever it cannot decide goes
+	 * to regime_update, as before.
 	 */
-	if (!m->cfg.regime_every_step && in.feed_age_ns == 0) {
+	if (!m->cfg.regime_every_step) {
 		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
 		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
 			m->rq_pos = m->position;
@@ -629,7 +630,10 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
 						&m->rq);
 		}
-		if (regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)) {
+		if (in.feed_age_ns == 0
+			    ? regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)
+			    : regime_quick_update_at(&m->regime, &m->rq, in.drawdown_usd,
+						     (double)in.feed_age_ns, &m->dec)) {
 			m->n_regime_quick++;
 			return;
 		}
