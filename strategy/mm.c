@@ -596,8 +596,9 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 }
 
 /* The decision's first step: the PnL peak, the regime inputs and the
- * regime update into m->dec. */
-static void regime_step(struct mm *m, uint64_t now_ns)
+ * regime update into m->dec. md: an md event's decision, whose event set
+ * last_md_ns to now_ns (feed age 0, not computed). */
+static void regime_step(struct mm *m, uint64_t now_ns, bool md)
 {
 	struct regime_inputs in;
 	double pnl;
@@ -608,7 +609,7 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 	in.drawdown_usd = m->pnl_peak_usd - pnl;
 	in.position = m->position;
 	msg_roll(m, now_ns);
-	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	in.feed_age_ns = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	/*
 	 * The quick step (unless cfg.regime_every_step): besides the drawdown
 	 * and the feed age (0 at every md event's decision, a timer's or an
@@ -796,7 +797,7 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 		       bool force, const struct regime_decision *dec0, struct order_intent *out,
 		       uint32_t max)
 {
-	regime_step(m, now_ns);
+	regime_step(m, now_ns, !force); /* only md events do not force */
 	if (dec0 && !m->cfg.decide_every_timer && timer_still(m, dec0, now_ns)) {
 		/* build_target's key reuse, as the full path does it */
 		m->n_presence += m->tkey_presence;
