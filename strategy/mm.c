@@ -453,6 +453,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 	struct mm_tkey k;
+	bool same;
 
 	if (ctl->stale || ctl->halted || ctl->kill) {
 		memset(t, 0, sizeof(*t));
@@ -543,7 +544,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	k.cap = m->dec.size_cap;
 	*mv = 0;
-	if (m->tkey_ok && (memcmp(&k, &m->tkey, sizeof(k)) == 0 || target_shift(m, &k, mv))) {
+	same = m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0;
+	if (same || (m->tkey_ok && target_shift(m, &k, mv))) {
 		/* the same ladder, or the same moved: the same counts */
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
@@ -552,7 +554,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
 		}
 		m->n_presence += m->tkey_presence;
-		m->tkey = k;
+		if (!same) /* equal bytes need no copy */
+			m->tkey = k;
 		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
