@@ -453,6 +453,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 	struct mm_tkey k;
+	bool same;
 
 	if (ctl->stale || ctl->halted || ctl->kill) {
 		memset(t, 0, sizeof(*t));
@@ -543,7 +544,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	k.cap = m->dec.size_cap;
 	*mv = 0;
-	if (m->tkey_ok && (memcmp(&k, &m->tkey, sizeof(k)) == 0 || target_shift(m, &k, mv))) {
+	same = m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0;
+	if (same || (m->tkey_ok && target_shift(m, &k, mv))) {
 		/* the same ladder, or the same moved: the same counts */
 		for (int s = 0; s < 2; s++) {
 			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
@@ -552,7 +554,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
 		}
 		m->n_presence += m->tkey_presence;
-		m->tkey = k;
+		if (!same) /* equal bytes need no copy */
+			m->tkey = k;
 		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
@@ -596,8 +599,9 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 }
 
 /* The decision's first step: the PnL peak, the regime inputs and the
- * regime update into m->dec. */
-static void regime_step(struct mm *m, uint64_t now_ns)
+ * regime update into m->dec. md: an md event's decision, whose event set
+ * last_md_ns to now_ns (feed age 0, not computed). */
+static void regime_step(struct mm *m, uint64_t now_ns, bool md)
 {
 	struct regime_inputs in;
 	double pnl;
@@ -608,17 +612,18 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 	in.drawdown_usd = m->pnl_peak_usd - pnl;
 	in.position = m->position;
 	msg_roll(m, now_ns);
-	in.feed_age_ns = m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	in.feed_age_ns = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	/*
-	 * The quick step (unless cfg.regime_every_step): at feed age 0 (every
-	 * md event's decision) the update's other inputs are the position and
-	 * a rate within msg_rate_at's bounds, which change only with the
+	 * The quick step (unless cfg.regime_every_step): besides the drawdown
+	 * and the feed age (0 at every md event's decision, a timer's or an
+	 * execution report's age else) the update's inputs are the position
+	 * and a rate within msg_rate_at's bounds, which change only with the
 	 * position, the window's counts and the level: prepared once per such
-	 * key (m->rq), the no-change test then reads the drawdown alone and
-	 * the rate is not computed. Whatever it cannot decide goes to
-	 * regime_update, as before.
+	 * key (m->rq), the no-change test then reads the drawdown and the age
+	 * alone and the rate is not computed. Whatever it cannot decide goes
+	 * to regime_update, as before.
 	 */
-	if (!m->cfg.regime_every_step && in.feed_age_ns == 0) {
+	if (!m->cfg.regime_every_step) {
 		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
 		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
 			m->rq_pos = m->position;
@@ -629,7 +634,10 @@ static void regime_step(struct mm *m, uint64_t now_ns)
 						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
 						&m->rq);
 		}
-		if (regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)) {
+		if (in.feed_age_ns == 0
+			    ? regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)
+			    : regime_quick_update_at(&m->regime, &m->rq, in.drawdown_usd,
+						     (double)in.feed_age_ns, &m->dec)) {
 			m->n_regime_quick++;
 			return;
 		}
@@ -792,7 +800,7 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 		       bool force, const struct regime_decision *dec0, struct order_intent *out,
 		       uint32_t max)
 {
-	regime_step(m, now_ns);
+	regime_step(m, now_ns, !force); /* only md events do not force */
 	if (dec0 && !m->cfg.decide_every_timer && timer_still(m, dec0, now_ns)) {
 		/* build_target's key reuse, as the full path does it */
 		m->n_presence += m->tkey_presence;

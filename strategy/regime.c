@@ -244,6 +244,8 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 	q->held = held;
 	q->dd_up = up[REGIME_IN_DRAWDOWN];
 	q->dd_hold = hold[REGIME_IN_DRAWDOWN];
+	q->age_up = up[REGIME_IN_STALENESS];
+	q->age_red = red[REGIME_IN_STALENESS];
 	q->dec = r->lvl[lv].dec;
 	q->dec.cancel_all = false; /* regime_quick_update: no cancel pending */
 	if (lv == REGIME_RED) {

@@ -214,12 +214,15 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 
 /*
  * A quick regime step prepared for one level, position and range of
- * message rates, with a feed age of 0 (regime_quick_prep): everything
- * regime_update's no-change test reads but the drawdown, decided once.
+ * message rates (regime_quick_prep): everything regime_update's no-change
+ * test reads but the drawdown and the feed age, decided once, at a feed
+ * age of 0; and the age's two limits that keep that decision.
  */
 struct regime_quick {
 	double dd_up;              /* the level's drawdown up_below */
 	double dd_hold;            /* the level's drawdown hold_above */
+	double age_up;             /* the level's staleness up_below, ns */
+	double age_red;            /* red_exit of the staleness, ns */
 	struct regime_decision dec; /* regime_update's *out (but reason) */
 	enum regime_level level;   /* the level it was prepared for */
 	bool ok;                   /* the other inputs pass the no-change test */
@@ -228,7 +231,8 @@ struct regime_quick {
 };
 
 /* Prepare q for r at its current level, position shares and a message
- * rate known to lie in [rate_lo, rate_hi] (feed age 0). Returns q->ok:
+ * rate known to lie in [rate_lo, rate_hi] (and feed age 0; other ages:
+ * regime_quick_update_at). Returns q->ok:
  * false when the level is KILL, another input fails the no-change test or
  * the rate range leaves red_other open (regime_quick_update then always
  * says no). Owner thread. */
@@ -252,6 +256,17 @@ static inline bool regime_quick_update(struct regime *r, const struct regime_qui
 	*out = q->dec;
 	out->reason = r->reason;
 	return true;
+}
+
+/* regime_quick_update for a feed age age = (double)feed_age_ns instead of
+ * 0 (same contract). An age below age_up enters no level, and one not
+ * above age_red leaves red_other as age 0 does (q->ok implies both for
+ * age 0); it may hold the level where age 0 does not, which q->held leaves
+ * out: then this declines unless the drawdown holds it. Owner thread. */
+static inline bool regime_quick_update_at(struct regime *r, const struct regime_quick *q,
+					  double dd, double age, struct regime_decision *out)
+{
+	return ((age < q->age_up) & (age <= q->age_red)) && regime_quick_update(r, q, dd, out);
 }
 
 /* Latch KILL with reason (any non-NONE code, REGIME_REASON_MANUAL for an

@@ -511,17 +511,19 @@ static void rate_range(double x, uint64_t u, double *lo, double *hi)
 }
 
 /*
- * regime_quick_prep / regime_quick_update against regime_update from the
+ * regime_quick_prep / regime_quick_update (_at) against regime_update from the
  * same state: random inputs around every band (message-rate YELLOW and
  * RED bands on, so the rate range straddles the exits red_other and the
- * hold read), feed age 0, rate ranges that contain the rate; whenever the
+ * hold read), feed ages 0 and, one call in eight, around the staleness
+ * bands (YELLOW, and RED in half the runs: ages that enter a level, hold
+ * it or set red_other), rate ranges that contain the rate; whenever the
  * quick update answers, the state and the decision (bytes) equal the full
- * update's. It answers often, at every level below KILL, and declines
- * ranges that leave red_other open.
+ * update's. It answers often, at every level below KILL and at ages above
+ * 0, and declines ranges that leave red_other open.
  */
 static void test_quick_matches_update(void **state)
 {
-	uint64_t quick = 0, calls = 0, per_level[REGIME_N_LEVELS] = { 0 };
+	uint64_t quick = 0, quick_aged = 0, calls = 0, per_level[REGIME_N_LEVELS] = { 0 };
 
 	(void)state;
 	for (int k = 0; k < 4; k++) {
@@ -560,26 +562,29 @@ static void test_quick_matches_update(void **state)
 				regime_reset(&r, t); /* out of a latched KILL */
 			r2 = r3 = r;
 			(void)regime_update(&r2, t, &in, &d2);
-			if (in.feed_age_ns == 0) {
-				calls++;
-				(void)regime_quick_prep(&r3, in.position, lo, hi, &q);
-				if (regime_quick_update(&r3, &q, in.drawdown_usd, &d3)) {
-					quick++;
-					per_level[r3.level]++;
-					same_as_full(&r3, &r2, &d3, &d2);
-					assert_memory_equal(&r3, &r2, sizeof(r3));
-				} else {
-					assert_memory_equal(&r3, &r, sizeof(r3));
-				}
+			calls++;
+			(void)regime_quick_prep(&r3, in.position, lo, hi, &q);
+			if (in.feed_age_ns == 0
+				    ? regime_quick_update(&r3, &q, in.drawdown_usd, &d3)
+				    : regime_quick_update_at(&r3, &q, in.drawdown_usd,
+							     (double)in.feed_age_ns, &d3)) {
+				quick++;
+				quick_aged += in.feed_age_ns > 0;
+				per_level[r3.level]++;
+				same_as_full(&r3, &r2, &d3, &d2);
+				assert_memory_equal(&r3, &r2, sizeof(r3));
+			} else {
+				assert_memory_equal(&r3, &r, sizeof(r3));
 			}
 			r = r2;
 		}
 	}
 	print_message("quick updates %" PRIu64 " of %" PRIu64 " (green %" PRIu64
-		      ", yellow %" PRIu64 ", red %" PRIu64 ")\n",
+		      ", yellow %" PRIu64 ", red %" PRIu64 "; feed age > 0 %" PRIu64 ")\n",
 		      quick, calls, per_level[REGIME_GREEN], per_level[REGIME_YELLOW],
-		      per_level[REGIME_RED]);
+		      per_level[REGIME_RED], quick_aged);
 	assert_true(quick > calls / 4 && calls > quick + 10000);
+	assert_true(quick_aged > 1000);
 	assert_true(per_level[REGIME_GREEN] > 1000 && per_level[REGIME_YELLOW] > 1000 &&
 		    per_level[REGIME_RED] > 1000);
 }
