@@ -822,8 +822,10 @@ void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_
 	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
 }
 
-uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-		   bool *more)
+/* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
+ * replay. */
+NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
+			   uint32_t cap, bool *more)
 {
 	return drain_pf(f, t_rx_tsc, out, cap, NULL, more);
 }

@@ -3,7 +3,7 @@
 # NOCLONE in hw/compiler.h): with two, the warm-up may run a copy the
 # replay never executes and the run's first orders find their code cold.
 # Run by ctest as: cmake -DBIN=<tickwire> -DNM=<nm> -P one_copy.cmake
-set(fns gw_on_intent mm_on_md mm_on_exec)
+set(fns gw_on_intent mm_on_md mm_on_exec feed_pull)
 if(NOT NM OR NOT EXISTS "${NM}")
   message("SKIP: no nm to list the binary's symbols")
   return()
@@ -17,8 +17,9 @@ set(bad "")
 foreach(fn ${fns})
   set(n 0)
   foreach(l ${lines})
-    # "addr t name" or "addr t name.constprop.0" (any GCC clone suffix)
-    if(l MATCHES " [tT] ${fn}(\\.[A-Za-z_]+\\.?[0-9]*)*$")
+    # "addr t name" or "addr t name.constprop.0" (any GCC clone suffix);
+    # not "name.cold" (the same function's cold part, split off)
+    if(l MATCHES " [tT] ${fn}(\\.[A-Za-z_]+\\.?[0-9]*)*$" AND NOT l MATCHES "\\.cold$")
       math(EXPR n "${n} + 1")
     endif()
   endforeach()
