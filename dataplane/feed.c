@@ -99,6 +99,20 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->filter = cfg->filter;
 	f->link = cfg->link ? cfg->link : NET_LINK_ETH;
 	f->stop_ts_ns = UINT64_MAX;
+	memset(f->keep, 0xff, sizeof(f->keep));
+	return 0;
+}
+
+int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
+{
+	if (!f || (n && !locates))
+		return -EINVAL;
+	/* A book kept from mid-stream would miss the orders before. */
+	if (f->st.msgs)
+		return -EBUSY;
+	memset(f->keep, n ? 0 : 0xff, sizeof(f->keep));
+	for (uint32_t i = 0; i < n; i++)
+		f->keep[locates[i] >> 6] |= UINT64_C(1) << (locates[i] & 63);
 	return 0;
 }
 
@@ -233,10 +247,19 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		f->stopped = true;
 		return;
 	}
+	if (m.ts_ns > f->ts_max_ns)
+		f->ts_max_ns = m.ts_ns;
 	if (UNLIKELY((size_t)d < len))
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[m.type]++;
+	/* A symbol outside the kept set: its trades are skipped like its
+	 * order messages (on_msg); its directory and state messages apply,
+	 * without an md_event (below). */
+	if ((m.type == 'P' || m.type == 'Q') && !feed_sym_kept(f, m.locate)) {
+		f->st.not_kept++;
+		return;
+	}
 
 	rc = book_apply(f->books, &m, &c);
 	if (UNLIKELY(rc < 0)) {
@@ -292,7 +315,7 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		e->flags = sym_flags(f, s);
 		break;
 	default:
-		if (!(c.flags & BOOK_CHG_STATE))
+		if (!(c.flags & BOOK_CHG_STATE) || !feed_sym_kept(f, c.locate))
 			return;
 		s = book_sym_get(f->books, c.locate);
 		if (!s)
@@ -351,10 +374,15 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		f->stopped = true;
 		return 0;
 	}
+	f->ts_max_ns = ts > f->ts_max_ns ? ts : f->ts_max_ns;
 	if (UNLIKELY(need < len))
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
+	if (!feed_sym_kept(f, wire_get16(msg + ITCH_OFF_LOCATE))) {
+		f->st.not_kept++;
+		return 0;
+	}
 	/* In place in its output slot (see on_msg_full), and what does not
 	 * depend on the book written before the book's call: fewer values
 	 * live across it (a slot past the count returned is the caller's
@@ -493,6 +521,8 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
  * The stages only read the frames and the book; prefetching changes no
  * state, so the burst gives exactly feed_on_frame's results whatever mold
  * does with the packets (duplicates, reordering only waste prefetches).
+ * They do not test feed_keep_symbols' set either: a skipped symbol's
+ * message costs prefetches, and the feed that keeps every book no test.
  */
 
 /* Messages between prefetch stages. bench_feed, 5 M-message 'many' capture

@@ -47,6 +47,9 @@ struct feed_stats {
 	uint64_t stale_episodes;    /* times the books went stale */
 	uint64_t sources_extra;     /* frames from a third or later source */
 	uint64_t pool_full_stale;   /* symbols made stale by a full order/level pool */
+	uint64_t not_kept;          /* order and trade messages of symbols outside
+				     * feed_keep_symbols' set: counted in msgs and
+				     * by_type, not applied, no md_event */
 };
 
 struct feed {
@@ -59,10 +62,15 @@ struct feed {
 	bool stopped;               /* a message past stop_ts_ns was reached */
 	uint64_t stop_ts_ns;        /* apply nothing stamped later (ITCH ns since
 				     * midnight); UINT64_MAX: no stop */
+	uint64_t ts_max_ns;         /* latest stamp of the messages read so far,
+				     * applied or skipped (ITCH ns since midnight) */
 	uint32_t nsources;
 	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
+	/* Symbols whose books are kept, a bit per locate (all set unless
+	 * feed_keep_symbols narrowed them). */
+	uint64_t keep[(BOOK_LOCATE_MAX + 1) / 64];
 };
 
 /* Bytes of arena the feed needs for cfg (books and MoldUDP64 buffers, with
@@ -77,6 +85,19 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a);
 /* Stop applying messages stamped after ts_ns (ITCH ns since midnight), to
  * view the books as they stood then; f->stopped says when it was reached. */
 void feed_stop_at(struct feed *f, uint64_t ts_ns);
+/* Keep the books of these n locates only (start-up, before the first
+ * frame): every other symbol's order and trade messages are read, counted
+ * in st.not_kept and skipped, with no book work and no md_event (a
+ * strategy quoting a few symbols of a busy feed needs only theirs). System,
+ * directory and trading-state messages still apply to every symbol. n == 0
+ * keeps every book again (the default). 0, -EINVAL locates NULL with n > 0,
+ * -EBUSY messages were already applied. */
+int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n);
+/* Is the book of locate kept (feed_keep_symbols)? */
+static inline bool feed_sym_kept(const struct feed *f, uint16_t locate)
+{
+	return (f->keep[locate >> 6] >> (locate & 63)) & 1;
+}
 /* Release what init took (the arena memory stays the arena's). NULL ok. */
 void feed_fini(struct feed *f);
 

@@ -6,6 +6,7 @@
  * (feed_on_burst, feed_on_messages) giving exactly the one-at-a-time
  * results on a generated capture with gaps, duplicates and garbage. */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -365,6 +366,7 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
 struct gen {
 	uint64_t rng;
 	uint64_t live[256];
+	uint16_t live_loc[256]; /* their symbols: a message naming one carries it */
 	uint32_t nlive;
 	uint64_t next_ref;
 	uint64_t ts;
@@ -389,12 +391,15 @@ static void gen_msg(struct gen *g, struct itch_msg *m)
 		/* overlapping bands: the books cross now and then */
 		m->add.price = 1000000 + 100 * rnd(&g->rng, 40) + (bid ? 0 : 3500);
 		memcpy(m->add.mpid, m->type == 'F' ? "MPID" : "    ", 4);
+		g->live_loc[g->nlive] = m->locate;
 		g->live[g->nlive++] = m->add.ref;
 		return;
 	}
 	if (r < 92) {
 		at = rnd(&g->rng, g->nlive);
 		ref = rnd(&g->rng, 20) ? g->live[at] : (UINT64_C(1) << 40) + rnd(&g->rng, 1000);
+		if (ref == g->live[at])
+			m->locate = g->live_loc[at];
 	}
 	if (r < 50) {
 		m->type = 'E';
@@ -417,6 +422,7 @@ static void gen_msg(struct gen *g, struct itch_msg *m)
 		m->type = 'D';
 		m->del.ref = ref;
 		g->live[at] = g->live[--g->nlive];
+		g->live_loc[at] = g->live_loc[g->nlive];
 	} else if (r < 92) {
 		m->type = 'U';
 		m->replace.old_ref = ref;
@@ -767,6 +773,114 @@ static void test_pull_same_as_frames(void **state)
 	cap_free(&c);
 }
 
+/* Is the event one a feed keeping only the odd locates writes too: the
+ * feed-wide ones (locate 0) and the kept symbols'. */
+static bool odd_or_feed_wide(const struct md_event *e)
+{
+	return e->locate == 0 || (e->locate & 1);
+}
+
+/* feed_keep_symbols: a feed keeping the odd locates of the synthetic
+ * capture against one keeping every book, frame by frame (and in bursts,
+ * whose lookahead does not test the set): the kept symbols' books and
+ * events exactly as with every book, none of the others', the same
+ * message counts and clock, and the others' messages counted. */
+static void test_keep_symbols(void **state)
+{
+	static struct md_event eva[8192], evb[8192], evc[8192];
+	static struct book_depth_level da[1024], db[1024];
+	struct feed_frame b[16];
+	struct capture c = { 0 };
+	struct fx *x, *y, *z;
+	uint16_t odd[10];
+	uint64_t written = 0;
+	char why[160];
+	(void)state;
+
+	for (uint16_t i = 0; i < 10; i++)
+		odd[i] = (uint16_t)(2 * i + 1);
+	gen_capture(&c, 0x6ee9, 4000);
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	assert_int_equal(fx_setup((void **)&z), 0);
+	assert_int_equal(feed_keep_symbols(&y->f, NULL, 1), -EINVAL);
+	/* n == 0: every book, the default */
+	assert_int_equal(feed_keep_symbols(&y->f, odd, 0), 0);
+	for (uint32_t loc = 0; loc <= BOOK_LOCATE_MAX; loc++)
+		assert_true(feed_sym_kept(&y->f, (uint16_t)loc));
+	assert_int_equal(feed_keep_symbols(&y->f, odd, 10), 0);
+	assert_int_equal(feed_keep_symbols(&z->f, odd, 10), 0);
+	for (uint32_t loc = 0; loc <= BOOK_LOCATE_MAX; loc++)
+		assert_int_equal(feed_sym_kept(&y->f, (uint16_t)loc), loc >= 1 && loc <= 19 && (loc & 1));
+	for (uint32_t i = 0; i < c.n; i += 16) {
+		uint32_t m = c.n - i < 16 ? c.n - i : 16, na = 0, nb = 0, nc, k = 0;
+
+		for (uint32_t j = 0; j < m; j++) {
+			const struct cap_frame *f = &c.fr[i + j];
+
+			na += feed_on_frame(&x->f, f->data, f->caplen, f->wirelen, f->t_ns, i + j,
+					    eva + na, 8192 - na);
+			nb += feed_on_frame(&y->f, f->data, f->caplen, f->wirelen, f->t_ns, i + j,
+					    evb + nb, 8192 - nb);
+			b[j] = (struct feed_frame){ f->data, f->caplen, f->wirelen, f->t_ns, i + j };
+			assert_int_equal(x->f.ts_max_ns, y->f.ts_max_ns);
+		}
+		nc = feed_on_burst(&z->f, b, m, evc, 8192);
+		for (uint32_t j = 0; j < na; j++) {
+			if (odd_or_feed_wide(&eva[j]))
+				eva[k++] = eva[j];
+		}
+		assert_int_equal(k, nb);
+		assert_events_equal(eva, evb, nb, i);
+		assert_int_equal(nb, nc);
+		assert_events_equal(evb, evc, nb, i);
+		written += nb;
+	}
+	feed_finish(&x->f, 9, eva, 8192);
+	feed_finish(&y->f, 9, evb, 8192);
+	for (uint32_t loc = 1; loc <= x->f.books->max_locate; loc++) {
+		const struct book_sym *sa = book_sym_get(x->f.books, (uint16_t)loc);
+		const struct book_sym *sb = book_sym_get(y->f.books, (uint16_t)loc);
+
+		for (int side = BOOK_BID; side <= BOOK_ASK; side++) {
+			uint32_t na = book_depth(x->f.books, (uint16_t)loc, (enum book_side)side, da, 1024);
+			uint32_t nb = book_depth(y->f.books, (uint16_t)loc, (enum book_side)side, db, 1024);
+
+			if (!(loc & 1)) { /* not kept: no book */
+				assert_int_equal(nb, 0);
+				continue;
+			}
+			assert_int_equal(na, nb);
+			assert_memory_equal(da, db, na * sizeof(da[0]));
+			assert_int_equal(sa->best_px[side], sb->best_px[side]);
+			assert_int_equal(sa->best_qty[side], sb->best_qty[side]);
+		}
+		/* trading state applies to every symbol; the book's flags
+		 * (crossed, stale) to the kept ones */
+		assert_int_equal(book_sym_halted(sa), book_sym_halted(sb));
+		if (loc & 1)
+			assert_int_equal(sa->flags, sb->flags);
+	}
+	assert_int_equal(book_check(y->f.books, why, sizeof(why)), 0);
+	assert_int_equal(x->f.st.msgs, y->f.st.msgs);
+	assert_memory_equal(x->f.st.by_type, y->f.st.by_type, sizeof(x->f.st.by_type));
+	assert_int_equal(x->f.st.gaps, y->f.st.gaps);
+	assert_int_equal(x->f.st.lost, y->f.st.lost);
+	assert_int_equal(x->f.stale, y->f.stale);
+	assert_int_equal(y->f.st.md_events, written);
+	assert_int_equal(x->f.st.not_kept, 0);
+	/* about half the order and trade messages are the even symbols' */
+	assert_true(y->f.st.not_kept > x->f.st.msgs / 3 && y->f.st.not_kept < x->f.st.msgs * 2 / 3);
+	assert_true(y->f.books->cnt.applied[BOOK_OP_ADD] < x->f.books->cnt.applied[BOOK_OP_ADD]);
+	assert_memory_equal(&y->f.st, &z->f.st, sizeof(y->f.st));
+	/* the set is fixed once messages were read */
+	assert_int_equal(feed_keep_symbols(&y->f, odd, 3), -EBUSY);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+	fx_teardown((void **)&z);
+	cap_free(&c);
+}
+
 /* feed_on_messages against feed_on_message on the same messages, garbage
  * and empty ones included, in runs of every size. */
 static void test_messages_same_as_one_by_one(void **state)
@@ -837,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_burst_same_as_frames),
 		cmocka_unit_test(test_pull_same_as_frames),
 		cmocka_unit_test(test_messages_same_as_one_by_one),
+		cmocka_unit_test(test_keep_symbols),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
