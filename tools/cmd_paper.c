@@ -235,9 +235,12 @@ static void print_run(const struct paper *p, FILE *out)
 	fprintf(out, "quoted %u symbols:", p->n_sym);
 	for (uint32_t i = 0; i < p->n_sym; i++)
 		fprintf(out, " %s", p->sym[i].name);
-	fprintf(out, "\nfeed: %" PRIu64 " messages, %" PRIu64 " md_events, %" PRIu64
-		" gaps, %" PRIu64 " lost, %" PRIu64 " refused book updates\n",
-		fs->msgs, fs->md_events, fs->gaps, fs->lost, fs->book_refused);
+	fprintf(out, "\nfeed: %" PRIu64 " messages", fs->msgs);
+	if (!p->cfg.all_books)
+		fprintf(out, " (%" PRIu64 " of symbols not quoted: read and skipped, their books "
+			"not kept; run.all_books keeps them)", fs->not_kept);
+	fprintf(out, ", %" PRIu64 " md_events, %" PRIu64 " gaps, %" PRIu64 " lost, %" PRIu64
+		" refused book updates\n", fs->md_events, fs->gaps, fs->lost, fs->book_refused);
 	fprintf(out, "orders: %" PRIu64 " intents, %" PRIu64 " OUCH messages sent, %" PRIu64
 		" refused by pre-trade checks, %" PRIu64 " exec reports\n",
 		p->st.intents, p->gw.st.msgs_out, p->st.refused, p->st.reports);

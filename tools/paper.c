@@ -319,6 +319,9 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 		return -ENOMEM;
 	}
 	rc = feed_init(&p->feed, &fc, &p->arena);
+	/* The strategies and the venue read the quoted books only. */
+	if (rc == 0 && !cfg->all_books)
+		rc = feed_keep_symbols(&p->feed, locates, n);
 	if (rc == 0)
 		rc = venue_init(&p->venue, &vc, p->feed.books, &p->arena);
 	if (rc) {
@@ -828,7 +831,11 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 	uint64_t t0, t1;
 	uint32_t k;
 
-	set_now(p, ev->t_exch_ns + p->cfg.md_latency_ns);
+	/* The clock: the latest stamp the feed has read, which with
+	 * feed_pull is this event's message and those before it (skipped
+	 * symbols' too: the same clock with the books of every symbol or of
+	 * the quoted ones only). */
+	set_now(p, p->feed.ts_max_ns + p->cfg.md_latency_ns);
 	if (si < 0)
 		return;
 	s = &p->sym[si];
@@ -1193,6 +1200,9 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 			break;
 		n += feed_pull(&p->feed, t_rx, evs + n, PAPER_EV_CAP - n, &more);
 	}
+	/* The packet's messages after its last event move the clock too. */
+	if (p->feed.ts_max_ns)
+		set_now(p, p->feed.ts_max_ns + p->cfg.md_latency_ns);
 	p->st.units++;
 	p->st.events += n;
 	/* The packet's timed path is over: its samples. The feed stage is

@@ -35,6 +35,7 @@ struct paper_cfg {
 	uint64_t seed;               /* venue latency jitter */
 	uint64_t md_latency_ns;      /* exchange stamp -> our decision, virtual */
 	uint32_t max_orders;         /* book order pool (all symbols) */
+	bool all_books;              /* keep every symbol's book, not the quoted ones' only */
 	uint32_t series_interval_ms; /* PnL / inventory sampling */
 	bool plots;                  /* render PNGs with gnuplot */
 	/* fees, shared by the venue (charges), the gateway (books) and the

@@ -27,6 +27,12 @@ const struct conf_key paper_keys[] = {
 	  "Recorded orders the L3 book can hold at once, all symbols (memory: about 100 bytes "
 	  "each).",
 	  NULL, 0, 0, 0 },
+	{ "run.all_books", CONF_BOOL, OFF(all_books), 0, 0, "false", NULL,
+	  "Keep the L3 book of every symbol in the capture. false: only the quoted symbols' "
+	  "books are kept and the other symbols' order and trade messages are read, counted and "
+	  "skipped; the strategies and the venue read the quoted books only, so the results are "
+	  "the same either way.",
+	  NULL, 0, 0, 0 },
 	{ "run.series_interval_ms", CONF_UINT32, OFF(series_interval_ms), 1, 3600000, "1000", "ms",
 	  "Sampling step of the PnL and inventory series (halved in resolution when full).", NULL,
 	  0, 0, 0 },

@@ -1038,6 +1038,9 @@ static void synth(const char *name, const char *const *args, char *path, size_t 
 
 static const char *const synth_many[] = { "--model", "many", "--symbols", "5", "--messages",
 					  "20000", "--seed", "3", NULL };
+/* more symbols than the 10 quoted, with gaps */
+static const char *const synth_many30[] = { "--model", "many", "--symbols", "30", "--messages",
+					    "100000", "--seed", "3", "--fault", "gap:0.001", NULL };
 /* one symbol, 1% of the packets lost */
 static const char *const synth_cst_gap[] = { "--model", "cst", "--messages", "20000", "--seed",
 					     "5", "--fault", "gap:0.01", NULL };
@@ -1253,7 +1256,8 @@ static void test_runs_synth(void **state)
  * exact: without the pipeline's shortcuts, paper.sim_full_check and
  * paper.acct_every_top; orders.csv to orders_csv, or none);
  * the caller checks the pipeline's state, then paper_fini and free. */
-static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *orders_csv)
+static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *orders_csv,
+				bool all_books)
 {
 	struct paper_cfg *cfg = calloc(1, sizeof(*cfg));
 	struct paper *p = calloc(1, sizeof(*p));
@@ -1268,6 +1272,7 @@ static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *o
 	assert_int_equal(paper_cfg_defaults(cfg, &ce), 0);
 	cfg->max_orders = 131072;
 	cfg->mm.decide_every_event = every;
+	cfg->all_books = all_books;
 	n = paper_pick_symbols(cfg, cap, locs, names, err, sizeof(err));
 	assert_true(n > 0);
 	tsc_init_global(NULL);
@@ -1289,7 +1294,7 @@ static struct paper *inproc_run(const char *cap, bool every, bool exact, FILE *o
  * the clock to move). every: cfg.decide_every_event (no quiet event). */
 static void check_quiet(const char *cap, bool every)
 {
-	struct paper *p = inproc_run(cap, every, false, NULL);
+	struct paper *p = inproc_run(cap, every, false, NULL, false);
 	uint64_t md = 0, quiet = 0;
 
 	for (uint32_t i = 0; i < p->n_sym; i++) {
@@ -1332,17 +1337,32 @@ struct run_out {
 	struct acct_sym tot;
 	char *file[3];
 	long len[3];
+	uint64_t not_kept; /* the feed's messages of books not kept */
 };
 
-/* exact: inproc_run's (no shortcut). */
-static void run_once(const char *cap, bool exact, struct run_out *o)
+/* The two runs' account totals and files are the same, byte for byte;
+ * frees the files. */
+static void run_outs_same(struct run_out o[2])
+{
+	assert_memory_equal(&o[1].tot, &o[0].tot, sizeof(o[0].tot));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(o[1].len[i], o[0].len[i]);
+		assert_memory_equal(o[1].file[i], o[0].file[i], (size_t)o[0].len[i]);
+		free(o[0].file[i]);
+		free(o[1].file[i]);
+	}
+}
+
+/* exact: inproc_run's (no shortcut); all_books: cfg.all_books. */
+static void run_once(const char *cap, bool exact, bool all_books, struct run_out *o)
 {
 	FILE *f[3] = { tmpfile(), tmpfile(), tmpfile() };
 	struct paper *p;
 
 	for (int i = 0; i < 3; i++)
 		assert_non_null(f[i]);
-	p = inproc_run(cap, false, exact, f[0]);
+	p = inproc_run(cap, false, exact, f[0], all_books);
+	o->not_kept = p->feed.st.not_kept;
 	o->st = p->st;
 	o->st.wall_s = 0;
 	o->tot = p->acct.total;
@@ -1364,8 +1384,8 @@ static void check_shortcuts(const char *cap)
 {
 	struct run_out o[2];
 
-	run_once(cap, true, &o[0]);
-	run_once(cap, false, &o[1]);
+	run_once(cap, true, false, &o[0]);
+	run_once(cap, false, false, &o[1]);
 	print_message("%s: %" PRIu64 " packets, %" PRIu64 " sim_run calls, %" PRIu64
 		      " reports, %" PRIu64 " fills\n", cap, o[0].st.units, o[0].st.sim_runs,
 		      o[0].st.reports, o[0].tot.fills);
@@ -1373,13 +1393,37 @@ static void check_shortcuts(const char *cap)
 	assert_true(o[0].st.reports > 0);
 	assert_int_equal(o[1].st.sim_runs, o[0].st.sim_runs);
 	assert_memory_equal(&o[1].st, &o[0].st, sizeof(o[0].st));
-	assert_memory_equal(&o[1].tot, &o[0].tot, sizeof(o[0].tot));
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(o[1].len[i], o[0].len[i]);
-		assert_memory_equal(o[1].file[i], o[0].file[i], (size_t)o[0].len[i]);
-		free(o[0].file[i]);
-		free(o[1].file[i]);
-	}
+	run_outs_same(o);
+}
+
+/* Keeping the quoted symbols' books only (the default) against every
+ * symbol's: the same orders, fills, accounts and series, byte for byte;
+ * the same stats but the md_events of the symbols not quoted. */
+static void check_all_books(const char *cap)
+{
+	struct run_out o[2];
+
+	run_once(cap, false, true, &o[0]);
+	run_once(cap, false, false, &o[1]);
+	print_message("%s: %" PRIu64 " md_events with every book, %" PRIu64 " with the quoted "
+		      "ones (%" PRIu64 " messages skipped), %" PRIu64 " fills\n", cap,
+		      o[0].st.events, o[1].st.events, o[1].not_kept, o[0].tot.fills);
+	assert_int_equal(o[0].not_kept, 0);
+	assert_true(o[1].not_kept > 0);
+	assert_true(o[1].st.events < o[0].st.events);
+	assert_true(o[0].tot.fills > 0);
+	o[1].st.events = o[0].st.events;
+	assert_memory_equal(&o[1].st, &o[0].st, sizeof(o[0].st));
+	run_outs_same(o);
+}
+
+static void test_quoted_books_only(void **state)
+{
+	char cap[512];
+	(void)state;
+
+	synth("many30.pcap", synth_many30, cap, sizeof(cap));
+	check_all_books(cap);
 }
 
 static void test_shortcuts_exact(void **state)
@@ -1801,6 +1845,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_warm_writes_nothing),
 		cmocka_unit_test(test_shortcuts_exact),
+		cmocka_unit_test(test_quoted_books_only),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_duplicate_names),
