@@ -100,6 +100,7 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->link = cfg->link ? cfg->link : NET_LINK_ETH;
 	f->stop_ts_ns = UINT64_MAX;
 	memset(f->keep, 0xff, sizeof(f->keep));
+	f->keep_all = true;
 	return 0;
 }
 
@@ -111,6 +112,7 @@ int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
 	if (f->st.msgs)
 		return -EBUSY;
 	memset(f->keep, n ? 0 : 0xff, sizeof(f->keep));
+	f->keep_all = n == 0;
 	for (uint32_t i = 0; i < n; i++)
 		f->keep[locates[i] >> 6] |= UINT64_C(1) << (locates[i] & 63);
 	return 0;
@@ -139,6 +141,12 @@ static ALWAYS_INLINE uint8_t sym_flags(const struct feed *f, const struct book_s
 	unsigned fl = ((s->flags & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) | (unsigned)f->stale) << 1;
 
 	return (uint8_t)(fl | (book_sym_halted(s) ? MD_F_HALTED : 0));
+}
+
+/* A message read that may write no md_event: its stamp into ts_silent_ns. */
+static ALWAYS_INLINE void note_silent(struct feed *f, uint64_t ts)
+{
+	f->ts_silent_ns = ts > f->ts_silent_ns ? ts : f->ts_silent_ns;
 }
 
 static inline void emit(struct feed *f, struct md_event *out, uint32_t cap, uint32_t *n,
@@ -247,8 +255,8 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		f->stopped = true;
 		return;
 	}
-	if (m.ts_ns > f->ts_max_ns)
-		f->ts_max_ns = m.ts_ns;
+	/* (rare types: every stamp, not only the silent ones) */
+	note_silent(f, m.ts_ns);
 	if (UNLIKELY((size_t)d < len))
 		f->st.itch_long++;
 	f->st.msgs++;
@@ -352,7 +360,7 @@ _Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_chan
  * keep the caller's count in a register (the cold calls take a copy). */
 static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 				     uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-				     uint32_t n)
+				     uint32_t n, const bool all)
 {
 	struct book_set *bs = f->books;
 	struct book_change c;
@@ -374,13 +382,13 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		f->stopped = true;
 		return 0;
 	}
-	f->ts_max_ns = ts > f->ts_max_ns ? ts : f->ts_max_ns;
 	if (UNLIKELY(need < len))
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
-	if (!feed_sym_kept(f, wire_get16(msg + ITCH_OFF_LOCATE))) {
+	if (!all && !feed_sym_kept(f, wire_get16(msg + ITCH_OFF_LOCATE))) {
 		f->st.not_kept++;
+		note_silent(f, ts);
 		return 0;
 	}
 	/* In place in its output slot (see on_msg_full), and what does not
@@ -423,6 +431,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	}
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
+		note_silent(f, ts);
 		k = n;
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
 			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), e->seq, e->t_rx_tsc,
@@ -444,6 +453,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		return 1;
 	}
 	f->st.md_overruns++;
+	note_silent(f, ts);
 	return 0;
 full:
 	k = n;
@@ -468,11 +478,11 @@ static void set_stale(struct feed *f, bool stale, uint64_t seq, uint64_t t_rx_ts
 
 /* One item from mold_next: a message, or a session event. */
 static ALWAYS_INLINE void on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_tsc,
-				  struct md_event *out, uint32_t cap, uint32_t *n)
+				  struct md_event *out, uint32_t cap, uint32_t *n, const bool all)
 {
 	switch (it->kind) {
 	case MOLD_MSG:
-		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n);
+		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all);
 		break;
 	case MOLD_EV_GAP:
 		f->st.gaps++;
@@ -499,7 +509,7 @@ uint32_t feed_on_item(struct feed *f, const struct mold_item *it, uint64_t t_rx_
 {
 	uint32_t n = 0;
 
-	on_item(f, it, t_rx_tsc, out, cap, &n);
+	on_item(f, it, t_rx_tsc, out, cap, &n, f->keep_all);
 	return n;
 }
 
@@ -709,7 +719,7 @@ static ALWAYS_INLINE void pf_catch_up(struct pf_win *w, uint32_t first)
  * more (feed_pull), stop after the first message or session event that
  * writes an md_event, and say in *more whether mold has anything left. */
 static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
-				       uint32_t cap, struct pf_win *w, bool *more)
+				       uint32_t cap, struct pf_win *w, bool *more, const bool all)
 {
 	struct mold_item it;
 	uint32_t n = 0;
@@ -724,7 +734,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
 				pf_step(w);
-			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n);
+			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all);
 			if (more && n) {
 				*more = !mold_drained(&f->mold);
 				return n;
@@ -732,7 +742,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		}
 		if (!mold_next(&f->mold, &it))
 			break;
-		on_item(f, &it, t_rx_tsc, out, cap, &n);
+		on_item(f, &it, t_rx_tsc, out, cap, &n, all);
 		if (more && n) {
 			*more = !mold_drained(&f->mold);
 			return n;
@@ -745,7 +755,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 
 static uint32_t drain(struct feed *f, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL, f->keep_all);
 }
 
 /* Hand a MoldUDP64 packet to mold (wf: the window's parse of it): true
@@ -772,18 +782,18 @@ static ALWAYS_INLINE bool packet_take(struct feed *f, const uint8_t *pkt, size_t
 static ALWAYS_INLINE uint32_t packet_rx(struct feed *f, const uint8_t *pkt, size_t len,
 					int line, uint64_t t_ns, uint64_t t_rx_tsc,
 					struct md_event *out, uint32_t cap,
-					const struct win_frame *wf, struct pf_win *w)
+					const struct win_frame *wf, struct pf_win *w, const bool all)
 {
 	if (!packet_take(f, pkt, len, line, t_ns, wf))
 		return 0;
-	return drain_pf(f, t_rx_tsc, out, cap, w, NULL);
+	return drain_pf(f, t_rx_tsc, out, cap, w, NULL, all);
 }
 
 uint32_t feed_on_packet(struct feed *f, const uint8_t *pkt, size_t len, int line,
 			uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,
 			uint32_t cap)
 {
-	return packet_rx(f, pkt, len, line, t_ns, t_rx_tsc, out, cap, NULL, NULL);
+	return packet_rx(f, pkt, len, line, t_ns, t_rx_tsc, out, cap, NULL, NULL, f->keep_all);
 }
 
 /* A datagram's (source address, source port, VLAN) as one comparable word. */
@@ -843,7 +853,9 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 	 * frame's parse stays in registers. */
 	if (!frame_rx(f, frame, caplen, wirelen, t_ns))
 		return 0;
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL);
+	if (f->keep_all)
+		return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL, true);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL, false);
 }
 
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
@@ -853,11 +865,13 @@ void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_
 }
 
 /* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
- * replay. */
+ * replay. It always tests the kept set: the paper run keeps the quoted
+ * symbols only, and a second copy without the test cost that run ~9 M
+ * instructions a million messages (callgrind) for the call's branch. */
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, more);
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, more, false);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to
@@ -903,8 +917,9 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 	return i;
 }
 
-uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
-		       struct md_event *out, uint32_t cap)
+/* feed_on_burst, all: f->keep_all. */
+static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
+				    struct md_event *out, uint32_t cap, const bool all)
 {
 	struct win_frame wf[FEED_BURST_MAX];
 	struct pf_win w;
@@ -927,7 +942,8 @@ uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t
 			}
 			pf_catch_up(&w, x->first);
 			ev += packet_rx(f, x->u.payload, x->u.payload_len, source_line(f, &x->u),
-					frames[i].t_ns, frames[i].t_rx_tsc, out + ev, cap - ev, x, &w);
+					frames[i].t_ns, frames[i].t_rx_tsc, out + ev, cap - ev, x, &w,
+					all);
 		}
 		frames += m;
 		n -= m;
@@ -935,10 +951,18 @@ uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t
 	return ev;
 }
 
+uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
+		       struct md_event *out, uint32_t cap)
+{
+	if (f->keep_all)
+		return burst(f, frames, n, out, cap, true);
+	return burst(f, frames, n, out, cap, false);
+}
+
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0);
+	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all);
 }
 
 /* feed_on_messages' stages in flight, as pf_win's but in a ring: message
@@ -990,8 +1014,10 @@ static ALWAYS_INLINE void pf_ring_links(const struct pf_ring *r, const struct bo
 		pf_add_next(bs, r->m[s], r->kind[s], r->o[s]);
 }
 
-uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
-			  uint64_t seq, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
+/* feed_on_messages, all: f->keep_all. */
+static ALWAYS_INLINE uint32_t messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
+				       uint64_t seq, uint64_t t_rx_tsc, struct md_event *out,
+				       uint32_t cap, const bool all)
 {
 	const struct book_set *bs = f->books;
 	const uint32_t d = FEED_PF_DIST;
@@ -1010,9 +1036,17 @@ uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t 
 		pf_ring_ref(&r, bs, msgs, n, i + 3 * d);
 		pf_ring_order(&r, bs, i + 2 * d);
 		pf_ring_links(&r, bs, i + d);
-		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev);
+		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all);
 	}
 	return ev;
+}
+
+uint32_t feed_on_messages(struct feed *f, const struct feed_msg *msgs, uint32_t n,
+			  uint64_t seq, uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
+{
+	if (f->keep_all)
+		return messages(f, msgs, n, seq, t_rx_tsc, out, cap, true);
+	return messages(f, msgs, n, seq, t_rx_tsc, out, cap, false);
 }
 
 uint32_t feed_advance(struct feed *f, uint64_t t_ns, uint64_t t_rx_tsc, struct md_event *out,

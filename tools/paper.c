@@ -828,14 +828,15 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
 	struct paper_sym *s;
-	uint64_t t0, t1;
+	uint64_t t, t0, t1;
 	uint32_t k;
 
 	/* The clock: the latest stamp the feed has read, which with
-	 * feed_pull is this event's message and those before it (skipped
-	 * symbols' too: the same clock with the books of every symbol or of
-	 * the quoted ones only). */
-	set_now(p, p->feed.ts_max_ns + p->cfg.md_latency_ns);
+	 * feed_pull is this event's message and those before it, the ones
+	 * that wrote no event included (skipped symbols' too: the same clock
+	 * with every book or the quoted ones only). */
+	t = ev->t_exch_ns > p->feed.ts_silent_ns ? ev->t_exch_ns : p->feed.ts_silent_ns;
+	set_now(p, t + p->cfg.md_latency_ns);
 	if (si < 0)
 		return;
 	s = &p->sym[si];
@@ -1201,8 +1202,8 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 		n += feed_pull(&p->feed, t_rx, evs + n, PAPER_EV_CAP - n, &more);
 	}
 	/* The packet's messages after its last event move the clock too. */
-	if (p->feed.ts_max_ns)
-		set_now(p, p->feed.ts_max_ns + p->cfg.md_latency_ns);
+	if (p->feed.ts_silent_ns)
+		set_now(p, p->feed.ts_silent_ns + p->cfg.md_latency_ns);
 	p->st.units++;
 	p->st.events += n;
 	/* The packet's timed path is over: its samples. The feed stage is

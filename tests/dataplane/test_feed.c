@@ -793,7 +793,7 @@ static void test_keep_symbols(void **state)
 	struct capture c = { 0 };
 	struct fx *x, *y, *z;
 	uint16_t odd[10];
-	uint64_t written = 0;
+	uint64_t written = 0, clock_x = 0, clock_y = 0;
 	char why[160];
 	(void)state;
 
@@ -823,7 +823,14 @@ static void test_keep_symbols(void **state)
 			nb += feed_on_frame(&y->f, f->data, f->caplen, f->wirelen, f->t_ns, i + j,
 					    evb + nb, 8192 - nb);
 			b[j] = (struct feed_frame){ f->data, f->caplen, f->wirelen, f->t_ns, i + j };
-			assert_int_equal(x->f.ts_max_ns, y->f.ts_max_ns);
+			/* the latest stamp read, from the events and the silent
+			 * messages' stamp: the same */
+			for (uint32_t e = 0; e < na; e++)
+				clock_x = eva[e].t_exch_ns > clock_x ? eva[e].t_exch_ns : clock_x;
+			for (uint32_t e = 0; e < nb; e++)
+				clock_y = evb[e].t_exch_ns > clock_y ? evb[e].t_exch_ns : clock_y;
+			assert_int_equal(x->f.ts_silent_ns > clock_x ? x->f.ts_silent_ns : clock_x,
+					 y->f.ts_silent_ns > clock_y ? y->f.ts_silent_ns : clock_y);
 		}
 		nc = feed_on_burst(&z->f, b, m, evc, 8192);
 		for (uint32_t j = 0; j < na; j++) {
@@ -836,6 +843,7 @@ static void test_keep_symbols(void **state)
 		assert_events_equal(evb, evc, nb, i);
 		written += nb;
 	}
+	assert_true(clock_x > 0 && y->f.ts_silent_ns > 0);
 	feed_finish(&x->f, 9, eva, 8192);
 	feed_finish(&y->f, 9, evb, 8192);
 	for (uint32_t loc = 1; loc <= x->f.books->max_locate; loc++) {
@@ -883,7 +891,7 @@ static void test_keep_symbols(void **state)
 
 /* feed_on_messages against feed_on_message on the same messages, garbage
  * and empty ones included, in runs of every size. */
-static void test_messages_same_as_one_by_one(void **state)
+static void check_messages(const uint16_t *keep, uint32_t nkeep)
 {
 	static struct md_event eva[8192], evb[8192];
 	static struct feed_msg msgs[40000];
@@ -891,7 +899,6 @@ static void test_messages_same_as_one_by_one(void **state)
 	struct fx *x, *y;
 	uint64_t r = 11, seq = 1;
 	uint32_t nm = 0;
-	(void)state;
 
 	gen_capture(&c, 0xfeed, 6000);
 	/* Every block of every well-formed packet, in capture order. */
@@ -915,6 +922,8 @@ static void test_messages_same_as_one_by_one(void **state)
 	assert_true(nm > 15000);
 	assert_int_equal(fx_setup((void **)&x), 0);
 	assert_int_equal(fx_setup((void **)&y), 0);
+	assert_int_equal(feed_keep_symbols(&x->f, keep, nkeep), 0);
+	assert_int_equal(feed_keep_symbols(&y->f, keep, nkeep), 0);
 	for (uint32_t i = 0; i < nm;) {
 		uint32_t m = 1 + rnd(&r, 300), cap, na = 0, nb;
 
@@ -932,9 +941,21 @@ static void test_messages_same_as_one_by_one(void **state)
 	}
 	assert_feeds_equal(&x->f, &y->f);
 	assert_true(x->f.st.itch_empty > 0 && x->f.st.book_refused > 0);
+	assert_true(nkeep ? x->f.st.not_kept > 0 : x->f.st.not_kept == 0);
 	fx_teardown((void **)&x);
 	fx_teardown((void **)&y);
 	cap_free(&c);
+}
+
+/* ... with every book, and with the odd locates' only (feed_keep_symbols:
+ * the copy of the path that tests the set). */
+static void test_messages_same_as_one_by_one(void **state)
+{
+	static const uint16_t odd[] = { 1, 3, 5, 7, 9, 11, 13, 15, 17, 19 };
+	(void)state;
+
+	check_messages(NULL, 0);
+	check_messages(odd, ARRAY_SIZE(odd));
 }
 
 int main(void)
