@@ -627,11 +627,16 @@ static ALWAYS_INLINE void book_prefetch_add_next(const struct book_set *bs, unsi
 	} else if (what == BOOK_PF_ADD_CHUNK) {
 		const struct book_chunk *ch = &bs->chunks[idx];
 		uint32_t k = px ^ (side_b == 'S' ? UINT32_MAX : 0u); /* book.c side_key */
-		uint32_t i = ch->n < BOOK_CHUNK_LEVELS ? ch->n : BOOK_CHUNK_LEVELS;
+		/* 1..BOOK_CHUNK_LEVELS even for a stale n (0 wraps round). */
+		uint32_t i = ch->n - 1 < BOOK_CHUNK_LEVELS ? ch->n : BOOK_CHUNK_LEVELS;
 
-		while (i > 0 && ch->key[i - 1] > k)
+		/* As book.c's ladder_seek: key[0] <= k ends the scan, so its
+		 * steps need no bound test. */
+		if (ch->key[0] > k)
+			return;
+		while (ch->key[i - 1] > k)
 			i--;
-		if (i > 0 && ch->key[i - 1] == k && ch->lvl[i - 1] < bs->max_levels)
+		if (ch->key[i - 1] == k && ch->lvl[i - 1] < bs->max_levels)
 			__builtin_prefetch(&bs->levels[ch->lvl[i - 1]], 1, 3);
 	}
 }
