@@ -643,8 +643,9 @@ static bool ladder_would_fail(const struct book_set *bs,
 	       bs->chunk_free == BOOK_NIL;
 }
 
-/* Level for (side, px) of sym, created if missing; BOOK_NIL when a pool is
- * exhausted (nothing changed). *created tells whether it is new. */
+/* Level for (side, px) of sym, created if missing (*created). The caller
+ * has made sure that a free level, and a free chunk, are there when one is
+ * needed (add_pools, and replace's check). */
 static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sym,
 					unsigned side, uint32_t px, bool *created)
 {
@@ -660,13 +661,6 @@ static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sy
 		ci = ladder_seek(bs, ci, k, &pos, &found);
 		if (found)
 			return bs->chunks[ci].lvl[pos];
-	}
-	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL)) {
-		pools_refill(bs);
-		if (bs->level_free == BOOK_NIL ||
-		    ((ci == BOOK_NIL || bs->chunks[ci].n == CHUNK) &&
-		     bs->chunk_free == BOOK_NIL))
-			return BOOK_NIL;
 	}
 	*created = true;
 	return ladder_insert(bs, sym, side, ci, pos, k);
@@ -728,12 +722,12 @@ static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym
 }
 
 /* Take a free order for (ref, h) into table slot `slot` (from slot_probe,
- * `d` slots from home), at the back of level li. */
-static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
-				       uint32_t d, uint64_t ref, uint32_t h,
-				       uint32_t li, struct book_sym *sym,
-				       unsigned side, uint16_t locate,
-				       uint32_t shares, uint32_t px)
+ * `d` slots from home), with every field but its level and links: those
+ * come with level_append. Returns its index. */
+static ALWAYS_INLINE uint32_t order_take(struct book_set *bs, uint32_t slot,
+					 uint32_t d, uint64_t ref, uint32_t h,
+					 unsigned side, uint16_t locate,
+					 uint32_t shares, uint32_t px)
 {
 	uint32_t oi = bs->order_free;
 	struct book_order *o = &bs->orders[oi];
@@ -743,15 +737,13 @@ static ALWAYS_INLINE void order_insert(struct book_set *bs, uint32_t slot,
 		bs->cnt.orders_peak = bs->cnt.orders_live;
 	slot_put(bs, slot, h, oi);
 	o->ref = ref;
-	o->level = li;
 	o->shares = shares;
 	o->px = px;
 	o->locate = locate;
 	o->side = (uint8_t)side;
-	level_append(bs, sym, side, li, oi, shares);
-	sym->norders++;
 	if (UNLIKELY(d > bs->cnt.probe_max))
 		bs->cnt.probe_max = d;
+	return oi;
 }
 
 /* Remove order oi (in table slot `slot`, of sym and side) from its level,
@@ -823,12 +815,28 @@ static COLD int add_reject(struct book_set *bs, uint16_t locate, uint8_t side_b)
 	return book_reject(bs, BOOK_EZERO);
 }
 
+/* An add found a pool's free list empty: refill them, and say whether the
+ * add must be refused (no order, or no level or chunk for a new level). */
+static COLD int add_pools(struct book_set *bs, const struct book_sym *sym,
+			  unsigned side, uint32_t px)
+{
+	uint32_t ci, pos;
+
+	pools_refill(bs);
+	if (bs->order_free == BOOK_NIL)
+		return book_reject(bs, BOOK_EORDERS);
+	if ((bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL) &&
+	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos))
+		return book_reject(bs, BOOK_ELEVELS);
+	return 0;
+}
+
 int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 		   uint8_t side_b, uint32_t shares, uint32_t px,
 		   const char *stock, struct book_change *c)
 {
 	struct book_sym *sym;
-	uint32_t h, slot, d, li;
+	uint32_t h, slot, d, li, oi;
 	unsigned side = side_b == 'S' ? BOOK_ASK : BOOK_BID;
 	bool found, created;
 
@@ -839,16 +847,19 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	slot = slot_probe(bs, ref, h, &found, &d);
 	if (UNLIKELY(found))
 		return book_reject(bs, BOOK_EDUP);
-	if (UNLIKELY(bs->order_free == BOOK_NIL)) {
-		pools_refill(bs);
-		if (bs->order_free == BOOK_NIL)
-			return book_reject(bs, BOOK_EORDERS);
-	}
 	sym = &bs->syms[locate];
-	li = level_get(bs, sym, side, px, &created);
-	if (UNLIKELY(li == BOOK_NIL))
-		return book_reject(bs, BOOK_ELEVELS);
-	order_insert(bs, slot, d, ref, h, li, sym, side, locate, shares, px);
+	if (UNLIKELY(bs->order_free == BOOK_NIL || bs->level_free == BOOK_NIL ||
+		     bs->chunk_free == BOOK_NIL)) {
+		int rc = add_pools(bs, sym, side, px);
+
+		if (rc != 0)
+			return rc;
+	}
+	/* Nothing can fail from here on. The order and the change record are
+	 * written before the level is found, so that the message's fields are
+	 * dead across ladder_insert's call rather than kept on the stack. */
+	oi = order_take(bs, slot, d, ref, h, side, locate, shares, px);
+	sym->norders++;
 	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
 	    stock != NULL) {
 		memcpy(sym->name, stock, sizeof(sym->name));
@@ -863,6 +874,9 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
+	li = level_get(bs, sym, side, px, &created);
+	bs->orders[oi].level = li;
+	level_append(bs, sym, side, li, oi, shares);
 	/* shares > 0 went to level li: the top moved iff li is the best (it
 	 * was, or it is new and better than all). */
 	change_finish(bs, sym, li == sym->best_lvl[side],
