@@ -1267,6 +1267,16 @@ COLD void book_set_stale_all(struct book_set *bs, bool stale)
 		book_set_stale(bs, (uint16_t)i, stale);
 }
 
+/* BOOK_SYM_HALTED from the trading state and the operational halts. */
+static void sym_halted_update(struct book_sym *s)
+{
+	bool halted = (s->trading_state != 0 && s->trading_state != 'T') ||
+		      (s->op_halt & BOOK_HALT_Q) != 0;
+
+	s->flags = (uint8_t)((s->flags & ~BOOK_SYM_HALTED) |
+			     (halted ? BOOK_SYM_HALTED : 0));
+}
+
 COLD int book_set_trading_state(struct book_set *bs, uint16_t locate, uint8_t state)
 {
 	struct book_sym *s = sym_at(bs, locate);
@@ -1276,6 +1286,7 @@ COLD int book_set_trading_state(struct book_set *bs, uint16_t locate, uint8_t st
 	if (state != 'T' && state != 'H' && state != 'P' && state != 'Q')
 		return -EINVAL;
 	s->trading_state = state;
+	sym_halted_update(s);
 	return 0;
 }
 
@@ -1299,6 +1310,7 @@ COLD int book_set_op_halt(struct book_set *bs, uint16_t locate, uint8_t market,
 		s->op_halt &= (uint8_t)~bit;
 	else
 		return -EINVAL;
+	sym_halted_update(s);
 	return 0;
 }
 
@@ -1524,6 +1536,10 @@ COLD int book_check(const struct book_set *bs, char *why, size_t len)
 			  s->best_px[0] >= s->best_px[1];
 		CHECK(crossed == ((s->flags & BOOK_SYM_CROSSED) != 0),
 		      "locate %u crossed flag", loc);
+		CHECK(((s->trading_state != 0 && s->trading_state != 'T') ||
+		       (s->op_halt & BOOK_HALT_Q) != 0) ==
+			      ((s->flags & BOOK_SYM_HALTED) != 0),
+		      "locate %u halted flag", loc);
 	}
 	CHECK(norders == bs->cnt.orders_live && nlevels == bs->cnt.levels_live &&
 	      nchunks == bs->cnt.chunks_live,
