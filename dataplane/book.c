@@ -793,16 +793,18 @@ static ALWAYS_INLINE uint32_t order_take(struct book_set *bs, uint32_t slot,
 }
 
 /* Remove order oi (in table slot `slot`, of sym and side) from its level,
- * the table and the pool. Returns true when its level vanished with it. */
+ * the table and the pool. Returns true when its level vanished with it.
+ * call: as level_unlink's. */
 static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym,
-				       unsigned side, uint32_t slot, uint32_t oi)
+				       unsigned side, uint32_t slot, uint32_t oi,
+				       bool call)
 {
 	struct book_order *o = &bs->orders[oi];
 	bool gone;
 
 	slot_delete(bs, slot);
 	sym->norders--;
-	gone = level_unlink(bs, sym, side, o->level, oi, o, false);
+	gone = level_unlink(bs, sym, side, o->level, oi, o, call);
 	o->level = BOOK_NIL;
 	o->next = bs->order_free;
 	bs->order_free = oi;
@@ -969,7 +971,9 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		}
 		c->qty = o->shares;
 		f |= BOOK_CHG_GONE;
-		if (order_remove(bs, sym, side, slot, oi))
+		/* X mostly leaves part of the order: a call keeps the
+		 * rest lighter (callgrind on many3m: cancel 109.7 -> 106.7). */
+		if (order_remove(bs, sym, side, slot, oi, op == BOOK_OP_CANCEL))
 			f |= BOOK_CHG_LEVEL;
 	} else {
 		struct book_level *l = &bs->levels[o->level];
@@ -1027,7 +1031,7 @@ BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref, struct 
 	c->old_qty = 0;
 	c->locate = o->locate;
 	c->side = side_byte(side);
-	if (order_remove(bs, sym, side, slot, oi))
+	if (order_remove(bs, sym, side, slot, oi, false))
 		f |= BOOK_CHG_LEVEL;
 	bs->cnt.applied[BOOK_OP_DELETE]++;
 	change_finish(bs, sym, top, f, c);
