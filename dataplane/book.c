@@ -531,17 +531,21 @@ static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
 }
 
 /* Insert a new level (key k) at chunk ci, position pos (ci == BOOK_NIL:
- * the side is empty). A free level, and a free chunk if ci is NIL or full,
- * must exist. Returns the level; it is the side's best if it landed at the
- * top. Inlined into its two callers, add and replace, which carry
- * BOOK_NO_MEMMOVE for its shift loop: as a call it had them keep more
- * values in saved registers and on the stack (callgrind on many3m:
- * book_apply_add 230.3 -> 219.2 instructions a call, replace 336.1 ->
- * 324.5, each with the ladder_insert calls it made). */
+ * the side is empty), holding order oi (shares) alone. A free level, and a
+ * free chunk if ci is NIL or full, must exist. Returns the level; it is
+ * the side's best if it landed at the top.
+ * The level is made with its order rather than empty for level_append to
+ * fill in (callgrind on many3m: book_apply_add 219.2 -> 208.8 instructions
+ * a call, replace 324.5 -> 316.1). Inlined into its two callers, add and
+ * replace, which carry BOOK_NO_MEMMOVE for its shift loop: as a call it
+ * had them keep more values in saved registers and on the stack
+ * (book_apply_add 230.3 -> 219.2, replace 336.1 -> 324.5, each with the
+ * ladder_insert calls it made). */
 static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
 					    struct book_sym *sym,
 					    unsigned side, uint32_t ci,
-					    uint32_t pos, uint32_t k)
+					    uint32_t pos, uint32_t k,
+					    uint32_t oi, uint32_t shares)
 {
 	struct book_chunk *ch;
 	struct book_level *l;
@@ -569,10 +573,12 @@ static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
 	bs->level_free = l->tail;
 	if (++bs->cnt.levels_live > bs->cnt.levels_peak)
 		bs->cnt.levels_peak = bs->cnt.levels_live;
-	*l = (struct book_level){ .shares = 0, .px = px, .count = 0,
-				  .head = BOOK_NIL, .tail = BOOK_NIL,
+	*l = (struct book_level){ .shares = shares, .px = px, .count = 1,
+				  .head = oi, .tail = oi,
 				  .chunk = ci, .locate = locate,
 				  .side = (uint8_t)side };
+	bs->orders[oi].prev = BOOK_NIL;
+	bs->orders[oi].next = BOOK_NIL;
 
 	ch = &bs->chunks[ci];
 	n = ch->n; /* in a local: the key stores could alias ch->n */
@@ -587,7 +593,7 @@ static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
 	if (pos == n && ch->better == BOOK_NIL) {
 		sym->best_lvl[side] = li;
 		sym->best_px[side] = px;
-		sym->best_qty[side] = 0;
+		sym->best_qty[side] = shares;
 	}
 	return li;
 }
@@ -685,31 +691,6 @@ static bool ladder_would_fail(const struct book_set *bs,
 	       bs->chunk_free == BOOK_NIL;
 }
 
-/* Level for (side, px) of sym, created if missing (*created). The caller
- * has made sure that a free level, and a free chunk, are there when one is
- * needed (add_pools, and replace's check). */
-static ALWAYS_INLINE uint32_t level_get(struct book_set *bs, struct book_sym *sym,
-					unsigned side, uint32_t px, bool *created)
-{
-	uint32_t k = side_key(side, px), ci = sym->best_chunk[side], pos = 0;
-	bool found;
-
-	*created = false;
-	/* At the best price (many adds are): the symbol's line has the level,
-	 * no need to touch the ladder's two lines. */
-	if (px == sym->best_px[side] && sym->best_lvl[side] != BOOK_NIL)
-		return sym->best_lvl[side];
-	if (LIKELY(ci != BOOK_NIL)) {
-		ci = ladder_seek(bs, ci, k, &pos, &found);
-		if (found)
-			return bs->chunks[ci].lvl[pos];
-	}
-	*created = true;
-	return ladder_insert(bs, sym, side, ci, pos, k);
-}
-
-/* ---- orders ----------------------------------------------------------- */
-
 /* Append order oi (shares) at the back of level li's FIFO. */
 static ALWAYS_INLINE void level_append(struct book_set *bs, struct book_sym *sym,
 				       unsigned side, uint32_t li, uint32_t oi,
@@ -730,6 +711,37 @@ static ALWAYS_INLINE void level_append(struct book_set *bs, struct book_sym *sym
 	if (li == sym->best_lvl[side])
 		sym->best_qty[side] += shares;
 }
+
+/* Put order oi (shares) at the back of the level for (side, px) of sym,
+ * created if missing (*created). Returns the level. The caller has made
+ * sure that a free level, and a free chunk, are there when one is needed
+ * (add_pools, and replace's check). */
+static ALWAYS_INLINE uint32_t level_join(struct book_set *bs, struct book_sym *sym,
+					 unsigned side, uint32_t px, uint32_t oi,
+					 uint32_t shares, bool *created)
+{
+	uint32_t k = side_key(side, px), ci = sym->best_chunk[side], pos = 0, li;
+	bool found = false;
+
+	*created = false;
+	/* At the best price (many adds are): the symbol's line has the level,
+	 * no need to touch the ladder's two lines. */
+	if (px == sym->best_px[side] && sym->best_lvl[side] != BOOK_NIL) {
+		li = sym->best_lvl[side];
+	} else {
+		if (LIKELY(ci != BOOK_NIL))
+			ci = ladder_seek(bs, ci, k, &pos, &found);
+		if (!found) {
+			*created = true;
+			return ladder_insert(bs, sym, side, ci, pos, k, oi, shares);
+		}
+		li = bs->chunks[ci].lvl[pos];
+	}
+	level_append(bs, sym, side, li, oi, shares);
+	return li;
+}
+
+/* ---- orders ----------------------------------------------------------- */
 
 /* Take order oi (o) out of level li's FIFO; when it was the last one,
  * remove the level from the ladder instead (ladder_remove clears it).
@@ -905,8 +917,9 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 			return rc;
 	}
 	/* Nothing can fail from here on. The order and the change record are
-	 * written before the level is found, so that the message's fields are
-	 * dead across ladder_insert's call rather than kept on the stack. */
+	 * written before the level is found, so that fewer of the message's
+	 * fields live on through the ladder work (callgrind on many3m, when
+	 * ladder_insert was a call: book_apply_add 240.3 -> 230.3). */
 	oi = order_take(bs, slot, d, ref, h, side, locate, shares, px);
 	sym->norders++;
 	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
@@ -923,9 +936,8 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
-	li = level_get(bs, sym, side, px, &created);
+	li = level_join(bs, sym, side, px, oi, shares, &created);
 	bs->orders[oi].level = li;
-	level_append(bs, sym, side, li, oi, shares);
 	/* shares > 0 went to level li: the top moved iff li is the best (it
 	 * was, or it is new and better than all). */
 	change_finish(bs, sym, li == sym->best_lvl[side],
@@ -1099,10 +1111,9 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 
 		if (level_unlink(bs, sym, side, li, oi, o, true))
 			f |= BOOK_CHG_LEVEL;
-		li = level_get(bs, sym, side, px, &created);
 		/* A level: checked above, and the chunk pool is sized so it
 		 * cannot run out while a level is free. */
-		level_append(bs, sym, side, li, oi, shares);
+		li = level_join(bs, sym, side, px, oi, shares, &created);
 		if (created)
 			f |= BOOK_CHG_LEVEL;
 	}
