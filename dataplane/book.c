@@ -315,6 +315,25 @@ static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 	}
 }
 
+/* book_slot_find, with the order index the slot holds in *oi: the
+ * updates use both, and the loop has it in a register. */
+static ALWAYS_INLINE uint32_t slot_find(const struct book_set *bs, uint64_t ref,
+					uint32_t *oi)
+{
+	uint32_t h = book_hash32(bs, ref), mask = bs->slot_mask, i = h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct book_slot *s = &bs->slots[i];
+
+		if (s->order == BOOK_NIL)
+			return BOOK_NIL;
+		if (s->hash == h && bs->orders[s->order].ref == ref) {
+			*oi = s->order;
+			return i;
+		}
+	}
+}
+
 /* Put (h, oi) into slot i found by slot_probe. If i is taken, its entry
  * and the rest of the cluster move up one slot (Robin Hood order: along a
  * cluster, homes never decrease, so each entry's probe distance is at most
@@ -958,10 +977,9 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
-	slot = book_slot_find(bs, ref);
+	slot = slot_find(bs, ref, &oi);
 	if (UNLIKELY(slot == BOOK_NIL))
 		return book_reject(bs, BOOK_EUNKNOWN);
-	oi = bs->slots[slot].order;
 	o = &bs->orders[oi];
 	side = o->side;
 	sym = &bs->syms[o->locate];
@@ -1027,10 +1045,9 @@ BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref, struct 
 	unsigned side, f = BOOK_CHG_ORDER | BOOK_CHG_GONE;
 	bool top;
 
-	slot = book_slot_find(bs, ref);
+	slot = slot_find(bs, ref, &oi);
 	if (UNLIKELY(slot == BOOK_NIL))
 		return book_reject(bs, BOOK_EUNKNOWN);
-	oi = bs->slots[slot].order;
 	o = &bs->orders[oi];
 	side = o->side;
 	sym = &bs->syms[o->locate];
@@ -1067,7 +1084,7 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 	unsigned side, f = BOOK_CHG_ORDER;
 	bool found;
 
-	slot = book_slot_find(bs, old_ref);
+	slot = slot_find(bs, old_ref, &oi);
 	if (UNLIKELY(slot == BOOK_NIL))
 		return book_reject(bs, BOOK_EUNKNOWN);
 	if (UNLIKELY(shares == 0))
@@ -1077,7 +1094,6 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 		if (UNLIKELY(found))
 			return book_reject(bs, BOOK_EDUP);
 	}
-	oi = bs->slots[slot].order;
 	o = &bs->orders[oi];
 	side = o->side;
 	locate = o->locate;
