@@ -920,8 +920,10 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 	unsigned side = side_b == 'S' ? BOOK_ASK : BOOK_BID;
 	bool found, created;
 
-	if (UNLIKELY((uint32_t)locate - 1 >= bs->max_locate ||
-		     (side_b != 'B' && side_b != 'S') || shares == 0))
+	/* side is BOOK_ASK for 'S' alone, so only a BOOK_BID side byte needs
+	 * testing (callgrind on many3m: 3 instructions an add fewer). */
+	if (UNLIKELY((uint32_t)locate - 1 >= bs->max_locate || shares == 0 ||
+		     (side == BOOK_BID && side_b != 'B')))
 		return add_reject(bs, locate, side_b);
 	h = book_hash32(bs, ref);
 	slot = slot_probe(bs, ref, h, &found, &d);

@@ -1140,6 +1140,28 @@ static void test_many_symbols(void **state)
 	book_free(bs);
 }
 
+/* Only 'B' and 'S' are sides: each of the other 254 byte values is
+ * refused with BOOK_ESIDE, counted, and leaves the book as it was. */
+static void test_add_side_bytes(void **state)
+{
+	struct book_set *bs = book_new(16, 0, 4);
+	struct book_change c;
+	unsigned b;
+
+	(void)state;
+	for (b = 0; b < 256; b++) {
+		int rc = book_apply_add(bs, 1, 100 + b, (uint8_t)b, 10, 5000, NULL, &c);
+
+		assert_int_equal(rc, b == 'B' || b == 'S' ? 0 : -BOOK_ESIDE);
+	}
+	assert_int_equal(bs->cnt.rejected[BOOK_ESIDE], 254);
+	assert_int_equal(bs->cnt.applied[BOOK_OP_ADD], 2);
+	assert_int_equal(bs->cnt.orders_live, 2);
+	assert_top(bs, 1, 5000, 10, 5000, 10);
+	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
 /* book_sym_halted is one flag bit kept by the two setters: each cause
  * (trading state other than 'T', Nasdaq operational halt) holds it alone,
  * other markets' halts and refused updates leave it, a reset clears it,
@@ -1768,6 +1790,7 @@ int main(void)
 		cmocka_unit_test(test_many_symbols),
 		cmocka_unit_test(test_symbol_state),
 		cmocka_unit_test(test_halted_flag),
+		cmocka_unit_test(test_add_side_bytes),
 		cmocka_unit_test(test_apply_dispatch_and_reset),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_real_snippet),
