@@ -315,10 +315,13 @@ static ALWAYS_INLINE uint32_t slot_probe(const struct book_set *bs,
 	}
 }
 
-/* book_slot_find, with the order index the slot holds in *oi: the
- * updates use both, and the loop has it in a register. */
-static ALWAYS_INLINE uint32_t slot_find(const struct book_set *bs, uint64_t ref,
-					uint32_t *oi)
+/* book_slot_find as a found flag, with the slot in *slot and the order
+ * index it holds in *oi: the updates use both, the loop has them in
+ * registers, and the flag needs no second test of the slot for BOOK_NIL
+ * (callgrind on many3m: book_apply_delete 153.3 -> 144.9 instructions a
+ * call, exec 162.2 -> 157.5, cancel 106.7 -> 100.3). */
+static ALWAYS_INLINE bool slot_find(const struct book_set *bs, uint64_t ref,
+				    uint32_t *slot, uint32_t *oi)
 {
 	uint32_t h = book_hash32(bs, ref), mask = bs->slot_mask, i = h & mask;
 
@@ -326,10 +329,11 @@ static ALWAYS_INLINE uint32_t slot_find(const struct book_set *bs, uint64_t ref,
 		const struct book_slot *s = &bs->slots[i];
 
 		if (s->order == BOOK_NIL)
-			return BOOK_NIL;
+			return false;
 		if (s->hash == h && bs->orders[s->order].ref == ref) {
+			*slot = i;
 			*oi = s->order;
-			return i;
+			return true;
 		}
 	}
 }
@@ -979,8 +983,7 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
-	slot = slot_find(bs, ref, &oi);
-	if (UNLIKELY(slot == BOOK_NIL))
+	if (UNLIKELY(!slot_find(bs, ref, &slot, &oi)))
 		return book_reject(bs, BOOK_EUNKNOWN);
 	o = &bs->orders[oi];
 	side = o->side;
@@ -1047,8 +1050,7 @@ BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref, struct 
 	unsigned side, f = BOOK_CHG_ORDER | BOOK_CHG_GONE;
 	bool top;
 
-	slot = slot_find(bs, ref, &oi);
-	if (UNLIKELY(slot == BOOK_NIL))
+	if (UNLIKELY(!slot_find(bs, ref, &slot, &oi)))
 		return book_reject(bs, BOOK_EUNKNOWN);
 	o = &bs->orders[oi];
 	side = o->side;
@@ -1086,8 +1088,7 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 	unsigned side, f = BOOK_CHG_ORDER;
 	bool found;
 
-	slot = slot_find(bs, old_ref, &oi);
-	if (UNLIKELY(slot == BOOK_NIL))
+	if (UNLIKELY(!slot_find(bs, old_ref, &slot, &oi)))
 		return book_reject(bs, BOOK_EUNKNOWN);
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
