@@ -640,11 +640,12 @@ static NOINLINE void ladder_shrunk(struct book_set *bs, struct book_sym *sym,
 }
 
 /* Remove empty level li from its ladder and free it; refresh the top if it
- * was the best. Inlined into E/C/X/D, which carry BOOK_NO_MEMMOVE for its
+ * was the best. Inlined into E/C/D, which carry BOOK_NO_MEMMOVE for its
  * shift loop: as a call it had them keep more values in saved registers
  * (callgrind on many3m: book_apply_delete 159.4 -> 153.3 instructions a
- * call, exec 169.5 -> 162.2, each with the calls it made). A call for U
- * (ladder_remove_call), which it made slower inlined (324.5 -> 331.3). */
+ * call, exec 169.5 -> 162.2, each with the calls it made). A call
+ * (ladder_remove_call) for U and X, which it made slower inlined (U 324.5
+ * -> 331.3, X 106.7 -> 109.7: X mostly leaves part of the order). */
 static ALWAYS_INLINE void ladder_remove(struct book_set *bs,
 				       struct book_sym *sym,
 				       unsigned side, uint32_t li)
@@ -686,7 +687,7 @@ static ALWAYS_INLINE void ladder_remove(struct book_set *bs,
 		top_refresh(bs, sym, side);
 }
 
-/* ladder_remove as a call, for U. */
+/* ladder_remove as a call, for U and X. */
 static NOINLINE BOOK_NO_MEMMOVE void ladder_remove_call(struct book_set *bs,
 							struct book_sym *sym,
 							unsigned side, uint32_t li)
@@ -772,7 +773,7 @@ static ALWAYS_INLINE uint32_t level_join(struct book_set *bs, struct book_sym *s
  * by its prev link, so taking the head off (executions, most cancels of
  * the front) moves l->head without writing the next order's line: that
  * order's prev is left stale, and a head's prev is never read. call:
- * ladder_remove as a call rather than inlined (U; a constant). */
+ * ladder_remove as a call rather than inlined (U, X; a constant). */
 static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym,
 				       unsigned side, uint32_t li, uint32_t oi,
 				       const struct book_order *o, bool call)
@@ -804,7 +805,7 @@ static ALWAYS_INLINE bool level_unlink(struct book_set *bs, struct book_sym *sym
 
 /* Take a free order for (ref, h) into table slot `slot` (from slot_probe,
  * `d` slots from home), with every field but its level and links: those
- * come with level_append. Returns its index. */
+ * come with level_join. Returns its index. */
 static ALWAYS_INLINE uint32_t order_take(struct book_set *bs, uint32_t slot,
 					 uint32_t d, uint64_t ref, uint32_t h,
 					 unsigned side, uint16_t locate,
@@ -1024,25 +1025,28 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 	return 0;
 }
 
-BOOK_NO_MEMMOVE int book_apply_exec(struct book_set *bs, uint64_t ref, uint32_t shares,
-		    struct book_change *c)
+/* BOOK_NO_MEMMOVE on E, C and D: for ladder_remove's shift loop. */
+BOOK_NO_MEMMOVE int book_apply_exec(struct book_set *bs, uint64_t ref,
+				    uint32_t shares, struct book_change *c)
 {
 	return order_reduce(bs, ref, shares, 0, BOOK_OP_EXEC, c);
 }
 
-BOOK_NO_MEMMOVE int book_apply_exec_px(struct book_set *bs, uint64_t ref, uint32_t shares,
-		       uint32_t exec_px, struct book_change *c)
+BOOK_NO_MEMMOVE int book_apply_exec_px(struct book_set *bs, uint64_t ref,
+				       uint32_t shares, uint32_t exec_px,
+				       struct book_change *c)
 {
 	return order_reduce(bs, ref, shares, exec_px, BOOK_OP_EXEC_PX, c);
 }
 
-BOOK_NO_MEMMOVE int book_apply_cancel(struct book_set *bs, uint64_t ref, uint32_t shares,
+int book_apply_cancel(struct book_set *bs, uint64_t ref, uint32_t shares,
 		      struct book_change *c)
 {
 	return order_reduce(bs, ref, shares, 0, BOOK_OP_CANCEL, c);
 }
 
-BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c)
+BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref,
+				      struct book_change *c)
 {
 	struct book_order *o;
 	struct book_sym *sym;
