@@ -1140,6 +1140,69 @@ static void test_many_symbols(void **state)
 	book_free(bs);
 }
 
+/* Only 'B' and 'S' are sides: each of the other 254 byte values is
+ * refused with BOOK_ESIDE, counted, and leaves the book as it was. */
+static void test_add_side_bytes(void **state)
+{
+	struct book_set *bs = book_new(16, 0, 4);
+	struct book_change c;
+	unsigned b;
+
+	(void)state;
+	for (b = 0; b < 256; b++) {
+		int rc = book_apply_add(bs, 1, 100 + b, (uint8_t)b, 10, 5000, NULL, &c);
+
+		assert_int_equal(rc, b == 'B' || b == 'S' ? 0 : -BOOK_ESIDE);
+	}
+	assert_int_equal(bs->cnt.rejected[BOOK_ESIDE], 254);
+	assert_int_equal(bs->cnt.applied[BOOK_OP_ADD], 2);
+	assert_int_equal(bs->cnt.orders_live, 2);
+	assert_top(bs, 1, 5000, 10, 5000, 10);
+	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
+/* book_sym_halted is one flag bit kept by the two setters: each cause
+ * (trading state other than 'T', Nasdaq operational halt) holds it alone,
+ * other markets' halts and refused updates leave it, a reset clears it,
+ * and book_check catches a bit that disagrees with the fields. */
+static void test_halted_flag(void **state)
+{
+	struct book_set *bs = book_new(8, 0, 4);
+	struct book_sym *s = &bs->syms[1];
+	char why[128];
+
+	(void)state;
+	assert_int_equal(book_set_trading_state(bs, 1, 'H'), 0);
+	assert_int_equal(book_set_op_halt(bs, 1, 'Q', 'H'), 0);
+	assert_true(book_sym_halted(s));
+	assert_int_equal(book_set_trading_state(bs, 1, 'T'), 0);
+	assert_true(book_sym_halted(s)); /* the operational halt holds it */
+	assert_book_ok(bs, 1);
+	assert_int_equal(book_set_trading_state(bs, 1, 'P'), 0);
+	assert_int_equal(book_set_op_halt(bs, 1, 'Q', 'T'), 0);
+	assert_true(book_sym_halted(s)); /* paused */
+	assert_int_equal(book_set_op_halt(bs, 1, 'X', 'H'), 0);
+	assert_int_equal(book_set_trading_state(bs, 1, 'T'), 0);
+	assert_false(book_sym_halted(s)); /* a PSX halt does not count */
+	assert_int_equal(s->op_halt, BOOK_HALT_X);
+	assert_book_ok(bs, 1);
+	assert_int_equal(book_set_trading_state(bs, 1, 'Q'), 0);
+	assert_int_equal(book_set_trading_state(bs, 1, 'Z'), -EINVAL);
+	assert_int_equal(book_set_op_halt(bs, 1, 'Q', '?'), -EINVAL);
+	assert_true(book_sym_halted(s));
+	assert_false(book_sym_halted(&bs->syms[2]));
+	assert_book_ok(bs, 1);
+	s->flags ^= BOOK_SYM_HALTED;
+	assert_int_equal(book_check(bs, why, sizeof(why)), -EUCLEAN);
+	assert_non_null(strstr(why, "halted flag"));
+	s->flags ^= BOOK_SYM_HALTED;
+	book_reset(bs);
+	assert_false(book_sym_halted(s));
+	assert_book_ok(bs, 1);
+	book_free(bs);
+}
+
 static void test_symbol_state(void **state)
 {
 	struct book_set *bs = book_new(8, 0, 4);
@@ -1726,6 +1789,8 @@ int main(void)
 		cmocka_unit_test(test_price_extremes),
 		cmocka_unit_test(test_many_symbols),
 		cmocka_unit_test(test_symbol_state),
+		cmocka_unit_test(test_halted_flag),
+		cmocka_unit_test(test_add_side_bytes),
 		cmocka_unit_test(test_apply_dispatch_and_reset),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_real_snippet),
