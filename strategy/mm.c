@@ -449,7 +449,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
 	int64_t room[2];
-	struct tox_span td[2];
+	const struct tox_span *td = m->td; /* this decision's verdicts */
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 	struct mm_tkey k;
@@ -501,12 +501,11 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
-		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
-		/* field by field: the padding stays as mm_init left it */
-		m->td[s].mult_lo = td[s].mult_lo;
-		m->td[s].mult_hi = td[s].mult_hi;
-		m->td[s].size_factor = td[s].size_factor;
-		m->td[s].pulled = td[s].pulled;
+		/* straight into m->td, the verdicts this key sees (no copy
+		 * through a local): tox_decide_span writes it field by field, or
+		 * copies its memo, whose padding stays zero as tox_init left it,
+		 * the padding of m->td as mm_init left it */
+		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &m->td[s]);
 		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
