@@ -387,8 +387,17 @@ enum tgt_res {
 	TGT_MOVED = 2, /* m->target moved in place: *t unwritten */
 };
 
+/* Past its prices (struct mm_tkey has them first), a key's bytes equal. */
+static inline bool tkey_rest_same(const struct mm_tkey *a, const struct mm_tkey *b)
+{
+	const size_t o = offsetof(struct mm_tkey, cap);
+
+	return memcmp((const char *)a + o, (const char *)b + o, sizeof(*a) - o) == 0;
+}
+
 /*
- * A new key k that differs from m->tkey in its prices alone, each one the
+ * A new key k that differs from m->tkey in its prices alone (the caller
+ * compared the rest, tkey_rest_same), each one the
  * same or, old and new > 0, with every ladder level (m->lc.levels,
  * step_ticks apart) in 1..QUOTE_PX_MAX at both: the build would give
  * m->target with every price written (tgt_ext levels per side: the
@@ -405,12 +414,7 @@ enum tgt_res {
 static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 {
 	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
-	struct mm_tkey x = m->tkey;
 
-	x.px[QUOTE_BID] = k->px[QUOTE_BID];
-	x.px[QUOTE_ASK] = k->px[QUOTE_ASK];
-	if (!same_bytes(&x, k, sizeof(x)))
-		return false;
 	for (int s = 0; s < 2; s++) {
 		int64_t a = m->tkey.px[s], b = k->px[s];
 
@@ -543,19 +547,26 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	k.cap = m->dec.size_cap;
 	*mv = 0;
-	same = m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0;
-	if (same || (m->tkey_ok && target_shift(m, &k, mv))) {
-		/* the same ladder, or the same moved: the same counts */
-		for (int s = 0; s < 2; s++) {
-			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
+	/* the rest first: with it equal, k is m->tkey or its prices moved
+	 * (one compare of the rest for both tests) */
+	if (m->tkey_ok && tkey_rest_same(&k, &m->tkey)) {
+		same = k.px[QUOTE_BID] == m->tkey.px[QUOTE_BID] &&
+		       k.px[QUOTE_ASK] == m->tkey.px[QUOTE_ASK];
+		if (same || target_shift(m, &k, mv)) {
+			/* the same ladder, or the same moved: the same counts */
+			for (int s = 0; s < 2; s++) {
+				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
-			ctl->pulled[s] = n == 0 && td[s].pulled;
-			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+				ctl->pulled[s] = n == 0 && td[s].pulled;
+				ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+			}
+			m->n_presence += m->tkey_presence;
+			if (!same) { /* moved: only the prices differ */
+				m->tkey.px[QUOTE_BID] = k.px[QUOTE_BID];
+				m->tkey.px[QUOTE_ASK] = k.px[QUOTE_ASK];
+			}
+			return *mv ? TGT_MOVED : TGT_SAME;
 		}
-		m->n_presence += m->tkey_presence;
-		if (!same) /* equal bytes need no copy */
-			m->tkey = k;
-		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
 	m->tkey_ok = true;
