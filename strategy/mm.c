@@ -181,7 +181,7 @@ void mm_fini(struct mm *m)
 
 /* Recompute base/skew from sigma and the intensity fit (only when one of
  * them changed: log/pow/sqrt stay off the per-event path). */
-static void refresh_coeffs(struct mm *m)
+static NOINLINE void refresh_coeffs(struct mm *m)
 {
 	const struct mm_cfg *c = &m->cfg;
 	double s_usd, g = c->gamma;
@@ -439,6 +439,30 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 	return true;
 }
 
+/* build_target's offsets before toxicity into m->off_* (see there): kept
+ * when off_fixed. Out of line: ~2% of decisions compute them, and the
+ * common path keeps its registers. */
+static NOINLINE void offsets_compute(struct mm *m, double fair_usd, bool off_fixed,
+				     uint64_t ticks_bits)
+{
+	const struct mm_cfg *c = &m->cfg;
+	double q = (double)m->position / c->inv_unit;
+	double prem = c->fee_usd + m->dec.spread_add_ticks * m->tick_usd +
+		      m->dec.spread_add_bps * 1e-4 * fair_usd;
+
+	for (int s = 0; s < 2; s++) {
+		double base = m->base[s];
+
+		m->off_bpos[s] = base > 0.0 ? base : 0.0;
+		/* Toxicity widens additively: (mult - 1) times the model
+		 * half. */
+		m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+	}
+	m->off_ok = off_fixed;
+	m->off_pos = m->position;
+	m->off_ticks_bits = ticks_bits;
+}
+
 /* build_target's new key (m->tkey, from top and room): the ladder into *t
  * and the controls it sets. Out of line: ~2% of decisions build, and the
  * common path keeps its registers (build_target inlined whole cost
@@ -494,8 +518,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
-	const double tick_usd = m->tick_usd;
-	double fair_usd, q, edge, prem;
+	double fair_usd, edge;
 	uint64_t ticks_bits, bps_bits;
 	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
@@ -534,20 +557,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	    m->off_ticks_bits == ticks_bits) {
 		m->n_off_memo++;
 	} else {
-		q = (double)m->position / c->inv_unit;
-		prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
-		       m->dec.spread_add_bps * 1e-4 * fair_usd;
-		for (int s = 0; s < 2; s++) {
-			double base = m->base[s];
-
-			m->off_bpos[s] = base > 0.0 ? base : 0.0;
-			/* Toxicity widens additively: (mult - 1) times the
-			 * model half. */
-			m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
-		}
-		m->off_ok = off_fixed;
-		m->off_pos = m->position;
-		m->off_ticks_bits = ticks_bits;
+		offsets_compute(m, fair_usd, off_fixed, ticks_bits);
 	}
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
