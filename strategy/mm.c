@@ -351,14 +351,18 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 	return top;
 }
 
-/* side_top(d, ...) == top, for a top > 0 side_top gave (quote_rounds_to:
- * two compares instead of a second rounding). */
+/* side_top(d, ...) == top, for a top > 0 side_top gave from an offset d_lo
+ * <= d (NaN counting as edge: then both are at least edge, and the one
+ * clamped to edge is the least). The price then lies at or beyond d_lo's,
+ * away from fair (every step a monotone rounding), so quote_rounds_to's
+ * far bound holds: quote_rounds_to_beyond, one compare instead of a
+ * second rounding. */
 static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
 			       int64_t top)
 {
 	if (!(d >= edge))
 		d = edge;
-	return quote_rounds_to(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
+	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
 /* Room to the limits per side (shares): the symbol's own and, with a
@@ -571,7 +575,9 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
 		 * fixed sign, max, floor / ceil), so the same top at both
-		 * bounds is the exact one; else ask for the exact multiplier. */
+		 * bounds is the exact one; else ask for the exact multiplier.
+		 * mult_hi > mult_lo and bpos >= 0: the offset at mult_hi is at
+		 * least the one at mult_lo (side_top_is's condition). */
 		if (td[s].mult_hi != td[s].mult_lo &&
 		    (top[s] < 0 ||
 		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, c->tick, s, top[s]))) {
