@@ -526,9 +526,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	uint64_t ticks_bits, bps_bits;
 	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
-	int64_t room[2];
 	const struct tox_span *td = m->td; /* this decision's verdicts */
-	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 	struct mm_tkey k;
 	bool same;
@@ -541,7 +539,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
-	side_room(m, room);
+	side_room(m, k.room); /* the key's room: no copy */
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
 	edge = m->edge_usd;
@@ -596,18 +594,18 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	 * when k did not move, which is most events (no rounding boundary
 	 * crossed, no best price move that reaches the guard), or move it
 	 * when only k's prices did (target_shift). Every field is written
-	 * below and the struct has no padding (mm.h), so memcmp sees no stale
-	 * byte without a memset. */
+	 * (room by side_room, above; the rest below) and the struct has no
+	 * padding (mm.h), so memcmp sees no stale byte without a memset. */
 	for (int s = 0; s < 2; s++) {
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
 								  m->bid_px, m->ask_px, c->tick)
 				     : 0;
-		k.room[s] = room[s];
 		k.factor[s] = td[s].size_factor;
-		k.allow[s] = allow[s];
 		k.pulled[s] = td[s].pulled;
 	}
+	k.allow[QUOTE_BID] = m->dec.allow_bid;
+	k.allow[QUOTE_ASK] = m->dec.allow_ask;
 	k.cap = m->dec.size_cap;
 	*mv = 0;
 	/* the rest first: with it equal, k is m->tkey or its prices moved
@@ -621,7 +619,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
 				ctl->pulled[s] = n == 0 && td[s].pulled;
-				ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+				ctl->grow_block[s] = n == 0 && k.room[s] < (int64_t)c->min_size;
 			}
 			m->n_presence += m->tkey_presence;
 			if (!same) { /* moved: only the prices differ */
@@ -633,7 +631,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	m->tkey = k;
 	m->tkey_ok = true;
-	build_ladder(m, top, room, t, ctl);
+	build_ladder(m, top, k.room, t, ctl);
 	return TGT_BUILT;
 }
 
