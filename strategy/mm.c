@@ -180,7 +180,8 @@ void mm_fini(struct mm *m)
 /* ---- model coefficients -------------------------------------------- */
 
 /* Recompute base/skew from sigma and the intensity fit (only when one of
- * them changed: log/pow/sqrt stay off the per-event path). */
+ * them changed: log/pow/sqrt stay off the per-event path). Out of line:
+ * build_target's common path keeps its registers. */
 static NOINLINE void refresh_coeffs(struct mm *m)
 {
 	const struct mm_cfg *c = &m->cfg;
