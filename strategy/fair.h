@@ -46,18 +46,14 @@ int fair_init(struct fair *f, const struct fair_cfg *cfg);
 /* Release f (nothing to free; accepts NULL). */
 void fair_fini(struct fair *f);
 
-/* Micro-price of a top of book with weight w in [0, 1]:
- * mid + w * (spread/2) * (Qb - Qa) / (Qb + Qa), 1e-4 USD, into *out_px.
- * A large bid queue pulls it up toward the ask. 0, -ENODATA, -ERANGE, -EINVAL
- * (see above; also -EINVAL for w outside [0, 1]). Pure; any thread.
- * Inline: once per market-data event. */
-static inline int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
-				   uint32_t ask_qty, double w, double *out_px)
+/* fair_micro_price (below) past its argument checks, for a w in [0, 1]
+ * and out_px valid (internal: fair_from_event's weight was checked by
+ * fair_init). */
+static inline int fair_micro_price_w(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
+				     uint32_t ask_qty, double w, double *out_px)
 {
 	double mid, half, imb;
 
-	if (out_px == NULL || !(w >= 0.0 && w <= 1.0))
-		return -EINVAL;
 	if (bid_px == 0 || ask_px == 0 || bid_qty == 0 || ask_qty == 0)
 		return -ENODATA;
 	if (bid_px >= ask_px)
@@ -69,6 +65,19 @@ static inline int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t a
 	      ((double)bid_qty + (double)ask_qty);
 	*out_px = mid + w * half * imb;
 	return 0;
+}
+
+/* Micro-price of a top of book with weight w in [0, 1]:
+ * mid + w * (spread/2) * (Qb - Qa) / (Qb + Qa), 1e-4 USD, into *out_px.
+ * A large bid queue pulls it up toward the ask. 0, -ENODATA, -ERANGE, -EINVAL
+ * (see above; also -EINVAL for w outside [0, 1]). Pure; any thread.
+ * Inline: once per market-data event. */
+static inline int fair_micro_price(uint32_t bid_px, uint32_t bid_qty, uint32_t ask_px,
+				   uint32_t ask_qty, double w, double *out_px)
+{
+	if (out_px == NULL || !(w >= 0.0 && w <= 1.0))
+		return -EINVAL;
+	return fair_micro_price_w(bid_px, bid_qty, ask_px, ask_qty, w, out_px);
 }
 
 /* Record the lead instrument's fair value lead_px (1e-4 USD) at now_ns.
@@ -99,9 +108,12 @@ static inline int fair_from_event(struct fair *f, const struct md_event *ev,
 	if (f == NULL || f->cfg.lead_beta != 0.0)
 		return fair_compute(f, ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, now_ns,
 				    out_px);
-	/* as fair_compute: the micro-price, then no lead adjustment */
-	return fair_micro_price(ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, f->cfg.weight,
-				out_px);
+	/* as fair_compute: the micro-price, then no lead adjustment (the
+	 * weight in [0, 1]: fair_init) */
+	if (out_px == NULL)
+		return -EINVAL;
+	return fair_micro_price_w(ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, f->cfg.weight,
+				  out_px);
 }
 
 #endif /* FAIR_H */

@@ -180,8 +180,9 @@ void mm_fini(struct mm *m)
 /* ---- model coefficients -------------------------------------------- */
 
 /* Recompute base/skew from sigma and the intensity fit (only when one of
- * them changed: log/pow/sqrt stay off the per-event path). */
-static void refresh_coeffs(struct mm *m)
+ * them changed: log/pow/sqrt stay off the per-event path). Out of line:
+ * build_target's common path keeps its registers. */
+static NOINLINE void refresh_coeffs(struct mm *m)
 {
 	const struct mm_cfg *c = &m->cfg;
 	double s_usd, g = c->gamma;
@@ -351,14 +352,18 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 	return top;
 }
 
-/* side_top(d, ...) == top, for a top > 0 side_top gave (quote_rounds_to:
- * two compares instead of a second rounding). */
+/* side_top(d, ...) == top, for a top > 0 side_top gave from an offset d_lo
+ * <= d (NaN counting as edge: then both are at least edge, and the one
+ * clamped to edge is the least). The price then lies at or beyond d_lo's,
+ * away from fair (every step a monotone rounding), so quote_rounds_to's
+ * far bound holds: quote_rounds_to_beyond, one compare instead of a
+ * second rounding. */
 static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
 			       int64_t top)
 {
 	if (!(d >= edge))
 		d = edge;
-	return quote_rounds_to(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
+	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
 /* Room to the limits per side (shares): the symbol's own and, with a
@@ -387,8 +392,17 @@ enum tgt_res {
 	TGT_MOVED = 2, /* m->target moved in place: *t unwritten */
 };
 
+/* Past its prices (struct mm_tkey has them first), a key's bytes equal. */
+static inline bool tkey_rest_same(const struct mm_tkey *a, const struct mm_tkey *b)
+{
+	const size_t o = offsetof(struct mm_tkey, cap);
+
+	return memcmp((const char *)a + o, (const char *)b + o, sizeof(*a) - o) == 0;
+}
+
 /*
- * A new key k that differs from m->tkey in its prices alone, each one the
+ * A new key k that differs from m->tkey in its prices alone (the caller
+ * compared the rest, tkey_rest_same), each one the
  * same or, old and new > 0, with every ladder level (m->lc.levels,
  * step_ticks apart) in 1..QUOTE_PX_MAX at both: the build would give
  * m->target with every price written (tgt_ext levels per side: the
@@ -405,12 +419,7 @@ enum tgt_res {
 static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 {
 	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
-	struct mm_tkey x = m->tkey;
 
-	x.px[QUOTE_BID] = k->px[QUOTE_BID];
-	x.px[QUOTE_ASK] = k->px[QUOTE_ASK];
-	if (!same_bytes(&x, k, sizeof(x)))
-		return false;
 	for (int s = 0; s < 2; s++) {
 		int64_t a = m->tkey.px[s], b = k->px[s];
 
@@ -435,6 +444,77 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 	return true;
 }
 
+/* build_target's offsets before toxicity into m->off_* (see there): kept
+ * when off_fixed. Out of line: ~2% of decisions compute them, and the
+ * common path keeps its registers. */
+static NOINLINE void offsets_compute(struct mm *m, double fair_usd, bool off_fixed,
+				     uint64_t ticks_bits)
+{
+	const struct mm_cfg *c = &m->cfg;
+	double q = (double)m->position / c->inv_unit;
+	double prem = c->fee_usd + m->dec.spread_add_ticks * m->tick_usd +
+		      m->dec.spread_add_bps * 1e-4 * fair_usd;
+
+	for (int s = 0; s < 2; s++) {
+		double base = m->base[s];
+
+		m->off_bpos[s] = base > 0.0 ? base : 0.0;
+		/* Toxicity widens additively: (mult - 1) times the model
+		 * half. */
+		m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
+	}
+	m->off_ok = off_fixed;
+	m->off_pos = m->position;
+	m->off_ticks_bits = ticks_bits;
+}
+
+/* build_target's new key (m->tkey, from top and room): the ladder into *t
+ * and the controls it sets. Out of line: ~2% of decisions build, and the
+ * common path keeps its registers (build_target inlined whole cost
+ * mm_on_md +6% Ir). */
+static NOINLINE void build_ladder(struct mm *m, const int64_t top[2], const int64_t room[2],
+				  struct quote_ladder *t, struct recon_ctl *ctl)
+{
+	const struct mm_cfg *c = &m->cfg;
+	const struct tox_span *td = m->td;
+	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
+
+	m->tkey_presence = 0;
+	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
+	 * so this writes all of *t, padding included */
+	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
+				    m->ask_px, t);
+
+	for (int s = 0; s < 2; s++) {
+		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
+		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
+		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
+
+		/* levels written: the ladder's (the clip compacts within them) */
+		m->tgt_ext[s] = (uint8_t)*n;
+		if (!allow[s] || td[s].pulled)
+			*n = 0;
+		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
+		/* Presence: a side the regime allows, with room, always quotes. */
+		if (*n == 0 && c->presence && can) {
+			/* rounded and guarded once, for the key; 0 = no price */
+			int64_t px = m->tkey.px[s];
+
+			if (px > 0) {
+				lv[0].px = px;
+				lv[0].qty = c->min_size;
+				*n = 1;
+				if (m->tgt_ext[s] == 0)
+					m->tgt_ext[s] = 1;
+				m->n_presence++;
+				m->tkey_presence++;
+			}
+		}
+		ctl->pulled[s] = *n == 0 && td[s].pulled;
+		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
+	}
+}
+
 /* Build m's target ladder and the recon controls into *ctl (enum tgt_res:
  * into *t, or m->target unchanged when the ladder's inputs, struct mm_tkey,
  * are those it was built from, or moved in place by target_shift: *mv =
@@ -443,14 +523,11 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
-	const double tick_usd = m->tick_usd;
-	double fair_usd, q, edge, prem;
+	double fair_usd, edge;
 	uint64_t ticks_bits, bps_bits;
 	bool off_fixed;
 	int64_t top[2]; /* rounded top price per side, 0 = none */
-	int64_t room[2];
-	struct tox_span td[2];
-	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
+	const struct tox_span *td = m->td; /* this decision's verdicts */
 	unsigned exact = 0; /* sides that asked tox_decide (bit) */
 	struct mm_tkey k;
 	bool same;
@@ -463,7 +540,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	}
 	if (m->vol_n != m->vol.n_returns)
 		refresh_coeffs(m);
-	side_room(m, room);
+	side_room(m, k.room); /* the key's room: no copy */
 
 	fair_usd = m->fair_px / QUOTE_PX_PER_USD;
 	edge = m->edge_usd;
@@ -483,35 +560,23 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	    m->off_ticks_bits == ticks_bits) {
 		m->n_off_memo++;
 	} else {
-		q = (double)m->position / c->inv_unit;
-		prem = c->fee_usd + m->dec.spread_add_ticks * tick_usd +
-		       m->dec.spread_add_bps * 1e-4 * fair_usd;
-		for (int s = 0; s < 2; s++) {
-			double base = m->base[s];
-
-			m->off_bpos[s] = base > 0.0 ? base : 0.0;
-			/* Toxicity widens additively: (mult - 1) times the
-			 * model half. */
-			m->off_d0[s] = base + SIDE_SIGN(s) * q * m->skew[s] + prem;
-		}
-		m->off_ok = off_fixed;
-		m->off_pos = m->position;
-		m->off_ticks_bits = ticks_bits;
+		offsets_compute(m, fair_usd, off_fixed, ticks_bits);
 	}
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
-		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &td[s]);
-		/* field by field: the padding stays as mm_init left it */
-		m->td[s].mult_lo = td[s].mult_lo;
-		m->td[s].mult_hi = td[s].mult_hi;
-		m->td[s].size_factor = td[s].size_factor;
-		m->td[s].pulled = td[s].pulled;
+		/* straight into m->td, the verdicts this key sees (no copy
+		 * through a local): tox_decide_span writes it field by field, or
+		 * copies its memo, whose padding stays zero as tox_init left it,
+		 * the padding of m->td as mm_init left it */
+		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &m->td[s]);
 		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
 		 * fixed sign, max, floor / ceil), so the same top at both
-		 * bounds is the exact one; else ask for the exact multiplier. */
+		 * bounds is the exact one; else ask for the exact multiplier.
+		 * mult_hi > mult_lo and bpos >= 0: the offset at mult_hi is at
+		 * least the one at mult_lo (side_top_is's condition). */
 		if (td[s].mult_hi != td[s].mult_lo &&
 		    (top[s] < 0 ||
 		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, c->tick, s, top[s]))) {
@@ -530,78 +595,51 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	 * when k did not move, which is most events (no rounding boundary
 	 * crossed, no best price move that reaches the guard), or move it
 	 * when only k's prices did (target_shift). Every field is written
-	 * below and the struct has no padding (mm.h), so memcmp sees no stale
-	 * byte without a memset. */
+	 * (room by side_room, above; the rest below) and the struct has no
+	 * padding (mm.h), so memcmp sees no stale byte without a memset. */
 	for (int s = 0; s < 2; s++) {
 		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
 		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
 								  m->bid_px, m->ask_px, c->tick)
 				     : 0;
-		k.room[s] = room[s];
 		k.factor[s] = td[s].size_factor;
-		k.allow[s] = allow[s];
 		k.pulled[s] = td[s].pulled;
 	}
+	k.allow[QUOTE_BID] = m->dec.allow_bid;
+	k.allow[QUOTE_ASK] = m->dec.allow_ask;
 	k.cap = m->dec.size_cap;
 	*mv = 0;
-	same = m->tkey_ok && memcmp(&k, &m->tkey, sizeof(k)) == 0;
-	if (same || (m->tkey_ok && target_shift(m, &k, mv))) {
-		/* the same ladder, or the same moved: the same counts */
-		for (int s = 0; s < 2; s++) {
-			uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
+	/* the rest first: with it equal, k is m->tkey or its prices moved
+	 * (one compare of the rest for both tests) */
+	if (m->tkey_ok && tkey_rest_same(&k, &m->tkey)) {
+		same = k.px[QUOTE_BID] == m->tkey.px[QUOTE_BID] &&
+		       k.px[QUOTE_ASK] == m->tkey.px[QUOTE_ASK];
+		if (same || target_shift(m, &k, mv)) {
+			/* the same ladder, or the same moved: the same counts */
+			for (int s = 0; s < 2; s++) {
+				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
-			ctl->pulled[s] = n == 0 && td[s].pulled;
-			ctl->grow_block[s] = n == 0 && room[s] < (int64_t)c->min_size;
+				ctl->pulled[s] = n == 0 && td[s].pulled;
+				ctl->grow_block[s] = n == 0 && k.room[s] < (int64_t)c->min_size;
+			}
+			m->n_presence += m->tkey_presence;
+			if (!same) { /* moved: only the prices differ */
+				m->tkey.px[QUOTE_BID] = k.px[QUOTE_BID];
+				m->tkey.px[QUOTE_ASK] = k.px[QUOTE_ASK];
+			}
+			return *mv ? TGT_MOVED : TGT_SAME;
 		}
-		m->n_presence += m->tkey_presence;
-		if (!same) /* equal bytes need no copy */
-			m->tkey = k;
-		return *mv ? TGT_MOVED : TGT_SAME;
 	}
 	m->tkey = k;
 	m->tkey_ok = true;
-	m->tkey_presence = 0;
-
-	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
-	 * so this writes all of *t, padding included */
-	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
-				    m->ask_px, t);
-
-	for (int s = 0; s < 2; s++) {
-		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
-		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
-		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
-
-		/* levels written: the ladder's (the clip compacts within them) */
-		m->tgt_ext[s] = (uint8_t)*n;
-		if (!allow[s] || td[s].pulled)
-			*n = 0;
-		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
-		/* Presence: a side the regime allows, with room, always quotes. */
-		if (*n == 0 && c->presence && can) {
-			/* rounded and guarded once, for the key; 0 = no price */
-			int64_t px = k.px[s];
-
-			if (px > 0) {
-				lv[0].px = px;
-				lv[0].qty = c->min_size;
-				*n = 1;
-				if (m->tgt_ext[s] == 0)
-					m->tgt_ext[s] = 1;
-				m->n_presence++;
-				m->tkey_presence++;
-			}
-		}
-		ctl->pulled[s] = *n == 0 && td[s].pulled;
-		ctl->grow_block[s] = *n == 0 && room[s] < (int64_t)c->min_size;
-	}
+	build_ladder(m, top, k.room, t, ctl);
 	return TGT_BUILT;
 }
 
 /* The decision's first step: the PnL peak, the regime inputs and the
  * regime update into m->dec. md: an md event's decision, whose event set
  * last_md_ns to now_ns (feed age 0, not computed). */
-static void regime_step(struct mm *m, uint64_t now_ns, bool md)
+static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 {
 	struct regime_inputs in;
 	double pnl;
@@ -649,8 +687,9 @@ static void regime_step(struct mm *m, uint64_t now_ns, bool md)
 /* Target and reconcile after regime_step. t_rx is the stamp carried to the
  * intents; force (an execution report or the timer) replans even if nothing
  * moved. */
-static uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
-			    bool force, struct order_intent *out, uint32_t max)
+static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_t now_tsc,
+					  uint64_t t_rx, bool force, struct order_intent *out,
+					  uint32_t max)
 {
 	struct recon_ctl ctl;
 	struct quote_ladder t;
@@ -795,10 +834,15 @@ static bool timer_still(const struct mm *m, const struct regime_decision *dec0,
 /* Regime, target, reconcile (see decide_rest). dec0 (a timer call, which
  * forces; else NULL): the regime decision before this call, and after the
  * regime step the skip (timer_still). One function for every caller: split
- * in two calls, the event path paid ~25 Ir more. */
-static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t t_rx,
-		       bool force, const struct regime_decision *dec0, struct order_intent *out,
-		       uint32_t max)
+ * in two calls, the event path paid ~25 Ir more. Forced inline, with
+ * regime_step and decide_rest: md_event holds its own copy (force false
+ * folded, and no frames of their own: their register saves were ~40 Ir a
+ * decision; mm_on_md -1.7% Ir on the bundled capture), the forced calls
+ * share decide_forced. */
+static ALWAYS_INLINE uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc,
+				     uint64_t t_rx, bool force,
+				     const struct regime_decision *dec0, struct order_intent *out,
+				     uint32_t max)
 {
 	regime_step(m, now_ns, !force); /* only md events do not force */
 	if (dec0 && !m->cfg.decide_every_timer && timer_still(m, dec0, now_ns)) {
@@ -808,6 +852,14 @@ static uint32_t decide(struct mm *m, uint64_t now_ns, uint64_t now_tsc, uint64_t
 		return 0;
 	}
 	return decide_rest(m, now_ns, now_tsc, t_rx, force, out, max);
+}
+
+/* decide for mm_on_exec and mm_on_timer: one out-of-line copy for both. */
+static NOINLINE uint32_t decide_forced(struct mm *m, uint64_t now_ns, uint64_t now_tsc,
+				       uint64_t t_rx, const struct regime_decision *dec0,
+				       struct order_intent *out, uint32_t max)
+{
+	return decide(m, now_ns, now_tsc, t_rx, true, dec0, out, max);
 }
 
 /* ---- entry points --------------------------------------------------- */
@@ -993,7 +1045,7 @@ NOCLONE uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t 
 	}
 	if (rc)
 		m->n_unknown_exec++;
-	return decide(m, now_ns, now_tsc, r->t_rx_tsc, true, NULL, out, max);
+	return decide_forced(m, now_ns, now_tsc, r->t_rx_tsc, NULL, out, max);
 }
 
 uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct order_intent *out,
@@ -1010,7 +1062,7 @@ uint32_t mm_on_timer(struct mm *m, uint64_t now_ns, uint64_t now_tsc, struct ord
 		refit(m, now_ns);
 	dec0 = m->dec;
 	/* forced: ages, budget refill, staleness */
-	return decide(m, now_ns, now_tsc, now_tsc, true, &dec0, out, max);
+	return decide_forced(m, now_ns, now_tsc, now_tsc, &dec0, out, max);
 }
 
 void mm_kill(struct mm *m, uint64_t now_ns)

@@ -8,6 +8,7 @@
 #define MM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataplane/events.h"
@@ -97,16 +98,18 @@ struct mm_cfg {
  * limit (shares), the toxicity size factor and pull, the regime's
  * permission and size cap. Equal keys, equal ladders. */
 struct mm_tkey {
-	int64_t room[2];
-	double factor[2];
-	uint32_t px[2];
+	uint32_t px[2]; /* first: build_target compares them apart from the rest */
 	uint32_t cap;
 	uint8_t allow[2], pulled[2];
+	int64_t room[2];
+	double factor[2];
 };
 /* build_target writes every field and compares keys bytewise: no padding */
 _Static_assert(sizeof(struct mm_tkey) ==
 		       2 * sizeof(int64_t) + 2 * sizeof(double) + 3 * sizeof(uint32_t) + 4,
 	       "struct mm_tkey has padding");
+_Static_assert(offsetof(struct mm_tkey, cap) == sizeof(((struct mm_tkey *)0)->px),
+	       "struct mm_tkey: the prices, then the rest");
 
 /* One symbol's market maker. Public so tests and reports can read it; only
  * the mm_ functions write it. Field order: what every md event and decision

@@ -137,6 +137,22 @@ static inline bool quote_rounds_to(double px_usd, int64_t tick, enum quote_side 
 	}
 }
 
+/* quote_rounds_to(px_usd, tick, side, top), for a px_usd at or beyond, on
+ * the passive side (a bid's at or below, an ask's at or above), a price
+ * that rounds to top: every step to the grid value is monotone and so are
+ * floor and ceil, so the rounding cannot pass top on the far side, and
+ * only the near bound is compared (one compare). Inline: a second rounding
+ * checked against a first. */
+static inline bool quote_rounds_to_beyond(double px_usd, int64_t tick, enum quote_side side,
+					  int64_t top)
+{
+	double n = (double)(top / tick), ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+
+	if (side == QUOTE_BID)
+		return ticks + QUOTE_GRID_EPS >= n;
+	return ticks - QUOTE_GRID_EPS <= n;
+}
+
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an
  * ask at or below best_bid moves to best_bid + tick. best_* <= 0 means that
  * side of the book is empty (no constraint). All ITCH units. Returns the

@@ -253,6 +253,37 @@ static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, 
 	x->qty = qty;
 }
 
+/* The checks of a level lv matched to working slot i (plan_side): an
+ * order in flight is left alone; else a reprice, age or size REPLACE, or
+ * held back (counted in *blocked) while younger than min_life_ns. */
+static ALWAYS_INLINE void plan_pair(const struct recon *r, uint64_t now_ns, int side,
+				    const struct quote_level *lv, unsigned i, struct cands *cs,
+				    uint64_t *blocked)
+{
+	const struct recon_order *o = &r->ord[side][i];
+	uint64_t age;
+	int64_t tol;
+	uint8_t reason = 0;
+
+	if (o->state == RECON_PENDING)
+		return; /* in flight: leave it alone */
+	age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
+	tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
+	if (abs64(o->px - lv->px) > tol)
+		reason = REASON_QUOTE_REPRICE;
+	else if (r->cfg.max_age_ns && age > r->cfg.max_age_ns)
+		reason = REASON_QUOTE_AGE;
+	else if (o->qty != lv->qty)
+		reason = REASON_QUOTE_SIZE;
+	if (!reason)
+		return;
+	if (age < r->cfg.min_life_ns) {
+		(*blocked)++;
+		return;
+	}
+	cand_add(cs, CLS_REST, INTENT_REPLACE, reason, side, (int)i, lv->px, lv->qty);
+}
+
 /*
  * Candidates for one side, levels in order then excess slots in order
  * (deterministic). Returns the side's active slots (bit per slot), which a
@@ -276,6 +307,29 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 
 			cand_add(cs, CLS_RISK, INTENT_CANCEL, block, side, (int)i, ord[i].px,
 				 ord[i].qty);
+		}
+		return act;
+	}
+	/*
+	 * At most one level and one working order (most plans: a presence
+	 * order alone): the greedy match below pairs them when both are
+	 * there (its first round, one level and one slot left), and either
+	 * alone is a NEW (restoring presence: no working order) or an excess
+	 * CANCEL. The same candidates without the match's setup.
+	 */
+	if (n_lv <= 1 && (act & (act - 1)) == 0) {
+		bool lv_ok = n_lv == 1 && target_ok(&lv[0]);
+
+		if (act == 0) {
+			if (lv_ok)
+				cand_add(cs, CLS_PRESENCE, INTENT_NEW, REASON_PRESENCE, side, -1,
+					 lv[0].px, lv[0].qty);
+		} else if (!lv_ok) {
+			m = lowest(act);
+			cand_add(cs, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, (int)m,
+				 ord[m].px, ord[m].qty);
+		} else {
+			plan_pair(r, now_ns, side, &lv[0], lowest(act), cs, blocked);
 		}
 		return act;
 	}
@@ -327,10 +381,6 @@ pair:
 	pres = act == 0; /* only the first NEW restores presence */
 	for (m = lvm; m; m &= m - 1) {
 		unsigned l = lowest(m);
-		const struct recon_order *o;
-		uint64_t age;
-		int64_t tol;
-		uint8_t reason = 0;
 
 		if (free_l & (1u << l)) {
 			cand_add(cs, pres ? CLS_PRESENCE : CLS_REST, INTENT_NEW,
@@ -339,24 +389,7 @@ pair:
 			pres = 0;
 			continue;
 		}
-		o = &ord[match[l]];
-		if (o->state == RECON_PENDING)
-			continue; /* in flight: leave it alone */
-		age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-		tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
-		if (abs64(o->px - lv[l].px) > tol)
-			reason = REASON_QUOTE_REPRICE;
-		else if (r->cfg.max_age_ns && age > r->cfg.max_age_ns)
-			reason = REASON_QUOTE_AGE;
-		else if (o->qty != lv[l].qty)
-			reason = REASON_QUOTE_SIZE;
-		if (!reason)
-			continue;
-		if (age < r->cfg.min_life_ns) {
-			(*blocked)++;
-			continue;
-		}
-		cand_add(cs, CLS_REST, INTENT_REPLACE, reason, side, match[l], lv[l].px, lv[l].qty);
+		plan_pair(r, now_ns, side, &lv[l], (unsigned)match[l], cs, blocked);
 	}
 	for (m = free_s; m; m &= m - 1) {
 		unsigned i = lowest(m);

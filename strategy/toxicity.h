@@ -310,6 +310,17 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	if (t == NULL || out == NULL || (side != QUOTE_BID && side != QUOTE_ASK))
 		return -EINVAL;
 	s = &t->side[side];
+	/* The window's memo first (most calls): it is made with through != 0
+	 * and through only changes with gen, so a memo of this gen implies
+	 * through != 0, the branch it sits in below. */
+	if (s->span_memo_gen == s->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
+	    now_ns >= s->span_from_ns && now_ns <= s->span_to_ns &&
+	    !(s->pulled && now_ns >= s->pulled_until_ns)) {
+		/* the same inputs (through too: it bumps gen) in the same
+		 * window: the same bounded verdict */
+		*out = s->span_memo;
+		return 0;
+	}
 	if (s->pulled && now_ns >= s->pulled_until_ns) {
 		s->pulled = false; /* cooldown expired: re-evaluate */
 	} else if (s->through == 0.0) {
@@ -317,12 +328,6 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 			d = s->memo;
 			goto exact;
 		}
-	} else if (s->span_memo_gen == s->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
-		   now_ns >= s->span_from_ns && now_ns <= s->span_to_ns) {
-		/* the same inputs (through too: it bumps gen) in the same
-		 * window: the same bounded verdict */
-		*out = s->span_memo;
-		return 0;
 	}
 	if (s->through == 0.0 || now_ns <= s->through_ns) {
 		score = tox_side_score(t, s, now_ns); /* no decay: no exp2 */

@@ -2,8 +2,9 @@
  * spread, GLFT half-spread and skew, additive fee and premiums, the tick
  * rounding function, the post-only guard and the ladder (sizes, minimum
  * size, position limits), quote_llround against llround, quote_rounds_to
- * against quote_round_to_tick, and quote_round_to_tick against its libm
- * floor / ceil form. Table-driven. */
+ * against quote_round_to_tick, quote_rounds_to_beyond against
+ * quote_rounds_to, and quote_round_to_tick against its libm floor / ceil
+ * form. Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -500,6 +501,57 @@ static void test_rounds_to_same(void **state)
 	assert_true(hits > 400000); /* most prices round onto a candidate */
 }
 
+/* quote_rounds_to_beyond(px, ...) == quote_rounds_to(px, ...) for a px at
+ * or beyond, passively, one that rounds to top: px0 as in
+ * test_rounds_to_same (on the grid, within its epsilon, a few ulps off,
+ * between ticks, near the price limit), rounded to top, then moved away
+ * from the book's far side (a bid down, an ask up) by 0, 1 to 4 ulps, the
+ * grid epsilon, fractions of a tick, ticks, or to infinity; both outcomes
+ * common. */
+static void test_rounds_to_beyond_same(void **state)
+{
+	static const int64_t ticks[] = { 1, 100, 10000 };
+	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
+	static const double move[] = { 0.0, 1e-6, 2e-6, 0.1, 0.5, 0.999999, 1.0, 3.0, INFINITY };
+	uint64_t r = 0x243f6a8885a308d3ull;
+	int same = 0, other = 0;
+
+	(void)state;
+	for (int i = 0; i < 400000; i++) {
+		int64_t tick = ticks[i % 3], n, top;
+		double px0, px;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		n = (int64_t)(r % 20000000) / tick + 1;
+		if ((r >> 40) % 1000 == 0)
+			n = QUOTE_PX_MAX / tick - (int64_t)((r >> 50) % 3);
+		px0 = ((double)n + off[(r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
+		for (int k = (int)((r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
+			px0 = nextafter(px0, k > 0 ? INFINITY : -INFINITY);
+		for (int side = 0; side < 2; side++) {
+			double away = side == QUOTE_BID ? -INFINITY : INFINITY;
+
+			if (quote_round_to_tick(px0, tick, (enum quote_side)side, &top) != 0)
+				continue;
+			/* a move of the table's ticks (rounded: still monotone),
+			 * then 0 to 4 ulps further */
+			px = side == QUOTE_BID ? px0 - move[(r >> 44) % 9] * (double)tick / QUOTE_PX_PER_USD
+					       : px0 + move[(r >> 44) % 9] * (double)tick / QUOTE_PX_PER_USD;
+			for (int k = (int)((r >> 52) % 5); k > 0; k--)
+				px = nextafter(px, away);
+			assert_int_equal(quote_rounds_to_beyond(px, tick, (enum quote_side)side, top),
+					 quote_rounds_to(px, tick, (enum quote_side)side, top));
+			if (quote_rounds_to(px, tick, (enum quote_side)side, top))
+				same++;
+			else
+				other++;
+		}
+	}
+	assert_true(same > 100000 && other > 100000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_round_same_as_floor),
 		cmocka_unit_test(test_llround_same),
 		cmocka_unit_test(test_rounds_to_same),
+		cmocka_unit_test(test_rounds_to_beyond_same),
 		cmocka_unit_test(test_post_only),
 		cmocka_unit_test(test_ladder_shape),
 		cmocka_unit_test(test_ladder_post_only_never_crosses),

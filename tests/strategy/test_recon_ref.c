@@ -1,8 +1,9 @@
 /* test_recon_ref.c - cmocka tests holding strategy/recon.c to a plain
  * reference model of the same contract (every level against every slot,
  * one candidate list scanned once per class, the bucket refilled with a
- * division, the working slots read from the states): edge cases and
- * randomized tables, targets, controls and budgets must give the same
+ * division, the working slots read from the states): edge cases,
+ * randomized tables (also sides of at most one level and one order,
+ * recon_plan's own path), targets, controls and budgets must give the same
  * intents and the same struct recon, byte for byte, and active[] must
  * follow the states. Single-threaded. */
 #include <stdarg.h>
@@ -615,6 +616,63 @@ static void test_random_tables(void **state)
 	}
 }
 
+/* Plans on sides of at most one target level and one occupied slot (any
+ * state, any slot; recon_plan's own path for most live plans): every
+ * outcome of the pair (NEW, excess CANCEL, reprice / age / size REPLACE,
+ * held back, in flight, nothing), against the reference. */
+static void test_small_tables(void **state)
+{
+	static const uint32_t least[4] = { 1000, 1000, 1000, 200 };
+	uint32_t kinds[4] = { 0 }; /* plans with 0 intents, 1, 2; held back */
+
+	(void)state;
+	for (int it = 0; it < 40000; it++) {
+		struct recon_cfg cfg = CFG;
+		struct quote_ladder t;
+		struct recon_ctl c;
+		struct recon r;
+		uint64_t now = T0 + rnd(5000) * MS, blocked;
+		struct order_intent out[OUT_MAX];
+		uint32_t n, max;
+		bool use_c;
+
+		cfg.tol_ticks = rnd(3);
+		cfg.tol_front_ticks = cfg.tol_ticks + rnd(3);
+		cfg.max_age_ns = rnd(4) ? CFG.max_age_ns : 0;
+		cfg.min_life_ns = rnd(4) ? CFG.min_life_ns : 0;
+		assert_int_equal(recon_init(&r, &cfg, T0 + rnd(2) * 4000 * MS), 0);
+		rnd_table(&r, now);
+		/* keep one slot per side at most (a random one), or none */
+		for (int s = 0; s < 2; s++) {
+			int keep = (int)rnd(RECON_MAX_LEVELS + 2);
+
+			for (int i = 0; i < RECON_MAX_LEVELS; i++)
+				if (i != keep)
+					memset(&r.ord[s][i], 0, sizeof(r.ord[s][i]));
+		}
+		recon_sync(&r);
+		r.bucket = rnd(4) ? (uint64_t)rnd(6) * RECON_NS_PER_S + rnd(3) : 0;
+		r.quiet_until_ns = rnd(2) ? 0 : now;
+		rnd_target(&t);
+		t.n_bid = rnd(2);
+		t.n_ask = rnd(2);
+		rnd_ctl(&c);
+		use_c = rnd(3) == 0;
+		max = rnd(6) ? OUT_MAX : rnd(4);
+		n = same_plan(&r, now, &t, use_c ? &c : NULL, max);
+		kinds[n < 3 ? n : 2]++;
+		/* same_plan plans on copies: once more to see a hold */
+		blocked = r.n_blocked;
+		(void)recon_plan(&r, now, 222, 111, &t, use_c ? &c : NULL, out, max);
+		kinds[3] += r.n_blocked != blocked;
+	}
+	for (int k = 0; k < 4; k++)
+		if (kinds[k] <= least[k])
+			print_error("outcome %d: %u plans\n", k, kinds[k]);
+	for (int k = 0; k < 4; k++)
+		assert_true(kinds[k] > least[k]);
+}
+
 /* Sequences: plans on a table that only the plans and random execution
  * reports change, targets drifting a tick at a time, time moving on. */
 static void test_random_runs(void **state)
@@ -716,6 +774,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_random_tables),
+		cmocka_unit_test(test_small_tables),
 		cmocka_unit_test(test_random_runs),
 		cmocka_unit_test(test_budget_ref),
 	};

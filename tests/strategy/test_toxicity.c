@@ -362,7 +362,8 @@ static void test_span_holds_exact(void **state)
  * half, trade-throughs; before each verdict a copy has that side's memos
  * dropped (memo_gen, span_memo_gen 0) and computes afresh. Same verdicts
  * bit for bit and the same state after (but the dropped generations): a
- * memo is reused only while none of its side's inputs moved (its gen). */
+ * memo is reused only while none of its side's inputs moved (its gen); and
+ * a window memo of the current gen only with a count to decay. */
 static void test_memo_per_side(void **state)
 {
 	static struct tox a, f;
@@ -397,6 +398,10 @@ static void test_memo_per_side(void **state)
 			memcpy(&f, &a, sizeof(a));
 			f.side[sd].memo_gen = 0;
 			f.side[sd].span_memo_gen = 0;
+			/* tox_decide_span tests its window memo first: one of
+			 * this gen implies a count to decay */
+			if (x->span_memo_gen == x->gen + 1)
+				assert_true(x->through != 0.0);
 			hits += x->through == 0.0 ? x->memo_gen == x->gen + 1
 						  : x->span_memo_gen == x->gen + 1;
 			calls++;
