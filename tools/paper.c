@@ -472,6 +472,14 @@ static char *put_sep_str(char *b, const char *s)
 	return put_str(b, s);
 }
 
+/* The replay's clock: tsc_read(&tsc_global), or with raw (a constant where
+ * it is called; only when tsc_global's source is the TSC) the same rdtsc
+ * without its test of the source. */
+static ALWAYS_INLINE uint64_t paper_tsc(bool raw)
+{
+	return raw ? tsc_rdtsc() : tsc_read(&tsc_global);
+}
+
 /* One sample of stage s, t0 -> t1 (TSC); none when either stamp is
  * missing or the clock did not move. Called off the timed path: the
  * samples of a packet's calls and intents wait until its events are
@@ -821,9 +829,10 @@ static ALWAYS_INLINE void rec_decide(struct paper *p)
 /* The timed half of an md_event: the symbol's strategy and the gateway.
  * A quiet event (two thirds of them) costs the strategy a few compares:
  * it is not stamped, which would cost more than the call (two TSC reads).
- * t_pre: the feed's stamp when it handed the event over, or 0. Inline: once
- * per md_event. */
-static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t t_pre)
+ * t_pre: the feed's stamp when it handed the event over, or 0; raw: as
+ * paper_tsc. Inline: once per md_event. */
+static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t t_pre,
+				     bool raw)
 {
 	struct order_intent it[PAPER_INTENTS];
 	int16_t si = p->sym_of[ev->locate];
@@ -850,14 +859,14 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 		/* Never with the strategy as documented; the intents still
 		 * get an exact t_decide (gateway, tick-to-trade). */
 		p->st.quiet_miss++;
-		t1 = tsc_read(&tsc_global);
+		t1 = paper_tsc(raw);
 	} else {
 		/* A packet's first event comes with the feed's stamp, taken
 		 * as the feed handed it over: one TSC read fewer on the
 		 * path, and the stage covers the hand-over's few compares. */
-		t0 = t_pre ? t_pre : tsc_read(&tsc_global);
+		t0 = t_pre ? t_pre : paper_tsc(raw);
 		k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
-		t1 = tsc_read(&tsc_global);
+		t1 = paper_tsc(raw);
 		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
 			rec_decide_all(p);
 		p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, k != 0 };
@@ -1144,9 +1153,9 @@ uint32_t paper_warm(struct paper *p)
 }
 
 /* One unit of input (a frame, or a message of a binary file: kind, a
- * constant where it is called) through the pipeline. */
+ * constant where it is called) through the pipeline; raw as paper_tsc. */
 static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *u,
-				      enum paper_in_kind kind)
+				      enum paper_in_kind kind, bool raw)
 {
 	struct md_event *const evs = p->ev; /* (a local: not reloaded per event) */
 	uint64_t t_rx, t_first, t_ev, t_pre;
@@ -1171,7 +1180,7 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	/* (sim_due >= 1: no stamp, t_first 0, is never due) */
 	if (t_first >= p->sim_due)
 		sim_until(p, t_first, t_first + p->cfg.md_latency_ns);
-	t_rx = tsc_read(&tsc_global);
+	t_rx = paper_tsc(raw);
 	/* Each md_event of a packet goes to its strategy as soon as the feed
 	 * writes it, before the packet's later messages are applied
 	 * (feed_pull), as the feed core hands each event on through its
@@ -1187,13 +1196,13 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, evs,
 				    PAPER_EV_CAP);
 	}
-	t_ev = tsc_read(&tsc_global);
+	t_ev = paper_tsc(raw);
 	/* One loop over the pulls, so on_event is inlined once: the first
 	 * pull's first event takes t_ev, every other 0. */
 	t_pre = t_ev;
 	for (uint32_t i = 0;;) {
 		for (; i < n; i++) {
-			on_event(p, &evs[i], t_pre);
+			on_event(p, &evs[i], t_pre, raw);
 			t_pre = 0;
 		}
 		t_pre = 0;
@@ -1222,7 +1231,7 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
  * kind: the kind is not tested per unit). Returns the last
  * paper_in_next code (0 or -EIO). */
 static ALWAYS_INLINE int replay(struct paper *p, struct paper_in *in, FILE *progress,
-				double t_start, enum paper_in_kind kind)
+				double t_start, enum paper_in_kind kind, bool raw)
 {
 	struct paper_unit u;
 	double next_progress = t_start + 1.0;
@@ -1231,7 +1240,7 @@ static ALWAYS_INLINE int replay(struct paper *p, struct paper_in *in, FILE *prog
 
 	while ((rc = kind == PAPER_IN_PCAP ? paper_in_next_pcap(in, &u) :
 					     paper_in_next_bin(in, &u)) == 1) {
-		replay_unit(p, &u, kind);
+		replay_unit(p, &u, kind, raw);
 		/* every 65536 units (st.units): a decrement a unit */
 		if (UNLIKELY(--check_in == 0)) {
 			check_in = 0x10000;
@@ -1267,15 +1276,20 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 	if (p->orders_csv)
 		fprintf(p->orders_csv,
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
-	if (in->kind == PAPER_IN_PCAP)
-		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP);
+	/* The clock's source is set at start-up: with the TSC (the usual
+	 * case) the replay's stamps are plain rdtsc, without tsc_read's test
+	 * of the source at each of them. */
+	if (in->kind == PAPER_IN_PCAP && tsc_global.source == TSC_SRC_TSC)
+		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP, true);
+	else if (in->kind == PAPER_IN_PCAP)
+		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP, false);
 	else
-		rc = replay(p, in, progress, t_start, PAPER_IN_BINFILE);
+		rc = replay(p, in, progress, t_start, PAPER_IN_BINFILE, false);
 	{
 		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
 
 		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i], 0);
+			on_event(p, &p->ev[i], 0, false);
 		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
