@@ -101,6 +101,7 @@ struct paper_sym {
 #define PAPER_PEND_MAX 1024u     /* intents between two flushes */
 #define PAPER_STACK_BYTES (256u * 1024u) /* stack mapped before the replay */
 #define PAPER_WIRE (64u * 1024u) /* their OUCH bytes */
+#define PAPER_CSV_BUF (64u * 1024u) /* orders.csv lines held before an fwrite */
 
 /* An intent through the gateway, waiting for the simulation's half. */
 struct paper_pending {
@@ -165,6 +166,8 @@ struct paper {
 	struct paper_dstamp *dst;  /* timed strategy calls of this packet */
 	uint32_t n_dst;
 	FILE *orders_csv;          /* NULL: not written */
+	char *csv;                 /* orders.csv lines not yet written to it */
+	uint32_t csv_len;
 	struct paper_pending *pend;
 	uint32_t n_pend;
 	uint32_t wire_len;

@@ -1437,6 +1437,30 @@ static void test_shortcuts_exact(void **state)
 	check_shortcuts(cap);
 }
 
+/* orders.csv is held in paper.csv and written when it fills and at the
+ * end of the run: over more than one buffer's worth, every intent and
+ * every report has its line, after the header, in whole lines. */
+static void test_orders_csv_lines(void **state)
+{
+	char cap[512];
+	struct run_out o;
+	long lines = 0;
+	(void)state;
+
+	synth("many.pcap", synth_many, cap, sizeof(cap));
+	run_once(cap, false, false, &o);
+	print_message("%s: orders.csv %ld bytes, %" PRIu64 " intents, %" PRIu64 " reports\n",
+		      cap, o.len[0], o.st.intents, o.st.reports);
+	assert_true(o.len[0] > (long)PAPER_CSV_BUF);
+	assert_int_equal(o.file[0][o.len[0] - 1], '\n');
+	for (long i = 0; i < o.len[0]; i++)
+		lines += o.file[0][i] == '\n';
+	assert_int_equal(lines, 1 + o.st.intents + o.st.reports);
+	assert_memory_equal(o.file[0], "t_ns,symbol,what,", 17);
+	for (int i = 0; i < 3; i++)
+		free(o.file[i]);
+}
+
 /* paper_warm, which paper_run calls before the replay, leaves everything
  * the replay reads as paper_init made it: the feed and its books, the
  * strategies, the portfolio, the gateway with its store and checks, the
@@ -1845,6 +1869,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_untimed),
 		cmocka_unit_test(test_warm_writes_nothing),
 		cmocka_unit_test(test_shortcuts_exact),
+		cmocka_unit_test(test_orders_csv_lines),
 		cmocka_unit_test(test_quoted_books_only),
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_hostile_name),
