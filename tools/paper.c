@@ -1205,8 +1205,9 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 				      enum paper_in_kind kind, bool raw)
 {
 	struct md_event *const evs = p->ev; /* (a local: not reloaded per event) */
+	struct md_event *ev, *end;
 	uint64_t t_rx, t_first, t_ev, t_pre;
-	bool more;
+	bool more, more_out;
 	uint32_t n;
 
 	/* The simulation first: our messages that reached the venue before
@@ -1237,7 +1238,8 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	 * the events after the whole packet). */
 	if (kind == PAPER_IN_PCAP) {
 		feed_frame_begin(&p->feed, u->data, u->caplen, u->wirelen, u->ts_ns);
-		n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more);
+		n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more_out);
+		more = more_out;
 	} else {
 		more = false;
 		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, evs,
@@ -1245,18 +1247,23 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	}
 	t_ev = paper_tsc(raw);
 	/* One loop over the pulls, so on_event is inlined once: the first
-	 * pull's first event takes t_ev, every other 0. */
+	 * pull's first event takes t_ev, every other 0. (A pointer walk, and
+	 * `more` a copy of what feed_pull writes: not reloaded from memory
+	 * after every call.) */
 	t_pre = t_ev;
-	for (uint32_t i = 0;;) {
-		for (; i < n; i++) {
-			on_event(p, &evs[i], t_pre, raw);
+	for (ev = evs, end = evs + n;;) {
+		for (; ev < end; ev++) {
+			on_event(p, ev, t_pre, raw);
 			t_pre = 0;
 		}
 		t_pre = 0;
 		if (!more)
 			break;
-		n += feed_pull(&p->feed, t_rx, evs + n, PAPER_EV_CAP - n, &more);
+		end += feed_pull(&p->feed, t_rx, end, PAPER_EV_CAP - (uint32_t)(end - evs),
+				 &more_out);
+		more = more_out;
 	}
+	n = (uint32_t)(end - evs);
 	/* The packet's messages after its last event move the clock too. */
 	if (p->feed.ts_silent_ns)
 		set_now(p, p->feed.ts_silent_ns + p->cfg.md_latency_ns);
@@ -1268,7 +1275,7 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 		rec(p, PAPER_FEED, t_rx, t_ev, raw);
 	rec_decide(p, raw);
 	paper_flush(p);
-	for (const struct md_event *ev = evs; ev < evs + n; ev++)
+	for (ev = evs; ev < end; ev++)
 		after_event(p, ev);
 	if (p->venue.rep_seq != p->sim_due_seq) /* fills of resting orders */
 		sim_due_update(p);
