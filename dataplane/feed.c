@@ -858,10 +858,46 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL, false);
 }
 
+/* The common frame whole, for feed_frame_begin: untagged Ethernet/IPv4/UDP
+ * that the filter passes, from line A's source, carrying the next in-order
+ * MoldUDP64 packet of mold's last session (mold_rx_fast's case). Checks
+ * first, then exactly frame_rx's updates for it: true when taken, false with
+ * nothing changed otherwise. Its parse never leaves registers: frame_rx's
+ * goes to memory for net_parse_link_slow and mold_rx_slow, and its six
+ * saved registers cost ~17 Ir a packet. */
+static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_t caplen,
+				    size_t wirelen, uint64_t t_ns)
+{
+	struct net_udp u;
+	struct mold_pkt mp;
+
+	if (UNLIKELY(f->link != NET_LINK_ETH) ||
+	    UNLIKELY(!net_parse_eth_ip4_udp(frame, caplen, wirelen, &u)) ||
+	    UNLIKELY(!net_filter_match(&f->filter, &u)) ||
+	    UNLIKELY(f->source[0] != source_key(&u) || f->nsources == 0) ||
+	    UNLIKELY(u.payload_len < MOLD_HDR_LEN) ||
+	    UNLIKELY(mold_parse_fast(u.payload, u.payload_len, &mp) != 0) ||
+	    UNLIKELY(!mold_rx_fast(&f->mold, u.payload, &mp, MOLD_LINE_A, t_ns)))
+		return false;
+	f->st.frames++;
+	net_stats_count(&f->st.net, 0);
+	f->st.packets++;
+	return true;
+}
+
+/* feed_frame_begin past frame_fast: every frame and case. */
+static NOINLINE COLD void frame_begin_slow(struct feed *f, const uint8_t *frame, size_t caplen,
+					   size_t wirelen, uint64_t t_ns)
+{
+	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+}
+
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
 		      uint64_t t_ns)
 {
-	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+	if (LIKELY(frame_fast(f, frame, caplen, wirelen, t_ns)))
+		return;
+	frame_begin_slow(f, frame, caplen, wirelen, t_ns);
 }
 
 /* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
