@@ -132,15 +132,35 @@ void feed_fini(struct feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* md_event flags from a symbol's state, without branches: the stale and
- * crossed bits sit one place lower in book_sym.flags than in md_event. */
+/* md_event flags from a symbol's state, without branches: a table from
+ * book_sym.flags to its stale, crossed and halted bits in md_event's
+ * places, or'd with the feed's stale bit. */
 _Static_assert(MD_F_STALE == BOOK_SYM_STALE << 1 && MD_F_CROSSED == BOOK_SYM_CROSSED << 1,
-	       "sym_flags shifts book_sym flags into md_event flags");
+	       "f->stale << 1 is MD_F_STALE");
+#define SYM_MD_FLAGS(v) \
+	(uint8_t)((((v) & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) << 1) | \
+		  (((v) & BOOK_SYM_HALTED) ? MD_F_HALTED : 0))
+#define SYM_MD_FLAGS4(v) SYM_MD_FLAGS(v), SYM_MD_FLAGS((v) + 1), SYM_MD_FLAGS((v) + 2), \
+	SYM_MD_FLAGS((v) + 3)
+#define SYM_MD_FLAGS16(v) SYM_MD_FLAGS4(v), SYM_MD_FLAGS4((v) + 4), SYM_MD_FLAGS4((v) + 8), \
+	SYM_MD_FLAGS4((v) + 12)
+#define SYM_MD_FLAGS64(v) SYM_MD_FLAGS16(v), SYM_MD_FLAGS16((v) + 16), \
+	SYM_MD_FLAGS16((v) + 32), SYM_MD_FLAGS16((v) + 48)
+static const uint8_t sym_md_flags[256] = {
+	SYM_MD_FLAGS64(0), SYM_MD_FLAGS64(64), SYM_MD_FLAGS64(128), SYM_MD_FLAGS64(192),
+};
+_Static_assert(sizeof(((struct book_sym *)0)->flags) == 1, "sym_md_flags covers every value");
+
 static ALWAYS_INLINE uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
 {
-	unsigned fl = ((s->flags & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) | (unsigned)f->stale) << 1;
+	return (uint8_t)(sym_md_flags[s->flags] | (unsigned)f->stale << 1);
+}
 
-	return (uint8_t)(fl | (book_sym_halted(s) ? MD_F_HALTED : 0));
+/* md_event's MD_F_TOP from a book_change's flags: one shift. */
+_Static_assert(BOOK_CHG_TOP == MD_F_TOP << 1, "chg_top shifts BOOK_CHG_TOP onto MD_F_TOP");
+static ALWAYS_INLINE uint8_t chg_top(const struct book_change *c)
+{
+	return (uint8_t)((c->flags >> 1) & MD_F_TOP);
 }
 
 /* A message read that may write no md_event: its stamp into ts_silent_ns. */
@@ -231,6 +251,13 @@ static const uint8_t order_len[256] = {
 	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
 };
 
+/* md_event kind of the order messages on_msg applies itself (a load, where
+ * the compares for E and C cost six instructions). */
+static const uint8_t order_kind[256] = {
+	['A'] = MD_BOOK, ['F'] = MD_BOOK, ['E'] = MD_TRADE, ['C'] = MD_TRADE,
+	['X'] = MD_BOOK, ['D'] = MD_BOOK, ['U'] = MD_BOOK,
+};
+
 /* One ITCH message: decode, apply, describe. Every type and every
  * malformed message (on_msg below takes the order messages itself). */
 static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
@@ -303,7 +330,7 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		e->locate = c.locate;
 		e->side = c.side;
 		s = book_sym_get(f->books, c.locate);
-		e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
+		e->flags = (uint8_t)(sym_flags(f, s) | chg_top(&c));
 		break;
 	case 'P':
 	case 'Q':
@@ -352,6 +379,69 @@ _Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_chan
 	       offsetof(struct md_event, ask_px) == offsetof(struct md_event, bid_px) + 4,
 	       "bid_px and ask_px adjacent in book_change and md_event");
 
+/* The book's apply for order message msg (type A F E C X D U, at least its
+ * ITCH length), read straight off the wire: book_apply_*'s result, the
+ * change in *c. */
+static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, uint8_t type,
+				     struct book_change *cp)
+{
+	int rc;
+
+	/* Tested in the order of their share of a day's messages (A and F,
+	 * D, U, E, then the rare ones): a compare or two for the usual add,
+	 * where a jump table costs eight instructions for every type. */
+	if (type == 'A' || type == 'F') {
+		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
+				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
+				    wire_get32(msg + ITCH_OFF_A_SHARES),
+				    wire_get32(msg + ITCH_OFF_A_PRICE),
+				    (const char *)(msg + ITCH_OFF_A_STOCK), cp);
+		return rc;
+	}
+	/* Opaque to the compiler from here: else it turns the compares into
+	 * a jump table (~8 Ir), which costs the usual add more than the
+	 * compares cost the rest. */
+	__asm__("" : "+r"(type));
+	if (type == 'D') {
+		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), cp);
+	} else if (type == 'U') {
+		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
+					wire_get64(msg + ITCH_OFF_U_NEW),
+					wire_get32(msg + ITCH_OFF_U_SHARES),
+					wire_get32(msg + ITCH_OFF_U_PRICE), cp);
+	} else if (type == 'E') {
+		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
+				     wire_get32(msg + ITCH_OFF_E_SHARES), cp);
+	} else if (type == 'X') {
+		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
+				       wire_get32(msg + ITCH_OFF_X_SHARES), cp);
+	} else { /* 'C' */
+		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					wire_get32(msg + ITCH_OFF_E_SHARES),
+					wire_get32(msg + ITCH_OFF_C_PRICE), cp);
+	}
+	return rc;
+}
+
+/* The md_event's fields that come from the book's change c (its header,
+ * kind included, already written). */
+static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_event *e,
+					    const struct book_change *c)
+{
+	const struct book_sym *s;
+
+	e->order_ref = c->ref;
+	memcpy(&e->bid_px, &c->bid_px, 2 * sizeof(uint32_t));
+	e->bid_qty = clamp32(c->bid_qty);
+	e->ask_qty = clamp32(c->ask_qty);
+	e->qty = c->qty;
+	e->locate = c->locate;
+	e->side = c->side;
+	e->px = e->kind == MD_TRADE ? c->exec_px : c->px;
+	s = &f->books->syms[c->locate];
+	e->flags = (uint8_t)(sym_flags(f, s) | chg_top(c));
+}
+
 /* One ITCH message, as on_msg_full, with n events already in out; returns
  * the events it wrote. The order messages (A F E C X D U, nine in ten) are
  * read straight off the wire into the book's apply functions and their
@@ -365,7 +455,6 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	struct book_set *bs = f->books;
 	struct book_change c;
 	struct md_event *e;
-	const struct book_sym *s;
 	uint64_t ts;
 	uint32_t need, k;
 	uint8_t type;
@@ -400,35 +489,9 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->t_exch_ns = ts;
 	e->seq = seq;
 	e->msg_type = type;
-	e->kind = (type == 'E' || type == 'C') ? MD_TRADE : MD_BOOK;
+	e->kind = order_kind[type];
 	e->pad[0] = e->pad[1] = 0;
-	/* Tested in the order of their share of a day's messages (A and F,
-	 * D, U, E, then the rare ones): a compare or two for the usual add,
-	 * where a jump table costs eight instructions for every type. */
-	if (type == 'A' || type == 'F') {
-		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
-				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
-				    wire_get32(msg + ITCH_OFF_A_SHARES),
-				    wire_get32(msg + ITCH_OFF_A_PRICE),
-				    (const char *)(msg + ITCH_OFF_A_STOCK), &c);
-	} else if (type == 'D') {
-		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), &c);
-	} else if (type == 'U') {
-		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
-					wire_get64(msg + ITCH_OFF_U_NEW),
-					wire_get32(msg + ITCH_OFF_U_SHARES),
-					wire_get32(msg + ITCH_OFF_U_PRICE), &c);
-	} else if (type == 'E') {
-		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
-				     wire_get32(msg + ITCH_OFF_E_SHARES), &c);
-	} else if (type == 'X') {
-		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
-				       wire_get32(msg + ITCH_OFF_X_SHARES), &c);
-	} else { /* 'C' */
-		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
-					wire_get32(msg + ITCH_OFF_E_SHARES),
-					wire_get32(msg + ITCH_OFF_C_PRICE), &c);
-	}
+	rc = apply_order(bs, msg, type, &c);
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		note_silent(f, ts);
@@ -438,16 +501,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				      out, cap, &k);
 		return k - n;
 	}
-	e->order_ref = c.ref;
-	memcpy(&e->bid_px, &c.bid_px, 2 * sizeof(uint32_t));
-	e->bid_qty = clamp32(c.bid_qty);
-	e->ask_qty = clamp32(c.ask_qty);
-	e->qty = c.qty;
-	e->locate = c.locate;
-	e->side = c.side;
-	e->px = e->kind == MD_TRADE ? c.exec_px : c.px;
-	s = &f->books->syms[c.locate];
-	e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
+	event_from_change(f, e, &c);
 	if (LIKELY(e != &f->ev_scratch)) {
 		f->st.md_events++;
 		return 1;
@@ -900,14 +954,133 @@ void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_
 	frame_begin_slow(f, frame, caplen, wirelen, t_ns);
 }
 
+/* feed_pull's cases past its loop, each ending as feed_pull would (it
+ * goes on with another feed_pull, a tail call). Only whether cap is 0
+ * matters to a pull: it writes one event at most, at out[0]. */
+
+/* mold_next has more than the packet's cursor: events, held packets. */
+static NOINLINE uint32_t pull_slow(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
+				   uint32_t cap, bool *more)
+{
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, more, false);
+}
+
+/* A message on_msg does not apply itself (not an order message, or
+ * shorter than its type): on_msg_full's, as on_msg does. */
+static NOINLINE COLD uint32_t pull_full(struct feed *f, const uint8_t *msg, uint16_t len,
+					uint64_t seq, uint64_t t_rx_tsc, struct md_event *out,
+					uint32_t cap, bool *more)
+{
+	uint32_t k = 0;
+
+	on_msg_full(f, msg, len, seq, t_rx_tsc, out, cap, &k);
+	if (k) {
+		*more = !mold_drained(&f->mold);
+		return k;
+	}
+	return feed_pull(f, t_rx_tsc, out, cap, more);
+}
+
+/* The book refused the message whose event header (and locate, as read
+ * off the wire) e holds, with rc: on_msg's refusal. e is out[0], or the
+ * scratch slot when cap was 0. */
+static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc,
+					   bool *more)
+{
+	struct md_event *out = e != &f->ev_scratch ? e : NULL;
+	uint32_t cap = out != NULL, k = 0;
+
+	f->st.book_refused++;
+	note_silent(f, e->t_exch_ns);
+	if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
+		sym_pool_full(f, e->locate, e->seq, e->t_rx_tsc, out, cap, &k);
+	if (k) {
+		*more = !mold_drained(&f->mold);
+		return k;
+	}
+	return feed_pull(f, e->t_rx_tsc, out, cap, more);
+}
+
+/* cap was 0: the event e (the scratch slot) is counted as an overrun. A
+ * call, not feed_pull's loop: that loop would keep t_rx_tsc, out and cap
+ * across the book's call. */
+static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event *e, bool *more)
+{
+	f->st.md_overruns++;
+	note_silent(f, e->t_exch_ns);
+	return feed_pull(f, e->t_rx_tsc, NULL, 0, more);
+}
+
 /* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
  * replay. It always tests the kept set: the paper run keeps the quoted
  * symbols only, and a second copy without the test cost that run ~9 M
- * instructions a million messages (callgrind) for the call's branch. */
+ * instructions a million messages (callgrind) for the call's branch.
+ * drain_pf's loop for one event, with on_msg's steps written out: its
+ * count is always 0 here, and after the book's call only f, the event
+ * and more are live (every other case leaves through a tail call), so
+ * fewer registers are saved on each call. Exactly drain_pf's results. */
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, more, false);
+	const uint8_t *msg;
+	uint64_t seq;
+	uint16_t len;
+
+	while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
+		struct book_change c;
+		struct md_event *e;
+		uint64_t ts;
+		uint16_t locate;
+		uint8_t type;
+		uint32_t need;
+		int rc;
+
+		/* mold's blocks are never empty (MOLD_EZERO): msg[0] is the
+		 * type. One test for the common length; a longer message is
+		 * counted below, as on_msg does. */
+		type = msg[ITCH_OFF_TYPE];
+		need = order_len[type];
+		if (UNLIKELY(len != need) && (need == 0 || len < need))
+			return pull_full(f, msg, len, seq, t_rx_tsc, out, cap, more);
+		ts = wire_get48(msg + ITCH_OFF_TS);
+		if (UNLIKELY(ts > f->stop_ts_ns)) {
+			f->stopped = true;
+			continue;
+		}
+		if (UNLIKELY(len != need))
+			f->st.itch_long++;
+		f->st.msgs++;
+		f->st.by_type[type]++;
+		locate = wire_get16(msg + ITCH_OFF_LOCATE);
+		if (!feed_sym_kept(f, locate)) {
+			f->st.not_kept++;
+			note_silent(f, ts);
+			continue;
+		}
+		e = LIKELY(cap != 0) ? out : &f->ev_scratch;
+		e->t_rx_tsc = t_rx_tsc;
+		e->t_exch_ns = ts;
+		e->seq = seq;
+		e->msg_type = type;
+		e->kind = order_kind[type];
+		e->pad[0] = e->pad[1] = 0;
+		e->locate = locate; /* for pull_refused; the change's below */
+		rc = apply_order(f->books, msg, type, &c);
+		if (UNLIKELY(rc < 0))
+			return pull_refused(f, e, rc, more);
+		event_from_change(f, e, &c);
+		if (UNLIKELY(e == &f->ev_scratch))
+			return pull_overrun(f, e, more);
+		f->st.md_events++;
+		*more = !mold_drained(&f->mold);
+		return 1;
+	}
+	/* what mold_next would find: nothing left */
+	if (LIKELY(mold_drained(&f->mold))) {
+		*more = false;
+		return 0;
+	}
+	return pull_slow(f, t_rx_tsc, out, cap, more);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to
