@@ -1022,11 +1022,15 @@ static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)
 {
+	struct mold *m = &f->mold;
 	const uint8_t *msg;
 	uint64_t seq;
 	uint16_t len;
 
-	while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
+	/* (m opaque each time round: else GCC keeps the cursor's seq in a
+	 * register and mold's message count as seq plus a spilled offset,
+	 * ~7 Ir a message more than counting it in memory) */
+	for (;;) {
 		struct book_change c;
 		struct md_event *e;
 		uint64_t ts;
@@ -1035,6 +1039,9 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		uint32_t need;
 		int rc;
 
+		__asm__("" : "+r"(m));
+		if (!mold_next_msg(m, &msg, &len, &seq))
+			break;
 		/* mold's blocks are never empty (MOLD_EZERO): msg[0] is the
 		 * type. One test for the common length; a longer message is
 		 * counted below, as on_msg does. */
