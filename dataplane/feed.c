@@ -251,6 +251,16 @@ static const uint8_t order_len[256] = {
 	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
 };
 
+/* The 48-bit stamp of an order message (at least ITCH_LEN_D bytes): one
+ * 8-byte load of the tracking number and the stamp, the tracking number
+ * masked off (wire_get48's two loads cost ~5 Ir more). */
+_Static_assert(ITCH_OFF_TS == ITCH_OFF_TRACKING + 2 && ITCH_OFF_TRACKING + 8 <= ITCH_LEN_D,
+	       "order_ts reads the tracking number and stamp as one word");
+static ALWAYS_INLINE uint64_t order_ts(const uint8_t *msg)
+{
+	return wire_get64(msg + ITCH_OFF_TRACKING) & ((UINT64_C(1) << 48) - 1);
+}
+
 /* md_event kind of the order messages on_msg applies itself (a load, where
  * the compares for E and C cost six instructions). */
 static const uint8_t order_kind[256] = {
@@ -466,7 +476,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	need = order_len[type];
 	if (UNLIKELY(need == 0 || len < need))
 		goto full;
-	ts = wire_get48(msg + ITCH_OFF_TS);
+	ts = order_ts(msg);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
 		return 0;
@@ -1049,7 +1059,7 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		need = order_len[type];
 		if (UNLIKELY(len != need) && (need == 0 || len < need))
 			return pull_full(f, msg, len, seq, t_rx_tsc, out, cap, more);
-		ts = wire_get48(msg + ITCH_OFF_TS);
+		ts = order_ts(msg);
 		if (UNLIKELY(ts > f->stop_ts_ns)) {
 			f->stopped = true;
 			continue;
