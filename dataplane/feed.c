@@ -100,8 +100,28 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->link = cfg->link ? cfg->link : NET_LINK_ETH;
 	f->stop_ts_ns = UINT64_MAX;
 	memset(f->keep, 0xff, sizeof(f->keep));
+	memset(f->keep_wire, 0xff, sizeof(f->keep_wire));
 	f->keep_all = true;
 	return 0;
+}
+
+/* A locate as a host uint16_t loads its two wire (big-endian) bytes. */
+static uint16_t wire_locate(uint16_t locate)
+{
+	uint8_t b[2] = { (uint8_t)(locate >> 8), (uint8_t)locate };
+	uint16_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/* Is the symbol whose locate is at p on the wire kept (f->keep_wire)? */
+static ALWAYS_INLINE bool feed_wire_kept(const struct feed *f, const uint8_t *p)
+{
+	uint16_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return (f->keep_wire[w >> 6] >> (w & 63)) & 1;
 }
 
 int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
@@ -112,9 +132,14 @@ int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
 	if (f->st.msgs)
 		return -EBUSY;
 	memset(f->keep, n ? 0 : 0xff, sizeof(f->keep));
+	memset(f->keep_wire, n ? 0 : 0xff, sizeof(f->keep_wire));
 	f->keep_all = n == 0;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t w = wire_locate(locates[i]);
+
 		f->keep[locates[i] >> 6] |= UINT64_C(1) << (locates[i] & 63);
+		f->keep_wire[w >> 6] |= UINT64_C(1) << (w & 63);
+	}
 	return 0;
 }
 
@@ -1068,12 +1093,12 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 			f->st.itch_long++;
 		f->st.msgs++;
 		f->st.by_type[type]++;
-		locate = wire_get16(msg + ITCH_OFF_LOCATE);
-		if (!feed_sym_kept(f, locate)) {
+		if (!feed_wire_kept(f, msg + ITCH_OFF_LOCATE)) {
 			f->st.not_kept++;
 			note_silent(f, ts);
 			continue;
 		}
+		locate = wire_get16(msg + ITCH_OFF_LOCATE);
 		e = LIKELY(cap != 0) ? out : &f->ev_scratch;
 		e->t_rx_tsc = t_rx_tsc;
 		e->t_exch_ns = ts;

@@ -76,6 +76,9 @@ struct feed {
 	/* Symbols whose books are kept, a bit per locate (all set unless
 	 * feed_keep_symbols narrowed them). */
 	uint64_t keep[(BOOK_LOCATE_MAX + 1) / 64];
+	/* The same set indexed by a locate's two wire bytes as a host
+	 * uint16_t loads them (feed_pull tests it without the byte swap). */
+	uint64_t keep_wire[(BOOK_LOCATE_MAX + 1) / 64];
 	/* Every bit set: feed_on_frame, feed_on_burst and feed_on_messages
 	 * take a copy of the message path without the test (~0.5% of
 	 * `tickwire book`'s instructions on a 3 M-message capture). */
