@@ -49,6 +49,29 @@
 
 #include "dataplane/itch.h"
 
+/* Wire length of the order messages on_msg applies itself, 0 for every
+ * other type (on_msg_full's): one load tells the path and the length. */
+static const uint8_t order_len[256] = {
+	['A'] = ITCH_LEN_A, ['F'] = ITCH_LEN_F, ['E'] = ITCH_LEN_E, ['C'] = ITCH_LEN_C,
+	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
+};
+
+/* The 48-bit stamp of an order message (at least ITCH_LEN_D bytes): one
+ * 8-byte load of the stamp and the two bytes after it, shifted off
+ * (wire_get48's two loads cost ~5 Ir more; a mask would hold a register). */
+_Static_assert(ITCH_OFF_TS + 8 <= ITCH_LEN_D, "order_ts reads 8 bytes from the stamp");
+static ALWAYS_INLINE uint64_t order_ts(const uint8_t *msg)
+{
+	return wire_get64(msg + ITCH_OFF_TS) >> 16;
+}
+
+/* md_event kind of the order messages on_msg applies itself (a load, where
+ * the compares for E and C cost six instructions). */
+static const uint8_t order_kind[256] = {
+	['A'] = MD_BOOK, ['F'] = MD_BOOK, ['E'] = MD_TRADE, ['C'] = MD_TRADE,
+	['X'] = MD_BOOK, ['D'] = MD_BOOK, ['U'] = MD_BOOK,
+};
+
 void feed_cfg_defaults(struct feed_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -101,6 +124,8 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->stop_ts_ns = UINT64_MAX;
 	memset(f->keep, 0xff, sizeof(f->keep));
 	memset(f->keep_wire, 0xff, sizeof(f->keep_wire));
+	for (unsigned t = 0; t < 256; t++)
+		f->order_info[t] = (uint16_t)(order_len[t] | order_kind[t] << 8);
 	f->keep_all = true;
 	return 0;
 }
@@ -267,30 +292,6 @@ static const uint8_t pf_kind[256] = {
 	['X'] = PF_K_REF | PF_K_OLD,
 	['D'] = PF_K_REF | PF_K_OLD,
 	['U'] = PF_K_REF | PF_K_OLD | PF_K_NEW,
-};
-
-/* Wire length of the order messages on_msg applies itself, 0 for every
- * other type (on_msg_full's): one load tells the path and the length. */
-static const uint8_t order_len[256] = {
-	['A'] = ITCH_LEN_A, ['F'] = ITCH_LEN_F, ['E'] = ITCH_LEN_E, ['C'] = ITCH_LEN_C,
-	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
-};
-
-/* The 48-bit stamp of an order message (at least ITCH_LEN_D bytes): one
- * 8-byte load of the tracking number and the stamp, the tracking number
- * masked off (wire_get48's two loads cost ~5 Ir more). */
-_Static_assert(ITCH_OFF_TS == ITCH_OFF_TRACKING + 2 && ITCH_OFF_TRACKING + 8 <= ITCH_LEN_D,
-	       "order_ts reads the tracking number and stamp as one word");
-static ALWAYS_INLINE uint64_t order_ts(const uint8_t *msg)
-{
-	return wire_get64(msg + ITCH_OFF_TRACKING) & ((UINT64_C(1) << 48) - 1);
-}
-
-/* md_event kind of the order messages on_msg applies itself (a load, where
- * the compares for E and C cost six instructions). */
-static const uint8_t order_kind[256] = {
-	['A'] = MD_BOOK, ['F'] = MD_BOOK, ['E'] = MD_TRADE, ['C'] = MD_TRADE,
-	['X'] = MD_BOOK, ['D'] = MD_BOOK, ['U'] = MD_BOOK,
 };
 
 /* One ITCH message: decode, apply, describe. Every type and every
@@ -1071,7 +1072,7 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		uint64_t ts;
 		uint16_t locate;
 		uint8_t type;
-		uint32_t need;
+		uint32_t need, info;
 		int rc;
 
 		__asm__("" : "+r"(m));
@@ -1081,7 +1082,8 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		 * type. One test for the common length; a longer message is
 		 * counted below, as on_msg does. */
 		type = msg[ITCH_OFF_TYPE];
-		need = order_len[type];
+		info = f->order_info[type];
+		need = info & 0xff;
 		if (UNLIKELY(len != need) && (need == 0 || len < need))
 			return pull_full(f, msg, len, seq, t_rx_tsc, out, cap, more);
 		ts = order_ts(msg);
@@ -1104,7 +1106,7 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		e->t_exch_ns = ts;
 		e->seq = seq;
 		e->msg_type = type;
-		e->kind = order_kind[type];
+		e->kind = (uint8_t)(info >> 8);
 		e->pad[0] = e->pad[1] = 0;
 		e->locate = locate; /* for pull_refused; the change's below */
 		rc = apply_order(f->books, msg, type, &c);
