@@ -122,6 +122,7 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->filter = cfg->filter;
 	f->link = cfg->link ? cfg->link : NET_LINK_ETH;
 	f->stop_ts_ns = UINT64_MAX;
+	f->source0_wire = UINT64_MAX;
 	memset(f->keep, 0xff, sizeof(f->keep));
 	memset(f->keep_wire, 0xff, sizeof(f->keep_wire));
 	for (unsigned t = 0; t < 256; t++)
@@ -892,6 +893,18 @@ static ALWAYS_INLINE uint64_t source_key(const struct net_udp *u)
 	return (uint64_t)u->src_ip << 32 | (uint64_t)u->src_port << 16 | u->vlan_id;
 }
 
+/* An untagged datagram's source address and port as one word of 48 bits:
+ * their wire bytes as a host load gives them (ip4 and port point at them). */
+static ALWAYS_INLINE uint64_t source_wire_key(const uint8_t *ip4, const uint8_t *port)
+{
+	uint32_t a;
+	uint16_t p;
+
+	memcpy(&a, ip4, sizeof(a));
+	memcpy(&p, port, sizeof(p));
+	return (uint64_t)a | (uint64_t)p << 32;
+}
+
 /* Line of a datagram: its source's order of first appearance (A, then B). */
 static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 {
@@ -905,6 +918,15 @@ static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 			return MOLD_LINE_B;
 	}
 	if (f->nsources < FEED_SOURCES_MAX) {
+		if (f->nsources == 0 && u->vlan_id == 0) {
+			uint8_t b[6] = {
+				(uint8_t)(u->src_ip >> 24), (uint8_t)(u->src_ip >> 16),
+				(uint8_t)(u->src_ip >> 8), (uint8_t)u->src_ip,
+				(uint8_t)(u->src_port >> 8), (uint8_t)u->src_port,
+			};
+
+			f->source0_wire = source_wire_key(b, b + 4);
+		}
 		f->source[f->nsources++] = key;
 		if (f->nsources > 2)
 			f->st.sources_extra++;
@@ -964,7 +986,9 @@ static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_
 	if (UNLIKELY(f->link != NET_LINK_ETH) ||
 	    UNLIKELY(!net_parse_eth_ip4_udp(frame, caplen, wirelen, &u)) ||
 	    UNLIKELY(!net_filter_match(&f->filter, &u)) ||
-	    UNLIKELY(f->source[0] != source_key(&u) || f->nsources == 0) ||
+	    UNLIKELY(f->source0_wire !=
+		     source_wire_key(frame + NET_ETH_HDR_LEN + NET_IP4_OFF_SRC,
+				     frame + NET_ETH_HDR_LEN + NET_IP4_HDR_MIN + NET_UDP_OFF_SPORT)) ||
 	    UNLIKELY(u.payload_len < MOLD_HDR_LEN) ||
 	    UNLIKELY(mold_parse_fast(u.payload, u.payload_len, &mp) != 0) ||
 	    UNLIKELY(!mold_rx_fast(&f->mold, u.payload, &mp, MOLD_LINE_A, t_ns)))

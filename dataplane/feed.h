@@ -71,6 +71,11 @@ struct feed {
 	uint64_t ts_silent_ns;
 	uint32_t nsources;
 	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
+	/* Line A's source as feed_frame_begin's untagged frame reads it:
+	 * address and port bytes as loaded (source_wire_key); UINT64_MAX,
+	 * which no frame matches, before the first source or when it is
+	 * tagged. */
+	uint64_t source0_wire;
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
 	/* Symbols whose books are kept, a bit per locate (all set unless

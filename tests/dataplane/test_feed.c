@@ -796,6 +796,51 @@ static void test_pull_keep_same_as_frames(void **state)
 	check_pull(0x5eed, odd, 10);
 }
 
+/* Sources are told apart by VLAN too: when line A's first frame is tagged,
+ * the same address and port untagged are line B, through
+ * feed_frame_begin's inline path as through feed_on_frame; untagged frames
+ * of a tagged line A's source take feed_frame_begin's general path. */
+static void test_tagged_line_a(void **state)
+{
+	struct itch_msg m[2];
+	uint8_t pkt[512], fr[600], tg[600];
+	struct fx *x, *y;
+	size_t len, flen;
+	bool more;
+	(void)state;
+
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint64_t seq = 1; seq <= 4; seq += 2) {
+		m[0] = add(seq, 'B', 100, 1000000, 10);
+		m[1] = add(seq + 1, 'S', 100, 1010000, 11);
+		len = packet(pkt, seq, m, 2);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		/* the first packet tagged (VLAN 5), the second not */
+		memcpy(tg, fr, NET_ETH_OFF_TYPE);
+		put_be16(tg + NET_ETH_OFF_TYPE, 0x8100);
+		put_be16(tg + NET_ETH_OFF_TYPE + 2, 5);
+		memcpy(tg + NET_ETH_OFF_TYPE + 4, fr + NET_ETH_OFF_TYPE, flen - NET_ETH_OFF_TYPE);
+		if (seq == 1) {
+			feed_on_frame(&x->f, tg, flen + 4, flen + 4, seq, 1, x->ev, 256);
+			feed_frame_begin(&y->f, tg, flen + 4, flen + 4, seq);
+		} else {
+			feed_on_frame(&x->f, fr, flen, flen, seq, 1, x->ev, 256);
+			feed_frame_begin(&y->f, fr, flen, flen, seq);
+		}
+		while (feed_pull(&y->f, 1, y->ev, 256, &more), more)
+			;
+	}
+	assert_int_equal(x->f.nsources, 2);
+	assert_int_equal(x->f.mold.stats.packets_line[MOLD_LINE_A], 1);
+	assert_int_equal(x->f.mold.stats.packets_line[MOLD_LINE_B], 1);
+	assert_memory_equal(&x->f.st, &y->f.st, sizeof(x->f.st));
+	assert_memory_equal(&x->f.mold.stats, &y->f.mold.stats, sizeof(x->f.mold.stats));
+	assert_int_equal(y->f.books->cnt.applied[BOOK_OP_ADD], 4);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+}
+
 /* Is the event one a feed keeping only the odd locates writes too: the
  * feed-wide ones (locate 0) and the kept symbols'. */
 static bool odd_or_feed_wide(const struct md_event *e)
@@ -995,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(test_burst_same_as_frames),
 		cmocka_unit_test(test_pull_same_as_frames),
 		cmocka_unit_test(test_pull_keep_same_as_frames),
+		cmocka_unit_test(test_tagged_line_a),
 		cmocka_unit_test(test_messages_same_as_one_by_one),
 		cmocka_unit_test(test_keep_symbols),
 	};
