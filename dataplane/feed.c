@@ -918,15 +918,6 @@ static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 			return MOLD_LINE_B;
 	}
 	if (f->nsources < FEED_SOURCES_MAX) {
-		if (f->nsources == 0 && u->vlan_id == 0) {
-			uint8_t b[6] = {
-				(uint8_t)(u->src_ip >> 24), (uint8_t)(u->src_ip >> 16),
-				(uint8_t)(u->src_ip >> 8), (uint8_t)u->src_ip,
-				(uint8_t)(u->src_port >> 8), (uint8_t)u->src_port,
-			};
-
-			f->source0_wire = source_wire_key(b, b + 4);
-		}
 		f->source[f->nsources++] = key;
 		if (f->nsources > 2)
 			f->st.sources_extra++;
@@ -1003,7 +994,19 @@ static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_
 static NOINLINE COLD void frame_begin_slow(struct feed *f, const uint8_t *frame, size_t caplen,
 					   size_t wirelen, uint64_t t_ns)
 {
+	uint64_t key;
+
 	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+	/* Line A's source for frame_fast, once known (untagged only) */
+	key = f->source[0];
+	if (f->source0_wire == UINT64_MAX && f->nsources != 0 && (key & 0xffff) == 0) {
+		uint8_t b[6] = {
+			(uint8_t)(key >> 56), (uint8_t)(key >> 48), (uint8_t)(key >> 40),
+			(uint8_t)(key >> 32), (uint8_t)(key >> 24), (uint8_t)(key >> 16),
+		};
+
+		f->source0_wire = source_wire_key(b, b + 4);
+	}
 }
 
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,

@@ -71,11 +71,6 @@ struct feed {
 	uint64_t ts_silent_ns;
 	uint32_t nsources;
 	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
-	/* Line A's source as feed_frame_begin's untagged frame reads it:
-	 * address and port bytes as loaded (source_wire_key); UINT64_MAX,
-	 * which no frame matches, before the first source or when it is
-	 * tagged. */
-	uint64_t source0_wire;
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
 	/* Symbols whose books are kept, a bit per locate (all set unless
@@ -88,6 +83,11 @@ struct feed {
 	 * type byte (len | kind << 8), copied here at init so feed_pull
 	 * addresses it off f: a register fewer in its loop. */
 	uint16_t order_info[256];
+	/* Line A's source (source[0]) as feed_frame_begin's untagged frame
+	 * reads it: address and port bytes as loaded (source_wire_key), set
+	 * by feed_frame_begin's general path once line A is known; UINT64_MAX,
+	 * which no frame matches, until then or when line A is tagged. */
+	uint64_t source0_wire;
 	/* Every bit set: feed_on_frame, feed_on_burst and feed_on_messages
 	 * take a copy of the message path without the test (~0.5% of
 	 * `tickwire book`'s instructions on a 3 M-message capture). */
