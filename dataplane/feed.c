@@ -1025,9 +1025,11 @@ void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_
 	frame_begin_slow(f, frame, caplen, wirelen, t_ns);
 }
 
-/* feed_pull's cases past its loop, each ending as feed_pull would (it
- * goes on with another feed_pull, a tail call). Only whether cap is 0
- * matters to a pull: it writes one event at most, at out[0]. */
+/* feed_pull's cases past its loop. Each returns what it wrote (0 or 1
+ * event) and sets *more; a message that wrote none returns 0 with *more
+ * still true, and the caller pulls again: no pull calls another, so a
+ * packet of such messages takes no stack. Only whether cap is 0 matters
+ * to a pull: it writes one event at most, at out[0]. */
 
 /* mold_next has more than the packet's cursor: events, held packets. */
 static NOINLINE uint32_t pull_slow(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
@@ -1045,11 +1047,8 @@ static NOINLINE COLD uint32_t pull_full(struct feed *f, const uint8_t *msg, uint
 	uint32_t k = 0;
 
 	on_msg_full(f, msg, len, seq, t_rx_tsc, out, cap, &k);
-	if (k) {
-		*more = !mold_drained(&f->mold);
-		return k;
-	}
-	return feed_pull(f, t_rx_tsc, out, cap, more);
+	*more = !mold_drained(&f->mold);
+	return k;
 }
 
 /* The book refused the message whose event header (and locate, as read
@@ -1065,21 +1064,19 @@ static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, i
 	note_silent(f, e->t_exch_ns);
 	if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
 		sym_pool_full(f, e->locate, e->seq, e->t_rx_tsc, out, cap, &k);
-	if (k) {
-		*more = !mold_drained(&f->mold);
-		return k;
-	}
-	return feed_pull(f, e->t_rx_tsc, out, cap, more);
+	*more = !mold_drained(&f->mold);
+	return k;
 }
 
 /* cap was 0: the event e (the scratch slot) is counted as an overrun. A
- * call, not feed_pull's loop: that loop would keep t_rx_tsc, out and cap
+ * return, not feed_pull's loop: that loop would keep t_rx_tsc, out and cap
  * across the book's call. */
 static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event *e, bool *more)
 {
 	f->st.md_overruns++;
 	note_silent(f, e->t_exch_ns);
-	return feed_pull(f, e->t_rx_tsc, NULL, 0, more);
+	*more = !mold_drained(&f->mold);
+	return 0;
 }
 
 /* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
@@ -1088,7 +1085,7 @@ static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event
  * instructions a million messages (callgrind) for the call's branch.
  * drain_pf's loop for one event, with on_msg's steps written out: its
  * count is always 0 here, and after the book's call only f, the event
- * and more are live (every other case leaves through a tail call), so
+ * and more are live (every other case returns, to be pulled again), so
  * fewer registers are saved on each call. Exactly drain_pf's results. */
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)

@@ -135,7 +135,8 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
  * sequencing) and each feed_pull then applies messages in order up to and
  * including the next one that writes an md_event (or a session event that
  * does), returns the events it wrote and sets *more to whether anything is
- * left; pull while *more (it returns 0 with *more false when nothing was).
+ * left; pull while *more. A pull may also stop after a message that wrote
+ * none (refused, dropped, not an order message): 0 with *more true.
  * Messages past cap are applied and counted as overruns, as in
  * feed_on_frame. Pulling until *more is false leaves exactly
  * feed_on_frame's events, books and counters; the frame's bytes must stay
