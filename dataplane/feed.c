@@ -37,6 +37,14 @@
  * block check (mold_parse_list) with their kinds found by stage 1, one
  * lookahead step per message: 405 / 297. Line A's source matched with
  * one compare, stage 1's kind without its empty test: 399 / 295. Left:
+ * Then, on `tickwire paper` alone (callgrind, Ir of the whole calls):
+ * feed_frame_begin's common frame taken whole by one all-or-nothing
+ * inline path (frame_fast: parse in registers, line A matched on its wire
+ * bytes, one test for mold's holes and start windows) 99.4 M -> 82.8 M
+ * for 488 k packets; feed_pull written out for its one event (fewer
+ * registers saved), md_event kind and flags from tables, the stamp in one
+ * load, the kept set tested on the locate's wire bytes 257.3 M -> 236.0 M
+ * for 1 M messages (book calls included). Left:
  * the add path's misses (table slot, ladder chunks walked from
  * the best, the level's tail order written to append), the md_event
  * itself (~50 Ir a message: fields, clamps, the symbol's flags and halt
@@ -48,6 +56,29 @@
 #include <string.h>
 
 #include "dataplane/itch.h"
+
+/* Wire length of the order messages on_msg applies itself, 0 for every
+ * other type (on_msg_full's): one load tells the path and the length. */
+static const uint8_t order_len[256] = {
+	['A'] = ITCH_LEN_A, ['F'] = ITCH_LEN_F, ['E'] = ITCH_LEN_E, ['C'] = ITCH_LEN_C,
+	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
+};
+
+/* The 48-bit stamp of an order message (at least ITCH_LEN_D bytes): one
+ * 8-byte load of the stamp and the two bytes after it, shifted off
+ * (wire_get48's two loads cost ~5 Ir more; a mask would hold a register). */
+_Static_assert(ITCH_OFF_TS + 8 <= ITCH_LEN_D, "order_ts reads 8 bytes from the stamp");
+static ALWAYS_INLINE uint64_t order_ts(const uint8_t *msg)
+{
+	return wire_get64(msg + ITCH_OFF_TS) >> 16;
+}
+
+/* md_event kind of the order messages on_msg applies itself (a load, where
+ * the compares for E and C cost six instructions). */
+static const uint8_t order_kind[256] = {
+	['A'] = MD_BOOK, ['F'] = MD_BOOK, ['E'] = MD_TRADE, ['C'] = MD_TRADE,
+	['X'] = MD_BOOK, ['D'] = MD_BOOK, ['U'] = MD_BOOK,
+};
 
 void feed_cfg_defaults(struct feed_cfg *cfg)
 {
@@ -99,9 +130,32 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->filter = cfg->filter;
 	f->link = cfg->link ? cfg->link : NET_LINK_ETH;
 	f->stop_ts_ns = UINT64_MAX;
+	f->source0_wire = UINT64_MAX;
 	memset(f->keep, 0xff, sizeof(f->keep));
+	memset(f->keep_wire, 0xff, sizeof(f->keep_wire));
+	for (unsigned t = 0; t < 256; t++)
+		f->order_info[t] = (uint16_t)(order_len[t] | order_kind[t] << 8);
 	f->keep_all = true;
 	return 0;
+}
+
+/* A locate as a host uint16_t loads its two wire (big-endian) bytes. */
+static uint16_t wire_locate(uint16_t locate)
+{
+	uint8_t b[2] = { (uint8_t)(locate >> 8), (uint8_t)locate };
+	uint16_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/* Is the symbol whose locate is at p on the wire kept (f->keep_wire)? */
+static ALWAYS_INLINE bool feed_wire_kept(const struct feed *f, const uint8_t *p)
+{
+	uint16_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return (f->keep_wire[w >> 6] >> (w & 63)) & 1;
 }
 
 int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
@@ -112,9 +166,14 @@ int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
 	if (f->st.msgs)
 		return -EBUSY;
 	memset(f->keep, n ? 0 : 0xff, sizeof(f->keep));
+	memset(f->keep_wire, n ? 0 : 0xff, sizeof(f->keep_wire));
 	f->keep_all = n == 0;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t w = wire_locate(locates[i]);
+
 		f->keep[locates[i] >> 6] |= UINT64_C(1) << (locates[i] & 63);
+		f->keep_wire[w >> 6] |= UINT64_C(1) << (w & 63);
+	}
 	return 0;
 }
 
@@ -132,15 +191,35 @@ void feed_fini(struct feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* md_event flags from a symbol's state, without branches: the stale and
- * crossed bits sit one place lower in book_sym.flags than in md_event. */
+/* md_event flags from a symbol's state, without branches: a table from
+ * book_sym.flags to its stale, crossed and halted bits in md_event's
+ * places, or'd with the feed's stale bit. */
 _Static_assert(MD_F_STALE == BOOK_SYM_STALE << 1 && MD_F_CROSSED == BOOK_SYM_CROSSED << 1,
-	       "sym_flags shifts book_sym flags into md_event flags");
+	       "f->stale << 1 is MD_F_STALE");
+#define SYM_MD_FLAGS(v) \
+	(uint8_t)((((v) & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) << 1) | \
+		  (((v) & BOOK_SYM_HALTED) ? MD_F_HALTED : 0))
+#define SYM_MD_FLAGS4(v) SYM_MD_FLAGS(v), SYM_MD_FLAGS((v) + 1), SYM_MD_FLAGS((v) + 2), \
+	SYM_MD_FLAGS((v) + 3)
+#define SYM_MD_FLAGS16(v) SYM_MD_FLAGS4(v), SYM_MD_FLAGS4((v) + 4), SYM_MD_FLAGS4((v) + 8), \
+	SYM_MD_FLAGS4((v) + 12)
+#define SYM_MD_FLAGS64(v) SYM_MD_FLAGS16(v), SYM_MD_FLAGS16((v) + 16), \
+	SYM_MD_FLAGS16((v) + 32), SYM_MD_FLAGS16((v) + 48)
+static const uint8_t sym_md_flags[256] = {
+	SYM_MD_FLAGS64(0), SYM_MD_FLAGS64(64), SYM_MD_FLAGS64(128), SYM_MD_FLAGS64(192),
+};
+_Static_assert(sizeof(((struct book_sym *)0)->flags) == 1, "sym_md_flags covers every value");
+
 static ALWAYS_INLINE uint8_t sym_flags(const struct feed *f, const struct book_sym *s)
 {
-	unsigned fl = ((s->flags & (BOOK_SYM_STALE | BOOK_SYM_CROSSED)) | (unsigned)f->stale) << 1;
+	return (uint8_t)(sym_md_flags[s->flags] | (unsigned)f->stale << 1);
+}
 
-	return (uint8_t)(fl | (book_sym_halted(s) ? MD_F_HALTED : 0));
+/* md_event's MD_F_TOP from a book_change's flags: one shift. */
+_Static_assert(BOOK_CHG_TOP == MD_F_TOP << 1, "chg_top shifts BOOK_CHG_TOP onto MD_F_TOP");
+static ALWAYS_INLINE uint8_t chg_top(const struct book_change *c)
+{
+	return (uint8_t)((c->flags >> 1) & MD_F_TOP);
 }
 
 /* A message read that may write no md_event: its stamp into ts_silent_ns. */
@@ -224,13 +303,6 @@ static const uint8_t pf_kind[256] = {
 	['U'] = PF_K_REF | PF_K_OLD | PF_K_NEW,
 };
 
-/* Wire length of the order messages on_msg applies itself, 0 for every
- * other type (on_msg_full's): one load tells the path and the length. */
-static const uint8_t order_len[256] = {
-	['A'] = ITCH_LEN_A, ['F'] = ITCH_LEN_F, ['E'] = ITCH_LEN_E, ['C'] = ITCH_LEN_C,
-	['X'] = ITCH_LEN_X, ['D'] = ITCH_LEN_D, ['U'] = ITCH_LEN_U,
-};
-
 /* One ITCH message: decode, apply, describe. Every type and every
  * malformed message (on_msg below takes the order messages itself). */
 static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
@@ -303,7 +375,7 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		e->locate = c.locate;
 		e->side = c.side;
 		s = book_sym_get(f->books, c.locate);
-		e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
+		e->flags = (uint8_t)(sym_flags(f, s) | chg_top(&c));
 		break;
 	case 'P':
 	case 'Q':
@@ -352,6 +424,69 @@ _Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_chan
 	       offsetof(struct md_event, ask_px) == offsetof(struct md_event, bid_px) + 4,
 	       "bid_px and ask_px adjacent in book_change and md_event");
 
+/* The book's apply for order message msg (type A F E C X D U, at least its
+ * ITCH length), read straight off the wire: book_apply_*'s result, the
+ * change in *c. */
+static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, uint8_t type,
+				     struct book_change *cp)
+{
+	int rc;
+
+	/* Tested in the order of their share of a day's messages (A and F,
+	 * D, U, E, then the rare ones): a compare or two for the usual add,
+	 * where a jump table costs eight instructions for every type. */
+	if (type == 'A' || type == 'F') {
+		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
+				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
+				    wire_get32(msg + ITCH_OFF_A_SHARES),
+				    wire_get32(msg + ITCH_OFF_A_PRICE),
+				    (const char *)(msg + ITCH_OFF_A_STOCK), cp);
+		return rc;
+	}
+	/* Opaque to the compiler from here: else it turns the compares into
+	 * a jump table (~8 Ir), which costs the usual add more than the
+	 * compares cost the rest. */
+	__asm__("" : "+r"(type));
+	if (type == 'D') {
+		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), cp);
+	} else if (type == 'U') {
+		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
+					wire_get64(msg + ITCH_OFF_U_NEW),
+					wire_get32(msg + ITCH_OFF_U_SHARES),
+					wire_get32(msg + ITCH_OFF_U_PRICE), cp);
+	} else if (type == 'E') {
+		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
+				     wire_get32(msg + ITCH_OFF_E_SHARES), cp);
+	} else if (type == 'X') {
+		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
+				       wire_get32(msg + ITCH_OFF_X_SHARES), cp);
+	} else { /* 'C' */
+		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					wire_get32(msg + ITCH_OFF_E_SHARES),
+					wire_get32(msg + ITCH_OFF_C_PRICE), cp);
+	}
+	return rc;
+}
+
+/* The md_event's fields that come from the book's change c (its header,
+ * kind included, already written). */
+static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_event *e,
+					    const struct book_change *c)
+{
+	const struct book_sym *s;
+
+	e->order_ref = c->ref;
+	memcpy(&e->bid_px, &c->bid_px, 2 * sizeof(uint32_t));
+	e->bid_qty = clamp32(c->bid_qty);
+	e->ask_qty = clamp32(c->ask_qty);
+	e->qty = c->qty;
+	e->locate = c->locate;
+	e->side = c->side;
+	e->px = e->kind == MD_TRADE ? c->exec_px : c->px;
+	s = &f->books->syms[c->locate];
+	e->flags = (uint8_t)(sym_flags(f, s) | chg_top(c));
+}
+
 /* One ITCH message, as on_msg_full, with n events already in out; returns
  * the events it wrote. The order messages (A F E C X D U, nine in ten) are
  * read straight off the wire into the book's apply functions and their
@@ -365,7 +500,6 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	struct book_set *bs = f->books;
 	struct book_change c;
 	struct md_event *e;
-	const struct book_sym *s;
 	uint64_t ts;
 	uint32_t need, k;
 	uint8_t type;
@@ -377,7 +511,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	need = order_len[type];
 	if (UNLIKELY(need == 0 || len < need))
 		goto full;
-	ts = wire_get48(msg + ITCH_OFF_TS);
+	ts = order_ts(msg);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
 		return 0;
@@ -400,35 +534,9 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->t_exch_ns = ts;
 	e->seq = seq;
 	e->msg_type = type;
-	e->kind = (type == 'E' || type == 'C') ? MD_TRADE : MD_BOOK;
+	e->kind = order_kind[type];
 	e->pad[0] = e->pad[1] = 0;
-	/* Tested in the order of their share of a day's messages (A and F,
-	 * D, U, E, then the rare ones): a compare or two for the usual add,
-	 * where a jump table costs eight instructions for every type. */
-	if (type == 'A' || type == 'F') {
-		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
-				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
-				    wire_get32(msg + ITCH_OFF_A_SHARES),
-				    wire_get32(msg + ITCH_OFF_A_PRICE),
-				    (const char *)(msg + ITCH_OFF_A_STOCK), &c);
-	} else if (type == 'D') {
-		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), &c);
-	} else if (type == 'U') {
-		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
-					wire_get64(msg + ITCH_OFF_U_NEW),
-					wire_get32(msg + ITCH_OFF_U_SHARES),
-					wire_get32(msg + ITCH_OFF_U_PRICE), &c);
-	} else if (type == 'E') {
-		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
-				     wire_get32(msg + ITCH_OFF_E_SHARES), &c);
-	} else if (type == 'X') {
-		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
-				       wire_get32(msg + ITCH_OFF_X_SHARES), &c);
-	} else { /* 'C' */
-		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
-					wire_get32(msg + ITCH_OFF_E_SHARES),
-					wire_get32(msg + ITCH_OFF_C_PRICE), &c);
-	}
+	rc = apply_order(bs, msg, type, &c);
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		note_silent(f, ts);
@@ -438,16 +546,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				      out, cap, &k);
 		return k - n;
 	}
-	e->order_ref = c.ref;
-	memcpy(&e->bid_px, &c.bid_px, 2 * sizeof(uint32_t));
-	e->bid_qty = clamp32(c.bid_qty);
-	e->ask_qty = clamp32(c.ask_qty);
-	e->qty = c.qty;
-	e->locate = c.locate;
-	e->side = c.side;
-	e->px = e->kind == MD_TRADE ? c.exec_px : c.px;
-	s = &f->books->syms[c.locate];
-	e->flags = (uint8_t)(sym_flags(f, s) | ((c.flags & BOOK_CHG_TOP) ? MD_F_TOP : 0));
+	event_from_change(f, e, &c);
 	if (LIKELY(e != &f->ev_scratch)) {
 		f->st.md_events++;
 		return 1;
@@ -802,6 +901,18 @@ static ALWAYS_INLINE uint64_t source_key(const struct net_udp *u)
 	return (uint64_t)u->src_ip << 32 | (uint64_t)u->src_port << 16 | u->vlan_id;
 }
 
+/* An untagged datagram's source address and port as one word of 48 bits:
+ * their wire bytes as a host load gives them (ip4 and port point at them). */
+static ALWAYS_INLINE uint64_t source_wire_key(const uint8_t *ip4, const uint8_t *port)
+{
+	uint32_t a;
+	uint16_t p;
+
+	memcpy(&a, ip4, sizeof(a));
+	memcpy(&p, port, sizeof(p));
+	return (uint64_t)a | (uint64_t)p << 32;
+}
+
 /* Line of a datagram: its source's order of first appearance (A, then B). */
 static ALWAYS_INLINE int source_line(struct feed *f, const struct net_udp *u)
 {
@@ -858,20 +969,194 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
 	return drain_pf(f, t_rx_tsc, out, cap, NULL, NULL, false);
 }
 
+/* The common frame whole, for feed_frame_begin: untagged Ethernet/IPv4/UDP
+ * that the filter passes, from line A's source, carrying the next in-order
+ * MoldUDP64 packet of mold's last session (mold_rx_fast's case). Checks
+ * first, then exactly frame_rx's updates for it: true when taken, false with
+ * nothing changed otherwise. Its parse never leaves registers: frame_rx's
+ * goes to memory for net_parse_link_slow and mold_rx_slow, and its six
+ * saved registers cost ~17 Ir a packet. */
+static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_t caplen,
+				    size_t wirelen, uint64_t t_ns)
+{
+	struct net_udp u;
+	struct mold_pkt mp;
+
+	if (UNLIKELY(f->link != NET_LINK_ETH) ||
+	    UNLIKELY(!net_parse_eth_ip4_udp(frame, caplen, wirelen, &u)) ||
+	    UNLIKELY(!net_filter_match(&f->filter, &u)) ||
+	    UNLIKELY(f->source0_wire !=
+		     source_wire_key(frame + NET_ETH_HDR_LEN + NET_IP4_OFF_SRC,
+				     frame + NET_ETH_HDR_LEN + NET_IP4_HDR_MIN + NET_UDP_OFF_SPORT)) ||
+	    UNLIKELY(u.payload_len < MOLD_HDR_LEN) ||
+	    UNLIKELY(mold_parse_fast(u.payload, u.payload_len, &mp) != 0) ||
+	    UNLIKELY(!mold_rx_fast(&f->mold, u.payload, &mp, MOLD_LINE_A, t_ns)))
+		return false;
+	f->st.frames++;
+	net_stats_count(&f->st.net, 0);
+	f->st.packets++;
+	return true;
+}
+
+/* feed_frame_begin past frame_fast: every frame and case. */
+static NOINLINE COLD void frame_begin_slow(struct feed *f, const uint8_t *frame, size_t caplen,
+					   size_t wirelen, uint64_t t_ns)
+{
+	uint64_t key;
+
+	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+	/* Line A's source for frame_fast, once known (untagged only) */
+	key = f->source[0];
+	if (f->source0_wire == UINT64_MAX && f->nsources != 0 && (key & 0xffff) == 0) {
+		uint8_t b[6] = {
+			(uint8_t)(key >> 56), (uint8_t)(key >> 48), (uint8_t)(key >> 40),
+			(uint8_t)(key >> 32), (uint8_t)(key >> 24), (uint8_t)(key >> 16),
+		};
+
+		f->source0_wire = source_wire_key(b, b + 4);
+	}
+}
+
 void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
 		      uint64_t t_ns)
 {
-	(void)frame_rx(f, frame, caplen, wirelen, t_ns);
+	if (LIKELY(frame_fast(f, frame, caplen, wirelen, t_ns)))
+		return;
+	frame_begin_slow(f, frame, caplen, wirelen, t_ns);
+}
+
+/* feed_pull's cases past its loop. Each returns what it wrote (0 or 1
+ * event) and sets *more; a message that wrote none returns 0 with *more
+ * still true, and the caller pulls again: no pull calls another, so a
+ * packet of such messages takes no stack. Only whether cap is 0 matters
+ * to a pull: it writes one event at most, at out[0]. */
+
+/* mold_next has more than the packet's cursor: events, held packets. */
+static NOINLINE uint32_t pull_slow(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
+				   uint32_t cap, bool *more)
+{
+	return drain_pf(f, t_rx_tsc, out, cap, NULL, more, false);
+}
+
+/* A message on_msg does not apply itself (not an order message, or
+ * shorter than its type): on_msg_full's, as on_msg does. */
+static NOINLINE COLD uint32_t pull_full(struct feed *f, const uint8_t *msg, uint16_t len,
+					uint64_t seq, uint64_t t_rx_tsc, struct md_event *out,
+					uint32_t cap, bool *more)
+{
+	uint32_t k = 0;
+
+	on_msg_full(f, msg, len, seq, t_rx_tsc, out, cap, &k);
+	*more = !mold_drained(&f->mold);
+	return k;
+}
+
+/* The book refused the message whose event header (and locate, as read
+ * off the wire) e holds, with rc: on_msg's refusal. e is out[0], or the
+ * scratch slot when cap was 0. */
+static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc,
+					   bool *more)
+{
+	struct md_event *out = e != &f->ev_scratch ? e : NULL;
+	uint32_t cap = out != NULL, k = 0;
+
+	f->st.book_refused++;
+	note_silent(f, e->t_exch_ns);
+	if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
+		sym_pool_full(f, e->locate, e->seq, e->t_rx_tsc, out, cap, &k);
+	*more = !mold_drained(&f->mold);
+	return k;
+}
+
+/* cap was 0: the event e (the scratch slot) is counted as an overrun. A
+ * return, not feed_pull's loop: that loop would keep t_rx_tsc, out and cap
+ * across the book's call. */
+static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event *e, bool *more)
+{
+	f->st.md_overruns++;
+	note_silent(f, e->t_exch_ns);
+	*more = !mold_drained(&f->mold);
+	return 0;
 }
 
 /* One copy (NOCLONE): tickwire paper's warm-up runs it ahead of the
  * replay. It always tests the kept set: the paper run keeps the quoted
  * symbols only, and a second copy without the test cost that run ~9 M
- * instructions a million messages (callgrind) for the call's branch. */
+ * instructions a million messages (callgrind) for the call's branch.
+ * drain_pf's loop for one event, with on_msg's steps written out: its
+ * count is always 0 here, and after the book's call only f, the event
+ * and more are live (every other case returns, to be pulled again), so
+ * fewer registers are saved on each call. Exactly drain_pf's results. */
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)
 {
-	return drain_pf(f, t_rx_tsc, out, cap, NULL, more, false);
+	struct mold *m = &f->mold;
+	const uint8_t *msg;
+	uint64_t seq;
+	uint16_t len;
+
+	/* (m opaque each time round: else GCC keeps the cursor's seq in a
+	 * register and mold's message count as seq plus a spilled offset,
+	 * ~7 Ir a message more than counting it in memory) */
+	for (;;) {
+		struct book_change c;
+		struct md_event *e;
+		uint64_t ts;
+		uint16_t locate;
+		uint8_t type;
+		uint32_t need, info;
+		int rc;
+
+		__asm__("" : "+r"(m));
+		if (!mold_next_msg(m, &msg, &len, &seq))
+			break;
+		/* mold's blocks are never empty (MOLD_EZERO): msg[0] is the
+		 * type. One test for the common length; a longer message is
+		 * counted below, as on_msg does. */
+		type = msg[ITCH_OFF_TYPE];
+		info = f->order_info[type];
+		need = info & 0xff;
+		if (UNLIKELY(len != need) && (need == 0 || len < need))
+			return pull_full(f, msg, len, seq, t_rx_tsc, out, cap, more);
+		ts = order_ts(msg);
+		if (UNLIKELY(ts > f->stop_ts_ns)) {
+			f->stopped = true;
+			continue;
+		}
+		if (UNLIKELY(len != need))
+			f->st.itch_long++;
+		f->st.msgs++;
+		f->st.by_type[type]++;
+		if (!feed_wire_kept(f, msg + ITCH_OFF_LOCATE)) {
+			f->st.not_kept++;
+			note_silent(f, ts);
+			continue;
+		}
+		locate = wire_get16(msg + ITCH_OFF_LOCATE);
+		e = LIKELY(cap != 0) ? out : &f->ev_scratch;
+		e->t_rx_tsc = t_rx_tsc;
+		e->t_exch_ns = ts;
+		e->seq = seq;
+		e->msg_type = type;
+		e->kind = (uint8_t)(info >> 8);
+		e->pad[0] = e->pad[1] = 0;
+		e->locate = locate; /* for pull_refused; the change's below */
+		rc = apply_order(f->books, msg, type, &c);
+		if (UNLIKELY(rc < 0))
+			return pull_refused(f, e, rc, more);
+		event_from_change(f, e, &c);
+		if (UNLIKELY(e == &f->ev_scratch))
+			return pull_overrun(f, e, more);
+		f->st.md_events++;
+		*more = !mold_drained(&f->mold);
+		return 1;
+	}
+	/* what mold_next would find: nothing left */
+	if (LIKELY(mold_drained(&f->mold))) {
+		*more = false;
+		return 0;
+	}
+	return pull_slow(f, t_rx_tsc, out, cap, more);
 }
 
 /* Parse frames of the burst into wf[] and list their messages in w, up to

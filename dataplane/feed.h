@@ -76,6 +76,18 @@ struct feed {
 	/* Symbols whose books are kept, a bit per locate (all set unless
 	 * feed_keep_symbols narrowed them). */
 	uint64_t keep[(BOOK_LOCATE_MAX + 1) / 64];
+	/* The same set indexed by a locate's two wire bytes as a host
+	 * uint16_t loads them (feed_pull tests it without the byte swap). */
+	uint64_t keep_wire[(BOOK_LOCATE_MAX + 1) / 64];
+	/* feed.c's table of order messages' lengths and md_event kinds by
+	 * type byte (len | kind << 8), copied here at init so feed_pull
+	 * addresses it off f: a register fewer in its loop. */
+	uint16_t order_info[256];
+	/* Line A's source (source[0]) as feed_frame_begin's untagged frame
+	 * reads it: address and port bytes as loaded (source_wire_key), set
+	 * by feed_frame_begin's general path once line A is known; UINT64_MAX,
+	 * which no frame matches, until then or when line A is tagged. */
+	uint64_t source0_wire;
 	/* Every bit set: feed_on_frame, feed_on_burst and feed_on_messages
 	 * take a copy of the message path without the test (~0.5% of
 	 * `tickwire book`'s instructions on a 3 M-message capture). */
@@ -123,7 +135,8 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
  * sequencing) and each feed_pull then applies messages in order up to and
  * including the next one that writes an md_event (or a session event that
  * does), returns the events it wrote and sets *more to whether anything is
- * left; pull while *more (it returns 0 with *more false when nothing was).
+ * left; pull while *more. A pull may also stop after a message that wrote
+ * none (refused, dropped, not an order message): 0 with *more true.
  * Messages past cap are applied and counted as overruns, as in
  * feed_on_frame. Pulling until *more is false leaves exactly
  * feed_on_frame's events, books and counters; the frame's bytes must stay

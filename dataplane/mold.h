@@ -365,8 +365,14 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	struct mold_line_state *ls;
 	struct mold_session *s;
 
-	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || m->nholes != 0 ||
-		     m->nstarting != 0 || m->nsess == 0))
+	uint64_t holes_starting; /* nholes and nstarting: both 0, one test */
+
+	_Static_assert(offsetof(struct mold, nstarting) == offsetof(struct mold, nholes) + 4 &&
+		       sizeof(m->nholes) == 4 && sizeof(m->nstarting) == 4,
+		       "nholes and nstarting are read as one word");
+	memcpy(&holes_starting, &m->nholes, sizeof(holes_starting));
+	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || holes_starting != 0 ||
+		     m->nsess == 0))
 		return false;
 	s = &m->sess[m->last_sess];
 	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) ||

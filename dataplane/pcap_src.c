@@ -99,6 +99,8 @@ static COLD int map_classic(struct pcap_src *src, const char *path, FILE *fp)
 	src->map = m;
 	src->map_len = src->file_bytes;
 	src->map_off = PCAPF_HDR_LEN;
+	src->map_fast_end = src->map_swap ? 0 : src->map_len;
+	src->map_cap_max = src->map_snap > PCAPF_MAX_SNAP ? src->map_snap : PCAPF_MAX_SNAP;
 	return 0;
 }
 

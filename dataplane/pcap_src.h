@@ -26,6 +26,9 @@ struct pcap_src {
 	uint32_t map_ts_mul;    /* sub-second field to ns: 1 (ns file) or 1000 */
 	uint32_t map_snap;      /* the file's snap length */
 	int map_swap;           /* records in the other byte order */
+	size_t map_fast_end;    /* map_len when pcap_src_next reads the records
+				 * inline (mapped, host order), else 0 */
+	uint32_t map_cap_max;   /* largest caplen taken: snap or PCAP_SRC_MAX_SNAP */
 	enum net_link link;     /* what net_parse_link needs for this file */
 	int dlt;                /* libpcap link type as found in the file */
 	uint64_t file_bytes;    /* size of the file */
@@ -70,26 +73,25 @@ int pcap_src_next_slow(struct pcap_src *src, struct pcap_src_pkt *pkt);
  * call and the error paths' register saves). */
 static inline int pcap_src_next(struct pcap_src *src, struct pcap_src_pkt *pkt)
 {
-	size_t left = src->map_len - src->map_off;
+	size_t off = src->map_off, end = src->map_fast_end;
 	const uint8_t *r;
 	uint32_t h[4]; /* sec, sub-second, caplen, wirelen */
 
 	_Static_assert(sizeof(h) == PCAP_SRC_REC_LEN && PCAP_SRC_REC_OFF_SUB == 4 &&
 		       PCAP_SRC_REC_OFF_CAPLEN == 8 && PCAP_SRC_REC_OFF_WIRELEN == 12,
 		       "record header is four u32");
-	/* (Read by libpcap: map_len and map_off are 0, so left is too.) */
-	if (UNLIKELY(src->map_swap || left < PCAP_SRC_REC_LEN))
+	/* (Read by libpcap or swapped: end is 0. off <= map_len always.) */
+	if (UNLIKELY(off + PCAP_SRC_REC_LEN > end))
 		return pcap_src_next_slow(src, pkt);
-	r = src->map + src->map_off;
+	r = src->map + off;
 	memcpy(h, r, sizeof(h));
-	if (UNLIKELY(h[2] > left - PCAP_SRC_REC_LEN ||
-		     (h[2] > PCAP_SRC_MAX_SNAP && h[2] > src->map_snap)))
+	if (UNLIKELY(h[2] > end - off - PCAP_SRC_REC_LEN || h[2] > src->map_cap_max))
 		return pcap_src_next_slow(src, pkt);
 	pkt->data = r + PCAP_SRC_REC_LEN;
 	pkt->caplen = h[2];
 	pkt->wirelen = h[3];
 	pkt->ts_ns = (uint64_t)h[0] * 1000000000u + (uint64_t)h[1] * src->map_ts_mul;
-	src->map_off += PCAP_SRC_REC_LEN + h[2];
+	src->map_off = off + PCAP_SRC_REC_LEN + h[2];
 	src->packets++;
 	return 1;
 }

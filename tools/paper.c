@@ -1073,7 +1073,7 @@ static void warm_feed(struct paper *p, uint16_t loc)
 		for (uint32_t k = 0; k < PAPER_WARM_FRAMES; k++) {
 			struct itch_msg m[PAPER_WARM_MSGS];
 			uint64_t r = 16 + 8ull * k; /* this frame's refs: r .. r + 4 */
-			uint32_t px = 1000000u + 100u * (k % 8), n;
+			uint32_t px = 1000000u + 100u * (k % 8);
 			bool more;
 			size_t len;
 
@@ -1107,8 +1107,8 @@ static void warm_feed(struct paper *p, uint16_t loc)
 			seq += PAPER_WARM_MSGS;
 			feed_frame_begin(f, frame, len, len, m[0].ts_ns);
 			do
-				n = feed_pull(f, 0, p->ev, PAPER_EV_CAP, &more);
-			while (more && n);
+				(void)feed_pull(f, 0, p->ev, PAPER_EV_CAP, &more);
+			while (more);
 		}
 		feed_fini(f);
 	}
@@ -1238,7 +1238,11 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	 * the events after the whole packet). */
 	if (kind == PAPER_IN_PCAP) {
 		feed_frame_begin(&p->feed, u->data, u->caplen, u->wirelen, u->ts_ns);
-		n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more_out);
+		/* up to the packet's first event (a pull may stop after a
+		 * message that wrote none) */
+		do
+			n = feed_pull(&p->feed, t_rx, evs, PAPER_EV_CAP, &more_out);
+		while (n == 0 && more_out);
 		more = more_out;
 	} else {
 		more = false;

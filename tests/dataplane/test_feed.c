@@ -717,20 +717,24 @@ static void test_burst_same_as_frames(void **state)
 }
 
 /* feed_frame_begin + feed_pull against feed_on_frame on the synthetic
- * capture, with a full md_event buffer now and then: the same events in the
- * same order, counters and books; and each pull hands its event over before
- * the frame's later messages are applied (the book's top is the event's). */
-static void test_pull_same_as_frames(void **state)
+ * capture (both feeds keeping the nkeep locates of keep, or every book),
+ * with a full md_event buffer now and then: the same events in the same
+ * order, counters, clock and books; and each pull hands its event over
+ * before the frame's later messages are applied (the book's top is the
+ * event's). The capture has what feed_pull leaves its loop for: messages
+ * it does not apply itself, refusals, overruns, session events. */
+static void check_pull(uint64_t seed, const uint16_t *keep, uint32_t nkeep)
 {
 	static struct md_event eva[8192], evb[8192];
 	struct capture c = { 0 };
 	struct fx *x, *y;
-	uint64_t r = 11, early = 0;
-	(void)state;
+	uint64_t r = 11, early = 0, empty_more = 0;
 
-	gen_capture(&c, 0xfeed, 4000);
+	gen_capture(&c, seed, 4000);
 	assert_int_equal(fx_setup((void **)&x), 0);
 	assert_int_equal(fx_setup((void **)&y), 0);
+	assert_int_equal(feed_keep_symbols(&x->f, keep, nkeep), 0);
+	assert_int_equal(feed_keep_symbols(&y->f, keep, nkeep), 0);
 	for (uint32_t i = 0; i < c.n; i++) {
 		const struct cap_frame *f = &c.fr[i];
 		uint32_t cap = rnd(&r, 10) ? 8192 : rnd(&r, 4), na, nb = 0, k;
@@ -743,8 +747,8 @@ static void test_pull_same_as_frames(void **state)
 
 			k = feed_pull(&y->f, i, evb + nb, cap - nb, &more);
 			if (k == 0) {
-				/* only once the frame is through */
-				assert_false(more);
+				/* a message that wrote no event, or the end */
+				empty_more += more;
 				continue;
 			}
 			e = &evb[nb + k - 1];
@@ -763,14 +767,79 @@ static void test_pull_same_as_frames(void **state)
 		assert_int_equal(na, nb);
 		assert_events_equal(eva, evb, na, i);
 		assert_memory_equal(&x->f.st, &y->f.st, sizeof(x->f.st));
+		assert_memory_equal(&x->f.mold.stats, &y->f.mold.stats, sizeof(x->f.mold.stats));
+		assert_int_equal(x->f.ts_silent_ns, y->f.ts_silent_ns);
 	}
 	assert_int_equal(feed_finish(&x->f, 9, eva, 8192), feed_finish(&y->f, 9, evb, 8192));
 	assert_feeds_equal(&x->f, &y->f);
 	assert_true(early > 1000);
+	assert_true(empty_more > 0);
 	assert_true(x->f.st.md_overruns > 0 && x->f.st.gaps > 0 && x->f.st.packets_bad > 0);
+	assert_true(x->f.st.itch_unknown + x->f.st.itch_short > 0 && x->f.st.book_refused > 0);
+	assert_true(nkeep == 0 || x->f.st.not_kept > 0);
 	fx_teardown((void **)&x);
 	fx_teardown((void **)&y);
 	cap_free(&c);
+}
+
+static void test_pull_same_as_frames(void **state)
+{
+	(void)state;
+	check_pull(0xfeed, NULL, 0);
+}
+
+/* As the paper run pulls: only some symbols' books kept. */
+static void test_pull_keep_same_as_frames(void **state)
+{
+	static const uint16_t odd[] = { 1, 3, 5, 7, 9, 11, 13, 15, 17, 19 };
+	(void)state;
+	check_pull(0xfeed, odd, 10);
+	check_pull(0x5eed, odd, 10);
+}
+
+/* Sources are told apart by VLAN too: when line A's first frame is tagged,
+ * the same address and port untagged are line B, through
+ * feed_frame_begin's inline path as through feed_on_frame; untagged frames
+ * of a tagged line A's source take feed_frame_begin's general path. */
+static void test_tagged_line_a(void **state)
+{
+	struct itch_msg m[2];
+	uint8_t pkt[512], fr[600], tg[600];
+	struct fx *x, *y;
+	size_t len, flen;
+	bool more;
+	(void)state;
+
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint64_t seq = 1; seq <= 4; seq += 2) {
+		m[0] = add(seq, 'B', 100, 1000000, 10);
+		m[1] = add(seq + 1, 'S', 100, 1010000, 11);
+		len = packet(pkt, seq, m, 2);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		/* the first packet tagged (VLAN 5), the second not */
+		memcpy(tg, fr, NET_ETH_OFF_TYPE);
+		put_be16(tg + NET_ETH_OFF_TYPE, 0x8100);
+		put_be16(tg + NET_ETH_OFF_TYPE + 2, 5);
+		memcpy(tg + NET_ETH_OFF_TYPE + 4, fr + NET_ETH_OFF_TYPE, flen - NET_ETH_OFF_TYPE);
+		if (seq == 1) {
+			feed_on_frame(&x->f, tg, flen + 4, flen + 4, seq, 1, x->ev, 256);
+			feed_frame_begin(&y->f, tg, flen + 4, flen + 4, seq);
+		} else {
+			feed_on_frame(&x->f, fr, flen, flen, seq, 1, x->ev, 256);
+			feed_frame_begin(&y->f, fr, flen, flen, seq);
+		}
+		while (feed_pull(&y->f, 1, y->ev, 256, &more), more)
+			;
+	}
+	assert_int_equal(x->f.nsources, 2);
+	assert_int_equal(x->f.mold.stats.packets_line[MOLD_LINE_A], 1);
+	assert_int_equal(x->f.mold.stats.packets_line[MOLD_LINE_B], 1);
+	assert_memory_equal(&x->f.st, &y->f.st, sizeof(x->f.st));
+	assert_memory_equal(&x->f.mold.stats, &y->f.mold.stats, sizeof(x->f.mold.stats));
+	assert_int_equal(y->f.books->cnt.applied[BOOK_OP_ADD], 4);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
 }
 
 /* Is the event one a feed keeping only the odd locates writes too: the
@@ -971,6 +1040,8 @@ int main(void)
 		cmocka_unit_test(test_real_pcaps_clean),
 		cmocka_unit_test(test_burst_same_as_frames),
 		cmocka_unit_test(test_pull_same_as_frames),
+		cmocka_unit_test(test_pull_keep_same_as_frames),
+		cmocka_unit_test(test_tagged_line_a),
 		cmocka_unit_test(test_messages_same_as_one_by_one),
 		cmocka_unit_test(test_keep_symbols),
 	};

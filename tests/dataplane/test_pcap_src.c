@@ -517,6 +517,94 @@ static size_t make_pcap(uint8_t *buf, uint32_t dlt, const uint8_t *frame, uint32
 	return 40 + caplen;
 }
 
+/* A classic pcap like make_pcap's with snap length snap and one record of
+ * caplen bytes of 0x5a (Ethernet), written to a fresh file: path. */
+static void write_big_record(char *path, size_t cap, uint32_t snap, uint32_t caplen)
+{
+	uint8_t *buf = malloc(40 + (size_t)caplen), *frame = calloc(1, caplen);
+
+	assert_non_null(buf);
+	assert_non_null(frame);
+	memset(frame, 0x5a, caplen);
+	make_pcap(buf, 1, frame, caplen, caplen, 5, 6);
+	le32(buf + 16, snap);
+	write_tmp(path, cap, buf, 40 + (size_t)caplen);
+	free(buf);
+	free(frame);
+}
+
+/* The inline reader against the file's limits: a record longer than the
+ * snap length but within PCAP_SRC_MAX_SNAP is read, one longer than both
+ * is refused (-EIO), one longer than PCAP_SRC_MAX_SNAP within a larger
+ * snap length is read; and a big-endian file (the out-of-line reader)
+ * gives the same record as its little-endian twin. */
+static void test_record_limits_and_byte_order(void **state)
+{
+	static const uint32_t cases[][3] = { /* snap, caplen, readable */
+		{ 65535, 70000, 1 },
+		{ 65535, PCAP_SRC_MAX_SNAP + 1, 0 },
+		{ PCAP_SRC_MAX_SNAP + 100, PCAP_SRC_MAX_SNAP + 50, 1 },
+	};
+	uint8_t frame[64], le[128], be[128];
+	struct pcap_src src;
+	struct pcap_src_pkt pkt, pkt_le;
+	char path[64];
+	size_t len;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_big_record(path, sizeof(path), cases[i][0], cases[i][1]);
+		assert_int_equal(pcap_src_init(&src, path), 0);
+		if (cases[i][2]) {
+			assert_int_equal(pcap_src_next(&src, &pkt), 1);
+			assert_int_equal(pkt.caplen, cases[i][1]);
+			assert_int_equal(pkt.data[cases[i][1] - 1], 0x5a);
+			assert_int_equal(pkt.ts_ns, 5000006000ull);
+			assert_int_equal(pcap_src_next(&src, &pkt), 0);
+		} else {
+			assert_int_equal(pcap_src_next(&src, &pkt), -EIO);
+			assert_non_null(strstr(src.err, "larger than the snap length"));
+		}
+		pcap_src_fini(&src);
+		unlink(path);
+	}
+
+	for (size_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(i * 7);
+	len = make_pcap(le, 1, frame, 60, 64, 1700000000, 250);
+	/* the same file with every header field byte-swapped */
+	memcpy(be, le, len);
+	for (size_t off = 0; off < 40; off += 4) {
+		if (off == 4) { /* two u16: version major, minor */
+			be[4] = le[5]; be[5] = le[4]; be[6] = le[7]; be[7] = le[6];
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			be[off + (size_t)k] = le[off + 3 - (size_t)k];
+	}
+	write_tmp(path, sizeof(path), le, len);
+	assert_int_equal(pcap_src_init(&src, path), 0);
+	assert_int_equal(pcap_src_next(&src, &pkt_le), 1);
+	assert_int_equal(pkt_le.ts_ns, 1700000000000250000ull);
+	assert_int_equal(pcap_src_next(&src, &pkt), 0);
+	/* (the mapping is gone after fini: compare the frame bytes first) */
+	assert_memory_equal(pkt_le.data, frame, 60);
+	pcap_src_fini(&src);
+	unlink(path);
+	write_tmp(path, sizeof(path), be, len);
+	assert_int_equal(pcap_src_init(&src, path), 0);
+	assert_int_equal(src.map_swap, 1);
+	assert_int_equal(pcap_src_next(&src, &pkt), 1);
+	assert_int_equal(pkt.caplen, 60);
+	assert_int_equal(pkt.wirelen, 64);
+	assert_int_equal(pkt.ts_ns, pkt_le.ts_ns);
+	assert_memory_equal(pkt.data, frame, 60);
+	assert_int_equal(pcap_src_next(&src, &pkt), 0);
+	assert_int_equal(src.packets, 1);
+	pcap_src_fini(&src);
+	unlink(path);
+}
+
 /* An SLL frame: 16-byte cooked header, IPv4, UDP 1000 -> 26477, 4 bytes. */
 static size_t make_sll_frame(uint8_t *f)
 {
@@ -693,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_captures_are_not_udp),
 		cmocka_unit_test(test_microsecond_stamps),
 		cmocka_unit_test(test_sll_link),
+		cmocka_unit_test(test_record_limits_and_byte_order),
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_open_errors),
 	};
