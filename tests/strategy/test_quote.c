@@ -455,6 +455,26 @@ static void test_round_same_as_floor(void **state)
 	}
 }
 
+/* Steps the xorshift state *r and draws a price near the tick grid: *n
+ * ticks (near the price limit one time in 1000) plus an offset (on the
+ * grid, within its epsilon, between ticks), in USD, nudged by up to 3
+ * ulps. */
+static double grid_px(uint64_t *r, int64_t tick, int64_t *n)
+{
+	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
+	double px;
+
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	*n = (int64_t)(*r % 20000000) / tick + 1;
+	if ((*r >> 40) % 1000 == 0)
+		*n = QUOTE_PX_MAX / tick - (int64_t)((*r >> 50) % 3);
+	px = ((double)*n + off[(*r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
+	for (int k = (int)((*r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
+		px = nextafter(px, k > 0 ? INFINITY : -INFINITY);
+	return px;
+}
 /* quote_rounds_to(px, tick, side, top) is exactly "quote_round_to_tick
  * gives top": for prices on the grid, within the grid epsilon of it, a few
  * ulps either side of those edges, between ticks, at the price limits,
@@ -463,7 +483,6 @@ static void test_round_same_as_floor(void **state)
 static void test_rounds_to_same(void **state)
 {
 	static const int64_t ticks[] = { 1, 100, 10000 };
-	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
 	uint64_t r = 0x9e3779b97f4a7c15ull;
 	int hits = 0;
 
@@ -472,16 +491,7 @@ static void test_rounds_to_same(void **state)
 		int64_t tick = ticks[i % 3], n, top;
 		double px;
 
-		r ^= r << 13;
-		r ^= r >> 7;
-		r ^= r << 17;
-		n = (int64_t)(r % 20000000) / tick + 1;
-		if ((r >> 40) % 1000 == 0)
-			n = QUOTE_PX_MAX / tick - (int64_t)((r >> 50) % 3);
-		/* the price n + off ticks, in USD, nudged by up to 3 ulps */
-		px = ((double)n + off[(r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
-		for (int k = (int)((r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
-			px = nextafter(px, k > 0 ? INFINITY : -INFINITY);
+		px = grid_px(&r, tick, &n);
 		if ((r >> 44) % 5000 == 0)
 			px = (r >> 56) % 3 == 0 ? NAN : (r >> 56) % 3 == 1 ? INFINITY : -px;
 		for (int side = 0; side < 2; side++) {
@@ -511,7 +521,6 @@ static void test_rounds_to_same(void **state)
 static void test_rounds_to_beyond_same(void **state)
 {
 	static const int64_t ticks[] = { 1, 100, 10000 };
-	static const double off[] = { 0.0, 0.5, 0.999999, 1e-6, -1e-6, 2e-6, -2e-6, 0.25 };
 	static const double move[] = { 0.0, 1e-6, 2e-6, 0.1, 0.5, 0.999999, 1.0, 3.0, INFINITY };
 	uint64_t r = 0x243f6a8885a308d3ull;
 	int same = 0, other = 0;
@@ -521,15 +530,7 @@ static void test_rounds_to_beyond_same(void **state)
 		int64_t tick = ticks[i % 3], n, top;
 		double px0, px;
 
-		r ^= r << 13;
-		r ^= r >> 7;
-		r ^= r << 17;
-		n = (int64_t)(r % 20000000) / tick + 1;
-		if ((r >> 40) % 1000 == 0)
-			n = QUOTE_PX_MAX / tick - (int64_t)((r >> 50) % 3);
-		px0 = ((double)n + off[(r >> 30) % 8]) * (double)tick / QUOTE_PX_PER_USD;
-		for (int k = (int)((r >> 33) % 7) - 3; k != 0; k += k > 0 ? -1 : 1)
-			px0 = nextafter(px0, k > 0 ? INFINITY : -INFINITY);
+		px0 = grid_px(&r, tick, &n);
 		for (int side = 0; side < 2; side++) {
 			double away = side == QUOTE_BID ? -INFINITY : INFINITY;
 

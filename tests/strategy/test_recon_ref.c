@@ -587,23 +587,31 @@ static void rnd_table(struct recon *r, uint64_t now)
 	recon_sync(r);
 }
 
+/* r set up with random tolerances, age and life bounds and start, and a
+ * random table at now. */
+static void rnd_recon(struct recon *r, uint64_t now)
+{
+	struct recon_cfg cfg = CFG;
+
+	cfg.tol_ticks = rnd(3);
+	cfg.tol_front_ticks = cfg.tol_ticks + rnd(3);
+	cfg.max_age_ns = rnd(4) ? CFG.max_age_ns : 0;
+	cfg.min_life_ns = rnd(4) ? CFG.min_life_ns : 0;
+	assert_int_equal(recon_init(r, &cfg, T0 + rnd(2) * 4000 * MS), 0);
+	rnd_table(r, now);
+}
+
 /* Independent plans on random tables, targets, controls, budgets, limits. */
 static void test_random_tables(void **state)
 {
 	(void)state;
 	for (int it = 0; it < 40000; it++) {
-		struct recon_cfg cfg = CFG;
 		struct quote_ladder t;
 		struct recon_ctl c;
 		struct recon r;
 		uint64_t now = T0 + rnd(5000) * MS;
 
-		cfg.tol_ticks = rnd(3);
-		cfg.tol_front_ticks = cfg.tol_ticks + rnd(3);
-		cfg.max_age_ns = rnd(4) ? CFG.max_age_ns : 0;
-		cfg.min_life_ns = rnd(4) ? CFG.min_life_ns : 0;
-		assert_int_equal(recon_init(&r, &cfg, T0 + rnd(2) * 4000 * MS), 0);
-		rnd_table(&r, now);
+		rnd_recon(&r, now);
 		r.bucket = rnd(4) ? (uint64_t)rnd(6) * RECON_NS_PER_S + rnd(3) : rnd(2) ? 0 : UINT64_MAX - rnd(3);
 		r.kill_sent = (uint8_t)rnd(2);
 		r.n_blocked = rnd(3);
@@ -627,7 +635,6 @@ static void test_small_tables(void **state)
 
 	(void)state;
 	for (int it = 0; it < 40000; it++) {
-		struct recon_cfg cfg = CFG;
 		struct quote_ladder t;
 		struct recon_ctl c;
 		struct recon r;
@@ -636,12 +643,7 @@ static void test_small_tables(void **state)
 		uint32_t n, max;
 		bool use_c;
 
-		cfg.tol_ticks = rnd(3);
-		cfg.tol_front_ticks = cfg.tol_ticks + rnd(3);
-		cfg.max_age_ns = rnd(4) ? CFG.max_age_ns : 0;
-		cfg.min_life_ns = rnd(4) ? CFG.min_life_ns : 0;
-		assert_int_equal(recon_init(&r, &cfg, T0 + rnd(2) * 4000 * MS), 0);
-		rnd_table(&r, now);
+		rnd_recon(&r, now);
 		/* keep one slot per side at most (a random one), or none */
 		for (int s = 0; s < 2; s++) {
 			int keep = (int)rnd(RECON_MAX_LEVELS + 2);
