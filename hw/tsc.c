@@ -11,6 +11,7 @@
 
 #define TSC_DEFAULT_CALIB_MS 50u
 #define TSC_MULT_SHIFT 32u
+_Static_assert(TSC_MULT_SHIFT < 64, "tsc_to_ns masks the shift to 6 bits");
 #define TSC_HZ_MIN 100000000ull     /* 100 MHz: slower is not a real TSC */
 #define TSC_HZ_MAX 20000000000ull   /* 20 GHz */
 #define TSC_AGREE_PPM 2000u         /* two half-window estimates must agree */

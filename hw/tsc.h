@@ -90,7 +90,9 @@ static ALWAYS_INLINE uint64_t tsc_read_ordered(const struct tsc_clock *c)
 static ALWAYS_INLINE uint64_t tsc_to_ns(const struct tsc_clock *c, uint64_t ticks)
 {
 	__extension__ typedef unsigned __int128 u128;
-	return (uint64_t)(((u128)ticks * c->mult) >> c->shift);
+	/* shift is 0 or 32 (tsc_clock_set_hz): the mask tells the compiler
+	 * so, and the 128-bit shift needs no test for 64 or more */
+	return (uint64_t)(((u128)ticks * c->mult) >> (c->shift & 63u));
 }
 
 /* ns to ticks (for deadlines computed once at start-up). */

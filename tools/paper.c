@@ -501,29 +501,17 @@ static char *put_sep_str(char *b, const char *s)
 }
 
 /* The replay's clock: tsc_read(&tsc_global), or with raw (a constant where
- * it is called; only when tsc_global's source is the TSC and its shift is
- * below 64, paper_raw_clock) the same rdtsc without its test of the
- * source. */
+ * it is called; only when tsc_global's source is the TSC,
+ * paper_raw_clock) the same rdtsc without its test of the source. */
 static ALWAYS_INLINE uint64_t paper_tsc(bool raw)
 {
 	return raw ? tsc_rdtsc() : tsc_read(&tsc_global);
 }
 
-/* tsc_to_ns(&tsc_global, ticks); with raw, its shift known to be below 64
- * (one double shift, not the test for a shift of 64 or more). */
-static ALWAYS_INLINE uint64_t paper_ns(bool raw, uint64_t ticks)
-{
-	__extension__ typedef unsigned __int128 u128;
-
-	if (!raw)
-		return tsc_to_ns(&tsc_global, ticks);
-	return (uint64_t)(((u128)ticks * tsc_global.mult) >> (tsc_global.shift & 63u));
-}
-
-/* paper_tsc and paper_ns may take raw: the replay's copy for it. */
+/* paper_tsc may take raw: the replay's copy for it. */
 static bool paper_raw_clock(void)
 {
-	return tsc_global.source == TSC_SRC_TSC && tsc_global.shift < 64;
+	return tsc_global.source == TSC_SRC_TSC;
 }
 
 /* One sample of stage s, t0 -> t1 (TSC); none when either stamp is
@@ -531,11 +519,10 @@ static bool paper_raw_clock(void)
  * samples of a packet's calls and intents wait until its events are
  * through (paper_dstamp, paper_pending.t_tx), so no order's figures
  * include the recording of another's. */
-static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1,
-			      bool raw)
+static ALWAYS_INLINE void rec(struct paper *p, enum paper_stage s, uint64_t t0, uint64_t t1)
 {
 	if (t0 && t1 > t0)
-		hdr_record(p->lat[s], (int64_t)paper_ns(raw, t1 - t0));
+		hdr_record(p->lat[s], (int64_t)tsc_to_ns(&tsc_global, t1 - t0));
 }
 
 static void on_reports(struct paper *p, struct exec_report *r, uint32_t n);
@@ -594,8 +581,8 @@ static void flush_pending(struct paper *p)
 
 		p->st.intents++;
 		if (q->k >= 0) {
-			rec(p, PAPER_GATEWAY, in->t_decide_tsc, q->t_tx, false);
-			rec(p, PAPER_T2T, in->t_rx_tsc, q->t_tx, false);
+			rec(p, PAPER_GATEWAY, in->t_decide_tsc, q->t_tx);
+			rec(p, PAPER_T2T, in->t_rx_tsc, q->t_tx);
 			venue_wire_rx(p->vw, p->wire + q->wire_off, (size_t)q->k, q->now);
 			if (in->op == INTENT_CANCEL || in->op == INTENT_CANCEL_ALL)
 				acct_on_cancel(&p->acct, loc);
@@ -856,21 +843,21 @@ static ALWAYS_INLINE void sim_until(struct paper *p, uint64_t t_venue, uint64_t 
 }
 
 /* Fill the decide histograms with the packet's timed calls. */
-static ALWAYS_INLINE void rec_decide_all(struct paper *p, bool raw)
+static ALWAYS_INLINE void rec_decide_all(struct paper *p)
 {
 	for (uint32_t i = 0; i < p->n_dst; i++) {
-		rec(p, PAPER_DECIDE, p->dst[i].t0, p->dst[i].t1, raw);
+		rec(p, PAPER_DECIDE, p->dst[i].t0, p->dst[i].t1);
 		if (p->dst[i].sent)
-			rec(p, PAPER_DECIDE_SEND, p->dst[i].t0, p->dst[i].t1, raw);
+			rec(p, PAPER_DECIDE_SEND, p->dst[i].t0, p->dst[i].t1);
 	}
 	p->n_dst = 0;
 }
 
 /* rec_decide_all when the packet had a timed call (most have none). */
-static ALWAYS_INLINE void rec_decide(struct paper *p, bool raw)
+static ALWAYS_INLINE void rec_decide(struct paper *p)
 {
 	if (p->n_dst)
-		rec_decide_all(p, raw);
+		rec_decide_all(p);
 }
 
 /* The timed half of an md_event: the symbol's strategy and the gateway.
@@ -915,7 +902,7 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 		k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
 		t1 = paper_tsc(raw);
 		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
-			rec_decide_all(p, raw);
+			rec_decide_all(p);
 		p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, k != 0 };
 		if (k == 0) /* most events: nothing to send */
 			return;
@@ -1276,8 +1263,8 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	/* The packet's timed path is over: its samples. The feed stage is
 	 * the packet's read to its first md_event. */
 	if (n)
-		rec(p, PAPER_FEED, t_rx, t_ev, raw);
-	rec_decide(p, raw);
+		rec(p, PAPER_FEED, t_rx, t_ev);
+	rec_decide(p);
 	paper_flush(p);
 	for (ev = evs; ev < end; ev++)
 		after_event(p, ev);
@@ -1336,8 +1323,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 			"t_ns,symbol,what,side,price,qty,token,orig_token,reason,kind,fate,code\n");
 	/* The clock is set at start-up: with the TSC (the usual case) the
 	 * replay's stamps are plain rdtsc, without tsc_read's test of the
-	 * source at each of them, and its samples' conversion to ns one
-	 * double shift (paper_raw_clock). */
+	 * source at each of them (paper_raw_clock). */
 	if (in->kind == PAPER_IN_PCAP && paper_raw_clock())
 		rc = replay(p, in, progress, t_start, PAPER_IN_PCAP, true);
 	else if (in->kind == PAPER_IN_PCAP)
@@ -1349,7 +1335,7 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 
 		for (uint32_t i = 0; i < n; i++)
 			on_event(p, &p->ev[i], 0, false);
-		rec_decide(p, false);
+		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)
 			after_event(p, &p->ev[i]);
