@@ -971,10 +971,7 @@ NOCLONE uint32_t mm_on_md(struct mm *m, const struct md_event *ev, uint64_t now_
 	/* The quiet rule (mm.h) for a book event, as md_event has it: a few
 	 * compares and counters, without md_event's frame. */
 	if (ev->kind == MD_BOOK && mm_md_unchanged(m, ev)) {
-		m->n_md++;
-		m->last_md_ns = now_ns;
-		m->n_quiet++;
-		m->n_skipped++;
+		mm_on_md_quiet(m, now_ns);
 		return 0;
 	}
 	return md_event(m, ev, now_ns, now_tsc, out, max);

@@ -259,6 +259,18 @@ static inline bool mm_md_quiet(const struct mm *m, const struct md_event *ev)
 	return ev->kind == MD_BOOK && ev->locate == m->locate && mm_md_unchanged(m, ev);
 }
 
+/* What mm_on_md(m, ev, now_ns, ...) does for an event mm_md_quiet(m, ev)
+ * holds for, the whole of it: count the event as seen and skipped, and
+ * restart the feed's age at now_ns. A caller that asked mm_md_quiet may
+ * call this instead of mm_on_md (no intent can come of it). Owner thread. */
+static inline void mm_on_md_quiet(struct mm *m, uint64_t now_ns)
+{
+	m->n_md++;
+	m->last_md_ns = now_ns;
+	m->n_quiet++;
+	m->n_skipped++;
+}
+
 /* One execution report: ACCEPTED / REPLACED acknowledge, FILL updates
  * position, cash, fees (fee_e4), toxicity and the working order (a repeated
  * match number is ignored), CANCELED frees the slot, REJECTED frees it or

@@ -140,11 +140,8 @@ struct paper_stats {
 	uint64_t refused;         /* intents refused by the gateway's checks */
 	uint64_t reports;         /* exec reports to the strategy */
 	uint64_t loop_cut;        /* report/intent cascades cut at the depth limit */
-	uint64_t md_quiet;        /* strategy calls on quiet md_events (mm.h's
-				   * rule), not timed */
-	uint64_t quiet_miss;      /* of them, calls that returned intents all
-				   * the same (the rule and paper.c's copy of
-				   * it disagree): no decide sample */
+	uint64_t md_quiet;        /* quiet md_events (mm.h's mm_md_quiet): the
+				   * strategy's mm_on_md_quiet, not timed */
 	uint64_t sim_runs;        /* sim_run calls (the simulation caught up) */
 	double wall_s;            /* wall-clock seconds of the replay */
 };

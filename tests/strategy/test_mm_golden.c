@@ -41,7 +41,7 @@ static struct pf PF;
 
 /* test_quiet_rule: every md event also runs on a copy with
  * decide_every_event (the full path) and the outcomes are compared. */
-static struct mm M_pre, M_full;
+static struct mm M_pre, M_full, M_quiet;
 static struct pf PF_pre, PF_full;
 static bool g_every; /* run the segments with decide_every_event */
 static bool g_check; /* compare every md event with the full path */
@@ -507,6 +507,13 @@ static uint32_t md_checked(const struct md_event *e, uint64_t t, struct order_in
 		assert_int_equal(pred, M.n_quiet != q0);
 	else
 		assert_false(pred);
+	/* mm_on_md_quiet, which a caller that asked mm_md_quiet may call
+	 * instead: the call's whole effect, byte for byte */
+	if (pred) {
+		memcpy(&M_quiet, &M_pre, sizeof(M));
+		mm_on_md_quiet(&M_quiet, t);
+		assert_memory_equal(&M_quiet, &M, sizeof(M));
+	}
 	if (M.n_quiet != q0) {
 		QS.quiet++;
 		assert_int_equal(n, 0);
