@@ -374,8 +374,13 @@ static inline void side_room(const struct mm *m, int64_t room[2])
 
 	if (m->cfg.pf) {
 		struct pf_limit pl;
+		/* most calls: the budget leaves the symbol its own cap */
+		int64_t cap = pf_limits_cap(m->cfg.pf, m->pf_idx);
 
-		pf_limits(m->cfg.pf, m->pf_idx, &pl);
+		if (cap >= 0)
+			pl.max_long = pl.max_short = cap;
+		else
+			pf_limits(m->cfg.pf, m->pf_idx, &pl);
 		if (pl.max_long < lim_long)
 			lim_long = pl.max_long;
 		if (pl.max_short < lim_short)
