@@ -1,8 +1,9 @@
 /* test_portfolio.c - cmocka tests of strategy/portfolio.c: cfg and attach
  * errors, limits from a symbol's own cap, from the gross and the net budget
  * (shrinking as the other symbols use it), exact incremental totals
- * against a recomputation over a seeded random walk, and pf_limits'
- * division short cut against the division. */
+ * against a recomputation over a seeded random walk, pf_limits'
+ * division short cut against the division, and pf_limits_cap against
+ * pf_limits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -171,6 +172,50 @@ static void test_cap_div_exact(void **state)
 	assert_true(taken > 10000);
 }
 
+/* pf_limits_cap (side_room's short cut) against pf_limits: whenever it
+ * gives a cap, pf_limits gives that cap on both sides; and over budgets
+ * from tight to loose on a random walk of positions and marks, both
+ * answers are common. */
+static void test_limits_cap(void **state)
+{
+	static const double budgets[] = { 2e4, 2e5, 2e6, 2e7 };
+	uint64_t capped = 0, not_capped = 0;
+	uint32_t idx;
+
+	(void)state;
+	assert_int_equal(pf_limits_cap(NULL, 0), -1);
+	for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+		struct pf_cfg c = { budgets[b], budgets[b] / 2 };
+
+		assert_int_equal(pf_init(&P, &c), 0);
+		assert_int_equal(pf_limits_cap(&P, 0), -1); /* not attached */
+		for (uint16_t l = 0; l < 8; l++)
+			assert_int_equal(pf_attach(&P, l, 100 + 300 * l, &idx), 0);
+		for (int it = 0; it < 20000; it++) {
+			uint32_t i = (uint32_t)(next() % 8), j = (uint32_t)(next() % 8);
+			int64_t pos = (int64_t)(next() % 4001) - 2000;
+			int64_t px = (next() & 7) ? (int64_t)(next() % 2000000) + 1 : 0;
+			struct pf_limit l;
+			int64_t cap;
+
+			pf_update(&P, i, pos, px);
+			pf_limits(&P, j, &l);
+			cap = pf_limits_cap(&P, j);
+			if (cap >= 0) {
+				assert_int_equal(cap, P.sym[j].max_pos);
+				assert_int_equal(l.max_long, cap);
+				assert_int_equal(l.max_short, cap);
+				capped++;
+			} else {
+				assert_int_equal(cap, -1);
+				not_capped++;
+			}
+		}
+	}
+	assert_true(capped > 10000);
+	assert_true(not_capped > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_limits_shrink),
 		cmocka_unit_test(test_totals_exact),
 		cmocka_unit_test(test_cap_div_exact),
+		cmocka_unit_test(test_limits_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
