@@ -897,6 +897,7 @@ static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sy
 	memcpy(&c->bid_qty, sym->best_qty, sizeof(sym->best_qty));
 	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
 	c->flags = (uint8_t)f;
+	c->sym_flags = sym->flags;
 }
 _Static_assert(BOOK_BID == 0 && BOOK_ASK == 1, "sides index the top arrays");
 _Static_assert(offsetof(struct book_change, ask_qty) ==

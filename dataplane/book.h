@@ -256,6 +256,9 @@ struct book_change {
 	uint16_t locate;
 	uint8_t side;      /* 'B' or 'S' */
 	uint8_t flags;     /* BOOK_CHG_* */
+	uint8_t sym_flags; /* A F E C X D U: the symbol's book_sym.flags after
+			    * the update (the feed's md_event flags come from
+			    * them without a load of the symbol); else 0 */
 };
 
 /* Aggregated level for book_depth. */

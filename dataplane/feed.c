@@ -473,8 +473,6 @@ static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, ui
 static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_event *e,
 					    const struct book_change *c)
 {
-	const struct book_sym *s;
-
 	e->order_ref = c->ref;
 	memcpy(&e->bid_px, &c->bid_px, 2 * sizeof(uint32_t));
 	e->bid_qty = clamp32(c->bid_qty);
@@ -483,8 +481,9 @@ static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_even
 	e->locate = c->locate;
 	e->side = c->side;
 	e->px = e->kind == MD_TRADE ? c->exec_px : c->px;
-	s = &f->books->syms[c->locate];
-	e->flags = (uint8_t)(sym_flags(f, s) | chg_top(c));
+	/* the symbol's flags as the book left them: sym_flags without the
+	 * symbol's address and load */
+	e->flags = (uint8_t)(sym_md_flags[c->sym_flags] | (unsigned)f->stale << 1 | chg_top(c));
 }
 
 /* One ITCH message, as on_msg_full, with n events already in out; returns

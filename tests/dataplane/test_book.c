@@ -323,6 +323,8 @@ static void test_scenario(void **state)
 		assert_int_equal(c.ask_px, s->ask_px);
 		assert_int_equal(c.ask_qty, s->ask_qty);
 		assert_int_equal(c.ref, s->op == REP ? s->ref2 : s->ref);
+		/* the symbol's flags as the update left them */
+		assert_int_equal(c.sym_flags, book_sym_get(bs, 1)->flags);
 	}
 	/* refusals counted by reason */
 	assert_int_equal(bs->cnt.rejected[BOOK_EUNKNOWN], 4);
