@@ -57,6 +57,15 @@
 
 #include "dataplane/itch.h"
 
+/* GCC packs mold_rx_fast's counter and cursor stores into vector registers
+ * (a constant load, shuffles, moves in and out) that cost more than the
+ * scalar stores they replace (feed_frame_begin, feed_on_burst). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FEED_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define FEED_NO_SLP
+#endif
+
 /* Wire length of the order messages on_msg applies itself, 0 for every
  * other type (on_msg_full's): one load tells the path and the length. */
 static const uint8_t order_len[256] = {
@@ -1016,8 +1025,8 @@ static NOINLINE COLD void frame_begin_slow(struct feed *f, const uint8_t *frame,
 	}
 }
 
-void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
-		      uint64_t t_ns)
+FEED_NO_SLP void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen,
+				  size_t wirelen, uint64_t t_ns)
 {
 	if (LIKELY(frame_fast(f, frame, caplen, wirelen, t_ns)))
 		return;
@@ -1235,8 +1244,8 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 	return ev;
 }
 
-uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
-		       struct md_event *out, uint32_t cap)
+FEED_NO_SLP uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
+				   struct md_event *out, uint32_t cap)
 {
 	if (f->keep_all)
 		return burst(f, frames, n, out, cap, true);
