@@ -871,6 +871,12 @@ static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym
 	return gone;
 }
 
+/* Shares as book_change reports them: UINT32_MAX for more. */
+static ALWAYS_INLINE uint32_t sat32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 /* BOOK_CHG_* flags that depend on the state after the update (top moved,
  * crossed), with f, and the new top, into c. top: the side's best price or
  * shares changed. The crossed state can only change with the top of the
@@ -893,18 +899,16 @@ static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sy
 	}
 	if (UNLIKELY(sym->flags & BOOK_SYM_CROSSED))
 		f |= BOOK_CHG_CROSSED;
-	/* bid and ask side by side in both: two copies, not four. */
-	memcpy(&c->bid_qty, sym->best_qty, sizeof(sym->best_qty));
 	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
+	c->bid_qty = sat32(sym->best_qty[BOOK_BID]);
+	c->ask_qty = sat32(sym->best_qty[BOOK_ASK]);
 	c->flags = (uint8_t)f;
 	c->sym_flags = sym->flags;
 }
 _Static_assert(BOOK_BID == 0 && BOOK_ASK == 1, "sides index the top arrays");
-_Static_assert(offsetof(struct book_change, ask_qty) ==
-		       offsetof(struct book_change, bid_qty) + sizeof(uint64_t) &&
-	       offsetof(struct book_change, ask_px) ==
+_Static_assert(offsetof(struct book_change, ask_px) ==
 		       offsetof(struct book_change, bid_px) + sizeof(uint32_t),
-	       "book_change top laid out as book_sym's");
+	       "book_change top prices laid out as book_sym's");
 
 static ALWAYS_INLINE uint8_t side_byte(unsigned side)
 {

@@ -428,10 +428,20 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 	}
 }
 
-/* The best prices are copied from book_change to md_event as one word. */
-_Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_change, bid_px) + 4 &&
-	       offsetof(struct md_event, ask_px) == offsetof(struct md_event, bid_px) + 4,
-	       "bid_px and ask_px adjacent in book_change and md_event");
+/* book_change's ref .. qty are md_event's order_ref .. qty: one copy. */
+#define FEED_CHG_BLOCK 32u
+#define FEED_CHG_SAME(a, b) \
+	(offsetof(struct book_change, a) - offsetof(struct book_change, ref) == \
+		 offsetof(struct md_event, b) - offsetof(struct md_event, order_ref) && \
+	 sizeof(((struct book_change *)0)->a) == sizeof(((struct md_event *)0)->b))
+_Static_assert(FEED_CHG_SAME(ref, order_ref) && FEED_CHG_SAME(bid_px, bid_px) &&
+	       FEED_CHG_SAME(ask_px, ask_px) && FEED_CHG_SAME(bid_qty, bid_qty) &&
+	       FEED_CHG_SAME(ask_qty, ask_qty) && FEED_CHG_SAME(px, px) &&
+	       FEED_CHG_SAME(qty, qty) &&
+	       offsetof(struct book_change, qty) + sizeof(uint32_t) == FEED_CHG_BLOCK &&
+	       offsetof(struct md_event, qty) + sizeof(uint32_t) -
+			       offsetof(struct md_event, order_ref) == FEED_CHG_BLOCK,
+	       "book_change's ref .. qty laid out as md_event's order_ref .. qty");
 
 /* The book's apply for order message msg (type A F E C X D U, at least its
  * ITCH length), read straight off the wire: book_apply_*'s result, the
@@ -482,14 +492,12 @@ static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, ui
 static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_event *e,
 					    const struct book_change *c)
 {
-	e->order_ref = c->ref;
-	memcpy(&e->bid_px, &c->bid_px, 2 * sizeof(uint32_t));
-	e->bid_qty = clamp32(c->bid_qty);
-	e->ask_qty = clamp32(c->ask_qty);
-	e->qty = c->qty;
+	memcpy(&e->order_ref, &c->ref, FEED_CHG_BLOCK);
 	e->locate = c->locate;
 	e->side = c->side;
-	e->px = e->kind == MD_TRADE ? c->exec_px : c->px;
+	/* a trade's px is the execution price: E's is its resting px */
+	if (UNLIKELY(e->msg_type == 'C'))
+		e->px = c->exec_px;
 	/* the symbol's flags as the book left them: sym_flags without the
 	 * symbol's address and load */
 	e->flags = (uint8_t)(sym_md_flags[c->sym_flags] | (unsigned)f->stale << 1 | chg_top(c));
