@@ -885,6 +885,8 @@ static ALWAYS_INLINE uint32_t sat32(uint64_t v)
 static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sym,
 					bool top, unsigned f, struct book_change *c)
 {
+	uint64_t bq, aq;
+
 	if (top) {
 		bool crossed = sym->best_qty[BOOK_BID] != 0 &&
 			       sym->best_qty[BOOK_ASK] != 0 &&
@@ -900,8 +902,16 @@ static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sy
 	if (UNLIKELY(sym->flags & BOOK_SYM_CROSSED))
 		f |= BOOK_CHG_CROSSED;
 	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
-	c->bid_qty = sat32(sym->best_qty[BOOK_BID]);
-	c->ask_qty = sat32(sym->best_qty[BOOK_ASK]);
+	bq = sym->best_qty[BOOK_BID];
+	aq = sym->best_qty[BOOK_ASK];
+	/* one test for both (a side over UINT32_MAX shares is rare) */
+	if (LIKELY((bq | aq) <= UINT32_MAX)) {
+		c->bid_qty = (uint32_t)bq;
+		c->ask_qty = (uint32_t)aq;
+	} else {
+		c->bid_qty = sat32(bq);
+		c->ask_qty = sat32(aq);
+	}
 	c->flags = (uint8_t)f;
 	c->sym_flags = sym->flags;
 }
