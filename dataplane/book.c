@@ -343,7 +343,7 @@ static ALWAYS_INLINE bool slot_find(const struct book_set *bs, uint64_t ref,
  * cluster, homes never decrease, so each entry's probe distance is at most
  * its predecessor's + 1). Sequential references sit at their homes, so
  * this is nearly always a plain store. */
-static NOINLINE void slot_put_shift(struct book_set *bs, uint32_t i,
+static ALWAYS_INLINE void slot_put_shift(struct book_set *bs, uint32_t i,
 				     struct book_slot carry)
 {
 	struct book_slot *s = bs->slots;
@@ -564,33 +564,17 @@ static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
  * had them keep more values in saved registers and on the stack
  * (book_apply_add 230.3 -> 219.2, replace 336.1 -> 324.5, each with the
  * ladder_insert calls it made). */
-static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
-					    struct book_sym *sym,
-					    unsigned side, uint32_t ci,
-					    uint32_t pos, uint32_t k,
-					    uint32_t oi, uint32_t shares)
+static ALWAYS_INLINE uint32_t ladder_insert_at(struct book_set *bs,
+					       struct book_sym *sym,
+					       unsigned side, uint32_t ci,
+					       uint32_t pos, uint32_t k,
+					       uint32_t oi, uint32_t shares)
 {
 	struct book_chunk *ch;
 	struct book_level *l;
 	uint32_t li, j, n, px = side_key(side, k);
 	uint16_t locate = (uint16_t)(sym - bs->syms);
 
-	if (ci == BOOK_NIL) {
-		ci = chunk_take(bs);
-		ch = &bs->chunks[ci];
-		ch->n = 0;
-		ch->better = BOOK_NIL;
-		ch->worse = BOOK_NIL;
-		sym->best_chunk[side] = ci;
-		pos = 0;
-	} else if (bs->chunks[ci].n == CHUNK) {
-		uint32_t di = chunk_split(bs, sym, side, ci);
-
-		if (pos > HALF) {
-			ci = di;
-			pos -= HALF;
-		}
-	}
 	li = bs->level_free;
 	l = &bs->levels[li];
 	bs->level_free = l->tail;
@@ -619,6 +603,45 @@ static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
 		sym->best_qty[side] = shares;
 	}
 	return li;
+}
+
+/* ladder_insert into full chunk ci: split it first. A call, so that the
+ * usual insert keeps fewer values in saved registers across chunk_split. */
+static NOINLINE BOOK_NO_MEMMOVE uint32_t ladder_insert_split(struct book_set *bs,
+							      struct book_sym *sym,
+							      unsigned side, uint32_t ci,
+							      uint32_t pos, uint32_t k,
+							      uint32_t oi, uint32_t shares)
+{
+	uint32_t di = chunk_split(bs, sym, side, ci);
+
+	if (pos > HALF) {
+		ci = di;
+		pos -= HALF;
+	}
+	return ladder_insert_at(bs, sym, side, ci, pos, k, oi, shares);
+}
+
+static ALWAYS_INLINE uint32_t ladder_insert(struct book_set *bs,
+					    struct book_sym *sym,
+					    unsigned side, uint32_t ci,
+					    uint32_t pos, uint32_t k,
+					    uint32_t oi, uint32_t shares)
+{
+	if (ci == BOOK_NIL) {
+		struct book_chunk *ch;
+
+		ci = chunk_take(bs);
+		ch = &bs->chunks[ci];
+		ch->n = 0;
+		ch->better = BOOK_NIL;
+		ch->worse = BOOK_NIL;
+		sym->best_chunk[side] = ci;
+		pos = 0;
+	} else if (UNLIKELY(bs->chunks[ci].n == CHUNK)) {
+		return ladder_insert_split(bs, sym, side, ci, pos, k, oi, shares);
+	}
+	return ladder_insert_at(bs, sym, side, ci, pos, k, oi, shares);
 }
 
 /* Chunk ci lost an entry and holds <= HALF: free it if empty, then merge
@@ -848,6 +871,12 @@ static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym
 	return gone;
 }
 
+/* Shares as book_change reports them: UINT32_MAX for more. */
+static ALWAYS_INLINE uint32_t sat32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 /* BOOK_CHG_* flags that depend on the state after the update (top moved,
  * crossed), with f, and the new top, into c. top: the side's best price or
  * shares changed. The crossed state can only change with the top of the
@@ -856,6 +885,8 @@ static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym
 static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sym,
 					bool top, unsigned f, struct book_change *c)
 {
+	uint64_t bq, aq;
+
 	if (top) {
 		bool crossed = sym->best_qty[BOOK_BID] != 0 &&
 			       sym->best_qty[BOOK_ASK] != 0 &&
@@ -870,17 +901,24 @@ static ALWAYS_INLINE void change_finish(struct book_set *bs, struct book_sym *sy
 	}
 	if (UNLIKELY(sym->flags & BOOK_SYM_CROSSED))
 		f |= BOOK_CHG_CROSSED;
-	/* bid and ask side by side in both: two copies, not four. */
-	memcpy(&c->bid_qty, sym->best_qty, sizeof(sym->best_qty));
 	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
+	bq = sym->best_qty[BOOK_BID];
+	aq = sym->best_qty[BOOK_ASK];
+	/* one test for both (a side over UINT32_MAX shares is rare) */
+	if (LIKELY((bq | aq) <= UINT32_MAX)) {
+		c->bid_qty = (uint32_t)bq;
+		c->ask_qty = (uint32_t)aq;
+	} else {
+		c->bid_qty = sat32(bq);
+		c->ask_qty = sat32(aq);
+	}
 	c->flags = (uint8_t)f;
+	c->sym_flags = sym->flags;
 }
 _Static_assert(BOOK_BID == 0 && BOOK_ASK == 1, "sides index the top arrays");
-_Static_assert(offsetof(struct book_change, ask_qty) ==
-		       offsetof(struct book_change, bid_qty) + sizeof(uint64_t) &&
-	       offsetof(struct book_change, ask_px) ==
+_Static_assert(offsetof(struct book_change, ask_px) ==
 		       offsetof(struct book_change, bid_px) + sizeof(uint32_t),
-	       "book_change top laid out as book_sym's");
+	       "book_change top prices laid out as book_sym's");
 
 static ALWAYS_INLINE uint8_t side_byte(unsigned side)
 {
@@ -915,10 +953,14 @@ static COLD int add_pools(struct book_set *bs, const struct book_sym *sym,
 	return 0;
 }
 
-/* BOOK_NO_MEMMOVE: for ladder_insert's shift loop. */
-BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
-				   uint8_t side_b, uint32_t shares, uint32_t px,
-				   const char *stock, struct book_change *c)
+/* book_apply_add's work. pools: a free list was empty when the add came
+ * (refill and check, add_pools); the usual add (pools false) makes no call
+ * before it takes the order, so fewer of its values wait in saved
+ * registers or on the stack. The same steps and refusals in the same order
+ * either way. */
+static ALWAYS_INLINE int add_do(struct book_set *bs, uint16_t locate, uint64_t ref,
+				uint8_t side_b, uint32_t shares, uint32_t px,
+				const char *stock, struct book_change *c, const bool pools)
 {
 	struct book_sym *sym;
 	uint32_t h, slot, d, li, oi;
@@ -935,25 +977,17 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 	if (UNLIKELY(found))
 		return book_reject(bs, BOOK_EDUP);
 	sym = &bs->syms[locate];
-	if (UNLIKELY(bs->order_free == BOOK_NIL || bs->level_free == BOOK_NIL ||
-		     bs->chunk_free == BOOK_NIL)) {
+	if (pools) {
 		int rc = add_pools(bs, sym, side, px);
 
 		if (rc != 0)
 			return rc;
 	}
-	/* Nothing can fail from here on. The order and the change record are
-	 * written before the level is found, so that fewer of the message's
-	 * fields live on through the ladder work (callgrind on many3m, when
-	 * ladder_insert was a call: book_apply_add 240.3 -> 230.3). */
-	oi = order_take(bs, slot, d, ref, h, side, locate, shares, px);
-	sym->norders++;
-	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
-	    stock != NULL) {
-		memcpy(sym->name, stock, sizeof(sym->name));
-		sym->flags |= BOOK_SYM_NAMED_ADD;
-	}
-	bs->cnt.applied[BOOK_OP_ADD]++;
+	/* Nothing can fail from here on. The change record, the name and then
+	 * the order are written before the level is found, each as soon as it
+	 * can be, so that fewer of the message's fields live on through the
+	 * ladder work (callgrind on many3m, when ladder_insert was a call:
+	 * book_apply_add 240.3 -> 230.3). */
 	c->ref = ref;
 	c->px = px;
 	c->qty = shares;
@@ -962,6 +996,14 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
+	if (UNLIKELY((sym->flags & (BOOK_SYM_NAMED_R | BOOK_SYM_NAMED_ADD)) == 0) &&
+	    stock != NULL) {
+		memcpy(sym->name, stock, sizeof(sym->name));
+		sym->flags |= BOOK_SYM_NAMED_ADD;
+	}
+	oi = order_take(bs, slot, d, ref, h, side, locate, shares, px);
+	sym->norders++;
+	bs->cnt.applied[BOOK_OP_ADD]++;
 	li = level_join(bs, sym, side, px, oi, shares, &created);
 	bs->orders[oi].level = li;
 	/* shares > 0 went to level li: the top moved iff li is the best (it
@@ -969,6 +1011,26 @@ BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_
 	change_finish(bs, sym, li == sym->best_lvl[side],
 		      BOOK_CHG_ORDER | (created ? BOOK_CHG_LEVEL : 0), c);
 	return 0;
+}
+
+/* book_apply_add when a pool's free list was empty. */
+static COLD BOOK_NO_MEMMOVE int add_pools_empty(struct book_set *bs, uint16_t locate,
+						 uint64_t ref, uint8_t side_b, uint32_t shares,
+						 uint32_t px, const char *stock,
+						 struct book_change *c)
+{
+	return add_do(bs, locate, ref, side_b, shares, px, stock, c, true);
+}
+
+/* BOOK_NO_MEMMOVE: for ladder_insert's shift loop. */
+BOOK_NO_MEMMOVE int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
+				   uint8_t side_b, uint32_t shares, uint32_t px,
+				   const char *stock, struct book_change *c)
+{
+	if (UNLIKELY(bs->order_free == BOOK_NIL || bs->level_free == BOOK_NIL ||
+		     bs->chunk_free == BOOK_NIL))
+		return add_pools_empty(bs, locate, ref, side_b, shares, px, stock, c);
+	return add_do(bs, locate, ref, side_b, shares, px, stock, c, false);
 }
 
 /* E, C, X: take `shares` off `ref`; remove it when nothing is left. */

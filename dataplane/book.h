@@ -240,13 +240,16 @@ struct book_counters {
 };
 
 /* What an update did, for the feed stage to turn into an md_event. Filled
- * completely on success; untouched on a refusal. */
+ * completely on success; untouched on a refusal. From ref to qty, the
+ * fields are md_event's from order_ref to qty, in its order and sizes: the
+ * feed copies them as one block (and replaces px with exec_px for C). */
 struct book_change {
 	uint64_t ref;      /* order touched (the new reference for U) */
-	uint64_t bid_qty;  /* best bid shares after the update; 0 none */
-	uint64_t ask_qty;  /* best ask shares after the update; 0 none */
 	uint32_t bid_px;   /* best bid after the update, 1e-4 USD; 0 none */
 	uint32_t ask_px;   /* best ask after the update, 1e-4 USD; 0 none */
+	uint32_t bid_qty;  /* best bid shares after the update, UINT32_MAX
+			    * when more; 0 none */
+	uint32_t ask_qty;  /* best ask shares after the update, as bid_qty */
 	uint32_t px;       /* resting price of the order touched, 1e-4 USD
 			    * (the new price for U) */
 	uint32_t qty;      /* shares added (A/F/U) or removed (E/C/X/D) */
@@ -256,6 +259,9 @@ struct book_change {
 	uint16_t locate;
 	uint8_t side;      /* 'B' or 'S' */
 	uint8_t flags;     /* BOOK_CHG_* */
+	uint8_t sym_flags; /* A F E C X D U: the symbol's book_sym.flags after
+			    * the update (the feed's md_event flags come from
+			    * them without a load of the symbol); else 0 */
 };
 
 /* Aggregated level for book_depth. */

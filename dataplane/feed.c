@@ -44,18 +44,32 @@
  * for 488 k packets; feed_pull written out for its one event (fewer
  * registers saved), md_event kind and flags from tables, the stamp in one
  * load, the kept set tested on the locate's wire bytes 257.3 M -> 236.0 M
- * for 1 M messages (book calls included). Left:
- * the add path's misses (table slot, ladder chunks walked from
- * the best, the level's tail order written to append), the md_event
- * itself (~50 Ir a message: fields, clamps, the symbol's flags and halt
- * test), mold's cursor and the burst lookahead (~120 Ir a message over the
- * frame path: the hash, the slot peek, the links). */
+ * for 1 M messages (book calls included). Then book_change laid out as
+ * md_event's order_ref .. qty (copied as one block, the book saturating
+ * the shares) and carrying the symbol's flags, feed_frame_begin and
+ * feed_on_burst without SLP vectors: feed_frame_begin 169.5 -> 163.5 Ir
+ * a packet, feed_pull 127.3 -> 115.3 Ir a call of its own (the book's
+ * apply functions +7 each); `tickwire book` of the 3 M-message capture
+ * 1888.5 M -> 1841.1 M in all. Left: the add path's misses (table slot,
+ * ladder chunks walked from the best, the level's tail order written to
+ * append), the md_event itself (~35 Ir a message: header, block copy,
+ * flags), mold's cursor and the burst lookahead (~120 Ir a message over
+ * the frame path: the hash, the slot peek, the links). */
 #include "dataplane/feed.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "dataplane/itch.h"
+
+/* GCC packs mold_rx_fast's counter and cursor stores into vector registers
+ * (a constant load, shuffles, moves in and out) that cost more than the
+ * scalar stores they replace (feed_frame_begin, feed_on_burst). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FEED_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define FEED_NO_SLP
+#endif
 
 /* Wire length of the order messages on_msg applies itself, 0 for every
  * other type (on_msg_full's): one load tells the path and the length. */
@@ -419,10 +433,20 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 	}
 }
 
-/* The best prices are copied from book_change to md_event as one word. */
-_Static_assert(offsetof(struct book_change, ask_px) == offsetof(struct book_change, bid_px) + 4 &&
-	       offsetof(struct md_event, ask_px) == offsetof(struct md_event, bid_px) + 4,
-	       "bid_px and ask_px adjacent in book_change and md_event");
+/* book_change's ref .. qty are md_event's order_ref .. qty: one copy. */
+#define FEED_CHG_BLOCK 32u
+#define FEED_CHG_SAME(a, b) \
+	(offsetof(struct book_change, a) - offsetof(struct book_change, ref) == \
+		 offsetof(struct md_event, b) - offsetof(struct md_event, order_ref) && \
+	 sizeof(((struct book_change *)0)->a) == sizeof(((struct md_event *)0)->b))
+_Static_assert(FEED_CHG_SAME(ref, order_ref) && FEED_CHG_SAME(bid_px, bid_px) &&
+	       FEED_CHG_SAME(ask_px, ask_px) && FEED_CHG_SAME(bid_qty, bid_qty) &&
+	       FEED_CHG_SAME(ask_qty, ask_qty) && FEED_CHG_SAME(px, px) &&
+	       FEED_CHG_SAME(qty, qty) &&
+	       offsetof(struct book_change, qty) + sizeof(uint32_t) == FEED_CHG_BLOCK &&
+	       offsetof(struct md_event, qty) + sizeof(uint32_t) -
+			       offsetof(struct md_event, order_ref) == FEED_CHG_BLOCK,
+	       "book_change's ref .. qty laid out as md_event's order_ref .. qty");
 
 /* The book's apply for order message msg (type A F E C X D U, at least its
  * ITCH length), read straight off the wire: book_apply_*'s result, the
@@ -473,18 +497,15 @@ static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, ui
 static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_event *e,
 					    const struct book_change *c)
 {
-	const struct book_sym *s;
-
-	e->order_ref = c->ref;
-	memcpy(&e->bid_px, &c->bid_px, 2 * sizeof(uint32_t));
-	e->bid_qty = clamp32(c->bid_qty);
-	e->ask_qty = clamp32(c->ask_qty);
-	e->qty = c->qty;
+	memcpy(&e->order_ref, &c->ref, FEED_CHG_BLOCK);
 	e->locate = c->locate;
 	e->side = c->side;
-	e->px = e->kind == MD_TRADE ? c->exec_px : c->px;
-	s = &f->books->syms[c->locate];
-	e->flags = (uint8_t)(sym_flags(f, s) | chg_top(c));
+	/* a trade's px is the execution price: E's is its resting px */
+	if (UNLIKELY(e->msg_type == 'C'))
+		e->px = c->exec_px;
+	/* the symbol's flags as the book left them: sym_flags without the
+	 * symbol's address and load */
+	e->flags = (uint8_t)(sym_md_flags[c->sym_flags] | (unsigned)f->stale << 1 | chg_top(c));
 }
 
 /* One ITCH message, as on_msg_full, with n events already in out; returns
@@ -1017,8 +1038,8 @@ static NOINLINE COLD void frame_begin_slow(struct feed *f, const uint8_t *frame,
 	}
 }
 
-void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen, size_t wirelen,
-		      uint64_t t_ns)
+FEED_NO_SLP void feed_frame_begin(struct feed *f, const uint8_t *frame, size_t caplen,
+				  size_t wirelen, uint64_t t_ns)
 {
 	if (LIKELY(frame_fast(f, frame, caplen, wirelen, t_ns)))
 		return;
@@ -1236,8 +1257,8 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 	return ev;
 }
 
-uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
-		       struct md_event *out, uint32_t cap)
+FEED_NO_SLP uint32_t feed_on_burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
+				   struct md_event *out, uint32_t cap)
 {
 	if (f->keep_all)
 		return burst(f, frames, n, out, cap, true);

@@ -323,6 +323,8 @@ static void test_scenario(void **state)
 		assert_int_equal(c.ask_px, s->ask_px);
 		assert_int_equal(c.ask_qty, s->ask_qty);
 		assert_int_equal(c.ref, s->op == REP ? s->ref2 : s->ref);
+		/* the symbol's flags as the update left them */
+		assert_int_equal(c.sym_flags, book_sym_get(bs, 1)->flags);
 	}
 	/* refusals counted by reason */
 	assert_int_equal(bs->cnt.rejected[BOOK_EUNKNOWN], 4);
@@ -1769,9 +1771,38 @@ static void test_real_snippet(void **state)
 	free(buf);
 }
 
+/* book_change reports a side's shares saturated at UINT32_MAX (the md_event
+ * width) while the book keeps them exact. */
+static void test_change_qty_saturates(void **state)
+{
+	struct book_set *bs = book_new(16, 0, 4);
+	struct book_change c;
+
+	(void)state;
+	assert_int_equal(book_apply_add(bs, 2, 1, 'B', 3000000000u, 5000, NULL, &c), 0);
+	assert_int_equal(c.bid_qty, 3000000000u);
+	assert_int_equal(book_apply_add(bs, 2, 2, 'B', 2000000000u, 5000, NULL, &c), 0);
+	assert_int_equal(c.bid_qty, UINT32_MAX);
+	assert_int_equal(book_sym_get(bs, 2)->best_qty[BOOK_BID], UINT64_C(5000000000));
+	assert_int_equal(book_apply_add(bs, 2, 3, 'S', 4000000000u, 5100, NULL, &c), 0);
+	assert_int_equal(c.bid_qty, UINT32_MAX);
+	assert_int_equal(c.ask_qty, 4000000000u);
+	assert_int_equal(book_apply_add(bs, 2, 4, 'S', 400000000u, 5100, NULL, &c), 0);
+	assert_int_equal(c.ask_qty, UINT32_MAX);
+	/* back under: exact again */
+	assert_int_equal(book_apply_exec(bs, 1, 2500000000u, &c), 0);
+	assert_int_equal(c.bid_qty, 2500000000u);
+	assert_int_equal(c.ask_qty, UINT32_MAX);
+	assert_int_equal(book_apply_delete(bs, 4, &c), 0);
+	assert_int_equal(c.ask_qty, 4000000000u);
+	assert_book_ok(bs, 2);
+	book_free(bs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_change_qty_saturates),
 		cmocka_unit_test(test_memsize),
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_fifo_priority),
