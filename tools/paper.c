@@ -586,27 +586,32 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 {
 	for (uint32_t i = 0; i < n; i++) {
 		struct paper_pending *q;
+		uint32_t off = p->wire_len;
 		long k;
 		uint64_t t_tx;
 
-		if (!p->flushing &&
-		    (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE))
-			paper_flush(p);
-		if (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE) {
-			p->st.loop_cut++;
-			return;
+		if (UNLIKELY(p->n_pend == PAPER_PEND_MAX ||
+			     off + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE)) {
+			if (!p->flushing)
+				paper_flush(p);
+			off = p->wire_len;
+			if (p->n_pend == PAPER_PEND_MAX || off + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE) {
+				p->st.loop_cut++;
+				return;
+			}
 		}
 		q = &p->pend[p->n_pend++];
+		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + off, PAPER_WIRE - off, &q->rej);
+		t_tx = tsc_read(&tsc_global);
+		/* the record for paper_flush after the bytes' stamp: not on
+		 * the tick-to-trade path */
 		q->in = it[i];
 		q->now = p->now;
-		q->wire_off = p->wire_len;
-		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + p->wire_len,
-				 PAPER_WIRE - p->wire_len, &q->rej);
-		t_tx = tsc_read(&tsc_global);
+		q->wire_off = off;
 		q->k = k;
 		q->t_tx = t_tx;
 		if (k >= 0)
-			p->wire_len += (uint32_t)k;
+			p->wire_len = off + (uint32_t)k;
 	}
 }
 
