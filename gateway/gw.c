@@ -299,6 +299,15 @@ static long cancel_all(struct gw *g, uint16_t locate, uint64_t now_ns, uint8_t *
 	return (long)off;
 }
 
+/* The room a NEW's or REPLACE's OUCH message has after its SoupBinTCP
+ * header: gw_on_intent refuses a wire under GW_WIRE_MAX_ONE first, and the
+ * encoders are given this constant, which their largest message (an Enter
+ * with the firm tag) fits, so their room checks fold away. */
+#define GW_ONE_ROOM (GW_WIRE_MAX_ONE - SOUP_HDR_LEN)
+_Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value */
+		       OUCH_REPLACE_LEN <= GW_ONE_ROOM,
+	       "an Enter with the firm tag, or a Replace, fits one intent's room");
+
 NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej)
 {
@@ -342,10 +351,17 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 		e.capacity = g->capacity;
 		e.iso = 'N';
 		e.cross_type = 'N';
+		/* The firm tag set here, as ouch_app_add would: the encoder
+		 * then sees at most one 4-byte value, so its room check (with
+		 * GW_ONE_ROOM) folds away. */
 		e.app.n = 0;
-		if (g->firm[0])
-			ouch_app_add(&e.app, OUCH_TAG_FIRM, g->firm, 4);
-		k = ouch_enter_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &e);
+		if (g->firm[0]) {
+			e.app.n = 1;
+			e.app.tv[0].tag = OUCH_TAG_FIRM;
+			e.app.tv[0].len = 4;
+			memcpy(e.app.tv[0].val, g->firm, 4);
+		}
+		k = ouch_enter_encode(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &e);
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;
@@ -365,7 +381,7 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 		r.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
 		r.iso = 'N';
 		r.app.n = 0;
-		k = ouch_replace_encode(wire + SOUP_HDR_LEN, cap - SOUP_HDR_LEN, &r);
+		k = ouch_replace_encode(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &r);
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;

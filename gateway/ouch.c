@@ -1,7 +1,8 @@
-/* ouch.c - OUCH 5.0 cold-path codec (ouch.h): one layout table per message
+/* ouch.c - OUCH 5.0 table codec (ouch.h): one layout table per message
  * type drives both the outbound encoders and every decoder, so each offset
- * is written once; appendage building, lookup and bounds-checked parsing.
- * Stateless; any thread. */
+ * is written once (the types of an order's life with their table a
+ * constant, unrolled); appendage building, lookup and bounds-checked
+ * parsing. Stateless; any thread. */
 #include "gateway/ouch.h"
 
 #include <errno.h>
@@ -383,10 +384,14 @@ unsigned ouch_out_len(uint8_t type)
 
 /* ---- table-driven encode and decode ---- */
 
-static void ouch_fields_write(uint8_t *buf, const struct ouch_layout *l, const void *msg)
+/* Inline and unrolled: with a constant layout (the hot types, below) each
+ * field becomes a plain load and store, no table walk. */
+static ALWAYS_INLINE void ouch_fields_write(uint8_t *buf, const struct ouch_layout *l,
+					    const void *msg)
 {
 	const uint8_t *base = msg;
 
+#pragma GCC unroll 16
 	for (unsigned i = 0; i < l->nf; i++) {
 		const struct ouch_field *f = &l->f[i];
 		const uint8_t *src = base + f->mem;
@@ -417,11 +422,14 @@ static void ouch_fields_write(uint8_t *buf, const struct ouch_layout *l, const v
 	}
 }
 
-/* The caller made sure buf holds l->len bytes. */
-static void ouch_fields_read(const uint8_t *buf, const struct ouch_layout *l, void *msg)
+/* The caller made sure buf holds l->len bytes. Inline and unrolled, as
+ * ouch_fields_write. */
+static ALWAYS_INLINE void ouch_fields_read(const uint8_t *buf, const struct ouch_layout *l,
+					   void *msg)
 {
 	uint8_t *base = msg;
 
+#pragma GCC unroll 16
 	for (unsigned i = 0; i < l->nf; i++) {
 		const struct ouch_field *f = &l->f[i];
 		uint8_t *dst = base + f->mem;
@@ -485,8 +493,9 @@ static int ouch_app_read(const uint8_t *p, size_t n, struct ouch_app *a)
 	return 0;
 }
 
-static int ouch_layout_encode(uint8_t *buf, size_t cap, const struct ouch_layout *l,
-			      uint8_t type, const void *msg)
+static ALWAYS_INLINE int ouch_layout_encode(uint8_t *buf, size_t cap,
+					     const struct ouch_layout *l, uint8_t type,
+					     const void *msg)
 {
 	const struct ouch_app *app = NULL;
 	size_t n = l->len;
@@ -504,8 +513,8 @@ static int ouch_layout_encode(uint8_t *buf, size_t cap, const struct ouch_layout
 	return (int)n;
 }
 
-static int ouch_layout_decode(const uint8_t *buf, size_t len, const struct ouch_layout *l,
-			      void *msg)
+static ALWAYS_INLINE int ouch_layout_decode(const uint8_t *buf, size_t len,
+					     const struct ouch_layout *l, void *msg)
 {
 	size_t app_len = 0;
 	int rc;
@@ -523,6 +532,21 @@ static int ouch_layout_decode(const uint8_t *buf, size_t len, const struct ouch_
 			return rc;
 	}
 	return (int)(l->len + app_len);
+}
+
+/* The table walk for any layout, out of line: the types the paper venue
+ * and the gateway do not exchange. */
+static NOINLINE int ouch_layout_encode_any(uint8_t *buf, size_t cap,
+					   const struct ouch_layout *l, uint8_t type,
+					   const void *msg)
+{
+	return ouch_layout_encode(buf, cap, l, type, msg);
+}
+
+static NOINLINE int ouch_layout_decode_any(const uint8_t *buf, size_t len,
+					   const struct ouch_layout *l, void *msg)
+{
+	return ouch_layout_decode(buf, len, l, msg);
 }
 
 int ouch_in_encode(uint8_t *buf, size_t cap, const struct ouch_in *m)
@@ -546,37 +570,86 @@ int ouch_in_encode(uint8_t *buf, size_t cap, const struct ouch_in *m)
 	}
 }
 
+/* The reports the paper venue sends (one per order event) with their
+ * layout a constant, so the encode is unrolled for each; the rest through
+ * the table walk. */
 int ouch_out_encode(uint8_t *buf, size_t cap, const struct ouch_out *m)
 {
-	const struct ouch_layout *l = ouch_out_layout((uint8_t)m->type);
+	const struct ouch_layout *l;
 
+	switch ((uint8_t)m->type) {
+	case OUCH_OUT_ACCEPTED:
+		return ouch_layout_encode(buf, cap, &l_acc, OUCH_OUT_ACCEPTED, m);
+	case OUCH_OUT_REPLACED:
+		return ouch_layout_encode(buf, cap, &l_repl, OUCH_OUT_REPLACED, m);
+	case OUCH_OUT_CANCELED:
+		return ouch_layout_encode(buf, cap, &l_cxld, OUCH_OUT_CANCELED, m);
+	case OUCH_OUT_EXECUTED:
+		return ouch_layout_encode(buf, cap, &l_exec, OUCH_OUT_EXECUTED, m);
+	default:
+		break;
+	}
+	l = ouch_out_layout((uint8_t)m->type);
 	if (!l)
 		return -EPROTO;
-	return ouch_layout_encode(buf, cap, l, (uint8_t)m->type, m);
+	return ouch_layout_encode_any(buf, cap, l, (uint8_t)m->type, m);
 }
 
+/* As ouch_out_encode: the messages the gateway sends decoded with a
+ * constant layout each, the rest through the table walk. */
 int ouch_in_decode(const uint8_t *buf, size_t len, struct ouch_in *m)
 {
 	const struct ouch_layout *l;
 
 	if (len == 0)
 		return -EBADMSG;
+	switch (buf[OUCH_OFF_TYPE]) {
+	case OUCH_IN_ENTER:
+		m->type = (char)OUCH_IN_ENTER;
+		return ouch_layout_decode(buf, len, &l_enter, m);
+	case OUCH_IN_REPLACE:
+		m->type = (char)OUCH_IN_REPLACE;
+		return ouch_layout_decode(buf, len, &l_replace, m);
+	case OUCH_IN_CANCEL:
+		m->type = (char)OUCH_IN_CANCEL;
+		return ouch_layout_decode(buf, len, &l_cancel, m);
+	default:
+		break;
+	}
 	l = ouch_in_layout(buf[OUCH_OFF_TYPE]);
 	if (!l)
 		return -EPROTO;
 	m->type = (char)buf[OUCH_OFF_TYPE];
-	return ouch_layout_decode(buf, len, l, m);
+	return ouch_layout_decode_any(buf, len, l, m);
 }
 
+/* As ouch_in_decode: the reports of an order's life (the paper venue's
+ * and a live session's bulk) with a constant layout each. */
 int ouch_out_decode(const uint8_t *buf, size_t len, struct ouch_out *m)
 {
 	const struct ouch_layout *l;
 
 	if (len == 0)
 		return -EBADMSG;
+	switch (buf[OUCH_OFF_TYPE]) {
+	case OUCH_OUT_ACCEPTED:
+		m->type = (char)OUCH_OUT_ACCEPTED;
+		return ouch_layout_decode(buf, len, &l_acc, m);
+	case OUCH_OUT_REPLACED:
+		m->type = (char)OUCH_OUT_REPLACED;
+		return ouch_layout_decode(buf, len, &l_repl, m);
+	case OUCH_OUT_CANCELED:
+		m->type = (char)OUCH_OUT_CANCELED;
+		return ouch_layout_decode(buf, len, &l_cxld, m);
+	case OUCH_OUT_EXECUTED:
+		m->type = (char)OUCH_OUT_EXECUTED;
+		return ouch_layout_decode(buf, len, &l_exec, m);
+	default:
+		break;
+	}
 	l = ouch_out_layout(buf[OUCH_OFF_TYPE]);
 	if (!l)
 		return -EPROTO;
 	m->type = (char)buf[OUCH_OFF_TYPE];
-	return ouch_layout_decode(buf, len, l, m);
+	return ouch_layout_decode_any(buf, len, l, m);
 }

@@ -902,6 +902,8 @@ uint32_t venue_poll(struct venue *v, uint64_t now_ns, struct venue_report *out, 
 
 /* ---- market data ------------------------------------------------------ */
 
+const uint8_t venue_new_ref_type[256] = { ['A'] = 1, ['F'] = 1, ['U'] = 1 };
+
 /* Collect into scratch our live orders on (locate, side) whose limit is
  * better than `lim` or equal to `at_px`, in price priority (better first)
  * then time priority (the symbol's list). Returns the count. */

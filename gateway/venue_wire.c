@@ -160,19 +160,22 @@ static char cancel_reason(uint8_t r)
 		memset((a)->clordid, ' ', OUCH_CLORDID_LEN);                    \
 	} while (0)
 
-/* One report as an OUCH outbound message. */
+/* One report as an OUCH outbound message: every field its type's layout
+ * encodes is set, and an empty appendage where it has one (no memset of
+ * the whole message: its appendage room alone is 161 bytes). */
 static void to_ouch(const struct venue_wire *w, const struct venue_report *r, struct ouch_out *m)
 {
-	memset(m, 0, sizeof(*m));
 	switch (r->kind) {
 	case VENUE_ACCEPTED:
 		m->type = OUCH_OUT_ACCEPTED;
 		VW_ORDER_FIELDS(&m->u.accepted, w, r);
+		m->u.accepted.app.n = 0;
 		break;
 	case VENUE_REPLACED:
 		m->type = OUCH_OUT_REPLACED;
 		VW_ORDER_FIELDS(&m->u.replaced, w, r);
 		m->u.replaced.orig_user_ref_num = r->orig_user_ref;
+		m->u.replaced.app.n = 0;
 		break;
 	case VENUE_CANCELED:
 		m->type = OUCH_OUT_CANCELED;
@@ -189,6 +192,7 @@ static void to_ouch(const struct venue_wire *w, const struct venue_report *r, st
 		m->u.executed.price = r->px;
 		m->u.executed.liquidity = (char)r->liquidity;
 		m->u.executed.match_num = r->match;
+		m->u.executed.app.n = 0;
 		break;
 	default:
 		/* A refused cancel is a Cancel Reject; a refused enter or

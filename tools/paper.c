@@ -427,26 +427,31 @@ void paper_fini(struct paper *p)
 
 /* ---- the pipeline ------------------------------------------------------- */
 
-static const char *op_name(uint8_t op)
-{
-	static const char *const n[] = { "?", "NEW", "CANCEL", "REPLACE", "CANCEL_ALL" };
+/* A short constant field of orders.csv with its comma, padded to 16
+ * bytes so that it is put with one fixed-size copy (put_txt). */
+struct paper_txt {
+	char s[16];
+	uint8_t n;
+};
 
-	return op < 5 ? n[op] : "?";
+#define PAPER_TXT(str) { str, sizeof(str) - 1 }
+
+static const struct paper_txt *op_txt(uint8_t op)
+{
+	static const struct paper_txt n[] = { PAPER_TXT(",?"), PAPER_TXT(",NEW"),
+					      PAPER_TXT(",CANCEL"), PAPER_TXT(",REPLACE"),
+					      PAPER_TXT(",CANCEL_ALL") };
+
+	return &n[op < 5 ? op : 0];
 }
 
-static const char *exec_name(uint8_t k)
+static const struct paper_txt *exec_txt(uint8_t k)
 {
-	static const char *const n[] = { "?", "ACCEPTED", "REJECTED", "FILL", "CANCELED",
-					 "REPLACED" };
+	static const struct paper_txt n[] = { PAPER_TXT(",?"), PAPER_TXT(",ACCEPTED"),
+					      PAPER_TXT(",REJECTED"), PAPER_TXT(",FILL"),
+					      PAPER_TXT(",CANCELED"), PAPER_TXT(",REPLACED") };
 
-	return k < 6 ? n[k] : "?";
-}
-
-static const char *sym_name(const struct paper *p, uint16_t locate)
-{
-	int16_t i = p->sym_of[locate];
-
-	return i >= 0 ? p->sym[i].name : "*";
+	return &n[k < 6 ? k : 0];
 }
 
 /* ---- orders.csv lines, formatted by hand: printf's format parsing cost
@@ -480,7 +485,7 @@ static void csv_done(struct paper *p, const char *e)
 	p->csv_len = (uint32_t)(e - p->csv);
 }
 
-/* s: one of the short, constant names (symbol, operation, fate). */
+/* s: a short name (a check's refusal). */
 static char *put_str(char *b, const char *s)
 {
 	while (*s)
@@ -499,6 +504,41 @@ static char *put_sep_str(char *b, const char *s)
 	*b++ = ',';
 	return put_str(b, s);
 }
+
+/* t: 16 bytes copied (the line has PAPER_LINE_MAX bytes of room, its
+ * fields far fewer), t->n kept. */
+static char *put_txt(char *b, const struct paper_txt *t)
+{
+	memcpy(b, t->s, sizeof(t->s));
+	return b + t->n;
+}
+
+/* ",<symbol>" for locate, or ",*" when it is not quoted. A name is at most
+ * 8 bytes, NUL-terminated in its 9: one 8-byte copy, and its length from
+ * the first zero byte (the lowest bit the zero-byte test sets; bytes past
+ * the name land where the next field goes). */
+static char *put_sep_sym(char *b, const struct paper *p, uint16_t locate)
+{
+	int16_t i = p->sym_of[locate];
+	uint64_t w, z;
+
+	*b++ = ',';
+	if (i < 0) {
+		*b = '*';
+		return b + 1;
+	}
+	memcpy(&w, p->sym[i].name, 8);
+	memcpy(b, &w, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w); /* the name's first byte lowest */
+#endif
+	z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+	return b + (z ? __builtin_ctzll(z) / 8 : 8);
+}
+
+static const struct paper_txt paper_txt_intent = PAPER_TXT(",intent");
+static const struct paper_txt paper_txt_sent = PAPER_TXT(",sent");
+static const struct paper_txt paper_txt_report = PAPER_TXT(",report");
 
 /* The replay's clock: tsc_read(&tsc_global), or with raw (a constant where
  * it is called; only when tsc_global's source is the TSC,
@@ -546,27 +586,32 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 {
 	for (uint32_t i = 0; i < n; i++) {
 		struct paper_pending *q;
+		uint32_t off = p->wire_len;
 		long k;
 		uint64_t t_tx;
 
-		if (!p->flushing &&
-		    (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE))
-			paper_flush(p);
-		if (p->n_pend == PAPER_PEND_MAX || p->wire_len + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE) {
-			p->st.loop_cut++;
-			return;
+		if (UNLIKELY(p->n_pend == PAPER_PEND_MAX ||
+			     off + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE)) {
+			if (!p->flushing)
+				paper_flush(p);
+			off = p->wire_len;
+			if (p->n_pend == PAPER_PEND_MAX || off + GW_WIRE_MAX_ONE * 2 > PAPER_WIRE) {
+				p->st.loop_cut++;
+				return;
+			}
 		}
 		q = &p->pend[p->n_pend++];
+		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + off, PAPER_WIRE - off, &q->rej);
+		t_tx = tsc_read(&tsc_global);
+		/* the record for paper_flush after the bytes' stamp: not on
+		 * the tick-to-trade path */
 		q->in = it[i];
 		q->now = p->now;
-		q->wire_off = p->wire_len;
-		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + p->wire_len,
-				 PAPER_WIRE - p->wire_len, &q->rej);
-		t_tx = tsc_read(&tsc_global);
+		q->wire_off = off;
 		q->k = k;
 		q->t_tx = t_tx;
 		if (k >= 0)
-			p->wire_len += (uint32_t)k;
+			p->wire_len = off + (uint32_t)k;
 	}
 }
 
@@ -596,8 +641,8 @@ static void flush_pending(struct paper *p)
 			 * kind,fate,code */
 			char *b = acct_put_u64(csv_line(p), q->now);
 
-			b = put_sep_str(b, sym_name(p, in->locate));
-			b = put_sep_str(b, op_name(in->op));
+			b = put_sep_sym(b, p, in->locate);
+			b = put_txt(b, op_txt(in->op));
 			*b++ = ',';
 			*b++ = (char)(in->side ? in->side : '-');
 			b = put_sep_u64(b, in->px);
@@ -605,8 +650,9 @@ static void flush_pending(struct paper *p)
 			b = put_sep_u64(b, in->token);
 			b = put_sep_u64(b, in->orig_token);
 			b = put_sep_u64(b, in->reason);
-			b = put_sep_str(b, "intent");
-			b = put_sep_str(b, q->k >= 0 ? "sent" : risk_reason_name(q->rej.reason));
+			b = put_txt(b, &paper_txt_intent);
+			b = q->k >= 0 ? put_txt(b, &paper_txt_sent) :
+					put_sep_str(b, risk_reason_name(q->rej.reason));
 			b = put_sep_u64(b, q->k >= 0 ? 0 : q->rej.reason);
 			*b++ = '\n';
 			csv_done(p, b);
@@ -685,8 +731,8 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			/* as the intent's line; fate: leaves, code: reason */
 			char *b = acct_put_u64(csv_line(p), p->now);
 
-			b = put_sep_str(b, sym_name(p, r[i].locate));
-			b = put_sep_str(b, exec_name(r[i].kind));
+			b = put_sep_sym(b, p, r[i].locate);
+			b = put_txt(b, exec_txt(r[i].kind));
 			*b++ = ',';
 			*b++ = (char)(r[i].side ? r[i].side : '-');
 			b = put_sep_u64(b, r[i].px);
@@ -694,7 +740,7 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 			b = put_sep_u64(b, r[i].token);
 			b = put_sep_u64(b, 0);
 			b = put_sep_u64(b, r[i].reason);
-			b = put_sep_str(b, "report");
+			b = put_txt(b, &paper_txt_report);
 			b = put_sep_u64(b, r[i].leaves);
 			b = put_sep_u64(b, r[i].reason);
 			*b++ = '\n';
