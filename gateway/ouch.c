@@ -595,6 +595,16 @@ int ouch_out_encode(uint8_t *buf, size_t cap, const struct ouch_out *m)
 	return ouch_layout_encode_any(buf, cap, l, (uint8_t)m->type, m);
 }
 
+/* A message of a known type decoded with layout l: its type byte into
+ * *type (the message struct's own), then the fields. Inline, so a constant
+ * l unrolls (ouch_fields_read). */
+static ALWAYS_INLINE int ouch_decode_typed(const uint8_t *buf, size_t len,
+					    const struct ouch_layout *l, char *type, void *msg)
+{
+	*type = (char)buf[OUCH_OFF_TYPE];
+	return ouch_layout_decode(buf, len, l, msg);
+}
+
 /* As ouch_out_encode: the messages the gateway sends decoded with a
  * constant layout each, the rest through the table walk. */
 int ouch_in_decode(const uint8_t *buf, size_t len, struct ouch_in *m)
@@ -605,14 +615,11 @@ int ouch_in_decode(const uint8_t *buf, size_t len, struct ouch_in *m)
 		return -EBADMSG;
 	switch (buf[OUCH_OFF_TYPE]) {
 	case OUCH_IN_ENTER:
-		m->type = (char)OUCH_IN_ENTER;
-		return ouch_layout_decode(buf, len, &l_enter, m);
+		return ouch_decode_typed(buf, len, &l_enter, &m->type, m);
 	case OUCH_IN_REPLACE:
-		m->type = (char)OUCH_IN_REPLACE;
-		return ouch_layout_decode(buf, len, &l_replace, m);
+		return ouch_decode_typed(buf, len, &l_replace, &m->type, m);
 	case OUCH_IN_CANCEL:
-		m->type = (char)OUCH_IN_CANCEL;
-		return ouch_layout_decode(buf, len, &l_cancel, m);
+		return ouch_decode_typed(buf, len, &l_cancel, &m->type, m);
 	default:
 		break;
 	}
@@ -633,17 +640,13 @@ int ouch_out_decode(const uint8_t *buf, size_t len, struct ouch_out *m)
 		return -EBADMSG;
 	switch (buf[OUCH_OFF_TYPE]) {
 	case OUCH_OUT_ACCEPTED:
-		m->type = (char)OUCH_OUT_ACCEPTED;
-		return ouch_layout_decode(buf, len, &l_acc, m);
+		return ouch_decode_typed(buf, len, &l_acc, &m->type, m);
 	case OUCH_OUT_REPLACED:
-		m->type = (char)OUCH_OUT_REPLACED;
-		return ouch_layout_decode(buf, len, &l_repl, m);
+		return ouch_decode_typed(buf, len, &l_repl, &m->type, m);
 	case OUCH_OUT_CANCELED:
-		m->type = (char)OUCH_OUT_CANCELED;
-		return ouch_layout_decode(buf, len, &l_cxld, m);
+		return ouch_decode_typed(buf, len, &l_cxld, &m->type, m);
 	case OUCH_OUT_EXECUTED:
-		m->type = (char)OUCH_OUT_EXECUTED;
-		return ouch_layout_decode(buf, len, &l_exec, m);
+		return ouch_decode_typed(buf, len, &l_exec, &m->type, m);
 	default:
 		break;
 	}
