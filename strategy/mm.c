@@ -961,7 +961,7 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 		(void)vol_update(&m->vol, now_ns, f);
 		(void)tox_on_fair(&m->tox, now_ns, f);
 		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround(f));
+			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);
