@@ -928,6 +928,7 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 				  uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	uint8_t old_flags = m->book_flags;
+	uint32_t bp, ap, bq, aq;
 	bool moved = false;
 	double f;
 
@@ -951,11 +952,17 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 		m->n_skipped++;
 		return 0;
 	}
-	m->bid_px = ev->bid_px;
-	m->ask_px = ev->ask_px;
-	m->bid_qty = ev->bid_qty;
-	m->ask_qty = ev->ask_qty;
-	m->have_fair = fair_from_event(&m->fair, ev, now_ns, &f) == 0;
+	/* the top, read once: into m and the fair value (read from ev after
+	 * the stores, it was loaded twice: m might alias it) */
+	bp = ev->bid_px;
+	ap = ev->ask_px;
+	bq = ev->bid_qty;
+	aq = ev->ask_qty;
+	m->bid_px = bp;
+	m->ask_px = ap;
+	m->bid_qty = bq;
+	m->ask_qty = aq;
+	m->have_fair = fair_from_top(&m->fair, bp, bq, ap, aq, now_ns, &f) == 0;
 	if (m->have_fair) {
 		m->fair_px = f;
 		(void)vol_update(&m->vol, now_ns, f);
