@@ -667,8 +667,12 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 	 * to regime_update, as before.
 	 */
 	if (!m->cfg.regime_every_step) {
-		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
-		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
+		uint64_t rates, rq_rates; /* both counts of each (mm.h) */
+
+		memcpy(&rates, (const char *)m + offsetof(struct mm, rate_cur), sizeof(rates));
+		memcpy(&rq_rates, (const char *)m + offsetof(struct mm, rq_cur), sizeof(rq_rates));
+		if (m->rq_pos != m->position || rates != rq_rates ||
+		    m->rq.level != m->regime.level) {
 			m->rq_pos = m->position;
 			m->rq_prev = m->rate_prev;
 			m->rq_cur = m->rate_cur;
