@@ -647,15 +647,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 {
 	struct regime_inputs in;
-	double pnl;
+	double pnl, dd;
+	uint64_t age;
 
 	pnl = mm_pnl_usd(m);
 	if (pnl > m->pnl_peak_usd)
 		m->pnl_peak_usd = pnl;
-	in.drawdown_usd = m->pnl_peak_usd - pnl;
-	in.position = m->position;
+	dd = m->pnl_peak_usd - pnl;
 	msg_roll(m, now_ns);
-	in.feed_age_ns = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	age = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	/*
 	 * The quick step (unless cfg.regime_every_step): besides the drawdown
 	 * and the feed age (0 at every md event's decision, a timer's or an
@@ -681,14 +681,18 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
 						&m->rq);
 		}
-		if (in.feed_age_ns == 0
-			    ? regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)
-			    : regime_quick_update_at(&m->regime, &m->rq, in.drawdown_usd,
-						     (double)in.feed_age_ns, &m->dec)) {
+		if (age == 0 ? regime_quick_update(&m->regime, &m->rq, dd, &m->dec)
+			     : regime_quick_update_at(&m->regime, &m->rq, dd, (double)age,
+						      &m->dec)) {
 			m->n_regime_quick++;
 			return;
 		}
 	}
+	/* the full update's inputs, written here: the quick step above
+	 * (most calls) reads none of them from memory */
+	in.drawdown_usd = dd;
+	in.position = m->position;
+	in.feed_age_ns = age;
 	in.msg_rate = msg_rate_at(m, now_ns);
 	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
 }
