@@ -930,24 +930,22 @@ static bool markouts_pending(const struct mm *m)
 	return false;
 }
 
-/* mm_on_md past its quiet book events (see there). Not inlined: its
- * register saves and frame then stay off the quiet path, most calls. */
+/* mm_on_md past its quiet book events (see there; its only caller). Not
+ * inlined: its register saves and frame then stay off the quiet path, most
+ * calls. */
 static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint64_t now_ns,
 				  uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	uint8_t old_flags = m->book_flags;
 	uint32_t bp, ap, bq, aq;
-	bool moved = false;
 	double f;
 
 	m->n_md++;
 	m->last_md_ns = now_ns;
-	if (ev->kind == MD_TRADE)
-		moved = on_trade(m, ev, now_ns);
-	else if (ev->kind != MD_BOOK)
-		moved = true; /* MD_STATE: decide */
-	/* The quiet rule (mm.h): nothing the decision reads changed. */
-	if (!moved && mm_md_unchanged(m, ev)) {
+	/* The quiet rule (mm.h): nothing the decision reads changed. For a
+	 * book event mm_on_md, the one caller, has found it not quiet (same
+	 * state, same test: not made again); MD_STATE always decides. */
+	if (ev->kind == MD_TRADE && !on_trade(m, ev, now_ns) && mm_md_unchanged(m, ev)) {
 		m->n_quiet++;
 		m->n_skipped++;
 		return 0;
