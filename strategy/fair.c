@@ -19,6 +19,7 @@ int fair_init(struct fair *f, const struct fair_cfg *cfg)
 		return -EINVAL;
 	memset(f, 0, sizeof(*f));
 	f->cfg = *cfg;
+	f->lead_on = f->cfg.lead_beta != 0.0;
 	if (f->cfg.lead_spacing_ns == 0)
 		f->cfg.lead_spacing_ns = f->cfg.lead_lag_ns / 16u;
 	return 0;

@@ -7,6 +7,7 @@
 #define FAIR_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ struct fair_cfg {
 
 struct fair {
 	struct fair_cfg cfg;
+	bool lead_on;                       /* cfg.lead_beta != 0.0 (fair_init):
+					     * a byte to test per event */
 	double lead_last;                   /* newest lead fair, 1e-4 USD */
 	uint64_t lead_last_ns;              /* its time, ns */
 	double lead_px[FAIR_LEAD_RING];     /* decimated lead fair, 1e-4 USD */
@@ -97,6 +100,21 @@ int fair_compute(struct fair *f, uint32_t bid_px, uint32_t bid_qty,
 		 uint32_t ask_px, uint32_t ask_qty, uint64_t now_ns,
 		 double *out_px);
 
+/* fair_compute on a top of book, as fair_from_event (below) has it from
+ * an event's fields: for a caller that holds them in registers already. */
+static inline int fair_from_top(struct fair *f, uint32_t bid_px, uint32_t bid_qty,
+				uint32_t ask_px, uint32_t ask_qty, uint64_t now_ns,
+				double *out_px)
+{
+	if (f == NULL || f->lead_on)
+		return fair_compute(f, bid_px, bid_qty, ask_px, ask_qty, now_ns, out_px);
+	/* as fair_compute: the micro-price, then no lead adjustment (the
+	 * weight in [0, 1]: fair_init) */
+	if (out_px == NULL)
+		return -EINVAL;
+	return fair_micro_price_w(bid_px, bid_qty, ask_px, ask_qty, f->cfg.weight, out_px);
+}
+
 /* fair_compute on the top of book carried by a market-data event. Inline:
  * without a lead term (the common case) it is the micro-price alone, with
  * no call. */
@@ -105,15 +123,7 @@ static inline int fair_from_event(struct fair *f, const struct md_event *ev,
 {
 	if (ev == NULL)
 		return -EINVAL;
-	if (f == NULL || f->cfg.lead_beta != 0.0)
-		return fair_compute(f, ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, now_ns,
-				    out_px);
-	/* as fair_compute: the micro-price, then no lead adjustment (the
-	 * weight in [0, 1]: fair_init) */
-	if (out_px == NULL)
-		return -EINVAL;
-	return fair_micro_price_w(ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, f->cfg.weight,
-				  out_px);
+	return fair_from_top(f, ev->bid_px, ev->bid_qty, ev->ask_px, ev->ask_qty, now_ns, out_px);
 }
 
 #endif /* FAIR_H */

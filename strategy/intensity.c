@@ -42,16 +42,33 @@ double fill_blend_weight(uint32_t n)
 	return w < 0.8 ? w : 0.8;
 }
 
+/* slot_id is id: its times and index (struct fill). id * slot_ns is at
+ * most the now_ns id came from, so only the slot's end can overflow. */
+static void fill_slot_set(struct fill *fl, uint64_t id)
+{
+	fl->slot_id = id;
+	fl->slot_lo_ns = id * fl->cfg.slot_ns;
+	fl->slot_hi_ns = fl->slot_lo_ns + fl->cfg.slot_ns;
+	if (fl->slot_hi_ns < fl->slot_lo_ns)
+		fl->slot_hi_ns = UINT64_MAX; /* no later now_ns is in another slot */
+	fl->slot_idx = (uint32_t)(id % fl->cfg.n_slots);
+}
+
 /* Move the window so that its newest slot holds now_ns; clear the slots that
  * fall out. -ERANGE if now_ns is in a slot before the newest. */
-static int fill_advance(struct fill *fl, uint64_t now_ns)
+static inline int fill_advance(struct fill *fl, uint64_t now_ns)
 {
-	uint64_t id = now_ns / fl->cfg.slot_ns, k, j;
+	uint64_t id, k, j;
 	uint32_t s, b, slot;
 
+	/* inside the newest slot (started: before, both bounds are 0):
+	 * now_ns / slot_ns is slot_id, nothing to move or clear */
+	if (now_ns >= fl->slot_lo_ns && now_ns < fl->slot_hi_ns)
+		return 0;
+	id = now_ns / fl->cfg.slot_ns;
 	if (!fl->started) {
 		fl->started = 1;
-		fl->slot_id = id;
+		fill_slot_set(fl, id);
 		fl->t0_ns = now_ns;
 		return 0;
 	}
@@ -72,7 +89,7 @@ static int fill_advance(struct fill *fl, uint64_t now_ns)
 			}
 		}
 	}
-	fl->slot_id = id;
+	fill_slot_set(fl, id);
 	return 0;
 }
 
@@ -100,7 +117,7 @@ int fill_on_trade(struct fill *fl, int side, uint32_t px, double fair,
 	delta /= fl->cfg.bucket_px;
 	b = delta >= (double)fl->cfg.n_buckets ? fl->cfg.n_buckets
 					       : (uint32_t)delta;
-	slot = (uint32_t)(fl->slot_id % fl->cfg.n_slots);
+	slot = fl->slot_idx; /* slot_id % n_slots */
 	st = &fl->side[side];
 	st->cnt[slot][b]++;
 	st->tot[b]++;

@@ -56,6 +56,11 @@ struct fill {
 	struct fill_cfg cfg;
 	struct fill_side_state side[2];
 	uint64_t slot_id;      /* absolute index (now / slot_ns) of the newest */
+	/* the newest slot's times [slot_lo_ns, slot_hi_ns) (hi saturated at
+	 * UINT64_MAX; both 0 until started) and its index slot_id % n_slots:
+	 * a trade inside it (most) moves no slot and divides nothing */
+	uint64_t slot_lo_ns, slot_hi_ns;
+	uint32_t slot_idx;
 	uint64_t t0_ns;        /* first time seen: window start bound */
 	int started;
 	uint64_t n_trades;     /* trades accepted since init */

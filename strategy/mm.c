@@ -647,15 +647,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 {
 	struct regime_inputs in;
-	double pnl;
+	double pnl, dd;
+	uint64_t age;
 
 	pnl = mm_pnl_usd(m);
 	if (pnl > m->pnl_peak_usd)
 		m->pnl_peak_usd = pnl;
-	in.drawdown_usd = m->pnl_peak_usd - pnl;
-	in.position = m->position;
+	dd = m->pnl_peak_usd - pnl;
 	msg_roll(m, now_ns);
-	in.feed_age_ns = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
+	age = !md && m->last_md_ns && now_ns > m->last_md_ns ? now_ns - m->last_md_ns : 0;
 	/*
 	 * The quick step (unless cfg.regime_every_step): besides the drawdown
 	 * and the feed age (0 at every md event's decision, a timer's or an
@@ -667,8 +667,12 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 	 * to regime_update, as before.
 	 */
 	if (!m->cfg.regime_every_step) {
-		if (m->rq_pos != m->position || m->rq_prev != m->rate_prev ||
-		    m->rq_cur != m->rate_cur || m->rq.level != m->regime.level) {
+		uint64_t rates, rq_rates; /* both counts of each (mm.h) */
+
+		memcpy(&rates, (const char *)m + offsetof(struct mm, rate_cur), sizeof(rates));
+		memcpy(&rq_rates, (const char *)m + offsetof(struct mm, rq_cur), sizeof(rq_rates));
+		if (m->rq_pos != m->position || rates != rq_rates ||
+		    m->rq.level != m->regime.level) {
 			m->rq_pos = m->position;
 			m->rq_prev = m->rate_prev;
 			m->rq_cur = m->rate_cur;
@@ -677,14 +681,18 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
 						&m->rq);
 		}
-		if (in.feed_age_ns == 0
-			    ? regime_quick_update(&m->regime, &m->rq, in.drawdown_usd, &m->dec)
-			    : regime_quick_update_at(&m->regime, &m->rq, in.drawdown_usd,
-						     (double)in.feed_age_ns, &m->dec)) {
+		if (age == 0 ? regime_quick_update(&m->regime, &m->rq, dd, &m->dec)
+			     : regime_quick_update_at(&m->regime, &m->rq, dd, (double)age,
+						      &m->dec)) {
 			m->n_regime_quick++;
 			return;
 		}
 	}
+	/* the full update's inputs, written here: the quick step above
+	 * (most calls) reads none of them from memory */
+	in.drawdown_usd = dd;
+	in.position = m->position;
+	in.feed_age_ns = age;
 	in.msg_rate = msg_rate_at(m, now_ns);
 	(void)regime_update(&m->regime, now_ns, &in, &m->dec);
 }
@@ -922,23 +930,22 @@ static bool markouts_pending(const struct mm *m)
 	return false;
 }
 
-/* mm_on_md past its quiet book events (see there). Not inlined: its
- * register saves and frame then stay off the quiet path, most calls. */
+/* mm_on_md past its quiet book events (see there; its only caller). Not
+ * inlined: its register saves and frame then stay off the quiet path, most
+ * calls. */
 static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint64_t now_ns,
 				  uint64_t now_tsc, struct order_intent *out, uint32_t max)
 {
 	uint8_t old_flags = m->book_flags;
-	bool moved = false;
+	uint32_t bp, ap, bq, aq;
 	double f;
 
 	m->n_md++;
 	m->last_md_ns = now_ns;
-	if (ev->kind == MD_TRADE)
-		moved = on_trade(m, ev, now_ns);
-	else if (ev->kind != MD_BOOK)
-		moved = true; /* MD_STATE: decide */
-	/* The quiet rule (mm.h): nothing the decision reads changed. */
-	if (!moved && mm_md_unchanged(m, ev)) {
+	/* The quiet rule (mm.h): nothing the decision reads changed. For a
+	 * book event mm_on_md, the one caller, has found it not quiet (same
+	 * state, same test: not made again); MD_STATE always decides. */
+	if (ev->kind == MD_TRADE && !on_trade(m, ev, now_ns) && mm_md_unchanged(m, ev)) {
 		m->n_quiet++;
 		m->n_skipped++;
 		return 0;
@@ -951,17 +958,23 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 		m->n_skipped++;
 		return 0;
 	}
-	m->bid_px = ev->bid_px;
-	m->ask_px = ev->ask_px;
-	m->bid_qty = ev->bid_qty;
-	m->ask_qty = ev->ask_qty;
-	m->have_fair = fair_from_event(&m->fair, ev, now_ns, &f) == 0;
+	/* the top, read once: into m and the fair value (read from ev after
+	 * the stores, it was loaded twice: m might alias it) */
+	bp = ev->bid_px;
+	ap = ev->ask_px;
+	bq = ev->bid_qty;
+	aq = ev->ask_qty;
+	m->bid_px = bp;
+	m->ask_px = ap;
+	m->bid_qty = bq;
+	m->ask_qty = aq;
+	m->have_fair = fair_from_top(&m->fair, bp, bq, ap, aq, now_ns, &f) == 0;
 	if (m->have_fair) {
 		m->fair_px = f;
 		(void)vol_update(&m->vol, now_ns, f);
 		(void)tox_on_fair(&m->tox, now_ns, f);
 		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround(f));
+			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);

@@ -153,9 +153,10 @@ struct mm {
 	double rate_w, rate_ws;    /* cfg.rate_window_ns as double, and in s */
 	/* the quick regime step (regime_step) and its key: the position and
 	 * the window's counts it was prepared for (rq.level: the level);
-	 * rq_pos INT64_MIN at init: none */
+	 * rq_pos INT64_MIN at init: none. rq_cur, rq_prev in the order of
+	 * rate_cur, rate_prev: regime_step compares the pairs as one word */
 	int64_t rq_pos;
-	uint32_t rq_prev, rq_cur;
+	uint32_t rq_cur, rq_prev;
 	struct regime_quick rq;
 	/* last decision */
 	struct regime_decision dec;
@@ -201,6 +202,10 @@ struct mm {
 	uint64_t n_unknown_exec;   /* reports for tokens recon did not know */
 	struct fill fill;          /* large (~17 KiB): last */
 };
+
+_Static_assert(offsetof(struct mm, rate_prev) == offsetof(struct mm, rate_cur) + 4 &&
+		       offsetof(struct mm, rq_prev) == offsetof(struct mm, rq_cur) + 4,
+	       "struct mm: the rate counts and their key, each pair one 8-byte word");
 
 /* A liquid US equity: GLFT, gamma 0.1/USD per 100 shares, $0.01 tick, 3
  * levels of 100 shares, +-1000 share limit, maker rebate $0.0020, sigma

@@ -191,6 +191,20 @@ static inline int64_t quote_llround(double x)
 	return t;
 }
 
+/* quote_llround(x) for a price: x in (0, 2^52) takes no step down (t =
+ * trunc(x) >= 0, so x - t is in [0, 1), exactly), one compare and a
+ * branch fewer; any other x goes to quote_llround. Inline: once per
+ * market-data event (the portfolio mark). */
+static inline int64_t quote_llround_pos(double x)
+{
+	int64_t t;
+
+	if (!(x > 0.0 && x < 0x1p52)) /* also NaN */
+		return quote_llround(x);
+	t = (int64_t)x;
+	return t + (x - (double)t >= 0.5);
+}
+
 /* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */
 struct quote_ladder_cfg {
 	uint32_t levels;                  /* 1..QUOTE_MAX_LEVELS */

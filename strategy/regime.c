@@ -209,6 +209,15 @@ enum regime_level regime_update_full(struct regime *r, uint64_t now_ns,
 	return r->level;
 }
 
+double regime_quick_dd_lo(bool ok, bool held, double dd_hold)
+{
+	if (!ok || isnan(dd_hold))
+		return INFINITY;
+	if (held)
+		return -DBL_MAX;
+	return fmax(nextafter(dd_hold, INFINITY), -DBL_MAX);
+}
+
 bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo, double rate_hi,
 		       struct regime_quick *q)
 {
@@ -219,6 +228,7 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 
 	memset(q, 0, sizeof(*q));
 	q->level = r->level;
+	q->dd_lo = INFINITY; /* !ok (below): no drawdown passes */
 	if (lv == REGIME_KILL)
 		return false;
 	up = r->lvl[lv].up_below;
@@ -255,6 +265,7 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 		q->dec.allow_bid = position < 0 || reopen;
 		q->dec.allow_ask = position > 0 || reopen;
 	}
+	q->dd_lo = regime_quick_dd_lo(ok, held, q->dd_hold);
 	q->ok = ok;
 	return ok;
 }

@@ -221,6 +221,11 @@ static inline enum regime_level regime_update(struct regime *r, uint64_t now_ns,
 struct regime_quick {
 	double dd_up;              /* the level's drawdown up_below */
 	double dd_hold;            /* the level's drawdown hold_above */
+	/* the smallest drawdown the no-change test passes with dd < dd_up:
+	 * -DBL_MAX when held, else the double above dd_hold (and at least
+	 * -DBL_MAX); +inf when !ok or dd_hold is NaN (then none passes):
+	 * ok, held and both drawdown terms in one compare */
+	double dd_lo;
 	double age_up;             /* the level's staleness up_below, ns */
 	double age_red;            /* red_exit of the staleness, ns */
 	struct regime_decision dec; /* regime_update's *out (but reason) */
@@ -239,6 +244,15 @@ struct regime_quick {
 bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo, double rate_hi,
 		       struct regime_quick *q);
 
+/* regime_quick's dd_lo from its ok, held and dd_hold (regime_quick_prep):
+ * for every dd and dd_up <= +inf (or NaN), dd >= dd_lo & dd < dd_up is
+ * ok & (dd >= -DBL_MAX) & dd < dd_up & (held | dd > dd_hold). For a dd
+ * that is not NaN, dd > h is dd >= nextafter(h, +inf) but at h = +inf,
+ * where the latter takes dd = +inf, which dd < dd_up refuses anyway; h =
+ * -inf gives -DBL_MAX. A NaN h passes no dd, nor does +inf (only dd = +inf
+ * reaches it), nor a NaN dd. Cold (per prepared key). */
+double regime_quick_dd_lo(bool ok, bool held, double dd_hold);
+
 /* regime_update(r, now_ns, in, out) for in = { dd, the position q was
  * prepared for, a rate in its range, feed age 0 }, when it takes the
  * no-change path: then the same writes (red_other, *out, cancel_pending
@@ -247,10 +261,11 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 static inline bool regime_quick_update(struct regime *r, const struct regime_quick *q, double dd,
 				       struct regime_decision *out)
 {
-	/* non-short-circuit, as regime_update; !(dd >= -DBL_MAX && dd < up)
-	 * also catches NaN and +-inf */
-	if (!(q->ok & (r->level == q->level) & !r->cancel_pending & (dd >= -DBL_MAX) &
-	      (dd < q->dd_up) & (q->held | (dd > q->dd_hold))))
+	/* non-short-circuit, as regime_update. dd >= dd_lo is q->ok &
+	 * (dd >= -DBL_MAX) & (q->held | (dd > q->dd_hold)) wherever dd <
+	 * dd_up (see regime_quick_prep); both false for a NaN dd, and +-inf
+	 * fail one of them */
+	if (!((r->level == q->level) & !r->cancel_pending & (dd >= q->dd_lo) & (dd < q->dd_up)))
 		return false;
 	r->red_other = q->red_other;
 	*out = q->dec;

@@ -55,8 +55,10 @@ int vol_update_full(struct vol *v, uint64_t now_ns, double fair);
 static inline int vol_update(struct vol *v, uint64_t now_ns, double fair)
 {
 	/* started, fair finite and > 0, now_ns in [last_ns, next_ns): no
-	 * boundary elapsed, so vol_update_full would only record the value */
-	if (v != NULL && v->started && fair > 0.0 && fair <= DBL_MAX && now_ns >= v->last_ns &&
+	 * boundary elapsed, so vol_update_full would only record the value.
+	 * (Not started, next_ns is vol_init's 0: now_ns < next_ns tests
+	 * started too.) */
+	if (v != NULL && fair > 0.0 && fair <= DBL_MAX && now_ns >= v->last_ns &&
 	    now_ns < v->next_ns) {
 		v->last_fair = fair;
 		v->last_ns = now_ns;

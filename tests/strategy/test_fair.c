@@ -121,6 +121,52 @@ static void test_compute_and_event(void **state)
 	assert_int_equal(fair_from_event(&f, NULL, 0, &out), -EINVAL);
 }
 
+/* fair_from_top (the event path's: the top in registers, lead_on
+ * tested) gives fair_compute's code and bits, without and with a lead
+ * term, on tops of every error class and random ones. */
+static void test_from_top_same(void **state)
+{
+	struct fair_cfg c0 = { .weight = 0.7 };
+	struct fair_cfg c1 = { .weight = 0.7, .lead_beta = 0.5, .lead_lag_ns = NS_PER_S };
+	struct fair f[2], g[2];
+	uint64_t r = 0x0123456789abcdefull;
+
+	(void)state;
+	assert_int_equal(fair_init(&f[0], &c0), 0);
+	assert_int_equal(fair_init(&f[1], &c1), 0);
+	assert_false(f[0].lead_on);
+	assert_true(f[1].lead_on);
+	for (int k = 0; k < 2; k++) {
+		for (uint64_t t = 0; t <= 2 * NS_PER_S; t += NS_PER_S / 10)
+			assert_int_equal(fair_lead_update(&f[k], t, 1000000.0 + (double)t * 1e-6),
+					 0);
+		g[k] = f[k];
+	}
+	for (int i = 0; i < 20000; i++) {
+		uint32_t bp, ap, bq, aq;
+		double a = -1.0, b = -2.0;
+		int ra, rb;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		bp = (uint32_t)(r % 2000000);
+		ap = bp + (uint32_t)((r >> 21) % 300) - 10; /* crossed and locked too */
+		bq = (uint32_t)((r >> 30) % 1000);
+		aq = (uint32_t)((r >> 40) % 1000);
+		if (i % 7 == 0)
+			bp = 0;
+		for (int k = 0; k < 2; k++) {
+			ra = fair_from_top(&f[k], bp, bq, ap, aq, 2 * NS_PER_S, &a);
+			rb = fair_compute(&g[k], bp, bq, ap, aq, 2 * NS_PER_S, &b);
+			assert_int_equal(ra, rb);
+			if (ra == 0)
+				assert_memory_equal(&a, &b, sizeof(a));
+			assert_memory_equal(&f[k], &g[k], sizeof(f[k]));
+		}
+	}
+}
+
 /* Lead constant at 100 until 1.5 s, then 110. Lag 1 s. */
 static void feed_lead(struct fair *f, uint64_t from_ns, uint64_t until_ns)
 {
@@ -199,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_monotone_in_imbalance),
 		cmocka_unit_test(test_init_checks),
 		cmocka_unit_test(test_compute_and_event),
+		cmocka_unit_test(test_from_top_same),
 		cmocka_unit_test(test_lead_sign_and_lag),
 		cmocka_unit_test(test_lead_before_lag),
 	};

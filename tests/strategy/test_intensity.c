@@ -1,8 +1,10 @@
 /* test_intensity.c - fill intensity: the blend weight table, recovery of a
  * known (A, kappa) from seeded synthetic trades (Poisson arrivals, Exp(kappa)
  * depths) on both sides, the prior and its counter on too few points and on a
- * flat (kappa 0) profile, the window sliding out old trades, bad inputs. */
+ * flat (kappa 0) profile, the window sliding out old trades, bad inputs,
+ * and the newest slot's cached bounds against the division at every call. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,6 +211,100 @@ static void test_bad_inputs(void **state)
 	assert_int_equal(fill_estimate(&fl, FILL_BID, 5 * NS_PER_S, NULL), -EINVAL);
 }
 
+/* The newest slot's cached bounds and index (struct fill: slot_lo_ns,
+ * slot_hi_ns, slot_idx), against the slot found by division at every
+ * call: a copy whose bounds are cleared before each call takes that path
+ * (fill_advance's division, as before the cache) and must give the same
+ * codes, bytes and estimates. Times mostly within a slot, on and next to
+ * its edges, across a few slots and past the whole window, going back (a
+ * refused trade), and the first trade at time 0; a slot length whose end
+ * overflows near UINT64_MAX. */
+static struct fill fl_ref;
+
+static uint64_t slot_sat; /* calls that saw the newest slot's end saturated */
+
+static void check_slot_pair(uint64_t slot_ns, uint64_t t, uint32_t n, uint32_t min_fast)
+{
+	struct fill_cfg c = base_cfg;
+	uint64_t r = 0x2545f4914f6cdd1dull ^ slot_ns;
+	uint64_t fast = 0;
+
+	c.slot_ns = slot_ns;
+	assert_int_equal(fill_init(&fl, &c), 0);
+	assert_int_equal(fill_init(&fl_ref, &c), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		struct fill_params p, q;
+		int side, ra, rb;
+		uint64_t k, lo, hi;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		k = r % 1000;
+		if (i == 0)
+			; /* the first trade at t */
+		else if (k < 20 && t > slot_ns)
+			t -= (r >> 12) % slot_ns + 1; /* back: often refused */
+		else if (k < 40)
+			t = fl.slot_hi_ns - ((r >> 12) & 1); /* the edge, and next to it */
+		else if (k < 45 && t < UINT64_MAX / 2)
+			t += (uint64_t)c.n_slots * slot_ns * (1 + (r >> 12) % 3); /* past it all */
+		else if (k < 120)
+			t += slot_ns * ((r >> 12) % 4);
+		else
+			t += (r >> 12) % (slot_ns / 16 + 1);
+		side = (r >> 40) & 1 ? FILL_BID : FILL_ASK;
+		fast += t >= fl.slot_lo_ns && t < fl.slot_hi_ns;
+		slot_sat += fl.slot_hi_ns == UINT64_MAX;
+		lo = fl_ref.slot_lo_ns;
+		hi = fl_ref.slot_hi_ns;
+		fl_ref.slot_lo_ns = fl_ref.slot_hi_ns = 0; /* the division's path */
+		ra = fill_on_trade(&fl, side, 1000000 + (uint32_t)((r >> 44) % 400) - 200, FAIR, t);
+		rb = fill_on_trade(&fl_ref, side, 1000000 + (uint32_t)((r >> 44) % 400) - 200, FAIR,
+				   t);
+		assert_int_equal(ra, rb);
+		if (rb == -ERANGE) { /* refused before the slot is set: as it was */
+			fl_ref.slot_lo_ns = lo;
+			fl_ref.slot_hi_ns = hi;
+		}
+		/* the cleared bounds are set again by the slow path: every byte */
+		if (fl_ref.started)
+			assert_memory_equal(&fl, &fl_ref, sizeof(fl));
+		assert_true(!fl.started || (fl.slot_idx == fl.slot_id % c.n_slots &&
+					    fl.slot_lo_ns == fl.slot_id * slot_ns));
+		if (i % 97 == 0) {
+			lo = fl_ref.slot_lo_ns;
+			hi = fl_ref.slot_hi_ns;
+			fl_ref.slot_lo_ns = fl_ref.slot_hi_ns = 0;
+			ra = fill_estimate(&fl, side, t, &p);
+			rb = fill_estimate(&fl_ref, side, t, &q);
+			assert_int_equal(ra, rb);
+			if (fl_ref.slot_hi_ns == 0) { /* refused: as it was */
+				fl_ref.slot_lo_ns = lo;
+				fl_ref.slot_hi_ns = hi;
+			}
+			if (ra == 0)
+				assert_memory_equal(&p, &q, sizeof(p));
+			if (fl_ref.started)
+				assert_memory_equal(&fl, &fl_ref, sizeof(fl));
+		}
+	}
+	assert_true(fast >= min_fast); /* the cached slot answered */
+	assert_true(fl.n_rejected > 0 && fl.n_trades >= fast); /* a cached call is never refused */
+}
+
+static void test_slot_cache(void **state)
+{
+	(void)state;
+	check_slot_pair(NS_PER_S, 0, 20000, 10000);
+	check_slot_pair(NS_PER_S / 10, 36000 * NS_PER_S, 20000, 10000);
+	/* the newest slot's end overflows: bounds saturate at UINT64_MAX
+	 * (the times wrap too: many refused) */
+	slot_sat = 0;
+	check_slot_pair(UINT64_MAX / 4 + 1, UINT64_MAX - UINT64_MAX / 16, 400, 20);
+	assert_true(slot_sat > 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_prior_on_few_points),
 		cmocka_unit_test(test_flat_profile_is_bad),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_slot_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,7 +353,9 @@ static void test_ladder_px_same(void **state)
 }
 
 /* quote_llround equals llround on halves, the doubles next to them, both
- * signs, zeros, the 2^52 edge, non-finite values and random prices. */
+ * signs, zeros, the 2^52 edge, non-finite values and random prices; so
+ * does quote_llround_pos (its positive prices' short cut, the rest
+ * delegated). */
 static void test_llround_same(void **state)
 {
 	static const double tab[] = {
@@ -372,6 +374,11 @@ static void test_llround_same(void **state)
 		assert_true(quote_llround(nextafter(x, INFINITY)) == llround(nextafter(x, INFINITY)));
 		assert_true(quote_llround(nextafter(x, -INFINITY)) ==
 			    llround(nextafter(x, -INFINITY)));
+		assert_true(quote_llround_pos(x) == llround(x));
+		assert_true(quote_llround_pos(nextafter(x, INFINITY)) ==
+			    llround(nextafter(x, INFINITY)));
+		assert_true(quote_llround_pos(nextafter(x, -INFINITY)) ==
+			    llround(nextafter(x, -INFINITY)));
 	}
 	for (int i = 0; i < 1000000; i++) {
 		double x;
@@ -384,6 +391,7 @@ static void test_llround_same(void **state)
 		if ((r >> 50) & 1)
 			x = -x;
 		assert_true(quote_llround(x) == llround(x));
+		assert_true(quote_llround_pos(x) == llround(x));
 	}
 }
 

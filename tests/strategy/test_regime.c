@@ -3,9 +3,11 @@
  * reason until reset, no flapping between exit and enter, dwell before
  * stepping down, bad configs refused, and determinism. */
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -589,6 +591,57 @@ static void test_quick_matches_update(void **state)
 		    per_level[REGIME_RED] > 1000);
 }
 
+/* regime_quick_dd_lo: the one compare dd >= dd_lo & dd < dd_up that
+ * regime_quick_update makes against the terms it stands for (the
+ * expression it had before): ok & (dd >= -DBL_MAX) & dd < dd_up & (held |
+ * dd > dd_hold), for every ok / held, bands dd_hold and dd_up from the
+ * ends of the double range (NaN, infinities, signed zeros, subnormals,
+ * DBL_MAX) and random ones, and drawdowns at, next to and between them. */
+static void test_quick_dd_lo(void **state)
+{
+	static const double edge[] = { NAN, INFINITY, -INFINITY, 0.0, -0.0, DBL_MAX, -DBL_MAX,
+				       DBL_MIN, -DBL_MIN, 0x1p-1074, -0x1p-1074, 1.0, -1.0,
+				       50.0, 100.0, 150.0, 1e300, -1e300 };
+	const size_t ne = sizeof(edge) / sizeof(edge[0]);
+	uint64_t rs = 0x9e3779b97f4a7c15ull, n = 0, pass = 0;
+
+	(void)state;
+	for (uint32_t it = 0; it < 4000; it++) {
+		double hold, up, lo, dd[64];
+		size_t nd = 0;
+		bool ok = it & 1, held = (it >> 1) & 1;
+
+		rs ^= rs << 13;
+		rs ^= rs >> 7;
+		rs ^= rs << 17;
+		hold = it < 4 * ne ? edge[(it / 4) % ne] : (double)(int64_t)(rs % 2001) - 1000.0;
+		up = (it / 4) % 3 == 0 ? edge[(rs >> 20) % ne]
+				       : hold + (double)((rs >> 32) % 300);
+		for (size_t i = 0; i < ne; i++)
+			dd[nd++] = edge[i];
+		for (int k = 0; k < 2; k++) {
+			double x = k == 0 ? hold : up;
+
+			dd[nd++] = x;
+			dd[nd++] = nextafter(x, INFINITY);
+			dd[nd++] = nextafter(x, -INFINITY);
+		}
+		dd[nd++] = 0.5 * (hold + up);
+		dd[nd++] = (double)(int64_t)((rs >> 8) % 4001) - 2000.0;
+		lo = regime_quick_dd_lo(ok, held, hold);
+		for (size_t i = 0; i < nd; i++) {
+			bool old = ok & (dd[i] >= -DBL_MAX) & (dd[i] < up) & (held | (dd[i] > hold));
+			bool now = (dd[i] >= lo) & (dd[i] < up);
+
+			assert_int_equal(now, old);
+			n++;
+			pass += old;
+		}
+	}
+	/* both outcomes, many times */
+	assert_true(pass > 10000 && n > pass + 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_matches_full_scan),
 		cmocka_unit_test(test_quick_matches_update),
+		cmocka_unit_test(test_quick_dd_lo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,6 +181,22 @@ static void test_inline_same_as_full(void **state)
 	assert_int_equal(vol_init(&a, &c), 0);
 	assert_int_equal(vol_init(&b, &c), 0);
 	assert_int_equal(vol_update(NULL, 0, 1.0), vol_update_full(NULL, 0, 1.0));
+	/* before the first value (next_ns 0: the inline test's "started"),
+	 * at time 0 too: a refused price, then the start, then a value */
+	{
+		static const double p0[] = { NAN, -1.0, 0.0, 1e6, 1e6 + 1.0, 1e6 + 2.0 };
+		static const uint64_t t0[] = { 0, 0, 0, 0, 0, 1 };
+		struct vol a0, b0;
+
+		assert_int_equal(vol_init(&a0, &c), 0);
+		assert_int_equal(vol_init(&b0, &c), 0);
+		for (int i = 0; i < 6; i++) {
+			assert_int_equal(vol_update(&a0, t0[i], p0[i]),
+					 vol_update_full(&b0, t0[i], p0[i]));
+			assert_memory_equal(&a0, &b0, sizeof(a0));
+		}
+		assert_true(a0.started && a0.last_fair == 1e6 + 2.0);
+	}
 	for (int i = 0; i < 200000; i++) {
 		double px;
 		uint64_t k;
