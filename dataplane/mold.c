@@ -154,6 +154,7 @@ COLD void mold_fini(struct mold *m)
 	free(m->owned);
 	m->owned = NULL;
 	m->sess = NULL;
+	m->last_s = NULL;
 	m->gap_log = NULL;
 }
 
@@ -202,6 +203,7 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 	for (uint32_t i = 0; i < m->nsess; i++) {
 		if (mold_session_eq(m->sess[i].id, mp->hdr.session)) {
 			m->last_sess = i;
+			m->last_s = &m->sess[i];
 			return (int)i;
 		}
 	}
@@ -218,6 +220,7 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 	}
 	m->stats.sessions++;
 	m->last_sess = m->nsess;
+	m->last_s = s;
 	return (int)m->nsess++;
 }
 

@@ -189,6 +189,9 @@ struct mold {
 	struct mold_session *sess;
 	uint32_t nsess;         /* sessions in use */
 	uint32_t last_sess;     /* lookup cache */
+	struct mold_session *last_s; /* &sess[last_sess]; NULL while nsess is 0
+				   (mold_rx_fast: no index to scale, no count
+				   to test) */
 	uint32_t npending;      /* sessions with pending set */
 	uint32_t nholes;        /* sessions with hole_open */
 	uint32_t nstarting;     /* sessions with starting (start window open) */
@@ -371,10 +374,9 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 		       sizeof(m->nholes) == 4 && sizeof(m->nstarting) == 4,
 		       "nholes and nstarting are read as one word");
 	memcpy(&holes_starting, &m->nholes, sizeof(holes_starting));
-	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || holes_starting != 0 ||
-		     m->nsess == 0))
+	s = m->last_s;
+	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || holes_starting != 0 || !s))
 		return false;
-	s = &m->sess[m->last_sess];
 	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) ||
 		     !mold_in_order_clean(s, seq, next)))
 		return false;
