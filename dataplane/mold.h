@@ -196,6 +196,10 @@ struct mold {
 	uint32_t nholes;        /* sessions with hole_open */
 	uint32_t nstarting;     /* sessions with starting (start window open) */
 	bool busy;              /* work queued: drain mold_next before mold_rx */
+	bool last_dirty;        /* last_s is NULL or not mold_session_clean: set
+				   by every call into mold.c as it returns (only
+				   they change what it depends on), so
+				   mold_rx_fast tests it with busy, one load */
 	uint64_t now_ns;        /* packet clock: highest stamp seen */
 	struct {                /* arrival parked while its session's buffer drains */
 		const uint8_t *pkt;
@@ -320,13 +324,10 @@ static ALWAYS_INLINE bool mold_session_eq(const char *a, const char *b)
 	return ((a8 ^ b8) | (uint64_t)(a2 ^ b2)) == 0;
 }
 
-/* Is the data packet [seq, next) of s the in-order case whose settling
- * (mark_pending, then settle() in mold_next_slow) would change nothing: it
- * starts at or before `expected` and ends after it, and the session holds
- * nothing, has no hole, no event to report and nothing beyond `next` seen?
- * Then mold_rx delivers it without marking the session pending. */
-static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint64_t seq,
-					      uint64_t next)
+/* Does session s hold nothing, with no hole, no event to report and
+ * nothing pending: the state in which an in-order packet's settling would
+ * change nothing (mold_in_order_clean)? */
+static ALWAYS_INLINE bool mold_session_clean(const struct mold_session *s)
 {
 	/* The eight flags are adjacent bytes: pending, hole_open, episode,
 	 * force_one, flush and starting must all be clear, which one masked
@@ -346,9 +347,26 @@ static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint
 		       "busy_mask matches the session's flag bytes");
 	memcpy(&flags, (const char *)s + offsetof(struct mold_session, pending), sizeof(flags));
 	memcpy(&mask, busy_mask, sizeof(mask));
-	return seq <= s->expected && next > s->expected && s->horizon <= next &&
-	       (flags & mask) == 0 && s->nslots == 0 &&
+	return (flags & mask) == 0 && s->nslots == 0 &&
 	       s->end_seen <= s->end_reported; /* !end_seen || end_reported */
+}
+
+/* Does the data packet [seq, next) of s start at or before `expected` and
+ * end after it, with nothing beyond `next` seen? */
+static ALWAYS_INLINE bool mold_in_order(const struct mold_session *s, uint64_t seq,
+					uint64_t next)
+{
+	return seq <= s->expected && next > s->expected && s->horizon <= next;
+}
+
+/* Is the data packet [seq, next) of s the in-order case whose settling
+ * (mark_pending, then settle() in mold_next_slow) would change nothing:
+ * mold_in_order, of a mold_session_clean session? Then mold_rx delivers it
+ * without marking the session pending. */
+static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint64_t seq,
+					      uint64_t next)
+{
+	return mold_in_order(s, seq, next) && mold_session_clean(s);
 }
 
 /* Point the cursor at the blocks of pkt [seq, end) from sequence `from` on. */
@@ -369,7 +387,7 @@ static ALWAYS_INLINE void mold_cursor_set(struct mold *m, uint32_t si, const uin
 }
 
 /* The common packet, whole, inline: the next data of the session mold_rx
- * saw last, on a valid line, with no hole or start window open anywhere
+ * saw last (clean: last_dirty), on a valid line, with no hole or start window open anywhere
  * (so the clock expires nothing) and mold_next drained. Checks first,
  * then exactly what mold_rx_slow does for it: true when taken, false with
  * nothing changed otherwise. mp: the packet's parse (0 from mold_parse). */
@@ -381,16 +399,20 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	struct mold_session *s;
 
 	uint64_t holes_starting; /* nholes and nstarting: both 0, one test */
+	uint16_t busy_dirty;     /* busy and last_dirty: both false, one test */
 
 	_Static_assert(offsetof(struct mold, nstarting) == offsetof(struct mold, nholes) + 4 &&
 		       sizeof(m->nholes) == 4 && sizeof(m->nstarting) == 4,
 		       "nholes and nstarting are read as one word");
+	_Static_assert(offsetof(struct mold, last_dirty) == offsetof(struct mold, busy) + 1,
+		       "busy and last_dirty are read as one word");
 	memcpy(&holes_starting, &m->nholes, sizeof(holes_starting));
-	s = m->last_s;
-	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || holes_starting != 0 || !s))
+	memcpy(&busy_dirty, &m->busy, sizeof(busy_dirty));
+	/* !last_dirty: last_s is set and mold_session_clean */
+	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES || holes_starting != 0))
 		return false;
-	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) ||
-		     !mold_in_order_clean(s, seq, next)))
+	s = m->last_s;
+	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) || !mold_in_order(s, seq, next)))
 		return false;
 	m->busy = true;
 	if (t_ns > m->now_ns)
