@@ -694,10 +694,12 @@ static int next_slow(struct mold *m, struct mold_item *it)
 /* ---- the calls that change sessions: last_dirty on the way out ------- */
 
 /* mold_rx_fast's last_dirty for the state a call into mold.c leaves: only
- * these calls change a session's flags, slots and end, and last_s. */
+ * these calls change a session's flags, slots and end, last_s, nholes and
+ * nstarting. */
 static void last_refresh(struct mold *m)
 {
-	m->last_dirty = m->last_s == NULL || !mold_session_clean(m->last_s);
+	m->last_dirty = m->last_s == NULL || !mold_session_clean(m->last_s) ||
+			m->nholes != 0 || m->nstarting != 0;
 }
 
 int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,

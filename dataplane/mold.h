@@ -196,10 +196,11 @@ struct mold {
 	uint32_t nholes;        /* sessions with hole_open */
 	uint32_t nstarting;     /* sessions with starting (start window open) */
 	bool busy;              /* work queued: drain mold_next before mold_rx */
-	bool last_dirty;        /* last_s is NULL or not mold_session_clean: set
-				   by every call into mold.c as it returns (only
-				   they change what it depends on), so
-				   mold_rx_fast tests it with busy, one load */
+	bool last_dirty;        /* last_s is NULL or not mold_session_clean, or
+				   nholes or nstarting is not 0: set by every
+				   call into mold.c as it returns (only they
+				   change what it depends on), so mold_rx_fast
+				   tests it with busy, one load */
 	uint64_t now_ns;        /* packet clock: highest stamp seen */
 	struct {                /* arrival parked while its session's buffer drains */
 		const uint8_t *pkt;
@@ -398,18 +399,14 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	struct mold_line_state *ls;
 	struct mold_session *s;
 
-	uint64_t holes_starting; /* nholes and nstarting: both 0, one test */
 	uint16_t busy_dirty;     /* busy and last_dirty: both false, one test */
 
-	_Static_assert(offsetof(struct mold, nstarting) == offsetof(struct mold, nholes) + 4 &&
-		       sizeof(m->nholes) == 4 && sizeof(m->nstarting) == 4,
-		       "nholes and nstarting are read as one word");
 	_Static_assert(offsetof(struct mold, last_dirty) == offsetof(struct mold, busy) + 1,
 		       "busy and last_dirty are read as one word");
-	memcpy(&holes_starting, &m->nholes, sizeof(holes_starting));
 	memcpy(&busy_dirty, &m->busy, sizeof(busy_dirty));
-	/* !last_dirty: last_s is set and mold_session_clean */
-	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES || holes_starting != 0))
+	/* !last_dirty: last_s is set and mold_session_clean, no hole or
+	 * start window open anywhere */
+	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES))
 		return false;
 	s = m->last_s;
 	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) || !mold_in_order(s, seq, next)))
