@@ -1047,7 +1047,7 @@ static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_
 	    UNLIKELY(!net_parse_eth_ip4_udp(frame, caplen, wirelen, &u)) ||
 	    UNLIKELY(!fast_source(f, frame)) ||
 	    UNLIKELY(u.payload_len < MOLD_HDR_LEN) ||
-	    UNLIKELY(mold_parse_fast(u.payload, u.payload_len, &mp) != 0) ||
+	    UNLIKELY(!mold_parse_ok(u.payload, u.payload_len, &mp)) ||
 	    UNLIKELY(!mold_rx_fast(&f->mold, u.payload, &mp, MOLD_LINE_A, t_ns)))
 		return false;
 	f->st.frames++;

@@ -248,7 +248,10 @@ void mold_fini(struct mold *m);
  * Cold; pure; any thread. */
 int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
 
-/* mold_parse, inline (mold_rx), also listing the messages: with msgs, the
+/* mold_parse_list and mold_parse_ok: with reason, a failure of the block
+ * walk returns mold_parse_reason's answer; without, -MOLD_EBLOCK for any.
+ *
+ * mold_parse, inline (mold_rx), also listing the messages: with msgs, the
  * i-th block's message (its bytes after the length field) goes to msgs[i]
  * for i < max while the blocks are checked, so a caller that walks them (the
  * feed's burst lookahead) needs no second walk; on failure msgs[] holds
@@ -259,8 +262,8 @@ int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
  * the exact reason. Every read is at off <= len - 3. (~9 Ir a block
  * without the list, a test and the count each; ~13 with three tests
  * before the zero length was folded into the bound.) */
-static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct mold_pkt *out,
-					 const uint8_t **msgs, unsigned max)
+static ALWAYS_INLINE int mold_parse_core(const uint8_t *pkt, size_t len, struct mold_pkt *out,
+					 const uint8_t **msgs, unsigned max, const bool reason)
 {
 	size_t off = MOLD_HDR_LEN, lim;
 	unsigned n;
@@ -284,7 +287,7 @@ static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct 
 	if (msgs) {
 		for (unsigned i = 0; i < n; i++) {
 			if (UNLIKELY(off > lim))
-				return mold_parse_reason(pkt, len, n);
+				return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
 			if (i < max)
 				msgs[i] = pkt + off + MOLD_BLOCK_HDR_LEN;
 			off += MOLD_BLOCK_HDR_LEN + 1 +
@@ -294,15 +297,32 @@ static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct 
 		/* without the list, the count run down */
 		for (unsigned i = n; i != 0; i--) {
 			if (UNLIKELY(off > lim))
-				return mold_parse_reason(pkt, len, n);
+				return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
 			off += MOLD_BLOCK_HDR_LEN + 1 +
 			       (size_t)(uint32_t)((uint32_t)mold_block_len(pkt + off) - 1);
 		}
 	}
 	if (UNLIKELY(off != len))
-		return mold_parse_reason(pkt, len, n);
+		return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
 	out->nmsgs = (uint16_t)n;
 	return 0;
+}
+
+/* mold_parse_core's walk with its reason (reason true), as documented
+ * above. */
+static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct mold_pkt *out,
+					 const uint8_t **msgs, unsigned max)
+{
+	return mold_parse_core(pkt, len, out, msgs, max, true);
+}
+
+/* mold_parse_fast's verdict alone: true when it returns 0, *out filled as
+ * it fills it. For a caller that sends every malformed packet down a path
+ * that parses it again for the reason (feed_frame_begin's): no call on
+ * the way, so that caller's fast path need not save registers for one. */
+static ALWAYS_INLINE bool mold_parse_ok(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	return mold_parse_core(pkt, len, out, NULL, 0, false) == 0;
 }
 
 /* mold_parse, inline (mold_rx): mold_parse_list without the list. */
