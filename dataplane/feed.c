@@ -54,7 +54,15 @@
  * ladder chunks walked from the best, the level's tail order written to
  * append), the md_event itself (~35 Ir a message: header, block copy,
  * flags), mold's cursor and the burst lookahead (~120 Ir a message over
- * the frame path: the hash, the slot peek, the links). */
+ * the frame path: the hash, the slot peek, the links). Then, per packet
+ * (callgrind, `tickwire paper`): the filter and line A's source as two
+ * masked loads of the frame's address and port bytes, mold's last session
+ * by pointer, a zero block length caught by the bound tests, the session's
+ * clean state and mold's holes and start windows kept as one flag beside
+ * mold.busy by the calls into mold.c, and mold's parse without its reason
+ * call (so feed_frame_begin saves no registers): feed_frame_begin 163.5 ->
+ * 129.5 Ir a packet; `tickwire book` of the 3 M-message capture 1841.1 M
+ * -> 1809.4 M in all. */
 #include "dataplane/feed.h"
 
 #include <errno.h>
@@ -1035,8 +1043,11 @@ uint32_t feed_on_frame(struct feed *f, const uint8_t *frame, size_t caplen,
  * first, then exactly frame_rx's updates for it: true when taken, false with
  * nothing changed otherwise. Its parse never leaves registers: frame_rx's
  * goes to memory for net_parse_link_slow and mold_rx_slow, and its six
- * saved registers cost ~17 Ir a packet. The filter and line A's source are
- * one test of the frame's address and port bytes (fast_source). */
+ * saved registers cost ~17 Ir a packet. It makes no call (a malformed
+ * packet's reason is the general path's: mold_parse_ok), so
+ * feed_frame_begin saves no registers either. The filter and line A's
+ * source are one test of the frame's address and port bytes
+ * (fast_source). */
 static ALWAYS_INLINE bool frame_fast(struct feed *f, const uint8_t *frame, size_t caplen,
 				    size_t wirelen, uint64_t t_ns)
 {
