@@ -83,11 +83,17 @@ struct feed {
 	 * type byte (len | kind << 8), copied here at init so feed_pull
 	 * addresses it off f: a register fewer in its loop. */
 	uint16_t order_info[256];
-	/* Line A's source (source[0]) as feed_frame_begin's untagged frame
-	 * reads it: address and port bytes as loaded (source_wire_key), set
-	 * by feed_frame_begin's general path once line A is known; UINT64_MAX,
-	 * which no frame matches, until then or when line A is tagged. */
-	uint64_t source0_wire;
+	/* frame_fast's source and filter test, on the untagged frame's 12
+	 * bytes from the IPv4 source address to the UDP destination port as
+	 * two loads read them (8 bytes: source and destination address; 4:
+	 * source and destination port): a frame passes when (load ^ key) &
+	 * mask is 0 for both. The masks take line A's source (source[0])
+	 * whole and the destination's fields that the filter compares. Set
+	 * by feed_frame_begin's general path once line A is known; until
+	 * then, or when line A is tagged, fast_key[1] has a bit above the
+	 * 4-byte load's that fast_mask[1] tests: no frame matches. */
+	uint64_t fast_key[2];
+	uint64_t fast_mask[2];
 	/* Every bit set: feed_on_frame, feed_on_burst and feed_on_messages
 	 * take a copy of the message path without the test (~0.5% of
 	 * `tickwire book`'s instructions on a 3 M-message capture). */

@@ -132,6 +132,7 @@ COLD int mold_init(struct mold *m, const struct mold_cfg *cfg, void *mem)
 	base = mem;
 	memset(base, 0, l.total); /* prefaults every page */
 	m->cfg = *cfg;
+	m->last_dirty = true; /* no session yet */
 	m->sess = (struct mold_session *)(void *)base;
 	slots = (struct mold_slot *)(void *)(base + l.slots);
 	data = base + l.data;
@@ -154,6 +155,8 @@ COLD void mold_fini(struct mold *m)
 	free(m->owned);
 	m->owned = NULL;
 	m->sess = NULL;
+	m->last_s = NULL;
+	m->last_dirty = true;
 	m->gap_log = NULL;
 }
 
@@ -202,6 +205,7 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 	for (uint32_t i = 0; i < m->nsess; i++) {
 		if (mold_session_eq(m->sess[i].id, mp->hdr.session)) {
 			m->last_sess = i;
+			m->last_s = &m->sess[i];
 			return (int)i;
 		}
 	}
@@ -218,6 +222,7 @@ static int session_get(struct mold *m, const struct mold_pkt *mp, uint64_t t_ns)
 	}
 	m->stats.sessions++;
 	m->last_sess = m->nsess;
+	m->last_s = s;
 	return (int)m->nsess++;
 }
 
@@ -426,8 +431,8 @@ int mold_rx_slow(struct mold *m, const uint8_t *pkt, size_t len, int line, uint6
 	return mold_rx_parsed_slow(m, pkt, len, &mp, rc, line, t_ns);
 }
 
-int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
-			const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns)
+static int rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
+			  const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns)
 {
 	if (UNLIKELY(m->busy))
 		return -EBUSY;
@@ -442,7 +447,7 @@ int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
 	return rx_parsed(m, pkt, len, mp, line, t_ns);
 }
 
-int mold_advance(struct mold *m, uint64_t t_ns)
+static int advance(struct mold *m, uint64_t t_ns)
 {
 	if (m->busy)
 		return -EBUSY;
@@ -451,7 +456,7 @@ int mold_advance(struct mold *m, uint64_t t_ns)
 	return 0;
 }
 
-int mold_flush(struct mold *m)
+static int flush(struct mold *m)
 {
 	if (m->busy)
 		return -EBUSY;
@@ -646,7 +651,7 @@ static int settle(struct mold *m, uint32_t si, struct mold_item *it)
 	return 0;
 }
 
-int mold_next_slow(struct mold *m, struct mold_item *it)
+static int next_slow(struct mold *m, struct mold_item *it)
 {
 	for (;;) {
 		if (m->cur.left)
@@ -684,6 +689,50 @@ int mold_next_slow(struct mold *m, struct mold_item *it)
 		m->busy = false;
 		return 0;
 	}
+}
+
+/* ---- the calls that change sessions: last_dirty on the way out ------- */
+
+/* mold_rx_fast's last_dirty for the state a call into mold.c leaves: only
+ * these calls change a session's flags, slots and end, last_s, nholes and
+ * nstarting. */
+static void last_refresh(struct mold *m)
+{
+	m->last_dirty = m->last_s == NULL || !mold_session_clean(m->last_s) ||
+			m->nholes != 0 || m->nstarting != 0;
+}
+
+int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,
+			const struct mold_pkt *mp, int parse_rc, int line, uint64_t t_ns)
+{
+	int rc = rx_parsed_slow(m, pkt, len, mp, parse_rc, line, t_ns);
+
+	last_refresh(m);
+	return rc;
+}
+
+int mold_advance(struct mold *m, uint64_t t_ns)
+{
+	int rc = advance(m, t_ns);
+
+	last_refresh(m);
+	return rc;
+}
+
+int mold_flush(struct mold *m)
+{
+	int rc = flush(m);
+
+	last_refresh(m);
+	return rc;
+}
+
+int mold_next_slow(struct mold *m, struct mold_item *it)
+{
+	int rc = next_slow(m, it);
+
+	last_refresh(m);
+	return rc;
 }
 
 /* ---- gap log, re-requests, names ------------------------------------- */

@@ -189,10 +189,18 @@ struct mold {
 	struct mold_session *sess;
 	uint32_t nsess;         /* sessions in use */
 	uint32_t last_sess;     /* lookup cache */
+	struct mold_session *last_s; /* &sess[last_sess]; NULL while nsess is 0
+				   (mold_rx_fast: no index to scale, no count
+				   to test) */
 	uint32_t npending;      /* sessions with pending set */
 	uint32_t nholes;        /* sessions with hole_open */
 	uint32_t nstarting;     /* sessions with starting (start window open) */
 	bool busy;              /* work queued: drain mold_next before mold_rx */
+	bool last_dirty;        /* last_s is NULL or not mold_session_clean, or
+				   nholes or nstarting is not 0: set by every
+				   call into mold.c as it returns (only they
+				   change what it depends on), so mold_rx_fast
+				   tests it with busy, one load */
 	uint64_t now_ns;        /* packet clock: highest stamp seen */
 	struct {                /* arrival parked while its session's buffer drains */
 		const uint8_t *pkt;
@@ -240,18 +248,22 @@ void mold_fini(struct mold *m);
  * Cold; pure; any thread. */
 int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
 
-/* mold_parse, inline (mold_rx), also listing the messages: with msgs, the
+/* mold_parse_list and mold_parse_ok: with reason, a failure of the block
+ * walk returns mold_parse_reason's answer; without, -MOLD_EBLOCK for any.
+ *
+ * mold_parse, inline (mold_rx), also listing the messages: with msgs, the
  * i-th block's message (its bytes after the length field) goes to msgs[i]
  * for i < max while the blocks are checked, so a caller that walks them (the
  * feed's burst lookahead) needs no second walk; on failure msgs[] holds
  * junk. The block walk tests each block on the way in -- at least a length
- * field and one byte left (off <= lim) -- and for a zero length; a block
- * running past the end then fails the next block's test, or the last one
- * the test that the blocks end at len. Any failure goes to
- * mold_parse_reason for the exact reason. Every read is at off <= len - 3.
- * (~13 Ir a block with three tests each.) */
-static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct mold_pkt *out,
-					 const uint8_t **msgs, unsigned max)
+ * field and one byte left (off <= lim); a zero length or a block running
+ * past the end then fails the next block's test, or the last one the test
+ * that the blocks end at len. Any failure goes to mold_parse_reason for
+ * the exact reason. Every read is at off <= len - 3. (~9 Ir a block
+ * without the list, a test and the count each; ~13 with three tests
+ * before the zero length was folded into the bound.) */
+static ALWAYS_INLINE int mold_parse_core(const uint8_t *pkt, size_t len, struct mold_pkt *out,
+					 const uint8_t **msgs, unsigned max, const bool reason)
 {
 	size_t off = MOLD_HDR_LEN, lim;
 	unsigned n;
@@ -267,22 +279,50 @@ static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct 
 	if (UNLIKELY(UINT64_MAX - out->hdr.seq < n))
 		return -MOLD_ESEQ;
 	lim = len - (MOLD_BLOCK_HDR_LEN + 1); /* len >= MOLD_HDR_LEN: no wrap */
-	for (unsigned i = 0; i < n; i++) {
-		size_t bl;
-
-		if (UNLIKELY(off > lim))
-			return mold_parse_reason(pkt, len, n);
-		bl = mold_block_len(pkt + off);
-		if (UNLIKELY(bl == 0))
-			return mold_parse_reason(pkt, len, n);
-		if (msgs && i < max)
-			msgs[i] = pkt + off + MOLD_BLOCK_HDR_LEN;
-		off += MOLD_BLOCK_HDR_LEN + bl;
+	/* A zero length is found by the bound tests, not a test of its own:
+	 * length - 1 wraps to 2^32 - 1, which puts off past any packet, so
+	 * the next block's test or the end's fails (and mold_parse_reason
+	 * says EZERO, as a test of its own would have at once). */
+	_Static_assert(sizeof(size_t) >= 8, "off past 2^32 does not wrap");
+	if (msgs) {
+		for (unsigned i = 0; i < n; i++) {
+			if (UNLIKELY(off > lim))
+				return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
+			if (i < max)
+				msgs[i] = pkt + off + MOLD_BLOCK_HDR_LEN;
+			off += MOLD_BLOCK_HDR_LEN + 1 +
+			       (size_t)(uint32_t)((uint32_t)mold_block_len(pkt + off) - 1);
+		}
+	} else {
+		/* without the list, the count run down */
+		for (unsigned i = n; i != 0; i--) {
+			if (UNLIKELY(off > lim))
+				return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
+			off += MOLD_BLOCK_HDR_LEN + 1 +
+			       (size_t)(uint32_t)((uint32_t)mold_block_len(pkt + off) - 1);
+		}
 	}
 	if (UNLIKELY(off != len))
-		return mold_parse_reason(pkt, len, n);
+		return reason ? mold_parse_reason(pkt, len, n) : -MOLD_EBLOCK;
 	out->nmsgs = (uint16_t)n;
 	return 0;
+}
+
+/* mold_parse_core's walk with its reason (reason true), as documented
+ * above. */
+static ALWAYS_INLINE int mold_parse_list(const uint8_t *pkt, size_t len, struct mold_pkt *out,
+					 const uint8_t **msgs, unsigned max)
+{
+	return mold_parse_core(pkt, len, out, msgs, max, true);
+}
+
+/* mold_parse_fast's verdict alone: true when it returns 0, *out filled as
+ * it fills it. For a caller that sends every malformed packet down a path
+ * that parses it again for the reason (feed_frame_begin's): no call on
+ * the way, so that caller's fast path need not save registers for one. */
+static ALWAYS_INLINE bool mold_parse_ok(const uint8_t *pkt, size_t len, struct mold_pkt *out)
+{
+	return mold_parse_core(pkt, len, out, NULL, 0, false) == 0;
 }
 
 /* mold_parse, inline (mold_rx): mold_parse_list without the list. */
@@ -305,13 +345,10 @@ static ALWAYS_INLINE bool mold_session_eq(const char *a, const char *b)
 	return ((a8 ^ b8) | (uint64_t)(a2 ^ b2)) == 0;
 }
 
-/* Is the data packet [seq, next) of s the in-order case whose settling
- * (mark_pending, then settle() in mold_next_slow) would change nothing: it
- * starts at or before `expected` and ends after it, and the session holds
- * nothing, has no hole, no event to report and nothing beyond `next` seen?
- * Then mold_rx delivers it without marking the session pending. */
-static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint64_t seq,
-					      uint64_t next)
+/* Does session s hold nothing, with no hole, no event to report and
+ * nothing pending: the state in which an in-order packet's settling would
+ * change nothing (mold_in_order_clean)? */
+static ALWAYS_INLINE bool mold_session_clean(const struct mold_session *s)
 {
 	/* The eight flags are adjacent bytes: pending, hole_open, episode,
 	 * force_one, flush and starting must all be clear, which one masked
@@ -331,9 +368,26 @@ static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint
 		       "busy_mask matches the session's flag bytes");
 	memcpy(&flags, (const char *)s + offsetof(struct mold_session, pending), sizeof(flags));
 	memcpy(&mask, busy_mask, sizeof(mask));
-	return seq <= s->expected && next > s->expected && s->horizon <= next &&
-	       (flags & mask) == 0 && s->nslots == 0 &&
+	return (flags & mask) == 0 && s->nslots == 0 &&
 	       s->end_seen <= s->end_reported; /* !end_seen || end_reported */
+}
+
+/* Does the data packet [seq, next) of s start at or before `expected` and
+ * end after it, with nothing beyond `next` seen? */
+static ALWAYS_INLINE bool mold_in_order(const struct mold_session *s, uint64_t seq,
+					uint64_t next)
+{
+	return seq <= s->expected && next > s->expected && s->horizon <= next;
+}
+
+/* Is the data packet [seq, next) of s the in-order case whose settling
+ * (mark_pending, then settle() in mold_next_slow) would change nothing:
+ * mold_in_order, of a mold_session_clean session? Then mold_rx delivers it
+ * without marking the session pending. */
+static ALWAYS_INLINE bool mold_in_order_clean(const struct mold_session *s, uint64_t seq,
+					      uint64_t next)
+{
+	return mold_in_order(s, seq, next) && mold_session_clean(s);
 }
 
 /* Point the cursor at the blocks of pkt [seq, end) from sequence `from` on. */
@@ -354,7 +408,7 @@ static ALWAYS_INLINE void mold_cursor_set(struct mold *m, uint32_t si, const uin
 }
 
 /* The common packet, whole, inline: the next data of the session mold_rx
- * saw last, on a valid line, with no hole or start window open anywhere
+ * saw last (clean: last_dirty), on a valid line, with no hole or start window open anywhere
  * (so the clock expires nothing) and mold_next drained. Checks first,
  * then exactly what mold_rx_slow does for it: true when taken, false with
  * nothing changed otherwise. mp: the packet's parse (0 from mold_parse). */
@@ -365,18 +419,17 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	struct mold_line_state *ls;
 	struct mold_session *s;
 
-	uint64_t holes_starting; /* nholes and nstarting: both 0, one test */
+	uint16_t busy_dirty;     /* busy and last_dirty: both false, one test */
 
-	_Static_assert(offsetof(struct mold, nstarting) == offsetof(struct mold, nholes) + 4 &&
-		       sizeof(m->nholes) == 4 && sizeof(m->nstarting) == 4,
-		       "nholes and nstarting are read as one word");
-	memcpy(&holes_starting, &m->nholes, sizeof(holes_starting));
-	if (UNLIKELY(m->busy || (unsigned)line >= MOLD_LINES || holes_starting != 0 ||
-		     m->nsess == 0))
+	_Static_assert(offsetof(struct mold, last_dirty) == offsetof(struct mold, busy) + 1,
+		       "busy and last_dirty are read as one word");
+	memcpy(&busy_dirty, &m->busy, sizeof(busy_dirty));
+	/* !last_dirty: last_s is set and mold_session_clean, no hole or
+	 * start window open anywhere */
+	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES))
 		return false;
-	s = &m->sess[m->last_sess];
-	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) ||
-		     !mold_in_order_clean(s, seq, next)))
+	s = m->last_s;
+	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) || !mold_in_order(s, seq, next)))
 		return false;
 	m->busy = true;
 	if (t_ns > m->now_ns)
