@@ -696,10 +696,21 @@ static int next_slow(struct mold *m, struct mold_item *it)
 /* mold_rx_fast's last_dirty for the state a call into mold.c leaves: only
  * these calls change a session's flags, slots and end, last_s, nholes and
  * nstarting. */
+static bool last_dirty_now(const struct mold *m)
+{
+	return m->last_s == NULL || !mold_session_clean(m->last_s) || m->nholes != 0 ||
+	       m->nstarting != 0;
+}
+
 static void last_refresh(struct mold *m)
 {
-	m->last_dirty = m->last_s == NULL || !mold_session_clean(m->last_s) ||
-			m->nholes != 0 || m->nstarting != 0;
+	m->last_dirty = last_dirty_now(m);
+}
+
+COLD bool mold_last_dirty_holds(const struct mold *m)
+{
+	return m->last_dirty == last_dirty_now(m) &&
+	       (m->nsess == 0 ? m->last_s == NULL : m->last_s == &m->sess[m->last_sess]);
 }
 
 int mold_rx_parsed_slow(struct mold *m, const uint8_t *pkt, size_t len,

@@ -248,6 +248,11 @@ void mold_fini(struct mold *m);
  * Cold; pure; any thread. */
 int mold_parse_reason(const uint8_t *pkt, size_t len, unsigned n);
 
+/* Do m's caches for mold_rx_fast hold: last_dirty as its fields say, and
+ * last_s the session last_sess names (NULL before the first)? For the tests
+ * and the fuzz target, which check it after every call. Cold; read only. */
+bool mold_last_dirty_holds(const struct mold *m);
+
 /* mold_parse_list and mold_parse_ok: with reason, a failure of the block
  * walk returns mold_parse_reason's answer; without, -MOLD_EBLOCK for any.
  *

@@ -225,8 +225,10 @@ static int feed(struct harness *h, int line, uint64_t t, unsigned k, uint64_t se
 	size_t len = build_pkt(h->pkt, k, seq, count);
 	int rc = mold_rx(&h->m, h->pkt, len, line, t);
 
+	assert_true(mold_last_dirty_holds(&h->m));
 	if (rc != -EBUSY && rc != -EINVAL)
 		drain(h);
+	assert_true(mold_last_dirty_holds(&h->m));
 	return rc;
 }
 
@@ -451,6 +453,7 @@ static struct harness *run_scenario(const struct scenario *sc)
 			drain(h);
 			break;
 		}
+		assert_true(mold_last_dirty_holds(&h->m));
 		if (rc != 0) {
 			print_error("scenario '%s' step %c seq %llu: rc %d\n", sc->name, s->op,
 				    (unsigned long long)s->seq, rc);

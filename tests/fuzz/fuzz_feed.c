@@ -73,6 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		data += len;
 		size -= len;
+		/* mold_rx_fast's cached verdict on the last session */
+		if (!mold_last_dirty_holds(&feed.mold))
+			abort();
 	}
 	if (nb)
 		feed_on_burst(&feed, burst, nb, ev, 64);
