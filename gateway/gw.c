@@ -150,41 +150,74 @@ static inline uint64_t dig8(uint32_t v)
 	return t | ((z - t * 10) << 8);
 }
 
-/* Always inlined into its two callers (NEW and REPLACE): as a call it
- * cost a frame and register spills on every intent. */
-static ALWAYS_INLINE void clordid_put(char dst[OUCH_CLORDID_LEN], uint64_t token)
+/* Write token's ClOrdID straight into its field f of the message being
+ * built (no copy through a buffer): the 16 digit bytes go in two 8-byte
+ * stores placed so that the digits start at f[0], which writes up to 7
+ * bytes in front of the field and, for a token under 10^8 without leading
+ * zeros, 2 past its end. The caller writes the message's other fields
+ * after this (ouch_*_encode_no_id), which puts the right bytes there; the
+ * field's own 14 bytes are all written here.
+ * A 9-14 digit token's digits come from locate's memo when it holds an
+ * earlier token of at most 9 - its last digit less (a strategy numbers
+ * its orders 1, 2, 3...: nine times in ten): the same digits with the last
+ * one raised, no carry to propagate; else they are computed and kept
+ * there. Always inlined into its two callers (NEW and REPLACE): as a call
+ * it cost a frame and register spills on every intent. */
+#define GW_CLORDID_SPILL 7 /* bytes written in front of the field, at most */
+static ALWAYS_INLINE void clordid_put(struct gw *g, uint8_t *f, uint64_t token, uint16_t locate)
 {
 	const uint64_t zeros = 0x3030303030303030ull, spaces = 0x2020202020202020ull;
-	uint8_t tmp[16 + OUCH_CLORDID_LEN];
 	uint64_t a, b;
 	int lz;
 
-	if (token > GW_CLORDID_DEC_MAX) {
-		dst[0] = 'X';
+	if (UNLIKELY(token > GW_CLORDID_DEC_MAX)) {
+		f[0] = 'X';
 		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
-			dst[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
+			f[i] = (uint8_t)"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
 			token /= 36;
 		}
 		return;
 	}
 	/* Digits in a then b (16 with leading zeros, or 8 and b all spaces),
-	 * spaces after; the copy skips a's lz leading zero bytes, which leaves
-	 * at most 14 digits as the token has no more. */
+	 * spaces after; a's lz leading zero bytes land in front of the field,
+	 * which leaves at most 14 digits in it as the token has no more (lz
+	 * >= 2 with 16 digits). */
 	if (token >= 100000000u) {
-		a = dig8((uint32_t)(token / 100000000u));
-		b = dig8((uint32_t)(token % 100000000u)) + zeros;
+		struct gw_idmemo *m = &g->idm[locate % GW_IDMEMO];
+		uint64_t d = token - m->token;
+
+		/* b's top byte is the last digit ('0'..'9'; 0 in an empty
+		 * entry, whose token 0 is 10^8 or more below any here). */
+		if (LIKELY(d <= '9' - (m->b >> 56))) {
+			a = m->a;
+			b = m->b + (d << 56);
+			lz = (int)m->lz;
+		} else {
+			a = dig8((uint32_t)(token / 100000000u)) + zeros;
+			b = dig8((uint32_t)(token % 100000000u)) + zeros;
+			lz = __builtin_ctzll(a - zeros) / 8; /* the high part is not 0 */
+			m->a = a;
+			m->lz = (uint32_t)lz;
+		}
+		m->token = token;
+		m->b = b;
 	} else {
 		a = dig8((uint32_t)token);
 		b = spaces;
+		lz = a ? __builtin_ctzll(a) / 8 : 7; /* token 0 prints "0" */
+		a += zeros;
 	}
-	lz = a ? __builtin_ctzll(a) / 8 : 7; /* token 0 prints "0" */
-	a = htole64(a + zeros);
+	a = htole64(a);
 	b = htole64(b);
-	memcpy(tmp, &a, 8);
-	memcpy(tmp + 8, &b, 8);
-	memset(tmp + 16, ' ', OUCH_CLORDID_LEN);
-	memcpy(dst, tmp + lz, OUCH_CLORDID_LEN);
+	/* f[6..14) first: the digits end at f[16 - lz] >= f[9], and the
+	 * stores below overwrite what of it they cover. */
+	memcpy(f + OUCH_CLORDID_LEN - 8, &spaces, 8);
+	memcpy(f - lz, &a, 8);
+	memcpy(f - lz + 8, &b, 8);
 }
+_Static_assert(OUCH_ENTER_OFF_CLORDID >= GW_CLORDID_SPILL &&
+		       OUCH_REPLACE_OFF_CLORDID >= GW_CLORDID_SPILL,
+	       "clordid_put's spill in front stays in the message");
 
 static void reject_report(struct exec_report *r, const struct order_intent *in, uint8_t reason)
 {
@@ -308,8 +341,10 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 		       OUCH_REPLACE_LEN <= GW_ONE_ROOM,
 	       "an Enter with the firm tag, or a Replace, fits one intent's room");
 
-NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
-		  size_t cap, struct exec_report *rej)
+/* gw_on_intent's body for in, a private copy of the intent (see there),
+ * inlined once for each op so that each copy knows its op. */
+static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns,
+				    uint8_t *wire, size_t cap, struct exec_report *rej)
 {
 	struct ostore_probe pr;
 	uint32_t ref_px;
@@ -327,7 +362,8 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 		reject_report(rej, in, RISK_STORE_FULL);
 		return -ENOSPC;
 	}
-	/* The checks' probes of the token index serve the send too. */
+	/* The checks' probes of the token index serve the send too, and what
+	 * they found good the send (ostore_send_*_passed) does not test again. */
 	why = risk_check_probed(&g->rk, in, &pr, ref_px, now_ns);
 	if (why != RISK_PASS) {
 		g->st.refused++;
@@ -338,13 +374,13 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 	case INTENT_NEW: {
 		struct ouch_enter e;
 
-		if (ostore_send_new_probed(&g->os, in, &pr, now_ns, &ref) != 0)
+		if (ostore_send_new_passed(&g->os, in, &pr, now_ns, &ref) != 0)
 			goto store_refused;
 		e.user_ref_num = ref;
 		e.qty = in->qty;
 		e.price = in->px;
 		memcpy(e.symbol, g->os.sym[in->locate].name, OUCH_SYMBOL_LEN);
-		clordid_put(e.clordid, in->token);
+		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_ENTER_OFF_CLORDID, in->token, in->locate);
 		e.side = (char)in->side;
 		e.tif = '0';
 		e.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
@@ -361,7 +397,7 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 			e.app.tv[0].len = 4;
 			memcpy(e.app.tv[0].val, g->firm, 4);
 		}
-		k = ouch_enter_encode(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &e);
+		k = ouch_enter_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &e);
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;
@@ -370,18 +406,18 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 	case INTENT_REPLACE: {
 		struct ouch_replace r;
 
-		if (ostore_send_replace_probed(&g->os, in, &pr, now_ns, &old_ref, &ref) != 0)
+		if (ostore_send_replace_passed(&g->os, in, &pr, now_ns, &old_ref, &ref) != 0)
 			goto store_refused;
 		r.orig_user_ref_num = old_ref;
 		r.user_ref_num = ref;
 		r.qty = in->qty;
 		r.price = in->px;
-		clordid_put(r.clordid, in->token);
+		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_REPLACE_OFF_CLORDID, in->token, in->locate);
 		r.tif = '0';
 		r.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
 		r.iso = 'N';
 		r.app.n = 0;
-		k = ouch_replace_encode(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &r);
+		k = ouch_replace_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &r);
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;
@@ -402,11 +438,35 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t 
 	g->st.bytes_out += (uint64_t)n;
 	return n;
 store_refused:
-	/* The checks passed but the store would not take it (a state the
-	 * checks do not model): refused all the same, never sent. */
+	/* The checks passed but the store would not take it (its refs ran
+	 * out, a state the checks do not model): refused all the same, never
+	 * sent. */
 	g->st.refused++;
 	reject_report(rej, in, RISK_ORDER_BUSY);
 	return -EACCES;
+}
+
+NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p, uint64_t now_ns,
+			  uint8_t *wire, size_t cap, struct exec_report *rej)
+{
+	/* A private copy: the intent's byte fields (op, side) could alias
+	 * every store into the gateway, and through the caller's pointer each
+	 * store made the compiler read and test them again; the copy's fields
+	 * stay in registers (only those used are read). Dispatched on op once,
+	 * here: each inlined body then has its op as a constant, and the tests
+	 * of op in the prefetch, the checks and the send fold away. */
+	const struct order_intent x = *in_p;
+
+	switch (x.op) {
+	case INTENT_NEW:
+		return on_intent(g, &x, now_ns, wire, cap, rej);
+	case INTENT_REPLACE:
+		return on_intent(g, &x, now_ns, wire, cap, rej);
+	case INTENT_CANCEL:
+		return on_intent(g, &x, now_ns, wire, cap, rej);
+	default:
+		return on_intent(g, &x, now_ns, wire, cap, rej);
+	}
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.

@@ -56,6 +56,16 @@ struct gw_defer {
 	uint32_t ref, new_ref;     /* its refs before and after the replace */
 };
 
+/* The ClOrdID digits of the last 9-14 digit token sent on a symbol (gw.c
+ * clordid_put), in the byte order of the two 8-byte words it stores. */
+struct gw_idmemo {
+	uint64_t token;            /* 0 = empty */
+	uint64_t a, b;             /* digits 1-8 ('0' padded in front), 9-16 */
+	uint32_t lz;               /* a's leading '0' bytes (not printed) */
+	uint32_t pad;
+};
+#define GW_IDMEMO 32u              /* memo entries, by locate % GW_IDMEMO */
+
 /* Laid out for the intent path: the store's hot fields, then ours and the
  * counters it bumps, then the checks' hot fields; configuration, deferred
  * cancels and refusal counters after them. */
@@ -69,6 +79,7 @@ struct gw {
 	char firm[4];              /* cfg.firm */
 	struct gw_stats st;
 	struct risk rk;
+	struct gw_idmemo idm[GW_IDMEMO];
 	struct gw_cfg cfg;
 	struct gw_defer *defer;    /* store.max_orders entries */
 	uint32_t n_defer;

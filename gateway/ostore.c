@@ -145,26 +145,9 @@ static void tok_del(struct ostore *os, uint64_t token)
 	os->tok[i].key = 0;
 }
 
-static uint32_t ref_pos(const struct ostore *os, uint32_t ref)
-{
-	uint32_t i = ostore_ref_home(ref, os->ref_mask);
-
-	while (os->ref[i].key && os->ref[i].key != ref)
-		i = (i + 1) & os->ref_mask;
-	return i;
-}
-
-static void ref_put(struct ostore *os, uint32_t ref, uint32_t val)
-{
-	uint32_t i = ref_pos(os, ref);
-
-	os->ref[i].key = ref;
-	os->ref[i].slot = val;
-}
-
 static void ref_del(struct ostore *os, uint32_t ref)
 {
-	uint32_t m = os->ref_mask, i = ref_pos(os, ref), j = i;
+	uint32_t m = os->ref_mask, i = ostore_ref_pos(os, ref), j = i;
 
 	if (!os->ref[i].key)
 		return;
@@ -188,7 +171,7 @@ uint32_t ostore_find_ref(const struct ostore *os, uint32_t ref)
 
 	if (!ref)
 		return OSTORE_NIL;
-	i = ref_pos(os, ref);
+	i = ostore_ref_pos(os, ref);
 	return os->ref[i].key ? os->ref[i].slot : OSTORE_NIL;
 }
 
@@ -217,46 +200,11 @@ static void tok_retire(struct ostore *os, uint64_t token)
 
 /* ---- reservations and position ----------------------------------------- */
 
-static inline int is_open(uint8_t st)
-{
-	return st >= OSTORE_PENDING_NEW && st <= OSTORE_PENDING_REPLACE;
-}
-
-/* Bring the order's reservation in line with its state: leaves (x px);
- * a pending replace holds the larger of old and new, shares and notional
- * separately; a closed order holds nothing. Inlined into the two sends,
- * where the state is a constant and most of it folds away; the venue's
- * events call reserve(). */
-static ALWAYS_INLINE void reserve_inline(struct ostore *os, struct ostore_order *o)
-{
-	struct ostore_sym *s = &os->sym[o->locate];
-	uint64_t q = 0, n = 0;
-
-	if (is_open(o->state)) {
-		q = o->leaves;
-		n = (uint64_t)o->leaves * o->px;
-		if (o->state == OSTORE_PENDING_REPLACE) {
-			uint64_t nn = (uint64_t)o->new_qty * o->new_px;
-
-			if (o->new_qty > q)
-				q = o->new_qty;
-			if (nn > n)
-				n = nn;
-		}
-	}
-	if (o->side == 'B')
-		s->buy_res = s->buy_res - o->res_qty + q;
-	else
-		s->sell_res = s->sell_res - o->res_qty + q;
-	s->res_ntl = s->res_ntl - o->res_ntl + n;
-	os->open_ntl = os->open_ntl - o->res_ntl + n;
-	o->res_qty = (uint32_t)q;
-	o->res_ntl = n;
-}
-
+/* ostore_reserve_sync as one call for the venue's events (cold next to
+ * the sends, where it is inlined). */
 static void reserve(struct ostore *os, struct ostore_order *o)
 {
-	reserve_inline(os, o);
+	ostore_reserve_sync(os, o);
 }
 
 static uint64_t abs64(int64_t v)
@@ -286,18 +234,6 @@ static inline uint32_t order_best(const struct ostore_order *o)
 			px = o->new_px;
 	}
 	return px;
-}
-
-/* An order shows price px (new, or a replacement in flight): only ever
- * makes its side's best more aggressive. */
-static inline void best_add(struct ostore_sym *s, uint8_t side, uint32_t px)
-{
-	if (side == 'B') {
-		if (px > s->best_bid)
-			s->best_bid = px;
-	} else if (px < s->best_ask) {
-		s->best_ask = px;
-	}
 }
 
 /* An order of side stopped showing px: when px was the side's best, find
@@ -338,20 +274,6 @@ int ostore_has_side(const struct ostore *os, uint16_t locate, uint8_t side)
 static uint32_t slot_of(const struct ostore *os, const struct ostore_order *o)
 {
 	return (uint32_t)(o - os->ord);
-}
-
-static void link_sym(struct ostore *os, uint32_t slot)
-{
-	struct ostore_order *o = &os->ord[slot];
-	struct ostore_sym *s = &os->sym[o->locate];
-
-	o->prev = OSTORE_NIL;
-	o->next = s->head;
-	if (s->head != OSTORE_NIL)
-		os->ord[s->head].prev = slot;
-	s->head = slot;
-	s->n_open++;
-	os->n_open++;
 }
 
 /* Close the order in a terminal state: drop its reservation, refs and
@@ -397,37 +319,13 @@ static ALWAYS_INLINE int intent_fields_ok(const struct ostore *os, const struct 
 int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 			   const struct ostore_probe *p, uint64_t now_ns, uint32_t *ref)
 {
-	struct ostore_order *o;
-	uint32_t slot, at = p->tok_at; /* the duplicate check found the free entry */
-
 	if (!intent_fields_ok(os, in))
 		return -EINVAL;
 	if (p->tok_used)
 		return -EEXIST;
-	if (os->free_head == OSTORE_NIL || os->next_ref == 0)
+	if (os->free_head == OSTORE_NIL)
 		return -ENOSPC;
-	slot = os->free_head;
-	o = &os->ord[slot];
-	os->free_head = o->next;
-	/* A free slot is all zero but next and prev (init and release leave
-	 * it so; link_sym sets both): no clearing here. */
-	o->token = in->token;
-	o->ref = os->next_ref++;
-	o->px = in->px;
-	o->qty = in->qty;
-	o->leaves = in->qty;
-	o->locate = in->locate;
-	o->side = in->side;
-	o->state = OSTORE_PENDING_NEW;
-	o->t_sent_ns = now_ns;
-	link_sym(os, slot);
-	best_add(&os->sym[o->locate], o->side, o->px);
-	os->tok[at].key = o->token;
-	os->tok[at].slot = slot;
-	ref_put(os, o->ref, slot);
-	reserve_inline(os, o);
-	*ref = o->ref;
-	return 0;
+	return ostore_send_new_passed(os, in, p, now_ns, ref);
 }
 
 int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
@@ -469,7 +367,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
 			       uint32_t *new_ref)
 {
-	uint32_t slot = p->orig_slot, at = p->tok_at;
+	uint32_t slot = p->orig_slot;
 	struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -481,23 +379,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 		return -EINVAL;
 	if (p->tok_used)
 		return -EEXIST;
-	if (os->next_ref == 0)
-		return -ENOSPC;
-	o->prior = o->state;
-	o->state = OSTORE_PENDING_REPLACE;
-	o->new_token = in->token;
-	o->new_ref = os->next_ref++;
-	o->new_px = in->px;
-	o->new_qty = in->qty;
-	o->t_sent_ns = now_ns;
-	best_add(&os->sym[o->locate], o->side, o->new_px);
-	os->tok[at].key = o->new_token;
-	os->tok[at].slot = slot;
-	ref_put(os, o->new_ref, slot);
-	reserve_inline(os, o);
-	*old_ref = o->ref;
-	*new_ref = o->new_ref;
-	return 0;
+	return ostore_send_replace_core(os, in, p, o, now_ns, old_ref, new_ref);
 }
 
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
@@ -608,7 +490,7 @@ int ostore_on_replaced(struct ostore *os, uint32_t old_ref, uint32_t new_ref, ui
 	}
 	o->state = o->prior;
 	reserve(os, o);
-	best_add(&os->sym[loc], side, px);
+	ostore_best_add(&os->sym[loc], side, px);
 	best_drop(os, loc, side, shown);
 	return o->state;
 }

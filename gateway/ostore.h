@@ -7,8 +7,9 @@
 #ifndef OSTORE_H
 #define OSTORE_H
 
-#include <stdint.h>
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dataplane/events.h"
 #include "hw/compiler.h"
@@ -397,6 +398,174 @@ int ostore_send_cancel_probed(struct ostore *os, const struct ostore_probe *p, u
 int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 			       const struct ostore_probe *p, uint64_t now_ns, uint32_t *old_ref,
 			       uint32_t *new_ref);
+
+/* ---- the sends' steps, inline: the *_passed sends below are on every
+ * intent's path (as calls they cost a frame and spills), and the store's
+ * other sends and its venue events use the same steps ---------------- */
+
+/* A non-terminal state that holds a reservation. */
+static inline int ostore_is_open(uint8_t st)
+{
+	return st >= OSTORE_PENDING_NEW && st <= OSTORE_PENDING_REPLACE;
+}
+
+/* Bring o's reservation in line with its state: leaves (x px); a pending
+ * replace holds the larger of old and new, shares and notional
+ * separately; a closed order holds nothing. Inlined into the sends, where
+ * the state is a constant and most of it folds away. */
+static ALWAYS_INLINE void ostore_reserve_sync(struct ostore *os, struct ostore_order *o)
+{
+	struct ostore_sym *s = &os->sym[o->locate];
+	uint64_t q = 0, n = 0;
+
+	if (ostore_is_open(o->state)) {
+		q = o->leaves;
+		n = (uint64_t)o->leaves * o->px;
+		if (o->state == OSTORE_PENDING_REPLACE) {
+			uint64_t nn = (uint64_t)o->new_qty * o->new_px;
+
+			if (o->new_qty > q)
+				q = o->new_qty;
+			if (nn > n)
+				n = nn;
+		}
+	}
+	if (o->side == 'B')
+		s->buy_res = s->buy_res - o->res_qty + q;
+	else
+		s->sell_res = s->sell_res - o->res_qty + q;
+	s->res_ntl = s->res_ntl - o->res_ntl + n;
+	os->open_ntl = os->open_ntl - o->res_ntl + n;
+	o->res_qty = (uint32_t)q;
+	o->res_ntl = n;
+}
+
+/* An order shows price px (new, or a replacement in flight): only ever
+ * makes its side's best more aggressive. */
+static inline void ostore_best_add(struct ostore_sym *s, uint8_t side, uint32_t px)
+{
+	if (side == 'B') {
+		if (px > s->best_bid)
+			s->best_bid = px;
+	} else if (px < s->best_ask) {
+		s->best_ask = px;
+	}
+}
+
+/* The ref index entry that holds ref, or the empty one where its probe
+ * stopped. ref != 0. */
+static inline uint32_t ostore_ref_pos(const struct ostore *os, uint32_t ref)
+{
+	uint32_t i = ostore_ref_home(ref, os->ref_mask);
+
+	while (os->ref[i].key && os->ref[i].key != ref)
+		i = (i + 1) & os->ref_mask;
+	return i;
+}
+
+/* Index ref (not in the index) -> slot val. */
+static inline void ostore_ref_put(struct ostore *os, uint32_t ref, uint32_t val)
+{
+	uint32_t i = ostore_ref_pos(os, ref);
+
+	os->ref[i].key = ref;
+	os->ref[i].slot = val;
+}
+
+/* Put the order in slot at the head of its symbol's list; one more open. */
+static inline void ostore_link_sym(struct ostore *os, uint32_t slot)
+{
+	struct ostore_order *o = &os->ord[slot];
+	struct ostore_sym *s = &os->sym[o->locate];
+
+	o->prev = OSTORE_NIL;
+	o->next = s->head;
+	if (s->head != OSTORE_NIL)
+		os->ord[s->head].prev = slot;
+	s->head = slot;
+	s->n_open++;
+	os->n_open++;
+}
+
+/* ostore_send_new_probed for a NEW the caller has already found good on
+ * this store, p probed after its last change (gateway/risk.h
+ * risk_check_probed returned RISK_PASS): fields valid, token unused, a
+ * free slot. Only the supply of refs is checked here. 0, -ENOSPC refs
+ * exhausted. */
+static ALWAYS_INLINE int ostore_send_new_passed(struct ostore *os, const struct order_intent *in,
+						const struct ostore_probe *p, uint64_t now_ns,
+						uint32_t *ref)
+{
+	struct ostore_order *o;
+	uint32_t slot, at = p->tok_at; /* the duplicate check found the free entry */
+
+	if (os->next_ref == 0)
+		return -ENOSPC;
+	slot = os->free_head;
+	o = &os->ord[slot];
+	os->free_head = o->next;
+	/* A free slot is all zero but next and prev (init and release leave
+	 * it so; ostore_link_sym sets both): no clearing here. */
+	o->token = in->token;
+	o->ref = os->next_ref++;
+	o->px = in->px;
+	o->qty = in->qty;
+	o->leaves = in->qty;
+	o->locate = in->locate;
+	o->side = in->side;
+	o->state = OSTORE_PENDING_NEW;
+	o->t_sent_ns = now_ns;
+	ostore_link_sym(os, slot);
+	ostore_best_add(&os->sym[o->locate], o->side, o->px);
+	os->tok[at].key = o->token;
+	os->tok[at].slot = slot;
+	ostore_ref_put(os, o->ref, slot);
+	ostore_reserve_sync(os, o);
+	*ref = o->ref;
+	return 0;
+}
+
+/* The REPLACE of the LIVE or PARTIAL order o (p->orig_slot) by good
+ * fields on its side and symbol with an unused token (p): the order takes
+ * the next ref as its replacement's. 0, -ENOSPC refs exhausted. */
+static ALWAYS_INLINE int ostore_send_replace_core(struct ostore *os, const struct order_intent *in,
+						  const struct ostore_probe *p,
+						  struct ostore_order *o, uint64_t now_ns,
+						  uint32_t *old_ref, uint32_t *new_ref)
+{
+	uint32_t at = p->tok_at;
+
+	if (os->next_ref == 0)
+		return -ENOSPC;
+	o->prior = o->state;
+	o->state = OSTORE_PENDING_REPLACE;
+	o->new_token = in->token;
+	o->new_ref = os->next_ref++;
+	o->new_px = in->px;
+	o->new_qty = in->qty;
+	o->t_sent_ns = now_ns;
+	ostore_best_add(&os->sym[o->locate], o->side, o->new_px);
+	os->tok[at].key = o->new_token;
+	os->tok[at].slot = p->orig_slot;
+	ostore_ref_put(os, o->new_ref, p->orig_slot);
+	ostore_reserve_sync(os, o);
+	*old_ref = o->ref;
+	*new_ref = o->new_ref;
+	return 0;
+}
+
+/* ostore_send_replace_probed for a REPLACE the caller has already found
+ * good on this store, as ostore_send_new_passed: fields valid, orig_slot
+ * a LIVE or PARTIAL order on the intent's side and symbol, token unused.
+ * 0, -ENOSPC refs exhausted. */
+static ALWAYS_INLINE int ostore_send_replace_passed(struct ostore *os,
+						    const struct order_intent *in,
+						    const struct ostore_probe *p, uint64_t now_ns,
+						    uint32_t *old_ref, uint32_t *new_ref)
+{
+	return ostore_send_replace_core(os, in, p, &os->ord[p->orig_slot], now_ns, old_ref,
+					new_ref);
+}
 
 /* ---- venue events -----------------------------------------------------
  * Each returns the order's state after the event (a terminal state means

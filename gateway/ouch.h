@@ -474,8 +474,14 @@ static ALWAYS_INLINE size_t ouch_app_write(uint8_t *p, const struct ouch_app *a)
  * written then). The appendage must have been built with ouch_app_add*
  * (value lengths <= OUCH_TAG_VAL_MAX). */
 
-/* Enter Order 'O': 47 + appendage bytes. */
-static ALWAYS_INLINE int ouch_enter_encode(uint8_t *buf, size_t cap, const struct ouch_enter *m)
+/* Enter Order 'O' but its ClOrdID: every other byte of the 47 +
+ * appendage, or -ENOSPC (nothing written). For a caller that writes the
+ * ClOrdID itself straight into buf + OUCH_ENTER_OFF_CLORDID, before this
+ * call when its writer spills into the bytes in front of the field (this
+ * writes all of them) or past its end (the Appendage Length is written
+ * here). */
+static ALWAYS_INLINE int ouch_enter_encode_no_id(uint8_t *buf, size_t cap,
+						 const struct ouch_enter *m)
 {
 	size_t n = OUCH_ENTER_LEN + ouch_app_wire_len(&m->app);
 
@@ -492,14 +498,24 @@ static ALWAYS_INLINE int ouch_enter_encode(uint8_t *buf, size_t cap, const struc
 	buf[OUCH_ENTER_OFF_CAPACITY] = (uint8_t)m->capacity;
 	buf[OUCH_ENTER_OFF_ISO] = (uint8_t)m->iso;
 	buf[OUCH_ENTER_OFF_CROSS] = (uint8_t)m->cross_type;
-	memcpy(buf + OUCH_ENTER_OFF_CLORDID, m->clordid, OUCH_CLORDID_LEN);
 	ouch_app_write(buf + OUCH_ENTER_OFF_APPLEN, &m->app);
 	return (int)n;
 }
 
-/* Replace Order 'U': 40 + appendage bytes. */
-static ALWAYS_INLINE int ouch_replace_encode(uint8_t *buf, size_t cap,
-					     const struct ouch_replace *m)
+/* Enter Order 'O': 47 + appendage bytes. */
+static ALWAYS_INLINE int ouch_enter_encode(uint8_t *buf, size_t cap, const struct ouch_enter *m)
+{
+	int n = ouch_enter_encode_no_id(buf, cap, m);
+
+	if (n > 0)
+		memcpy(buf + OUCH_ENTER_OFF_CLORDID, m->clordid, OUCH_CLORDID_LEN);
+	return n;
+}
+
+/* Replace Order 'U' but its ClOrdID, as ouch_enter_encode_no_id: the caller
+ * writes it at buf + OUCH_REPLACE_OFF_CLORDID before this call. */
+static ALWAYS_INLINE int ouch_replace_encode_no_id(uint8_t *buf, size_t cap,
+						   const struct ouch_replace *m)
 {
 	size_t n = OUCH_REPLACE_LEN + ouch_app_wire_len(&m->app);
 
@@ -513,9 +529,19 @@ static ALWAYS_INLINE int ouch_replace_encode(uint8_t *buf, size_t cap,
 	buf[OUCH_REPLACE_OFF_TIF] = (uint8_t)m->tif;
 	buf[OUCH_REPLACE_OFF_DISPLAY] = (uint8_t)m->display;
 	buf[OUCH_REPLACE_OFF_ISO] = (uint8_t)m->iso;
-	memcpy(buf + OUCH_REPLACE_OFF_CLORDID, m->clordid, OUCH_CLORDID_LEN);
 	ouch_app_write(buf + OUCH_REPLACE_OFF_APPLEN, &m->app);
 	return (int)n;
+}
+
+/* Replace Order 'U': 40 + appendage bytes. */
+static ALWAYS_INLINE int ouch_replace_encode(uint8_t *buf, size_t cap,
+					     const struct ouch_replace *m)
+{
+	int n = ouch_replace_encode_no_id(buf, cap, m);
+
+	if (n > 0)
+		memcpy(buf + OUCH_REPLACE_OFF_CLORDID, m->clordid, OUCH_CLORDID_LEN);
+	return n;
 }
 
 /* Cancel Order 'X': 9 bytes. */

@@ -375,6 +375,59 @@ static void test_clordid_decimal_widths(void **state)
 	}
 }
 
+/* A symbol's ClOrdID digits are kept and raised for its next token:
+ * runs of consecutive tokens across carries and digit counts, jumps up
+ * and back, two symbols that share a memo entry (locates 1 and 1 +
+ * GW_IDMEMO) taking turns, into and out of the decimal range: every
+ * ClOrdID is still exactly the token's. */
+static void test_clordid_memo(void **state)
+{
+	const uint64_t start[6] = { 99999990ull, 123456785ull, 999999996ull, 1099511627770ull,
+				    99999999999990ull, 5ull };
+	const int64_t step[8] = { 20, 9, 1, -5, 1, 14, 2, 1 };
+	const uint16_t loc2 = 1 + GW_IDMEMO;
+	struct gw_cfg c;
+	struct gw *g;
+	struct ouch_in m;
+	int n = 0;
+
+	(void)state;
+	gw_cfg_defaults(&c);
+	c.store.max_orders = 512;
+	c.store.max_locate = loc2;
+	c.store.token_history = 1024;
+	c.risk.max_position = 1000000;
+	c.risk.max_open_orders = 512;
+	c.risk.burst = 1000;
+	c.risk.rate_per_s = 1000000;
+	c.risk.storm_rejects = 0;
+	g = gw_new(&c);
+	gw_set_ref(g, loc2, PX);
+	for (int s = 0; s < 6; s++) {
+		uint64_t tok = start[s];
+
+		for (int i = 0; i < 13 + 8; i++) {
+			uint16_t loc = i % 3 == 2 ? loc2 : 1;
+			struct order_intent in;
+			char want[OUCH_CLORDID_LEN + 1];
+
+			if (i >= 13)
+				tok = (uint64_t)((int64_t)tok + step[i - 13]);
+			in = intent(INTENT_NEW, tok, 0, loc, 'B', PX, 1);
+			assert_int_equal(send_ok(g, &in, T0 + (uint64_t)n++, &m, 1), 1);
+			if (tok <= 99999999999999ull) {
+				snprintf(want, sizeof(want), "%-14llu", (unsigned long long)tok);
+				assert_memory_equal(m.u.enter.clordid, want, OUCH_CLORDID_LEN);
+			} else {
+				assert_clordid(m.u.enter.clordid, tok);
+			}
+			if (i < 12)
+				tok++;
+		}
+	}
+	gw_free(g);
+}
+
 static void test_replace_cancel_bytes(void **state)
 {
 	struct gw *g = gw_small();
@@ -1039,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_new_firm),
 		cmocka_unit_test(test_clordid_large_tokens),
 		cmocka_unit_test(test_clordid_decimal_widths),
+		cmocka_unit_test(test_clordid_memo),
 		cmocka_unit_test(test_replace_cancel_bytes),
 		cmocka_unit_test(test_cancel_all),
 		cmocka_unit_test(test_cancel_all_replace_in_flight),
