@@ -364,7 +364,7 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 	}
 	/* The checks' probes of the token index serve the send too, and what
 	 * they found good the send (ostore_send_*_passed) does not test again. */
-	why = risk_check_probed(&g->rk, in, &pr, ref_px, now_ns);
+	why = risk_check_probed(&g->rk, &g->os, in, &pr, ref_px, now_ns);
 	if (why != RISK_PASS) {
 		g->st.refused++;
 		reject_report(rej, in, (uint8_t)why);

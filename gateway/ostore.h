@@ -326,41 +326,41 @@ static inline uint32_t ostore_sym_next(const struct ostore *os, uint16_t locate,
 }
 
 /* Start loading what the checks and a send of in will touch (the symbol,
- * both tokens' index slots, the next ref's slot, the next free order) so
+ * the tokens' index slots, the next ref's slot, the next free order) so
  * the misses overlap instead of following one another, and set p's homes
- * (ostore_probe_homes) for the checks. No effect on the store.
+ * for the checks: the ones in->op's checks use as ostore_probe_homes sets
+ * them (tok_home for a NEW or REPLACE, orig_home for a CANCEL or REPLACE),
+ * the other 0. No effect on the store.
  * A NEW or REPLACE also loads the home line of token + 1: a strategy
  * numbers its orders 1, 2, 3..., so that is the line its next token will
  * take, next to this one in the token block (see ostore_tok_home).
  * Always inlined: a plain inline function made only of prefetches is taken
  * by GCC for a pure one whose result is unused, and every call of it is
- * deleted before it can be inlined (gw_on_intent had none of them). */
+ * deleted before it can be inlined (gw_on_intent had none of them). With
+ * op a constant (gw_on_intent dispatches on it first) the tests of it
+ * fold away; token 0 hashes to slot 0, as ostore_probe_homes has it. */
 static ALWAYS_INLINE void ostore_prefetch_intent(const struct ostore *os,
 						 const struct order_intent *in,
 						 struct ostore_probe *p)
 {
-	/* The homes as ostore_probe_homes sets them, hashing only a nonzero
-	 * token (token 0's home is slot 0): a NEW has no orig_token, a CANCEL
-	 * no token. */
+	int order = in->op == INTENT_NEW || in->op == INTENT_REPLACE;
+
 	p->tok_home = 0;
 	p->orig_home = 0;
 	if (in->locate <= os->cfg.max_locate)
 		__builtin_prefetch(&os->sym[in->locate], 1);
-	if (in->token) {
+	if (order) {
 		p->tok_home = ostore_tok_home(in->token, os->tok_mask);
 		__builtin_prefetch(&os->tok[p->tok_home], 1);
 		/* token + 1's line is the next one, but past a block's last
 		 * token (1 in 64, then a harmless useless prefetch). */
-		if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
-			__builtin_prefetch(&os->tok[(p->tok_home + OSTORE_TOK_PER_LINE) & os->tok_mask],
-					   1);
+		__builtin_prefetch(&os->tok[(p->tok_home + OSTORE_TOK_PER_LINE) & os->tok_mask], 1);
+		__builtin_prefetch(&os->ref[ostore_ref_home(os->next_ref, os->ref_mask)], 1);
 	}
-	if (in->orig_token) {
+	if (in->op == INTENT_CANCEL || in->op == INTENT_REPLACE) {
 		p->orig_home = ostore_tok_home(in->orig_token, os->tok_mask);
 		__builtin_prefetch(&os->tok[p->orig_home]);
 	}
-	if (in->op == INTENT_NEW || in->op == INTENT_REPLACE)
-		__builtin_prefetch(&os->ref[ostore_ref_home(os->next_ref, os->ref_mask)], 1);
 	if (in->op == INTENT_NEW && os->free_head != OSTORE_NIL) {
 		const uint8_t *o = (const uint8_t *)&os->ord[os->free_head];
 

@@ -46,7 +46,8 @@ int risk_init(struct risk *r, const struct risk_cfg *cfg, const struct ostore *o
 	r->sym = mem;
 	r->cfg = *cfg;
 	r->os = os;
-	r->bucket = (uint64_t)cfg->burst * RISK_NS_PER_S;
+	r->bucket_cap = (uint64_t)cfg->burst * RISK_NS_PER_S;
+	r->bucket = r->bucket_cap;
 	r->bucket_ns = now_ns;
 	return 0;
 }
@@ -126,7 +127,7 @@ enum risk_reason risk_check_order(struct risk *r, const struct order_intent *in,
 	struct ostore_probe p;
 
 	ostore_probe_homes(r->os, in, &p);
-	return risk_check_probed(r, in, &p, ref_px, now_ns);
+	return risk_check_probed(r, r->os, in, &p, ref_px, now_ns);
 }
 
 const char *risk_reason_name(int reason)

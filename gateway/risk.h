@@ -84,6 +84,7 @@ struct risk {
 	struct risk_sym *sym;     /* os->cfg.max_locate + 1 */
 	uint64_t bucket;          /* throttle, units of 1/1e9 message (exact) */
 	uint64_t bucket_ns;       /* time of the last refill */
+	uint64_t bucket_cap;      /* burst x RISK_NS_PER_S: the bucket's top */
 	uint64_t n_pass;          /* intents passed */
 	uint64_t until_max_ns;    /* latest risk_sym.until_ns of any symbol */
 	int kill;                 /* kill switch on */
@@ -125,10 +126,23 @@ COLD void risk_storm_note(struct risk *r, uint16_t locate, uint64_t now_ns);
  * a call they cost a frame, register spills and the probe through memory
  * (the risk_*_op helpers are theirs alone) ---------------------------- */
 
-/* Refill at rate_per_s units per ns (1e9 units = one message), exactly. */
+/* Refill at rate_per_s units per ns (1e9 units = one message), exactly:
+ * hw/tbucket.h's tbucket_refill with the cap kept (bucket_cap) and
+ * without its final clamp, as the level here never exceeds the cap (it
+ * starts there and only this raises it): the same level, fewer
+ * instructions on every intent. */
 static inline void risk_refill(struct risk *r, uint64_t now_ns)
 {
-	tbucket_refill(&r->bucket, &r->bucket_ns, now_ns, r->cfg.rate_per_s, r->cfg.burst);
+	uint64_t add;
+
+	if (now_ns <= r->bucket_ns)
+		return;
+	if (__builtin_mul_overflow(now_ns - r->bucket_ns, (uint64_t)r->cfg.rate_per_s, &add) ||
+	    add > r->bucket_cap - r->bucket)
+		r->bucket = r->bucket_cap;
+	else
+		r->bucket += add;
+	r->bucket_ns = now_ns;
 }
 
 /* Spend one message of the throttle at now_ns: 1, or 0 (nothing spent)
@@ -147,28 +161,28 @@ static inline uint64_t risk_absdiff(uint32_t a, uint32_t b)
 	return a > b ? (uint64_t)a - b : (uint64_t)b - a;
 }
 
-static inline enum risk_reason risk_check_cancel_op(const struct risk *r,
+static inline enum risk_reason risk_check_cancel_op(const struct ostore *os,
 						    const struct order_intent *in,
 						    struct ostore_probe *p)
 {
-	uint32_t slot = p->orig_slot = ostore_find_token_from(r->os, in->orig_token, p->orig_home);
+	uint32_t slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, p->orig_home);
 	const struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
 		return RISK_UNKNOWN_ORDER;
-	o = ostore_order_at(r->os, slot);
+	o = ostore_order_at(os, slot);
 	if (o->state == OSTORE_PENDING_CANCEL || o->state == OSTORE_PENDING_REPLACE)
 		return RISK_ORDER_BUSY;
 	return RISK_PASS;
 }
 
 /* NEW and REPLACE, after op and symbol. */
-static inline enum risk_reason risk_check_order_op(struct risk *r, const struct order_intent *in,
+static inline enum risk_reason risk_check_order_op(struct risk *r, const struct ostore *os,
+						   const struct order_intent *in,
 						   struct ostore_probe *p, uint32_t ref_px,
 						   uint64_t now_ns)
 {
 	const struct risk_cfg *c = &r->cfg;
-	const struct ostore *os = r->os;
 	const struct ostore_sym *s = ostore_sym_at(os, in->locate);
 	const struct ostore_order *o = NULL;
 	uint32_t slot = OSTORE_NIL;
@@ -244,7 +258,7 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 	return RISK_PASS;
 }
 
-static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r,
+static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r, const struct ostore *os,
 						    const struct order_intent *in,
 						    struct ostore_probe *p, uint32_t ref_px,
 						    uint64_t now_ns)
@@ -253,18 +267,18 @@ static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r,
 
 	switch (in->op) {
 	case INTENT_CANCEL:
-		why = risk_check_cancel_op(r, in, p);
+		why = risk_check_cancel_op(os, in, p);
 		break;
 	case INTENT_CANCEL_ALL:
-		if (in->locate > r->os->cfg.max_locate)
+		if (in->locate > os->cfg.max_locate)
 			return RISK_BAD_SYMBOL;
 		why = RISK_PASS;
 		break;
 	case INTENT_NEW:
 	case INTENT_REPLACE:
-		if (!in->locate || in->locate > r->os->cfg.max_locate)
+		if (!in->locate || in->locate > os->cfg.max_locate)
 			return RISK_BAD_SYMBOL;
-		why = risk_check_order_op(r, in, p, ref_px, now_ns);
+		why = risk_check_order_op(r, os, in, p, ref_px, now_ns);
 		if (why != RISK_PASS && why != RISK_BACKOFF && why != RISK_KILL_SWITCH)
 			risk_storm_note(r, in->locate, now_ns);
 		return why;
@@ -280,15 +294,17 @@ static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r,
 /* risk_check_order that also leaves in *p what its checks found in the
  * order store's token index (on RISK_PASS: orig_slot for a CANCEL or
  * REPLACE, tok_at and tok_used for a NEW or REPLACE), for the send that
- * follows (ostore_send_*_probed) so it need not probe again. p's homes must
- * be set for in (ostore_probe_homes or ostore_prefetch_intent). Same
- * checks, same order, same result. */
-static ALWAYS_INLINE enum risk_reason risk_check_probed(struct risk *r,
+ * follows (ostore_send_*_probed or _passed) so it need not probe again.
+ * p's homes must be set for in (ostore_probe_homes or
+ * ostore_prefetch_intent). os is r's store (r->os), from a caller that
+ * holds it: what the caller read of it serves the checks too. Same checks,
+ * same order, same result. */
+static ALWAYS_INLINE enum risk_reason risk_check_probed(struct risk *r, const struct ostore *os,
 							const struct order_intent *in,
 							struct ostore_probe *p, uint32_t ref_px,
 							uint64_t now_ns)
 {
-	enum risk_reason why = risk_check_op(r, in, p, ref_px, now_ns);
+	enum risk_reason why = risk_check_op(r, os, in, p, ref_px, now_ns);
 
 	if (why == RISK_PASS)
 		r->n_pass++;

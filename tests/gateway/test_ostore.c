@@ -578,7 +578,8 @@ static void test_probe_homes(void **state)
 	assert_int_equal(os.tok[p.tok_at].key, b);
 
 	/* A NEW has no orig_token, a CANCEL no token: their homes are token
-	 * 0's (slot 0), as ostore_probe_homes sets them. */
+	 * 0's (slot 0), as ostore_probe_homes sets them; and the home a NEW's
+	 * or CANCEL's checks do not use is left 0 whatever the token. */
 	assert_int_equal(ostore_tok_home(0, m), 0);
 	in = intent(INTENT_NEW, 77, 0, 1, 'B', 100, 10);
 	memset(&p, 0xA5, sizeof(p));
@@ -590,6 +591,19 @@ static void test_probe_homes(void **state)
 	ostore_prefetch_intent(&os, &in, &p);
 	assert_int_equal(p.tok_home, 0);
 	assert_int_equal(p.orig_home, ostore_tok_home(b, m));
+	in = intent(INTENT_NEW, 77, b, 1, 'B', 100, 10);
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, ostore_tok_home(77, m));
+	assert_int_equal(p.orig_home, 0);
+	in = intent(INTENT_CANCEL, 77, b, 1, 0, 0, 0);
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, 0);
+	assert_int_equal(p.orig_home, ostore_tok_home(b, m));
+	in = intent(INTENT_REPLACE, 0, 0, 1, 'B', 100, 10);
+	memset(&p, 0xA5, sizeof(p));
+	ostore_prefetch_intent(&os, &in, &p);
+	assert_int_equal(p.tok_home, 0);
+	assert_int_equal(p.orig_home, 0);
 
 	/* The probed sends take the entry the probe from the home found. */
 	in = intent(INTENT_NEW, 77, 0, 1, 'B', 100, 10);
