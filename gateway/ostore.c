@@ -325,7 +325,7 @@ int ostore_send_new_probed(struct ostore *os, const struct order_intent *in,
 		return -EEXIST;
 	if (os->free_head == OSTORE_NIL)
 		return -ENOSPC;
-	return ostore_send_new_passed(os, in, p, now_ns, ref);
+	return ostore_send_new_core(os, in, p, now_ns, ref, 0);
 }
 
 int ostore_send_new(struct ostore *os, const struct order_intent *in, uint64_t now_ns,
@@ -379,7 +379,7 @@ int ostore_send_replace_probed(struct ostore *os, const struct order_intent *in,
 		return -EINVAL;
 	if (p->tok_used)
 		return -EEXIST;
-	return ostore_send_replace_core(os, in, p, o, now_ns, old_ref, new_ref);
+	return ostore_send_replace_core(os, in, p, o, now_ns, old_ref, new_ref, 0);
 }
 
 int ostore_send_replace(struct ostore *os, const struct order_intent *in, uint64_t now_ns,

@@ -255,6 +255,9 @@ struct ostore_probe {
 	uint32_t tok_at;    /* NEW/REPLACE: token's index entry, or the empty one
 			     * it would take */
 	int tok_used;       /* NEW/REPLACE: ostore_token_used(token) */
+	uint32_t add_qty;   /* NEW/REPLACE passed: shares the order adds to its
+			     * reservation (risk_check_probed sets it) */
+	uint64_t add_ntl;   /* and notional, 1e-4 USD */
 };
 
 /* Set p's tok_home and orig_home for in's tokens. */
@@ -440,6 +443,26 @@ static ALWAYS_INLINE void ostore_reserve_sync(struct ostore *os, struct ostore_o
 	o->res_ntl = n;
 }
 
+/* Add q shares and n notional to o's reservation: what
+ * ostore_reserve_sync does for a NEW from a free slot (q = qty, n = px x
+ * qty) or a REPLACE of a LIVE or PARTIAL order, which holds leaves and
+ * leaves x px (q = what max(leaves, new qty) adds, n the same for the
+ * notional), from the amounts the checks worked out already. */
+static ALWAYS_INLINE void ostore_reserve_add(struct ostore *os, struct ostore_order *o, uint32_t q,
+					     uint64_t n)
+{
+	struct ostore_sym *s = &os->sym[o->locate];
+
+	if (o->side == 'B')
+		s->buy_res += q;
+	else
+		s->sell_res += q;
+	s->res_ntl += n;
+	os->open_ntl += n;
+	o->res_qty += q;
+	o->res_ntl += n;
+}
+
 /* An order shows price px (new, or a replacement in flight): only ever
  * makes its side's best more aggressive. */
 static inline void ostore_best_add(struct ostore_sym *s, uint8_t side, uint32_t px)
@@ -487,14 +510,13 @@ static inline void ostore_link_sym(struct ostore *os, uint32_t slot)
 	os->n_open++;
 }
 
-/* ostore_send_new_probed for a NEW the caller has already found good on
- * this store, p probed after its last change (gateway/risk.h
- * risk_check_probed returned RISK_PASS): fields valid, token unused, a
- * free slot. Only the supply of refs is checked here. 0, -ENOSPC refs
- * exhausted. */
-static ALWAYS_INLINE int ostore_send_new_passed(struct ostore *os, const struct order_intent *in,
-						const struct ostore_probe *p, uint64_t now_ns,
-						uint32_t *ref)
+/* A NEW with good fields, an unused token (p) and a free slot: the order
+ * takes the slot and the next ref; its reservation is p's add_qty and
+ * add_ntl when passed (the checks set them), else as its state says.
+ * 0, -ENOSPC refs exhausted. */
+static ALWAYS_INLINE int ostore_send_new_core(struct ostore *os, const struct order_intent *in,
+					      const struct ostore_probe *p, uint64_t now_ns,
+					      uint32_t *ref, int passed)
 {
 	struct ostore_order *o;
 	uint32_t slot, at = p->tok_at; /* the duplicate check found the free entry */
@@ -520,18 +542,35 @@ static ALWAYS_INLINE int ostore_send_new_passed(struct ostore *os, const struct 
 	os->tok[at].key = o->token;
 	os->tok[at].slot = slot;
 	ostore_ref_put(os, o->ref, slot);
-	ostore_reserve_sync(os, o);
+	if (passed)
+		ostore_reserve_add(os, o, p->add_qty, p->add_ntl);
+	else
+		ostore_reserve_sync(os, o);
 	*ref = o->ref;
 	return 0;
 }
 
+/* ostore_send_new_probed for a NEW the caller has already found good on
+ * this store, p probed after its last change (gateway/risk.h
+ * risk_check_probed returned RISK_PASS, which also set p's add_qty and
+ * add_ntl): fields valid, token unused, a free slot. Only the supply of
+ * refs is checked here. 0, -ENOSPC refs exhausted. */
+static ALWAYS_INLINE int ostore_send_new_passed(struct ostore *os, const struct order_intent *in,
+						const struct ostore_probe *p, uint64_t now_ns,
+						uint32_t *ref)
+{
+	return ostore_send_new_core(os, in, p, now_ns, ref, 1);
+}
+
 /* The REPLACE of the LIVE or PARTIAL order o (p->orig_slot) by good
  * fields on its side and symbol with an unused token (p): the order takes
- * the next ref as its replacement's. 0, -ENOSPC refs exhausted. */
+ * the next ref as its replacement's; its reservation grows by p's add_qty
+ * and add_ntl when passed (the checks set them), else as its state says.
+ * 0, -ENOSPC refs exhausted. */
 static ALWAYS_INLINE int ostore_send_replace_core(struct ostore *os, const struct order_intent *in,
 						  const struct ostore_probe *p,
 						  struct ostore_order *o, uint64_t now_ns,
-						  uint32_t *old_ref, uint32_t *new_ref)
+						  uint32_t *old_ref, uint32_t *new_ref, int passed)
 {
 	uint32_t at = p->tok_at;
 
@@ -548,7 +587,10 @@ static ALWAYS_INLINE int ostore_send_replace_core(struct ostore *os, const struc
 	os->tok[at].key = o->new_token;
 	os->tok[at].slot = p->orig_slot;
 	ostore_ref_put(os, o->new_ref, p->orig_slot);
-	ostore_reserve_sync(os, o);
+	if (passed)
+		ostore_reserve_add(os, o, p->add_qty, p->add_ntl);
+	else
+		ostore_reserve_sync(os, o);
 	*old_ref = o->ref;
 	*new_ref = o->new_ref;
 	return 0;
@@ -564,7 +606,7 @@ static ALWAYS_INLINE int ostore_send_replace_passed(struct ostore *os,
 						    uint32_t *old_ref, uint32_t *new_ref)
 {
 	return ostore_send_replace_core(os, in, p, &os->ord[p->orig_slot], now_ns, old_ref,
-					new_ref);
+					new_ref, 1);
 }
 
 /* ---- venue events -----------------------------------------------------

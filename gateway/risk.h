@@ -231,6 +231,8 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 		add_qty = in->qty > o->res_qty ? in->qty - o->res_qty : 0;
 		add_ntl = ntl > o->res_ntl ? ntl - o->res_ntl : 0;
 	}
+	p->add_qty = (uint32_t)add_qty; /* <= qty: for the _passed send */
+	p->add_ntl = add_ntl;
 	if (add_qty) {
 		if (in->side == 'B') {
 			wc = s->pos + (int64_t)s->buy_res + (int64_t)add_qty;
