@@ -66,12 +66,13 @@ struct gw_idmemo {
 };
 #define GW_IDMEMO 32u              /* memo entries, by locate % GW_IDMEMO */
 
-/* Laid out for the intent path: the store's hot fields, then ours and the
- * counters it bumps, then the checks' hot fields; configuration, deferred
- * cancels and refusal counters after them. */
 /* Order stores of at least this many bytes go on 2 MiB pages (gw_init). */
 #define GW_HUGE_MIN (1u << 20)
 
+/* Laid out for the intent path: the store's hot fields, then ours and the
+ * counters it bumps, then the checks' hot fields and the ClOrdID memo (one
+ * entry, half a line, read by each NEW or REPLACE); configuration,
+ * deferred cancels and refusal counters after them. */
 struct gw {
 	struct ostore os;          /* its sym[] also holds our per-locate OUCH
 				    * symbol and reference price (ostore_sym) */
