@@ -13,6 +13,8 @@
 #include "hw/arena.h"
 #include "hw/compiler.h"
 
+static void idmemo_set(struct gw_idmemo *m, uint64_t token);
+
 void gw_cfg_defaults(struct gw_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -84,6 +86,10 @@ int gw_init(struct gw *g, const struct gw_cfg *cfg, uint64_t now_ns)
 	}
 	for (size_t l = 0; l < nloc; l++)
 		memset(g->os.sym[l].name, ' ', sizeof(g->os.sym[l].name));
+	/* Every memo entry holds a real token's ClOrdID, so that its test
+	 * needs no case for an empty one. */
+	for (uint32_t i = 0; i < GW_IDMEMO; i++)
+		idmemo_set(&g->idm[i], 100000000u);
 	return 0;
 }
 
@@ -150,26 +156,75 @@ static inline uint64_t dig8(uint32_t v)
 	return t | ((z - t * 10) << 8);
 }
 
-/* Write token's ClOrdID straight into its field f of the message being
- * built (no copy through a buffer): the 16 digit bytes go in two 8-byte
- * stores placed so that the digits start at f[0], which writes up to 7
- * bytes in front of the field and, for a token under 10^8 without leading
- * zeros, 2 past its end. The caller writes the message's other fields
- * after this (ouch_*_encode_no_id), which puts the right bytes there; the
- * field's own 14 bytes are all written here.
- * A 9-14 digit token's digits come from locate's memo when it holds an
- * earlier token of at most 9 - its last digit less (a strategy numbers
- * its orders 1, 2, 3...: nine times in ten): the same digits with the last
- * one raised, no carry to propagate; else they are computed and kept
- * there. Always inlined into its two callers (NEW and REPLACE): as a call
- * it cost a frame and register spills on every intent. */
+/* The 16 digit bytes of 10^8 <= token < 10^16 as two words whose bytes
+ * in memory order (htole64) are the digits, most significant first,
+ * leading zeros kept; *lz = the leading zero bytes of the first. */
+static ALWAYS_INLINE void clordid_digits(uint64_t token, uint64_t *a, uint64_t *b, int *lz)
+{
+	const uint64_t zeros = 0x3030303030303030ull;
+	uint64_t hi = dig8((uint32_t)(token / 100000000u)); /* not 0 */
+
+	*lz = __builtin_ctzll(hi) / 8;
+	*a = hi + zeros;
+	*b = dig8((uint32_t)(token % 100000000u)) + zeros;
+}
+
+/* Set m to token's ClOrdID (10^8 <= token <= GW_CLORDID_DEC_MAX, so 9 to
+ * 14 digits: the first 16 - lz, lz >= 2, of a and b). Cold: one in ten
+ * NEWs or REPLACEs, and gw_init. */
+static void idmemo_set(struct gw_idmemo *m, uint64_t token)
+{
+	uint8_t tmp[16 + OUCH_CLORDID_LEN];
+	uint64_t a, b, w;
+	int lz;
+
+	clordid_digits(token, &a, &b, &lz);
+	a = htole64(a);
+	b = htole64(b);
+	memcpy(tmp, &a, 8);
+	memcpy(tmp + 8, &b, 8);
+	memset(tmp + 16, ' ', OUCH_CLORDID_LEN);
+	memcpy(&w, tmp + lz, 8);
+	m->w0 = le64toh(w);
+	memcpy(&w, tmp + lz + OUCH_CLORDID_LEN - 8, 8);
+	m->w1 = le64toh(w);
+	/* The last digit is field byte 15 - lz, byte 9 - lz of w1. */
+	m->sh = 8u * (uint32_t)(9 - lz);
+	m->token = token;
+}
+
+/* Write token's ClOrdID into its field f of the message being built (no
+ * copy through a buffer). A 9-14 digit token's comes from locate's memo
+ * when it holds an earlier token of at most 9 - its last digit less (a
+ * strategy numbers its orders 1, 2, 3...: nine times in ten): the same
+ * field with the last digit raised, no carry to propagate, two 8-byte
+ * stores inside the field; else it is worked out and kept there (such a
+ * hit is in the decimal range: no test of it first). A shorter token's
+ * digits go in two 8-byte stores placed so that they start at f[0], which
+ * writes up to 7 bytes in front of the field and 2 past its end. So the
+ * caller writes the message's other fields after this
+ * (ouch_*_encode_no_id), which puts the right bytes there; the field's own
+ * 14 bytes are all written here. Always inlined into its two callers (NEW
+ * and REPLACE): as a call it cost a frame and register spills on every
+ * intent. */
 #define GW_CLORDID_SPILL 7 /* bytes written in front of the field, at most */
 static ALWAYS_INLINE void clordid_put(struct gw *g, uint8_t *f, uint64_t token, uint16_t locate)
 {
 	const uint64_t zeros = 0x3030303030303030ull, spaces = 0x2020202020202020ull;
-	uint64_t a, b;
-	int lz;
+	struct gw_idmemo *m = &g->idm[locate % GW_IDMEMO];
+	uint64_t d = token - m->token, w0, w1;
 
+	/* The byte at sh is a digit: d <= '9' - it keeps it one. */
+	if (LIKELY(d <= '9' - ((m->w1 >> m->sh) & 0xFF))) {
+		w1 = m->w1 + (d << m->sh);
+		m->w1 = w1;
+		m->token = token;
+		w0 = htole64(m->w0);
+		w1 = htole64(w1);
+		memcpy(f, &w0, 8);
+		memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
+		return;
+	}
 	if (UNLIKELY(token > GW_CLORDID_DEC_MAX)) {
 		f[0] = 'X';
 		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
@@ -178,42 +233,27 @@ static ALWAYS_INLINE void clordid_put(struct gw *g, uint8_t *f, uint64_t token, 
 		}
 		return;
 	}
-	/* Digits in a then b (16 with leading zeros, or 8 and b all spaces),
-	 * spaces after; a's lz leading zero bytes land in front of the field,
-	 * which leaves at most 14 digits in it as the token has no more (lz
-	 * >= 2 with 16 digits). */
 	if (token >= 100000000u) {
-		struct gw_idmemo *m = &g->idm[locate % GW_IDMEMO];
-		uint64_t d = token - m->token;
-
-		/* b's top byte is the last digit ('0'..'9'; 0 in an empty
-		 * entry, whose token 0 is 10^8 or more below any here). */
-		if (LIKELY(d <= '9' - (m->b >> 56))) {
-			a = m->a;
-			b = m->b + (d << 56);
-			lz = (int)m->lz;
-		} else {
-			a = dig8((uint32_t)(token / 100000000u)) + zeros;
-			b = dig8((uint32_t)(token % 100000000u)) + zeros;
-			lz = __builtin_ctzll(a - zeros) / 8; /* the high part is not 0 */
-			m->a = a;
-			m->lz = (uint32_t)lz;
-		}
-		m->token = token;
-		m->b = b;
-	} else {
-		a = dig8((uint32_t)token);
-		b = spaces;
-		lz = a ? __builtin_ctzll(a) / 8 : 7; /* token 0 prints "0" */
-		a += zeros;
+		idmemo_set(m, token);
+		w0 = htole64(m->w0);
+		w1 = htole64(m->w1);
+		memcpy(f, &w0, 8);
+		memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
+		return;
 	}
-	a = htole64(a);
-	b = htole64(b);
-	/* f[6..14) first: the digits end at f[16 - lz] >= f[9], and the
-	 * stores below overwrite what of it they cover. */
-	memcpy(f + OUCH_CLORDID_LEN - 8, &spaces, 8);
-	memcpy(f - lz, &a, 8);
-	memcpy(f - lz + 8, &b, 8);
+	/* Digits in a, b all spaces: a's lz leading zero bytes land in front
+	 * of the field. f[6..14) first: the digits end at f[8 - lz] and the
+	 * spaces after them at f[16 - lz] >= f[9]. */
+	w0 = dig8((uint32_t)token);
+	w1 = spaces;
+	{
+		int lz = w0 ? __builtin_ctzll(w0) / 8 : 7; /* token 0 prints "0" */
+
+		w0 = htole64(w0 + zeros);
+		memcpy(f + OUCH_CLORDID_LEN - 8, &spaces, 8);
+		memcpy(f - lz, &w0, 8);
+		memcpy(f - lz + 8, &w1, 8);
+	}
 }
 _Static_assert(OUCH_ENTER_OFF_CLORDID >= GW_CLORDID_SPILL &&
 		       OUCH_REPLACE_OFF_CLORDID >= GW_CLORDID_SPILL,

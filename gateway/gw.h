@@ -56,12 +56,13 @@ struct gw_defer {
 	uint32_t ref, new_ref;     /* its refs before and after the replace */
 };
 
-/* The ClOrdID digits of the last 9-14 digit token sent on a symbol (gw.c
- * clordid_put), in the byte order of the two 8-byte words it stores. */
+/* The ClOrdID field of the last 9-14 digit token sent on a symbol (gw.c
+ * clordid_put), as the two little-endian words it stores there. */
 struct gw_idmemo {
-	uint64_t token;            /* 0 = empty */
-	uint64_t a, b;             /* digits 1-8 ('0' padded in front), 9-16 */
-	uint32_t lz;               /* a's leading '0' bytes (not printed) */
+	uint64_t token;            /* 10^8 .. 99999999999999 */
+	uint64_t w0;               /* field bytes 0-7 */
+	uint64_t w1;               /* field bytes 6-13 */
+	uint32_t sh;               /* bit of w1 where the last digit's byte starts */
 	uint32_t pad;
 };
 #define GW_IDMEMO 32u              /* memo entries, by locate % GW_IDMEMO */
