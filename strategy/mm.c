@@ -523,8 +523,9 @@ static NOINLINE void build_ladder(struct mm *m, const int64_t top[2], const int6
 /* Build m's target ladder and the recon controls into *ctl (enum tgt_res:
  * into *t, or m->target unchanged when the ladder's inputs, struct mm_tkey,
  * are those it was built from, or moved in place by target_shift: *mv =
- * the sides it moved). */
-static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+ * the sides it moved). off: ctl's stale, halted or kill is set (no
+ * ladder); ctl's pulled and grow_block arrive zero (decide_rest). */
+static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct quote_ladder *t,
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -537,7 +538,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	struct mm_tkey k;
 	bool same;
 
-	if (ctl->stale || ctl->halted || ctl->kill) {
+	if (off) {
 		memset(t, 0, sizeof(*t));
 		m->tkey_ok = false;
 		m->tgt_ext[QUOTE_BID] = m->tgt_ext[QUOTE_ASK] = 0;
@@ -620,12 +621,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 		same = k.px[QUOTE_BID] == m->tkey.px[QUOTE_BID] &&
 		       k.px[QUOTE_ASK] == m->tkey.px[QUOTE_ASK];
 		if (same || target_shift(m, &k, mv)) {
-			/* the same ladder, or the same moved: the same counts */
+			/* the same ladder, or the same moved: the same counts
+			 * (a side with levels leaves both flags zero) */
 			for (int s = 0; s < 2; s++) {
 				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
-				ctl->pulled[s] = n == 0 && td[s].pulled;
-				ctl->grow_block[s] = n == 0 && k.room[s] < (int64_t)c->min_size;
+				if (n == 0) {
+					ctl->pulled[s] = td[s].pulled;
+					ctl->grow_block[s] = k.room[s] < (int64_t)c->min_size;
+				}
 			}
 			m->n_presence += m->tkey_presence;
 			if (!same) { /* moved: only the prices differ */
@@ -720,7 +724,7 @@ static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	res = build_target(m, now_ns, &t, &ctl, &mv);
+	res = build_target(m, now_ns, ctl.stale | ctl.halted | ctl.kill, &t, &ctl, &mv);
 	if (res != TGT_BUILT)
 		tp = &m->target;
 
