@@ -818,7 +818,7 @@ static ALWAYS_INLINE bool tox_side_still(const struct mm *m, int s, uint64_t now
 		       d->mult_hi == x->memo.spread_mult && d->size_factor == x->memo.size_factor &&
 		       d->pulled == x->memo.pulled;
 	return x->span_memo_gen == x->gen + 1 && now_ns >= x->span_from_ns &&
-	       now_ns <= x->span_to_ns &&
+	       now_ns <= x->span_memo_to_ns &&
 	       d->mult_lo == x->span_memo.mult_lo && d->mult_hi == x->span_memo.mult_hi &&
 	       d->size_factor == x->span_memo.size_factor && d->pulled == x->span_memo.pulled;
 }

@@ -70,7 +70,7 @@ struct tox_span {
 };
 
 /* Field order: what tox_decide_span's memo path (most decisions) reads
- * first, in 80 bytes: pulled, through, gen, its memo and window; then what
+ * first, in 88 bytes: pulled, through, gen, its memo and window; then what
  * the window's recomputation and the trade-through decay read;
  * tox_decide's memo and the markouts last. */
 struct tox_side_state {
@@ -81,8 +81,11 @@ struct tox_side_state {
 	 * the other side's imbalance only keeps them */
 	uint64_t gen;
 	/* tox_decide_span's last bounded verdict, for the current window
-	 * (tox_span_open drops it) and input generation span_memo_gen - 1 */
+	 * (tox_span_open drops it) and input generation span_memo_gen - 1,
+	 * valid up to span_memo_to_ns: the window's end, or the instant
+	 * before the cooldown it saw expires */
 	uint64_t span_memo_gen;
+	uint64_t span_memo_to_ns;
 	/* tox_decide_span's window: at every instant of [span_from_ns,
 	 * span_to_ns] the decayed trade-through count of through and
 	 * through_ns as they were then (span_through, span_through_ns) lies
@@ -313,10 +316,10 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	 * and through only changes with gen, so a memo of this gen implies
 	 * through != 0, the branch it sits in below. */
 	if (s->span_memo_gen == s->gen + 1 && now_ns >= s->span_from_ns &&
-	    now_ns <= s->span_to_ns &&
-	    !(s->pulled && now_ns >= s->pulled_until_ns)) {
+	    now_ns <= s->span_memo_to_ns) {
 		/* the same inputs (through too: it bumps gen) in the same
-		 * window: the same bounded verdict */
+		 * window, with no cooldown expiring since: the same bounded
+		 * verdict */
 		*out = s->span_memo;
 		return 0;
 	}
@@ -355,7 +358,12 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 			s->span_memo.size_factor = d.size_factor;
 			s->span_memo.pulled = d.pulled;
 			*out = s->span_memo;
-			s->span_memo_gen = s->gen + 1;
+			/* valid in the window while no cooldown expires (a
+			 * cooldown ending at 0, wrapped, never lets it be) */
+			s->span_memo_to_ns = s->span_to_ns;
+			if (s->pulled && s->pulled_until_ns - 1 < s->span_to_ns)
+				s->span_memo_to_ns = s->pulled_until_ns - 1;
+			s->span_memo_gen = s->pulled && s->pulled_until_ns == 0 ? 0 : s->gen + 1;
 			return 0;
 		}
 	}
