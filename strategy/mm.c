@@ -604,10 +604,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 	 * (room by side_room, above; the rest below) and the struct has no
 	 * padding (mm.h), so memcmp sees no stale byte without a memset. */
 	for (int s = 0; s < 2; s++) {
-		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
-		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
-								  m->bid_px, m->ask_px, c->tick)
-				     : 0;
+		int64_t px = top[s];
+
+		/* top is 0 or in 1..QUOTE_PX_MAX (quote_round_to_tick), which
+		 * quote_post_only keeps unless its guard moves it: called only
+		 * then (it keeps a price in 1..QUOTE_PX_MAX or gives 0) */
+		if (px > 0 && (s == QUOTE_BID ? m->ask_px > 0 && px >= m->ask_px
+					      : m->bid_px > 0 && px <= m->bid_px))
+			px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px, c->tick);
+		k.px[s] = (uint32_t)px;
 		k.factor[s] = td[s].size_factor;
 		k.pulled[s] = td[s].pulled;
 	}
