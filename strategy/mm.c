@@ -568,6 +568,10 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 	} else {
 		offsets_compute(m, fair_usd, off_fixed, ticks_bits);
 	}
+	/* Unrolled, as the two loops below: each side's code then has its
+	 * sign, rounding direction and fields fixed (no side tests, no loop
+	 * counter): -45 Ir a decision, paper_run -1.5% Ir */
+#pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
@@ -603,6 +607,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 	 * when only k's prices did (target_shift). Every field is written
 	 * (room by side_room, above; the rest below) and the struct has no
 	 * padding (mm.h), so memcmp sees no stale byte without a memset. */
+#pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
 		int64_t px = top[s];
 
@@ -628,6 +633,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 		if (same || target_shift(m, &k, mv)) {
 			/* the same ladder, or the same moved: the same counts
 			 * (a side with levels leaves both flags zero) */
+#pragma GCC unroll 2
 			for (int s = 0; s < 2; s++) {
 				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
