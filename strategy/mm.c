@@ -345,8 +345,9 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 {
 	int64_t top;
 
-	if (!(d >= edge)) /* also a NaN model: fall back to the edge */
-		d = edge;
+	/* also a NaN model: fall back to the edge. As d >= edge ? d : edge:
+	 * edge > 0 (mm_init), so d == edge has edge's bits (one maxsd) */
+	d = d > edge ? d : edge;
 	if (quote_round_to_tick(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, &top) != 0)
 		return -1;
 	return top;
@@ -361,8 +362,7 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
 			       int64_t top)
 {
-	if (!(d >= edge))
-		d = edge;
+	d = d > edge ? d : edge; /* as side_top */
 	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
