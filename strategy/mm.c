@@ -345,8 +345,9 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 {
 	int64_t top;
 
-	if (!(d >= edge)) /* also a NaN model: fall back to the edge */
-		d = edge;
+	/* also a NaN model: fall back to the edge. As d >= edge ? d : edge:
+	 * edge > 0 (mm_init), so d == edge has edge's bits (one maxsd) */
+	d = d > edge ? d : edge;
 	if (quote_round_to_tick(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, &top) != 0)
 		return -1;
 	return top;
@@ -361,8 +362,7 @@ static inline int64_t side_top(double d, double edge, double fair_usd, int64_t t
 static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
 			       int64_t top)
 {
-	if (!(d >= edge))
-		d = edge;
+	d = d > edge ? d : edge; /* as side_top */
 	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
 }
 
@@ -523,8 +523,9 @@ static NOINLINE void build_ladder(struct mm *m, const int64_t top[2], const int6
 /* Build m's target ladder and the recon controls into *ctl (enum tgt_res:
  * into *t, or m->target unchanged when the ladder's inputs, struct mm_tkey,
  * are those it was built from, or moved in place by target_shift: *mv =
- * the sides it moved). */
-static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_ladder *t,
+ * the sides it moved). off: ctl's stale, halted or kill is set (no
+ * ladder); ctl's pulled and grow_block arrive zero (decide_rest). */
+static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct quote_ladder *t,
 				 struct recon_ctl *ctl, unsigned *mv)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -537,7 +538,7 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	struct mm_tkey k;
 	bool same;
 
-	if (ctl->stale || ctl->halted || ctl->kill) {
+	if (off) {
 		memset(t, 0, sizeof(*t));
 		m->tkey_ok = false;
 		m->tgt_ext[QUOTE_BID] = m->tgt_ext[QUOTE_ASK] = 0;
@@ -567,6 +568,10 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	} else {
 		offsets_compute(m, fair_usd, off_fixed, ticks_bits);
 	}
+	/* Unrolled, as the two loops below: each side's code then has its
+	 * sign, rounding direction and fields fixed (no side tests, no loop
+	 * counter): -45 Ir a decision, paper_run -1.5% Ir */
+#pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
 
@@ -602,11 +607,17 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 	 * when only k's prices did (target_shift). Every field is written
 	 * (room by side_room, above; the rest below) and the struct has no
 	 * padding (mm.h), so memcmp sees no stale byte without a memset. */
+#pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
-		/* quote_post_only keeps a price in 1..QUOTE_PX_MAX or gives 0 */
-		k.px[s] = top[s] > 0 ? (uint32_t)quote_post_only(top[s], (enum quote_side)s,
-								  m->bid_px, m->ask_px, c->tick)
-				     : 0;
+		int64_t px = top[s];
+
+		/* top is 0 or in 1..QUOTE_PX_MAX (quote_round_to_tick), which
+		 * quote_post_only keeps unless its guard moves it: called only
+		 * then (it keeps a price in 1..QUOTE_PX_MAX or gives 0) */
+		if (px > 0 && (s == QUOTE_BID ? m->ask_px > 0 && px >= m->ask_px
+					      : m->bid_px > 0 && px <= m->bid_px))
+			px = quote_post_only(px, (enum quote_side)s, m->bid_px, m->ask_px, c->tick);
+		k.px[s] = (uint32_t)px;
 		k.factor[s] = td[s].size_factor;
 		k.pulled[s] = td[s].pulled;
 	}
@@ -620,12 +631,16 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, struct quote_lad
 		same = k.px[QUOTE_BID] == m->tkey.px[QUOTE_BID] &&
 		       k.px[QUOTE_ASK] == m->tkey.px[QUOTE_ASK];
 		if (same || target_shift(m, &k, mv)) {
-			/* the same ladder, or the same moved: the same counts */
+			/* the same ladder, or the same moved: the same counts
+			 * (a side with levels leaves both flags zero) */
+#pragma GCC unroll 2
 			for (int s = 0; s < 2; s++) {
 				uint32_t n = s == QUOTE_BID ? m->target.n_bid : m->target.n_ask;
 
-				ctl->pulled[s] = n == 0 && td[s].pulled;
-				ctl->grow_block[s] = n == 0 && k.room[s] < (int64_t)c->min_size;
+				if (n == 0) {
+					ctl->pulled[s] = td[s].pulled;
+					ctl->grow_block[s] = k.room[s] < (int64_t)c->min_size;
+				}
 			}
 			m->n_presence += m->tkey_presence;
 			if (!same) { /* moved: only the prices differ */
@@ -720,7 +735,7 @@ static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_
 	ctl.red = m->dec.level == REGIME_RED;
 	ctl.red_allow[QUOTE_BID] = m->dec.allow_bid;
 	ctl.red_allow[QUOTE_ASK] = m->dec.allow_ask;
-	res = build_target(m, now_ns, &t, &ctl, &mv);
+	res = build_target(m, now_ns, ctl.stale | ctl.halted | ctl.kill, &t, &ctl, &mv);
 	if (res != TGT_BUILT)
 		tp = &m->target;
 
@@ -813,8 +828,8 @@ static ALWAYS_INLINE bool tox_side_still(const struct mm *m, int s, uint64_t now
 		return x->memo_gen == x->gen + 1 && d->mult_lo == x->memo.spread_mult &&
 		       d->mult_hi == x->memo.spread_mult && d->size_factor == x->memo.size_factor &&
 		       d->pulled == x->memo.pulled;
-	return x->span_memo_gen == x->gen + 1 && x->span_memo_from_ns == x->span_from_ns &&
-	       now_ns >= x->span_from_ns && now_ns <= x->span_to_ns &&
+	return x->span_memo_gen == x->gen + 1 && now_ns >= x->span_from_ns &&
+	       now_ns <= x->span_memo_to_ns &&
 	       d->mult_lo == x->span_memo.mult_lo && d->mult_hi == x->span_memo.mult_hi &&
 	       d->size_factor == x->span_memo.size_factor && d->pulled == x->span_memo.pulled;
 }

@@ -80,10 +80,12 @@ struct tox_side_state {
 	 * through): the memos below are this side's, and a trade that moves
 	 * the other side's imbalance only keeps them */
 	uint64_t gen;
-	/* tox_decide_span's last bounded verdict, for the window opened at
-	 * span_memo_from_ns and input generation span_memo_gen - 1 */
+	/* tox_decide_span's last bounded verdict, for the current window
+	 * (tox_span_open drops it) and input generation span_memo_gen - 1,
+	 * valid up to span_memo_to_ns: the window's end, or the instant
+	 * before the cooldown it saw expires */
 	uint64_t span_memo_gen;
-	uint64_t span_memo_from_ns;
+	uint64_t span_memo_to_ns;
 	/* tox_decide_span's window: at every instant of [span_from_ns,
 	 * span_to_ns] the decayed trade-through count of through and
 	 * through_ns as they were then (span_through, span_through_ns) lies
@@ -276,10 +278,10 @@ static inline int tox_decide(struct tox *t, uint64_t now_ns, enum quote_side sid
 static inline void tox_span_open(struct tox *t, struct tox_side_state *s, uint64_t now_ns,
 				 double e)
 {
+	s->span_memo_gen = 0; /* the memo was the old window's */
 	if (t->span_ns == 0 || now_ns - s->through_ns > t->span_max_dt_ns) {
 		s->span_to_ns = 0; /* no window, and nothing matches one */
 		s->span_through = 0.0;
-		s->span_memo_gen = 0;
 		return;
 	}
 	s->span_thr_hi = s->through * (e * (1.0 + 0x1p-40));
@@ -313,11 +315,11 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 	/* The window's memo first (most calls): it is made with through != 0
 	 * and through only changes with gen, so a memo of this gen implies
 	 * through != 0, the branch it sits in below. */
-	if (s->span_memo_gen == s->gen + 1 && s->span_memo_from_ns == s->span_from_ns &&
-	    now_ns >= s->span_from_ns && now_ns <= s->span_to_ns &&
-	    !(s->pulled && now_ns >= s->pulled_until_ns)) {
+	if (s->span_memo_gen == s->gen + 1 && now_ns >= s->span_from_ns &&
+	    now_ns <= s->span_memo_to_ns) {
 		/* the same inputs (through too: it bumps gen) in the same
-		 * window: the same bounded verdict */
+		 * window, with no cooldown expiring since: the same bounded
+		 * verdict */
 		*out = s->span_memo;
 		return 0;
 	}
@@ -356,8 +358,12 @@ static inline int tox_decide_span(struct tox *t, uint64_t now_ns, enum quote_sid
 			s->span_memo.size_factor = d.size_factor;
 			s->span_memo.pulled = d.pulled;
 			*out = s->span_memo;
-			s->span_memo_gen = s->gen + 1;
-			s->span_memo_from_ns = s->span_from_ns;
+			/* valid in the window while no cooldown expires (a
+			 * cooldown ending at 0, wrapped, never lets it be) */
+			s->span_memo_to_ns = s->span_to_ns;
+			if (s->pulled && s->pulled_until_ns - 1 < s->span_to_ns)
+				s->span_memo_to_ns = s->pulled_until_ns - 1;
+			s->span_memo_gen = s->pulled && s->pulled_until_ns == 0 ? 0 : s->gen + 1;
 			return 0;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -692,6 +693,53 @@ static void test_determinism(void **state)
 	assert_true(M.n_intents > 0 && M.recon.n_deferred > 0);
 }
 
+/* build_target clamps a side's offset d to the presence edge as
+ * d > edge ? d : edge (one maxsd) where it was !(d >= edge) ? edge : d:
+ * the same bits whenever edge > 0 (then d == edge has edge's bits, and a
+ * NaN d gives edge in both). mm_init's edge is > 0 at the smallest valid
+ * tick, presence and fee; both clamps agree over offsets around it,
+ * zeros of both signs, infinities and NaN. */
+static void test_edge_clamp(void **state)
+{
+	static const int64_t ticks[] = { 1, 100, 10000 };
+	static const double fees[] = { -1.0, -0.002, 0.0, 0.003 };
+	uint64_t r = 0x853c49e6748fea9bull;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < 4; j++) {
+			struct mm_cfg c;
+
+			mm_cfg_defaults(&c);
+			c.tick = ticks[i];
+			c.presence_ticks = 1;
+			c.fee_usd = fees[j];
+			assert_int_equal(mm_init(&M, &c, 1, 1000, 1), 0);
+			assert_true(M.edge_usd > 0.0 && M.edge_usd <= DBL_MAX);
+			for (int k = 0; k < 20000; k++) {
+				const double e = M.edge_usd;
+				double d, a, b;
+
+				r ^= r << 13;
+				r ^= r >> 7;
+				r ^= r << 17;
+				switch (r % 8) {
+				case 0: d = e; break;
+				case 1: d = nextafter(e, 0.0); break;
+				case 2: d = nextafter(e, INFINITY); break;
+				case 3: d = (r >> 8) & 1 ? 0.0 : -0.0; break;
+				case 4: d = (r >> 8) & 1 ? INFINITY : -INFINITY; break;
+				case 5: d = NAN; break;
+				default: d = e * ((double)(r >> 11) / 0x1p53 * 4.0 - 1.0); break;
+				}
+				a = !(d >= e) ? e : d;
+				b = d > e ? d : e;
+				assert_memory_equal(&a, &b, sizeof(a));
+			}
+		}
+	}
+}
+
 static void test_cfg_errors(void **state)
 {
 	struct mm_cfg c, d;
@@ -732,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_portfolio_limit),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_cfg_errors),
+		cmocka_unit_test(test_edge_clamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

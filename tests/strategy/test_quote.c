@@ -195,6 +195,50 @@ static void test_post_only(void **state)
 	}
 }
 
+/* build_target (mm.c) calls quote_post_only only when its guard moves
+ * the price (a bid at or above a best ask > 0, an ask at or below a best
+ * bid > 0): for any price it can give (0, or 1..QUOTE_PX_MAX from
+ * quote_round_to_tick), the guard idle, quote_post_only gives the price
+ * itself. Random prices, books (either side empty, crossed, near the
+ * ends of the range) and ticks; both cases common. */
+static void test_post_only_idle_keeps(void **state)
+{
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	int idle = 0, moved = 0;
+
+	(void)state;
+	for (int i = 0; i < 400000; i++) {
+		int64_t tick, px, bb, ba, lo = 1, hi = QUOTE_PX_MAX;
+		enum quote_side side;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		tick = (int64_t)(1 + (r >> 60) * 37);
+		side = (r >> 59) & 1 ? QUOTE_ASK : QUOTE_BID;
+		switch ((r >> 56) & 3) { /* a narrow range sometimes: near a book */
+		case 0:
+			hi = 1000;
+			break;
+		case 1:
+			lo = QUOTE_PX_MAX - 1000;
+			break;
+		default:
+			break;
+		}
+		px = (r >> 4) % 16 == 0 ? 0 : lo + (int64_t)((r >> 8) % (uint64_t)(hi - lo + 1));
+		bb = (r >> 5) % 8 == 0 ? 0 : lo + (int64_t)((r * 31 >> 9) % (uint64_t)(hi - lo + 1));
+		ba = (r >> 6) % 8 == 0 ? 0 : lo + (int64_t)((r * 131 >> 9) % (uint64_t)(hi - lo + 1));
+		if (px > 0 && (side == QUOTE_BID ? ba > 0 && px >= ba : bb > 0 && px <= bb)) {
+			moved++;
+			continue;
+		}
+		idle++;
+		assert_int_equal(quote_post_only(px, side, bb, ba, tick), px);
+	}
+	assert_true(idle > 100000 && moved > 100000);
+}
+
 static const struct quote_ladder_cfg ladder_cfg = {
 	.levels = 3, .tick = 100, .step_ticks = 2,
 	.size = { 100, 200, 300 }, .min_size = 100, .pos_limit = 1000,
@@ -575,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_rounds_to_same),
 		cmocka_unit_test(test_rounds_to_beyond_same),
 		cmocka_unit_test(test_post_only),
+		cmocka_unit_test(test_post_only_idle_keeps),
 		cmocka_unit_test(test_ladder_shape),
 		cmocka_unit_test(test_ladder_post_only_never_crosses),
 		cmocka_unit_test(test_ladder_position_limit),

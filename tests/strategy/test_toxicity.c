@@ -363,12 +363,14 @@ static void test_span_holds_exact(void **state)
  * dropped (memo_gen, span_memo_gen 0) and computes afresh. Same verdicts
  * bit for bit and the same state after (but the dropped generations): a
  * memo is reused only while none of its side's inputs moved (its gen); and
- * a window memo of the current gen only with a count to decay. */
+ * a window memo of the current gen only with a count to decay. Some window
+ * memos end early, at a cooldown's expiry (span_memo_to_ns): counted, and
+ * required. */
 static void test_memo_per_side(void **state)
 {
 	static struct tox a, f;
 	struct tox_cfg c;
-	uint64_t t = 1000 * MS, hits = 0, calls = 0;
+	uint64_t t = 1000 * MS, hits = 0, calls = 0, cut = 0;
 	double fair = 1e6;
 
 	(void)state;
@@ -404,6 +406,9 @@ static void test_memo_per_side(void **state)
 				assert_true(x->through != 0.0);
 			hits += x->through == 0.0 ? x->memo_gen == x->gen + 1
 						  : x->span_memo_gen == x->gen + 1;
+			/* a window memo whose cooldown ends inside its window */
+			cut += x->span_memo_gen == x->gen + 1 && t >= x->span_from_ns &&
+			       t <= x->span_to_ns && t > x->span_memo_to_ns;
 			calls++;
 			assert_int_equal(tox_decide_span(&a, t, (enum quote_side)sd, &p), 0);
 			assert_int_equal(tox_decide_span(&f, t, (enum quote_side)sd, &q), 0);
@@ -431,8 +436,11 @@ static void test_memo_per_side(void **state)
 			assert_memory_equal(&a, &f, sizeof(a));
 		}
 	}
-	print_message("memo reuses %" PRIu64 " of %" PRIu64 " verdicts\n", hits, calls);
+	print_message("memo reuses %" PRIu64 " of %" PRIu64 " verdicts (%" PRIu64
+		      " window memos ended by a cooldown)\n",
+		      hits, calls, cut);
 	assert_true(hits > calls / 4 && calls - hits > calls / 20);
+	assert_true(cut > 0);
 }
 
 /* Fills queuing markouts and fair values at random times (often before the
