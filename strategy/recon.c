@@ -6,6 +6,7 @@
 #include "hw/compiler.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Priority classes of a candidate intent (lower is spent first). */
@@ -238,6 +239,23 @@ static uint8_t side_block(const struct recon_ctl *c, int side)
 	if (c->grow_block[side])
 		return REASON_RISK_REDUCE;
 	return 0;
+}
+
+/* Any of stale, halted, red, pulled[], grow_block[] set (kill is not:
+ * recon_plan checks it first): two word loads for the seven flags, which
+ * about half the plans find all clear. */
+static uint8_t ctl_any_block(const struct recon_ctl *c)
+{
+	uint32_t a, b;
+
+	_Static_assert(offsetof(struct recon_ctl, red) == 3 &&
+			       offsetof(struct recon_ctl, pulled) == 6 &&
+			       offsetof(struct recon_ctl, grow_block) == 8 &&
+			       sizeof(struct recon_ctl) == 10,
+		       "ctl_any_block reads bytes 0-3 and 6-9");
+	memcpy(&a, (const uint8_t *)c, sizeof(a));     /* stale, halted, kill, red */
+	memcpy(&b, (const uint8_t *)c + 6, sizeof(b)); /* pulled[2], grow_block[2] */
+	return (a | b) != 0;
 }
 
 static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, int side,
@@ -560,8 +578,8 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 {
 	struct cands cs;
 	unsigned act[2];
-	uint32_t n = 0, deferred = 0;
-	uint64_t blocked = 0;
+	uint32_t n = 0, total, budget;
+	uint64_t blocked = 0, avail;
 	uint8_t any_block, blk[2];
 
 	refill(r, now_ns);
@@ -569,10 +587,7 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	if (ctl && ctl->kill)
 		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
 	r->kill_sent = 0;
-	/* About half the plans have no control set: one test for both sides. */
-	any_block = ctl ? (uint8_t)(ctl->stale | ctl->halted | ctl->red | ctl->pulled[0] |
-				    ctl->pulled[1] | ctl->grow_block[0] | ctl->grow_block[1])
-			: 0;
+	any_block = ctl ? ctl_any_block(ctl) : 0;
 
 	cs.n[CLS_RISK] = cs.n[CLS_PRESENCE] = cs.n[CLS_REST] = 0;
 	/* Both blocks first: ctl is then dead across the sides (fewer spills). */
@@ -583,25 +598,31 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	act[QUOTE_ASK] = plan_side(r, now_ns, QUOTE_ASK, target ? target->ask : NULL,
 				   target ? target->n_ask : 0, blk[QUOTE_ASK], &cs, &blocked);
 	r->n_blocked += blocked;
-	if ((cs.n[CLS_RISK] | cs.n[CLS_PRESENCE] | cs.n[CLS_REST]) == 0) {
+	total = cs.n[CLS_RISK] + cs.n[CLS_PRESENCE] + cs.n[CLS_REST];
+	if (total == 0) {
 		r->last_deferred = 0;
 		if (!blocked)
 			r->quiet_until_ns = quiet_until(r, act);
 		return 0;
 	}
 
-	for (int cls = 0; cls < CLS_N; cls++) {
+	/*
+	 * Each candidate is emitted or deferred, and only emits spend: the
+	 * spend stops at the first candidate past min(max, whole messages)
+	 * and the rest are deferred (about half the plans with candidates
+	 * start with no whole message and emit none). A NEW with no free
+	 * slot is deferred without spending.
+	 */
+	avail = r->bucket / RECON_NS_PER_S;
+	budget = avail < max ? (uint32_t)avail : max;
+	for (int cls = 0; cls < CLS_N && n < budget; cls++)
 		for (uint32_t i = 0; i < cs.n[cls]; i++) {
-			if (n >= max || r->bucket < RECON_NS_PER_S ||
-			    !emit(r, &cs.c[cls][i], now_ns, now_tsc, t_rx_tsc, &out[n])) {
-				deferred++;
-				continue;
-			}
-			r->bucket -= RECON_NS_PER_S;
-			n++;
+			if (n >= budget)
+				break;
+			n += (uint32_t)emit(r, &cs.c[cls][i], now_ns, now_tsc, t_rx_tsc, &out[n]);
 		}
-	}
-	r->last_deferred = deferred;
-	r->n_deferred += deferred;
+	r->bucket -= (uint64_t)n * RECON_NS_PER_S;
+	r->last_deferred = total - n;
+	r->n_deferred += total - n;
 	return n;
 }
