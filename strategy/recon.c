@@ -102,6 +102,11 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns)
 	r->next_token = cfg->token_base;
 	r->bucket = (uint64_t)cfg->burst * RECON_NS_PER_S;
 	r->bucket_ns = now_ns;
+	if (__builtin_mul_overflow((int64_t)cfg->tol_ticks, cfg->tick, &r->tol_px[0]))
+		r->tol_px[0] = INT64_MAX;
+	if (__builtin_mul_overflow((int64_t)cfg->tol_front_ticks, cfg->tick, &r->tol_px[1]))
+		r->tol_px[1] = INT64_MAX;
+	r->max_age_eff = cfg->max_age_ns ? cfg->max_age_ns : UINT64_MAX;
 	return 0;
 }
 
@@ -286,10 +291,10 @@ static ALWAYS_INLINE void plan_pair(const struct recon *r, uint64_t now_ns, int 
 	if (o->state == RECON_PENDING)
 		return; /* in flight: leave it alone */
 	age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-	tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
+	tol = r->tol_px[o->front != 0];
 	if (abs64(o->px - lv->px) > tol)
 		reason = REASON_QUOTE_REPRICE;
-	else if (r->cfg.max_age_ns && age > r->cfg.max_age_ns)
+	else if (age > r->max_age_eff)
 		reason = REASON_QUOTE_AGE;
 	else if (o->qty != lv->qty)
 		reason = REASON_QUOTE_SIZE;
@@ -533,8 +538,11 @@ static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
 bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote_ladder *target,
 			    const struct recon_ctl *ctl, unsigned sides)
 {
+	bool any_block;
+
 	if (r->quiet_until_ns == 0 || now_ns > r->quiet_until_ns || (ctl && ctl->kill))
 		return false;
+	any_block = ctl && ctl_any_block(ctl); /* kill is clear */
 	for (int s = 0; s < 2; s++) {
 		const struct quote_level *lv = s == QUOTE_BID ? target->bid : target->ask;
 		uint32_t n_lv = s == QUOTE_BID ? target->n_bid : target->n_ask;
@@ -547,7 +555,7 @@ bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote
 			continue;
 		if (n_lv > 1)
 			return false;
-		if (side_block(ctl, s) || n_lv == 0 || !target_ok(&lv[0])) {
+		if ((any_block && side_block(ctl, s)) || n_lv == 0 || !target_ok(&lv[0])) {
 			if (act)
 				return false; /* cancels */
 			continue;
@@ -558,9 +566,8 @@ bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote
 		if (o->state == RECON_PENDING)
 			continue;
 		age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-		tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
-		if (abs64(o->px - lv[0].px) > tol || (r->cfg.max_age_ns && age > r->cfg.max_age_ns) ||
-		    o->qty != lv[0].qty)
+		tol = r->tol_px[o->front != 0];
+		if (abs64(o->px - lv[0].px) > tol || age > r->max_age_eff || o->qty != lv[0].qty)
 			return false;
 	}
 	/* recon_plan's effects when it finds nothing: the refill, no kill

@@ -90,6 +90,12 @@ struct recon {
 	 * order's maximum age); 0 = no such promise. Cleared by every
 	 * recon_on_*, recon_set_front and recon_sync. */
 	uint64_t quiet_until_ns;
+	/* From cfg by recon_init, for the pair checks: the keep tolerance in
+	 * price units, [front] (tol_ticks or tol_front_ticks times tick,
+	 * INT64_MAX if that overflows), and max_age_ns with 0 (no maximum) as
+	 * UINT64_MAX. */
+	int64_t tol_px[2];
+	uint64_t max_age_eff;
 };
 
 /* Initialise r from cfg at now_ns: empty table, full bucket, tokens from
