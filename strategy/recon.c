@@ -366,7 +366,8 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	 * Only valid levels and active slots take part, each scanned upwards,
 	 * so the scan order (and every tie) is that of the full table. A round
 	 * starts from the first free pair, the one a scan keeping only strictly
-	 * closer pairs holds first. A round's pairs are a subset of the round
+	 * closer pairs holds first, and scans the pairs after it (one level
+	 * and one slot left: none). A round's pairs are a subset of the round
 	 * before's, so none is closer than that round's pick (lb): the first
 	 * pair at lb is the round's pick and ends its scan. */
 	free_l = lvm;
@@ -375,13 +376,14 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 		unsigned bl = lowest(free_l), bs = lowest(free_s);
 		int64_t bd = abs64(ord[bs].px - lv[bl].px);
 
-		if (bd == lb || !((free_l & (free_l - 1)) | (free_s & (free_s - 1))))
-			goto pair; /* at lb, or one level and one slot left */
-		for (unsigned ml = free_l; ml; ml &= ml - 1) {
+		if (bd == lb)
+			goto pair;
+		for (unsigned ml = free_l, ms0 = free_s & (free_s - 1); ml;
+		     ml &= ml - 1, ms0 = free_s) {
 			unsigned l = lowest(ml);
 			int64_t px = lv[l].px;
 
-			for (unsigned ms = free_s; ms; ms &= ms - 1) {
+			for (unsigned ms = ms0; ms; ms &= ms - 1) {
 				unsigned i = lowest(ms);
 				int64_t d = abs64(ord[i].px - px);
 
