@@ -62,6 +62,7 @@ static void note(struct recon *r, const struct recon_order *o)
 	unsigned side = (unsigned)(k / RECON_MAX_LEVELS), bit = 1u << (k % RECON_MAX_LEVELS);
 
 	r->active[side] = (uint8_t)(slot_active(o) ? r->active[side] | bit : r->active[side] & ~bit);
+	r->until_ok = 0;
 }
 
 static struct recon_order *find_token(struct recon *r, uint64_t token)
@@ -115,6 +116,7 @@ void recon_sync(struct recon *r)
 	for (int s = 0; s < 2; s++)
 		r->active[s] = (uint8_t)active_mask(r->ord[s]);
 	r->quiet_until_ns = 0;
+	r->until_ok = 0;
 }
 
 void recon_fini(struct recon *r)
@@ -451,6 +453,7 @@ static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 			if (slot_active(&r->ord[s][i]))
 				r->ord[s][i].state = RECON_CANCELING;
 	r->active[0] = r->active[1] = 0;
+	r->until_ok = 0;
 	r->kill_sent = 1;
 	return 1;
 }
@@ -509,14 +512,18 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
  * alone, and an order's age (now_ns - born_ns) first exceeds max_age_ns
  * after born_ns + max_age_ns; the earliest over the working orders (act[],
  * active slots per side) is the bound (some of them may not be matched or
- * may be in flight: a bound, not the exact time).
+ * may be in flight: a bound, not the exact time). act[] is r->active[]:
+ * the answer is kept (until_memo) until a slot changes, so back-to-back
+ * quiet plans on the same table do not walk it again.
  */
-static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
+static uint64_t quiet_until(struct recon *r, const unsigned act[2])
 {
 	uint64_t until = UINT64_MAX;
 
 	if (r->cfg.max_age_ns == 0)
 		return until;
+	if (r->until_ok)
+		return r->until_memo; /* no slot or age changed since */
 	for (int s = 0; s < 2; s++)
 		for (unsigned m = act[s]; m; m &= m - 1) {
 			const struct recon_order *o = &r->ord[s][lowest(m)];
@@ -524,6 +531,8 @@ static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
 			if (o->born_ns < until - r->cfg.max_age_ns)
 				until = o->born_ns + r->cfg.max_age_ns;
 		}
+	r->until_memo = until;
+	r->until_ok = 1;
 	return until;
 }
 

@@ -83,7 +83,7 @@ struct recon {
 	uint8_t active[2];     /* [side]: bit per PENDING or LIVE slot of ord[],
 	                        * kept in step by recon_init, _plan, _on_*;
 	                        * recon_sync after writing ord[] directly */
-	uint8_t pad;
+	uint8_t until_ok;      /* until_memo is quiet_until's answer for ord[] */
 	/* The last recon_plan found nothing to do (no candidate, nothing held
 	 * back) and, called again with the same target and ctl on the same
 	 * table, it finds nothing until now_ns passes this (the first working
@@ -96,6 +96,10 @@ struct recon {
 	 * UINT64_MAX. */
 	int64_t tol_px[2];
 	uint64_t max_age_eff;
+	/* The earliest working order's maximum age (a quiet plan's promise),
+	 * kept while until_ok: every change of the working slots or their
+	 * ages (emit, recon_on_*, the kill, recon_sync) clears until_ok. */
+	uint64_t until_memo;
 };
 
 /* Initialise r from cfg at now_ns: empty table, full bucket, tokens from
