@@ -108,7 +108,7 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
 
 /* A caller wrote ord[] directly (a test building a table): recompute
  * active[] from it, which recon_plan reads instead of scanning the slots,
- * and drop the quiet_until_ns promise. */
+ * and drop the quiet_until_ns promise and the kept until_memo. */
 void recon_sync(struct recon *r);
 
 /* Release r (nothing is owned; clears it). Accepts NULL. */
