@@ -6,6 +6,7 @@
 #include "hw/compiler.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Priority classes of a candidate intent (lower is spent first). */
@@ -61,14 +62,15 @@ static void note(struct recon *r, const struct recon_order *o)
 	unsigned side = (unsigned)(k / RECON_MAX_LEVELS), bit = 1u << (k % RECON_MAX_LEVELS);
 
 	r->active[side] = (uint8_t)(slot_active(o) ? r->active[side] | bit : r->active[side] & ~bit);
+	r->until_ok = 0;
 }
 
 static struct recon_order *find_token(struct recon *r, uint64_t token)
 {
 	for (int s = 0; s < 2; s++)
 		for (int i = 0; i < RECON_MAX_LEVELS; i++)
-			if (r->ord[s][i].state != RECON_FREE && r->ord[s][i].token == token)
-				return &r->ord[s][i];
+			if (r->ord[s][i].token == token && r->ord[s][i].state != RECON_FREE)
+				return &r->ord[s][i]; /* the token first: it rules out most slots */
 	return NULL;
 }
 
@@ -101,6 +103,11 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns)
 	r->next_token = cfg->token_base;
 	r->bucket = (uint64_t)cfg->burst * RECON_NS_PER_S;
 	r->bucket_ns = now_ns;
+	if (__builtin_mul_overflow((int64_t)cfg->tol_ticks, cfg->tick, &r->tol_px[0]))
+		r->tol_px[0] = INT64_MAX;
+	if (__builtin_mul_overflow((int64_t)cfg->tol_front_ticks, cfg->tick, &r->tol_px[1]))
+		r->tol_px[1] = INT64_MAX;
+	r->max_age_eff = cfg->max_age_ns ? cfg->max_age_ns : UINT64_MAX;
 	return 0;
 }
 
@@ -109,6 +116,7 @@ void recon_sync(struct recon *r)
 	for (int s = 0; s < 2; s++)
 		r->active[s] = (uint8_t)active_mask(r->ord[s]);
 	r->quiet_until_ns = 0;
+	r->until_ok = 0;
 }
 
 void recon_fini(struct recon *r)
@@ -240,6 +248,23 @@ static uint8_t side_block(const struct recon_ctl *c, int side)
 	return 0;
 }
 
+/* Any of stale, halted, red, pulled[], grow_block[] set (kill is not:
+ * recon_plan checks it first): two word loads for the seven flags, which
+ * about half the plans find all clear. */
+static uint8_t ctl_any_block(const struct recon_ctl *c)
+{
+	uint32_t a, b;
+
+	_Static_assert(offsetof(struct recon_ctl, red) == 3 &&
+			       offsetof(struct recon_ctl, pulled) == 6 &&
+			       offsetof(struct recon_ctl, grow_block) == 8 &&
+			       sizeof(struct recon_ctl) == 10,
+		       "ctl_any_block reads bytes 0-3 and 6-9");
+	memcpy(&a, (const uint8_t *)c, sizeof(a));     /* stale, halted, kill, red */
+	memcpy(&b, (const uint8_t *)c + 6, sizeof(b)); /* pulled[2], grow_block[2] */
+	return (a | b) != 0;
+}
+
 static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, int side,
 		     int slot, int64_t px, uint32_t qty)
 {
@@ -268,10 +293,10 @@ static ALWAYS_INLINE void plan_pair(const struct recon *r, uint64_t now_ns, int 
 	if (o->state == RECON_PENDING)
 		return; /* in flight: leave it alone */
 	age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-	tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
+	tol = r->tol_px[o->front != 0];
 	if (abs64(o->px - lv->px) > tol)
 		reason = REASON_QUOTE_REPRICE;
-	else if (r->cfg.max_age_ns && age > r->cfg.max_age_ns)
+	else if (age > r->max_age_eff)
 		reason = REASON_QUOTE_AGE;
 	else if (o->qty != lv->qty)
 		reason = REASON_QUOTE_SIZE;
@@ -343,7 +368,8 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	 * Only valid levels and active slots take part, each scanned upwards,
 	 * so the scan order (and every tie) is that of the full table. A round
 	 * starts from the first free pair, the one a scan keeping only strictly
-	 * closer pairs holds first. A round's pairs are a subset of the round
+	 * closer pairs holds first, and scans the pairs after it (one level
+	 * and one slot left: none). A round's pairs are a subset of the round
 	 * before's, so none is closer than that round's pick (lb): the first
 	 * pair at lb is the round's pick and ends its scan. */
 	free_l = lvm;
@@ -352,13 +378,14 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 		unsigned bl = lowest(free_l), bs = lowest(free_s);
 		int64_t bd = abs64(ord[bs].px - lv[bl].px);
 
-		if (bd == lb || !((free_l & (free_l - 1)) | (free_s & (free_s - 1))))
-			goto pair; /* at lb, or one level and one slot left */
-		for (unsigned ml = free_l; ml; ml &= ml - 1) {
+		if (bd == lb)
+			goto pair;
+		for (unsigned ml = free_l, ms0 = free_s & (free_s - 1); ml;
+		     ml &= ml - 1, ms0 = free_s) {
 			unsigned l = lowest(ml);
 			int64_t px = lv[l].px;
 
-			for (unsigned ms = free_s; ms; ms &= ms - 1) {
+			for (unsigned ms = ms0; ms; ms &= ms - 1) {
 				unsigned i = lowest(ms);
 				int64_t d = abs64(ord[i].px - px);
 
@@ -426,6 +453,7 @@ static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 			if (slot_active(&r->ord[s][i]))
 				r->ord[s][i].state = RECON_CANCELING;
 	r->active[0] = r->active[1] = 0;
+	r->until_ok = 0;
 	r->kill_sent = 1;
 	return 1;
 }
@@ -484,14 +512,18 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
  * alone, and an order's age (now_ns - born_ns) first exceeds max_age_ns
  * after born_ns + max_age_ns; the earliest over the working orders (act[],
  * active slots per side) is the bound (some of them may not be matched or
- * may be in flight: a bound, not the exact time).
+ * may be in flight: a bound, not the exact time). act[] is r->active[]:
+ * the answer is kept (until_memo) until a slot changes, so back-to-back
+ * quiet plans on the same table do not walk it again.
  */
-static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
+static uint64_t quiet_until(struct recon *r, const unsigned act[2])
 {
 	uint64_t until = UINT64_MAX;
 
 	if (r->cfg.max_age_ns == 0)
 		return until;
+	if (r->until_ok)
+		return r->until_memo; /* no slot or age changed since */
 	for (int s = 0; s < 2; s++)
 		for (unsigned m = act[s]; m; m &= m - 1) {
 			const struct recon_order *o = &r->ord[s][lowest(m)];
@@ -499,6 +531,8 @@ static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
 			if (o->born_ns < until - r->cfg.max_age_ns)
 				until = o->born_ns + r->cfg.max_age_ns;
 		}
+	r->until_memo = until;
+	r->until_ok = 1;
 	return until;
 }
 
@@ -515,8 +549,11 @@ static uint64_t quiet_until(const struct recon *r, const unsigned act[2])
 bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote_ladder *target,
 			    const struct recon_ctl *ctl, unsigned sides)
 {
+	bool any_block;
+
 	if (r->quiet_until_ns == 0 || now_ns > r->quiet_until_ns || (ctl && ctl->kill))
 		return false;
+	any_block = ctl && ctl_any_block(ctl); /* kill is clear */
 	for (int s = 0; s < 2; s++) {
 		const struct quote_level *lv = s == QUOTE_BID ? target->bid : target->ask;
 		uint32_t n_lv = s == QUOTE_BID ? target->n_bid : target->n_ask;
@@ -529,7 +566,7 @@ bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote
 			continue;
 		if (n_lv > 1)
 			return false;
-		if (side_block(ctl, s) || n_lv == 0 || !target_ok(&lv[0])) {
+		if ((any_block && side_block(ctl, s)) || n_lv == 0 || !target_ok(&lv[0])) {
 			if (act)
 				return false; /* cancels */
 			continue;
@@ -540,9 +577,8 @@ bool recon_plan_still_quiet(struct recon *r, uint64_t now_ns, const struct quote
 		if (o->state == RECON_PENDING)
 			continue;
 		age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-		tol = (int64_t)(o->front ? r->cfg.tol_front_ticks : r->cfg.tol_ticks) * r->cfg.tick;
-		if (abs64(o->px - lv[0].px) > tol || (r->cfg.max_age_ns && age > r->cfg.max_age_ns) ||
-		    o->qty != lv[0].qty)
+		tol = r->tol_px[o->front != 0];
+		if (abs64(o->px - lv[0].px) > tol || age > r->max_age_eff || o->qty != lv[0].qty)
 			return false;
 	}
 	/* recon_plan's effects when it finds nothing: the refill, no kill
@@ -560,8 +596,8 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 {
 	struct cands cs;
 	unsigned act[2];
-	uint32_t n = 0, deferred = 0;
-	uint64_t blocked = 0;
+	uint32_t n = 0, total, budget;
+	uint64_t blocked = 0, avail;
 	uint8_t any_block, blk[2];
 
 	refill(r, now_ns);
@@ -569,10 +605,7 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	if (ctl && ctl->kill)
 		return plan_kill(r, now_tsc, t_rx_tsc, out, max);
 	r->kill_sent = 0;
-	/* About half the plans have no control set: one test for both sides. */
-	any_block = ctl ? (uint8_t)(ctl->stale | ctl->halted | ctl->red | ctl->pulled[0] |
-				    ctl->pulled[1] | ctl->grow_block[0] | ctl->grow_block[1])
-			: 0;
+	any_block = ctl ? ctl_any_block(ctl) : 0;
 
 	cs.n[CLS_RISK] = cs.n[CLS_PRESENCE] = cs.n[CLS_REST] = 0;
 	/* Both blocks first: ctl is then dead across the sides (fewer spills). */
@@ -583,25 +616,31 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	act[QUOTE_ASK] = plan_side(r, now_ns, QUOTE_ASK, target ? target->ask : NULL,
 				   target ? target->n_ask : 0, blk[QUOTE_ASK], &cs, &blocked);
 	r->n_blocked += blocked;
-	if ((cs.n[CLS_RISK] | cs.n[CLS_PRESENCE] | cs.n[CLS_REST]) == 0) {
+	total = cs.n[CLS_RISK] + cs.n[CLS_PRESENCE] + cs.n[CLS_REST];
+	if (total == 0) {
 		r->last_deferred = 0;
 		if (!blocked)
 			r->quiet_until_ns = quiet_until(r, act);
 		return 0;
 	}
 
-	for (int cls = 0; cls < CLS_N; cls++) {
+	/*
+	 * Each candidate is emitted or deferred, and only emits spend: the
+	 * spend stops at the first candidate past min(max, whole messages)
+	 * and the rest are deferred (about half the plans with candidates
+	 * start with no whole message and emit none). A NEW with no free
+	 * slot is deferred without spending.
+	 */
+	avail = r->bucket / RECON_NS_PER_S;
+	budget = avail < max ? (uint32_t)avail : max;
+	for (int cls = 0; cls < CLS_N && n < budget; cls++)
 		for (uint32_t i = 0; i < cs.n[cls]; i++) {
-			if (n >= max || r->bucket < RECON_NS_PER_S ||
-			    !emit(r, &cs.c[cls][i], now_ns, now_tsc, t_rx_tsc, &out[n])) {
-				deferred++;
-				continue;
-			}
-			r->bucket -= RECON_NS_PER_S;
-			n++;
+			if (n >= budget)
+				break;
+			n += (uint32_t)emit(r, &cs.c[cls][i], now_ns, now_tsc, t_rx_tsc, &out[n]);
 		}
-	}
-	r->last_deferred = deferred;
-	r->n_deferred += deferred;
+	r->bucket -= (uint64_t)n * RECON_NS_PER_S;
+	r->last_deferred = total - n;
+	r->n_deferred += total - n;
 	return n;
 }

@@ -83,13 +83,23 @@ struct recon {
 	uint8_t active[2];     /* [side]: bit per PENDING or LIVE slot of ord[],
 	                        * kept in step by recon_init, _plan, _on_*;
 	                        * recon_sync after writing ord[] directly */
-	uint8_t pad;
+	uint8_t until_ok;      /* until_memo is quiet_until's answer for ord[] */
 	/* The last recon_plan found nothing to do (no candidate, nothing held
 	 * back) and, called again with the same target and ctl on the same
 	 * table, it finds nothing until now_ns passes this (the first working
 	 * order's maximum age); 0 = no such promise. Cleared by every
 	 * recon_on_*, recon_set_front and recon_sync. */
 	uint64_t quiet_until_ns;
+	/* From cfg by recon_init, for the pair checks: the keep tolerance in
+	 * price units, [front] (tol_ticks or tol_front_ticks times tick,
+	 * INT64_MAX if that overflows), and max_age_ns with 0 (no maximum) as
+	 * UINT64_MAX. */
+	int64_t tol_px[2];
+	uint64_t max_age_eff;
+	/* The earliest working order's maximum age (a quiet plan's promise),
+	 * kept while until_ok: every change of the working slots or their
+	 * ages (emit, recon_on_*, the kill, recon_sync) clears until_ok. */
+	uint64_t until_memo;
 };
 
 /* Initialise r from cfg at now_ns: empty table, full bucket, tokens from
@@ -98,7 +108,7 @@ int recon_init(struct recon *r, const struct recon_cfg *cfg, uint64_t now_ns);
 
 /* A caller wrote ord[] directly (a test building a table): recompute
  * active[] from it, which recon_plan reads instead of scanning the slots,
- * and drop the quiet_until_ns promise. */
+ * and drop the quiet_until_ns promise and the kept until_memo. */
 void recon_sync(struct recon *r);
 
 /* Release r (nothing is owned; clears it). Accepts NULL. */

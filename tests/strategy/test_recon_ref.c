@@ -331,19 +331,27 @@ static void dump(const char *what, const struct recon *r, const struct quote_lad
 			    c->grow_block[1]);
 }
 
-/* r->active against the states: the bit of every PENDING or LIVE slot. */
+/* r->active against the states: the bit of every PENDING or LIVE slot;
+ * and a kept until_memo against the earliest maximum age of those. */
 static void check_active(const struct recon *r)
 {
+	uint64_t until = UINT64_MAX;
+
 	for (int s = 0; s < 2; s++) {
 		unsigned want = 0;
 
 		for (int i = 0; i < RECON_MAX_LEVELS; i++)
-			if (ref_active(&r->ord[s][i]))
+			if (ref_active(&r->ord[s][i])) {
 				want |= 1u << i;
+				if (r->ord[s][i].born_ns < until - r->cfg.max_age_ns)
+					until = r->ord[s][i].born_ns + r->cfg.max_age_ns;
+			}
 		if (r->active[s] != want)
 			print_error("active[%d] = %#x, states say %#x\n", s, r->active[s], want);
 		assert_int_equal(r->active[s], want);
 	}
+	if (r->until_ok)
+		assert_int_equal(r->until_memo, until);
 }
 
 /* Plan on copies of *r with both models; they must agree on the count, the
@@ -362,6 +370,8 @@ static uint32_t same_plan(struct recon *r, uint64_t now_ns, const struct quote_l
 	check_active(&a);
 	b.active[0] = a.active[0]; /* the reference reads the states alone */
 	b.active[1] = a.active[1];
+	b.until_ok = a.until_ok; /* and keeps no memo */
+	b.until_memo = a.until_memo;
 	if (na != nb || memcmp(oa, ob, sizeof(oa)) != 0 || memcmp(&a, &b, sizeof(a)) != 0)
 		dump("recon_plan differs from the reference", r, t, c, now_ns, max);
 	assert_int_equal(na, nb);
