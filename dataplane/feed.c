@@ -1116,9 +1116,9 @@ static NOINLINE COLD uint32_t pull_full(struct feed *f, const uint8_t *msg, uint
 
 /* The book refused the message whose event header (and locate, as read
  * off the wire) e holds, with rc: on_msg's refusal. e is out[0], or the
- * scratch slot when cap was 0. */
-static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc,
-					   bool *more)
+ * scratch slot when cap was 0. (*more: set by feed_pull before the book's
+ * call.) */
+static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc)
 {
 	struct md_event *out = e != &f->ev_scratch ? e : NULL;
 	uint32_t cap = out != NULL, k = 0;
@@ -1127,18 +1127,16 @@ static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, i
 	note_silent(f, e->t_exch_ns);
 	if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
 		sym_pool_full(f, e->locate, e->seq, e->t_rx_tsc, out, cap, &k);
-	*more = !mold_drained(&f->mold);
 	return k;
 }
 
 /* cap was 0: the event e (the scratch slot) is counted as an overrun. A
  * return, not feed_pull's loop: that loop would keep t_rx_tsc, out and cap
- * across the book's call. */
-static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event *e, bool *more)
+ * across the book's call. (*more: as for pull_refused.) */
+static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event *e)
 {
 	f->st.md_overruns++;
 	note_silent(f, e->t_exch_ns);
-	*more = !mold_drained(&f->mold);
 	return 0;
 }
 
@@ -1147,9 +1145,10 @@ static NOINLINE COLD uint32_t pull_overrun(struct feed *f, const struct md_event
  * symbols only, and a second copy without the test cost that run ~9 M
  * instructions a million messages (callgrind) for the call's branch.
  * drain_pf's loop for one event, with on_msg's steps written out: its
- * count is always 0 here, and after the book's call only f, the event
- * and more are live (every other case returns, to be pulled again), so
- * fewer registers are saved on each call. Exactly drain_pf's results. */
+ * count is always 0 here, and after the book's call only f and the event
+ * are live (more is written before it; every other case returns, to be
+ * pulled again), so fewer registers are saved on each call. Exactly
+ * drain_pf's results. */
 NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *out,
 			   uint32_t cap, bool *more)
 {
@@ -1204,14 +1203,17 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		e->kind = (uint8_t)(info >> 8);
 		e->pad[0] = e->pad[1] = 0;
 		e->locate = locate; /* for pull_refused; the change's below */
+		/* What is left does not depend on the book: told before its
+		 * call, so that `more` need not live across it (a saved
+		 * register fewer). */
+		*more = !mold_drained(&f->mold);
 		rc = apply_order(f->books, msg, type, &c);
 		if (UNLIKELY(rc < 0))
-			return pull_refused(f, e, rc, more);
+			return pull_refused(f, e, rc);
 		event_from_change(f, e, &c);
 		if (UNLIKELY(e == &f->ev_scratch))
-			return pull_overrun(f, e, more);
+			return pull_overrun(f, e);
 		f->st.md_events++;
-		*more = !mold_drained(&f->mold);
 		return 1;
 	}
 	/* what mold_next would find: nothing left */
