@@ -158,7 +158,7 @@ int feed_init(struct feed *f, const struct feed_cfg *cfg, struct arena *a)
 	f->fast_key[0] = f->fast_mask[0] = 0;
 	f->fast_key[1] = f->fast_mask[1] = FEED_FAST_NONE;
 	memset(f->keep, 0xff, sizeof(f->keep));
-	memset(f->keep_wire, 0xff, sizeof(f->keep_wire));
+	memset(f->keep_wire, 1, sizeof(f->keep_wire));
 	for (unsigned t = 0; t < 256; t++)
 		f->order_info[t] = (uint16_t)(order_len[t] | order_kind[t] << 8);
 	f->keep_all = true;
@@ -181,7 +181,7 @@ static ALWAYS_INLINE bool feed_wire_kept(const struct feed *f, const uint8_t *p)
 	uint16_t w;
 
 	memcpy(&w, p, sizeof(w));
-	return (f->keep_wire[w >> 6] >> (w & 63)) & 1;
+	return f->keep_wire[w] != 0;
 }
 
 int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
@@ -192,13 +192,13 @@ int feed_keep_symbols(struct feed *f, const uint16_t *locates, uint32_t n)
 	if (f->st.msgs)
 		return -EBUSY;
 	memset(f->keep, n ? 0 : 0xff, sizeof(f->keep));
-	memset(f->keep_wire, n ? 0 : 0xff, sizeof(f->keep_wire));
+	memset(f->keep_wire, n ? 0 : 1, sizeof(f->keep_wire));
 	f->keep_all = n == 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t w = wire_locate(locates[i]);
 
 		f->keep[locates[i] >> 6] |= UINT64_C(1) << (locates[i] & 63);
-		f->keep_wire[w >> 6] |= UINT64_C(1) << (w & 63);
+		f->keep_wire[w] = 1;
 	}
 	return 0;
 }
