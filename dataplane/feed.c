@@ -1194,6 +1194,11 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 			note_silent(f, ts);
 			continue;
 		}
+		/* What is left does not depend on the book: told before its
+		 * call, so that `more` need not live across it (a saved
+		 * register fewer), and before the event's byte stores, after
+		 * which mold's count would be loaded again. */
+		*more = !mold_drained(&f->mold);
 		locate = wire_get16(msg + ITCH_OFF_LOCATE);
 		e = LIKELY(cap != 0) ? out : &f->ev_scratch;
 		e->t_rx_tsc = t_rx_tsc;
@@ -1203,10 +1208,6 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		e->kind = (uint8_t)(info >> 8);
 		e->pad[0] = e->pad[1] = 0;
 		e->locate = locate; /* for pull_refused; the change's below */
-		/* What is left does not depend on the book: told before its
-		 * call, so that `more` need not live across it (a saved
-		 * register fewer). */
-		*more = !mold_drained(&f->mold);
 		rc = apply_order(f->books, msg, type, &c);
 		if (UNLIKELY(rc < 0))
 			return pull_refused(f, e, rc);
@@ -1217,7 +1218,7 @@ NOCLONE uint32_t feed_pull(struct feed *f, uint64_t t_rx_tsc, struct md_event *o
 		return 1;
 	}
 	/* what mold_next would find: nothing left */
-	if (LIKELY(mold_drained(&f->mold))) {
+	if (LIKELY(mold_drained_past_cursor(&f->mold))) {
 		*more = false;
 		return 0;
 	}
