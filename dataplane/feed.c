@@ -62,7 +62,11 @@
  * mold.busy by the calls into mold.c, and mold's parse without its reason
  * call (so feed_frame_begin saves no registers): feed_frame_begin 163.5 ->
  * 129.5 Ir a packet; `tickwire book` of the 3 M-message capture 1841.1 M
- * -> 1809.4 M in all. */
+ * -> 1809.4 M in all. Then feed_pull (`tickwire paper`, 1 M messages,
+ * 841 k calls): the kept set as a byte per wire locate, cap tested once on
+ * entry (pull_nocap), `more` written before the event and the book's call,
+ * no second test of the empty cursor: 115.3 -> 106.8 Ir a call of its
+ * own, 273.8 -> 264.6 with the book's (230.1 M -> 222.4 M). */
 #include "dataplane/feed.h"
 
 #include <errno.h>
