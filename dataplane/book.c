@@ -1158,8 +1158,10 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 		return book_reject(bs, BOOK_EUNKNOWN);
 	if (UNLIKELY(shares == 0))
 		return book_reject(bs, BOOK_EZERO);
+	/* new_ref's hash, once: for the duplicate test and the insert */
+	h = book_hash32(bs, new_ref);
 	if (new_ref != old_ref) {
-		(void)slot_probe(bs, new_ref, book_hash32(bs, new_ref), &found, &d);
+		(void)slot_probe(bs, new_ref, h, &found, &d);
 		if (UNLIKELY(found))
 			return book_reject(bs, BOOK_EDUP);
 	}
@@ -1207,7 +1209,6 @@ BOOK_NO_MEMMOVE int book_apply_replace(struct book_set *bs, uint64_t old_ref,
 	o->shares = shares;
 	o->px = px;
 	/* The removal shifted slots: probe for the new reference afresh. */
-	h = book_hash32(bs, new_ref);
 	slot = slot_probe(bs, new_ref, h, &found, &d);
 	slot_put(bs, slot, h, oi);
 	if (UNLIKELY(d > bs->cnt.probe_max))
