@@ -330,7 +330,8 @@ static ALWAYS_INLINE bool mold_parse_ok(const uint8_t *pkt, size_t len, struct m
 	return mold_parse_core(pkt, len, out, NULL, 0, false) == 0;
 }
 
-/* mold_parse_ok for a data packet of 1 .. max messages (max < 0xFFFF),
+/* mold_parse_ok for a data packet of 1 .. max messages (max < 0xFFFF:
+ * MOLD_COUNT_END, more than any max, is refused with them),
  * listing the i-th block's message in msgs[i] as mold_parse_list does,
  * with its header's sequence in *seq and its count in *nmsgs: false for
  * any other packet, well-formed or not (heartbeats, end of session, more
@@ -348,8 +349,9 @@ static ALWAYS_INLINE bool mold_parse_list_ok(const uint8_t *pkt, size_t len, con
 		return false;
 	s = wire_get64(pkt + MOLD_OFF_SEQ);
 	n = wire_get16(pkt + MOLD_OFF_COUNT);
-	/* n == 0 wraps: heartbeats fail with the counts over max */
-	if (UNLIKELY(n - 1 >= max || n == MOLD_COUNT_END || UINT64_MAX - s < n))
+	/* n == 0 wraps: heartbeats fail with the counts over max, and so
+	 * does the end of session's (max < 0xFFFF) */
+	if (UNLIKELY(n - 1 >= max || UINT64_MAX - s < n))
 		return false;
 	lim = len - (MOLD_BLOCK_HDR_LEN + 1); /* as mold_parse_core's walk */
 	for (unsigned i = 0; i < n; i++) {
