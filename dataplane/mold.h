@@ -330,6 +330,44 @@ static ALWAYS_INLINE bool mold_parse_ok(const uint8_t *pkt, size_t len, struct m
 	return mold_parse_core(pkt, len, out, NULL, 0, false) == 0;
 }
 
+/* mold_parse_ok for a data packet of 1 .. max messages (max < 0xFFFF:
+ * MOLD_COUNT_END, more than any max, is refused with them),
+ * listing the i-th block's message in msgs[i] as mold_parse_list does,
+ * with its header's sequence in *seq and its count in *nmsgs: false for
+ * any other packet, well-formed or not (heartbeats, end of session, more
+ * than max messages), for a caller that parses those again
+ * (the feed's burst window). The count is bounded before the walk, so the
+ * walk needs no test of the list's room. Never reads past len. */
+static ALWAYS_INLINE bool mold_parse_list_ok(const uint8_t *pkt, size_t len, const uint8_t **msgs,
+					     unsigned max, uint64_t *seq, uint16_t *nmsgs)
+{
+	size_t off = MOLD_HDR_LEN, lim;
+	uint64_t s;
+	unsigned n;
+
+	if (UNLIKELY(len < MOLD_HDR_LEN))
+		return false;
+	s = wire_get64(pkt + MOLD_OFF_SEQ);
+	n = wire_get16(pkt + MOLD_OFF_COUNT);
+	/* n == 0 wraps: heartbeats fail with the counts over max, and so
+	 * does the end of session's (max < 0xFFFF) */
+	if (UNLIKELY(n - 1 >= max || UINT64_MAX - s < n))
+		return false;
+	lim = len - (MOLD_BLOCK_HDR_LEN + 1); /* as mold_parse_core's walk */
+	for (unsigned i = 0; i < n; i++) {
+		if (UNLIKELY(off > lim))
+			return false;
+		msgs[i] = pkt + off + MOLD_BLOCK_HDR_LEN;
+		off += MOLD_BLOCK_HDR_LEN + 1 +
+		       (size_t)(uint32_t)((uint32_t)mold_block_len(pkt + off) - 1);
+	}
+	if (UNLIKELY(off != len))
+		return false;
+	*seq = s;
+	*nmsgs = (uint16_t)n;
+	return true;
+}
+
 /* mold_parse, inline (mold_rx): mold_parse_list without the list. */
 static ALWAYS_INLINE int mold_parse_fast(const uint8_t *pkt, size_t len, struct mold_pkt *out)
 {
@@ -416,11 +454,12 @@ static ALWAYS_INLINE void mold_cursor_set(struct mold *m, uint32_t si, const uin
  * saw last (clean: last_dirty), on a valid line, with no hole or start window open anywhere
  * (so the clock expires nothing) and mold_next drained. Checks first,
  * then exactly what mold_rx_slow does for it: true when taken, false with
- * nothing changed otherwise. mp: the packet's parse (0 from mold_parse). */
-static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
-				       const struct mold_pkt *mp, int line, uint64_t t_ns)
+ * nothing changed otherwise. The packet's parse (0 from mold_parse): its
+ * header's session id (10 bytes), sequence and message count. */
+static ALWAYS_INLINE bool mold_rx_fast_at(struct mold *m, const uint8_t *pkt, const char *session,
+					  uint64_t seq, uint16_t nmsgs, int line, uint64_t t_ns)
 {
-	uint64_t seq = mp->hdr.seq, next = seq + mp->nmsgs;
+	uint64_t next = seq + nmsgs;
 	struct mold_line_state *ls;
 	struct mold_session *s;
 
@@ -434,7 +473,7 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES))
 		return false;
 	s = m->last_s;
-	if (UNLIKELY(!mold_session_eq(s->id, mp->hdr.session) || !mold_in_order(s, seq, next)))
+	if (UNLIKELY(!mold_session_eq(s->id, session) || !mold_in_order(s, seq, next)))
 		return false;
 	m->busy = true;
 	if (t_ns > m->now_ns)
@@ -453,6 +492,24 @@ static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 	mold_cursor_set(m, m->last_sess, pkt, seq, next, s->expected, (uint8_t)line, t_ns);
 	s->expected = next;
 	return true;
+}
+
+/* mold_rx_fast_at for a packet's parse mp. */
+static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
+				       const struct mold_pkt *mp, int line, uint64_t t_ns)
+{
+	return mold_rx_fast_at(m, pkt, mp->hdr.session, mp->hdr.seq, mp->nmsgs, line, t_ns);
+}
+
+/* mold_rx_fast for a packet that mold_parse took (0), from its header's
+ * sequence and its message count, the session compared on the packet's
+ * own bytes: a caller that parsed it earlier keeps two fields, not the
+ * parse (the feed's burst window). */
+static ALWAYS_INLINE bool mold_rx_fast_seq(struct mold *m, const uint8_t *pkt, uint64_t seq,
+					   uint16_t nmsgs, int line, uint64_t t_ns)
+{
+	return mold_rx_fast_at(m, pkt, (const char *)pkt + MOLD_OFF_SESSION, seq, nmsgs, line,
+			       t_ns);
 }
 
 /* mold_rx past its inline fast path: every packet and case. */
