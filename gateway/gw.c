@@ -526,12 +526,14 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p, uint64_
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.
- * Returns 1 when *r is a report for the strategy, else 0. */
+ * Returns 1 when *r is a report for the strategy, else 0 (*r then holds
+ * nothing of use). Not cleared here: every ostore_on_* that succeeds
+ * writes the whole report (clears it first), and one that fails leaves
+ * it unused. */
 static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report *r)
 {
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	switch (m->type) {
 	case OUCH_OUT_ACCEPTED:
 		rc = ostore_on_accepted(&g->os, m->u.accepted.user_ref_num, m->u.accepted.ts_ns, r);
