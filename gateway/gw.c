@@ -382,9 +382,12 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 	       "an Enter with the firm tag, or a Replace, fits one intent's room");
 
 /* gw_on_intent's body for in, a private copy of the intent (see there),
- * inlined once for each op so that each copy knows its op. */
+ * inlined once for each op so that each copy knows its op. sym_ok (a
+ * constant) says the caller found 1 <= in->locate <= max_locate: told so,
+ * the compiler folds the symbol's bound tests in the prefetch, the read of
+ * ref_px and the checks (their RISK_BAD_SYMBOL test) into that one. */
 static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns,
-				    uint8_t *wire, size_t cap, struct exec_report *rej)
+				    uint8_t *wire, size_t cap, struct exec_report *rej, int sym_ok)
 {
 	struct ostore_probe pr;
 	uint32_t ref_px;
@@ -393,6 +396,8 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 	long n = 0;
 	int k;
 
+	if (sym_ok && (!in->locate || in->locate > g->os.cfg.max_locate))
+		__builtin_unreachable();
 	ostore_prefetch_intent(&g->os, in, &pr);
 	/* The checks' own per-locate line is read only during a backoff. */
 	ref_px = in->locate <= g->os.cfg.max_locate ? g->os.sym[in->locate].ref_px : 0;
@@ -496,26 +501,39 @@ NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p, uint64_
 	 * here: each inlined body then has its op as a constant, and the tests
 	 * of op in the prefetch, the checks and the send fold away. */
 	const struct order_intent x = *in_p;
+	/* The symbol tested once: the copies below know it is good. */
+	int sym_ok = x.locate && x.locate <= g->os.cfg.max_locate;
 
 	switch (x.op) {
 	case INTENT_NEW:
-		return on_intent(g, &x, now_ns, wire, cap, rej);
+		if (LIKELY(sym_ok))
+			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+		break;
 	case INTENT_REPLACE:
-		return on_intent(g, &x, now_ns, wire, cap, rej);
+		if (LIKELY(sym_ok))
+			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+		break;
 	case INTENT_CANCEL:
-		return on_intent(g, &x, now_ns, wire, cap, rej);
+		if (LIKELY(sym_ok))
+			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+		break;
 	default:
-		return on_intent(g, &x, now_ns, wire, cap, rej);
+		break;
 	}
+	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op): the checks
+	 * sort it out. */
+	return on_intent(g, &x, now_ns, wire, cap, rej, 0);
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.
- * Returns 1 when *r is a report for the strategy, else 0. */
+ * Returns 1 when *r is a report for the strategy, else 0 (*r then holds
+ * nothing of use). Not cleared here: every ostore_on_* that succeeds
+ * writes the whole report (clears it first), and one that fails leaves
+ * it unused. */
 static int apply_out(struct gw *g, const struct ouch_out *m, struct exec_report *r)
 {
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	switch (m->type) {
 	case OUCH_OUT_ACCEPTED:
 		rc = ostore_on_accepted(&g->os, m->u.accepted.user_ref_num, m->u.accepted.ts_ns, r);

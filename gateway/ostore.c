@@ -145,12 +145,22 @@ static void tok_del(struct ostore *os, uint64_t token)
 	os->tok[i].key = 0;
 }
 
+/* As tok_del, keeping ref_away: refs are handed out in order and
+ * direct-mapped, so the entries after a deleted one are mostly the refs
+ * that followed it, each at home; with none away from home (ref_away 0)
+ * none can move back and the walk to the next empty slot is skipped. */
 static void ref_del(struct ostore *os, uint32_t ref)
 {
 	uint32_t m = os->ref_mask, i = ostore_ref_pos(os, ref), j = i;
 
 	if (!os->ref[i].key)
 		return;
+	if (i != ostore_ref_home(ref, m))
+		os->ref_away--;
+	if (os->ref_away == 0) {
+		os->ref[i].key = 0;
+		return;
+	}
 	for (;;) {
 		j = (j + 1) & m;
 		if (!os->ref[j].key)
@@ -158,6 +168,9 @@ static void ref_del(struct ostore *os, uint32_t ref)
 		uint32_t k = ostore_ref_home(os->ref[j].key, m);
 
 		if (((i - k) & m) < ((j - k) & m)) {
+			/* j moves back to i: home again when i is its home. */
+			if (i == k)
+				os->ref_away--;
 			os->ref[i] = os->ref[j];
 			i = j;
 		}

@@ -132,6 +132,8 @@ struct ostore {
 	uint64_t *retired;          /* FIFO of retired tokens, token_history */
 	uint32_t ret_head, ret_n;
 	int owned;
+	uint32_t ref_away;          /* ref index entries off their home slot:
+				     * while 0, a delete moves none back */
 	/* the intent path */
 	struct ostore_cfg cfg;
 	struct ostore_order *ord;   /* cfg.max_orders slots */
@@ -486,11 +488,17 @@ static inline uint32_t ostore_ref_pos(const struct ostore *os, uint32_t ref)
 	return i;
 }
 
-/* Index ref (not in the index) -> slot val. */
+/* Index ref (not in the index) -> slot val. An entry that cannot take its
+ * home slot is counted in ref_away (only then: the home's key tested
+ * first, as the probe would). */
 static inline void ostore_ref_put(struct ostore *os, uint32_t ref, uint32_t val)
 {
-	uint32_t i = ostore_ref_pos(os, ref);
+	uint32_t i = ostore_ref_home(ref, os->ref_mask);
 
+	if (UNLIKELY(os->ref[i].key != 0)) {
+		i = ostore_ref_pos(os, ref);
+		os->ref_away++;
+	}
 	os->ref[i].key = ref;
 	os->ref[i].slot = val;
 }

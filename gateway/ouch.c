@@ -523,13 +523,20 @@ static ALWAYS_INLINE int ouch_layout_decode(const uint8_t *buf, size_t len,
 		return -EBADMSG;
 	ouch_fields_read(buf, l, msg);
 	if (l->app_off) {
+		struct ouch_app *app = (struct ouch_app *)((uint8_t *)msg + l->app_mem);
+
 		app_len = wire_get16(buf + l->app_off);
 		if (app_len > len - l->len)
 			return -EBADMSG;
-		rc = ouch_app_read(buf + l->len, app_len,
-				   (struct ouch_app *)((uint8_t *)msg + l->app_mem));
-		if (rc != 0)
-			return rc;
+		/* Most messages carry no appendage: what ouch_app_read does
+		 * with none, without the call. */
+		if (app_len == 0) {
+			app->n = 0;
+		} else {
+			rc = ouch_app_read(buf + l->len, app_len, app);
+			if (rc != 0)
+				return rc;
+		}
 	}
 	return (int)(l->len + app_len);
 }

@@ -47,6 +47,7 @@ int risk_init(struct risk *r, const struct risk_cfg *cfg, const struct ostore *o
 	r->cfg = *cfg;
 	r->os = os;
 	r->bucket_cap = (uint64_t)cfg->burst * RISK_NS_PER_S;
+	r->full_ns = (r->bucket_cap + cfg->rate_per_s - 1) / cfg->rate_per_s;
 	r->bucket = r->bucket_cap;
 	r->bucket_ns = now_ns;
 	return 0;

@@ -492,7 +492,8 @@ static uint64_t rng_next(uint64_t *s)
 /* Many orders in and out of a small store: every open order is found by
  * token and ref, a closed one's ref no more (backward-shift deletion). Tokens
  * are tok_mul apart: 1 packs them into the token index's groups of four;
- * refs wrap the direct-mapped ref index many times over. */
+ * refs wrap the direct-mapped ref index many times over, which puts some
+ * of them off their home slot (ref_away). */
 static void index_churn(uint64_t tok_mul)
 {
 	enum { N = 64 };
@@ -500,6 +501,7 @@ static void index_churn(uint64_t tok_mul)
 	struct ostore os;
 	uint64_t tok[N] = { 0 }, seed = 42, next = 1;
 	uint32_t ref[N] = { 0 };
+	int seen_away = 0;
 
 	setup(&os, &cfg);
 	for (int step = 0; step < 20000; step++) {
@@ -517,8 +519,13 @@ static void index_churn(uint64_t tok_mul)
 			tok[i] = 0;
 		}
 		if (step % 97 == 0) {
-			uint32_t open = 0;
+			uint32_t open = 0, away = 0;
 
+			/* ref_away counts the ref entries off their home slot. */
+			for (uint32_t k = 0; k <= os.ref_mask; k++)
+				away += os.ref[k].key && ostore_ref_home(os.ref[k].key, os.ref_mask) != k;
+			assert_int_equal(os.ref_away, away);
+			seen_away |= away != 0;
 			for (uint32_t k = 0; k < N; k++) {
 				if (!tok[k])
 					continue;
@@ -533,6 +540,7 @@ static void index_churn(uint64_t tok_mul)
 					 5ull * open);
 		}
 	}
+	assert_true(seen_away); /* the deletes' slow walk ran too */
 	ostore_fini(&os);
 }
 
