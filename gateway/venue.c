@@ -378,18 +378,21 @@ static void sym_release(struct venue *v, uint16_t locate)
 	v->sym_slot[locate] = 0;
 }
 
-/* Recompute a side's price range and highest mark from the symbol's list
- * (an order left: the range can only shrink). */
+/* Recompute a side's price range, highest mark and orders with shares
+ * ahead from the symbol's list (an order left: the range can only shrink;
+ * none left there: the empty side). */
 static void sym_side_sum(struct venue *v, struct venue_sym *sy, uint8_t side)
 {
 	struct venue_side_sum *ss = &sy->side[side_idx(side)];
 
 	side_sum_empty(ss);
+	ss->nahead = 0;
 	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 
 		if (o->side != side)
 			continue;
+		ss->nahead += o->ahead != 0;
 		if (o->px < ss->lo)
 			ss->lo = o->px;
 		if (o->px > ss->hi)
@@ -421,10 +424,7 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 		v->orders[o->snext].sprev = o->sprev;
 	else
 		sy->tail = o->sprev;
-	if (--sy->side[side_idx(o->side)].norders)
-		sym_side_sum(v, sy, o->side);
-	else
-		side_sum_empty(&sy->side[side_idx(o->side)]);
+	sym_side_sum(v, sy, o->side);
 	sym_release(v, o->locate);
 }
 
@@ -475,18 +475,24 @@ static void live_join(struct venue *v, struct venue_order *o)
 	else
 		sy->head = i;
 	sy->tail = i;
+	/* (An empty side's range and mark give way to the first order's.) */
 	ss = &sy->side[side_idx(o->side)];
-	if (!ss->norders++) {
-		ss->lo = ss->hi = o->px;
+	ss->nahead += o->ahead != 0;
+	if (o->px < ss->lo)
+		ss->lo = o->px;
+	if (o->px > ss->hi)
+		ss->hi = o->px;
+	if (mark > ss->mark_hi)
 		ss->mark_hi = mark;
-	} else {
-		if (o->px < ss->lo)
-			ss->lo = o->px;
-		if (o->px > ss->hi)
-			ss->hi = o->px;
-		if (mark > ss->mark_hi)
-			ss->mark_hi = mark;
-	}
+}
+
+/* Lower o's recorded shares ahead to `to` (<= o->ahead), keeping the count
+ * of its side's orders with shares ahead (venue_md_touches reads it). */
+static inline void ahead_lower(struct venue_sym *sy, struct venue_order *o, uint64_t to)
+{
+	if (o->ahead && !to)
+		sy->side[side_idx(o->side)].nahead--;
+	o->ahead = to;
 }
 
 /* ---- liquidity we took ------------------------------------------------ */
@@ -971,23 +977,25 @@ static uint32_t fill_from(struct venue *v, uint32_t n, uint32_t budget, bool que
  * Never raises ahead (executions may already have consumed it). */
 static void recount(struct venue *v, uint16_t locate, uint8_t side)
 {
-	for (uint32_t i = sym_head(v, locate); i != BOOK_NIL; i = v->orders[i].snext) {
+	struct venue_sym *sy = sym_at(v, locate);
+
+	if (!sy)
+		return;
+	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 		const struct book_level *l;
 		uint64_t sum = 0;
 
-		if (o->side != side)
-			continue;
+		if (o->side != side || !o->ahead)
+			continue; /* ahead 0: min(0, sum) */
 		v->cnt.walks++;
-		if (!o->ahead)
-			continue; /* min(0, sum) */
 		l = book_level_at(v->books, locate, (enum book_side)side_idx(side), o->px);
 		for (const struct book_order *r = l ? book_level_front(v->books, l) : NULL; r;
 		     r = book_order_next(v->books, r))
 			if (r->ref <= o->mark)
 				sum += r->shares;
 		if (sum < o->ahead)
-			o->ahead = sum;
+			ahead_lower(sy, o, sum);
 	}
 }
 
@@ -1002,14 +1010,14 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 
 	/* (A U's recount and take cap may have released the symbol.) The
 	 * symbol's summary skips the walks that cannot find an order: a U
-	 * comes here for any order of ours on its side (venue_md_touches),
-	 * most of them not at its price nor crossed by it. */
+	 * comes here for any order of ours with shares ahead on its side, or
+	 * a take there (venue_md_touches), most of them not at its price nor
+	 * crossed by it. An empty side's range holds no price (venue.h). */
 	if (!sy)
 		return;
 	us = &sy->side[side_idx(ev->side)];
 	op = &sy->side[side_idx(opp)];
-	if (all || (us->norders && ev->px >= us->lo && ev->px <= us->hi &&
-		    ev->order_ref <= us->mark_hi)) {
+	if (all || (ev->px >= us->lo && ev->px <= us->hi && ev->order_ref <= us->mark_hi)) {
 		for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 			const struct venue_order *o = &v->orders[i];
 
@@ -1020,7 +1028,7 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 	if (!can_fill)
 		return;
 	/* Our resting orders it crosses would have traded with it first. */
-	if (!all && !(op->norders && (opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px)))
+	if (!all && !(opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px))
 		return;
 	n = collect(v, ev->locate, opp, ev->px, ev->px);
 	if (!n)
@@ -1033,11 +1041,13 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 /* X/D: shares left the book at px; ahead of us if the reference is old. */
 static void md_remove(struct venue *v, const struct md_event *ev)
 {
-	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
+	struct venue_sym *sy = sym_at(v, ev->locate);
+
+	for (uint32_t i = sy ? sy->head : BOOK_NIL; i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 
 		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
-			o->ahead -= min32(o->ahead, ev->qty);
+			ahead_lower(sy, o, o->ahead - min32(o->ahead, ev->qty));
 	}
 	takes_cap(v, ev->locate, ev->side);
 }
@@ -1072,13 +1082,16 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 		fill_from(v, n, budget, false, 0, &v->cnt.fills_cross, t);
 	}
 	if (!hidden) {
-		/* Executions consume the front of the level: ahead first. */
-		for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL;
+		/* Executions consume the front of the level: ahead first.
+		 * (The fills may have released the symbol.) */
+		struct venue_sym *sy = sym_at(v, ev->locate);
+
+		for (uint32_t i = sy ? sy->head : BOOK_NIL; i != BOOK_NIL;
 		     i = v->orders[i].snext) {
 			struct venue_order *o = &v->orders[i];
 
 			if (o->side == ev->side && o->px == rest_px)
-				o->ahead -= min32(o->ahead, ev->qty);
+				ahead_lower(sy, o, o->ahead - min32(o->ahead, ev->qty));
 		}
 		takes_cap(v, ev->locate, ev->side);
 	}

@@ -160,7 +160,8 @@ struct venue_counters {
 					 * <= our mark: the ahead rule can miss */
 	uint64_t c_px_unknown;          /* C of an order gone from the book:
 					 * resting price taken as exec price */
-	uint64_t walks;                 /* queue recounts from the book (U, C) */
+	uint64_t walks;                 /* level walks of queue recounts (U, C):
+					 * one per order with shares ahead */
 };
 
 /* Our order at the venue (state; public for tests and tools). */
@@ -193,7 +194,9 @@ struct venue_side_sum {
 	uint64_t mark_hi;    /* highest mark of our live orders there; 0 none */
 	uint32_t lo, hi;     /* lowest and highest limit of them, ITCH units;
 			      * UINT32_MAX and 0 when none */
-	uint32_t norders;    /* our live orders there */
+	uint32_t nahead;     /* our live orders there with recorded shares
+			      * ahead (ahead > 0: the ones a recount can
+			      * lower) */
 	uint32_t ntakes;     /* take slots with shares there */
 };
 
@@ -304,7 +307,8 @@ void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_n
  * event's side, "op": on the other side):
  * - A/F (md_add): an op order at px or better (collect: it crosses us); an
  *   us order at px with mark >= ref (ref_undecided);
- * - U: also the recount and takes_cap on ev->side: any us order or take;
+ * - U: also the recount and takes_cap on ev->side: an us order with
+ *   shares ahead (the recount lowers nothing else) or any take;
  * - X/D (md_remove): an us order at px with mark >= ref; any take on the
  *   side (takes_cap);
  * - E (md_trade): any take on the side; an us order at px or better
@@ -342,8 +346,9 @@ static ALWAYS_INLINE bool venue_md_touches(const struct venue_sym *sy,
 		return us->ntakes ||
 		       (ev->order_ref <= us->mark_hi && px >= us->lo && px <= us->hi);
 	if (t == 'U')
-		return us->norders || us->ntakes ||
-		       (s == BOOK_BID ? op->lo <= px : op->hi >= px);
+		return us->nahead || us->ntakes ||
+		       (s == BOOK_BID ? op->lo <= px : op->hi >= px) ||
+		       (ev->order_ref <= us->mark_hi && px >= us->lo && px <= us->hi);
 	if (t == 'E' || t == 'P')
 		return (t == 'E' && us->ntakes) ||
 		       (s == BOOK_BID ? us->hi >= px : us->lo <= px) ||
