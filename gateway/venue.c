@@ -124,7 +124,7 @@ size_t venue_memsize(const struct venue_cfg *cfg)
 	       (size_t)cfg->max_msgs * sizeof(struct venue_msg) +
 	       (size_t)cfg->max_reports * sizeof(struct venue_report) +
 	       (size_t)cfg->max_takes * sizeof(struct venue_take) +
-	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 7 * CACHELINE;
+	       ((size_t)sym_slots(cfg) + 1) * sizeof(struct venue_sym) + 7 * CACHELINE;
 }
 
 int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_set *books,
@@ -143,7 +143,7 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	v->ref_mask = (uint32_t)(ref_slots(cfg) - 1);
 	v->ref_idx = arena_alloc(a, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx), CACHELINE);
 	v->nsyms = sym_slots(cfg);
-	v->syms = arena_alloc(a, (size_t)v->nsyms * sizeof(*v->syms), CACHELINE);
+	v->syms = arena_alloc(a, ((size_t)v->nsyms + 1) * sizeof(*v->syms), CACHELINE);
 	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms ||
 	    !v->ref_idx)
 		return -ENOMEM;
@@ -151,10 +151,11 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	for (uint32_t i = 0; i < cfg->max_orders; i++)
 		v->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : BOOK_NIL;
 	v->order_free = 0;
-	memset(v->syms, 0, (size_t)v->nsyms * sizeof(*v->syms));
-	for (uint32_t i = 0; i < v->nsyms; i++)
-		v->syms[i].next_free = i + 1 < v->nsyms ? i + 1 : BOOK_NIL;
-	v->sym_free = 0;
+	/* (Slot 0 stays unused: sym_slot's 0 means none.) */
+	memset(v->syms, 0, ((size_t)v->nsyms + 1) * sizeof(*v->syms));
+	for (uint32_t i = 1; i <= v->nsyms; i++)
+		v->syms[i].next_free = i < v->nsyms ? i + 1 : BOOK_NIL;
+	v->sym_free = 1;
 	v->live_head = v->live_tail = BOOK_NIL;
 	/* Two streams, so ack draws do not shift with the number of entries. */
 	v->rng_entry.s = cfg->seed ^ UINT64_C(0x656e747279000001);
@@ -325,7 +326,7 @@ static inline struct venue_sym *sym_at(const struct venue *v, uint16_t locate)
 {
 	uint32_t k = v->sym_slot[locate];
 
-	return k ? &v->syms[k - 1] : NULL;
+	return k ? &v->syms[k] : NULL;
 }
 
 /* First of our live orders on the symbol (time priority), or BOOK_NIL. */
@@ -360,7 +361,7 @@ static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
 		side_sum_empty(&sy->side[BOOK_ASK]);
 		sy->head = sy->tail = BOOK_NIL;
 		sy->next_free = BOOK_NIL;
-		v->sym_slot[locate] = (uint16_t)(k + 1);
+		v->sym_slot[locate] = (uint16_t)k;
 	}
 	sy->busy++;
 	return sy;

@@ -236,7 +236,8 @@ struct venue {
 	uint32_t *ref_idx;            /* token index: live orders by user_ref,
 				       * linear probing; BOOK_NIL empty */
 	uint32_t ref_mask;            /* its slots - 1 (>= 2 x max_orders) */
-	struct venue_sym *syms;       /* nsyms symbol slots */
+	struct venue_sym *syms;       /* symbol slots 1..nsyms (0 unused, so
+				       * sym_slot indexes it as it is) */
 	uint32_t nsyms;               /* min(max_orders + max_takes, 65535):
 				       * each busy symbol holds an order or a
 				       * take, and there are 65535 locates */
@@ -245,9 +246,9 @@ struct venue {
 	uint32_t order_free;
 	uint32_t nlive;
 	uint32_t takes_used;          /* take slots with shares */
-	uint16_t sym_slot[BOOK_LOCATE_MAX + 1]; /* per locate: 1 + its slot
-				       * in syms while we have orders or takes
-				       * there; 0 none */
+	uint16_t sym_slot[BOOK_LOCATE_MAX + 1]; /* per locate: its slot in
+				       * syms (1..nsyms) while we have orders
+				       * or takes there; 0 none */
 	uint32_t takes_hi;            /* 1 + highest slot with shares: scans stop
 				       * there (slots are taken lowest first) */
 	uint32_t msg_head, msg_n;
@@ -381,7 +382,7 @@ static ALWAYS_INLINE void venue_on_md(struct venue *v, const struct md_event *ev
 	k = v->sym_slot[ev->locate];
 	if (!k)
 		return;
-	if (v->cfg.no_prefilter ? ev->kind != MD_STATE : venue_md_touches(&v->syms[k - 1], ev))
+	if (v->cfg.no_prefilter ? ev->kind != MD_STATE : venue_md_touches(&v->syms[k], ev))
 		venue_on_md_held(v, ev, now_ns);
 }
 

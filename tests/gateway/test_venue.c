@@ -986,7 +986,7 @@ static void pf_sums_exact(const struct venue *v)
 				n++;
 				want[v->takes[i].side == 'B' ? BOOK_BID : BOOK_ASK].ntakes++;
 			}
-		sy = &v->syms[v->sym_slot[loc] - 1];
+		sy = &v->syms[v->sym_slot[loc]];
 		busy += n;
 		assert_int_equal(sy->busy, n);
 		for (int s = 0; s < 2; s++) {
