@@ -939,6 +939,22 @@ static uint32_t collect(struct venue *v, uint16_t locate, uint8_t side, uint32_t
 	return n;
 }
 
+/* Can collect(v, locate, side, lim, at_px) find an order? false only when
+ * the symbol's summary of that side rules every one out (none better than
+ * lim, none at at_px; an empty side's range holds no price; an invalid
+ * side has no order to find whatever the summary says). */
+static bool collect_may(const struct venue *v, uint16_t locate, uint8_t side, uint32_t lim,
+			uint32_t at_px)
+{
+	const struct venue_sym *sy = sym_at(v, locate);
+	const struct venue_side_sum *ss;
+
+	if (!sy)
+		return false;
+	ss = &sy->side[side_idx(side)];
+	return (side == 'B' ? ss->hi > lim : ss->lo < lim) || (at_px >= ss->lo && at_px <= ss->hi);
+}
+
 /* Fill the collected orders from a budget of recorded shares. Queue rules
  * apply at queue_px on the same side (recorded shares ahead first). */
 static uint32_t fill_from(struct venue *v, uint32_t n, uint32_t budget, bool queue,
@@ -1073,14 +1089,21 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 		}
 	}
 	if (can_fill && budget) {
+		bool all = v->cfg.no_prefilter;
+
 		/* Same side: better limits were traded through; at the level,
 		 * the queue ahead goes first (for P, hidden orders trade after
-		 * displayed ones, so only with nothing recorded ahead). */
-		n = collect(v, ev->locate, ev->side, ev->px, rest_px);
-		budget = fill_from(v, n, budget, true, rest_px, &v->cnt.fills_through, t);
+		 * displayed ones, so only with nothing recorded ahead). Each
+		 * side's walk only when its summary admits an order. */
+		if (all || collect_may(v, ev->locate, ev->side, ev->px, rest_px)) {
+			n = collect(v, ev->locate, ev->side, ev->px, rest_px);
+			budget = fill_from(v, n, budget, true, rest_px, &v->cnt.fills_through, t);
+		}
 		/* Opposite side: the recorded trade went at or through our limit. */
-		n = collect(v, ev->locate, opp, ev->px, ev->px);
-		fill_from(v, n, budget, false, 0, &v->cnt.fills_cross, t);
+		if (all || collect_may(v, ev->locate, opp, ev->px, ev->px)) {
+			n = collect(v, ev->locate, opp, ev->px, ev->px);
+			fill_from(v, n, budget, false, 0, &v->cnt.fills_cross, t);
+		}
 	}
 	if (!hidden) {
 		/* Executions consume the front of the level: ahead first.
