@@ -124,7 +124,7 @@ size_t venue_memsize(const struct venue_cfg *cfg)
 	       (size_t)cfg->max_msgs * sizeof(struct venue_msg) +
 	       (size_t)cfg->max_reports * sizeof(struct venue_report) +
 	       (size_t)cfg->max_takes * sizeof(struct venue_take) +
-	       (size_t)sym_slots(cfg) * sizeof(struct venue_sym) + 7 * CACHELINE;
+	       ((size_t)sym_slots(cfg) + 1) * sizeof(struct venue_sym) + 7 * CACHELINE;
 }
 
 int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_set *books,
@@ -143,7 +143,7 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	v->ref_mask = (uint32_t)(ref_slots(cfg) - 1);
 	v->ref_idx = arena_alloc(a, ((size_t)v->ref_mask + 1) * sizeof(*v->ref_idx), CACHELINE);
 	v->nsyms = sym_slots(cfg);
-	v->syms = arena_alloc(a, (size_t)v->nsyms * sizeof(*v->syms), CACHELINE);
+	v->syms = arena_alloc(a, ((size_t)v->nsyms + 1) * sizeof(*v->syms), CACHELINE);
 	if (!v->orders || !v->scratch || !v->msgs || !v->reps || !v->takes || !v->syms ||
 	    !v->ref_idx)
 		return -ENOMEM;
@@ -151,10 +151,11 @@ int venue_init(struct venue *v, const struct venue_cfg *cfg, const struct book_s
 	for (uint32_t i = 0; i < cfg->max_orders; i++)
 		v->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : BOOK_NIL;
 	v->order_free = 0;
-	memset(v->syms, 0, (size_t)v->nsyms * sizeof(*v->syms));
-	for (uint32_t i = 0; i < v->nsyms; i++)
-		v->syms[i].next_free = i + 1 < v->nsyms ? i + 1 : BOOK_NIL;
-	v->sym_free = 0;
+	/* (Slot 0 stays unused: sym_slot's 0 means none.) */
+	memset(v->syms, 0, ((size_t)v->nsyms + 1) * sizeof(*v->syms));
+	for (uint32_t i = 1; i <= v->nsyms; i++)
+		v->syms[i].next_free = i < v->nsyms ? i + 1 : BOOK_NIL;
+	v->sym_free = 1;
 	v->live_head = v->live_tail = BOOK_NIL;
 	/* Two streams, so ack draws do not shift with the number of entries. */
 	v->rng_entry.s = cfg->seed ^ UINT64_C(0x656e747279000001);
@@ -325,7 +326,7 @@ static inline struct venue_sym *sym_at(const struct venue *v, uint16_t locate)
 {
 	uint32_t k = v->sym_slot[locate];
 
-	return k ? &v->syms[k - 1] : NULL;
+	return k ? &v->syms[k] : NULL;
 }
 
 /* First of our live orders on the symbol (time priority), or BOOK_NIL. */
@@ -360,7 +361,7 @@ static struct venue_sym *sym_hold(struct venue *v, uint16_t locate)
 		side_sum_empty(&sy->side[BOOK_ASK]);
 		sy->head = sy->tail = BOOK_NIL;
 		sy->next_free = BOOK_NIL;
-		v->sym_slot[locate] = (uint16_t)(k + 1);
+		v->sym_slot[locate] = (uint16_t)k;
 	}
 	sy->busy++;
 	return sy;
@@ -378,18 +379,21 @@ static void sym_release(struct venue *v, uint16_t locate)
 	v->sym_slot[locate] = 0;
 }
 
-/* Recompute a side's price range and highest mark from the symbol's list
- * (an order left: the range can only shrink). */
+/* Recompute a side's price range, highest mark and orders with shares
+ * ahead from the symbol's list (an order left: the range can only shrink;
+ * none left there: the empty side). */
 static void sym_side_sum(struct venue *v, struct venue_sym *sy, uint8_t side)
 {
 	struct venue_side_sum *ss = &sy->side[side_idx(side)];
 
 	side_sum_empty(ss);
+	ss->nahead = 0;
 	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		const struct venue_order *o = &v->orders[i];
 
 		if (o->side != side)
 			continue;
+		ss->nahead += o->ahead != 0;
 		if (o->px < ss->lo)
 			ss->lo = o->px;
 		if (o->px > ss->hi)
@@ -421,10 +425,7 @@ static void live_unlink(struct venue *v, struct venue_order *o)
 		v->orders[o->snext].sprev = o->sprev;
 	else
 		sy->tail = o->sprev;
-	if (--sy->side[side_idx(o->side)].norders)
-		sym_side_sum(v, sy, o->side);
-	else
-		side_sum_empty(&sy->side[side_idx(o->side)]);
+	sym_side_sum(v, sy, o->side);
 	sym_release(v, o->locate);
 }
 
@@ -475,18 +476,24 @@ static void live_join(struct venue *v, struct venue_order *o)
 	else
 		sy->head = i;
 	sy->tail = i;
+	/* (An empty side's range and mark give way to the first order's.) */
 	ss = &sy->side[side_idx(o->side)];
-	if (!ss->norders++) {
-		ss->lo = ss->hi = o->px;
+	ss->nahead += o->ahead != 0;
+	if (o->px < ss->lo)
+		ss->lo = o->px;
+	if (o->px > ss->hi)
+		ss->hi = o->px;
+	if (mark > ss->mark_hi)
 		ss->mark_hi = mark;
-	} else {
-		if (o->px < ss->lo)
-			ss->lo = o->px;
-		if (o->px > ss->hi)
-			ss->hi = o->px;
-		if (mark > ss->mark_hi)
-			ss->mark_hi = mark;
-	}
+}
+
+/* Lower o's recorded shares ahead to `to` (<= o->ahead), keeping the count
+ * of its side's orders with shares ahead (venue_md_touches reads it). */
+static inline void ahead_lower(struct venue_sym *sy, struct venue_order *o, uint64_t to)
+{
+	if (o->ahead && !to)
+		sy->side[side_idx(o->side)].nahead--;
+	o->ahead = to;
 }
 
 /* ---- liquidity we took ------------------------------------------------ */
@@ -932,6 +939,22 @@ static uint32_t collect(struct venue *v, uint16_t locate, uint8_t side, uint32_t
 	return n;
 }
 
+/* Can collect(v, locate, side, lim, at_px) find an order? false only when
+ * the symbol's summary of that side rules every one out (none better than
+ * lim, none at at_px; an empty side's range holds no price; an invalid
+ * side has no order to find whatever the summary says). */
+static bool collect_may(const struct venue *v, uint16_t locate, uint8_t side, uint32_t lim,
+			uint32_t at_px)
+{
+	const struct venue_sym *sy = sym_at(v, locate);
+	const struct venue_side_sum *ss;
+
+	if (!sy)
+		return false;
+	ss = &sy->side[side_idx(side)];
+	return (side == 'B' ? ss->hi > lim : ss->lo < lim) || (at_px >= ss->lo && at_px <= ss->hi);
+}
+
 /* Fill the collected orders from a budget of recorded shares. Queue rules
  * apply at queue_px on the same side (recorded shares ahead first). */
 static uint32_t fill_from(struct venue *v, uint32_t n, uint32_t budget, bool queue,
@@ -971,23 +994,25 @@ static uint32_t fill_from(struct venue *v, uint32_t n, uint32_t budget, bool que
  * Never raises ahead (executions may already have consumed it). */
 static void recount(struct venue *v, uint16_t locate, uint8_t side)
 {
-	for (uint32_t i = sym_head(v, locate); i != BOOK_NIL; i = v->orders[i].snext) {
+	struct venue_sym *sy = sym_at(v, locate);
+
+	if (!sy)
+		return;
+	for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 		const struct book_level *l;
 		uint64_t sum = 0;
 
-		if (o->side != side)
-			continue;
+		if (o->side != side || !o->ahead)
+			continue; /* ahead 0: min(0, sum) */
 		v->cnt.walks++;
-		if (!o->ahead)
-			continue; /* min(0, sum) */
 		l = book_level_at(v->books, locate, (enum book_side)side_idx(side), o->px);
 		for (const struct book_order *r = l ? book_level_front(v->books, l) : NULL; r;
 		     r = book_order_next(v->books, r))
 			if (r->ref <= o->mark)
 				sum += r->shares;
 		if (sum < o->ahead)
-			o->ahead = sum;
+			ahead_lower(sy, o, sum);
 	}
 }
 
@@ -1002,14 +1027,14 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 
 	/* (A U's recount and take cap may have released the symbol.) The
 	 * symbol's summary skips the walks that cannot find an order: a U
-	 * comes here for any order of ours on its side (venue_md_touches),
-	 * most of them not at its price nor crossed by it. */
+	 * comes here for any order of ours with shares ahead on its side, or
+	 * a take there (venue_md_touches), most of them not at its price nor
+	 * crossed by it. An empty side's range holds no price (venue.h). */
 	if (!sy)
 		return;
 	us = &sy->side[side_idx(ev->side)];
 	op = &sy->side[side_idx(opp)];
-	if (all || (us->norders && ev->px >= us->lo && ev->px <= us->hi &&
-		    ev->order_ref <= us->mark_hi)) {
+	if (all || (ev->px >= us->lo && ev->px <= us->hi && ev->order_ref <= us->mark_hi)) {
 		for (uint32_t i = sy->head; i != BOOK_NIL; i = v->orders[i].snext) {
 			const struct venue_order *o = &v->orders[i];
 
@@ -1020,7 +1045,7 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 	if (!can_fill)
 		return;
 	/* Our resting orders it crosses would have traded with it first. */
-	if (!all && !(op->norders && (opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px)))
+	if (!all && !(opp == 'B' ? op->hi >= ev->px : op->lo <= ev->px))
 		return;
 	n = collect(v, ev->locate, opp, ev->px, ev->px);
 	if (!n)
@@ -1033,11 +1058,13 @@ static void md_add(struct venue *v, const struct md_event *ev, bool can_fill, ui
 /* X/D: shares left the book at px; ahead of us if the reference is old. */
 static void md_remove(struct venue *v, const struct md_event *ev)
 {
-	for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL; i = v->orders[i].snext) {
+	struct venue_sym *sy = sym_at(v, ev->locate);
+
+	for (uint32_t i = sy ? sy->head : BOOK_NIL; i != BOOK_NIL; i = v->orders[i].snext) {
 		struct venue_order *o = &v->orders[i];
 
 		if (o->side == ev->side && o->px == ev->px && ev->order_ref <= o->mark)
-			o->ahead -= min32(o->ahead, ev->qty);
+			ahead_lower(sy, o, o->ahead - min32(o->ahead, ev->qty));
 	}
 	takes_cap(v, ev->locate, ev->side);
 }
@@ -1062,23 +1089,33 @@ static void md_trade(struct venue *v, const struct md_event *ev, uint32_t rest_p
 		}
 	}
 	if (can_fill && budget) {
+		bool all = v->cfg.no_prefilter;
+
 		/* Same side: better limits were traded through; at the level,
 		 * the queue ahead goes first (for P, hidden orders trade after
-		 * displayed ones, so only with nothing recorded ahead). */
-		n = collect(v, ev->locate, ev->side, ev->px, rest_px);
-		budget = fill_from(v, n, budget, true, rest_px, &v->cnt.fills_through, t);
+		 * displayed ones, so only with nothing recorded ahead). Each
+		 * side's walk only when its summary admits an order. */
+		if (all || collect_may(v, ev->locate, ev->side, ev->px, rest_px)) {
+			n = collect(v, ev->locate, ev->side, ev->px, rest_px);
+			budget = fill_from(v, n, budget, true, rest_px, &v->cnt.fills_through, t);
+		}
 		/* Opposite side: the recorded trade went at or through our limit. */
-		n = collect(v, ev->locate, opp, ev->px, ev->px);
-		fill_from(v, n, budget, false, 0, &v->cnt.fills_cross, t);
+		if (all || collect_may(v, ev->locate, opp, ev->px, ev->px)) {
+			n = collect(v, ev->locate, opp, ev->px, ev->px);
+			fill_from(v, n, budget, false, 0, &v->cnt.fills_cross, t);
+		}
 	}
 	if (!hidden) {
-		/* Executions consume the front of the level: ahead first. */
-		for (uint32_t i = sym_head(v, ev->locate); i != BOOK_NIL;
+		/* Executions consume the front of the level: ahead first.
+		 * (The fills may have released the symbol.) */
+		struct venue_sym *sy = sym_at(v, ev->locate);
+
+		for (uint32_t i = sy ? sy->head : BOOK_NIL; i != BOOK_NIL;
 		     i = v->orders[i].snext) {
 			struct venue_order *o = &v->orders[i];
 
 			if (o->side == ev->side && o->px == rest_px)
-				o->ahead -= min32(o->ahead, ev->qty);
+				ahead_lower(sy, o, o->ahead - min32(o->ahead, ev->qty));
 		}
 		takes_cap(v, ev->locate, ev->side);
 	}

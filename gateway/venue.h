@@ -160,7 +160,8 @@ struct venue_counters {
 					 * <= our mark: the ahead rule can miss */
 	uint64_t c_px_unknown;          /* C of an order gone from the book:
 					 * resting price taken as exec price */
-	uint64_t walks;                 /* queue recounts from the book (U, C) */
+	uint64_t walks;                 /* level walks of queue recounts (U, C):
+					 * one per order with shares ahead */
 };
 
 /* Our order at the venue (state; public for tests and tools). */
@@ -193,7 +194,9 @@ struct venue_side_sum {
 	uint64_t mark_hi;    /* highest mark of our live orders there; 0 none */
 	uint32_t lo, hi;     /* lowest and highest limit of them, ITCH units;
 			      * UINT32_MAX and 0 when none */
-	uint32_t norders;    /* our live orders there */
+	uint32_t nahead;     /* our live orders there with recorded shares
+			      * ahead (ahead > 0: the ones a recount can
+			      * lower) */
 	uint32_t ntakes;     /* take slots with shares there */
 };
 
@@ -233,7 +236,8 @@ struct venue {
 	uint32_t *ref_idx;            /* token index: live orders by user_ref,
 				       * linear probing; BOOK_NIL empty */
 	uint32_t ref_mask;            /* its slots - 1 (>= 2 x max_orders) */
-	struct venue_sym *syms;       /* nsyms symbol slots */
+	struct venue_sym *syms;       /* symbol slots 1..nsyms (0 unused, so
+				       * sym_slot indexes it as it is) */
 	uint32_t nsyms;               /* min(max_orders + max_takes, 65535):
 				       * each busy symbol holds an order or a
 				       * take, and there are 65535 locates */
@@ -242,9 +246,9 @@ struct venue {
 	uint32_t order_free;
 	uint32_t nlive;
 	uint32_t takes_used;          /* take slots with shares */
-	uint16_t sym_slot[BOOK_LOCATE_MAX + 1]; /* per locate: 1 + its slot
-				       * in syms while we have orders or takes
-				       * there; 0 none */
+	uint16_t sym_slot[BOOK_LOCATE_MAX + 1]; /* per locate: its slot in
+				       * syms (1..nsyms) while we have orders
+				       * or takes there; 0 none */
 	uint32_t takes_hi;            /* 1 + highest slot with shares: scans stop
 				       * there (slots are taken lowest first) */
 	uint32_t msg_head, msg_n;
@@ -304,7 +308,8 @@ void venue_on_md_held(struct venue *v, const struct md_event *ev, uint64_t now_n
  * event's side, "op": on the other side):
  * - A/F (md_add): an op order at px or better (collect: it crosses us); an
  *   us order at px with mark >= ref (ref_undecided);
- * - U: also the recount and takes_cap on ev->side: any us order or take;
+ * - U: also the recount and takes_cap on ev->side: an us order with
+ *   shares ahead (the recount lowers nothing else) or any take;
  * - X/D (md_remove): an us order at px with mark >= ref; any take on the
  *   side (takes_cap);
  * - E (md_trade): any take on the side; an us order at px or better
@@ -342,8 +347,9 @@ static ALWAYS_INLINE bool venue_md_touches(const struct venue_sym *sy,
 		return us->ntakes ||
 		       (ev->order_ref <= us->mark_hi && px >= us->lo && px <= us->hi);
 	if (t == 'U')
-		return us->norders || us->ntakes ||
-		       (s == BOOK_BID ? op->lo <= px : op->hi >= px);
+		return us->nahead || us->ntakes ||
+		       (s == BOOK_BID ? op->lo <= px : op->hi >= px) ||
+		       (ev->order_ref <= us->mark_hi && px >= us->lo && px <= us->hi);
 	if (t == 'E' || t == 'P')
 		return (t == 'E' && us->ntakes) ||
 		       (s == BOOK_BID ? us->hi >= px : us->lo <= px) ||
@@ -376,7 +382,7 @@ static ALWAYS_INLINE void venue_on_md(struct venue *v, const struct md_event *ev
 	k = v->sym_slot[ev->locate];
 	if (!k)
 		return;
-	if (v->cfg.no_prefilter ? ev->kind != MD_STATE : venue_md_touches(&v->syms[k - 1], ev))
+	if (v->cfg.no_prefilter ? ev->kind != MD_STATE : venue_md_touches(&v->syms[k], ev))
 		venue_on_md_held(v, ev, now_ns);
 }
 

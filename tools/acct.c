@@ -342,7 +342,7 @@ static int time_advance_slow(struct acct *a, uint64_t t);
  * Inline for the common case of no grid point passed. */
 static ALWAYS_INLINE int time_advance(struct acct *a, uint64_t t)
 {
-	if (LIKELY(a->started & !a->finished) && LIKELY(t >= a->t_last) &&
+	if (LIKELY(a->running) && LIKELY(t >= a->t_last) &&
 	    LIKELY(a->ser_next >= t)) {
 		a->t_last = t;
 		return 0;
@@ -356,6 +356,7 @@ static int time_advance_slow(struct acct *a, uint64_t t)
 		return -EINVAL;
 	if (UNLIKELY(!a->started)) {
 		a->started = true;
+		a->running = true;
 		a->t_first = a->t_last = t;
 		a->ser_next = t;
 		return 0;
@@ -812,6 +813,7 @@ COLD int acct_finish(struct acct *a, uint64_t t_ns)
 			series_add(a, t_ns);
 	}
 	a->finished = true;
+	a->running = false;
 	return 0;
 }
 

@@ -110,6 +110,8 @@ struct acct {
 	/* time */
 	bool started;
 	bool finished;
+	bool running;                  /* started && !finished: one test for
+					* the per-event calls */
 	uint64_t t_first, t_last;      /* ns */
 	/* series: n_points of (t, pnl, net, gross, position per slot) */
 	int64_t ser_step;              /* current grid step, ns */
@@ -211,7 +213,7 @@ static inline int acct_on_mid(struct acct *a, uint64_t t_ns, uint32_t locate,
 	bool moved;
 
 	if (!a || locate > 0xFFFFu || !bid_px || bid_px > ask_px || ask_px > INT32_MAX ||
-	    !(k = a->slot_of[locate]) || !(a->started & !a->finished) || t_ns < a->t_last)
+	    !(k = a->slot_of[locate]) || !a->running || t_ns < a->t_last)
 		return acct_on_mid_full(a, t_ns, locate, bid_px, ask_px);
 	s = &a->sym[k - 1];
 	moved = s->mid_x2 != mid_x2 && s->position;

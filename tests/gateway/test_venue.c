@@ -944,12 +944,70 @@ static void pf_find_all(const struct venue *v, uint32_t next_user)
 	}
 }
 
+/* Every symbol summary (struct venue_sym) matches what our live orders
+ * and takes say: per side, the lowest and highest limit, the highest mark,
+ * the orders with shares ahead and the take slots; a slot exactly where
+ * we have an order or a take. */
+static void pf_sums_exact(const struct venue *v)
+{
+	uint32_t busy = 0;
+
+	/* every order and take has its symbol's slot */
+	for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next)
+		assert_int_not_equal(v->sym_slot[v->orders[i].locate], 0);
+	for (uint32_t i = 0; i < v->cfg.max_takes; i++)
+		if (v->takes[i].shares)
+			assert_int_not_equal(v->sym_slot[v->takes[i].locate], 0);
+	for (uint32_t loc = 0; loc <= BOOK_LOCATE_MAX; loc++) {
+		struct venue_side_sum want[2];
+		const struct venue_sym *sy;
+		uint32_t n = 0;
+
+		if (!v->sym_slot[loc])
+			continue;
+		for (int s = 0; s < 2; s++) {
+			memset(&want[s], 0, sizeof(want[s]));
+			want[s].lo = UINT32_MAX;
+		}
+		for (uint32_t i = v->live_head; i != BOOK_NIL; i = v->orders[i].next) {
+			const struct venue_order *o = &v->orders[i];
+			struct venue_side_sum *w = &want[o->side == 'B' ? BOOK_BID : BOOK_ASK];
+
+			if (o->locate != loc)
+				continue;
+			n++;
+			w->nahead += o->ahead != 0;
+			w->lo = o->px < w->lo ? o->px : w->lo;
+			w->hi = o->px > w->hi ? o->px : w->hi;
+			w->mark_hi = o->mark > w->mark_hi ? o->mark : w->mark_hi;
+		}
+		for (uint32_t i = 0; i < v->cfg.max_takes; i++)
+			if (v->takes[i].shares && v->takes[i].locate == loc) {
+				n++;
+				want[v->takes[i].side == 'B' ? BOOK_BID : BOOK_ASK].ntakes++;
+			}
+		sy = &v->syms[v->sym_slot[loc]];
+		busy += n;
+		assert_int_equal(sy->busy, n);
+		for (int s = 0; s < 2; s++) {
+			assert_int_equal(sy->side[s].lo, want[s].lo);
+			assert_int_equal(sy->side[s].hi, want[s].hi);
+			assert_int_equal(sy->side[s].mark_hi, want[s].mark_hi);
+			assert_int_equal(sy->side[s].nahead, want[s].nahead);
+			assert_int_equal(sy->side[s].ntakes, want[s].ntakes);
+		}
+	}
+	assert_int_equal(busy, v->nlive + v->takes_used);
+}
+
 /* Both venues hold the same orders in the same state. */
 static void pf_same_orders(const struct pf *p)
 {
 	uint32_t i = p->v[0].live_head, j = p->v[1].live_head;
 
 	pf_find_all(&p->v[0], p->next_user);
+	pf_sums_exact(&p->v[0]);
+	pf_sums_exact(&p->v[1]);
 
 	assert_int_equal(p->v[0].nlive, p->v[1].nlive);
 	while (i != BOOK_NIL && j != BOOK_NIL) {
@@ -1177,6 +1235,8 @@ static void pf_run(uint64_t seed, uint32_t steps, struct venue_counters *out)
 		pf_poll(p, p->t);
 		if (s % 997 == 0)
 			pf_same_orders(p);
+		else if (s % 101 == 0)
+			pf_sums_exact(&p->v[0]);
 	}
 	venue_advance(&p->v[0], UINT64_MAX - 1);
 	venue_advance(&p->v[1], UINT64_MAX - 1);
