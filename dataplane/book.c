@@ -289,6 +289,12 @@ COLD void book_warm(const struct book_set *bs, const uint16_t *locates, uint32_t
 	(void)x;
 }
 
+COLD void book_prime(struct book_set *bs)
+{
+	if (bs)
+		pools_refill(bs);
+}
+
 /* Slot holding ref (*found), or else the slot where ref belongs, *dist
  * slots from its home: the first one that is empty or holds an entry whose
  * home lies after ref's (the table keeps every cluster in home order, see

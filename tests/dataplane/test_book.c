@@ -516,6 +516,78 @@ static void test_warm_reads_only(void **state)
 	book_free(bs);
 }
 
+/* book_prime gives the empty free lists their batch ahead of the first
+ * add: every update's result and change record, and at the end every byte
+ * of the set, are those of an unprimed set fed the same updates. The small
+ * pools run dry along the way (refills inside adds and replaces, refusals
+ * when full), and the first updates are refused ones. */
+static void test_prime_same_updates(void **state)
+{
+	struct book_cfg cfg = { .max_orders = 48, .max_levels = 20, .max_locate = 3 };
+	size_t sz = book_memsize(&cfg);
+	struct book_set *a = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_set *b = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_change ca, cb;
+	uint64_t x = 12345;
+	uint32_t refused = 0, adds = 0;
+	(void)state;
+
+	book_prime(a);
+	book_prime(NULL);
+	assert_int_not_equal(a->order_free, BOOK_NIL);
+	assert_int_equal(b->order_free, BOOK_NIL);
+	for (int i = 0; i < 4000; i++) {
+		uint64_t ref, r2;
+		uint32_t px, q;
+		int op, ra, rb;
+
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		op = i < 3 ? 4 : (int)(x >> 60) % 5;
+		ref = 1 + (x >> 20) % 80;
+		r2 = 1 + (x >> 30) % 80;
+		px = 10000 + 100 * (uint32_t)((x >> 40) % 30);
+		q = 1 + (uint32_t)((x >> 50) % 300);
+		memset(&ca, 0x5a, sizeof(ca));
+		memset(&cb, 0x5a, sizeof(cb));
+		switch (op) {
+		case 0:
+		case 1:
+			ra = book_apply_add(a, (uint16_t)(1 + ref % 3), ref, ref & 1 ? 'B' : 'S', q, px,
+					    NULL, &ca);
+			rb = book_apply_add(b, (uint16_t)(1 + ref % 3), ref, ref & 1 ? 'B' : 'S', q, px,
+					    NULL, &cb);
+			adds += ra == 0;
+			break;
+		case 2:
+			ra = book_apply_replace(a, ref, r2, q, px, &ca);
+			rb = book_apply_replace(b, ref, r2, q, px, &cb);
+			break;
+		case 3:
+			ra = book_apply_exec(a, ref, q, &ca);
+			rb = book_apply_exec(b, ref, q, &cb);
+			break;
+		default:
+			ra = book_apply_delete(a, ref, &ca);
+			rb = book_apply_delete(b, ref, &cb);
+			break;
+		}
+		assert_int_equal(ra, rb);
+		assert_memory_equal(&ca, &cb, sizeof(ca));
+		refused += ra != 0;
+	}
+	assert_true(adds > 100);
+	assert_true(a->cnt.rejected[BOOK_EORDERS] + a->cnt.rejected[BOOK_ELEVELS] > 0);
+	assert_true(refused > 0);
+	/* the header's own pointers differ (each set's block); all else is
+	 * equal: the header from slot_mask on, and the block after it */
+	assert_memory_equal(&a->slot_mask, &b->slot_mask,
+			    sizeof(*a) - offsetof(struct book_set, slot_mask));
+	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
+			    sz - sizeof(*a));
+	book_free(a);
+	book_free(b);
+}
+
 static void test_prefetch_add(void **state)
 {
 	struct book_set *bs = book_new(256, 0, 4);
@@ -1826,6 +1898,7 @@ int main(void)
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_real_snippet),
 		cmocka_unit_test(test_warm_reads_only),
+		cmocka_unit_test(test_prime_same_updates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
