@@ -391,45 +391,46 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	 * mask: the working slots are mostly the first few, side by side. */
 	lo = act ? &ord[lowest(act)] : &ord[RECON_MAX_LEVELS];
 	hi = act ? &ord[31 - __builtin_clz(act)] : ord;
-	for (uint32_t l = 0; l < n_lv; l++) {
+	for (unsigned l = 0, bit = 1; l < n_lv; l++, bit <<= 1) {
 		int64_t px = lv[l].px;
 
 		if (!target_ok(&lv[l]))
 			continue;
-		lvm |= 1u << l;
+		lvm |= bit;
 		for (const struct recon_order *o = lo; o <= hi; o++) {
 			unsigned i = (unsigned)(o - ord);
 
 			if (o->px == px && (free_s >> i & 1u)) {
 				match[l] = (int8_t)i;
-				exact |= 1u << l;
+				exact |= bit;
 				free_s &= ~(1u << i);
 				if (o->state == RECON_PENDING ||
 				    ((now_ns <= o->born_ns || now_ns - o->born_ns <= r->max_age_eff) &&
 				     o->qty == lv[l].qty))
-					quiet |= 1u << l;
+					quiet |= bit;
 				break;
 			}
 		}
 	}
 	free_l = lvm & ~exact;
-	/* One level and one slot left (a steady ladder's moved level): the
-	 * round pairs them, its scan has nothing else to see. */
-	if (free_l && (free_l & (free_l - 1)) == 0 && free_s && (free_s & (free_s - 1)) == 0) {
-		match[lowest(free_l)] = (int8_t)lowest(free_s);
-		free_l = free_s = 0;
-	}
 	lb = 1;
 	/* The rounds left. A round starts from the first free pair, the one a
 	 * scan keeping only strictly closer pairs holds first, and scans the
-	 * pairs after it (one level and one slot left: none). A round's pairs
-	 * are a subset of the round before's, so none is closer than that
-	 * round's pick (lb): the first pair at lb is the round's pick and ends
-	 * its scan. */
+	 * pairs after it. With one level and one slot left (a steady ladder's
+	 * moved level; any greedy's last round) that pair is the pick, its
+	 * distance not needed. A round's pairs are a subset of the round
+	 * before's, so none is closer than that round's pick (lb): the first
+	 * pair at lb is the round's pick and ends its scan. */
 	while (free_l && free_s) {
 		unsigned bl = lowest(free_l), bs = lowest(free_s);
-		int64_t bd = abs64(ord[bs].px - lv[bl].px);
+		int64_t bd;
 
+		if ((free_l & (free_l - 1)) == 0 && (free_s & (free_s - 1)) == 0) {
+			match[bl] = (int8_t)bs;
+			free_l = free_s = 0;
+			break;
+		}
+		bd = abs64(ord[bs].px - lv[bl].px);
 		if (bd == lb)
 			goto pair;
 		for (unsigned ml = free_l, ms0 = free_s & (free_s - 1); ml;
@@ -514,28 +515,32 @@ static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 }
 
 /* Emit one candidate into *o and update the table; 0 when it cannot (no free
- * slot for a NEW). Inlined in recon_plan's spend loop. */
+ * slot for a NEW). Inlined in recon_plan's spend. The slot's side and index
+ * are known here: active[] is kept in step without note(). */
 static ALWAYS_INLINE int emit(struct recon *r, const struct cand *c, uint64_t now_ns,
 			      uint64_t now_tsc, uint64_t t_rx_tsc, struct order_intent *o)
 {
-	struct recon_order *slot = NULL;
+	unsigned side = c->side, i;
+	struct recon_order *slot;
 
 	if (c->op == INTENT_NEW) {
-		for (int i = 0; i < RECON_MAX_LEVELS && !slot; i++)
-			if (r->ord[c->side][i].state == RECON_FREE)
-				slot = &r->ord[c->side][i];
-		if (!slot)
+		for (i = 0; i < RECON_MAX_LEVELS; i++)
+			if (r->ord[side][i].state == RECON_FREE)
+				break;
+		if (i == RECON_MAX_LEVELS)
 			return 0;
 	} else {
-		slot = &r->ord[c->side][c->slot];
+		i = (unsigned)c->slot;
 	}
-	fill_intent(r, o, now_tsc, t_rx_tsc, c->op, c->reason, c->side);
+	slot = &r->ord[side][i];
+	fill_intent(r, o, now_tsc, t_rx_tsc, c->op, c->reason, (int)side);
 	o->px = (uint32_t)c->px;
 	o->qty = c->qty;
+	r->until_ok = 0;
 	if (c->op == INTENT_CANCEL) {
 		o->orig_token = slot->token;
 		slot->state = RECON_CANCELING;
-		note(r, slot);
+		r->active[side] = (uint8_t)(r->active[side] & ~(1u << i));
 		return 1;
 	}
 	o->flags = INTENT_F_POST_ONLY;
@@ -556,7 +561,7 @@ static ALWAYS_INLINE int emit(struct recon *r, const struct cand *c, uint64_t no
 	slot->born_ns = now_ns;
 	slot->state = RECON_PENDING;
 	slot->front = 0;
-	note(r, slot);
+	r->active[side] = (uint8_t)(r->active[side] | 1u << i);
 	return 1;
 }
 
@@ -690,6 +695,18 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	budget = avail < max ? (uint32_t)avail : max;
 	if (budget == 0)
 		goto spent;
+	if (budget == 1 || total == 1) {
+		/* one intent at most (most sending plans): the first candidate,
+		 * unless it is a NEW with no free slot (then the loop below) */
+		const struct cand *c = cs.n[CLS_RISK]       ? cs.c[CLS_RISK]
+				       : cs.n[CLS_PRESENCE] ? cs.c[CLS_PRESENCE]
+							    : cs.c[CLS_REST];
+
+		if (c->op != INTENT_NEW) {
+			n = (uint32_t)emit(r, c, now_ns, now_tsc, t_rx_tsc, out);
+			goto spent;
+		}
+	}
 	for (int cls = 0; cls < CLS_N; cls++)
 		for (const struct cand *c = cs.c[cls], *e = c + cs.n[cls]; c < e; c++) {
 			n += (uint32_t)emit(r, c, now_ns, now_tsc, t_rx_tsc, &out[n]);
