@@ -323,7 +323,7 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	const struct recon_order *ord = r->ord[side];
 	int8_t match[RECON_MAX_LEVELS];
 	unsigned act = r->active[side], lvm = 0, free_l, free_s, m, exact, quiet;
-	const struct recon_order *lo, *hi;
+	const struct recon_order *end;
 	int64_t lb;
 	uint8_t pres;
 
@@ -385,19 +385,18 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	 */
 	free_s = act;
 	exact = quiet = 0;
-	/* The slots from the lowest to the highest working one, upwards, the
+	/* The slots from the first to the highest working one, upwards, the
 	 * price first: the first free one at the level's price is the lowest
 	 * (slots not working are never in free_s). Cheaper than walking the
-	 * mask: the working slots are mostly the first few, side by side. */
-	lo = act ? &ord[lowest(act)] : &ord[RECON_MAX_LEVELS];
-	hi = act ? &ord[31 - __builtin_clz(act)] : ord;
+	 * mask: the working slots are mostly the first few. */
+	end = act ? &ord[32 - __builtin_clz(act)] : ord;
 	for (unsigned l = 0, bit = 1; l < n_lv; l++, bit <<= 1) {
 		int64_t px = lv[l].px;
 
 		if (!target_ok(&lv[l]))
 			continue;
 		lvm |= bit;
-		for (const struct recon_order *o = lo; o <= hi; o++) {
+		for (const struct recon_order *o = ord; o < end; o++) {
 			unsigned i = (unsigned)(o - ord);
 
 			if (o->px == px && (free_s >> i & 1u)) {
