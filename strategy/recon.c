@@ -280,21 +280,21 @@ static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, 
 
 /* The checks of a level lv matched to working slot i (plan_side): an
  * order in flight is left alone; else a reprice, age or size REPLACE, or
- * held back (counted in *blocked) while younger than min_life_ns. */
+ * held back (counted in *blocked) while younger than min_life_ns. exact:
+ * the order's price is the level's (the exact pass), so no reprice (the
+ * distance 0 is within any tolerance, which is >= 0). */
 static ALWAYS_INLINE void plan_pair(const struct recon *r, uint64_t now_ns, int side,
 				    const struct quote_level *lv, unsigned i, struct cands *cs,
-				    uint64_t *blocked)
+				    uint64_t *blocked, bool exact)
 {
 	const struct recon_order *o = &r->ord[side][i];
 	uint64_t age;
-	int64_t tol;
 	uint8_t reason = 0;
 
 	if (o->state == RECON_PENDING)
 		return; /* in flight: leave it alone */
 	age = now_ns > o->born_ns ? now_ns - o->born_ns : 0;
-	tol = r->tol_px[o->front != 0];
-	if (abs64(o->px - lv->px) > tol)
+	if (!exact && abs64(o->px - lv->px) > r->tol_px[o->front != 0])
 		reason = REASON_QUOTE_REPRICE;
 	else if (age > r->max_age_eff)
 		reason = REASON_QUOTE_AGE;
@@ -322,8 +322,9 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 {
 	const struct recon_order *ord = r->ord[side];
 	int8_t match[RECON_MAX_LEVELS];
-	unsigned act = r->active[side], lvm = 0, free_l, free_s, m;
-	int64_t lb = 0;
+	unsigned act = r->active[side], lvm = 0, free_l, free_s, m, exact, quiet;
+	const struct recon_order *end;
+	int64_t lb;
 	uint8_t pres;
 
 	if (block) {
@@ -354,30 +355,81 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 			cand_add(cs, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, (int)m,
 				 ord[m].px, ord[m].qty);
 		} else {
-			plan_pair(r, now_ns, side, &lv[0], lowest(act), cs, blocked);
+			plan_pair(r, now_ns, side, &lv[0], lowest(act), cs, blocked, false);
 		}
 		return act;
 	}
 	if (n_lv > RECON_MAX_LEVELS)
 		n_lv = RECON_MAX_LEVELS;
-	for (uint32_t l = 0; l < n_lv; l++)
-		lvm |= (unsigned)target_ok(&lv[l]) << l;
 
-	/* Global greedy: repeatedly pair the closest (level, order), ties to the
-	 * better level then the lower slot, so an exact match is never stolen.
-	 * Only valid levels and active slots take part, each scanned upwards,
-	 * so the scan order (and every tie) is that of the full table. A round
-	 * starts from the first free pair, the one a scan keeping only strictly
-	 * closer pairs holds first, and scans the pairs after it (one level
-	 * and one slot left: none). A round's pairs are a subset of the round
+	/*
+	 * Global greedy: repeatedly pair the closest (level, order), ties to
+	 * the better level then the lower slot, so an exact match is never
+	 * stolen. Only valid levels (lvm) and active slots take part, each
+	 * scanned upwards, so the scan order (and every tie) is that of the
+	 * full table.
+	 *
+	 * The exact pass first does the greedy's rounds at distance 0 (most
+	 * pairs of a steady ladder: the unchanged levels): while a free pair
+	 * at distance 0 is left, a round picks the first in (level, slot)
+	 * order, no pair being closer. That round's level is the lowest free
+	 * level with an equal free slot, and it keeps being so: pairing only
+	 * removes a level and a slot, so no lower level gains one. Hence the
+	 * rounds at 0 take the levels upwards, each the lowest free slot at
+	 * its price: the pass below, one look at each level as it is found
+	 * valid. Every pair left after it is at distance >= 1, the rounds'
+	 * lower bound (lb) from then. An exact pair whose checks find nothing
+	 * is settled there (quiet: plan_pair's in flight, or no age and no
+	 * size reason, a distance 0 being no reprice), so the candidates' walk
+	 * below skips it.
+	 */
+	free_s = act;
+	exact = quiet = 0;
+	/* The slots from the first to the highest working one, upwards, the
+	 * price first: the first free one at the level's price is the lowest
+	 * (slots not working are never in free_s). Cheaper than walking the
+	 * mask: the working slots are mostly the first few. */
+	end = act ? &ord[32 - __builtin_clz(act)] : ord;
+	for (unsigned l = 0, bit = 1; l < n_lv; l++, bit <<= 1) {
+		int64_t px = lv[l].px;
+
+		if (!target_ok(&lv[l]))
+			continue;
+		lvm |= bit;
+		for (const struct recon_order *o = ord; o < end; o++) {
+			unsigned i = (unsigned)(o - ord);
+
+			if (o->px == px && (free_s >> i & 1u)) {
+				match[l] = (int8_t)i;
+				exact |= bit;
+				free_s &= ~(1u << i);
+				if (o->state == RECON_PENDING ||
+				    ((now_ns <= o->born_ns || now_ns - o->born_ns <= r->max_age_eff) &&
+				     o->qty == lv[l].qty))
+					quiet |= bit;
+				break;
+			}
+		}
+	}
+	free_l = lvm & ~exact;
+	lb = 1;
+	/* The rounds left. A round starts from the first free pair, the one a
+	 * scan keeping only strictly closer pairs holds first, and scans the
+	 * pairs after it. With one level and one slot left (a steady ladder's
+	 * moved level; any greedy's last round) that pair is the pick, its
+	 * distance not needed. A round's pairs are a subset of the round
 	 * before's, so none is closer than that round's pick (lb): the first
 	 * pair at lb is the round's pick and ends its scan. */
-	free_l = lvm;
-	free_s = act;
 	while (free_l && free_s) {
 		unsigned bl = lowest(free_l), bs = lowest(free_s);
-		int64_t bd = abs64(ord[bs].px - lv[bl].px);
+		int64_t bd;
 
+		if ((free_l & (free_l - 1)) == 0 && (free_s & (free_s - 1)) == 0) {
+			match[bl] = (int8_t)bs;
+			free_l = free_s = 0;
+			break;
+		}
+		bd = abs64(ord[bs].px - lv[bl].px);
 		if (bd == lb)
 			goto pair;
 		for (unsigned ml = free_l, ms0 = free_s & (free_s - 1); ml;
@@ -406,7 +458,7 @@ pair:
 	}
 
 	pres = act == 0; /* only the first NEW restores presence */
-	for (m = lvm; m; m &= m - 1) {
+	for (m = lvm & ~quiet; m; m &= m - 1) {
 		unsigned l = lowest(m);
 
 		if (free_l & (1u << l)) {
@@ -416,7 +468,10 @@ pair:
 			pres = 0;
 			continue;
 		}
-		plan_pair(r, now_ns, side, &lv[l], (unsigned)match[l], cs, blocked);
+		if (exact & (1u << l))
+			plan_pair(r, now_ns, side, &lv[l], (unsigned)match[l], cs, blocked, true);
+		else
+			plan_pair(r, now_ns, side, &lv[l], (unsigned)match[l], cs, blocked, false);
 	}
 	for (m = free_s; m; m &= m - 1) {
 		unsigned i = lowest(m);
@@ -459,28 +514,32 @@ static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 }
 
 /* Emit one candidate into *o and update the table; 0 when it cannot (no free
- * slot for a NEW). */
-static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t now_tsc,
-		uint64_t t_rx_tsc, struct order_intent *o)
+ * slot for a NEW). Inlined in recon_plan's spend. The slot's side and index
+ * are known here: active[] is kept in step without note(). */
+static ALWAYS_INLINE int emit(struct recon *r, const struct cand *c, uint64_t now_ns,
+			      uint64_t now_tsc, uint64_t t_rx_tsc, struct order_intent *o)
 {
-	struct recon_order *slot = NULL;
+	unsigned side = c->side, i;
+	struct recon_order *slot;
 
 	if (c->op == INTENT_NEW) {
-		for (int i = 0; i < RECON_MAX_LEVELS && !slot; i++)
-			if (r->ord[c->side][i].state == RECON_FREE)
-				slot = &r->ord[c->side][i];
-		if (!slot)
+		for (i = 0; i < RECON_MAX_LEVELS; i++)
+			if (r->ord[side][i].state == RECON_FREE)
+				break;
+		if (i == RECON_MAX_LEVELS)
 			return 0;
 	} else {
-		slot = &r->ord[c->side][c->slot];
+		i = (unsigned)c->slot;
 	}
-	fill_intent(r, o, now_tsc, t_rx_tsc, c->op, c->reason, c->side);
+	slot = &r->ord[side][i];
+	fill_intent(r, o, now_tsc, t_rx_tsc, c->op, c->reason, (int)side);
 	o->px = (uint32_t)c->px;
 	o->qty = c->qty;
+	r->until_ok = 0;
 	if (c->op == INTENT_CANCEL) {
 		o->orig_token = slot->token;
 		slot->state = RECON_CANCELING;
-		note(r, slot);
+		r->active[side] = (uint8_t)(r->active[side] & ~(1u << i));
 		return 1;
 	}
 	o->flags = INTENT_F_POST_ONLY;
@@ -501,7 +560,7 @@ static int emit(struct recon *r, const struct cand *c, uint64_t now_ns, uint64_t
 	slot->born_ns = now_ns;
 	slot->state = RECON_PENDING;
 	slot->front = 0;
-	note(r, slot);
+	r->active[side] = (uint8_t)(r->active[side] | 1u << i);
 	return 1;
 }
 
@@ -633,12 +692,27 @@ uint32_t recon_plan(struct recon *r, uint64_t now_ns, uint64_t now_tsc, uint64_t
 	 */
 	avail = r->bucket / RECON_NS_PER_S;
 	budget = avail < max ? (uint32_t)avail : max;
-	for (int cls = 0; cls < CLS_N && n < budget; cls++)
-		for (uint32_t i = 0; i < cs.n[cls]; i++) {
-			if (n >= budget)
-				break;
-			n += (uint32_t)emit(r, &cs.c[cls][i], now_ns, now_tsc, t_rx_tsc, &out[n]);
+	if (budget == 0)
+		goto spent;
+	if (budget == 1 || total == 1) {
+		/* one intent at most (most sending plans): the first candidate,
+		 * unless it is a NEW with no free slot (then the loop below) */
+		const struct cand *c = cs.n[CLS_RISK]       ? cs.c[CLS_RISK]
+				       : cs.n[CLS_PRESENCE] ? cs.c[CLS_PRESENCE]
+							    : cs.c[CLS_REST];
+
+		if (c->op != INTENT_NEW) {
+			n = (uint32_t)emit(r, c, now_ns, now_tsc, t_rx_tsc, out);
+			goto spent;
 		}
+	}
+	for (int cls = 0; cls < CLS_N; cls++)
+		for (const struct cand *c = cs.c[cls], *e = c + cs.n[cls]; c < e; c++) {
+			n += (uint32_t)emit(r, c, now_ns, now_tsc, t_rx_tsc, &out[n]);
+			if (n == budget)
+				goto spent;
+		}
+spent:
 	r->bucket -= (uint64_t)n * RECON_NS_PER_S;
 	r->last_deferred = total - n;
 	r->n_deferred += total - n;

@@ -3,7 +3,8 @@
  * one candidate list scanned once per class, the bucket refilled with a
  * division, the working slots read from the states): edge cases,
  * randomized tables (also sides of at most one level and one order,
- * recon_plan's own path), targets, controls and budgets must give the same
+ * recon_plan's own path, and ladder-shaped sides where most pairs are
+ * exact), targets, controls and budgets must give the same
  * intents and the same struct recon, byte for byte, and active[] must
  * follow the states. Single-threaded. */
 #include <stdarg.h>
@@ -685,6 +686,96 @@ static void test_small_tables(void **state)
 		assert_true(kinds[k] > least[k]);
 }
 
+/*
+ * Tables and targets shaped like a quoting ladder (a few levels a tick or
+ * a step apart, the working orders at last plan's prices in any slots):
+ * most pairs are exact (the exact pass), the rest off by a tick or a step,
+ * a price now and then twice on one side or shared by two levels, any
+ * state, age, size and front; against the reference. Counts the plans
+ * whose sides had exact pairs and some left over, so the pass and the
+ * greedy after it both ran.
+ */
+static void test_random_ladders(void **state)
+{
+	uint32_t mixed = 0, sent = 0;
+
+	(void)state;
+	for (int it = 0; it < 40000; it++) {
+		struct quote_ladder t;
+		struct recon_ctl c;
+		struct recon r;
+		uint64_t now = T0 + rnd(5000) * MS;
+		int64_t mid = 10000 + ((int64_t)rnd(9) - 4) * 100;
+		bool mix = false;
+
+		rnd_recon(&r, now);
+		memset(&t, 0, sizeof(t));
+		for (int s = 0; s < 2; s++) {
+			struct quote_level *lv = s ? t.ask : t.bid;
+			uint32_t nl = rnd(6) ? 1 + rnd(4) : rnd(9);
+			int64_t step = rnd(3) ? 100 : 50 * (1 + rnd(3)), dir = s ? 1 : -1;
+			int64_t shift = rnd(3) ? 0 : ((int64_t)rnd(5) - 2) * (rnd(2) ? 50 : step);
+			uint32_t slots = 0, ex = 0;
+
+			for (uint32_t l = 0; l < nl; l++) {
+				lv[l].px = mid + dir * (100 + step * (int64_t)l);
+				lv[l].qty = rnd(6) ? 100 : 50 * rnd(3);
+				if (rnd(30) == 0)
+					lv[l].px = rnd_px();
+				if (l > 0 && rnd(20) == 0)
+					lv[l].px = lv[l - 1].px; /* two levels at one price */
+			}
+			if (s)
+				t.n_ask = nl;
+			else
+				t.n_bid = nl;
+			/* the working orders: the ladder moved by shift, in random
+			 * slots, some levels missing, some extra, some duplicated */
+			for (int i = 0; i < RECON_MAX_LEVELS; i++)
+				memset(&r.ord[s][i], 0, sizeof(r.ord[s][i]));
+			for (uint32_t l = 0; l < nl + rnd(3) && l < QUOTE_MAX_LEVELS; l++) {
+				struct recon_order *o;
+				int i = (int)rnd(RECON_MAX_LEVELS);
+
+				if (rnd(6) == 0)
+					continue;
+				for (int k = 0; k < RECON_MAX_LEVELS && r.ord[s][i].state != RECON_FREE; k++)
+					i = (i + 1) % RECON_MAX_LEVELS;
+				o = &r.ord[s][i];
+				if (o->state != RECON_FREE)
+					break;
+				o->state = (uint8_t)(rnd(6) ? RECON_LIVE : 1 + rnd(3));
+				o->token = 500 + (uint64_t)s * 16 + (uint64_t)i;
+				o->px = mid + dir * (100 + step * (int64_t)l) + (rnd(3) ? 0 : shift);
+				if (rnd(25) == 0 && slots)
+					o->px = r.ord[s][__builtin_ctz(slots)].px; /* twice on a side */
+				o->qty = rnd(5) ? 100 : 50 * rnd(3);
+				o->front = rnd(4) == 0;
+				o->born_ns = rnd(4) ? now - rnd(1500) * MS : now - rnd(10) * MS;
+				slots |= 1u << i;
+			}
+			for (uint32_t l = 0; l < nl && l < RECON_MAX_LEVELS; l++)
+				for (int i = 0; i < RECON_MAX_LEVELS; i++)
+					if ((slots >> i & 1) && r.ord[s][i].px == lv[l].px) {
+						ex++;
+						break;
+					}
+			mix |= ex > 0 && ex < nl && ex < (uint32_t)__builtin_popcount(slots);
+		}
+		recon_sync(&r);
+		r.bucket = rnd(5) ? (uint64_t)(1 + rnd(6)) * RECON_NS_PER_S : rnd(2);
+		memset(&c, 0, sizeof(c));
+		if (rnd(6) == 0)
+			rnd_ctl(&c);
+		mixed += mix;
+		sent += same_plan(&r, now, &t, &c, rnd(8) ? OUT_MAX : rnd(4)) > 0;
+	}
+	if (mixed < 5000 || sent < 5000)
+		print_error("exact and greedy pairs on a side: %u plans; sending: %u\n", mixed, sent);
+	assert_true(mixed >= 5000);
+	assert_true(sent >= 5000);
+}
+
 /* Sequences: plans on a table that only the plans and random execution
  * reports change, targets drifting a tick at a time, time moving on. */
 static void test_random_runs(void **state)
@@ -787,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_random_tables),
 		cmocka_unit_test(test_small_tables),
+		cmocka_unit_test(test_random_ladders),
 		cmocka_unit_test(test_random_runs),
 		cmocka_unit_test(test_budget_ref),
 	};
