@@ -119,6 +119,20 @@ static int cfg_ok(const struct mm_cfg *c)
 	return 1;
 }
 
+/* m->glft[s] for gamma g and side p: recomputed (pow, log1p) only when
+ * one of them is not the one it was computed for (bitwise: a NaN or a
+ * signed zero is a key of its own). */
+static const struct glft_pre *glft_memo(struct mm *m, int s, double g, const struct glft_side *p)
+{
+	double key[3] = { g, p->A, p->k };
+
+	if (memcmp(key, m->glft_key[s], sizeof(key)) != 0) {
+		glft_prepare(g, p, &m->glft[s]);
+		memcpy(m->glft_key[s], key, sizeof(key));
+	}
+	return &m->glft[s];
+}
+
 int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t token_base,
 	    uint64_t now_ns)
 {
@@ -146,8 +160,15 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 			return -EINVAL;
 	}
 	for (int s = 0; s < 2; s++) {
+		struct glft_side p;
+
 		m->fit[s].a = cfg->fill.prior_a[s];
 		m->fit[s].kappa = cfg->fill.prior_kappa[s];
+		/* the prior's pow and log1p here, off the first quotes' path
+		 * (refresh_coeffs's key, as it forms it) */
+		p.A = m->fit[s].a;
+		p.k = m->fit[s].kappa * QUOTE_PX_PER_USD;
+		(void)glft_memo(m, s, m->cfg.gamma, &p);
 	}
 	/* the presence rule's least offset, USD (constant: off the event path) */
 	/* the ladder's cfg: limits are per side in build_target (built
@@ -180,8 +201,9 @@ void mm_fini(struct mm *m)
 /* ---- model coefficients -------------------------------------------- */
 
 /* Recompute base/skew from sigma and the intensity fit (only when one of
- * them changed: log/pow/sqrt stay off the per-event path). Out of line:
- * build_target's common path keeps its registers. */
+ * them changed: log/pow/sqrt stay off the per-event path; pow and log1p
+ * only when the fit did, glft_memo). Out of line: build_target's common
+ * path keeps its registers. */
 static NOINLINE void refresh_coeffs(struct mm *m)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -195,9 +217,13 @@ static NOINLINE void refresh_coeffs(struct mm *m)
 		for (int s = 0; s < 2; s++) {
 			struct glft_side p = { .A = m->fit[s].a,
 					       .k = m->fit[s].kappa * QUOTE_PX_PER_USD };
+			const struct glft_pre *q = glft_memo(m, s, g, &p);
+			/* glft_half_spread and glft_skew, their shared parts
+			 * once (the same doubles: quote.h) */
+			double sk = glft_skew_pre(g, s_usd, q);
 
-			m->base[s] = glft_half_spread(g, s_usd, &p);
-			m->skew[s] = glft_skew(g, s_usd, &p);
+			m->base[s] = glft_half_pre(q, sk);
+			m->skew[s] = sk;
 		}
 	} else {
 		double k = 0.5 * (m->fit[0].kappa + m->fit[1].kappa) * QUOTE_PX_PER_USD;

@@ -190,6 +190,11 @@ struct mm {
 	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
 	double sigma;              /* vol_sigma, log return per sqrt(s) */
 	struct fill_params fit[2]; /* newest intensity fit per side */
+	/* GLFT's sigma-free parts per side (pow, log1p) and the gamma, A and
+	 * k (fit.kappa in 1/USD) they were computed for, compared bitwise:
+	 * most refreshes move sigma alone (refresh_coeffs) */
+	struct glft_pre glft[2];
+	double glft_key[2][3];
 	int64_t fees_e4;           /* 1e-4 USD paid (negative = rebates earned) */
 	uint64_t volume;           /* shares filled */
 	uint64_t last_match[8];    /* recent FILL match numbers (de-duplication) */

@@ -49,6 +49,34 @@ double glft_half_spread(double gamma, double sigma, const struct glft_side *p);
  * (1 + gamma/k)^(1 + k/gamma)). USD per unit q, > 0 for valid inputs. */
 double glft_skew(double gamma, double sigma, const struct glft_side *p);
 
+/* The sigma-free parts of glft_skew and glft_half_spread for one gamma and
+ * side (the pow and log1p): a caller whose sigma moves more often than A
+ * and k computes them once per (gamma, A, k) and then only the sqrt. */
+struct glft_pre {
+	double den; /* 2 k A */
+	double pw;  /* (1 + gamma/k)^(1 + k/gamma) */
+	double lg;  /* ln(1 + gamma/k) / gamma */
+};
+
+/* Fill *out for gamma and side p (any values; no checks). Pure. */
+void glft_prepare(double gamma, const struct glft_side *p, struct glft_pre *out);
+
+/* glft_skew(gamma, sigma, p) from glft_prepare(gamma, p, q): the same
+ * operations in the same order (glft_skew is this), so the same double.
+ * Inline: the sqrt alone. */
+static inline double glft_skew_pre(double gamma, double sigma, const struct glft_pre *q)
+{
+	return sqrt(sigma * sigma * gamma / q->den * q->pw);
+}
+
+/* glft_half_spread(gamma, sigma, p) from q = glft_prepare(gamma, p) and
+ * skew = glft_skew_pre(gamma, sigma, q): bit for bit (glft_half_spread is
+ * this, the same expression wherever it is inlined). */
+static inline double glft_half_pre(const struct glft_pre *q, double skew)
+{
+	return q->lg + 0.5 * skew;
+}
+
 /* Optimal offsets from the fair value (USD, before fee and premiums):
  * *d_bid = half_b + q*skew_b, *d_ask = half_a - q*skew_a, per-side A and k.
  * Long inventory (q > 0) pushes the bid away and pulls the ask in. */
