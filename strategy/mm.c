@@ -271,6 +271,7 @@ static inline void msg_roll(struct mm *m, uint64_t now_ns)
 		m->rate_prev = k == 1 ? m->rate_cur : 0;
 		m->rate_cur = 0;
 		m->rate_start_ns += k * w;
+		m->rq_held_end = 0; /* the window's: see rate_held_end */
 	}
 }
 
@@ -280,14 +281,48 @@ static inline void msg_roll(struct mm *m, uint64_t now_ns)
  * rounded monotonically), so the previous window's weight is in [0, 1],
  * its product with rate_prev in [0, rate_prev], and the rounded sum and
  * quotient keep that order. regime_step's quick step relies on it. */
-static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+static inline double msg_rate_el(const struct mm *m, uint64_t el)
 {
-	uint64_t el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
-
 	/* Sliding estimate: the previous window weighted by its overlap
 	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
 	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
 	       m->rate_ws;
+}
+
+static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+{
+	return msg_rate_el(m, now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0);
+}
+
+/*
+ * The first instant from which the message rate may no longer be above
+ * hold, for the current window and counts: msg_rate_at(m, t) > hold for
+ * every t < the result (0: no such t known). msg_rate_el does not grow
+ * with el (every step a monotone rounding: el / rate_w up, 1 - it down,
+ * times rate_prev >= 0, plus rate_cur, over rate_ws > 0: down), so one
+ * el_c with the rate above hold covers every el <= el_c, every instant up
+ * to rate_start_ns + el_c. el_c comes from solving the estimate for hold
+ * (then moved back a little) and is checked with msg_rate_el itself,
+ * against hold plus a margin far above any rounding difference between
+ * two compilations of the expression. Valid while the window and its
+ * counts stay (msg_roll clears it; regime_step recomputes it with the
+ * quick step's key, which holds the counts). Per prepared key.
+ */
+static uint64_t rate_held_end(const struct mm *m, double hold)
+{
+	const uint64_t w = m->cfg.rate_window_ns;
+	double h = hold + fabs(hold) * 0x1p-30 + 0x1p-30, x = m->rate_w;
+	uint64_t el;
+
+	if (!(hold >= 0.0 && hold < DBL_MAX)) /* no rate above it, or NaN */
+		return 0;
+	if (m->rate_prev > 0)
+		x = m->rate_w * (1.0 - (h * m->rate_ws - (double)m->rate_cur) / (double)m->rate_prev);
+	x -= x * 1e-6 + 2.0;
+	if (!(x >= 0.0))
+		return 0;
+	el = x >= (double)(w - 1) ? w - 1 : (uint64_t)x;
+	return msg_rate_el(m, el) > h ? m->rate_start_ns + el + 1 : 0;
 }
 
 /* Both scans below visit only the side's active slots (recon.active, kept
@@ -735,15 +770,29 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 			m->rq_pos = m->position;
 			m->rq_prev = m->rate_prev;
 			m->rq_cur = m->rate_cur;
-			(void)regime_quick_prep(&m->regime, m->position,
-						(double)m->rate_cur / m->rate_ws,
-						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
-						&m->rq);
+			m->rq_held_end = 0;
+			if (regime_quick_prep(&m->regime, m->position,
+					      (double)m->rate_cur / m->rate_ws,
+					      ((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
+					      &m->rq) &&
+			    !m->rq.held)
+				m->rq_held_end = rate_held_end(m, m->rq.rate_hold);
 		}
 		if (age == 0 ? regime_quick_update(&m->regime, &m->rq, dd, &m->dec)
 			     : regime_quick_update_at(&m->regime, &m->rq, dd, (double)age,
 						      &m->dec)) {
 			m->n_regime_quick++;
+			return;
+		}
+		/* the rate's lower bound did not hold the level, but the rate
+		 * surely does until rq_held_end: the no-change test passes
+		 * whatever the drawdown below its enter */
+		if (now_ns < m->rq_held_end &&
+		    (age == 0 ? regime_quick_update_held(&m->regime, &m->rq, dd, &m->dec)
+			      : regime_quick_update_held_at(&m->regime, &m->rq, dd, (double)age,
+							    &m->dec))) {
+			m->n_regime_quick++;
+			m->n_regime_held++;
 			return;
 		}
 	}

@@ -158,6 +158,9 @@ struct mm {
 	int64_t rq_pos;
 	uint32_t rq_cur, rq_prev;
 	struct regime_quick rq;
+	/* before this instant the message rate is above rq.rate_hold, which
+	 * holds the level (0: not known; regime_step, rate_held_end) */
+	uint64_t rq_held_end;
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
@@ -177,6 +180,7 @@ struct mm {
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
 	uint64_t n_regime_quick;   /* regime steps the quick step decided */
+	uint64_t n_regime_held;    /* of which the rate held the level (rq_held_end) */
 	uint64_t n_off_memo;       /* decisions that reused the offsets (off_*) */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
