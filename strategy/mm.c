@@ -179,7 +179,9 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	memcpy(m->lc.size, cfg->size, sizeof(m->lc.size));
 	m->lc.min_size = cfg->min_size;
 	m->lc.pos_limit = INT32_MAX;
+	m->lc_span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
 	m->tick_usd = (double)cfg->tick / QUOTE_PX_PER_USD;
+	m->tick_d = (double)cfg->tick;
 	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
@@ -418,31 +420,35 @@ static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, doubl
 }
 
 /* A side's top price from its offset d (USD): at least edge from fair_usd
- * (also for a NaN d), rounded onto the tick grid; -1 when no price can be
+ * (also for a NaN d), rounded onto the tick grid (tick > 0, tick_d its
+ * double: mm_init), its grid index into *n; -1 when no price can be
  * formed. */
-static inline int64_t side_top(double d, double edge, double fair_usd, int64_t tick, int s)
+static inline int64_t side_top(double d, double edge, double fair_usd, int64_t tick,
+			       double tick_d, int s, int64_t *n)
 {
 	int64_t top;
 
 	/* also a NaN model: fall back to the edge. As d >= edge ? d : edge:
 	 * edge > 0 (mm_init), so d == edge has edge's bits (one maxsd) */
 	d = d > edge ? d : edge;
-	if (quote_round_to_tick(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, &top) != 0)
+	if (quote_round_to_tick_n(fair_usd - SIDE_SIGN(s) * d, tick, tick_d, (enum quote_side)s,
+				  &top, n) != 0)
 		return -1;
 	return top;
 }
 
 /* side_top(d, ...) == top, for a top > 0 side_top gave from an offset d_lo
  * <= d (NaN counting as edge: then both are at least edge, and the one
- * clamped to edge is the least). The price then lies at or beyond d_lo's,
- * away from fair (every step a monotone rounding), so quote_rounds_to's
- * far bound holds: quote_rounds_to_beyond, one compare instead of a
- * second rounding. */
-static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
-			       int64_t top)
+ * clamped to edge is the least), n its grid index. The price then lies at
+ * or beyond d_lo's, away from fair (every step a monotone rounding), so
+ * quote_rounds_to's far bound holds: quote_rounds_to_beyond, one compare
+ * instead of a second rounding (and with the index, no division). */
+static inline bool side_top_is(double d, double edge, double fair_usd, double tick_d, int s,
+			       int64_t n)
 {
 	d = d > edge ? d : edge; /* as side_top */
-	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
+	return quote_rounds_to_beyond_n(fair_usd - SIDE_SIGN(s) * d, tick_d, (enum quote_side)s,
+					(double)n);
 }
 
 /* Room to the limits per side (shares): the symbol's own and, with a
@@ -502,7 +508,7 @@ static inline bool tkey_rest_same(const struct mm_tkey *a, const struct mm_tkey 
  */
 static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 {
-	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
+	const int64_t span = m->lc_span;
 
 	for (int s = 0; s < 2; s++) {
 		int64_t a = m->tkey.px[s], b = k->px[s];
@@ -653,13 +659,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 #pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
+		int64_t n; /* top[s]'s grid index (side_top) */
 
 		/* straight into m->td, the verdicts this key sees (no copy
 		 * through a local): tox_decide_span writes it field by field, or
 		 * copies its memo, whose padding stays zero as tox_init left it,
 		 * the padding of m->td as mm_init left it */
 		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &m->td[s]);
-		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
+		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick,
+				  m->tick_d, s, &n);
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
 		 * fixed sign, max, floor / ceil), so the same top at both
@@ -668,12 +676,13 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 		 * least the one at mult_lo (side_top_is's condition). */
 		if (td[s].mult_hi != td[s].mult_lo &&
 		    (top[s] < 0 ||
-		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, c->tick, s, top[s]))) {
+		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, m->tick_d, s, n))) {
 			struct tox_decision x;
 
 			(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &x);
 			exact |= 1u << s;
-			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick, s);
+			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick,
+					  m->tick_d, s, &n);
 		}
 		if (top[s] < 0)
 			top[s] = 0;

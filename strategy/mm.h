@@ -135,6 +135,7 @@ struct mm {
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
 	double tick_usd;           /* cfg.tick / QUOTE_PX_PER_USD, USD (mm_init) */
+	double tick_d;             /* (double)cfg.tick (mm_init) */
 	/* build_target's offsets before toxicity per side (USD): d0 and the
 	 * model half-spread's positive part, from position off_pos, the
 	 * regime's ticks add (its bits) and base / skew; off_ok: valid and
@@ -192,6 +193,7 @@ struct mm {
 	struct fair fair;
 	struct quote_ladder target; /* last target ladder */
 	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
+	int64_t lc_span;           /* (lc.levels - 1) * lc.step_ticks * lc.tick */
 	double sigma;              /* vol_sigma, log return per sqrt(s) */
 	struct fill_params fit[2]; /* newest intensity fit per side */
 	/* GLFT's sigma-free parts per side (pow, log1p) and the gamma, A and

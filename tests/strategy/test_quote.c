@@ -462,7 +462,8 @@ static int ref_round_to_tick(double px_usd, int64_t tick, enum quote_side side, 
 	return 0;
 }
 
-/* quote_round_to_tick against ref_round_to_tick: prices on the grid, a few
+/* quote_round_to_tick (and quote_round_to_tick_n, with its grid index)
+ * against ref_round_to_tick: prices on the grid, a few
  * ulps and the grid epsilon either side, between ticks, below one tick
  * (down to where the ask's y turns negative), at and beyond the maximum,
  * zero, negative, huge, non-finite; ticks 1, 7, 100, 10000 and bad. */
@@ -501,11 +502,25 @@ static void test_round_same_as_floor(void **state)
 		default: break;
 		}
 		for (int side = 0; side < 2; side++) {
+			int64_t c = -7, gi = -7;
+			int rc;
+
 			ra = quote_round_to_tick(px, tick, (enum quote_side)side, &a);
 			rb = ref_round_to_tick(px, tick, (enum quote_side)side, &b);
 			assert_int_equal(ra, rb);
 			if (ra == 0)
 				assert_int_equal(a, b);
+			/* the variant with the tick as a double and the grid
+			 * index: the same code and price, the index px / tick */
+			if (tick <= 0) /* _n takes a tick > 0 only */
+				continue;
+			rc = quote_round_to_tick_n(px, tick, (double)tick, (enum quote_side)side, &c,
+						   &gi);
+			assert_int_equal(rc, rb);
+			if (rc == 0) {
+				assert_int_equal(c, b);
+				assert_int_equal(gi, b / tick);
+			}
 		}
 	}
 }
