@@ -393,32 +393,6 @@ static uint32_t round_lot(double qty, uint32_t lot)
 	return (uint32_t)(qty / lot) * lot;
 }
 
-/* Clip one side of the ladder to room (shares), scale by factor, cap each
- * order at cap, drop levels below min_size. */
-static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, double factor,
-			uint32_t cap, uint32_t min_size, uint32_t lot)
-{
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < *n; i++) {
-		int64_t q = lv[i].qty;
-
-		if (factor < 1.0)
-			q = round_lot((double)q * factor, lot);
-		if (q > (int64_t)cap)
-			q = cap;
-		if (q > room)
-			q = room;
-		if (q < (int64_t)min_size || q <= 0)
-			continue;
-		lv[k].px = lv[i].px;
-		lv[k].qty = (uint32_t)q;
-		room -= q;
-		k++;
-	}
-	*n = k;
-}
-
 /* A side's top price from its offset d (USD): at least edge from fair_usd
  * (also for a NaN d), rounded onto the tick grid (tick > 0, tick_d its
  * double: mm_init), its grid index into *n; -1 when no price can be
@@ -561,30 +535,77 @@ static NOINLINE void offsets_compute(struct mm *m, double fair_usd, bool off_fix
 /* build_target's new key (m->tkey, from top and room): the ladder into *t
  * and the controls it sets. Out of line: ~2% of decisions build, and the
  * common path keeps its registers (build_target inlined whole cost
- * mm_on_md +6% Ir). */
+ * mm_on_md +6% Ir).
+ *
+ * One pass per side: each level quote_build_ladder_px would write (m->lc,
+ * position 0, guarded against the book) is written, then clipped at once
+ * (unless barred: !allow or pulled): scaled by the toxicity factor (down
+ * to the lot), capped, clipped to the room left, dropped below min_size,
+ * the kept ones compacted to the front. The bytes are those of a ladder
+ * built whole and then clipped in a second pass: that pass reads level i
+ * before any of its writes reaches it (they go to k <= i) and writes k only
+ * at or after the ladder did, so the kept levels hold the clipped values
+ * and the rest of the ladder's (tgt_ext) the ladder's. */
 static NOINLINE void build_ladder(struct mm *m, const int64_t top[2], const int64_t room[2],
 				  struct quote_ladder *t, struct recon_ctl *ctl)
 {
 	const struct mm_cfg *c = &m->cfg;
+	const struct quote_ladder_cfg *lc = &m->lc;
 	const struct tox_span *td = m->td;
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
 	m->tkey_presence = 0;
-	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
-	 * so this writes all of *t, padding included */
-	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
-				    m->ask_px, t);
-
+	memset(t, 0, sizeof(*t)); /* every byte, padding included */
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
 		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
 		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
+		bool adj = allow[s] && !td[s].pulled;
+		const int64_t dir = s == QUOTE_BID ? -1 : 1;
+		double factor = td[s].size_factor;
+		int64_t px0 = 0, rem = lc->pos_limit, r = room[s];
+		uint32_t nl = 0, k = 0;
 
+		/* the ladder's top, as quote_build_ladder_px guards it (top is
+		 * 0 or in 1..QUOTE_PX_MAX: quote_round_to_tick) */
+		if (top[s] > 0)
+			px0 = quote_post_only(top[s], (enum quote_side)s, m->bid_px, m->ask_px,
+					      lc->tick);
+		for (uint32_t i = 0; px0 > 0 && i < lc->levels && rem > 0; i++) {
+			/* ladder_side's level: room rem = pos_limit - 0 */
+			int64_t px = px0 + dir * (int64_t)i * lc->step_ticks * lc->tick;
+			int64_t q = lc->size[i];
+
+			if (px <= 0 || px > QUOTE_PX_MAX)
+				break;
+			if (q > rem)
+				q = rem;
+			if (q < (int64_t)lc->min_size || q == 0)
+				continue;
+			lv[nl].px = px;
+			lv[nl].qty = (uint32_t)q;
+			nl++;
+			rem -= q;
+			if (!adj)
+				continue;
+			/* the clip's step for it (from the stored qty) */
+			q = (uint32_t)q;
+			if (factor < 1.0)
+				q = round_lot((double)q * factor, c->lot);
+			if (q > (int64_t)m->dec.size_cap)
+				q = m->dec.size_cap;
+			if (q > r)
+				q = r;
+			if (q < (int64_t)c->min_size || q <= 0)
+				continue;
+			lv[k].px = px;
+			lv[k].qty = (uint32_t)q;
+			r -= q;
+			k++;
+		}
 		/* levels written: the ladder's (the clip compacts within them) */
-		m->tgt_ext[s] = (uint8_t)*n;
-		if (!allow[s] || td[s].pulled)
-			*n = 0;
-		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
+		m->tgt_ext[s] = (uint8_t)nl;
+		*n = adj ? k : 0;
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
 			/* rounded and guarded once, for the key; 0 = no price */
