@@ -119,6 +119,20 @@ static int cfg_ok(const struct mm_cfg *c)
 	return 1;
 }
 
+/* m->glft[s] for gamma g and side p: recomputed (pow, log1p) only when
+ * one of them is not the one it was computed for (bitwise: a NaN or a
+ * signed zero is a key of its own). */
+static const struct glft_pre *glft_memo(struct mm *m, int s, double g, const struct glft_side *p)
+{
+	double key[3] = { g, p->A, p->k };
+
+	if (memcmp(key, m->glft_key[s], sizeof(key)) != 0) {
+		glft_prepare(g, p, &m->glft[s]);
+		memcpy(m->glft_key[s], key, sizeof(key));
+	}
+	return &m->glft[s];
+}
+
 int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t token_base,
 	    uint64_t now_ns)
 {
@@ -146,8 +160,15 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 			return -EINVAL;
 	}
 	for (int s = 0; s < 2; s++) {
+		struct glft_side p;
+
 		m->fit[s].a = cfg->fill.prior_a[s];
 		m->fit[s].kappa = cfg->fill.prior_kappa[s];
+		/* the prior's pow and log1p here, off the first quotes' path
+		 * (refresh_coeffs's key, as it forms it) */
+		p.A = m->fit[s].a;
+		p.k = m->fit[s].kappa * QUOTE_PX_PER_USD;
+		(void)glft_memo(m, s, m->cfg.gamma, &p);
 	}
 	/* the presence rule's least offset, USD (constant: off the event path) */
 	/* the ladder's cfg: limits are per side in build_target (built
@@ -158,7 +179,9 @@ int mm_init(struct mm *m, const struct mm_cfg *cfg, uint16_t locate, uint64_t to
 	memcpy(m->lc.size, cfg->size, sizeof(m->lc.size));
 	m->lc.min_size = cfg->min_size;
 	m->lc.pos_limit = INT32_MAX;
+	m->lc_span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
 	m->tick_usd = (double)cfg->tick / QUOTE_PX_PER_USD;
+	m->tick_d = (double)cfg->tick;
 	m->edge_usd = cfg->presence_ticks * ((double)cfg->tick / QUOTE_PX_PER_USD) +
 		      fmax(cfg->fee_usd, 0.0);
 	m->next_fit_ns = now_ns + cfg->fit_ns;
@@ -180,8 +203,9 @@ void mm_fini(struct mm *m)
 /* ---- model coefficients -------------------------------------------- */
 
 /* Recompute base/skew from sigma and the intensity fit (only when one of
- * them changed: log/pow/sqrt stay off the per-event path). Out of line:
- * build_target's common path keeps its registers. */
+ * them changed: log/pow/sqrt stay off the per-event path; pow and log1p
+ * only when the fit did, glft_memo). Out of line: build_target's common
+ * path keeps its registers. */
 static NOINLINE void refresh_coeffs(struct mm *m)
 {
 	const struct mm_cfg *c = &m->cfg;
@@ -195,9 +219,13 @@ static NOINLINE void refresh_coeffs(struct mm *m)
 		for (int s = 0; s < 2; s++) {
 			struct glft_side p = { .A = m->fit[s].a,
 					       .k = m->fit[s].kappa * QUOTE_PX_PER_USD };
+			const struct glft_pre *q = glft_memo(m, s, g, &p);
+			/* glft_half_spread and glft_skew, their shared parts
+			 * once (the same doubles: quote.h) */
+			double sk = glft_skew_pre(g, s_usd, q);
 
-			m->base[s] = glft_half_spread(g, s_usd, &p);
-			m->skew[s] = glft_skew(g, s_usd, &p);
+			m->base[s] = glft_half_pre(q, sk);
+			m->skew[s] = sk;
 		}
 	} else {
 		double k = 0.5 * (m->fit[0].kappa + m->fit[1].kappa) * QUOTE_PX_PER_USD;
@@ -245,6 +273,7 @@ static inline void msg_roll(struct mm *m, uint64_t now_ns)
 		m->rate_prev = k == 1 ? m->rate_cur : 0;
 		m->rate_cur = 0;
 		m->rate_start_ns += k * w;
+		m->rq_held_end = 0; /* the window's: see rate_held_end */
 	}
 }
 
@@ -254,14 +283,48 @@ static inline void msg_roll(struct mm *m, uint64_t now_ns)
  * rounded monotonically), so the previous window's weight is in [0, 1],
  * its product with rate_prev in [0, rate_prev], and the rounded sum and
  * quotient keep that order. regime_step's quick step relies on it. */
-static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+static inline double msg_rate_el(const struct mm *m, uint64_t el)
 {
-	uint64_t el = now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0;
-
 	/* Sliding estimate: the previous window weighted by its overlap
 	 * (rate_w = (double)w and rate_ws = rate_w * 1e-9, from mm_init) */
 	return ((double)m->rate_prev * (1.0 - (double)el / m->rate_w) + (double)m->rate_cur) /
 	       m->rate_ws;
+}
+
+static double msg_rate_at(const struct mm *m, uint64_t now_ns)
+{
+	return msg_rate_el(m, now_ns > m->rate_start_ns ? now_ns - m->rate_start_ns : 0);
+}
+
+/*
+ * The first instant from which the message rate may no longer be above
+ * hold, for the current window and counts: msg_rate_at(m, t) > hold for
+ * every t < the result (0: no such t known). msg_rate_el does not grow
+ * with el (every step a monotone rounding: el / rate_w up, 1 - it down,
+ * times rate_prev >= 0, plus rate_cur, over rate_ws > 0: down), so one
+ * el_c with the rate above hold covers every el <= el_c, every instant up
+ * to rate_start_ns + el_c. el_c comes from solving the estimate for hold
+ * (then moved back a little) and is checked with msg_rate_el itself,
+ * against hold plus a margin far above any rounding difference between
+ * two compilations of the expression. Valid while the window and its
+ * counts stay (msg_roll clears it; regime_step recomputes it with the
+ * quick step's key, which holds the counts). Per prepared key.
+ */
+static uint64_t rate_held_end(const struct mm *m, double hold)
+{
+	const uint64_t w = m->cfg.rate_window_ns;
+	double h = hold + fabs(hold) * 0x1p-30 + 0x1p-30, x = m->rate_w;
+	uint64_t el;
+
+	if (!(hold >= 0.0 && hold < DBL_MAX)) /* no rate above it, or NaN */
+		return 0;
+	if (m->rate_prev > 0)
+		x = m->rate_w * (1.0 - (h * m->rate_ws - (double)m->rate_cur) / (double)m->rate_prev);
+	x -= x * 1e-6 + 2.0;
+	if (!(x >= 0.0))
+		return 0;
+	el = x >= (double)(w - 1) ? w - 1 : (uint64_t)x;
+	return msg_rate_el(m, el) > h ? m->rate_start_ns + el + 1 : 0;
 }
 
 /* Both scans below visit only the side's active slots (recon.active, kept
@@ -330,58 +393,36 @@ static uint32_t round_lot(double qty, uint32_t lot)
 	return (uint32_t)(qty / lot) * lot;
 }
 
-/* Clip one side of the ladder to room (shares), scale by factor, cap each
- * order at cap, drop levels below min_size. */
-static void side_adjust(struct quote_level *lv, uint32_t *n, int64_t room, double factor,
-			uint32_t cap, uint32_t min_size, uint32_t lot)
-{
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < *n; i++) {
-		int64_t q = lv[i].qty;
-
-		if (factor < 1.0)
-			q = round_lot((double)q * factor, lot);
-		if (q > (int64_t)cap)
-			q = cap;
-		if (q > room)
-			q = room;
-		if (q < (int64_t)min_size || q <= 0)
-			continue;
-		lv[k].px = lv[i].px;
-		lv[k].qty = (uint32_t)q;
-		room -= q;
-		k++;
-	}
-	*n = k;
-}
-
 /* A side's top price from its offset d (USD): at least edge from fair_usd
- * (also for a NaN d), rounded onto the tick grid; -1 when no price can be
+ * (also for a NaN d), rounded onto the tick grid (tick > 0, tick_d its
+ * double: mm_init), its grid index into *n; -1 when no price can be
  * formed. */
-static inline int64_t side_top(double d, double edge, double fair_usd, int64_t tick, int s)
+static inline int64_t side_top(double d, double edge, double fair_usd, int64_t tick,
+			       double tick_d, int s, int64_t *n)
 {
 	int64_t top;
 
 	/* also a NaN model: fall back to the edge. As d >= edge ? d : edge:
 	 * edge > 0 (mm_init), so d == edge has edge's bits (one maxsd) */
 	d = d > edge ? d : edge;
-	if (quote_round_to_tick(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, &top) != 0)
+	if (quote_round_to_tick_n(fair_usd - SIDE_SIGN(s) * d, tick, tick_d, (enum quote_side)s,
+				  &top, n) != 0)
 		return -1;
 	return top;
 }
 
 /* side_top(d, ...) == top, for a top > 0 side_top gave from an offset d_lo
  * <= d (NaN counting as edge: then both are at least edge, and the one
- * clamped to edge is the least). The price then lies at or beyond d_lo's,
- * away from fair (every step a monotone rounding), so quote_rounds_to's
- * far bound holds: quote_rounds_to_beyond, one compare instead of a
- * second rounding. */
-static inline bool side_top_is(double d, double edge, double fair_usd, int64_t tick, int s,
-			       int64_t top)
+ * clamped to edge is the least), n its grid index. The price then lies at
+ * or beyond d_lo's, away from fair (every step a monotone rounding), so
+ * quote_rounds_to's far bound holds: quote_rounds_to_beyond, one compare
+ * instead of a second rounding (and with the index, no division). */
+static inline bool side_top_is(double d, double edge, double fair_usd, double tick_d, int s,
+			       int64_t n)
 {
 	d = d > edge ? d : edge; /* as side_top */
-	return quote_rounds_to_beyond(fair_usd - SIDE_SIGN(s) * d, tick, (enum quote_side)s, top);
+	return quote_rounds_to_beyond_n(fair_usd - SIDE_SIGN(s) * d, tick_d, (enum quote_side)s,
+					(double)n);
 }
 
 /* Room to the limits per side (shares): the symbol's own and, with a
@@ -441,7 +482,7 @@ static inline bool tkey_rest_same(const struct mm_tkey *a, const struct mm_tkey 
  */
 static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 {
-	const int64_t span = (int64_t)(m->lc.levels - 1) * m->lc.step_ticks * m->lc.tick;
+	const int64_t span = m->lc_span;
 
 	for (int s = 0; s < 2; s++) {
 		int64_t a = m->tkey.px[s], b = k->px[s];
@@ -494,30 +535,77 @@ static NOINLINE void offsets_compute(struct mm *m, double fair_usd, bool off_fix
 /* build_target's new key (m->tkey, from top and room): the ladder into *t
  * and the controls it sets. Out of line: ~2% of decisions build, and the
  * common path keeps its registers (build_target inlined whole cost
- * mm_on_md +6% Ir). */
+ * mm_on_md +6% Ir).
+ *
+ * One pass per side: each level quote_build_ladder_px would write (m->lc,
+ * position 0, guarded against the book) is written, then clipped at once
+ * (unless barred: !allow or pulled): scaled by the toxicity factor (down
+ * to the lot), capped, clipped to the room left, dropped below min_size,
+ * the kept ones compacted to the front. The bytes are those of a ladder
+ * built whole and then clipped in a second pass: that pass reads level i
+ * before any of its writes reaches it (they go to k <= i) and writes k only
+ * at or after the ladder did, so the kept levels hold the clipped values
+ * and the rest of the ladder's (tgt_ext) the ladder's. */
 static NOINLINE void build_ladder(struct mm *m, const int64_t top[2], const int64_t room[2],
 				  struct quote_ladder *t, struct recon_ctl *ctl)
 {
 	const struct mm_cfg *c = &m->cfg;
+	const struct quote_ladder_cfg *lc = &m->lc;
 	const struct tox_span *td = m->td;
 	bool allow[2] = { m->dec.allow_bid, m->dec.allow_ask };
 
 	m->tkey_presence = 0;
-	/* the top prices rounded once, for the key; m->lc is valid (mm_init),
-	 * so this writes all of *t, padding included */
-	(void)quote_build_ladder_px(&m->lc, top[QUOTE_BID], top[QUOTE_ASK], 0, m->bid_px,
-				    m->ask_px, t);
-
+	memset(t, 0, sizeof(*t)); /* every byte, padding included */
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? t->bid : t->ask;
 		uint32_t *n = s == QUOTE_BID ? &t->n_bid : &t->n_ask;
 		bool can = allow[s] && room[s] >= (int64_t)c->min_size;
+		bool adj = allow[s] && !td[s].pulled;
+		const int64_t dir = s == QUOTE_BID ? -1 : 1;
+		double factor = td[s].size_factor;
+		int64_t px0 = 0, rem = lc->pos_limit, r = room[s];
+		uint32_t nl = 0, k = 0;
 
+		/* the ladder's top, as quote_build_ladder_px guards it (top is
+		 * 0 or in 1..QUOTE_PX_MAX: quote_round_to_tick) */
+		if (top[s] > 0)
+			px0 = quote_post_only(top[s], (enum quote_side)s, m->bid_px, m->ask_px,
+					      lc->tick);
+		for (uint32_t i = 0; px0 > 0 && i < lc->levels && rem > 0; i++) {
+			/* ladder_side's level: room rem = pos_limit - 0 */
+			int64_t px = px0 + dir * (int64_t)i * lc->step_ticks * lc->tick;
+			int64_t q = lc->size[i];
+
+			if (px <= 0 || px > QUOTE_PX_MAX)
+				break;
+			if (q > rem)
+				q = rem;
+			if (q < (int64_t)lc->min_size || q == 0)
+				continue;
+			lv[nl].px = px;
+			lv[nl].qty = (uint32_t)q;
+			nl++;
+			rem -= q;
+			if (!adj)
+				continue;
+			/* the clip's step for it (from the stored qty) */
+			q = (uint32_t)q;
+			if (factor < 1.0)
+				q = round_lot((double)q * factor, c->lot);
+			if (q > (int64_t)m->dec.size_cap)
+				q = m->dec.size_cap;
+			if (q > r)
+				q = r;
+			if (q < (int64_t)c->min_size || q <= 0)
+				continue;
+			lv[k].px = px;
+			lv[k].qty = (uint32_t)q;
+			r -= q;
+			k++;
+		}
 		/* levels written: the ladder's (the clip compacts within them) */
-		m->tgt_ext[s] = (uint8_t)*n;
-		if (!allow[s] || td[s].pulled)
-			*n = 0;
-		side_adjust(lv, n, room[s], td[s].size_factor, m->dec.size_cap, c->min_size, c->lot);
+		m->tgt_ext[s] = (uint8_t)nl;
+		*n = adj ? k : 0;
 		/* Presence: a side the regime allows, with room, always quotes. */
 		if (*n == 0 && c->presence && can) {
 			/* rounded and guarded once, for the key; 0 = no price */
@@ -592,13 +680,15 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 #pragma GCC unroll 2
 	for (int s = 0; s < 2; s++) {
 		double bpos = m->off_bpos[s], d0 = m->off_d0[s];
+		int64_t n; /* top[s]'s grid index (side_top) */
 
 		/* straight into m->td, the verdicts this key sees (no copy
 		 * through a local): tox_decide_span writes it field by field, or
 		 * copies its memo, whose padding stays zero as tox_init left it,
 		 * the padding of m->td as mm_init left it */
 		(void)tox_decide_span(&m->tox, now_ns, (enum quote_side)s, &m->td[s]);
-		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick, s);
+		top[s] = side_top(d0 + (td[s].mult_lo - 1.0) * bpos, edge, fair_usd, c->tick,
+				  m->tick_d, s, &n);
 		/* A multiplier known within bounds: the top price is a monotone
 		 * function of it (every step a rounded sum or product with a
 		 * fixed sign, max, floor / ceil), so the same top at both
@@ -607,12 +697,13 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 		 * least the one at mult_lo (side_top_is's condition). */
 		if (td[s].mult_hi != td[s].mult_lo &&
 		    (top[s] < 0 ||
-		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, c->tick, s, top[s]))) {
+		     !side_top_is(d0 + (td[s].mult_hi - 1.0) * bpos, edge, fair_usd, m->tick_d, s, n))) {
 			struct tox_decision x;
 
 			(void)tox_decide(&m->tox, now_ns, (enum quote_side)s, &x);
 			exact |= 1u << s;
-			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick, s);
+			top[s] = side_top(d0 + (x.spread_mult - 1.0) * bpos, edge, fair_usd, c->tick,
+					  m->tick_d, s, &n);
 		}
 		if (top[s] < 0)
 			top[s] = 0;
@@ -709,15 +800,29 @@ static ALWAYS_INLINE void regime_step(struct mm *m, uint64_t now_ns, bool md)
 			m->rq_pos = m->position;
 			m->rq_prev = m->rate_prev;
 			m->rq_cur = m->rate_cur;
-			(void)regime_quick_prep(&m->regime, m->position,
-						(double)m->rate_cur / m->rate_ws,
-						((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
-						&m->rq);
+			m->rq_held_end = 0;
+			if (regime_quick_prep(&m->regime, m->position,
+					      (double)m->rate_cur / m->rate_ws,
+					      ((double)m->rate_prev + (double)m->rate_cur) / m->rate_ws,
+					      &m->rq) &&
+			    !m->rq.held)
+				m->rq_held_end = rate_held_end(m, m->rq.rate_hold);
 		}
 		if (age == 0 ? regime_quick_update(&m->regime, &m->rq, dd, &m->dec)
 			     : regime_quick_update_at(&m->regime, &m->rq, dd, (double)age,
 						      &m->dec)) {
 			m->n_regime_quick++;
+			return;
+		}
+		/* the rate's lower bound did not hold the level, but the rate
+		 * surely does until rq_held_end: the no-change test passes
+		 * whatever the drawdown below its enter */
+		if (now_ns < m->rq_held_end &&
+		    (age == 0 ? regime_quick_update_held(&m->regime, &m->rq, dd, &m->dec)
+			      : regime_quick_update_held_at(&m->regime, &m->rq, dd, (double)age,
+							    &m->dec))) {
+			m->n_regime_quick++;
+			m->n_regime_held++;
 			return;
 		}
 	}

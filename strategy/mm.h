@@ -135,6 +135,7 @@ struct mm {
 	double skew[2];            /* USD per inventory unit; bid +, ask - */
 	double edge_usd;           /* presence_ticks * tick + max(fee, 0), USD */
 	double tick_usd;           /* cfg.tick / QUOTE_PX_PER_USD, USD (mm_init) */
+	double tick_d;             /* (double)cfg.tick (mm_init) */
 	/* build_target's offsets before toxicity per side (USD): d0 and the
 	 * model half-spread's positive part, from position off_pos, the
 	 * regime's ticks add (its bits) and base / skew; off_ok: valid and
@@ -158,6 +159,9 @@ struct mm {
 	int64_t rq_pos;
 	uint32_t rq_cur, rq_prev;
 	struct regime_quick rq;
+	/* before this instant the message rate is above rq.rate_hold, which
+	 * holds the level (0: not known; regime_step, rate_held_end) */
+	uint64_t rq_held_end;
 	/* last decision */
 	struct regime_decision dec;
 	struct mm_tkey tkey;        /* what target was built from */
@@ -177,6 +181,7 @@ struct mm {
 	uint64_t n_quiet;          /* md events the quiet rule did not decide on */
 	uint64_t n_move_quiet;     /* moved targets recon_plan_still_quiet planned */
 	uint64_t n_regime_quick;   /* regime steps the quick step decided */
+	uint64_t n_regime_held;    /* of which the rate held the level (rq_held_end) */
 	uint64_t n_off_memo;       /* decisions that reused the offsets (off_*) */
 	uint64_t n_presence;       /* targets added by the presence rule */
 	/* config (its first lines hot), modules */
@@ -188,8 +193,14 @@ struct mm {
 	struct fair fair;
 	struct quote_ladder target; /* last target ladder */
 	struct quote_ladder_cfg lc; /* the ladder's cfg, from cfg at init */
+	int64_t lc_span;           /* (lc.levels - 1) * lc.step_ticks * lc.tick */
 	double sigma;              /* vol_sigma, log return per sqrt(s) */
 	struct fill_params fit[2]; /* newest intensity fit per side */
+	/* GLFT's sigma-free parts per side (pow, log1p) and the gamma, A and
+	 * k (fit.kappa in 1/USD) they were computed for, compared bitwise:
+	 * most refreshes move sigma alone (refresh_coeffs) */
+	struct glft_pre glft[2];
+	double glft_key[2][3];
 	int64_t fees_e4;           /* 1e-4 USD paid (negative = rebates earned) */
 	uint64_t volume;           /* shares filled */
 	uint64_t last_match[8];    /* recent FILL match numbers (de-duplication) */

@@ -39,16 +39,29 @@ void as_quotes(double s, double q, double gamma, double sigma, double tau, doubl
  * so each side is half = c1 + c2/2 plus or minus q*c2. A and k are taken per
  * side, which is the usual practical extension of the symmetric formula.
  */
-double glft_skew(double gamma, double sigma, const struct glft_side *p)
+void glft_prepare(double gamma, const struct glft_side *p, struct glft_pre *out)
 {
 	double g_k = gamma / p->k;
 
-	return sqrt(sigma * sigma * gamma / (2.0 * p->k * p->A) * pow(1.0 + g_k, 1.0 + 1.0 / g_k));
+	out->den = 2.0 * p->k * p->A;
+	out->pw = pow(1.0 + g_k, 1.0 + 1.0 / g_k);
+	out->lg = log1p(g_k) / gamma;
+}
+
+double glft_skew(double gamma, double sigma, const struct glft_side *p)
+{
+	struct glft_pre q;
+
+	glft_prepare(gamma, p, &q);
+	return glft_skew_pre(gamma, sigma, &q);
 }
 
 double glft_half_spread(double gamma, double sigma, const struct glft_side *p)
 {
-	return log1p(gamma / p->k) / gamma + 0.5 * glft_skew(gamma, sigma, p);
+	struct glft_pre q;
+
+	glft_prepare(gamma, p, &q);
+	return glft_half_pre(&q, glft_skew_pre(gamma, sigma, &q));
 }
 
 void glft_offsets(double q, double gamma, double sigma, const struct glft_side *bid,

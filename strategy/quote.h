@@ -49,6 +49,34 @@ double glft_half_spread(double gamma, double sigma, const struct glft_side *p);
  * (1 + gamma/k)^(1 + k/gamma)). USD per unit q, > 0 for valid inputs. */
 double glft_skew(double gamma, double sigma, const struct glft_side *p);
 
+/* The sigma-free parts of glft_skew and glft_half_spread for one gamma and
+ * side (the pow and log1p): a caller whose sigma moves more often than A
+ * and k computes them once per (gamma, A, k) and then only the sqrt. */
+struct glft_pre {
+	double den; /* 2 k A */
+	double pw;  /* (1 + gamma/k)^(1 + k/gamma) */
+	double lg;  /* ln(1 + gamma/k) / gamma */
+};
+
+/* Fill *out for gamma and side p (any values; no checks). Pure. */
+void glft_prepare(double gamma, const struct glft_side *p, struct glft_pre *out);
+
+/* glft_skew(gamma, sigma, p) from glft_prepare(gamma, p, q): the same
+ * operations in the same order (glft_skew is this), so the same double.
+ * Inline: the sqrt alone. */
+static inline double glft_skew_pre(double gamma, double sigma, const struct glft_pre *q)
+{
+	return sqrt(sigma * sigma * gamma / q->den * q->pw);
+}
+
+/* glft_half_spread(gamma, sigma, p) from q = glft_prepare(gamma, p) and
+ * skew = glft_skew_pre(gamma, sigma, q): bit for bit (glft_half_spread is
+ * this, the same expression wherever it is inlined). */
+static inline double glft_half_pre(const struct glft_pre *q, double skew)
+{
+	return q->lg + 0.5 * skew;
+}
+
 /* Optimal offsets from the fair value (USD, before fee and premiums):
  * *d_bid = half_b + q*skew_b, *d_ask = half_a - q*skew_a, per-side A and k.
  * Long inventory (q > 0) pushes the bid away and pulls the ask in. */
@@ -75,21 +103,18 @@ double quote_offset_adjust(double offset, const struct quote_premia *p);
 #define QUOTE_GRID_EPS 1e-6
 #define QUOTE_PX_MAX ((int64_t)UINT32_MAX) /* ITCH 5.0 Price(4) is uint32 */
 
-/* The one place a model price becomes an order price: px_usd is converted to
- * ITCH units and rounded onto the tick grid, bids down and asks up (passive).
- * A price already on the grid (within 1e-6 tick) is kept. tick in ITCH units.
- * 0 and *out set; -EINVAL tick <= 0 or px not finite; -ERANGE the rounded
- * price is <= 0 or above the ITCH maximum (UINT32_MAX). Inline: on the
- * decision path twice per decision. */
-static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side,
-				      int64_t *out)
+/* quote_round_to_tick (below) past its tick check, for a tick > 0 given
+ * also as tick_d == (double)tick (a caller that keeps it converted), and
+ * with the grid index n = px / tick into *n_out (on success): the one
+ * implementation of the rounding. Inline: on the decision path twice per
+ * decision. */
+static inline int quote_round_to_tick_n(double px_usd, int64_t tick, double tick_d,
+					enum quote_side side, int64_t *out, int64_t *n_out)
 {
 	double ticks, y;
 	int64_t n, px;
 
-	if (tick <= 0)
-		return -EINVAL;
-	ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+	ticks = px_usd * QUOTE_PX_PER_USD / tick_d;
 	/* 0 < ticks <= max + 1, or out of range; non-finite prices (NaN
 	 * fails both compares) are told apart on this path only */
 	if (!(ticks > 0.0 && ticks <= (double)QUOTE_PX_MAX + 1.0))
@@ -110,7 +135,23 @@ static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_si
 	if (px <= 0 || px > QUOTE_PX_MAX)
 		return -ERANGE;
 	*out = px;
+	*n_out = n;
 	return 0;
+}
+
+/* The one place a model price becomes an order price: px_usd is converted to
+ * ITCH units and rounded onto the tick grid, bids down and asks up (passive).
+ * A price already on the grid (within 1e-6 tick) is kept. tick in ITCH units.
+ * 0 and *out set; -EINVAL tick <= 0 or px not finite; -ERANGE the rounded
+ * price is <= 0 or above the ITCH maximum (UINT32_MAX). Inline. */
+static inline int quote_round_to_tick(double px_usd, int64_t tick, enum quote_side side,
+				      int64_t *out)
+{
+	int64_t n;
+
+	if (tick <= 0)
+		return -EINVAL;
+	return quote_round_to_tick_n(px_usd, tick, (double)tick, side, out, &n);
 }
 
 /* quote_round_to_tick(px_usd, tick, side, &px) == 0 && px == top, for a
@@ -137,20 +178,29 @@ static inline bool quote_rounds_to(double px_usd, int64_t tick, enum quote_side 
 	}
 }
 
-/* quote_rounds_to(px_usd, tick, side, top), for a px_usd at or beyond, on
- * the passive side (a bid's at or below, an ask's at or above), a price
- * that rounds to top: every step to the grid value is monotone and so are
- * floor and ceil, so the rounding cannot pass top on the far side, and
- * only the near bound is compared (one compare). Inline: a second rounding
- * checked against a first. */
-static inline bool quote_rounds_to_beyond(double px_usd, int64_t tick, enum quote_side side,
-					  int64_t top)
+/* quote_rounds_to_beyond (below) given tick_d == (double)tick and n ==
+ * (double)(top / tick) (quote_round_to_tick_n's index): no division of
+ * integers; the one implementation. Inline: a second rounding checked
+ * against a first. */
+static inline bool quote_rounds_to_beyond_n(double px_usd, double tick_d, enum quote_side side,
+					    double n)
 {
-	double n = (double)(top / tick), ticks = px_usd * QUOTE_PX_PER_USD / (double)tick;
+	double ticks = px_usd * QUOTE_PX_PER_USD / tick_d;
 
 	if (side == QUOTE_BID)
 		return ticks + QUOTE_GRID_EPS >= n;
 	return ticks - QUOTE_GRID_EPS <= n;
+}
+
+/* quote_rounds_to(px_usd, tick, side, top), for a px_usd at or beyond, on
+ * the passive side (a bid's at or below, an ask's at or above), a price
+ * that rounds to top: every step to the grid value is monotone and so are
+ * floor and ceil, so the rounding cannot pass top on the far side, and
+ * only the near bound is compared (one compare). Inline. */
+static inline bool quote_rounds_to_beyond(double px_usd, int64_t tick, enum quote_side side,
+					  int64_t top)
+{
+	return quote_rounds_to_beyond_n(px_usd, (double)tick, side, (double)(top / tick));
 }
 
 /* Post-only guard: a bid at or above best_ask moves to best_ask - tick, an

@@ -229,6 +229,8 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 	memset(q, 0, sizeof(*q));
 	q->level = r->level;
 	q->dd_lo = INFINITY; /* !ok (below): no drawdown passes */
+	q->dd_lo_held = INFINITY;
+	q->rate_hold = INFINITY; /* no rate is above it */
 	if (lv == REGIME_KILL)
 		return false;
 	up = r->lvl[lv].up_below;
@@ -266,6 +268,8 @@ bool regime_quick_prep(const struct regime *r, int64_t position, double rate_lo,
 		q->dec.allow_ask = position > 0 || reopen;
 	}
 	q->dd_lo = regime_quick_dd_lo(ok, held, q->dd_hold);
+	q->dd_lo_held = regime_quick_dd_lo(ok, true, q->dd_hold);
+	q->rate_hold = hold[REGIME_IN_MSG_RATE];
 	q->ok = ok;
 	return ok;
 }

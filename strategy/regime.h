@@ -226,6 +226,10 @@ struct regime_quick {
 	 * -DBL_MAX); +inf when !ok or dd_hold is NaN (then none passes):
 	 * ok, held and both drawdown terms in one compare */
 	double dd_lo;
+	/* dd_lo as if another input held the level (dd_lo's rule with held
+	 * true): for a caller that knows the message rate is above rate_hold */
+	double dd_lo_held;
+	double rate_hold;          /* the level's message-rate hold_above */
 	double age_up;             /* the level's staleness up_below, ns */
 	double age_red;            /* red_exit of the staleness, ns */
 	struct regime_decision dec; /* regime_update's *out (but reason) */
@@ -273,6 +277,21 @@ static inline bool regime_quick_update(struct regime *r, const struct regime_qui
 	return true;
 }
 
+/* regime_quick_update for a message rate known to be above q->rate_hold
+ * too (same contract): that rate holds the level, so the drawdown need not
+ * (dd_lo_held for dd_lo); the rest as prepared. Owner thread. */
+static inline bool regime_quick_update_held(struct regime *r, const struct regime_quick *q,
+					    double dd, struct regime_decision *out)
+{
+	if (!((r->level == q->level) & !r->cancel_pending & (dd >= q->dd_lo_held) &
+	      (dd < q->dd_up)))
+		return false;
+	r->red_other = q->red_other;
+	*out = q->dec;
+	out->reason = r->reason;
+	return true;
+}
+
 /* regime_quick_update for a feed age age = (double)feed_age_ns instead of
  * 0 (same contract). An age below age_up enters no level, and one not
  * above age_red leaves red_other as age 0 does (q->ok implies both for
@@ -282,6 +301,15 @@ static inline bool regime_quick_update_at(struct regime *r, const struct regime_
 					  double dd, double age, struct regime_decision *out)
 {
 	return ((age < q->age_up) & (age <= q->age_red)) && regime_quick_update(r, q, dd, out);
+}
+
+/* regime_quick_update_held for a feed age age (as regime_quick_update_at;
+ * same contract). Owner thread. */
+static inline bool regime_quick_update_held_at(struct regime *r, const struct regime_quick *q,
+					       double dd, double age, struct regime_decision *out)
+{
+	return ((age < q->age_up) & (age <= q->age_red)) &&
+	       regime_quick_update_held(r, q, dd, out);
 }
 
 /* Latch KILL with reason (any non-NONE code, REGIME_REASON_MANUAL for an

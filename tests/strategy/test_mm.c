@@ -3,8 +3,9 @@
  * halted books, kill emits one CANCEL_ALL and latches, the position-limit
  * side is not quoted, the reservation skew's direction end to end (GLFT and
  * AS), the guaranteed-presence rule (unit and over a random stream), fill
- * accounting, the portfolio limit, and byte-identical intents for the same
- * event sequence. A tiny in-test venue acknowledges intents. */
+ * accounting, the portfolio limit, byte-identical intents for the same
+ * event sequence, and the model refresh's memo against the closed forms.
+ * A tiny in-test venue acknowledges intents. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -673,6 +674,76 @@ static uint32_t run_seq(struct mm *m, struct order_intent *log, uint32_t cap)
 	return total;
 }
 
+/* refresh_coeffs's GLFT base and skew as written before glft_memo (the
+ * closed forms in full at every refresh), for side s of m at the sigma,
+ * fair value and fit it refreshed from. */
+static void ref_coeffs(const struct mm *m, int s, double *base, double *skew)
+{
+	double g = m->cfg.gamma, s_usd = m->sigma * m->fair_px / QUOTE_PX_PER_USD;
+	double k = m->fit[s].kappa * QUOTE_PX_PER_USD, a = m->fit[s].a, g_k = g / k;
+	double sk = sqrt(s_usd * s_usd * g / (2.0 * k * a) * pow(1.0 + g_k, 1.0 + 1.0 / g_k));
+
+	*skew = sk;
+	*base = log1p(g / k) / g + 0.5 * sk;
+	*base += m->cfg.vol_premium * s_usd;
+}
+
+/* Over a random stream with fills and refits, every model refresh (pow
+ * and log1p memoized by gamma, A and k: glft_memo) leaves base and skew
+ * bit for bit as the full closed forms give them, through refreshes at
+ * an unchanged fit (memo hits) and after refits that moved it. */
+static void test_coeffs_memo(void **state)
+{
+	struct order_intent o[MAXI];
+	struct mm_cfg c;
+	uint32_t n, mid = 500100, refreshes = 0, fits = 0;
+	uint64_t t = T0;
+	double last_kappa = 0.0;
+
+	(void)state;
+	rs = 4242;
+	setup_cfg(&c);
+	c.vol_premium = 0.3;
+	c.fill.min_points = 2;
+	c.fill.min_count = 1;
+	start(&M, &c, o, &n);
+	for (int i = 0; i < 4000; i++) {
+		uint64_t r = rnd(), vol_n = M.vol_n;
+		struct md_event e;
+
+		if ((r & 3) == 0)
+			mid += (r >> 3) & 1 ? 100 : -100;
+		e = book(mid - 100, 100 + (uint32_t)(r >> 8) % 500, mid + 100,
+			 100 + (uint32_t)(r >> 20) % 500, 0);
+		if ((r >> 40) % 3 == 0) {
+			e.kind = MD_TRADE;
+			e.side = (r >> 44) & 1 ? 'B' : 'S';
+			e.px = e.side == 'B' ? e.bid_px - 100 * (uint32_t)((r >> 45) % 6)
+					     : e.ask_px + 100 * (uint32_t)((r >> 45) % 6);
+			e.qty = 100;
+		}
+		t += MS * (1 + (r >> 48) % 40);
+		n = i % 7 == 0 ? mm_on_timer(&M, t, 3, o, MAXI) : mm_on_md(&M, &e, t, 3, o, MAXI);
+		(void)venue_ack(&M, o, n, t);
+		if (M.vol_n != vol_n && M.vol_n == M.vol.n_returns) {
+			for (int s = 0; s < 2; s++) {
+				double b, k;
+
+				ref_coeffs(&M, s, &b, &k);
+				assert_memory_equal(&b, &M.base[s], sizeof(b));
+				assert_memory_equal(&k, &M.skew[s], sizeof(k));
+			}
+			refreshes++;
+			if (M.fit[QUOTE_BID].kappa != last_kappa)
+				fits++;
+			last_kappa = M.fit[QUOTE_BID].kappa;
+		}
+	}
+	/* both kinds of refresh were seen: after a new fit, and at an old one */
+	assert_true(fits > 5);
+	assert_true(refreshes > fits + 50);
+}
+
 static struct order_intent LA[40000], LB[40000];
 
 static void test_determinism(void **state)
@@ -779,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_portfolio_limit),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_coeffs_memo),
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_edge_clamp),
 	};

@@ -62,6 +62,7 @@ static uint64_t MS_quiet, MS_calls; /* moved targets planned quietly; calls */
  * regime_every_step */
 static bool g_rcheck;
 static uint64_t RQ_quick, RQ_calls; /* calls the quick regime step decided; calls */
+static uint64_t RQ_held; /* of the quick ones, those the message rate held (rq_held_end) */
 static uint64_t RQ_level[REGIME_N_LEVELS]; /* quick steps per level */
 
 /* test_offsets_memo: every call also runs on a copy with
@@ -92,17 +93,21 @@ static void ocheck(uint64_t o0)
 /* After a call on M and on M_full, a copy of M's state from before the
  * call with regime_every_step (regime_update at every step): the same
  * regime state and decision after every call, the same state exactly but
- * for the flag, the quick step's memo and counter every 16th call. */
-static void rcheck(uint64_t q0)
+ * for the flag, the quick step's memo and counters every 16th call and
+ * after every step the message rate held (rq_held_end). */
+static void rcheck(uint64_t q0, uint64_t h0)
 {
 	RQ_calls++;
 	RQ_quick += M.n_regime_quick - q0;
+	RQ_held += M.n_regime_held - h0;
 	RQ_level[M.regime.level] += M.n_regime_quick - q0;
 	assert_memory_equal(&M.regime, &M_full.regime, sizeof(M.regime));
 	assert_memory_equal(&M.dec, &M_full.dec, sizeof(M.dec));
-	if (RQ_calls % 16 == 0) {
+	if (RQ_calls % 16 == 0 || M.n_regime_held != h0) {
 		M_full.cfg.regime_every_step = false;
 		M_full.n_regime_quick = M.n_regime_quick;
+		M_full.n_regime_held = M.n_regime_held;
+		M_full.rq_held_end = M.rq_held_end;
 		M_full.rq_pos = M.rq_pos;
 		M_full.rq_prev = M.rq_prev;
 		M_full.rq_cur = M.rq_cur;
@@ -123,6 +128,7 @@ static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_inte
 {
 	struct order_intent of[MAXI];
 	uint64_t q0 = M.n_move_quiet, r0 = M.n_regime_quick, o0 = M.n_off_memo;
+	uint64_t h0 = M.n_regime_held;
 	uint32_t n, nf = 0;
 
 	if (g_mcheck || g_rcheck || g_ocheck) {
@@ -154,7 +160,7 @@ static uint32_t mcall(enum mcall k, const void *x, uint64_t t, struct order_inte
 		assert_memory_equal(o, of, n * sizeof(*o));
 		assert_memory_equal(&PF, &PF_full, sizeof(PF));
 		if (g_rcheck)
-			rcheck(r0);
+			rcheck(r0, h0);
 		else
 			ocheck(o0);
 	}
@@ -894,13 +900,14 @@ static const struct seg RATE_SEG = { 0x9e3779b97f4a7c15ull, 0, 7, -1 };
  * message rate, staleness; a kill), of the quiet-rule segment and of one
  * whose message rate crosses its bands (RATE_SEG),
  * against the same call with regime_every_step (mcall, rcheck); the
- * digests stay the recorded ones. Both outcomes are common. */
+ * digests stay the recorded ones. Both outcomes are common, and so are
+ * steps the message rate held (regime_quick_update_held). */
 static void test_regime_quick(void **state)
 {
 	struct digest d;
 
 	(void)state;
-	RQ_quick = RQ_calls = 0;
+	RQ_quick = RQ_calls = RQ_held = 0;
 	memset(RQ_level, 0, sizeof(RQ_level));
 	g_rcheck = true;
 	run_segs_gold();
@@ -908,13 +915,15 @@ static void test_regime_quick(void **state)
 	run_seg(&RATE_SEG, &d);
 	g_rcheck = false;
 	print_message("regime steps decided quickly: %" PRIu64 " of %" PRIu64
-		      " calls (green %" PRIu64 ", yellow %" PRIu64 ", red %" PRIu64 ")\n",
+		      " calls (green %" PRIu64 ", yellow %" PRIu64 ", red %" PRIu64
+		      "; held by the rate %" PRIu64 ")\n",
 		      RQ_quick, RQ_calls, RQ_level[REGIME_GREEN], RQ_level[REGIME_YELLOW],
-		      RQ_level[REGIME_RED]);
+		      RQ_level[REGIME_RED], RQ_held);
 	assert_true(RQ_quick > RQ_calls / 4);
 	/* every level it answers in, not GREEN alone */
 	assert_true(RQ_level[REGIME_YELLOW] > 1000 && RQ_level[REGIME_RED] > 1000);
 	assert_true(RQ_calls > RQ_quick + 10000);
+	assert_true(RQ_held > 100); /* the rate-held step was taken and checked */
 }
 
 /* build_target's kept offsets (m->off_*) in place of their computation:

@@ -3,8 +3,9 @@
  * rounding function, the post-only guard and the ladder (sizes, minimum
  * size, position limits), quote_llround against llround, quote_rounds_to
  * against quote_round_to_tick, quote_rounds_to_beyond against
- * quote_rounds_to, and quote_round_to_tick against its libm floor / ceil
- * form. Table-driven. */
+ * quote_rounds_to, quote_round_to_tick against its libm floor / ceil
+ * form, and the split GLFT forms (glft_prepare) against the unsplit ones.
+ * Table-driven. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,7 +14,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "strategy/quote.h"
 
@@ -459,7 +462,8 @@ static int ref_round_to_tick(double px_usd, int64_t tick, enum quote_side side, 
 	return 0;
 }
 
-/* quote_round_to_tick against ref_round_to_tick: prices on the grid, a few
+/* quote_round_to_tick (and quote_round_to_tick_n, with its grid index)
+ * against ref_round_to_tick: prices on the grid, a few
  * ulps and the grid epsilon either side, between ticks, below one tick
  * (down to where the ask's y turns negative), at and beyond the maximum,
  * zero, negative, huge, non-finite; ticks 1, 7, 100, 10000 and bad. */
@@ -498,11 +502,25 @@ static void test_round_same_as_floor(void **state)
 		default: break;
 		}
 		for (int side = 0; side < 2; side++) {
+			int64_t c = -7, gi = -7;
+			int rc;
+
 			ra = quote_round_to_tick(px, tick, (enum quote_side)side, &a);
 			rb = ref_round_to_tick(px, tick, (enum quote_side)side, &b);
 			assert_int_equal(ra, rb);
 			if (ra == 0)
 				assert_int_equal(a, b);
+			/* the variant with the tick as a double and the grid
+			 * index: the same code and price, the index px / tick */
+			if (tick <= 0) /* _n takes a tick > 0 only */
+				continue;
+			rc = quote_round_to_tick_n(px, tick, (double)tick, (enum quote_side)side, &c,
+						   &gi);
+			assert_int_equal(rc, rb);
+			if (rc == 0) {
+				assert_int_equal(c, b);
+				assert_int_equal(gi, b / tick);
+			}
 		}
 	}
 }
@@ -605,6 +623,94 @@ static void test_rounds_to_beyond_same(void **state)
 	assert_true(same > 100000 && other > 100000);
 }
 
+/* The GLFT closed forms as they were written before glft_prepare split
+ * them (the reference the split must match bit for bit). */
+static double ref_glft_skew(double gamma, double sigma, const struct glft_side *p)
+{
+	double g_k = gamma / p->k;
+
+	return sqrt(sigma * sigma * gamma / (2.0 * p->k * p->A) * pow(1.0 + g_k, 1.0 + 1.0 / g_k));
+}
+
+static double ref_glft_half(double gamma, double sigma, const struct glft_side *p)
+{
+	return log1p(gamma / p->k) / gamma + 0.5 * ref_glft_skew(gamma, sigma, p);
+}
+
+static bool same_bits(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* A double spread over many binades: mantissa and exponent at random. */
+static double wide(uint64_t *r, int lo_exp, int hi_exp)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return ldexp(1.0 + (double)(*r >> 11) * 0x1p-53,
+		     lo_exp + (int)((*r >> 3) % (uint64_t)(hi_exp - lo_exp + 1)));
+}
+
+/* glft_prepare once, then glft_skew_pre / glft_half_pre at many sigmas
+ * (how mm reuses it), equal bit for bit to the unsplit closed forms (the
+ * outputs of glft_skew and glft_half_spread too), over random gamma, A, k
+ * and sigma across many binades and over the values a paper run meets
+ * (gamma 0.1, the prior A 1 and k 100 / USD, sigma around 1e-4 .. 1e-1
+ * USD); NaN and infinite inputs give NaN or the same bits as well. */
+static void test_glft_pre_same(void **state)
+{
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	uint32_t cases = 0;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		struct glft_side p;
+		struct glft_pre q;
+		double g;
+
+		if (i % 4 == 0) {
+			g = 0.1;
+			p.A = i % 8 == 0 ? 1.0 : wide(&r, -4, 8);
+			p.k = i % 8 == 0 ? 100.0 : wide(&r, -2, 10);
+		} else {
+			g = wide(&r, -12, 6);
+			p.A = wide(&r, -20, 20);
+			p.k = wide(&r, -20, 20);
+		}
+		glft_prepare(g, &p, &q);
+		for (int j = 0; j < 8; j++) {
+			double sg = i % 4 == 0 ? wide(&r, -14, -3) : wide(&r, -30, 10);
+			double sk = glft_skew_pre(g, sg, &q);
+			double ref_sk = ref_glft_skew(g, sg, &p), ref_h = ref_glft_half(g, sg, &p);
+
+			assert_true(same_bits(sk, ref_sk) || (isnan(sk) && isnan(ref_sk)));
+			assert_true(same_bits(glft_half_pre(&q, sk), ref_h) ||
+				    (isnan(ref_h) && isnan(glft_half_pre(&q, sk))));
+			assert_true(same_bits(glft_skew(g, sg, &p), ref_sk) || isnan(ref_sk));
+			assert_true(same_bits(glft_half_spread(g, sg, &p), ref_h) || isnan(ref_h));
+			cases++;
+		}
+	}
+	{
+		const double odd[] = { 0.0, -0.0, INFINITY, -INFINITY, NAN, 1e-310, -1.0 };
+
+		for (size_t a = 0; a < N(odd); a++)
+			for (size_t b = 0; b < N(odd); b++) {
+				struct glft_side p = { .A = odd[a], .k = odd[b] == 0.0 ? 1.0 : odd[b] };
+				struct glft_pre q;
+				double sg = odd[(a + b) % N(odd)];
+				double x, y;
+
+				glft_prepare(0.1, &p, &q);
+				x = glft_half_pre(&q, glft_skew_pre(0.1, sg, &q));
+				y = ref_glft_half(0.1, sg, &p);
+				assert_true(same_bits(x, y) || (isnan(x) && isnan(y)));
+			}
+	}
+	assert_int_equal(cases, 160000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_as_spread_positive_and_widening),
 		cmocka_unit_test(test_as_quotes_skew),
 		cmocka_unit_test(test_glft_offsets),
+		cmocka_unit_test(test_glft_pre_same),
 		cmocka_unit_test(test_premia_add),
 		cmocka_unit_test(test_round_to_tick),
 		cmocka_unit_test(test_round_same_as_floor),

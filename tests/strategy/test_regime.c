@@ -521,11 +521,14 @@ static void rate_range(double x, uint64_t u, double *lo, double *hi)
  * it or set red_other), rate ranges that contain the rate; whenever the
  * quick update answers, the state and the decision (bytes) equal the full
  * update's. It answers often, at every level below KILL and at ages above
- * 0, and declines ranges that leave red_other open.
+ * 0, and declines ranges that leave red_other open. Where it declines and
+ * the rate is above the level's rate exit (q.rate_hold), the held variant
+ * (regime_quick_update_held (_at)) is checked the same way.
  */
 static void test_quick_matches_update(void **state)
 {
 	uint64_t quick = 0, quick_aged = 0, calls = 0, per_level[REGIME_N_LEVELS] = { 0 };
+	uint64_t held = 0;
 
 	(void)state;
 	for (int k = 0; k < 4; k++) {
@@ -577,15 +580,32 @@ static void test_quick_matches_update(void **state)
 				assert_memory_equal(&r3, &r2, sizeof(r3));
 			} else {
 				assert_memory_equal(&r3, &r, sizeof(r3));
+				/* the rate itself above the level's rate exit:
+				 * the held variant, when it answers, is the full
+				 * update too */
+				if (in.msg_rate > q.rate_hold &&
+				    (in.feed_age_ns == 0
+					     ? regime_quick_update_held(&r3, &q, in.drawdown_usd, &d3)
+					     : regime_quick_update_held_at(&r3, &q, in.drawdown_usd,
+									   (double)in.feed_age_ns,
+									   &d3))) {
+					held++;
+					same_as_full(&r3, &r2, &d3, &d2);
+					assert_memory_equal(&r3, &r2, sizeof(r3));
+				} else {
+					assert_memory_equal(&r3, &r, sizeof(r3));
+				}
 			}
 			r = r2;
 		}
 	}
 	print_message("quick updates %" PRIu64 " of %" PRIu64 " (green %" PRIu64
-		      ", yellow %" PRIu64 ", red %" PRIu64 "; feed age > 0 %" PRIu64 ")\n",
+		      ", yellow %" PRIu64 ", red %" PRIu64 "; feed age > 0 %" PRIu64
+		      "; held by the rate %" PRIu64 ")\n",
 		      quick, calls, per_level[REGIME_GREEN], per_level[REGIME_YELLOW],
-		      per_level[REGIME_RED], quick_aged);
+		      per_level[REGIME_RED], quick_aged, held);
 	assert_true(quick > calls / 4 && calls > quick + 10000);
+	assert_true(held > 1000);
 	assert_true(quick_aged > 1000);
 	assert_true(per_level[REGIME_GREEN] > 1000 && per_level[REGIME_YELLOW] > 1000 &&
 		    per_level[REGIME_RED] > 1000);
