@@ -12,6 +12,7 @@
 #include "gateway/soup.h"
 #include "hw/arena.h"
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 static void idmemo_set(struct gw_idmemo *m, uint64_t token);
 
@@ -408,6 +409,9 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 		       OUCH_REPLACE_LEN <= GW_ONE_ROOM,
 	       "an Enter with the firm tag, or a Replace, fits one intent's room");
 
+/* Display 'P' (post only) or 'Y', without a branch: the flag is bit 0. */
+_Static_assert(INTENT_F_POST_ONLY == 1 && 'Y' - 9 == 'P', "display from the post-only bit");
+
 /* gw_on_intent's body for in, a private copy of the intent (see there),
  * inlined once for each op so that each copy knows its op. sym_ok (a
  * constant) says the caller found 1 <= in->locate <= max_locate: told so,
@@ -455,21 +459,25 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_ENTER_OFF_CLORDID, in->token, in->locate);
 		e.side = (char)in->side;
 		e.tif = '0';
-		e.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		e.display = (char)('Y' - 9 * (in->flags & INTENT_F_POST_ONLY));
 		e.capacity = g->capacity;
 		e.iso = 'N';
 		e.cross_type = 'N';
-		/* The firm tag set here, as ouch_app_add would: the encoder
-		 * then sees at most one 4-byte value, so its room check (with
-		 * GW_ONE_ROOM) folds away. */
+		/* No appendage for the encoder (a constant: e stays in
+		 * registers, its room check folds away with GW_ONE_ROOM); the
+		 * firm tag, when set, is written after it as ouch_app_add and
+		 * ouch_app_write would: length 6, one TagValue of 4 bytes. */
 		e.app.n = 0;
-		if (g->firm[0]) {
-			e.app.n = 1;
-			e.app.tv[0].tag = OUCH_TAG_FIRM;
-			e.app.tv[0].len = 4;
-			memcpy(e.app.tv[0].val, g->firm, 4);
-		}
 		k = ouch_enter_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &e);
+		if (g->firm[0]) {
+			uint8_t *a = wire + SOUP_HDR_LEN + OUCH_ENTER_OFF_APPLEN;
+
+			wire_put16(a, 2 + 4);
+			a[OUCH_APPLEN_LEN + OUCH_TV_OFF_LEN] = 1 + 4;
+			a[OUCH_APPLEN_LEN + OUCH_TV_OFF_TAG] = OUCH_TAG_FIRM;
+			memcpy(a + OUCH_APPLEN_LEN + OUCH_TV_OFF_VAL, g->firm, 4);
+			k += 2 + 4;
+		}
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;
@@ -486,7 +494,7 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 		r.price = in->px;
 		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_REPLACE_OFF_CLORDID, in->token, in->locate);
 		r.tif = '0';
-		r.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		r.display = (char)('Y' - 9 * (in->flags & INTENT_F_POST_ONLY));
 		r.iso = 'N';
 		r.app.n = 0;
 		k = ouch_replace_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &r);
