@@ -412,8 +412,8 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 /* Display 'P' (post only) or 'Y', without a branch: the flag is bit 0. */
 _Static_assert(INTENT_F_POST_ONLY == 1 && 'Y' - 9 == 'P', "display from the post-only bit");
 
-/* gw_on_intent's body for in, a private copy of the intent (see there),
- * inlined once for each op so that each copy knows its op. sym_ok (a
+/* gw_on_intent's body for in, a private copy of the intent (see
+ * GW_ON_OP), inlined once for each op so that each copy knows its op. sym_ok (a
  * constant) says the caller found 1 <= in->locate <= max_locate: told so,
  * the compiler folds the symbol's bound tests in the prefetch, the read of
  * ref_px and the checks (their RISK_BAD_SYMBOL test) into that one. */
@@ -526,38 +526,59 @@ store_refused:
 	return -EACCES;
 }
 
-NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p, uint64_t now_ns,
-			  uint8_t *wire, size_t cap, struct exec_report *rej)
-{
-	/* A private copy: the intent's byte fields (op, side) could alias
-	 * every store into the gateway, and through the caller's pointer each
-	 * store made the compiler read and test them again; the copy's fields
-	 * stay in registers (only those used are read). Dispatched on op once,
-	 * here: each inlined body then has its op as a constant, and the tests
-	 * of op in the prefetch, the checks and the send fold away. */
-	const struct order_intent x = *in_p;
-	/* The symbol tested once: the copies below know it is good. */
-	int sym_ok = x.locate && x.locate <= g->os.cfg.max_locate;
+/* One op's gw_on_intent, on a symbol the caller found good (sym_ok) or
+ * on any (the checks sort it out), in a function of its own: each op's
+ * path gets the registers and the frame it needs, not the ones the
+ * heaviest op needs, and gw_on_intent, which only dispatches, has no
+ * frame and jumps to it. A private copy of the intent: its byte fields
+ * (op, side) could alias every store into the gateway, and through the
+ * caller's pointer each store made the compiler read and test them again;
+ * the copy's fields stay in registers (only those used are read). */
+#define GW_ON_OP(name, the_op, sym_ok)                                                     \
+	static NOINLINE long name(struct gw *g, const struct order_intent *in_p,         \
+				  uint64_t now_ns, uint8_t *wire, size_t cap,            \
+				  struct exec_report *rej)                               \
+	{                                                                                \
+		const struct order_intent x = *in_p;                                     \
+                                                                                         \
+		if ((the_op) >= 0 && x.op != (the_op))                                     \
+			__builtin_unreachable();                                         \
+		return on_intent(g, &x, now_ns, wire, cap, rej, sym_ok);                 \
+	}
+GW_ON_OP(on_new, INTENT_NEW, 1)
+GW_ON_OP(on_replace, INTENT_REPLACE, 1)
+GW_ON_OP(on_cancel, INTENT_CANCEL, 1)
+GW_ON_OP(on_other, -1, 0)
 
-	switch (x.op) {
+NOINLINE NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p,
+				   uint64_t now_ns, uint8_t *wire, size_t cap,
+				   struct exec_report *rej)
+{
+	/* Dispatched on op once, here: each op's function then has its op
+	 * as a constant, and the tests of op in the prefetch, the checks and
+	 * the send fold away. The symbol tested once: those functions know
+	 * it is good. Not inlined: this small, LTO put it into its callers,
+	 * and a warm-up through one call site no longer warmed another's. */
+	int sym_ok = in_p->locate && in_p->locate <= g->os.cfg.max_locate;
+
+	switch (in_p->op) {
 	case INTENT_NEW:
 		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+			return on_new(g, in_p, now_ns, wire, cap, rej);
 		break;
 	case INTENT_REPLACE:
 		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+			return on_replace(g, in_p, now_ns, wire, cap, rej);
 		break;
 	case INTENT_CANCEL:
 		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
+			return on_cancel(g, in_p, now_ns, wire, cap, rej);
 		break;
 	default:
 		break;
 	}
-	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op): the checks
-	 * sort it out. */
-	return on_intent(g, &x, now_ns, wire, cap, rej, 0);
+	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op). */
+	return on_other(g, in_p, now_ns, wire, cap, rej);
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.
