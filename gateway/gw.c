@@ -561,21 +561,15 @@ NOINLINE NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p
 	 * and a warm-up through one call site no longer warmed another's. */
 	int sym_ok = in_p->locate && in_p->locate <= g->os.cfg.max_locate;
 
-	switch (in_p->op) {
-	case INTENT_NEW:
-		if (LIKELY(sym_ok))
-			return on_new(g, in_p, now_ns, wire, cap, rej);
-		break;
-	case INTENT_REPLACE:
-		if (LIKELY(sym_ok))
+	/* The commonest op first (a quoting strategy mostly moves its
+	 * orders): tested in that order, not as the switch GCC laid out. */
+	if (LIKELY(sym_ok)) {
+		if (in_p->op == INTENT_REPLACE)
 			return on_replace(g, in_p, now_ns, wire, cap, rej);
-		break;
-	case INTENT_CANCEL:
-		if (LIKELY(sym_ok))
+		if (in_p->op == INTENT_NEW)
+			return on_new(g, in_p, now_ns, wire, cap, rej);
+		if (in_p->op == INTENT_CANCEL)
 			return on_cancel(g, in_p, now_ns, wire, cap, rej);
-		break;
-	default:
-		break;
 	}
 	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op). */
 	return on_other(g, in_p, now_ns, wire, cap, rej);
