@@ -12,6 +12,7 @@
 #include "gateway/soup.h"
 #include "hw/arena.h"
 #include "hw/compiler.h"
+#include "hw/wire.h"
 
 static void idmemo_set(struct gw_idmemo *m, uint64_t token);
 
@@ -188,9 +189,35 @@ static void idmemo_set(struct gw_idmemo *m, uint64_t token)
 	m->w0 = le64toh(w);
 	memcpy(&w, tmp + lz + OUCH_CLORDID_LEN - 8, 8);
 	m->w1 = le64toh(w);
-	/* The last digit is field byte 15 - lz, byte 9 - lz of w1. */
+	/* The last digit is field byte 15 - lz, byte 9 - lz of w1; the one
+	 * before it (there are at least 9) byte 8 - lz >= 0. */
 	m->sh = 8u * (uint32_t)(9 - lz);
+	m->room = (uint8_t)('9' - ((m->w1 >> m->sh) & 0xFF));
+	m->room2 = (uint8_t)('9' - ((m->w1 >> (m->sh - 8)) & 0xFF));
 	m->token = token;
+}
+
+/* clordid_put's tokens of 9 digits or more past the memo: one past 14
+ * digits ('X' and base 36), or a 9-14 digit one the memo cannot reach
+ * (worked out and kept in m). Cold: one in a hundred NEWs or REPLACEs of
+ * a strategy that numbers its orders 1, 2, 3... */
+static COLD void clordid_miss(struct gw_idmemo *m, uint8_t *f, uint64_t token)
+{
+	uint64_t w0, w1;
+
+	if (token > GW_CLORDID_DEC_MAX) {
+		f[0] = 'X';
+		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
+			f[i] = (uint8_t)"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
+			token /= 36;
+		}
+		return;
+	}
+	idmemo_set(m, token);
+	w0 = htole64(m->w0);
+	w1 = htole64(m->w1);
+	memcpy(f, &w0, 8);
+	memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
 }
 
 /* Write token's ClOrdID into its field f of the message being built (no
@@ -198,8 +225,11 @@ static void idmemo_set(struct gw_idmemo *m, uint64_t token)
  * when it holds an earlier token of at most 9 - its last digit less (a
  * strategy numbers its orders 1, 2, 3...: nine times in ten): the same
  * field with the last digit raised, no carry to propagate, two 8-byte
- * stores inside the field; else it is worked out and kept there (such a
- * hit is in the decimal range: no test of it first). A shorter token's
+ * stores inside the field; or of at most 19 - its last digit less when
+ * the digit before the last is not 9 (the carry into it: nine times in
+ * the tenth), the same stores; else (clordid_miss) it is worked out and
+ * kept there, at ~85 instructions more (such a hit is in the decimal
+ * range: no test of it first). A shorter token's
  * digits go in two 8-byte stores placed so that they start at f[0], which
  * writes up to 7 bytes in front of the field and 2 past its end. So the
  * caller writes the message's other fields after this
@@ -213,47 +243,45 @@ static ALWAYS_INLINE void clordid_put(struct gw *g, uint8_t *f, uint64_t token, 
 	const uint64_t zeros = 0x3030303030303030ull, spaces = 0x2020202020202020ull;
 	struct gw_idmemo *m = &g->idm[locate % GW_IDMEMO];
 	uint64_t d = token - m->token, w0, w1;
+	uint32_t room = m->room;
 
-	/* The byte at sh is a digit: d <= '9' - it keeps it one. */
-	if (LIKELY(d <= '9' - ((m->w1 >> m->sh) & 0xFF))) {
+	/* The byte at sh is a digit: d <= room keeps it one. */
+	if (LIKELY(d <= room)) {
 		w1 = m->w1 + (d << m->sh);
-		m->w1 = w1;
-		m->token = token;
-		w0 = htole64(m->w0);
-		w1 = htole64(w1);
-		memcpy(f, &w0, 8);
-		memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
+		m->room = (uint8_t)(room - d);
+	} else if (d <= room + 10u && m->room2) {
+		/* Past 9 with one carry into a digit before it that is not 9
+		 * (the token after ...9, nine times in ten): the last digit
+		 * becomes L + d - 10 (0..9 as room < d <= room + 10), the one
+		 * before it one more. In 64-bit arithmetic the byte at sh
+		 * stays in 0..255 on the way. */
+		w1 = m->w1 + ((d - 10u) << m->sh) + (UINT64_C(1) << (m->sh - 8));
+		m->room = (uint8_t)(room + 10u - d);
+		m->room2--;
+	} else if (token >= 100000000u) {
+		clordid_miss(m, f, token);
 		return;
-	}
-	if (UNLIKELY(token > GW_CLORDID_DEC_MAX)) {
-		f[0] = 'X';
-		for (int i = OUCH_CLORDID_LEN - 1; i >= 1; i--) {
-			f[i] = (uint8_t)"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[token % 36];
-			token /= 36;
-		}
-		return;
-	}
-	if (token >= 100000000u) {
-		idmemo_set(m, token);
-		w0 = htole64(m->w0);
-		w1 = htole64(m->w1);
-		memcpy(f, &w0, 8);
-		memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
-		return;
-	}
-	/* Digits in a, b all spaces: a's lz leading zero bytes land in front
-	 * of the field. f[6..14) first: the digits end at f[8 - lz] and the
-	 * spaces after them at f[16 - lz] >= f[9]. */
-	w0 = dig8((uint32_t)token);
-	w1 = spaces;
-	{
-		int lz = w0 ? __builtin_ctzll(w0) / 8 : 7; /* token 0 prints "0" */
+	} else {
+		/* Digits in a, b all spaces: a's lz leading zero bytes land
+		 * in front of the field. f[6..14) first: the digits end at
+		 * f[8 - lz] and the spaces after them at f[16 - lz] >= f[9]. */
+		int lz;
 
+		w0 = dig8((uint32_t)token);
+		w1 = spaces;
+		lz = w0 ? __builtin_ctzll(w0) / 8 : 7; /* token 0 prints "0" */
 		w0 = htole64(w0 + zeros);
 		memcpy(f + OUCH_CLORDID_LEN - 8, &spaces, 8);
 		memcpy(f - lz, &w0, 8);
 		memcpy(f - lz + 8, &w1, 8);
+		return;
 	}
+	m->w1 = w1;
+	m->token = token;
+	w0 = htole64(m->w0);
+	w1 = htole64(w1);
+	memcpy(f, &w0, 8);
+	memcpy(f + OUCH_CLORDID_LEN - 8, &w1, 8);
 }
 _Static_assert(OUCH_ENTER_OFF_CLORDID >= GW_CLORDID_SPILL &&
 		       OUCH_REPLACE_OFF_CLORDID >= GW_CLORDID_SPILL,
@@ -381,8 +409,11 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 		       OUCH_REPLACE_LEN <= GW_ONE_ROOM,
 	       "an Enter with the firm tag, or a Replace, fits one intent's room");
 
-/* gw_on_intent's body for in, a private copy of the intent (see there),
- * inlined once for each op so that each copy knows its op. sym_ok (a
+/* Display 'P' (post only) or 'Y', without a branch: the flag is bit 0. */
+_Static_assert(INTENT_F_POST_ONLY == 1 && 'Y' - 9 == 'P', "display from the post-only bit");
+
+/* gw_on_intent's body for in, a private copy of the intent (see
+ * GW_ON_OP), inlined once for each op so that each copy knows its op. sym_ok (a
  * constant) says the caller found 1 <= in->locate <= max_locate: told so,
  * the compiler folds the symbol's bound tests in the prefetch, the read of
  * ref_px and the checks (their RISK_BAD_SYMBOL test) into that one. */
@@ -428,21 +459,25 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_ENTER_OFF_CLORDID, in->token, in->locate);
 		e.side = (char)in->side;
 		e.tif = '0';
-		e.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		e.display = (char)('Y' - 9 * (in->flags & INTENT_F_POST_ONLY));
 		e.capacity = g->capacity;
 		e.iso = 'N';
 		e.cross_type = 'N';
-		/* The firm tag set here, as ouch_app_add would: the encoder
-		 * then sees at most one 4-byte value, so its room check (with
-		 * GW_ONE_ROOM) folds away. */
+		/* No appendage for the encoder (a constant: e stays in
+		 * registers, its room check folds away with GW_ONE_ROOM); the
+		 * firm tag, when set, is written after it as ouch_app_add and
+		 * ouch_app_write would: length 6, one TagValue of 4 bytes. */
 		e.app.n = 0;
-		if (g->firm[0]) {
-			e.app.n = 1;
-			e.app.tv[0].tag = OUCH_TAG_FIRM;
-			e.app.tv[0].len = 4;
-			memcpy(e.app.tv[0].val, g->firm, 4);
-		}
 		k = ouch_enter_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &e);
+		if (g->firm[0]) {
+			uint8_t *a = wire + SOUP_HDR_LEN + OUCH_ENTER_OFF_APPLEN;
+
+			wire_put16(a, 2 + 4);
+			a[OUCH_APPLEN_LEN + OUCH_TV_OFF_LEN] = 1 + 4;
+			a[OUCH_APPLEN_LEN + OUCH_TV_OFF_TAG] = OUCH_TAG_FIRM;
+			memcpy(a + OUCH_APPLEN_LEN + OUCH_TV_OFF_VAL, g->firm, 4);
+			k += 2 + 4;
+		}
 		soup_hdr_write(wire, SOUP_T_UNSEQ_DATA, (uint16_t)k);
 		g->st.msgs_out++;
 		n = SOUP_HDR_LEN + k;
@@ -459,7 +494,7 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 		r.price = in->px;
 		clordid_put(g, wire + SOUP_HDR_LEN + OUCH_REPLACE_OFF_CLORDID, in->token, in->locate);
 		r.tif = '0';
-		r.display = (in->flags & INTENT_F_POST_ONLY) ? 'P' : 'Y';
+		r.display = (char)('Y' - 9 * (in->flags & INTENT_F_POST_ONLY));
 		r.iso = 'N';
 		r.app.n = 0;
 		k = ouch_replace_encode_no_id(wire + SOUP_HDR_LEN, GW_ONE_ROOM, &r);
@@ -491,38 +526,53 @@ store_refused:
 	return -EACCES;
 }
 
-NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p, uint64_t now_ns,
-			  uint8_t *wire, size_t cap, struct exec_report *rej)
-{
-	/* A private copy: the intent's byte fields (op, side) could alias
-	 * every store into the gateway, and through the caller's pointer each
-	 * store made the compiler read and test them again; the copy's fields
-	 * stay in registers (only those used are read). Dispatched on op once,
-	 * here: each inlined body then has its op as a constant, and the tests
-	 * of op in the prefetch, the checks and the send fold away. */
-	const struct order_intent x = *in_p;
-	/* The symbol tested once: the copies below know it is good. */
-	int sym_ok = x.locate && x.locate <= g->os.cfg.max_locate;
-
-	switch (x.op) {
-	case INTENT_NEW:
-		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
-		break;
-	case INTENT_REPLACE:
-		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
-		break;
-	case INTENT_CANCEL:
-		if (LIKELY(sym_ok))
-			return on_intent(g, &x, now_ns, wire, cap, rej, 1);
-		break;
-	default:
-		break;
+/* One op's gw_on_intent, on a symbol the caller found good (sym_ok) or
+ * on any (the checks sort it out), in a function of its own: each op's
+ * path gets the registers and the frame it needs, not the ones the
+ * heaviest op needs, and gw_on_intent, which only dispatches, has no
+ * frame and jumps to it. A private copy of the intent: its byte fields
+ * (op, side) could alias every store into the gateway, and through the
+ * caller's pointer each store made the compiler read and test them again;
+ * the copy's fields stay in registers (only those used are read). */
+#define GW_ON_OP(name, the_op, sym_ok)                                                     \
+	static NOINLINE long name(struct gw *g, const struct order_intent *in_p,         \
+				  uint64_t now_ns, uint8_t *wire, size_t cap,            \
+				  struct exec_report *rej)                               \
+	{                                                                                \
+		const struct order_intent x = *in_p;                                     \
+                                                                                         \
+		if ((the_op) >= 0 && x.op != (the_op))                                     \
+			__builtin_unreachable();                                         \
+		return on_intent(g, &x, now_ns, wire, cap, rej, sym_ok);                 \
 	}
-	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op): the checks
-	 * sort it out. */
-	return on_intent(g, &x, now_ns, wire, cap, rej, 0);
+GW_ON_OP(on_new, INTENT_NEW, 1)
+GW_ON_OP(on_replace, INTENT_REPLACE, 1)
+GW_ON_OP(on_cancel, INTENT_CANCEL, 1)
+GW_ON_OP(on_other, -1, 0)
+
+NOINLINE NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p,
+				   uint64_t now_ns, uint8_t *wire, size_t cap,
+				   struct exec_report *rej)
+{
+	/* Dispatched on op once, here: each op's function then has its op
+	 * as a constant, and the tests of op in the prefetch, the checks and
+	 * the send fold away. The symbol tested once: those functions know
+	 * it is good. Not inlined: this small, LTO put it into its callers,
+	 * and a warm-up through one call site no longer warmed another's. */
+	int sym_ok = in_p->locate && in_p->locate <= g->os.cfg.max_locate;
+
+	/* The commonest op first (a quoting strategy mostly moves its
+	 * orders): tested in that order, not as the switch GCC laid out. */
+	if (LIKELY(sym_ok)) {
+		if (in_p->op == INTENT_REPLACE)
+			return on_replace(g, in_p, now_ns, wire, cap, rej);
+		if (in_p->op == INTENT_NEW)
+			return on_new(g, in_p, now_ns, wire, cap, rej);
+		if (in_p->op == INTENT_CANCEL)
+			return on_cancel(g, in_p, now_ns, wire, cap, rej);
+	}
+	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op). */
+	return on_other(g, in_p, now_ns, wire, cap, rej);
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.

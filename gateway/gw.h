@@ -60,10 +60,13 @@ struct gw_defer {
  * clordid_put), as the two little-endian words it stores there. */
 struct gw_idmemo {
 	uint64_t token;            /* 10^8 .. 99999999999999 */
-	uint64_t w0;               /* field bytes 0-7 */
+	uint64_t w0;               /* field bytes 0-7 (6-7 stale after a
+				    * carry: w1 is always written after it) */
 	uint64_t w1;               /* field bytes 6-13 */
 	uint32_t sh;               /* bit of w1 where the last digit's byte starts */
-	uint32_t pad;
+	uint8_t room;              /* 9 - the last digit */
+	uint8_t room2;             /* 9 - the digit before it */
+	uint8_t pad[2];
 };
 #define GW_IDMEMO 32u              /* memo entries, by locate % GW_IDMEMO */
 

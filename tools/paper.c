@@ -577,12 +577,12 @@ static inline void paper_flush(struct paper *p)
 		flush_pending(p);
 }
 
-/* Intents of one strategy call: the gateway stage (checks, store, OUCH
+/* Intents (n > 0) of one strategy call: the gateway stage (checks, store, OUCH
  * bytes) runs now and is timed; what only the simulation and the reports
  * need (the venue reading our bytes, orders.csv, refusals back to the
  * strategy, the gateway and tick-to-trade samples) waits in p->pend until
  * paper_flush, outside the timed path. */
-static void send_intents(struct paper *p, const struct order_intent *it, uint32_t n)
+static NOINLINE void send_intents_n(struct paper *p, const struct order_intent *it, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		struct paper_pending *q;
@@ -613,6 +613,16 @@ static void send_intents(struct paper *p, const struct order_intent *it, uint32_
 		if (k >= 0)
 			p->wire_len = off + (uint32_t)k;
 	}
+}
+
+/* send_intents_n when there is an intent: most report calls (7,062 of
+ * 11,996 on the default run) have none, and the test here costs them less
+ * than the call's frame. Not inlined itself: inlined, LTO put its loop
+ * into paper_run's event path and each report and timer caller. */
+static ALWAYS_INLINE void send_intents(struct paper *p, const struct order_intent *it, uint32_t n)
+{
+	if (n)
+		send_intents_n(p, it, n);
 }
 
 /* The deferred half of send_intents, in decision order. */

@@ -428,6 +428,49 @@ static void test_clordid_memo(void **state)
 	gw_free(g);
 }
 
+/* The memo's carry: tokens of every width from 9 to 14 digits, stepping
+ * by 1 to 19 (carries into a digit that is or is not 9, steps past one
+ * carry), now and then by 1000 (past the memo): every ClOrdID is exactly
+ * the token's. With 9 digits the digit before the last is field byte 7,
+ * which both of the memo's words hold. */
+static void test_clordid_memo_carries(void **state)
+{
+	struct gw_cfg c;
+	struct gw *g;
+	struct ouch_in m;
+	uint64_t tok = 100000000ull, x = 12345;
+	int n = 0;
+
+	(void)state;
+	gw_cfg_defaults(&c);
+	c.store.max_orders = 4096;
+	c.store.max_locate = 4;
+	c.store.token_history = 4096;
+	c.risk.max_position = 1000000;
+	c.risk.max_open_orders = 4096;
+	c.risk.credit_limit = 1ull << 60;
+	c.risk.burst = 4096;
+	c.risk.rate_per_s = 1000000;
+	c.risk.storm_rejects = 0;
+	g = gw_new(&c);
+	for (int w = 9; w <= 14; w++, tok *= 10) {
+		uint64_t t = tok + 80 + (uint64_t)w;
+
+		for (int i = 0; i < 300; i++) {
+			struct order_intent in;
+			char want[OUCH_CLORDID_LEN + 1];
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			t += i % 50 == 49 ? 1000 : 1 + (x >> 33) % 19;
+			in = intent(INTENT_NEW, t, 0, 1, 'B', PX, 1);
+			assert_int_equal(send_ok(g, &in, T0 + (uint64_t)n++, &m, 1), 1);
+			snprintf(want, sizeof(want), "%-14llu", (unsigned long long)t);
+			assert_memory_equal(m.u.enter.clordid, want, OUCH_CLORDID_LEN);
+		}
+	}
+	gw_free(g);
+}
+
 static void test_replace_cancel_bytes(void **state)
 {
 	struct gw *g = gw_small();
@@ -1093,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_clordid_large_tokens),
 		cmocka_unit_test(test_clordid_decimal_widths),
 		cmocka_unit_test(test_clordid_memo),
+		cmocka_unit_test(test_clordid_memo_carries),
 		cmocka_unit_test(test_replace_cancel_bytes),
 		cmocka_unit_test(test_cancel_all),
 		cmocka_unit_test(test_cancel_all_replace_in_flight),
