@@ -535,7 +535,7 @@ store_refused:
  * caller's pointer each store made the compiler read and test them again;
  * the copy's fields stay in registers (only those used are read). */
 #define GW_ON_OP(name, the_op, sym_ok)                                                     \
-	static NOINLINE long name(struct gw *g, const struct order_intent *in_p,         \
+	static NOINLINE NOCLONE long name(struct gw *g, const struct order_intent *in_p, \
 				  uint64_t now_ns, uint8_t *wire, size_t cap,            \
 				  struct exec_report *rej)                               \
 	{                                                                                \
@@ -545,10 +545,10 @@ store_refused:
 			__builtin_unreachable();                                         \
 		return on_intent(g, &x, now_ns, wire, cap, rej, sym_ok);                 \
 	}
-GW_ON_OP(on_new, INTENT_NEW, 1)
-GW_ON_OP(on_replace, INTENT_REPLACE, 1)
-GW_ON_OP(on_cancel, INTENT_CANCEL, 1)
-GW_ON_OP(on_other, -1, 0)
+GW_ON_OP(gw_op_new, INTENT_NEW, 1)
+GW_ON_OP(gw_op_replace, INTENT_REPLACE, 1)
+GW_ON_OP(gw_op_cancel, INTENT_CANCEL, 1)
+GW_ON_OP(gw_op_other, -1, 0)
 
 NOINLINE NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p,
 				   uint64_t now_ns, uint8_t *wire, size_t cap,
@@ -565,14 +565,14 @@ NOINLINE NOCLONE long gw_on_intent(struct gw *g, const struct order_intent *in_p
 	 * orders): tested in that order, not as the switch GCC laid out. */
 	if (LIKELY(sym_ok)) {
 		if (in_p->op == INTENT_REPLACE)
-			return on_replace(g, in_p, now_ns, wire, cap, rej);
+			return gw_op_replace(g, in_p, now_ns, wire, cap, rej);
 		if (in_p->op == INTENT_NEW)
-			return on_new(g, in_p, now_ns, wire, cap, rej);
+			return gw_op_new(g, in_p, now_ns, wire, cap, rej);
 		if (in_p->op == INTENT_CANCEL)
-			return on_cancel(g, in_p, now_ns, wire, cap, rej);
+			return gw_op_cancel(g, in_p, now_ns, wire, cap, rej);
 	}
 	/* Any op, any symbol (CANCEL_ALL, a bad symbol or op). */
-	return on_other(g, in_p, now_ns, wire, cap, rej);
+	return gw_op_other(g, in_p, now_ns, wire, cap, rej);
 }
 
 /* One decoded OUCH outbound message -> the store -> at most one report.
