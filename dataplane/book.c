@@ -909,15 +909,17 @@ static ALWAYS_INLINE uint32_t order_take(struct book_set *bs, uint32_t slot,
 
 /* Remove order oi (in table slot `slot`, of sym and side) from its level,
  * the table and the pool. Returns true when its level vanished with it.
- * call, best: as level_unlink's. */
+ * call, best: as level_unlink's. table: false when the caller has
+ * emptied the slot already (a constant). */
 static ALWAYS_INLINE bool order_remove(struct book_set *bs, struct book_sym *sym,
 				       unsigned side, uint32_t slot, uint32_t oi,
-				       bool call, bool best)
+				       bool call, bool best, bool table)
 {
 	struct book_order *o = &bs->orders[oi];
 	bool gone;
 
-	slot_delete(bs, slot);
+	if (table)
+		slot_delete(bs, slot);
 	sym->norders--;
 	gone = level_unlink(bs, sym, side, o->level, oi, o, call, best);
 	o->level = BOOK_NIL;
@@ -1211,13 +1213,6 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 	 * (its shares drop, or it goes and the next level or none is the
 	 * top, at another price or with no shares). */
 	top = o->level == sym->best_lvl[side];
-	c->ref = ref;
-	c->px = o->px;
-	c->exec_px = op == BOOK_OP_EXEC ? o->px : exec_px;
-	c->old_px = 0;
-	c->old_qty = 0;
-	c->locate = o->locate;
-	c->side = side_byte(side);
 	if (shares >= o->shares) {
 		if (UNLIKELY(shares > o->shares)) {
 			f |= BOOK_CHG_CLAMPED;
@@ -1227,7 +1222,7 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		f |= BOOK_CHG_GONE;
 		/* X mostly leaves part of the order: a call keeps the
 		 * rest lighter (callgrind on many3m: cancel 109.7 -> 106.7). */
-		if (order_remove(bs, sym, side, slot, oi, op == BOOK_OP_CANCEL, top)) {
+		if (order_remove(bs, sym, side, slot, oi, op == BOOK_OP_CANCEL, top, true)) {
 			f |= BOOK_CHG_LEVEL;
 			if (top) /* a new best price, or none */
 				f |= cross_update(bs, sym);
@@ -1242,6 +1237,14 @@ static ALWAYS_INLINE int order_reduce(struct book_set *bs, uint64_t ref,
 		c->qty = shares;
 	}
 	bs->cnt.applied[op]++;
+	/* as in book_apply_delete */
+	c->ref = ref;
+	c->px = o->px;
+	c->exec_px = op == BOOK_OP_EXEC ? o->px : exec_px;
+	c->old_px = 0;
+	c->old_qty = 0;
+	c->locate = o->locate;
+	c->side = side_byte(side);
 	/* A best level that stays keeps its price: the crossed state stands. */
 	change_out(sym, top ? f | BOOK_CHG_TOP : f, c);
 	return 0;
@@ -1278,10 +1281,25 @@ BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref,
 
 	if (UNLIKELY(!slot_find(bs, ref, &slot, &oi)))
 		return book_reject(bs, BOOK_EUNKNOWN);
+	/* The table first, while the probe's values are at hand, and the
+	 * change record last, from the freed order (it keeps all but its
+	 * level and link): fewer values live through the level work
+	 * (callgrind on many3m: book_apply_delete 146.9 -> 144.0 instructions
+	 * a call; with order_reduce's record last too, exec 154.0 -> 152.5,
+	 * cancel 103.5 -> 105.9). Tried: the slot emptied last (delete
+	 * 154.4); the add's record written last from its order (add 190.9 ->
+	 * 195.7). */
+	slot_delete(bs, slot);
 	o = &bs->orders[oi];
 	side = o->side;
 	sym = &bs->syms[o->locate];
 	top = o->level == sym->best_lvl[side]; /* as in order_reduce */
+	if (order_remove(bs, sym, side, slot, oi, false, top, false)) {
+		f |= BOOK_CHG_LEVEL;
+		if (top) /* a new best price, or none */
+			f |= cross_update(bs, sym);
+	}
+	bs->cnt.applied[BOOK_OP_DELETE]++;
 	c->ref = ref;
 	c->px = o->px;
 	c->qty = o->shares;
@@ -1290,12 +1308,6 @@ BOOK_NO_MEMMOVE int book_apply_delete(struct book_set *bs, uint64_t ref,
 	c->old_qty = 0;
 	c->locate = o->locate;
 	c->side = side_byte(side);
-	if (order_remove(bs, sym, side, slot, oi, false, top)) {
-		f |= BOOK_CHG_LEVEL;
-		if (top) /* a new best price, or none */
-			f |= cross_update(bs, sym);
-	}
-	bs->cnt.applied[BOOK_OP_DELETE]++;
 	/* as in order_reduce */
 	change_out(sym, top ? f | BOOK_CHG_TOP : f, c);
 	return 0;
