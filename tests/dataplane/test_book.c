@@ -255,6 +255,19 @@ static const struct step scenario[] = {
 	/* crossing: set, stays, resolves */
 	{ ADD, 1, 8, 0, 'S', 5, 9900, 0,                 9900, 20, 9900, 5,       O | T | L | S | X, 5 },
 	{ ADD, 1, 9, 0, 'S', 5, 9800, 0,                 9900, 20, 9800, 5,       O | T | L | X, 5 },
+	/* while crossed, the updates that keep both best prices leave the
+	 * crossed state alone (no S): at the best price, at a level that is
+	 * not the best, a new level that is not the best; a best level that
+	 * stays, one that is not the best staying or going */
+	{ ADD, 1, 11, 0, 'S', 4, 9800, 0,                9900, 20, 9800, 9,       O | T | X, 4 },
+	{ ADD, 1, 12, 0, 'S', 3, 9950, 0,                9900, 20, 9800, 9,       O | L | X, 3 },
+	{ ADD, 1, 13, 0, 'S', 2, 9900, 0,                9900, 20, 9800, 9,       O | X, 2 },
+	{ ADD, 1, 14, 0, 'B', 6, 9900, 0,                9900, 26, 9800, 9,       O | T | X, 6 },
+	{ EXE, 0, 11, 0, 0, 1, 0, 0,                     9900, 26, 9800, 8,       O | T | X, 1 },
+	{ CAN, 0, 14, 0, 0, 6, 0, 0,                     9900, 20, 9800, 8,       O | T | G | X, 6 },
+	{ DEL, 0, 11, 0, 0, 0, 0, 0,                     9900, 20, 9800, 5,       O | T | G | X, 3 },
+	{ DEL, 0, 13, 0, 0, 0, 0, 0,                     9900, 20, 9800, 5,       O | G | X, 2 },
+	{ DEL, 0, 12, 0, 0, 0, 0, 0,                     9900, 20, 9800, 5,       O | G | L | X, 3 },
 	{ DEL, 0, 9, 0, 0, 0, 0, 0,                      9900, 20, 9900, 5,       O | T | G | L | X, 5 },
 	{ DEL, 0, 8, 0, 0, 0, 0, 0,                      9900, 20, 0, 0,          O | T | G | L | S, 5 },
 	/* U to a better price: new best, old level keeps ref 7 */
@@ -340,7 +353,7 @@ static void test_scenario(void **state)
 	}
 	assert_int_equal(bs->cnt.clamped, 1);
 	assert_int_equal(bs->cnt.crossed, 1);
-	assert_int_equal(bs->cnt.applied[BOOK_OP_ADD], 8);
+	assert_int_equal(bs->cnt.applied[BOOK_OP_ADD], 12);
 	assert_int_equal(bs->cnt.applied[BOOK_OP_REPLACE], 3);
 	assert_int_equal(bs->cnt.orders_live, 2);
 	{
@@ -1570,10 +1583,16 @@ static void test_differential(void **state)
 	 * after every step), to hold BOOK_CHG_TOP to "the top moved" */
 	static uint32_t top_px[D_LOC + 1][2];
 	static uint64_t top_qty[D_LOC + 1][2];
+	/* every symbol's crossed state before the step, to hold
+	 * BOOK_CHG_STATE to "it changed" (the updates that keep a best price
+	 * skip recomputing it) */
+	static bool was_crossed[D_LOC + 1];
+	uint64_t crossings = 0;
 
 	(void)state;
 	memset(top_px, 0, sizeof(top_px));
 	memset(top_qty, 0, sizeof(top_qty));
+	memset(was_crossed, 0, sizeof(was_crossed));
 	m_n = m_levels = 0;
 	m_seq = 0;
 	memset(m_lvl, 0, sizeof(m_lvl));
@@ -1591,6 +1610,9 @@ static void test_differential(void **state)
 		unsigned side = 0, op;
 		uint32_t sh, px = 0, bpx;
 		uint64_t bqty;
+		/* BOOK_CHG_LEVEL expected: a level at the price appeared or
+		 * vanished (-1: not known) */
+		int want_level = -1;
 
 		memset(&c, 0, sizeof(c));
 		/* pick the reference: live, recently dead, or never seen */
@@ -1628,8 +1650,10 @@ static void test_differential(void **state)
 			rc = book_apply_add(bs, loc, ref,
 					    want == -BOOK_ESIDE ? 'Z' : side ? 'S' : 'B', sh, px,
 					    NULL, &c);
-			if (want == 0)
+			if (want == 0) {
+				want_level = m_lvl[loc][side][px - D_PX0] == 0;
 				m_add(loc, ref, side, sh, px);
+			}
 		} else if (r < add_pct + 35) {
 			/* E, C or X: partial, exact, over, or zero */
 			uint32_t kind = rnd(100);
@@ -1653,10 +1677,14 @@ static void test_differential(void **state)
 				assert_int_equal(!!(c.flags & BOOK_CHG_GONE), sh >= m_live[mi].shares);
 				assert_int_equal(c.exec_px, op == 1 ? m_live[mi].px : op == 2 ? 7 : 0);
 				if (sh >= m_live[mi].shares) {
+					uint32_t opx = m_live[mi].px;
+
 					dead[ndead++ % 64] = ref;
 					m_del(mi);
+					want_level = m_lvl[loc][side][opx - D_PX0] == 0;
 				} else {
 					m_live[mi].shares -= sh;
+					want_level = 0;
 				}
 			}
 		} else if (r < add_pct + 50) {
@@ -1667,9 +1695,12 @@ static void test_differential(void **state)
 			if (want == 0) {
 				loc = m_live[mi].loc;
 				side = m_live[mi].side;
+				uint32_t opx = m_live[mi].px;
+
 				assert_int_equal(c.qty, m_live[mi].shares);
 				dead[ndead++ % 64] = ref;
 				m_del(mi);
+				want_level = m_lvl[loc][side][opx - D_PX0] == 0;
 			}
 		} else {
 			/* U: new reference fresh, reused, or a duplicate */
@@ -1698,6 +1729,10 @@ static void test_differential(void **state)
 			if (want == 0) {
 				assert_int_equal(c.old_qty, m_live[mi].shares);
 				assert_int_equal(c.old_px, m_live[mi].px);
+				/* the old level goes (or, alone at an unchanged
+				 * price, is reported so), or the new one appears */
+				want_level = m_lvl[loc][side][m_live[mi].px - D_PX0] == 1 ||
+					     m_lvl[loc][side][px - D_PX0] == 0;
 				m_del(mi);
 				if (nref != ref)
 					dead[ndead++ % 64] = ref;
@@ -1730,8 +1765,22 @@ static void test_differential(void **state)
 				book_print(bs, loc, 20, stderr);
 				fail();
 			}
-			assert_int_equal(!!(c.flags & BOOK_CHG_CROSSED),
-					 c.bid_qty && c.ask_qty && c.bid_px >= c.ask_px);
+			bool crossed = c.bid_qty && c.ask_qty && c.bid_px >= c.ask_px;
+
+			assert_int_equal(!!(c.flags & BOOK_CHG_CROSSED), crossed);
+			if (!!(c.flags & BOOK_CHG_STATE) != (crossed != was_crossed[loc])) {
+				print_error("step %u op %u: BOOK_CHG_STATE %d, crossed %d -> %d\n",
+					    step, op, !!(c.flags & BOOK_CHG_STATE),
+					    was_crossed[loc], crossed);
+				fail();
+			}
+			crossings += crossed && !was_crossed[loc];
+			was_crossed[loc] = crossed;
+			if (want_level >= 0 && !!(c.flags & BOOK_CHG_LEVEL) != want_level) {
+				print_error("step %u op %u: BOOK_CHG_LEVEL %d, model %d\n",
+					    step, op, !!(c.flags & BOOK_CHG_LEVEL), want_level);
+				fail();
+			}
 			if (!!(c.flags & BOOK_CHG_TOP) !=
 			    (bpx != top_px[loc][side] || bqty != top_qty[loc][side])) {
 				print_error("step %u op %u: BOOK_CHG_TOP %d, top %llu@%u -> "
@@ -1754,6 +1803,7 @@ static void test_differential(void **state)
 			assert_true(counts[step] > 0);
 	assert_true(bs->cnt.clamped > 0);
 	assert_true(bs->cnt.crossed > 0);
+	assert_int_equal(bs->cnt.crossed, crossings);
 	assert_true(tops > 1000 && tops < counts[0] / 2);
 	print_message("differential: %u ok, refused: unknown %u dup %u locate %u "
 		      "orders %u levels %u zero %u side %u; probe max %u\n",
