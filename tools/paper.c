@@ -350,6 +350,7 @@ int paper_init(struct paper *p, const struct paper_cfg *cfg, const uint16_t *loc
 	p->sym_of = malloc((BOOK_LOCATE_MAX + 1) * sizeof(*p->sym_of));
 	p->ev = malloc(PAPER_EV_CAP * sizeof(*p->ev));
 	p->dst = malloc(PAPER_EV_CAP * sizeof(*p->dst));
+	p->dec_skip = PAPER_DECIDE_SAMPLE;
 	p->pend = malloc(PAPER_PEND_MAX * sizeof(*p->pend));
 	p->wire = malloc(PAPER_WIRE);
 	p->csv = malloc(PAPER_CSV_BUF);
@@ -918,10 +919,12 @@ static ALWAYS_INLINE void rec_decide(struct paper *p)
 
 /* The timed half of an md_event: the symbol's strategy and the gateway.
  * A quiet event (two thirds of them) costs the strategy a few compares:
- * it is not stamped, which would cost more than the call (two TSC reads).
- * t_pre: the feed's stamp when it handed the event over, or 0; raw: as
- * paper_tsc. Inline: once per md_event. */
-static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t t_pre,
+ * it is not stamped, which would cost more than the call (two TSC reads,
+ * ~13 ns each on the development VM). *t_book: the packet's first stamp
+ * after its read, 0 until an event reaches a strategy call (that call's
+ * start sets it: the feed stage's end); raw: as paper_tsc. Inline: once
+ * per md_event. */
+static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t *t_book,
 				     bool raw)
 {
 	struct order_intent it[PAPER_INTENTS];
@@ -939,25 +942,40 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 	if (si < 0)
 		return;
 	s = &p->sym[si];
-	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
-		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
 	if (mm_md_quiet(&s->mm, ev)) {
-		/* The call's whole effect, inline: no intent can come of it. */
+		/* The call's whole effect, inline: no intent can come of it.
+		 * Nor can the gateway's reference price move: a quiet event
+		 * carries the top the strategy holds, which the event that
+		 * brought it (not quiet: MD_F_TOP flags every change of the
+		 * top's prices and sizes) has set below. */
 		p->st.md_quiet++;
 		mm_on_md_quiet(&s->mm, p->now);
 		return;
 	}
-	/* A packet's first event comes with the feed's stamp, taken as the
-	 * feed handed it over: one TSC read fewer on the path, and the stage
-	 * covers the hand-over's few compares. */
-	t0 = t_pre ? t_pre : paper_tsc(raw);
+	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
+		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
+	t0 = paper_tsc(raw);
+	if (!*t_book)
+		*t_book = t0;
 	k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
+	if (k == 0) {
+		/* Most calls: nothing to send, and nothing after them on
+		 * this path but later events. One in PAPER_DECIDE_SAMPLE of
+		 * them is timed for decide-active; a TSC read on each would
+		 * sit on the path of every later event of the packet. */
+		if (--p->dec_skip)
+			return;
+		p->dec_skip = PAPER_DECIDE_SAMPLE;
+		t1 = paper_tsc(raw);
+		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
+			rec_decide_all(p);
+		p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, false };
+		return;
+	}
 	t1 = paper_tsc(raw);
 	if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
 		rec_decide_all(p);
-	p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, k != 0 };
-	if (k == 0) /* most events: nothing to send */
-		return;
+	p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, true };
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
 	send_intents(p, it, k);
@@ -1248,7 +1266,7 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 {
 	struct md_event *const evs = p->ev; /* (a local: not reloaded per event) */
 	struct md_event *ev, *end;
-	uint64_t t_rx, t_first, t_ev, t_pre;
+	uint64_t t_rx, t_first, t_book;
 	bool more, more_out;
 	uint32_t n;
 
@@ -1291,20 +1309,15 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 		n = feed_on_message(&p->feed, u->data, u->caplen, u->seq, t_rx, evs,
 				    PAPER_EV_CAP);
 	}
-	/* (a packet with no event of a quoted symbol: no stamp, which at
-	 * ~11 ns a read is worth a test) */
-	t_ev = n ? paper_tsc(raw) : 0;
-	/* One loop over the pulls, so on_event is inlined once: the first
-	 * pull's first event takes t_ev, every other 0. (A pointer walk, and
-	 * `more` a copy of what feed_pull writes: not reloaded from memory
-	 * after every call.) */
-	t_pre = t_ev;
+	/* One loop over the pulls, so on_event is inlined once; the first
+	 * strategy call stamps t_book, the feed stage's end (a packet whose
+	 * events are all quiet, or of no quoted symbol, takes no stamp
+	 * after t_rx). (A pointer walk, and `more` a copy of what feed_pull
+	 * writes: not reloaded from memory after every call.) */
+	t_book = 0;
 	for (ev = evs, end = evs + n;;) {
-		for (; ev < end; ev++) {
-			on_event(p, ev, t_pre, raw);
-			t_pre = 0;
-		}
-		t_pre = 0;
+		for (; ev < end; ev++)
+			on_event(p, ev, &t_book, raw);
 		if (!more)
 			break;
 		end += feed_pull(&p->feed, t_rx, end, PAPER_EV_CAP - (uint32_t)(end - evs),
@@ -1318,9 +1331,9 @@ static ALWAYS_INLINE void replay_unit(struct paper *p, const struct paper_unit *
 	p->st.units++;
 	p->st.events += n;
 	/* The packet's timed path is over: its samples. The feed stage is
-	 * the packet's read to its first md_event. */
-	if (n)
-		rec(p, PAPER_FEED, t_rx, t_ev);
+	 * the packet's read to its first md_event that reached a strategy
+	 * call. */
+	rec(p, PAPER_FEED, t_rx, t_book);
 	rec_decide(p);
 	paper_flush(p);
 	for (ev = evs; ev < end; ev++)
@@ -1389,9 +1402,10 @@ int paper_run(struct paper *p, struct paper_in *in, FILE *progress)
 		rc = replay(p, in, progress, t_start, PAPER_IN_BINFILE, false);
 	{
 		uint32_t n = feed_finish(&p->feed, 0, p->ev, PAPER_EV_CAP);
+		uint64_t t_book = 0; /* (no packet read: no feed sample) */
 
 		for (uint32_t i = 0; i < n; i++)
-			on_event(p, &p->ev[i], 0, false);
+			on_event(p, &p->ev[i], &t_book, false);
 		rec_decide(p);
 		paper_flush(p);
 		for (uint32_t i = 0; i < n; i++)

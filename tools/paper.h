@@ -121,12 +121,18 @@ struct paper_dstamp {
 	bool sent;               /* it returned intents */
 };
 
+/* decide-active times 1 in this many strategy calls that send nothing
+ * (and every call that sends). */
+#define PAPER_DECIDE_SAMPLE 8u
+
 /* Latency stages recorded in HDR histograms (ns). */
 enum paper_stage {
 	PAPER_T2T = 0,     /* packet read -> OUCH bytes ready */
-	PAPER_FEED = 1,    /* packet read -> its md_events out of the book */
+	PAPER_FEED = 1,    /* packet read -> its first md_event that reaches a
+			    * strategy call (not quiet) */
 	PAPER_DECIDE = 2,  /* md_event -> the strategy's intents; the calls
-			    * on events that are not quiet (mm.h) only */
+			    * on events that are not quiet (mm.h) only: every
+			    * one that sends, 1 in 8 of the others */
 	PAPER_GATEWAY = 3, /* intent -> checks, store, OUCH bytes */
 	PAPER_DECIDE_SEND = 4, /* PAPER_DECIDE, the calls that send only */
 	PAPER_STAGES = 5
@@ -162,6 +168,7 @@ struct paper {
 	struct md_event *ev;
 	struct paper_dstamp *dst;  /* timed strategy calls of this packet */
 	uint32_t n_dst;
+	uint32_t dec_skip;         /* calls that send nothing to the next timed one */
 	FILE *orders_csv;          /* NULL: not written */
 	char *csv;                 /* orders.csv lines not yet written to it */
 	uint32_t csv_len;
