@@ -1135,6 +1135,19 @@ static ALWAYS_INLINE int add_do(struct book_set *bs, uint16_t locate, uint64_t r
 	if (UNLIKELY((uint32_t)locate - 1 >= bs->max_locate || shares == 0 ||
 		     (side == BOOK_BID && side_b != 'B')))
 		return add_reject(bs, locate, side_b);
+	/* The change record's fields from the message first (a refusal
+	 * leaves them unspecified, book.h), and the order later taken from
+	 * them: fewer of the message's values wait through the probe
+	 * (callgrind on many3m: book_apply_add 172.6 -> 171.3 instructions a
+	 * call). */
+	c->ref = ref;
+	c->px = px;
+	c->qty = shares;
+	c->exec_px = 0;
+	c->old_px = 0;
+	c->old_qty = 0;
+	c->locate = locate;
+	c->side = side_b;
 	h = book_hash32(bs, ref);
 	slot = slot_probe(bs, ref, h, &found, &d);
 	if (UNLIKELY(found))
@@ -1164,15 +1177,7 @@ static ALWAYS_INLINE int add_do(struct book_set *bs, uint16_t locate, uint64_t r
 		memcpy(sym->name, stock, sizeof(sym->name));
 		sym->flags |= BOOK_SYM_NAMED_ADD;
 	}
-	oi = order_take(bs, ref, side, locate, shares, px);
-	c->ref = ref;
-	c->px = px;
-	c->qty = shares;
-	c->exec_px = 0;
-	c->old_px = 0;
-	c->old_qty = 0;
-	c->locate = locate;
-	c->side = side_b;
+	oi = order_take(bs, c->ref, side, c->locate, c->qty, c->px);
 	sym->norders++;
 	bs->cnt.applied[BOOK_OP_ADD]++;
 	return add_place(bs, sym, &bs->orders[oi], oi, c);

@@ -240,7 +240,9 @@ struct book_counters {
 };
 
 /* What an update did, for the feed stage to turn into an md_event. Filled
- * completely on success; untouched on a refusal. From ref to qty, the
+ * completely on success. On a refusal flags is untouched and the rest
+ * unspecified (an add writes the message's fields before its probe, so
+ * they need not live through it). From ref to qty, the
  * fields are md_event's from order_ref to qty, in its order and sizes: the
  * feed copies them as one block (and replaces px with exec_px for C). */
 struct book_change {
