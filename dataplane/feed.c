@@ -535,31 +535,40 @@ static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_even
  * read straight off the wire into the book's apply functions and their
  * md_event is written from the book's change: no struct itch_msg, no second
  * dispatch on the type in book_apply. n by value and the count returned
- * keep the caller's count in a register (the cold calls take a copy). */
+ * keep the caller's count in a register (the cold calls take a copy).
+ * block (a constant): msg is a MoldUDP64 block off mold's cursor, never
+ * empty (mold refuses a zero length), so len needs no test of its own;
+ * callers of any other message (feed_on_message, feed_on_item) pass
+ * false. With the length and kind from f->order_info as feed_pull takes
+ * them: callgrind on many3m, 1664.3 M -> 1652.2 M instructions in all. */
 static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 				     uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-				     uint32_t n, const bool all)
+				     uint32_t n, const bool all, const bool block)
 {
 	struct book_set *bs = f->books;
 	struct book_change c;
 	struct md_event *e;
 	uint64_t ts;
-	uint32_t need, k;
+	uint32_t need, info, k;
 	uint8_t type;
 	int rc;
 
-	if (UNLIKELY(len == 0))
+	if (!block && UNLIKELY(len == 0))
 		goto full;
+	/* As feed_pull: length and kind in one load off f, one test for the
+	 * common length (len >= 1 here: need == 0 fails it), a longer
+	 * message counted below. */
 	type = msg[ITCH_OFF_TYPE];
-	need = order_len[type];
-	if (UNLIKELY(need == 0 || len < need))
+	info = f->order_info[type];
+	need = info & 0xff;
+	if (UNLIKELY(len != need) && (need == 0 || len < need))
 		goto full;
 	ts = order_ts(msg);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
 		return 0;
 	}
-	if (UNLIKELY(need < len))
+	if (UNLIKELY(len != need))
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
@@ -577,7 +586,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->t_exch_ns = ts;
 	e->seq = seq;
 	e->msg_type = type;
-	e->kind = order_kind[type];
+	e->kind = (uint8_t)(info >> 8);
 	e->pad[0] = e->pad[1] = 0;
 	rc = apply_order(bs, msg, type, &c);
 	if (UNLIKELY(rc < 0)) {
@@ -624,7 +633,7 @@ static ALWAYS_INLINE void on_item(struct feed *f, const struct mold_item *it, ui
 {
 	switch (it->kind) {
 	case MOLD_MSG:
-		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all);
+		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all, false);
 		break;
 	case MOLD_EV_GAP:
 		f->st.gaps++;
@@ -886,7 +895,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
 				pf_step(w);
-			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all);
+			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all, true);
 			if (more && n) {
 				*more = !mold_drained(&f->mold);
 				return n;
@@ -1401,7 +1410,7 @@ FEED_NO_SLP uint32_t feed_on_burst(struct feed *f, const struct feed_frame *fram
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all);
+	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all, false);
 }
 
 /* feed_on_messages' stages in flight, as pf_win's but in a ring: message
@@ -1475,7 +1484,7 @@ static ALWAYS_INLINE uint32_t messages(struct feed *f, const struct feed_msg *ms
 		pf_ring_ref(&r, bs, msgs, n, i + 3 * d);
 		pf_ring_order(&r, bs, i + 2 * d);
 		pf_ring_links(&r, bs, i + d);
-		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all);
+		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all, false);
 	}
 	return ev;
 }
