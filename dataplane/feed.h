@@ -80,6 +80,11 @@ struct feed {
 	 * type byte (len | kind << 8), copied here at init so feed_pull
 	 * addresses it off f: a register fewer in its loop. */
 	uint16_t order_info[256];
+	/* md_event flags by book_sym.flags value: the symbol's stale, crossed
+	 * and halted bits in md_event's places with the feed's stale bit
+	 * (f->stale), rewritten when that changes (set_stale): an event's
+	 * flags are one load off f and the change's top bit. */
+	uint8_t md_flags[256];
 	/* frame_fast's source and filter test, on the untagged frame's 12
 	 * bytes from the IPv4 source address to the UDP destination port as
 	 * two loads read them (8 bytes: source and destination address; 4:

@@ -167,6 +167,7 @@ static void test_gap_filled_by_line_b(void **state)
 	struct itch_msg p1 = add(1, 'B', 100, 1000000, 10);
 	struct itch_msg p2 = add(2, 'B', 200, 1000100, 11);
 	struct itch_msg p3 = add(3, 'S', 300, 1000500, 12);
+	struct itch_msg p4 = add(4, 'S', 400, 1000600, 13);
 	const struct book_sym *s;
 	uint32_t n;
 
@@ -185,6 +186,9 @@ static void test_gap_filled_by_line_b(void **state)
 	assert_int_equal(n, 3); /* msg 2, msg 3 (buffered), feed fresh */
 	assert_int_equal(x->ev[0].seq, 2);
 	assert_int_equal(x->ev[1].seq, 3);
+	/* order events while the gap was open carry the feed's stale bit */
+	assert_true(x->ev[0].flags & MD_F_STALE);
+	assert_true(x->ev[1].flags & MD_F_STALE);
 	assert_int_equal(x->ev[2].kind, MD_STATE);
 	assert_false(x->ev[2].flags & MD_F_STALE);
 	assert_false(x->f.stale);
@@ -198,6 +202,11 @@ static void test_gap_filled_by_line_b(void **state)
 	rx(x, 3, &p3, 1, MOLD_LINE_B, 2300); /* B's late copy of 3 */
 	assert_int_equal(s->norders, 3);
 	assert_int_equal(x->f.st.msgs, 3);
+	/* and once it is filled, not */
+	n = rx(x, 4, &p4, 1, MOLD_LINE_A, 2400);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->ev[0].kind, MD_BOOK);
+	assert_false(x->ev[0].flags & MD_F_STALE);
 	assert_int_equal(x->f.st.stale_episodes, 1);
 }
 
