@@ -1385,6 +1385,10 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 	struct win_frame wf[FEED_BURST_MAX];
 	struct pf_win w;
 	uint32_t ev = 0;
+	/* Frames taken inline: their four counters (frame_fast's updates)
+	 * are added once at the end, as nothing on the way reads them
+	 * (callgrind on many3m: ~3 instructions a frame fewer). */
+	uint64_t fast = 0;
 
 	while (n) {
 		uint32_t m = pf_win_init(&w, f, frames, n < FEED_BURST_MAX ? n : FEED_BURST_MAX, wf);
@@ -1398,9 +1402,7 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 			if (LIKELY(x->fast) &&
 			    LIKELY(mold_rx_fast_seq(&f->mold, x->pkt, x->seq, x->nmsgs, MOLD_LINE_A,
 						    frames[i].t_ns))) {
-				f->st.frames++;
-				net_stats_count(&f->st.net, 0);
-				f->st.packets++;
+				fast++;
 			} else if (!burst_frame_slow(f, &frames[i], x)) {
 				continue;
 			}
@@ -1410,6 +1412,10 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 		frames += m;
 		n -= m;
 	}
+	f->st.frames += fast;
+	f->st.net.frames += fast;
+	f->st.net.reason[NET_OK] += fast; /* net_stats_count(&f->st.net, 0) */
+	f->st.packets += fast;
 	return ev;
 }
 
