@@ -494,17 +494,23 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 				    : (a + span > QUOTE_PX_MAX || b + span > QUOTE_PX_MAX)))
 			return false;
 	}
-	*moved = 0;
+	/* the level count and the sides moved in locals: the price stores
+	 * may alias a uint8_t (and *moved an unsigned), which the compiler
+	 * then reloads after each one */
+	unsigned mvd = 0;
+
 	for (int s = 0; s < 2; s++) {
 		struct quote_level *lv = s == QUOTE_BID ? m->target.bid : m->target.ask;
 		int64_t d = (int64_t)k->px[s] - (int64_t)m->tkey.px[s];
+		uint32_t ne = m->tgt_ext[s];
 
 		if (d == 0)
 			continue;
-		for (uint32_t i = 0; i < m->tgt_ext[s]; i++)
+		for (uint32_t i = 0; i < ne; i++)
 			lv[i].px += d;
-		*moved |= (unsigned)(m->tgt_ext[s] != 0) << s;
+		mvd |= (unsigned)(ne != 0) << s;
 	}
+	*moved = mvd;
 	return true;
 }
 
@@ -849,6 +855,7 @@ static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_
 	uint32_t n;
 	enum tgt_res res;
 	unsigned mv;
+	bool same_ctl;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.kill = m->dec.level == REGIME_KILL;
@@ -862,7 +869,10 @@ static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_
 	if (res != TGT_BUILT)
 		tp = &m->target;
 
-	if (same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
+	/* once: recon_budget below may write memory the compiler cannot
+	 * tell from m->ctl, so it would compare again for the moved target */
+	same_ctl = same_bytes(&ctl, &m->ctl, sizeof(ctl));
+	if (same_ctl &&
 	    (res == TGT_SAME || (res == TGT_BUILT && memcmp(&t, &m->target, sizeof(t)) == 0))) {
 		if (!m->dirty && !force) {
 			m->n_skipped++;
@@ -903,8 +913,7 @@ static ALWAYS_INLINE uint32_t decide_rest(struct mm *m, uint64_t now_ns, uint64_
 	 * nothing, leave what that plan would (below: n = 0, nothing deferred
 	 * or held back).
 	 */
-	if (res == TGT_MOVED && !m->cfg.plan_every_move &&
-	    same_bytes(&ctl, &m->ctl, sizeof(ctl)) &&
+	if (res == TGT_MOVED && !m->cfg.plan_every_move && same_ctl &&
 	    recon_plan_still_quiet(&m->recon, now_ns, &m->target, &ctl, mv)) {
 		m->dirty = false;
 		m->planned = true;
