@@ -666,14 +666,13 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 	memcpy(&bps_bits, &m->dec.spread_add_bps, sizeof(bps_bits));
 	/*
 	 * The offsets before toxicity read fair_usd only through the bps
-	 * add: with spread_add_bps +0 and 0 < fair_usd <= DBL_MAX that term is
+	 * add: with spread_add_bps +0 and 0 < fair_usd <= DBL_MAX (fair_in) that term is
 	 * +0 whatever the fair value, so d0 and bpos are those of the last
 	 * computation with the same position, ticks add and coefficients
 	 * (refresh_coeffs clears off_ok): kept in m->off (unless
 	 * cfg.offsets_every_decision).
 	 */
-	off_fixed = bps_bits == 0 && fair_usd > 0.0 && fair_usd <= DBL_MAX &&
-		    !c->offsets_every_decision;
+	off_fixed = bps_bits == 0 && m->fair_in && !c->offsets_every_decision;
 	if (off_fixed && m->off_ok && m->off_pos == m->position &&
 	    m->off_ticks_bits == ticks_bits) {
 		m->n_off_memo++;
@@ -1118,10 +1117,25 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 	m->have_fair = fair_from_top(&m->fair, bp, bq, ap, aq, now_ns, &f) == 0;
 	if (m->have_fair) {
 		m->fair_px = f;
-		(void)vol_update(&m->vol, now_ns, f);
-		(void)tox_on_fair(&m->tox, now_ns, f);
-		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
+		if (f >= 1.0 && f < 0x1p52) {
+			/* a price (without a lead term every fair value lies
+			 * above bid_px >= 1): the range tests of vol_update,
+			 * tox_on_fair, quote_llround_pos and build_target's
+			 * (fair_usd in (0, DBL_MAX]) hold, made once here */
+			m->fair_in = true;
+			(void)vol_update_px(&m->vol, now_ns, f);
+			(void)tox_on_fair_px(&m->tox, now_ns, f);
+			if (m->cfg.pf)
+				pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_in(f));
+		} else {
+			double u = f / QUOTE_PX_PER_USD; /* as build_target's fair_usd */
+
+			m->fair_in = u > 0.0 && u <= DBL_MAX;
+			(void)vol_update(&m->vol, now_ns, f);
+			(void)tox_on_fair(&m->tox, now_ns, f);
+			if (m->cfg.pf)
+				pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
+		}
 	}
 	if (now_ns >= m->next_fit_ns)
 		refit(m, now_ns);

@@ -144,6 +144,9 @@ struct mm {
 	int64_t off_pos;
 	uint64_t off_ticks_bits;
 	bool off_ok;
+	/* fair_px / QUOTE_PX_PER_USD is in (0, DBL_MAX] (build_target's
+	 * off_fixed reads it): set with fair_px (md_event) */
+	bool fair_in;
 	/* position and money */
 	int64_t position;          /* shares, + long */
 	int64_t cash_e4;           /* 1e-4 USD, fees included */

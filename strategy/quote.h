@@ -241,18 +241,26 @@ static inline int64_t quote_llround(double x)
 	return t;
 }
 
+/* quote_llround(x) for an x the caller knows in (0, 2^52): t = trunc(x)
+ * >= 0, so x - t is in [0, 1), exactly, and no step down is taken (the
+ * range test made once for several uses; quote_llround_pos tests it).
+ * Inline: once per market-data event (the portfolio mark). */
+static inline int64_t quote_llround_in(double x)
+{
+	int64_t t = (int64_t)x;
+
+	return t + (x - (double)t >= 0.5);
+}
+
 /* quote_llround(x) for a price: x in (0, 2^52) takes no step down (t =
  * trunc(x) >= 0, so x - t is in [0, 1), exactly), one compare and a
  * branch fewer; any other x goes to quote_llround. Inline: once per
  * market-data event (the portfolio mark). */
 static inline int64_t quote_llround_pos(double x)
 {
-	int64_t t;
-
 	if (!(x > 0.0 && x < 0x1p52)) /* also NaN */
 		return quote_llround(x);
-	t = (int64_t)x;
-	return t + (x - (double)t >= 0.5);
+	return quote_llround_in(x);
 }
 
 /* Ladder configuration. Level i sits i*step_ticks ticks behind level 0. */

@@ -159,6 +159,16 @@ int tox_on_fill(struct tox *t, uint64_t now_ns, enum quote_side side, double px)
  * Returns the number matured (>= 0) or -EINVAL bad argument. Inline:
  * with nothing due yet (most calls) there is nothing to do. */
 int tox_on_fair_full(struct tox *t, uint64_t now_ns, double fair);
+
+/* tox_on_fair (below) for a t that is not NULL and a fair the caller knows
+ * finite and > 0 (its range test made once for several modules). */
+static inline int tox_on_fair_px(struct tox *t, uint64_t now_ns, double fair)
+{
+	if (now_ns < t->next_due_ns)
+		return 0;
+	return tox_on_fair_full(t, now_ns, fair);
+}
+
 static inline int tox_on_fair(struct tox *t, uint64_t now_ns, double fair)
 {
 	/* a valid call before the earliest due time: tox_on_fair_full's

@@ -52,18 +52,26 @@ void vol_fini(struct vol *v);
  * -ERANGE now_ns earlier than the previous call (state unchanged).
  * Inline: between boundaries (most calls) it only records the value. */
 int vol_update_full(struct vol *v, uint64_t now_ns, double fair);
-static inline int vol_update(struct vol *v, uint64_t now_ns, double fair)
+
+/* vol_update (below) for a v that is not NULL and a fair the caller knows
+ * finite and > 0 (its range test made once for several modules). */
+static inline int vol_update_px(struct vol *v, uint64_t now_ns, double fair)
 {
-	/* started, fair finite and > 0, now_ns in [last_ns, next_ns): no
-	 * boundary elapsed, so vol_update_full would only record the value.
-	 * (Not started, next_ns is vol_init's 0: now_ns < next_ns tests
-	 * started too.) */
-	if (v != NULL && fair > 0.0 && fair <= DBL_MAX && now_ns >= v->last_ns &&
-	    now_ns < v->next_ns) {
+	/* started, now_ns in [last_ns, next_ns): no boundary elapsed, so
+	 * vol_update_full would only record the value. (Not started,
+	 * next_ns is vol_init's 0: now_ns < next_ns tests started too.) */
+	if (now_ns >= v->last_ns && now_ns < v->next_ns) {
 		v->last_fair = fair;
 		v->last_ns = now_ns;
 		return 0;
 	}
+	return vol_update_full(v, now_ns, fair);
+}
+
+static inline int vol_update(struct vol *v, uint64_t now_ns, double fair)
+{
+	if (v != NULL && fair > 0.0 && fair <= DBL_MAX)
+		return vol_update_px(v, now_ns, fair);
 	return vol_update_full(v, now_ns, fair);
 }
 

@@ -811,6 +811,76 @@ static void test_edge_clamp(void **state)
 	}
 }
 
+/* m->fair_in is what build_target's offsets memo tests: fair_px /
+ * QUOTE_PX_PER_USD in (0, DBL_MAX]. md_event sets it on its price branch
+ * (fair value in [1, 2^52), the range tests made once) and on the other;
+ * both against the definition. Prices: random books; then a lead term
+ * that shrinks the fair value below 1 (still > 0 in USD) and to 0 (the
+ * offsets then computed at every decision, and vol refusing the value). */
+static void test_fair_in(void **state)
+{
+	static const double betas[] = { -1000.0, -3000.0 };
+	struct order_intent out[MAXI];
+	struct mm_cfg c;
+	uint64_t r = 0x9e3779b97f4a7c15ull, t = T0;
+	uint32_t n;
+
+	(void)state;
+	setup_cfg(&c);
+	start(&M, &c, out, &n);
+	for (int i = 0; i < 5000; i++) {
+		uint32_t bid, ask;
+		struct md_event e;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		bid = 1 + (uint32_t)(r % 3000000);
+		ask = bid + 1 + (uint32_t)((r >> 24) % 500);
+		e = book(bid, 1 + (uint32_t)((r >> 32) % 900), ask, 1 + (uint32_t)((r >> 44) % 900), 0);
+		t += MS;
+		n = mm_on_md(&M, &e, t, 1, out, MAXI);
+		(void)venue_ack(&M, out, n, t);
+		assert_true(M.have_fair && M.fair_px >= 1.0 && M.fair_in);
+		assert_true(M.fair_in == (M.fair_px / QUOTE_PX_PER_USD > 0.0 &&
+					  M.fair_px / QUOTE_PX_PER_USD <= DBL_MAX));
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct md_event e = book(BID, 500, ASK, 500, 0);
+		double last;
+		uint64_t memo;
+
+		setup_cfg(&c);
+		c.fair.lead_beta = betas[i];
+		c.fair.lead_lag_ns = MS;
+		assert_int_equal(mm_init(&M, &c, LOC, BASE, T0), 0);
+		n = mm_on_md(&M, &e, T0, 1, out, MAXI);
+		(void)venue_ack(&M, out, n, T0);
+		last = M.vol.last_fair;
+		/* a lead return of ln 2 from T0 + 2.5 ms on */
+		assert_int_equal(fair_lead_update(&M.fair, T0, 100.0), 0);
+		assert_int_equal(fair_lead_update(&M.fair, T0 + 2 * MS, 200.0), 0);
+		memo = M.n_off_memo;
+		for (int k = 0; k < 4; k++) {
+			e = book(BID, 500 + (uint32_t)k, ASK, 500, 0);
+			t = T0 + 2 * MS + MS / 2 + (uint64_t)k * (MS / 10);
+			n = mm_on_md(&M, &e, t, 1, out, MAXI);
+			(void)venue_ack(&M, out, n, t);
+			assert_true(M.have_fair && M.fair_px < 1.0);
+			assert_true(M.fair_in == (M.fair_px / QUOTE_PX_PER_USD > 0.0 &&
+						  M.fair_px / QUOTE_PX_PER_USD <= DBL_MAX));
+		}
+		if (i == 0) { /* ~5e-296: in range, vol takes it */
+			assert_true(M.fair_px > 0.0 && M.fair_in);
+			assert_true(M.vol.last_fair == M.fair_px);
+		} else { /* 0: out of range, vol refuses it, no offsets memo */
+			assert_true(M.fair_px == 0.0 && !M.fair_in);
+			assert_true(M.vol.last_fair == last);
+			assert_true(M.n_off_memo == memo);
+		}
+	}
+}
+
 static void test_cfg_errors(void **state)
 {
 	struct mm_cfg c, d;
@@ -853,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_coeffs_memo),
 		cmocka_unit_test(test_cfg_errors),
 		cmocka_unit_test(test_edge_clamp),
+		cmocka_unit_test(test_fair_in),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -439,7 +440,20 @@ static void test_llround_same(void **state)
 			x = -x;
 		assert_true(quote_llround(x) == llround(x));
 		assert_true(quote_llround_pos(x) == llround(x));
+		if (x > 0.0) /* and x < 2^52: quote_llround_in's domain */
+			assert_true(quote_llround_in(x) == llround(x));
 	}
+	/* quote_llround_in over its domain's edges and the table's positive
+	 * prices (below 2^52) */
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		double x = tab[i], y[3] = { x, nextafter(x, INFINITY), nextafter(x, -INFINITY) };
+
+		for (int j = 0; j < 3; j++)
+			if (y[j] > 0.0 && y[j] < 0x1p52)
+				assert_true(quote_llround_in(y[j]) == llround(y[j]));
+	}
+	assert_true(quote_llround_in(0x1p52 - 0.5) == llround(0x1p52 - 0.5));
+	assert_true(quote_llround_in(DBL_TRUE_MIN) == 0);
 }
 
 /* quote_round_to_tick as first written, with libm floor / ceil: the

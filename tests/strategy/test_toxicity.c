@@ -6,6 +6,7 @@
  * memos equal fresh verdicts (per-side generations); the inline
  * tox_on_fair equals tox_on_fair_full. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -445,11 +446,13 @@ static void test_memo_per_side(void **state)
 
 /* Fills queuing markouts and fair values at random times (often before the
  * next due time, sometimes after; sometimes a bad fair): the inline
- * tox_on_fair leaves the state and the result tox_on_fair_full gives. */
+ * tox_on_fair leaves the state and the result tox_on_fair_full gives; so
+ * does tox_on_fair_px for every fair it takes (finite, > 0). */
 static void test_on_fair_inline_same_as_full(void **state)
 {
 	struct tox_cfg c;
-	struct tox a, b;
+	static struct tox a, b, p; /* large: static storage */
+	int rc, n_px = 0;
 	uint64_t t = 1000 * MS;
 	int quick = 0;
 
@@ -457,6 +460,7 @@ static void test_on_fair_inline_same_as_full(void **state)
 	mk_cfg(&c);
 	assert_int_equal(tox_init(&a, &c), 0);
 	assert_int_equal(tox_init(&b, &c), 0);
+	assert_int_equal(tox_init(&p, &c), 0);
 	assert_int_equal(tox_on_fair(NULL, 0, 1.0), tox_on_fair_full(NULL, 0, 1.0));
 	for (int i = 0; i < 200000; i++) {
 		uint64_t u = rnd_t();
@@ -467,14 +471,23 @@ static void test_on_fair_inline_same_as_full(void **state)
 			enum quote_side sd = (u >> 50) & 1 ? QUOTE_BID : QUOTE_ASK;
 
 			assert_int_equal(tox_on_fill(&a, t, sd, fair), tox_on_fill(&b, t, sd, fair));
+			assert_int_equal(tox_on_fill(&p, t, sd, fair), 0);
 		}
 		if ((u >> 52) % 300 == 0)
 			fair = ((u >> 60) & 1) ? NAN : -1.0;
 		quick += t < a.next_due_ns;
-		assert_int_equal(tox_on_fair(&a, t, fair), tox_on_fair_full(&b, t, fair));
+		rc = tox_on_fair(&a, t, fair);
+		assert_int_equal(rc, tox_on_fair_full(&b, t, fair));
 		assert_memory_equal(&a, &b, sizeof(a));
+		if (fair > 0.0 && fair <= DBL_MAX) {
+			assert_int_equal(tox_on_fair_px(&p, t, fair), rc);
+			n_px++;
+		} else {
+			assert_int_equal(tox_on_fair(&p, t, fair), rc);
+		}
+		assert_memory_equal(&p, &a, sizeof(p));
 	}
-	assert_true(quick > 1000 && a.n_markouts > 1000);
+	assert_true(quick > 1000 && a.n_markouts > 1000 && n_px > 190000);
 }
 
 int main(void)

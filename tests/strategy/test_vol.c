@@ -4,6 +4,7 @@
  * going back is refused, and the same inputs give bit-identical output;
  * the inline vol_update equals vol_update_full. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,17 +170,19 @@ static void test_determinism(void **state)
 
 /* Random times (often between boundaries, sometimes on them, sometimes
  * going back), prices (sometimes 0, negative, NaN or inf): the inline
- * vol_update leaves the state and the code vol_update_full gives. */
+ * vol_update leaves the state and the code vol_update_full gives; so does
+ * vol_update_px for every price it takes (finite, > 0). */
 static void test_inline_same_as_full(void **state)
 {
-	struct vol a, b;
+	struct vol a, b, p;
 	struct vol_cfg c = { .interval_ns = NS_PER_S / 10, .alpha = 0.2, .sigma_min = 1e-4 };
 	uint64_t r = 0x123456789abcdefull, t = 5 * NS_PER_S;
-	int quick = 0;
+	int quick = 0, n_px = 0, rc;
 
 	(void)state;
 	assert_int_equal(vol_init(&a, &c), 0);
 	assert_int_equal(vol_init(&b, &c), 0);
+	assert_int_equal(vol_init(&p, &c), 0);
 	assert_int_equal(vol_update(NULL, 0, 1.0), vol_update_full(NULL, 0, 1.0));
 	/* before the first value (next_ns 0: the inline test's "started"),
 	 * at time 0 too: a refused price, then the start, then a value */
@@ -216,10 +219,19 @@ static void test_inline_same_as_full(void **state)
 			px = ((r >> 50) & 3) == 0 ? 0.0 : ((r >> 50) & 3) == 1 ? -px :
 			     ((r >> 50) & 3) == 2 ? NAN : INFINITY;
 		quick += a.started && t >= a.last_ns && t < a.next_ns;
-		assert_int_equal(vol_update(&a, t, px), vol_update_full(&b, t, px));
+		rc = vol_update(&a, t, px);
+		assert_int_equal(rc, vol_update_full(&b, t, px));
 		assert_memory_equal(&a, &b, sizeof(a));
+		if (px > 0.0 && px <= DBL_MAX) {
+			assert_int_equal(vol_update_px(&p, t, px), rc);
+			n_px++;
+		} else {
+			assert_int_equal(vol_update(&p, t, px), rc);
+		}
+		assert_memory_equal(&p, &a, sizeof(p));
 	}
 	assert_true(quick > 100000); /* the inline path ran */
+	assert_true(n_px > 190000);  /* and vol_update_px */
 }
 
 int main(void)
