@@ -738,13 +738,16 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 	k.allow[QUOTE_BID] = m->dec.allow_bid;
 	k.allow[QUOTE_ASK] = m->dec.allow_ask;
 	k.cap = m->dec.size_cap;
-	*mv = 0;
 	/* the rest first: with it equal, k is m->tkey or its prices moved
 	 * (one compare of the rest for both tests) */
 	if (m->tkey_ok && tkey_rest_same(&k, &m->tkey)) {
 		same = k.px[QUOTE_BID] == m->tkey.px[QUOTE_BID] &&
 		       k.px[QUOTE_ASK] == m->tkey.px[QUOTE_ASK];
-		if (same || target_shift(m, &k, mv)) {
+		/* the sides moved in a local, *mv written once (an unsigned
+		 * the stores between might alias) */
+		unsigned moved = 0;
+
+		if (same || target_shift(m, &k, &moved)) {
 			/* the same ladder, or the same moved: the same counts
 			 * (a side with levels leaves both flags zero) */
 #pragma GCC unroll 2
@@ -761,7 +764,8 @@ static enum tgt_res build_target(struct mm *m, uint64_t now_ns, bool off, struct
 				m->tkey.px[QUOTE_BID] = k.px[QUOTE_BID];
 				m->tkey.px[QUOTE_ASK] = k.px[QUOTE_ASK];
 			}
-			return *mv ? TGT_MOVED : TGT_SAME;
+			*mv = moved;
+			return moved ? TGT_MOVED : TGT_SAME;
 		}
 	}
 	m->tkey = k;
