@@ -184,9 +184,18 @@ void ostore_fini(struct ostore *os);
 static inline uint32_t ostore_tok_home(uint64_t token, uint32_t mask)
 {
 	const uint64_t mul = 0x9E3779B97F4A7C15ull;
-	uint32_t h = (uint32_t)(((token >> 6) * mul) >> 32);
+	/* Bits 38-63 of the product: enough for the largest index (2^25
+	 * entries), and each depends on every block bit below it (a
+	 * product's low bits see only the key's low bits: with bits 32-33
+	 * for the lane, the blocks of tokens that differ above bit 40, one
+	 * symbol's from another's, all took the same lane). */
+	uint32_t h = (uint32_t)(((token >> 6) * mul) >> 38);
 
-	return ((h << 8) | ((uint32_t)(token & 63) << 2) | (h >> 30)) & mask;
+	/* The block's hash gives the lane (bits 0-1) and the page (bits 8
+	 * up) in place, the token's place in its block the line (bits 2-7):
+	 * one mask and one or, where moving the lane from the top bits and
+	 * the page to bit 8 took three more instructions per token. */
+	return ((h & ~(uint32_t)0xFC) | ((uint32_t)(token & 63) << 2)) & mask;
 }
 _Static_assert(OSTORE_TOK_PER_LINE * sizeof(struct ostore_tok_ent) == 64 &&
 		       OSTORE_TOK_PER_LINE == 4,
