@@ -412,7 +412,7 @@ _Static_assert(OUCH_ENTER_LEN + 2 + 4 <= GW_ONE_ROOM && /* + length, tag, value 
 /* Display 'P' (post only) or 'Y', without a branch: the flag is bit 0. */
 _Static_assert(INTENT_F_POST_ONLY == 1 && 'Y' - 9 == 'P', "display from the post-only bit");
 
-/* gw_on_intent's body for in, a private copy of the intent (see
+/* gw_on_intent's body for in, read through a restrict pointer (see
  * GW_ON_OP), inlined once for each op so that each copy knows its op. sym_ok (a
  * constant) says the caller found 1 <= in->locate <= max_locate: told so,
  * the compiler folds the symbol's bound tests in the prefetch, the read of
@@ -530,20 +530,21 @@ store_refused:
  * on any (the checks sort it out), in a function of its own: each op's
  * path gets the registers and the frame it needs, not the ones the
  * heaviest op needs, and gw_on_intent, which only dispatches, has no
- * frame and jumps to it. A private copy of the intent: its byte fields
- * (op, side) could alias every store into the gateway, and through the
- * caller's pointer each store made the compiler read and test them again;
- * the copy's fields stay in registers (only those used are read). */
-#define GW_ON_OP(name, the_op, sym_ok)                                                     \
-	static NOINLINE NOCLONE long name(struct gw *g, const struct order_intent *in_p, \
-				  uint64_t now_ns, uint8_t *wire, size_t cap,            \
-				  struct exec_report *rej)                               \
-	{                                                                                \
-		const struct order_intent x = *in_p;                                     \
-                                                                                         \
-		if ((the_op) >= 0 && x.op != (the_op))                                     \
-			__builtin_unreachable();                                         \
-		return on_intent(g, &x, now_ns, wire, cap, rej, sym_ok);                 \
+ * frame and jumps to it. The intent through a restrict pointer: its byte
+ * fields (op, side) could otherwise alias every store into the gateway,
+ * and each store made the compiler read and test them again. A private
+ * copy did that too, but loaded every field up front and kept them all
+ * live over the checks (spilled: the copy cost more stack traffic than
+ * it saved); through the pointer each is read where it is used. */
+#define GW_ON_OP(name, the_op, sym_ok)                                                   \
+	static NOINLINE NOCLONE long name(struct gw *g,                                \
+					  const struct order_intent *restrict in,      \
+					  uint64_t now_ns, uint8_t *wire, size_t cap,  \
+					  struct exec_report *rej)                     \
+	{                                                                              \
+		if ((the_op) >= 0 && in->op != (the_op))                               \
+			__builtin_unreachable();                                       \
+		return on_intent(g, in, now_ns, wire, cap, rej, sym_ok);               \
 	}
 GW_ON_OP(gw_op_new, INTENT_NEW, 1)
 GW_ON_OP(gw_op_replace, INTENT_REPLACE, 1)

@@ -127,7 +127,8 @@ static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
  * written, *rej is an EXEC_REJECTED report for the strategy (token: the new
  * order's, or orig_token for CANCEL; reason: enum risk_reason), returns
  * -EACCES. -ENOSPC: wire too small, the intent is refused the same way with
- * reason RISK_STORE_FULL. Never allocates. */
+ * reason RISK_STORE_FULL. Never allocates. *in must not overlap *g, wire or
+ * *rej. */
 long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej);
 
