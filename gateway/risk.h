@@ -206,8 +206,10 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 	}
 	if (r->kill)
 		return RISK_KILL_SWITCH;
-	if ((in->side != 'B' && in->side != 'S') ||
-	    (o && (o->side != in->side || o->locate != in->locate)))
+	/* A REPLACE keeps its order's side, and the store holds only orders
+	 * on 'B' or 'S' (ostore_send_new takes no other): the same test. */
+	if (o ? o->side != in->side || o->locate != in->locate
+	      : in->side != 'B' && in->side != 'S')
 		return RISK_BAD_SIDE;
 	if (!in->token)
 		return RISK_BAD_TOKEN;
@@ -225,10 +227,10 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 	ntl = (uint64_t)in->px * in->qty;
 	if (ntl > c->max_order_notional)
 		return RISK_MAX_NOTIONAL;
-	if (!ref_px)
-		return RISK_NO_REFERENCE;
+	/* With no reference (0) the collar refuses every price (px > 0):
+	 * NO_REFERENCE is told apart only then. */
 	if (risk_absdiff(in->px, ref_px) * RISK_BPS > (uint64_t)ref_px * c->collar_bps)
-		return RISK_PRICE_COLLAR;
+		return ref_px ? RISK_PRICE_COLLAR : RISK_NO_REFERENCE;
 
 	/* What the order adds to the reservations: all of it for a NEW; for a
 	 * REPLACE, what max(old, new) adds to what the order holds now. */

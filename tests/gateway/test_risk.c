@@ -202,6 +202,11 @@ static void test_fields(void **state)
 	assert_int_equal(risk_check_order(&f.r, &in, PX, f.now), RISK_BAD_SIDE);
 	in = mk(INTENT_REPLACE, 77, a, 2, 'B', PX, 1);
 	assert_int_equal(risk_check_order(&f.r, &in, PX, f.now), RISK_BAD_SIDE);
+	/* A side that is neither, on a REPLACE: told by the order's side. */
+	in = mk(INTENT_REPLACE, 77, a, 1, 'X', PX, 1);
+	assert_int_equal(risk_check_order(&f.r, &in, PX, f.now), RISK_BAD_SIDE);
+	in = mk(INTENT_REPLACE, 77, a, 1, 0, PX, 1);
+	assert_int_equal(risk_check_order(&f.r, &in, PX, f.now), RISK_BAD_SIDE);
 	assert_int_equal(try_replace(&f, a, PX, 5, &b), RISK_PASS);
 	assert_int_equal(try_cancel(&f, a), RISK_ORDER_BUSY);
 	assert_int_equal(try_cancel(&f, b), RISK_ORDER_BUSY);
@@ -269,7 +274,32 @@ static void test_collar(void **state)
 
 	ostore_on_accepted(&f.os, ref_of(&f, t), 1, NULL);
 	assert_int_equal(try_replace(&f, t, PX - 5001, 1, NULL), RISK_PRICE_COLLAR);
+	/* No reference refuses a REPLACE too, at any price; the size limit
+	 * is checked first. */
+	f.ref_px = 0;
+	assert_int_equal(try_replace(&f, t, PX, 1, NULL), RISK_NO_REFERENCE);
+	assert_int_equal(try_replace(&f, t, 1, 1, NULL), RISK_NO_REFERENCE);
+	assert_int_equal(try_replace(&f, t, PX, 1001, NULL), RISK_MAX_QTY);
+	f.ref_px = PX;
 	assert_int_equal(try_replace(&f, t, PX - 5000, 1, NULL), RISK_PASS);
+	fx_fini(&f);
+}
+
+/* No reference is refused whatever the collar, even one that lets every
+ * price through. */
+static void test_no_reference_wide_collar(void **state)
+{
+	struct risk_cfg c = RCFG;
+	struct fx f;
+
+	(void)state;
+	c.collar_bps = UINT32_MAX;
+	fx_init(&f, NULL, &c);
+	assert_int_equal(try_new(&f, 1, 'B', 1, 1, NULL), RISK_PASS);
+	assert_int_equal(try_new(&f, 1, 'B', 500 * PX, 1, NULL), RISK_PASS);
+	f.ref_px = 0;
+	assert_int_equal(try_new(&f, 1, 'B', 1, 1, NULL), RISK_NO_REFERENCE);
+	assert_int_equal(try_new(&f, 1, 'B', PX, 1, NULL), RISK_NO_REFERENCE);
 	fx_fini(&f);
 }
 
@@ -460,6 +490,16 @@ static void test_throttle(void **state)
 	f.now = T0 + 3600 * 1000 * MS;
 	assert_int_equal(risk_budget(&f.r, f.now), 5);
 	assert_int_equal(risk_budget(&f.r, T0), 5);
+	/* A message spent at an earlier time is spent, and the refill keeps
+	 * its later time: the next millisecond after it adds one, not more. */
+	f.now = T0;
+	assert_int_equal(try_new(&f, 1, 'B', PX, 1, NULL), RISK_PASS);
+	assert_int_equal(f.r.bucket_ns, T0 + 3600 * 1000 * MS);
+	assert_int_equal(risk_budget(&f.r, T0 + 3600 * 1000 * MS), 4);
+	f.now = T0 + 3600 * 1000 * MS + MS - 1;
+	assert_int_equal(risk_budget(&f.r, f.now), 4);
+	f.now = T0 + 3600 * 1000 * MS + MS;
+	assert_int_equal(risk_budget(&f.r, f.now), 5);
 	fx_fini(&f);
 }
 
@@ -1133,6 +1173,7 @@ int main(void)
 		cmocka_unit_test(test_max_qty),
 		cmocka_unit_test(test_max_notional),
 		cmocka_unit_test(test_collar),
+		cmocka_unit_test(test_no_reference_wide_collar),
 		cmocka_unit_test(test_position),
 		cmocka_unit_test(test_max_open_and_store_full),
 		cmocka_unit_test(test_credit),
