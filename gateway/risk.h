@@ -128,38 +128,52 @@ COLD void risk_storm_note(struct risk *r, uint16_t locate, uint64_t now_ns);
  * a call they cost a frame, register spills and the probe through memory
  * (the risk_*_op helpers are theirs alone) ---------------------------- */
 
-/* Refill at rate_per_s units per ns (1e9 units = one message), exactly:
- * hw/tbucket.h's tbucket_refill with the cap kept (bucket_cap), as the
- * level here never exceeds the cap (it starts there and only this raises
- * it). A gap of full_ns or more fills even an empty bucket; a shorter one
- * adds less than the cap (full_ns - 1 ns x rate < cap), so the product
- * cannot overflow and level + add stays under 2 x cap < 2^64: no overflow
- * test, one clamp. The same level, fewer instructions on every intent. */
-static inline void risk_refill(struct risk *r, uint64_t now_ns)
+/* The level at now_ns of a bucket refilled at rate_per_s units per ns
+ * (1e9 units = one message), exactly: hw/tbucket.h's tbucket_refill with
+ * the cap kept (bucket_cap), as the level here never exceeds the cap (it
+ * starts there and only a refill raises it). The gap is cut to full_ns,
+ * which fills even an empty bucket (full_ns x rate >= cap), so a longer
+ * one gives the cap all the same; the product stays under cap + rate and
+ * level + add under 2 x cap + rate < 2^64: no overflow test, two clamps
+ * and no branch but the test of time. No effect on r. */
+static inline uint64_t risk_level(const struct risk *r, uint64_t now_ns)
 {
-	uint64_t dt, b;
+	uint64_t dt, b = r->bucket;
 
-	if (now_ns <= r->bucket_ns)
-		return;
-	dt = now_ns - r->bucket_ns;
-	b = r->bucket_cap;
-	if (dt < r->full_ns) {
-		b = r->bucket + dt * r->cfg.rate_per_s;
+	if (now_ns > r->bucket_ns) {
+		dt = now_ns - r->bucket_ns;
+		if (dt > r->full_ns)
+			dt = r->full_ns;
+		b += dt * r->cfg.rate_per_s;
 		if (b > r->bucket_cap)
 			b = r->bucket_cap;
 	}
-	r->bucket = b;
-	r->bucket_ns = now_ns;
+	return b;
+}
+
+/* Bring the bucket to its level at now_ns (a time before its last refill
+ * adds nothing and leaves that time). */
+static inline void risk_refill(struct risk *r, uint64_t now_ns)
+{
+	r->bucket = risk_level(r, now_ns);
+	if (now_ns > r->bucket_ns)
+		r->bucket_ns = now_ns;
 }
 
 /* Spend one message of the throttle at now_ns: 1, or 0 (nothing spent)
- * when less than one is left. */
+ * when less than one is left. The refill and the spend as one store of
+ * the level (risk_refill's, less the message). */
 static inline int risk_take(struct risk *r, uint64_t now_ns)
 {
-	risk_refill(r, now_ns);
-	if (r->bucket < RISK_NS_PER_S)
+	uint64_t b = risk_level(r, now_ns);
+
+	if (now_ns > r->bucket_ns)
+		r->bucket_ns = now_ns;
+	if (b < RISK_NS_PER_S) {
+		r->bucket = b;
 		return 0;
-	r->bucket -= RISK_NS_PER_S;
+	}
+	r->bucket = b - RISK_NS_PER_S;
 	return 1;
 }
 
