@@ -532,49 +532,21 @@ static ALWAYS_INLINE void ladder_rebalance(struct book_set *bs,
 	}
 }
 
-/* Find key k on a non-empty ladder from its best chunk ci: returns the
- * chunk, *pos the entry (*found) or the insertion point. Walks toward
- * worse prices only while k is below a chunk's lowest key. */
-static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
-					  uint32_t ci, uint32_t k,
-					  uint32_t *pos, bool *found)
-{
-	const struct book_chunk *ch = &bs->chunks[ci];
-
-	/* Linear from the best end: most keys sought are near the top. (A
-	 * branch-free 14-wide vector count measured the same in bench_book.)
-	 * key[0] is tested first: when k is below it the chunk is passed
-	 * whole, and otherwise key[0] ends the scan, so its steps need no
-	 * bound test (callgrind on many3m: book_apply_add 244 -> 241
-	 * instructions a call, ladder_remove's like scan 121 -> 115). A
-	 * pointer, not an index, steps down: one register, no copies. */
-	for (;;) {
-		if (LIKELY(ch->key[0] <= k)) {
-			const uint32_t *p = &ch->key[ch->n - 1];
-
-			while (*p > k)
-				p--;
-			*found = *p == k;
-			*pos = (uint32_t)(p - ch->key) + !*found;
-			return ci;
-		}
-		if (ch->worse == BOOK_NIL)
-			break;
-		ci = ch->worse;
-		ch = &bs->chunks[ci];
-	}
-	*found = false; /* below every key: first in the worst chunk */
-	*pos = 0;
-	return ci;
-}
-
-/* ladder_seek for an add, which wants the level when k is there and the
- * insertion point only when not: the entry with the greatest key <= k in
- * chunk *ci, or NULL when k is below every key (*ci: the worst chunk).
- * The caller reads the level off the entry's address (CHUNK_LVL_OFF)
- * instead of turning it into a position (callgrind on many3m, with
- * book_apply_add's one test of the three free lists: 203.3 -> 193.2
- * instructions a call). */
+/* The entry with the greatest key <= k on a non-empty ladder, from its
+ * best chunk *ci: its address in chunk *ci, or NULL when k is below every
+ * key (*ci: the worst chunk). Walks toward worse prices only while k is
+ * below a chunk's lowest key. An add reads the level off the entry's
+ * address (CHUNK_LVL_OFF) instead of turning it into a position
+ * (callgrind on many3m, with book_apply_add's one test of the three free
+ * lists: 203.3 -> 193.2 instructions a call).
+ *
+ * Linear from the best end: most keys sought are near the top. (A
+ * branch-free 14-wide vector count measured the same in bench_book.)
+ * key[0] is tested first: when k is below it the chunk is passed whole,
+ * and otherwise key[0] ends the scan, so its steps need no bound test
+ * (callgrind on many3m: book_apply_add 244 -> 241 instructions a call,
+ * ladder_remove's like scan 121 -> 115). A pointer, not an index, steps
+ * down: one register, no copies. */
 static ALWAYS_INLINE const uint32_t *ladder_find(const struct book_set *bs,
 						 uint32_t *ci, uint32_t k)
 {
@@ -593,6 +565,24 @@ static ALWAYS_INLINE const uint32_t *ladder_find(const struct book_set *bs,
 		*ci = ch->worse;
 		ch = &bs->chunks[*ci];
 	}
+}
+
+/* Find key k on a non-empty ladder from its best chunk ci (ladder_find):
+ * returns the chunk, *pos the entry (*found) or the insertion point. */
+static ALWAYS_INLINE uint32_t ladder_seek(const struct book_set *bs,
+					  uint32_t ci, uint32_t k,
+					  uint32_t *pos, bool *found)
+{
+	const uint32_t *p = ladder_find(bs, &ci, k);
+
+	if (!p) { /* below every key: first in the worst chunk */
+		*found = false;
+		*pos = 0;
+		return ci;
+	}
+	*found = *p == k;
+	*pos = (uint32_t)(p - bs->chunks[ci].key) + !*found;
+	return ci;
 }
 
 /* Insert a new level (key k) at chunk ci, position pos (ci == BOOK_NIL:
