@@ -723,7 +723,10 @@ static void on_reports(struct paper *p, struct exec_report *r, uint32_t n)
 		if (si < 0)
 			continue;
 		s = &p->sym[si];
-		k = mm_on_exec(&s->mm, &r[i], p->now, tsc_read(&tsc_global), it, PAPER_INTENTS);
+		/* now_tsc 0: its intents' t_decide_tsc, so they have no
+		 * gateway sample (that stage is the sampled market-data
+		 * calls'; their tick-to-trade runs from the report's read) */
+		k = mm_on_exec(&s->mm, &r[i], p->now, 0, it, PAPER_INTENTS);
 		s->two_stale = true;
 		/* the first report after which the strategy is in KILL */
 		kill[i] = mm_regime(&s->mm) == REGIME_KILL && !s->kill_noted;
@@ -815,8 +818,13 @@ static void timers(struct paper *p)
 		p->sym[i].two_stale = true;
 
 		note_kill(p, &p->sym[i]);
-		if (k) /* most ticks send nothing: no call */
+		if (k) { /* most ticks send nothing: no call */
+			/* no gateway sample (as for reports): the stamp is
+			 * the tick's start, before the decision */
+			for (uint32_t j = 0; j < k; j++)
+				it[j].t_decide_tsc = 0;
 			send_intents(p, it, k);
+		}
 	}
 	paper_flush(p);
 	p->next_timer += period;
@@ -920,10 +928,15 @@ static ALWAYS_INLINE void rec_decide(struct paper *p)
 /* The timed half of an md_event: the symbol's strategy and the gateway.
  * A quiet event (two thirds of them) costs the strategy a few compares:
  * it is not stamped, which would cost more than the call (two TSC reads,
- * ~13 ns each on the development VM). *t_book: the packet's first stamp
- * after its read, 0 until an event reaches a strategy call (that call's
- * start sets it: the feed stage's end); raw: as paper_tsc. Inline: once
- * per md_event. */
+ * ~13 ns each on the development VM). Of the other calls, 1 in
+ * PAPER_DECIDE_SAMPLE is stamped before and after (the decide stages; its
+ * intents' gateway stage; the feed stage when it is the packet's first
+ * call): a TSC read on each would sit on the tick-to-trade path of its own
+ * intents and of every later event of the packet. Tick-to-trade itself is
+ * stamped on every intent. *t_book: the feed stage's end, 0 until an
+ * event of the packet reaches a strategy call, then that call's start
+ * stamp, or PAPER_NO_STAMP when that call was not sampled; raw: as
+ * paper_tsc. Inline: once per md_event. */
 static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, uint64_t *t_book,
 				     bool raw)
 {
@@ -954,32 +967,33 @@ static ALWAYS_INLINE void on_event(struct paper *p, const struct md_event *ev, u
 	}
 	if (ev->bid_px && ev->ask_px && ev->bid_px < ev->ask_px)
 		gw_set_ref(&p->gw, ev->locate, (uint32_t)(((uint64_t)ev->bid_px + ev->ask_px) / 2));
+	if (--p->dec_skip) {
+		/* Not sampled: no stamp (the intents' t_decide_tsc is 0, so
+		 * they have no gateway sample). */
+		if (!*t_book)
+			*t_book = PAPER_NO_STAMP;
+		k = mm_on_md(&s->mm, ev, p->now, 0, it, PAPER_INTENTS);
+		if (k) {
+			send_intents_n(p, it, k);
+			s->two_stale = true; /* (after the timed path) */
+		}
+		return;
+	}
+	p->dec_skip = PAPER_DECIDE_SAMPLE;
 	t0 = paper_tsc(raw);
 	if (!*t_book)
 		*t_book = t0;
 	k = mm_on_md(&s->mm, ev, p->now, t0, it, PAPER_INTENTS);
-	if (k == 0) {
-		/* Most calls: nothing to send, and nothing after them on
-		 * this path but later events. One in PAPER_DECIDE_SAMPLE of
-		 * them is timed for decide-active; a TSC read on each would
-		 * sit on the path of every later event of the packet. */
-		if (--p->dec_skip)
-			return;
-		p->dec_skip = PAPER_DECIDE_SAMPLE;
-		t1 = paper_tsc(raw);
-		if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
-			rec_decide_all(p);
-		p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, false };
-		return;
-	}
 	t1 = paper_tsc(raw);
 	if (UNLIKELY(p->n_dst == PAPER_EV_CAP))
 		rec_decide_all(p);
-	p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, true };
+	p->dst[p->n_dst++] = (struct paper_dstamp){ t0, t1, k != 0 };
+	if (k == 0)
+		return;
 	for (uint32_t i = 0; i < k; i++)
 		it[i].t_decide_tsc = t1;
-	send_intents(p, it, k);
-	s->two_stale = true; /* (after the timed path) */
+	send_intents_n(p, it, k);
+	s->two_stale = true;
 }
 
 /* The simulation's half, after the frame: the venue sees the recorded

@@ -121,9 +121,14 @@ struct paper_dstamp {
 	bool sent;               /* it returned intents */
 };
 
-/* decide-active times 1 in this many strategy calls that send nothing
- * (and every call that sends). */
+/* The stage stamps (decide-active, decide-send, gateway, feed) are taken
+ * on 1 in this many strategy calls that are not quiet, whether they send
+ * or not; tick-to-trade is stamped on every intent. */
 #define PAPER_DECIDE_SAMPLE 8u
+
+/* A packet's feed-stage end when its first strategy call was not sampled:
+ * below any TSC stamp, so rec() takes no sample. */
+#define PAPER_NO_STAMP 1u
 
 /* Latency stages recorded in HDR histograms (ns). */
 enum paper_stage {
@@ -168,7 +173,7 @@ struct paper {
 	struct md_event *ev;
 	struct paper_dstamp *dst;  /* timed strategy calls of this packet */
 	uint32_t n_dst;
-	uint32_t dec_skip;         /* calls that send nothing to the next timed one */
+	uint32_t dec_skip;         /* non-quiet strategy calls to the next sampled one */
 	FILE *orders_csv;          /* NULL: not written */
 	char *csv;                 /* orders.csv lines not yet written to it */
 	uint32_t csv_len;
