@@ -559,7 +559,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				     uint32_t n, const bool all, const bool block)
 {
 	struct book_set *bs = f->books;
-	struct book_change c;
+	struct book_change *c = &f->chg;
 	struct md_event *e;
 	uint64_t ts;
 	uint32_t need, info, k;
@@ -601,7 +601,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->msg_type = type;
 	e->kind = (uint8_t)(info >> 8);
 	e->pad[0] = e->pad[1] = 0;
-	rc = apply_order(bs, msg, type, &c);
+	rc = apply_order(bs, msg, type, c);
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		note_silent(f, ts);
@@ -611,7 +611,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				      out, cap, &k);
 		return k - n;
 	}
-	event_from_change(f, e, &c);
+	event_from_change(f, e, c);
 	if (LIKELY(e != &f->ev_scratch)) {
 		f->st.md_events++;
 		return 1;
@@ -1378,6 +1378,38 @@ static NOINLINE bool burst_frame_slow(struct feed *f, const struct feed_frame *f
 	return taken;
 }
 
+/* The messages of frame x, which mold_rx_fast_whole took (so mold counts
+ * them delivered and expects them applied, all, before its next call),
+ * with the lookahead at its first window index: drain_pf's loop with the
+ * window's list (w->msg) for mold's cursor. The listed messages are the
+ * cursor's blocks, so the events, books and counters are drain_pf's;
+ * mold's cursor and busy flag are not touched, and pf_step's bound test
+ * goes (the frame's messages are in the window). */
+static ALWAYS_INLINE uint32_t drain_list(struct feed *f, struct pf_win *w,
+					 const struct win_frame *x, uint64_t t_rx_tsc,
+					 struct md_event *out, uint32_t cap, uint32_t n,
+					 const bool all)
+{
+	const uint32_t end = x->first + x->nmsgs;
+	/* message j's sequence: base + j */
+	const uint64_t base = x->seq - x->first;
+
+	w->next = x->first;
+	for (;;) {
+		uint32_t j = w->next;
+		const uint8_t *msg;
+
+		if (j == end)
+			break;
+		w->next = j + 1;
+		msg = w->msg[j];
+		pf_stages(w, j);
+		n += on_msg(f, msg, mold_block_len(msg - MOLD_BLOCK_HDR_LEN), base + j, t_rx_tsc,
+			    out, cap, n, all, true);
+	}
+	return n;
+}
+
 /* feed_on_burst, all: f->keep_all. */
 static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *frames, uint32_t n,
 				    struct md_event *out, uint32_t cap, const bool all)
@@ -1399,6 +1431,17 @@ static ALWAYS_INLINE uint32_t burst(struct feed *f, const struct feed_frame *fra
 		for (uint32_t i = 0; i < m; i++) {
 			const struct win_frame *x = &wf[i];
 
+			/* The common frame, its packet the session's next exactly,
+			 * and the lookahead not run ahead of it (by held
+			 * packets): its listed messages, mold's cursor unused. */
+			if (LIKELY(x->fast) && LIKELY(w.next <= x->first) &&
+			    LIKELY(mold_rx_fast_whole(&f->mold, x->pkt, x->seq, x->nmsgs,
+						      MOLD_LINE_A, frames[i].t_ns))) {
+				fast++;
+				pf_catch_up(&w, x->first);
+				ev = drain_list(f, &w, x, frames[i].t_rx_tsc, out, cap, ev, all);
+				continue;
+			}
 			if (LIKELY(x->fast) &&
 			    LIKELY(mold_rx_fast_seq(&f->mold, x->pkt, x->seq, x->nmsgs, MOLD_LINE_A,
 						    frames[i].t_ns))) {

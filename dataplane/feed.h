@@ -73,6 +73,10 @@ struct feed {
 	uint64_t source[FEED_SOURCES_MAX]; /* source_key(): address, port, VLAN */
 	struct feed_stats st;
 	struct md_event ev_scratch; /* where an event goes when out is full */
+	/* The book's change record for on_msg (feed.c): off f, its address
+	 * needs no register of its own across the book's call (a local's
+	 * was kept in one and saved around the call, callgrind on many3m). */
+	struct book_change chg;
 	/* Symbols whose books are kept, a bit per locate (all set unless
 	 * feed_keep_symbols narrowed them). */
 	uint64_t keep[(BOOK_LOCATE_MAX + 1) / 64];

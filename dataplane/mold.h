@@ -450,6 +450,24 @@ static ALWAYS_INLINE void mold_cursor_set(struct mold *m, uint32_t si, const uin
 	m->cur.t_ns = t_ns;
 }
 
+/* mold_rx_fast_at's counters and clocks for the data packet up to next of
+ * session s on line. */
+static ALWAYS_INLINE void mold_rx_fast_count(struct mold *m, struct mold_session *s, int line,
+					     uint64_t next, uint64_t t_ns)
+{
+	struct mold_line_state *ls = &s->line[line];
+
+	if (t_ns > m->now_ns)
+		m->now_ns = t_ns;
+	s->rx_pkts++;
+	m->stats.packets++;
+	m->stats.packets_line[line]++;
+	ls->pkts++;
+	ls->last_t_ns = t_ns;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+}
+
 /* The common packet, whole, inline: the next data of the session mold_rx
  * saw last (clean: last_dirty), on a valid line, with no hole or start window open anywhere
  * (so the clock expires nothing) and mold_next drained. Checks first,
@@ -460,9 +478,7 @@ static ALWAYS_INLINE bool mold_rx_fast_at(struct mold *m, const uint8_t *pkt, co
 					  uint64_t seq, uint16_t nmsgs, int line, uint64_t t_ns)
 {
 	uint64_t next = seq + nmsgs;
-	struct mold_line_state *ls;
 	struct mold_session *s;
-
 	uint16_t busy_dirty;     /* busy and last_dirty: both false, one test */
 
 	_Static_assert(offsetof(struct mold, last_dirty) == offsetof(struct mold, busy) + 1,
@@ -476,21 +492,46 @@ static ALWAYS_INLINE bool mold_rx_fast_at(struct mold *m, const uint8_t *pkt, co
 	if (UNLIKELY(!mold_session_eq(s->id, session) || !mold_in_order(s, seq, next)))
 		return false;
 	m->busy = true;
-	if (t_ns > m->now_ns)
-		m->now_ns = t_ns;
-	s->rx_pkts++;
-	m->stats.packets++;
-	m->stats.packets_line[line]++;
-	ls = &s->line[line];
-	ls->pkts++;
-	ls->last_t_ns = t_ns;
-	if (next > ls->next_seq)
-		ls->next_seq = next;
+	mold_rx_fast_count(m, s, line, next, t_ns);
 	if (seq < s->expected)
 		m->stats.overlaps++;
 	s->horizon = next;
 	mold_cursor_set(m, m->last_sess, pkt, seq, next, s->expected, (uint8_t)line, t_ns);
 	s->expected = next;
+	return true;
+}
+
+/* mold_rx_fast_at for a caller that applies the packet's messages itself,
+ * all of them, from its own walk of the blocks (the feed's burst window
+ * lists them): true when the packet is the session's next exactly (seq is
+ * `expected`: no overlap to skip), as mold_rx_fast_at and then mold_next_msg
+ * for each of its nmsgs messages and mold_next's 0 would leave mold, with
+ * the messages counted delivered; false with nothing changed otherwise.
+ * Only the cursor is left as it was (empty: nothing reads its other fields
+ * until mold_cursor_set), and busy stays false: mold_rx_fast_at requires
+ * it, and busy false means that npending is 0 and nothing is deferred
+ * (only mold_drained and mold_next_slow clear it, when so), which is when
+ * the drain's last mold_next clears it again. The caller must take every
+ * message before mold is called again. */
+static ALWAYS_INLINE bool mold_rx_fast_whole(struct mold *m, const uint8_t *pkt, uint64_t seq,
+					     uint16_t nmsgs, int line, uint64_t t_ns)
+{
+	uint64_t next = seq + nmsgs;
+	struct mold_session *s;
+	uint16_t busy_dirty;
+
+	memcpy(&busy_dirty, &m->busy, sizeof(busy_dirty));
+	if (UNLIKELY(busy_dirty != 0 || (unsigned)line >= MOLD_LINES))
+		return false;
+	s = m->last_s;
+	/* mold_in_order with seq == expected: next > expected is nmsgs > 0 */
+	if (UNLIKELY(!mold_session_eq(s->id, (const char *)pkt + MOLD_OFF_SESSION) ||
+		     seq != s->expected || nmsgs == 0 || s->horizon > next))
+		return false;
+	mold_rx_fast_count(m, s, line, next, t_ns);
+	s->horizon = next;
+	s->expected = next;
+	m->stats.messages += nmsgs;
 	return true;
 }
 

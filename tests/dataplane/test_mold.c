@@ -1081,6 +1081,110 @@ static void test_api_contract(void **state)
 	assert_string_equal(mold_lost_reason_name(MOLD_LOST_FULL), "buffer-full");
 }
 
+/* ---- mold_rx_fast_whole -------------------------------------------------- */
+
+/* The session state and counters two molds must share. */
+static void assert_molds_agree(const struct mold *a, const struct mold *b)
+{
+	assert_memory_equal(&a->stats, &b->stats, sizeof(a->stats));
+	assert_int_equal(a->nsess, b->nsess);
+	assert_int_equal(a->now_ns, b->now_ns);
+	assert_int_equal(a->busy, b->busy);
+	assert_int_equal(a->last_dirty, b->last_dirty);
+	assert_int_equal(a->npending, b->npending);
+	assert_int_equal(a->nholes, b->nholes);
+	for (uint32_t i = 0; i < a->nsess; i++) {
+		const struct mold_session *x = &a->sess[i], *y = &b->sess[i];
+
+		assert_memory_equal(x->id, y->id, MOLD_SESSION_LEN);
+		assert_int_equal(x->expected, y->expected);
+		assert_int_equal(x->horizon, y->horizon);
+		assert_int_equal(x->rx_pkts, y->rx_pkts);
+		assert_int_equal(x->pending, y->pending);
+		assert_int_equal(x->hole_open, y->hole_open);
+		assert_memory_equal(x->line, y->line, sizeof(x->line));
+	}
+	assert_true(mold_last_dirty_holds(a) && mold_last_dirty_holds(b));
+}
+
+/* One packet of session k into h (mold_rx, drained) and into w (taken whole
+ * when mold_rx_fast_whole says so, its messages read off the packet's
+ * blocks; else as h): the same messages, state and counters. Returns
+ * whether w took it whole; when it did not, mold_rx_fast_whole changed
+ * nothing. */
+static bool feed_whole(struct harness *h, struct harness *w, int line, uint64_t t, unsigned k,
+		       uint64_t seq, uint16_t count)
+{
+	size_t len = build_pkt(w->pkt, k, seq, count);
+	struct mold before = w->m;
+	bool whole;
+
+	(void)feed(h, line, t, k, seq, count);
+	whole = mold_rx_fast_whole(&w->m, w->pkt, seq, count, line, t);
+	if (whole) {
+		struct mold_item it = { .kind = MOLD_MSG, .count = 1, .line = (uint8_t)line,
+					.session = w->m.last_sess, .t_ns = t };
+		const uint8_t *p = w->pkt + MOLD_HDR_LEN;
+
+		for (uint16_t i = 0; i < count; i++) {
+			it.len = mold_block_len(p);
+			it.msg = p + MOLD_BLOCK_HDR_LEN;
+			it.seq = seq + i;
+			on_item(w, &it);
+			p += MOLD_BLOCK_HDR_LEN + it.len;
+		}
+		assert_int_equal(p - w->pkt, len);
+	} else {
+		assert_memory_equal(&before, &w->m, sizeof(before));
+		assert_int_equal(mold_rx(&w->m, w->pkt, len, line, t), 0);
+		drain(w);
+	}
+	assert_string_equal(h->trace, w->trace);
+	assert_int_equal(h->bad + w->bad, 0);
+	assert_molds_agree(&h->m, &w->m);
+	return whole;
+}
+
+/* mold_rx_fast_whole takes exactly the session's next packet of the clean
+ * state, and leaves mold as mold_rx and a full drain do. */
+static void test_rx_fast_whole(void **state)
+{
+	struct mold_cfg cfg;
+	struct harness *h, *w;
+	(void)state;
+
+	mold_cfg_defaults(&cfg);
+	h = harness_new(&cfg);
+	w = harness_new(&cfg);
+	/* no session yet (last_s NULL: last_dirty) */
+	assert_false(feed_whole(h, w, A, 1, 0, 1, 2));
+	assert_true(feed_whole(h, w, A, 2, 0, 3, 3));
+	assert_true(feed_whole(h, w, B, 3, 0, 6, 1));
+	/* an older stamp leaves the clock alone */
+	assert_true(feed_whole(h, w, A, 2, 0, 7, 2));
+	/* overlap (seq below expected), duplicate, bad line: not whole */
+	assert_false(feed_whole(h, w, A, 4, 0, 8, 3));
+	assert_false(feed_whole(h, w, B, 5, 0, 9, 2));
+	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 11, 1, 2, 6));
+	/* a heartbeat (no messages) at the next seq */
+	assert_false(feed_whole(h, w, A, 6, 0, 11, 0));
+	assert_true(feed_whole(h, w, A, 7, 0, 11, 4));
+	/* another session: not last_s */
+	assert_false(feed_whole(h, w, A, 8, 1, 1, 1));
+	assert_false(feed_whole(h, w, A, 9, 0, 15, 1));
+	assert_true(feed_whole(h, w, A, 10, 0, 16, 1));
+	/* a gap: held, not whole; while it is open nothing is */
+	assert_false(feed_whole(h, w, A, 11, 0, 20, 2));
+	assert_false(feed_whole(h, w, A, 12, 0, 22, 1));
+	assert_false(feed_whole(h, w, B, 13, 0, 17, 3)); /* fills it */
+	assert_true(feed_whole(h, w, A, 14, 0, 23, 2));
+	/* busy: a packet not drained */
+	assert_int_equal(mold_rx(&w->m, w->pkt, build_pkt(w->pkt, 0, 25, 1), A, 15), 0);
+	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 25, 1, A, 15));
+	harness_free(h);
+	harness_free(w);
+}
+
 /* ---- re-request encoder -------------------------------------------------- */
 
 static void test_request_encode(void **state)
@@ -1131,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_kinds),
 		cmocka_unit_test(test_seq_near_max),
 		cmocka_unit_test(test_api_contract),
+		cmocka_unit_test(test_rx_fast_whole),
 		cmocka_unit_test(test_request_encode),
 	};
 
