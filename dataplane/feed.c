@@ -743,7 +743,8 @@ struct pf_win {
 	/* Each listed message (by mold_parse_list) and its pf_kind bits, 0
 	 * when the stages have nothing to do for it (not an order message, or
 	 * too short), set by stage 1 for stages 2 and 3, so they test a byte,
-	 * not the message; 0 past nmsgs (up to 3 * FEED_PF_DIST past). */
+	 * not the message; past nmsgs (up to 3 * FEED_PF_DIST past), pf_none,
+	 * whose kind is 0. */
 	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 	uint8_t kind[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
 	/* What the stages pass on: the reference's book_hash32 (stage 1,
@@ -816,18 +817,19 @@ static ALWAYS_INLINE void pf_add_next(const struct book_set *bs, const uint8_t *
 			       wire_get32(m + ITCH_OFF_A_PRICE));
 }
 
-/* The window's stages for index j, the hash and the order index passed on
- * in w->h[j] and w->o[j]: each reference is hashed and probed once. */
+/* A message block the stages skip (its length 1, type 0: pf_kind 0),
+ * listed past the window's messages so that stage 1 needs no bound test. */
+static const uint8_t pf_none[MOLD_BLOCK_HDR_LEN + 1] = { 0, 1, 0 };
+
+/* The window's stages for index j (below nmsgs + 3 * FEED_PF_DIST), the
+ * hash and the order index passed on in w->h[j] and w->o[j]: each
+ * reference is hashed and probed once. */
 static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
 {
 	const uint8_t *m;
 	uint8_t k;
 
-	if (UNLIKELY(j >= w->nmsgs)) {
-		w->kind[j] = 0;
-		return;
-	}
-	m = w->msg[j];
+	m = w->msg[j]; /* past the list: pf_none's (pf_win_init) */
 	/* mold_parse_list checked the block: at least one byte, its length
 	 * in the two bytes before it. pf_kind is 0 but for the order types,
 	 * whose order_len is their ITCH length: pf_msg_kind without its
@@ -1341,6 +1343,8 @@ static uint32_t pf_win_init(struct pf_win *w, const struct feed *f, const struct
 		k += cnt;
 	}
 	w->nmsgs = k;
+	for (uint32_t j = k; j < k + 3 * FEED_PF_DIST; j++)
+		w->msg[j] = pf_none + MOLD_BLOCK_HDR_LEN;
 	for (uint32_t j = 0; j < 3 * FEED_PF_DIST; j++)
 		pf_win_ref(w, j);
 	for (uint32_t j = 0; j < 2 * FEED_PF_DIST; j++)
