@@ -1149,6 +1149,30 @@ static bool feed_whole(struct harness *h, struct harness *w, int line, uint64_t 
  * state, and leaves mold as mold_rx and a full drain do. */
 static void test_rx_fast_whole(void **state)
 {
+	static const struct {
+		int line;
+		uint64_t t;
+		unsigned k;
+		uint64_t seq;
+		uint16_t count;
+		bool whole;
+	} steps[] = {
+		{ A, 1, 0, 1, 2, false },  /* no session yet (last_s NULL: last_dirty) */
+		{ A, 2, 0, 3, 3, true },
+		{ B, 3, 0, 6, 1, true },
+		{ A, 2, 0, 7, 2, true },   /* an older stamp leaves the clock alone */
+		{ A, 4, 0, 8, 3, false },  /* overlap: seq below expected */
+		{ B, 5, 0, 9, 2, false },  /* duplicate */
+		{ A, 6, 0, 11, 0, false }, /* a heartbeat (no messages) at the next seq */
+		{ A, 7, 0, 11, 4, true },
+		{ A, 8, 1, 1, 1, false },  /* another session ... */
+		{ A, 9, 0, 15, 1, false }, /* ... so this one is not last_s */
+		{ A, 10, 0, 16, 1, true },
+		{ A, 11, 0, 20, 2, false }, /* a gap: held, not whole ... */
+		{ A, 12, 0, 22, 1, false }, /* ... nor anything while it is open */
+		{ B, 13, 0, 17, 3, false }, /* fills it */
+		{ A, 14, 0, 23, 2, true },
+	};
 	struct mold_cfg cfg;
 	struct harness *h, *w;
 	(void)state;
@@ -1156,29 +1180,12 @@ static void test_rx_fast_whole(void **state)
 	mold_cfg_defaults(&cfg);
 	h = harness_new(&cfg);
 	w = harness_new(&cfg);
-	/* no session yet (last_s NULL: last_dirty) */
-	assert_false(feed_whole(h, w, A, 1, 0, 1, 2));
-	assert_true(feed_whole(h, w, A, 2, 0, 3, 3));
-	assert_true(feed_whole(h, w, B, 3, 0, 6, 1));
-	/* an older stamp leaves the clock alone */
-	assert_true(feed_whole(h, w, A, 2, 0, 7, 2));
-	/* overlap (seq below expected), duplicate, bad line: not whole */
-	assert_false(feed_whole(h, w, A, 4, 0, 8, 3));
-	assert_false(feed_whole(h, w, B, 5, 0, 9, 2));
-	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 11, 1, 2, 6));
-	/* a heartbeat (no messages) at the next seq */
-	assert_false(feed_whole(h, w, A, 6, 0, 11, 0));
-	assert_true(feed_whole(h, w, A, 7, 0, 11, 4));
-	/* another session: not last_s */
-	assert_false(feed_whole(h, w, A, 8, 1, 1, 1));
-	assert_false(feed_whole(h, w, A, 9, 0, 15, 1));
-	assert_true(feed_whole(h, w, A, 10, 0, 16, 1));
-	/* a gap: held, not whole; while it is open nothing is */
-	assert_false(feed_whole(h, w, A, 11, 0, 20, 2));
-	assert_false(feed_whole(h, w, A, 12, 0, 22, 1));
-	assert_false(feed_whole(h, w, B, 13, 0, 17, 3)); /* fills it */
-	assert_true(feed_whole(h, w, A, 14, 0, 23, 2));
-	/* busy: a packet not drained */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		assert_int_equal(feed_whole(h, w, steps[i].line, steps[i].t, steps[i].k, steps[i].seq,
+					    steps[i].count),
+				 steps[i].whole);
+	/* a bad line; busy: a packet not drained */
+	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 25, 1, 2, 15));
 	assert_int_equal(mold_rx(&w->m, w->pkt, build_pkt(w->pkt, 0, 25, 1), A, 15), 0);
 	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 25, 1, A, 15));
 	harness_free(h);
