@@ -278,6 +278,22 @@ static void cand_add(struct cands *cs, uint8_t cls, uint8_t op, uint8_t reason, 
 	x->qty = qty;
 }
 
+/* Each working slot of a side (bit per slot in m, lowest first) as a
+ * CANCEL of class cls for reason. Out of line: a blocked side's
+ * cancels and a side's excess orders are rare, and inlined (the loop
+ * unrolled at each of its four sites) they were ~1 KB of recon_plan's
+ * code between its common paths. */
+static NOINLINE void cand_cancels(struct cands *cs, uint8_t reason, int side,
+			      const struct recon_order *ord, unsigned m)
+{
+#pragma GCC unroll 1
+	for (; m; m &= m - 1) {
+		unsigned i = lowest(m);
+
+		cand_add(cs, CLS_RISK, INTENT_CANCEL, reason, side, (int)i, ord[i].px, ord[i].qty);
+	}
+}
+
 /* The checks of a level lv matched to working slot i (plan_side): an
  * order in flight is left alone; else a reprice, age or size REPLACE, or
  * held back (counted in *blocked) while younger than min_life_ns. exact:
@@ -328,12 +344,8 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 	uint8_t pres;
 
 	if (block) {
-		for (m = act; m; m &= m - 1) {
-			unsigned i = lowest(m);
-
-			cand_add(cs, CLS_RISK, INTENT_CANCEL, block, side, (int)i, ord[i].px,
-				 ord[i].qty);
-		}
+		if (act)
+			cand_cancels(cs, block, side, ord, act);
 		return act;
 	}
 	/*
@@ -351,9 +363,7 @@ static ALWAYS_INLINE unsigned plan_side(const struct recon *r, uint64_t now_ns, 
 				cand_add(cs, CLS_PRESENCE, INTENT_NEW, REASON_PRESENCE, side, -1,
 					 lv[0].px, lv[0].qty);
 		} else if (!lv_ok) {
-			m = lowest(act);
-			cand_add(cs, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, (int)m,
-				 ord[m].px, ord[m].qty);
+			cand_cancels(cs, REASON_QUOTE_EXCESS, side, ord, act);
 		} else {
 			plan_pair(r, now_ns, side, &lv[0], lowest(act), cs, blocked, false);
 		}
@@ -473,12 +483,8 @@ pair:
 		else
 			plan_pair(r, now_ns, side, &lv[l], (unsigned)match[l], cs, blocked, false);
 	}
-	for (m = free_s; m; m &= m - 1) {
-		unsigned i = lowest(m);
-
-		cand_add(cs, CLS_RISK, INTENT_CANCEL, REASON_QUOTE_EXCESS, side, (int)i, ord[i].px,
-			 ord[i].qty);
-	}
+	if (free_s)
+		cand_cancels(cs, REASON_QUOTE_EXCESS, side, ord, free_s);
 	return act;
 }
 
@@ -494,7 +500,7 @@ static void fill_intent(const struct recon *r, struct order_intent *o, uint64_t 
 	o->side = side == QUOTE_BID ? 'B' : 'S';
 }
 
-static uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
+static COLD uint32_t plan_kill(struct recon *r, uint64_t now_tsc, uint64_t t_rx_tsc,
 			  struct order_intent *out, uint32_t max)
 {
 	if (r->kill_sent || max == 0)

@@ -230,6 +230,45 @@ static void test_excess(void **state)
 	assert_int_equal(r.ord[QUOTE_BID][0].state, RECON_FREE);
 }
 
+/* Cancels of several working slots, not contiguous (recon's cand_cancels):
+ * a blocked side's every order, then a side's excess orders, each in slot
+ * order with its reason, before the other classes. */
+static void test_cancels_many(void **state)
+{
+	static const uint64_t want[] = { 5, 9, 11, 6, 12 };
+	struct recon r;
+	struct quote_ladder l;
+	struct order_intent out[8];
+	struct recon_ctl c = { .pulled = { 1, 0 } };
+	int64_t a = 10500;
+
+	(void)state;
+	setup(&r, NULL);
+	put(&r, QUOTE_BID, 0, 5, 9800, 100, T0 - 10 * MS, 0);
+	put(&r, QUOTE_BID, 3, 9, 9900, 100, T0 - 10 * MS, 0);
+	put(&r, QUOTE_BID, 7, 11, 10000, 100, T0, 0); /* young: a risk cancel goes */
+	put(&r, QUOTE_ASK, 1, 6, 10900, 100, T0 - 10 * MS, 0);
+	put(&r, QUOTE_ASK, 2, 8, 10500, 100, T0 - 10 * MS, 0); /* kept: exact */
+	put(&r, QUOTE_ASK, 6, 12, 10800, 100, T0 - 10 * MS, 0);
+	lad(&l, NULL, 0, &a, 1, 100);
+	assert_int_equal(plan(&r, T0, &l, &c, out, 8), 5);
+	for (int i = 0; i < 5; i++) {
+		check(&out[i], INTENT_CANCEL, i < 3 ? REASON_TOXIC_PULL : REASON_QUOTE_EXCESS,
+		      i < 3 ? 'B' : 'S');
+		assert_int_equal(out[i].orig_token, want[i]);
+	}
+	assert_int_equal(r.active[QUOTE_BID], 0);
+	assert_int_equal(r.active[QUOTE_ASK], 1u << 2);
+	assert_int_equal(r.ord[QUOTE_ASK][6].state, RECON_CANCELING);
+	/* the small path: no level, one working order, as excess */
+	setup(&r, NULL);
+	put(&r, QUOTE_ASK, 4, 7, 10500, 100, T0 - 10 * MS, 0);
+	lad(&l, NULL, 0, NULL, 0, 100);
+	assert_int_equal(plan(&r, T0, &l, NULL, out, 8), 1);
+	check(&out[0], INTENT_CANCEL, REASON_QUOTE_EXCESS, 'S');
+	assert_int_equal(out[0].orig_token, 7);
+}
+
 static void test_new_levels(void **state)
 {
 	static const int64_t b[] = { 10000, 9900, 9800 }, a[] = { 10100, 10200 };
@@ -723,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_replace_reject),
 		cmocka_unit_test(test_halted),
 		cmocka_unit_test(test_budget_priority),
+		cmocka_unit_test(test_cancels_many),
 		cmocka_unit_test(test_bucket_refill),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_quiet_until),
