@@ -350,30 +350,53 @@ int book_apply_add(struct book_set *bs, uint16_t locate, uint64_t ref,
 		   uint8_t side, uint32_t shares, uint32_t px,
 		   const char *stock, struct book_change *c);
 
+/* book_apply_add of an A or F message's bytes msg (at least ITCH_LEN_A;
+ * F's attribution is not read) whose reference's book_hash32 is h (another
+ * value misplaces the order: h comes from the same bytes). */
+int book_apply_add_msg(struct book_set *bs, const uint8_t *msg, uint32_t h,
+		       struct book_change *c);
+
+/* The updates of an order already in the book (E C X D U) come in two
+ * forms: book_apply_exec(bs, ref, ...) and the like, and
+ * book_apply_exec_hashed(bs, ref, h, ...) for a caller that has hashed
+ * the reference already (the feed's lookahead): h must be
+ * book_hash32(bs, ref) (another value finds no order: -BOOK_EUNKNOWN). */
+
 /* E: execute `shares` of `ref` at its resting price. More than it has:
  * clamped, the order removed, counted, BOOK_CHG_CLAMPED. 0, -BOOK_EUNKNOWN,
  * -BOOK_EZERO. */
 int book_apply_exec(struct book_set *bs, uint64_t ref, uint32_t shares,
 		    struct book_change *c);
+int book_apply_exec_hashed(struct book_set *bs, uint64_t ref, uint32_t h, uint32_t shares,
+			   struct book_change *c);
 
 /* C: like book_apply_exec, reporting `exec_px` (1e-4 USD) as c->exec_px. */
 int book_apply_exec_px(struct book_set *bs, uint64_t ref, uint32_t shares,
 		       uint32_t exec_px, struct book_change *c);
+int book_apply_exec_px_hashed(struct book_set *bs, uint64_t ref, uint32_t h, uint32_t shares,
+			      uint32_t exec_px, struct book_change *c);
 
 /* X: cancel `shares` of `ref` (keeps its priority). More than it has:
  * clamped and removed as for E. 0, -BOOK_EUNKNOWN, -BOOK_EZERO. */
 int book_apply_cancel(struct book_set *bs, uint64_t ref, uint32_t shares,
 		      struct book_change *c);
+int book_apply_cancel_hashed(struct book_set *bs, uint64_t ref, uint32_t h, uint32_t shares,
+			     struct book_change *c);
 
 /* D: remove `ref`. 0, -BOOK_EUNKNOWN. */
 int book_apply_delete(struct book_set *bs, uint64_t ref, struct book_change *c);
+int book_apply_delete_hashed(struct book_set *bs, uint64_t ref, uint32_t h,
+			     struct book_change *c);
 
-/* U: remove `old_ref` and add `new_ref` (same symbol and side) at `px` with
- * `shares`, at the back of its level (new priority). All or nothing: 0, or
- * -BOOK_EUNKNOWN old_ref, -BOOK_EZERO, -BOOK_EDUP new_ref live (unless it
- * is old_ref), -BOOK_ELEVELS. */
+/* U: remove `old_ref` (old_h: its hash) and add `new_ref` (same symbol and
+ * side) at `px` with `shares`, at the back of its level (new priority). All
+ * or nothing: 0, or -BOOK_EUNKNOWN old_ref, -BOOK_EZERO, -BOOK_EDUP new_ref
+ * live (unless it is old_ref), -BOOK_ELEVELS. */
 int book_apply_replace(struct book_set *bs, uint64_t old_ref, uint64_t new_ref,
 		       uint32_t shares, uint32_t px, struct book_change *c);
+int book_apply_replace_hashed(struct book_set *bs, uint64_t old_ref, uint32_t old_h,
+			      uint64_t new_ref, uint32_t shares, uint32_t px,
+			      struct book_change *c);
 
 /* Apply one decoded ITCH message: A F E C X D U update the book; R names
  * the symbol, H sets its trading state, h its operational halt, Y its Reg

@@ -77,7 +77,10 @@
  * (mold_rx_fast_whole, drain_list), with the change record in f: 1638.2 M
  * -> 1575.1 M; the list padded past its end (pf_none) so that stage 1
  * needs no bound test: 1561.8 M; the book set's header copied into the
- * window for the stages: 1558.9 M. Tried and not kept: the frame's
+ * window for the stages: 1558.9 M. Then the burst's updates given the
+ * reference's hash that stage 1 computed (book_apply_*_hashed; the add
+ * off the message's bytes, book_apply_add_msg, four arguments in
+ * registers): 1558.7 M -> 1550.9 M. Tried and not kept: the frame's
  * length test without its wirelen != 0 (net.h; +1.3 M, the compiler's
  * layout), on_msg's stamp reloaded from the event after the book's call
  * (+0.6 M). */
@@ -491,44 +494,70 @@ _Static_assert(FEED_CHG_SAME(ref, order_ref) && FEED_CHG_SAME(bid_px, bid_px) &&
 
 /* The book's apply for order message msg (type A F E C X D U, at least its
  * ITCH length), read straight off the wire: book_apply_*'s result, the
- * change in *c. */
+ * change in *c. hashed (a constant): h is the book_hash32 of the reference
+ * at ITCH_OFF_BODY (the lookahead's), for E C X D U; else they hash it. */
 static ALWAYS_INLINE int apply_order(struct book_set *bs, const uint8_t *msg, uint8_t type,
-				     struct book_change *cp)
+				     uint32_t h, const bool hashed, struct book_change *cp)
 {
+	uint64_t ref;
 	int rc;
 
 	/* Tested in the order of their share of a day's messages (A and F,
 	 * D, U, E, then the rare ones): a compare or two for the usual add,
 	 * where a jump table costs eight instructions for every type. */
 	if (type == 'A' || type == 'F') {
-		rc = book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
-				    wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
-				    wire_get32(msg + ITCH_OFF_A_SHARES),
-				    wire_get32(msg + ITCH_OFF_A_PRICE),
-				    (const char *)(msg + ITCH_OFF_A_STOCK), cp);
-		return rc;
+		/* with the hash, the message's bytes rather than its fields:
+		 * no arguments on the stack */
+		if (hashed)
+			return book_apply_add_msg(bs, msg, h, cp);
+		return book_apply_add(bs, wire_get16(msg + ITCH_OFF_LOCATE),
+				      wire_get64(msg + ITCH_OFF_A_REF), msg[ITCH_OFF_A_SIDE],
+				      wire_get32(msg + ITCH_OFF_A_SHARES),
+				      wire_get32(msg + ITCH_OFF_A_PRICE),
+				      (const char *)(msg + ITCH_OFF_A_STOCK), cp);
 	}
 	/* Opaque to the compiler from here: else it turns the compares into
 	 * a jump table (~8 Ir), which costs the usual add more than the
 	 * compares cost the rest. */
 	__asm__("" : "+r"(type));
+	if (!hashed) {
+		if (type == 'D')
+			return book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), cp);
+		if (type == 'U')
+			return book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
+						  wire_get64(msg + ITCH_OFF_U_NEW),
+						  wire_get32(msg + ITCH_OFF_U_SHARES),
+						  wire_get32(msg + ITCH_OFF_U_PRICE), cp);
+		if (type == 'E')
+			return book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					       wire_get32(msg + ITCH_OFF_E_SHARES), cp);
+		if (type == 'X')
+			return book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
+						 wire_get32(msg + ITCH_OFF_X_SHARES), cp);
+		return book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
+					  wire_get32(msg + ITCH_OFF_E_SHARES),
+					  wire_get32(msg + ITCH_OFF_C_PRICE), cp);
+	}
+	/* E C X D U name the order at one offset (U: the old one) */
+	_Static_assert((int)ITCH_OFF_D_REF == (int)ITCH_OFF_BODY &&
+		       (int)ITCH_OFF_U_OLD == (int)ITCH_OFF_BODY &&
+		       (int)ITCH_OFF_E_REF == (int)ITCH_OFF_BODY &&
+		       (int)ITCH_OFF_X_REF == (int)ITCH_OFF_BODY,
+		       "E C X D U's reference at ITCH_OFF_BODY");
+	ref = wire_get64(msg + ITCH_OFF_BODY);
 	if (type == 'D') {
-		rc = book_apply_delete(bs, wire_get64(msg + ITCH_OFF_D_REF), cp);
+		rc = book_apply_delete_hashed(bs, ref, h, cp);
 	} else if (type == 'U') {
-		rc = book_apply_replace(bs, wire_get64(msg + ITCH_OFF_U_OLD),
-					wire_get64(msg + ITCH_OFF_U_NEW),
-					wire_get32(msg + ITCH_OFF_U_SHARES),
-					wire_get32(msg + ITCH_OFF_U_PRICE), cp);
+		rc = book_apply_replace_hashed(bs, ref, h, wire_get64(msg + ITCH_OFF_U_NEW),
+					       wire_get32(msg + ITCH_OFF_U_SHARES),
+					       wire_get32(msg + ITCH_OFF_U_PRICE), cp);
 	} else if (type == 'E') {
-		rc = book_apply_exec(bs, wire_get64(msg + ITCH_OFF_E_REF),
-				     wire_get32(msg + ITCH_OFF_E_SHARES), cp);
+		rc = book_apply_exec_hashed(bs, ref, h, wire_get32(msg + ITCH_OFF_E_SHARES), cp);
 	} else if (type == 'X') {
-		rc = book_apply_cancel(bs, wire_get64(msg + ITCH_OFF_X_REF),
-				       wire_get32(msg + ITCH_OFF_X_SHARES), cp);
+		rc = book_apply_cancel_hashed(bs, ref, h, wire_get32(msg + ITCH_OFF_X_SHARES), cp);
 	} else { /* 'C' */
-		rc = book_apply_exec_px(bs, wire_get64(msg + ITCH_OFF_E_REF),
-					wire_get32(msg + ITCH_OFF_E_SHARES),
-					wire_get32(msg + ITCH_OFF_C_PRICE), cp);
+		rc = book_apply_exec_px_hashed(bs, ref, h, wire_get32(msg + ITCH_OFF_E_SHARES),
+					       wire_get32(msg + ITCH_OFF_C_PRICE), cp);
 	}
 	return rc;
 }
@@ -561,10 +590,13 @@ static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_even
  * empty (mold refuses a zero length), so len needs no test of its own;
  * callers of any other message (feed_on_message, feed_on_item) pass
  * false. With the length and kind from f->order_info as feed_pull takes
- * them: callgrind on many3m, 1664.3 M -> 1652.2 M instructions in all. */
+ * them: callgrind on many3m, 1664.3 M -> 1652.2 M instructions in all.
+ * hashed (a constant): h is the book_hash32 of the reference at
+ * ITCH_OFF_BODY, from the lookahead's stage 1 (apply_order). */
 static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 				     uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-				     uint32_t n, const bool all, const bool block)
+				     uint32_t n, const bool all, const bool block, uint32_t h,
+				     const bool hashed)
 {
 	struct book_set *bs = f->books;
 	struct book_change *c = &f->chg;
@@ -609,7 +641,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->msg_type = type;
 	e->kind = (uint8_t)(info >> 8);
 	e->pad[0] = e->pad[1] = 0;
-	rc = apply_order(bs, msg, type, c);
+	rc = apply_order(bs, msg, type, h, hashed, c);
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		note_silent(f, ts);
@@ -655,7 +687,8 @@ static ALWAYS_INLINE void on_item(struct feed *f, const struct mold_item *it, ui
 {
 	switch (it->kind) {
 	case MOLD_MSG:
-		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all, false);
+		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all, false, 0,
+			     false);
 		break;
 	case MOLD_EV_GAP:
 		f->st.gaps++;
@@ -923,7 +956,7 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
 				pf_step(w);
-			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all, true);
+			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all, true, 0, false);
 			if (more && n) {
 				*more = !mold_drained(&f->mold);
 				return n;
@@ -1262,7 +1295,7 @@ static ALWAYS_INLINE uint32_t pull(struct feed *f, uint64_t t_rx_tsc, struct md_
 		e->kind = (uint8_t)(info >> 8);
 		e->pad[0] = e->pad[1] = 0;
 		e->locate = locate; /* for pull_refused; the change's below */
-		rc = apply_order(f->books, msg, type, &c);
+		rc = apply_order(f->books, msg, type, 0, false, &c);
 		if (UNLIKELY(rc < 0))
 			return pull_refused(f, e, rc);
 		event_from_change(f, e, &c);
@@ -1420,8 +1453,9 @@ static ALWAYS_INLINE uint32_t drain_list(struct feed *f, struct pf_win *w,
 		w->next = j + 1;
 		msg = w->msg[j];
 		pf_stages(w, j);
+		/* stage 1 hashed its reference (when on_msg applies it) */
 		n += on_msg(f, msg, mold_block_len(msg - MOLD_BLOCK_HDR_LEN), base + j, t_rx_tsc,
-			    out, cap, n, all, true);
+			    out, cap, n, all, true, w->h[j], true);
 	}
 	return n;
 }
@@ -1489,7 +1523,7 @@ FEED_NO_SLP uint32_t feed_on_burst(struct feed *f, const struct feed_frame *fram
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all, false);
+	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all, false, 0, false);
 }
 
 /* feed_on_messages' stages in flight, as pf_win's but in a ring: message
@@ -1563,7 +1597,9 @@ static ALWAYS_INLINE uint32_t messages(struct feed *f, const struct feed_msg *ms
 		pf_ring_ref(&r, bs, msgs, n, i + 3 * d);
 		pf_ring_order(&r, bs, i + 2 * d);
 		pf_ring_links(&r, bs, i + d);
-		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all, false);
+		/* stage 1 hashed its reference (when on_msg applies it) */
+		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all,
+			     false, r.h[i & (FEED_PF_RING - 1)], true);
 	}
 	return ev;
 }

@@ -20,6 +20,7 @@
 #include "dataplane/binfile.h"
 #include "dataplane/book.h"
 #include "dataplane/itch.h"
+#include "dataplane/itch_enc.h"
 #include "tests/test_data.h"
 
 #define SNIPPET "itch/12302019_SNIPPET.NASDAQ_ITCH50"
@@ -597,6 +598,114 @@ static void test_prime_same_updates(void **state)
 			    sizeof(*a) - offsetof(struct book_set, slot_mask));
 	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
 			    sz - sizeof(*a));
+	book_free(a);
+	book_free(b);
+}
+
+/* The feed's forms of the updates: book_apply_add_msg (the A/F message's
+ * wire bytes, the reference's hash given) and book_apply_*_hashed give
+ * exactly what book_apply_add and the others give on a twin book, refusals
+ * included (bad locate, side and shares, duplicates, full pools); a hash
+ * that is not the reference's finds no order and changes nothing. */
+static void test_hashed_forms(void **state)
+{
+	struct book_cfg cfg = { .max_orders = 40, .max_levels = 16, .max_locate = 3 };
+	size_t sz = book_memsize(&cfg);
+	struct book_set *a = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_set *b = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_change ca, cb;
+	uint64_t x = 777;
+	uint32_t refused = 0, applied = 0;
+	(void)state;
+
+	for (int i = 0; i < 6000; i++) {
+		struct itch_msg m;
+		uint8_t wire[64];
+		uint64_t ref, r2;
+		uint32_t px, q, h;
+		uint16_t loc;
+		int op, ra, rb;
+
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		op = (int)(x >> 59) % 7;
+		ref = 1 + (x >> 20) % 70;
+		r2 = 1 + (x >> 30) % 70;
+		px = 10000 + 100 * (uint32_t)((x >> 40) % 25);
+		q = (uint32_t)((x >> 50) % 300); /* 0 now and then: refused */
+		loc = (uint16_t)((x >> 12) % 5); /* 0 and 4: refused */
+		h = book_hash32(b, ref);
+		memset(&ca, 0x5a, sizeof(ca));
+		memset(&cb, 0x5a, sizeof(cb));
+		switch (op) {
+		case 0:
+		case 1:
+		case 2:
+			memset(&m, 0, sizeof(m));
+			m.type = op == 2 ? 'F' : 'A';
+			m.locate = loc;
+			m.add.ref = ref;
+			m.add.side = (x & 0xff) == 7 ? 'X' : (ref & 1 ? 'B' : 'S');
+			m.add.shares = q;
+			m.add.price = px;
+			memcpy(m.add.stock, "ABC     ", 8);
+			assert_true(itch_encode(&m, wire, sizeof(wire)) > 0);
+			ra = book_apply_add(a, loc, ref, m.add.side, q, px, m.add.stock, &ca);
+			rb = book_apply_add_msg(b, wire, h, &cb);
+			break;
+		case 3:
+			ra = book_apply_replace(a, ref, r2, q, px, &ca);
+			rb = book_apply_replace_hashed(b, ref, h, r2, q, px, &cb);
+			break;
+		case 4:
+			ra = book_apply_exec(a, ref, q, &ca);
+			rb = book_apply_exec_hashed(b, ref, h, q, &cb);
+			break;
+		case 5:
+			if (x & 0x100) {
+				ra = book_apply_cancel(a, ref, q, &ca);
+				rb = book_apply_cancel_hashed(b, ref, h, q, &cb);
+			} else {
+				ra = book_apply_exec_px(a, ref, q, px, &ca);
+				rb = book_apply_exec_px_hashed(b, ref, h, q, px, &cb);
+			}
+			break;
+		default:
+			ra = book_apply_delete(a, ref, &ca);
+			rb = book_apply_delete_hashed(b, ref, h, &cb);
+			break;
+		}
+		assert_int_equal(ra, rb);
+		if (ra == 0)
+			assert_memory_equal(&ca, &cb, sizeof(ca));
+		refused += ra != 0;
+		applied += ra == 0;
+	}
+	assert_true(applied > 1000);
+	assert_true(a->cnt.rejected[BOOK_ELOCATE] > 0 && a->cnt.rejected[BOOK_EZERO] > 0 &&
+		    a->cnt.rejected[BOOK_ESIDE] > 0 && a->cnt.rejected[BOOK_EDUP] > 0 &&
+		    a->cnt.rejected[BOOK_EUNKNOWN] > 0 &&
+		    a->cnt.rejected[BOOK_EORDERS] + a->cnt.rejected[BOOK_ELEVELS] > 0);
+	assert_true(refused > 0);
+	assert_book_ok(b, 1);
+	assert_memory_equal(&a->slot_mask, &b->slot_mask,
+			    sizeof(*a) - offsetof(struct book_set, slot_mask));
+	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
+			    sz - sizeof(*a));
+
+	/* a live order under another hash: not found, nothing changed */
+	for (uint64_t r = 1; r <= 70; r++) {
+		const struct book_order *o = book_order_find(b, r);
+		uint32_t wrong = book_hash32(b, r) + 1;
+
+		if (!o)
+			continue;
+		assert_int_equal(book_apply_delete_hashed(b, r, wrong, &cb), -BOOK_EUNKNOWN);
+		assert_int_equal(book_apply_exec_hashed(b, r, wrong, 1, &cb), -BOOK_EUNKNOWN);
+		assert_int_equal(book_apply_replace_hashed(b, r, wrong, r, 1, 10000, &cb),
+				 -BOOK_EUNKNOWN);
+		assert_ptr_equal(book_order_find(b, r), o);
+	}
+	assert_book_ok(b, 1);
 	book_free(a);
 	book_free(b);
 }
@@ -1949,6 +2058,7 @@ int main(void)
 		cmocka_unit_test(test_real_snippet),
 		cmocka_unit_test(test_warm_reads_only),
 		cmocka_unit_test(test_prime_same_updates),
+		cmocka_unit_test(test_hashed_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
