@@ -84,6 +84,14 @@ struct feed {
 	 * type byte (len | kind << 8), copied here at init so feed_pull
 	 * addresses it off f: a register fewer in its loop. */
 	uint16_t order_info[256];
+	/* The same for on_msg (the burst and frame paths), by type byte: an
+	 * order message's md_event bytes from locate to the end as one
+	 * 8-byte store writes them before the book's call: kind, msg_type
+	 * and pad in place, and in locate's place the type's ITCH length (0:
+	 * not an order message), which the event's locate overwrites after
+	 * the call (feed.c, event_tail). feed_pull keeps order_info: its
+	 * loop took ~1 instruction a call more with this one. */
+	uint64_t order_tail[256];
 	/* md_event flags by book_sym.flags value: the symbol's stale, crossed
 	 * and halted bits in md_event's places with the feed's stale bit
 	 * (f->stale), rewritten when that changes (set_stale): an event's
