@@ -1475,15 +1475,11 @@ static ALWAYS_INLINE uint32_t drain_list_run(struct feed *f, struct pf_win *w,
 	/* message j's sequence: base + j */
 	const uint64_t base = x->seq - x->first;
 
-	w->next = x->first;
-	for (;;) {
-		uint32_t j = w->next;
-		const uint8_t *msg;
+	/* w->next written once, for the packet: nothing in the loop reads it */
+	w->next = end;
+	for (uint32_t j = x->first; j != end; j++) {
+		const uint8_t *msg = w->msg[j];
 
-		if (j == end)
-			break;
-		w->next = j + 1;
-		msg = w->msg[j];
 		pf_stages(w, j);
 		/* stage 1 hashed its reference (when on_msg applies it) */
 		n += on_msg(f, msg, mold_block_len(msg - MOLD_BLOCK_HDR_LEN), base + j, t_rx_tsc,
