@@ -530,6 +530,25 @@ static void test_warm_reads_only(void **state)
 	book_free(bs);
 }
 
+/* Two fresh book sets with cfg, for updates fed to both; returns the
+ * size of each block (for assert_twins_equal). */
+static size_t twins_new(const struct book_cfg *cfg, struct book_set **a, struct book_set **b)
+{
+	*a = book_new(cfg->max_orders, cfg->max_levels, cfg->max_locate);
+	*b = book_new(cfg->max_orders, cfg->max_levels, cfg->max_locate);
+	return book_memsize(cfg);
+}
+
+/* Every byte of the twins equal but the header's own pointers (each set's
+ * block): the header from slot_mask on, and the block after it. */
+static void assert_twins_equal(const struct book_set *a, const struct book_set *b, size_t sz)
+{
+	assert_memory_equal(&a->slot_mask, &b->slot_mask,
+			    sizeof(*a) - offsetof(struct book_set, slot_mask));
+	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
+			    sz - sizeof(*a));
+}
+
 /* book_prime gives the empty free lists their batch ahead of the first
  * add: every update's result and change record, and at the end every byte
  * of the set, are those of an unprimed set fed the same updates. The small
@@ -538,9 +557,8 @@ static void test_warm_reads_only(void **state)
 static void test_prime_same_updates(void **state)
 {
 	struct book_cfg cfg = { .max_orders = 48, .max_levels = 20, .max_locate = 3 };
-	size_t sz = book_memsize(&cfg);
-	struct book_set *a = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
-	struct book_set *b = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_set *a, *b;
+	size_t sz = twins_new(&cfg, &a, &b);
 	struct book_change ca, cb;
 	uint64_t x = 12345;
 	uint32_t refused = 0, adds = 0;
@@ -592,12 +610,7 @@ static void test_prime_same_updates(void **state)
 	assert_true(adds > 100);
 	assert_true(a->cnt.rejected[BOOK_EORDERS] + a->cnt.rejected[BOOK_ELEVELS] > 0);
 	assert_true(refused > 0);
-	/* the header's own pointers differ (each set's block); all else is
-	 * equal: the header from slot_mask on, and the block after it */
-	assert_memory_equal(&a->slot_mask, &b->slot_mask,
-			    sizeof(*a) - offsetof(struct book_set, slot_mask));
-	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
-			    sz - sizeof(*a));
+	assert_twins_equal(a, b, sz);
 	book_free(a);
 	book_free(b);
 }
@@ -610,9 +623,8 @@ static void test_prime_same_updates(void **state)
 static void test_hashed_forms(void **state)
 {
 	struct book_cfg cfg = { .max_orders = 40, .max_levels = 16, .max_locate = 3 };
-	size_t sz = book_memsize(&cfg);
-	struct book_set *a = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
-	struct book_set *b = book_new(cfg.max_orders, cfg.max_levels, cfg.max_locate);
+	struct book_set *a, *b;
+	size_t sz = twins_new(&cfg, &a, &b);
 	struct book_change ca, cb;
 	uint64_t x = 777;
 	uint32_t refused = 0, applied = 0;
@@ -687,10 +699,7 @@ static void test_hashed_forms(void **state)
 		    a->cnt.rejected[BOOK_EORDERS] + a->cnt.rejected[BOOK_ELEVELS] > 0);
 	assert_true(refused > 0);
 	assert_book_ok(b, 1);
-	assert_memory_equal(&a->slot_mask, &b->slot_mask,
-			    sizeof(*a) - offsetof(struct book_set, slot_mask));
-	assert_memory_equal((const uint8_t *)a + sizeof(*a), (const uint8_t *)b + sizeof(*b),
-			    sz - sizeof(*a));
+	assert_twins_equal(a, b, sz);
 
 	/* a live order under another hash: not found, nothing changed */
 	for (uint64_t r = 1; r <= 70; r++) {
