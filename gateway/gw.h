@@ -70,11 +70,21 @@ struct gw_idmemo {
 };
 #define GW_IDMEMO 32u              /* memo entries, by locate % GW_IDMEMO */
 
+/* A NEW or REPLACE whose bytes gw_send_intent wrote and whose record in
+ * the store (and in the sent counters) gw_commit makes. */
+struct gw_pend {
+	const struct order_intent *in; /* the intent, unchanged until the commit */
+	uint64_t now_ns;
+	struct ostore_probe pr;        /* what its checks found in the store */
+	uint8_t op;                    /* INTENT_NEW or INTENT_REPLACE; 0 = none */
+};
+
 /* Order stores of at least this many bytes go on 2 MiB pages (gw_init). */
 #define GW_HUGE_MIN (1u << 20)
 
-/* Laid out for the intent path: the store's hot fields, then ours and the
- * counters it bumps, then the checks' hot fields and the ClOrdID memo (one
+/* Laid out for the intent path: the store's hot fields, then ours, the
+ * counters it bumps and the owed commit (the checks' probe of the store
+ * lives there), then the checks' hot fields and the ClOrdID memo (one
  * entry, half a line, read by each NEW or REPLACE); configuration,
  * deferred cancels and refusal counters after them. */
 struct gw {
@@ -83,6 +93,7 @@ struct gw {
 	char capacity;             /* cfg.capacity, beside what the encoder reads */
 	char firm[4];              /* cfg.firm */
 	struct gw_stats st;
+	struct gw_pend pend;       /* the send gw_commit owes the store */
 	struct risk rk;
 	struct gw_idmemo idm[GW_IDMEMO];
 	struct gw_cfg cfg;
@@ -131,6 +142,26 @@ static inline void gw_set_ref(struct gw *g, uint16_t locate, uint32_t px)
  * *rej. */
 long gw_on_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
 		  size_t cap, struct exec_report *rej);
+
+/* gw_on_intent but for the store's record of a passed NEW or REPLACE:
+ * its bytes are written and the caller may send them at once, then calls
+ * gw_commit, which records the order in the store as gw_on_intent would
+ * have (the next intent's checks need it). *in must stay unchanged until
+ * then. Any gw call that reads the store (gw_send_intent, gw_on_intent,
+ * gw_poll, gw_on_wire) makes a commit still owed first. */
+long gw_send_intent(struct gw *g, const struct order_intent *in, uint64_t now_ns, uint8_t *wire,
+		    size_t cap, struct exec_report *rej);
+
+/* gw_commit's work, when one is owed. */
+void gw_commit_pending(struct gw *g);
+
+/* Record in the store the NEW or REPLACE the last gw_send_intent sent, if
+ * any (no effect otherwise). */
+static inline void gw_commit(struct gw *g)
+{
+	if (g->pend.op)
+		gw_commit_pending(g);
+}
 
 /* Cancels owed by an earlier CANCEL_ALL to orders whose replace was in
  * flight: once the venue has answered the replace, whichever order stands

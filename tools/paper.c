@@ -602,8 +602,11 @@ static NOINLINE void send_intents_n(struct paper *p, const struct order_intent *
 			}
 		}
 		q = &p->pend[p->n_pend++];
-		k = gw_on_intent(&p->gw, &it[i], p->now, p->wire + off, PAPER_WIRE - off, &q->rej);
+		k = gw_send_intent(&p->gw, &it[i], p->now, p->wire + off, PAPER_WIRE - off,
+				   &q->rej);
 		t_tx = tsc_read(&tsc_global);
+		/* the bytes are stamped: now the store's record of them */
+		gw_commit(&p->gw);
 		/* the record for paper_flush after the bytes' stamp: not on
 		 * the tick-to-trade path */
 		q->in = it[i];

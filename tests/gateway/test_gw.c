@@ -260,6 +260,121 @@ static void assert_clordid(const char c[OUCH_CLORDID_LEN], uint64_t token)
 	assert_int_equal(t, token);
 }
 
+/* ---- the send and its commit ---------------------------------------------- */
+
+/* One intent through gw_send_intent and gw_commit on a and through
+ * gw_on_intent on b: the same return, bytes and report. */
+static long send_both(struct gw *a, struct gw *b, const struct order_intent *in, uint64_t t)
+{
+	uint8_t wa[256], wb[256];
+	struct exec_report ra, rb;
+	long ka, kb;
+
+	memset(wa, SENTINEL, sizeof(wa));
+	memset(wb, SENTINEL, sizeof(wb));
+	memset(&ra, 0, sizeof(ra));
+	memset(&rb, 0, sizeof(rb));
+	ka = gw_send_intent(a, in, t, wa, sizeof(wa), &ra);
+	gw_commit(a);
+	assert_int_equal(a->pend.op, 0);
+	kb = gw_on_intent(b, in, t, wb, sizeof(wb), &rb);
+	assert_int_equal(ka, kb);
+	assert_memory_equal(wa, wb, sizeof(wa));
+	if (ka < 0)
+		assert_memory_equal(&ra, &rb, sizeof(ra));
+	return ka;
+}
+
+/* gw_send_intent then gw_commit leaves the gateway as gw_on_intent does:
+ * the same bytes, refusals, counters, store (every order slot, symbol
+ * line and index entry) over NEWs, a REPLACE, a CANCEL and refusals. */
+static void test_send_commit_same(void **state)
+{
+	struct gw *a = gw_small(), *b = gw_small();
+	struct order_intent in;
+	struct gw_cfg c;
+
+	(void)state;
+	cfg_small(&c);
+	in = intent(INTENT_NEW, 11, 0, 1, 'B', PX - 100, 100);
+	assert_true(send_both(a, b, &in, T0) > 0);
+	in = intent(INTENT_NEW, 12, 0, 2, 'S', PX + 100, 200);
+	assert_true(send_both(a, b, &in, T0 + 1) > 0);
+	in = intent(INTENT_NEW, 12, 0, 2, 'S', PX + 100, 200); /* duplicate */
+	assert_int_equal(send_both(a, b, &in, T0 + 2), -EACCES);
+	accept_ref(a, 1);
+	accept_ref(b, 1);
+	in = intent(INTENT_REPLACE, 13, 11, 1, 'B', PX - 50, 300);
+	assert_true(send_both(a, b, &in, T0 + 3) > 0);
+	in = intent(INTENT_REPLACE, 14, 13, 1, 'B', PX - 40, 300); /* in flight */
+	assert_int_equal(send_both(a, b, &in, T0 + 4), -EACCES);
+	in = intent(INTENT_CANCEL, 0, 12, 2, 0, 0, 0);
+	assert_true(send_both(a, b, &in, T0 + 5) > 0);
+	in = intent(INTENT_NEW, 15, 0, 1, 'S', PX + 60000, 10); /* collar */
+	assert_int_equal(send_both(a, b, &in, T0 + 6), -EACCES);
+
+	assert_memory_equal(&a->st, &b->st, sizeof(a->st));
+	assert_int_equal(a->st.sent[INTENT_NEW], 2);
+	assert_int_equal(a->st.sent[INTENT_REPLACE], 1);
+	assert_memory_equal(a->os.ord, b->os.ord, c.store.max_orders * sizeof(a->os.ord[0]));
+	assert_memory_equal(a->os.sym, b->os.sym,
+			    (c.store.max_locate + 1) * sizeof(a->os.sym[0]));
+	assert_memory_equal(a->os.tok, b->os.tok,
+			    ((size_t)a->os.tok_mask + 1) * sizeof(a->os.tok[0]));
+	assert_memory_equal(a->os.ref, b->os.ref,
+			    ((size_t)a->os.ref_mask + 1) * sizeof(a->os.ref[0]));
+	assert_int_equal(a->os.n_open, b->os.n_open);
+	assert_int_equal(a->os.next_ref, b->os.next_ref);
+	assert_int_equal(a->os.open_ntl, b->os.open_ntl);
+	assert_int_equal(a->rk.bucket, b->rk.bucket);
+	gw_free(a);
+	gw_free(b);
+}
+
+/* Until gw_commit the store does not hold the order; each call that reads
+ * the store makes a commit still owed first (gw_send_intent: the second
+ * NEW of a token is a duplicate; gw_on_wire: the venue's accept finds the
+ * order); a refused intent owes none. */
+static void test_send_commit_owed(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in = intent(INTENT_NEW, 11, 0, 1, 'B', PX, 100);
+	uint8_t wire[256];
+	struct exec_report rej, r[4];
+	struct ouch_out m;
+
+	(void)state;
+	assert_int_equal(gw_send_intent(g, &in, T0, wire, sizeof(wire), &rej),
+			 SOUP_HDR_LEN + OUCH_ENTER_LEN);
+	assert_int_equal(g->pend.op, INTENT_NEW);
+	assert_int_equal(ostore_find_token(&g->os, 11), OSTORE_NIL);
+	assert_int_equal(g->os.n_open, 0);
+	assert_int_equal(g->st.sent[INTENT_NEW], 0);
+	assert_int_equal(gw_send_intent(g, &in, T0 + 1, wire, sizeof(wire), &rej), -EACCES);
+	assert_int_equal(rej.reason, RISK_DUPLICATE);
+	assert_int_equal(g->pend.op, 0);
+	assert_int_not_equal(ostore_find_token(&g->os, 11), OSTORE_NIL);
+	assert_int_equal(g->st.sent[INTENT_NEW], 1);
+	assert_int_equal(g->st.msgs_out, 1);
+	assert_int_equal(g->st.bytes_out, SOUP_HDR_LEN + OUCH_ENTER_LEN);
+
+	in = intent(INTENT_NEW, 12, 0, 1, 'B', PX, 100);
+	assert_true(gw_send_intent(g, &in, T0 + 2, wire, sizeof(wire), &rej) > 0);
+	assert_int_equal(g->pend.op, INTENT_NEW);
+	memset(&m, 0, sizeof(m));
+	m.type = OUCH_OUT_ACCEPTED;
+	m.u.accepted.user_ref_num = 2;
+	assert_int_equal(wire_in(g, &m, r), 1);
+	assert_int_equal(r[0].kind, EXEC_ACCEPTED);
+	assert_int_equal(r[0].token, 12);
+	assert_int_equal(g->pend.op, 0);
+	assert_int_equal(g->os.n_open, 2);
+	gw_commit(g); /* nothing owed: no effect */
+	assert_int_equal(g->os.n_open, 2);
+	assert_int_equal(g->st.sent[INTENT_NEW], 2);
+	gw_free(g);
+}
+
 /* ---- bytes out ------------------------------------------------------------ */
 
 static void test_new_bytes(void **state)
@@ -1131,6 +1246,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_mapping),
 		cmocka_unit_test(test_warm_reads_only),
+		cmocka_unit_test(test_send_commit_same),
+		cmocka_unit_test(test_send_commit_owed),
 		cmocka_unit_test(test_new_bytes),
 		cmocka_unit_test(test_new_firm),
 		cmocka_unit_test(test_clordid_large_tokens),
