@@ -3,7 +3,7 @@
 # NOCLONE in hw/compiler.h): with two, the warm-up may run a copy the
 # replay never executes and the run's first orders find their code cold.
 # Run by ctest as: cmake -DBIN=<tickwire> -DNM=<nm> -P one_copy.cmake
-set(fns gw_on_intent gw_op_new gw_op_replace gw_op_cancel gw_op_other mm_on_md mm_on_exec
+set(fns gw_on_intent gw_send_intent gw_commit_pending gw_op_new gw_op_replace gw_op_cancel gw_op_other mm_on_md mm_on_exec
     feed_pull)
 if(NOT NM OR NOT EXISTS "${NM}")
   message("SKIP: no nm to list the binary's symbols")
