@@ -43,6 +43,7 @@ struct run_cfg {
 	size_t n;                  /* intents timed */
 	size_t cold_bytes;         /* 0 = warm */
 	uint64_t overhead;         /* ticks of the fenced pair */
+	int to_bytes;              /* time gw_send_intent, commit untimed */
 };
 
 struct figs {
@@ -290,8 +291,15 @@ static int run(const struct run_cfg *rc, struct hdr *h, struct figs *f)
 		if (rc->cold_bytes)
 			stream(rc->cold_bytes);
 		t0 = tsc_read_ordered(&tsc_global);
-		k = gw_on_intent(&G, &in, now_ns, wire, sizeof(wire), &rej);
-		t1 = tsc_read_ordered(&tsc_global);
+		if (rc->to_bytes) {
+			/* as tickwire paper: the bytes, then the store's record */
+			k = gw_send_intent(&G, &in, now_ns, wire, sizeof(wire), &rej);
+			t1 = tsc_read_ordered(&tsc_global);
+			gw_commit(&G);
+		} else {
+			k = gw_on_intent(&G, &in, now_ns, wire, sizeof(wire), &rej);
+			t1 = tsc_read_ordered(&tsc_global);
+		}
 		d = t1 - t0 > rc->overhead ? t1 - t0 - rc->overhead : 0;
 		if (k < 0) { /* not on the tick-to-trade path: counted, not timed */
 			f->refused++;
@@ -368,6 +376,8 @@ int main(int argc, char **argv)
 			do_cold = 0;
 		} else if (strcmp(argv[a], "--cold") == 0) {
 			do_warm = 0;
+		} else if (strcmp(argv[a], "--to-bytes") == 0) {
+			warm.to_bytes = cold.to_bytes = 1;
 		} else if (strcmp(argv[a], "-n") == 0 && a + 1 < argc) {
 			warm.n = strtoull(argv[++a], NULL, 10);
 			cold.n = warm.n / 10;
@@ -376,8 +386,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[a], "-r") == 0 && a + 1 < argc) {
 			repeats = atoi(argv[++a]);
 		} else {
-			fprintf(stderr, "usage: bench_gw [--quick] [--warm|--cold] [-n INTENTS] "
-					"[-m COLD_MB] [-r REPEATS]\n");
+			fprintf(stderr, "usage: bench_gw [--quick] [--warm|--cold] [--to-bytes] "
+					"[-n INTENTS] [-m COLD_MB] [-r REPEATS]\n"
+					"  --to-bytes  time gw_send_intent (checks and bytes) and "
+					"make the store's record (gw_commit) after the stamp, as "
+					"tickwire paper does\n");
 			return 64;
 		}
 	}
@@ -401,11 +414,12 @@ int main(int argc, char **argv)
 			overhead = b - a;
 	}
 	warm.overhead = cold.overhead = overhead;
-	printf("bench_gw: gw_on_intent, %d symbols x %d levels a side, gw_cfg_defaults "
+	printf("bench_gw: %s, %d symbols x %d levels a side, gw_cfg_defaults "
 	       "(position/credit/rate limits opened), warm %zu / cold %zu intents "
 	       "(%zu MB streamed between) x %d repeats; clock %s %.3f GHz, fence pair %llu "
 	       "ticks removed\n",
-	       NSYM, LEVELS, warm.n, cold.n, cold.cold_bytes >> 20, repeats,
+	       warm.to_bytes ? "gw_send_intent (gw_commit untimed)" : "gw_on_intent", NSYM,
+	       LEVELS, warm.n, cold.n, cold.cold_bytes >> 20, repeats,
 	       tsc_source_name(tsc_global.source), (double)tsc_global.hz * 1e-9,
 	       (unsigned long long)overhead);
 	if ((do_warm && mode("warm", &warm, repeats, h)) ||
