@@ -550,6 +550,7 @@ owed:
 	 * g->pend.pr still holds. */
 	g->pend.in = in;
 	g->pend.now_ns = now_ns;
+	g->pend.bytes = (uint32_t)n;
 	g->pend.op = in->op;
 	return n;
 store_refused:
@@ -604,12 +605,11 @@ NOINLINE NOCLONE void gw_commit_pending(struct gw *g)
 		/* Cannot fail: gw_send_intent tested the refs, and the checks
 		 * the rest, on this same store. */
 		(void)ostore_send_new_passed(&g->os, in, &g->pend.pr, g->pend.now_ns, &ref);
-		g->st.bytes_out += SOUP_HDR_LEN + OUCH_ENTER_LEN + (g->firm[0] ? 2 + 4 : 0);
 	} else {
 		(void)ostore_send_replace_passed(&g->os, in, &g->pend.pr, g->pend.now_ns, &old_ref,
 						 &ref);
-		g->st.bytes_out += SOUP_HDR_LEN + OUCH_REPLACE_LEN;
 	}
+	g->st.bytes_out += g->pend.bytes; /* what the send wrote, as its caller was told */
 	g->st.msgs_out++;
 	g->st.sent[op]++;
 }

@@ -75,6 +75,7 @@ struct gw_idmemo {
 struct gw_pend {
 	const struct order_intent *in; /* the intent, unchanged until the commit */
 	uint64_t now_ns;
+	uint32_t bytes;                /* the bytes it wrote (the sent counters') */
 	struct ostore_probe pr;        /* what its checks found in the store */
 	uint8_t op;                    /* INTENT_NEW or INTENT_REPLACE; 0 = none */
 };
