@@ -506,8 +506,20 @@ static bool target_shift(struct mm *m, const struct mm_tkey *k, unsigned *moved)
 
 		if (d == 0)
 			continue;
-		for (uint32_t i = 0; i < ne; i++)
-			lv[i].px += d;
+		/* each written level (ne <= QUOTE_MAX_LEVELS), by one jump
+		 * into the unrolled adds: no loop counter or compare per level
+		 * (the loop cost build_target ~1.9% Ir, paper_run 0.28%) */
+		switch (ne) {
+		case 8: lv[7].px += d; /* fall through */
+		case 7: lv[6].px += d; /* fall through */
+		case 6: lv[5].px += d; /* fall through */
+		case 5: lv[4].px += d; /* fall through */
+		case 4: lv[3].px += d; /* fall through */
+		case 3: lv[2].px += d; /* fall through */
+		case 2: lv[1].px += d; /* fall through */
+		case 1: lv[0].px += d; /* fall through */
+		default: break;
+		}
 		mvd |= (unsigned)(ne != 0) << s;
 	}
 	*moved = mvd;

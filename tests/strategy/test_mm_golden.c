@@ -951,8 +951,8 @@ static void test_offsets_memo(void **state)
  * checked (check_target). Counts calls whose key moved its prices alone
  * (the in-place move's case), and those whose side s had a full ladder
  * (ext == levels), a ladder cut by the price range, or no price. */
-static void edge_walk(uint32_t lo, uint32_t hi, int s, uint64_t *px_only, uint64_t *full,
-		      uint64_t *cut, uint64_t *none)
+static void edge_walk(uint32_t lo, uint32_t hi, int s, uint32_t levels, uint64_t *px_only,
+		      uint64_t *full, uint64_t *cut, uint64_t *none)
 {
 	struct order_intent o[MAXI];
 	struct mm_cfg c;
@@ -960,7 +960,7 @@ static void edge_walk(uint32_t lo, uint32_t hi, int s, uint64_t *px_only, uint64
 	uint32_t mid = lo + (hi - lo) / 2;
 
 	mm_cfg_defaults(&c);
-	c.levels = 5;
+	c.levels = levels;
 	c.step_ticks = 2;
 	c.vol.sigma_min = 0.0; /* offsets of cents at any price level */
 	assert_int_equal(mm_init(&M, &c, LOC, BASE, T0), 0);
@@ -1010,15 +1010,33 @@ static void test_target_edges(void **state)
 	(void)state;
 	rs = 0x3c6ef372fe94f82bull;
 	/* from no bid price at all (the top rounds to <= 0) up */
-	edge_walk(150, 2150, QUOTE_BID, &px_only, &full, &cut, &none);
+	edge_walk(150, 2150, QUOTE_BID, 5, &px_only, &full, &cut, &none);
 	print_message("bids near 0: keys moved by price alone %" PRIu64 ", full ladders %" PRIu64
 		      ", cut %" PRIu64 ", no price %" PRIu64 "\n", px_only, full, cut, none);
 	assert_true(px_only > 500 && full > 100 && cut > 100 && none > 100);
 	px_only = full = cut = none = 0;
-	edge_walk(top - 2400, top - 400, QUOTE_ASK, &px_only, &full, &cut, &none);
+	edge_walk(top - 2400, top - 400, QUOTE_ASK, 5, &px_only, &full, &cut, &none);
 	print_message("asks near the maximum: keys moved by price alone %" PRIu64
 		      ", full ladders %" PRIu64 ", cut %" PRIu64 "\n", px_only, full, cut);
 	assert_true(px_only > 500 && full > 100 && cut > 100);
+}
+
+/* The in-place move (target_shift) for ladders of every length, 1 to
+ * QUOTE_MAX_LEVELS levels, both sides, mid-range: keys whose prices alone
+ * move, with full ladders, each target checked against a fresh build
+ * (check_target, in edge_walk). */
+static void test_target_shift_levels(void **state)
+{
+	(void)state;
+	rs = 0x510e527fade682d1ull;
+	for (uint32_t levels = 1; levels <= QUOTE_MAX_LEVELS; levels++)
+		for (int s = 0; s < 2; s++) {
+			uint64_t px_only = 0, full = 0, cut = 0, none = 0;
+
+			edge_walk(1000000, 1020000, s, levels, &px_only, &full, &cut, &none);
+			assert_true(px_only > 500 && full > 1000);
+			assert_true(cut == 0 && none == 0);
+		}
 }
 
 int main(void)
@@ -1032,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_regime_quick),
 		cmocka_unit_test(test_offsets_memo),
 		cmocka_unit_test(test_target_edges),
+		cmocka_unit_test(test_target_shift_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
