@@ -124,7 +124,11 @@ static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t cap
 	size_t totlen;
 	uint32_t type_ver, frag_proto, paylen;
 
-	if ((wirelen != 0 && caplen < wirelen) || caplen < NET_FAST_PAYLOAD)
+	/* Cut by the snaplen (caplen < wirelen, never so for wirelen 0) or
+	 * shorter than the headers: caplen below the larger of the two, one
+	 * compare after a select (callgrind, feed_frame_begin: the two tests
+	 * took eight instructions, their flags combined in bytes). */
+	if (caplen < (wirelen > NET_FAST_PAYLOAD ? wirelen : (size_t)NET_FAST_PAYLOAD))
 		return false;
 	/* Two words hold every header byte tested, a compare each: the
 	 * ethertype with the version and IHL after it (IPv4, 20-byte header;

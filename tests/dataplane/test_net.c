@@ -281,14 +281,19 @@ static void test_fast_path_agrees(void **state)
 			memcpy(sll2 + NET_SLL2_HDR_LEN, eth + NET_ETH_HDR_LEN,
 			       len - NET_ETH_HDR_LEN);
 			for (size_t cap = NET_ETH_HDR_LEN; cap <= len; cap++) {
-				for (int wl = 0; wl < 2; wl++) {
+				/* wirelen: unknown, the frame's, and either side of
+				 * caplen and of the 42 header bytes (the fast path's
+				 * one compare against the larger) */
+				const size_t wls[] = { 0, len, cap, cap + 1, cap - 1, 41, 42, 43 };
+
+				for (size_t wl = 0; wl < sizeof(wls) / sizeof(wls[0]); wl++) {
 					const size_t d = NET_SLL2_HDR_LEN - NET_ETH_HDR_LEN;
 					struct net_udp a, b;
 					const uint8_t *fa = at_guard(eth, cap);
-					int ra = net_parse_link(NET_LINK_ETH, fa, cap, wl ? len : 0, &a);
+					int ra = net_parse_link(NET_LINK_ETH, fa, cap, wls[wl], &a);
 					const uint8_t *fb = at_guard(sll2, cap + d);
 					int rb = net_parse_link(NET_LINK_SLL2, fb, cap + d,
-								wl ? len + d : 0, &b);
+								wls[wl] ? wls[wl] + d : 0, &b);
 
 					if (ra != rb ||
 					    (ra == 0 && (a.payload_off + d != b.payload_off ||
@@ -299,9 +304,9 @@ static void test_fast_path_agrees(void **state)
 							 a.vlan_id != b.vlan_id ||
 							 a.vlan_outer != b.vlan_outer ||
 							 a.vlan_tags != b.vlan_tags))) {
-						print_error("byte %zu = 0x%02x, caplen %zu, wirelen %d: "
+						print_error("byte %zu = 0x%02x, caplen %zu, wirelen %zu: "
 							    "eth %d (%s), sll2 %d (%s)\n", pos, eth[pos],
-							    cap, wl, ra, net_reason_name(ra), rb,
+							    cap, wls[wl], ra, net_reason_name(ra), rb,
 							    net_reason_name(rb));
 						if (ra == 0)
 							print_udp(&a);
