@@ -626,13 +626,15 @@ static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_even
  * callers of any other message (feed_on_message, feed_on_item) pass
  * false. With the length and kind from f->order_info as feed_pull takes
  * them: callgrind on many3m, 1664.3 M -> 1652.2 M instructions in all.
- * hashed (a constant): h is the book_hash32 of the reference at
+ * exact (a constant): msg is an order message of its type's length
+ * exactly (the lookahead's kind said so): len is not read. hashed (a
+ * constant): h is the book_hash32 of the reference at
  * ITCH_OFF_BODY, from the lookahead's stage 1 (apply_order). room (a
  * constant): the caller knows n < cap (its event goes to out[n]). */
 static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 				     uint64_t t_rx_tsc, struct md_event *out, uint32_t cap,
-				     uint32_t n, const bool all, const bool block, uint32_t h,
-				     const bool hashed, const bool room)
+				     uint32_t n, const bool all, const bool block, const bool exact,
+				     uint32_t h, const bool hashed, const bool room)
 {
 	struct book_set *bs = f->books;
 	struct book_change *c = &f->chg;
@@ -650,14 +652,14 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	type = msg[ITCH_OFF_TYPE];
 	info = f->order_tail[type];
 	need = info & 0xff;
-	if (UNLIKELY(len != need) && (need == 0 || len < need))
+	if (!exact && UNLIKELY(len != need) && (need == 0 || len < need))
 		goto full;
 	ts = order_ts(msg);
 	if (UNLIKELY(ts > f->stop_ts_ns)) {
 		f->stopped = true;
 		return 0;
 	}
-	if (UNLIKELY(len != need))
+	if (!exact && UNLIKELY(len != need))
 		f->st.itch_long++;
 	f->st.msgs++;
 	f->st.by_type[type]++;
@@ -721,8 +723,8 @@ static ALWAYS_INLINE void on_item(struct feed *f, const struct mold_item *it, ui
 {
 	switch (it->kind) {
 	case MOLD_MSG:
-		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all, false, 0,
-			     false, false);
+		*n += on_msg(f, it->msg, it->len, it->seq, t_rx_tsc, out, cap, *n, all, false, false,
+			     0, false, false);
 		break;
 	case MOLD_EV_GAP:
 		f->st.gaps++;
@@ -821,7 +823,7 @@ struct pf_win {
 	uint32_t next;       /* first window index whose stages are not issued */
 	/* Each listed message (by mold_parse_list) and its pf_kind bits, 0
 	 * when the stages have nothing to do for it (not an order message, or
-	 * too short), set by stage 1 for stages 2 and 3, so they test a byte,
+	 * not of its type's length), set by stage 1 for stages 2 and 3, so they test a byte,
 	 * not the message; past nmsgs (up to 3 * FEED_PF_DIST past), pf_none,
 	 * whose kind is 0. */
 	const uint8_t *msg[FEED_WIN_MSGS + 3 * FEED_PF_DIST];
@@ -913,9 +915,12 @@ static ALWAYS_INLINE void pf_win_ref(struct pf_win *w, uint32_t j)
 	/* mold_parse_list checked the block: at least one byte, its length
 	 * in the two bytes before it: pf_msg_kind without its empty test
 	 * (callgrind on many3m, the length and kind bits from one table
-	 * rather than order_len and a kind table: 1530.0 M -> 1525.5 M). */
+	 * rather than order_len and a kind table: 1530.0 M -> 1525.5 M).
+	 * Only a message of its type's exact length: the kind tells on_msg
+	 * that its length needs no test (drain_list_run; a longer one, rare,
+	 * goes without prefetches). */
 	info = pf_info[m[ITCH_OFF_TYPE]];
-	k = mold_block_len(m - MOLD_BLOCK_HDR_LEN) >= (info & 0xff) ? (uint8_t)(info >> 8) : 0;
+	k = mold_block_len(m - MOLD_BLOCK_HDR_LEN) == (info & 0xff) ? (uint8_t)(info >> 8) : 0;
 	w->kind[j] = k;
 	if (!k)
 		return;
@@ -991,8 +996,8 @@ static ALWAYS_INLINE uint32_t drain_pf(struct feed *f, uint64_t t_rx_tsc, struct
 		while (mold_next_msg(&f->mold, &msg, &len, &seq)) {
 			if (w)
 				pf_step(w);
-			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all, true, 0, false,
-				    false);
+			n += on_msg(f, msg, len, seq, t_rx_tsc, out, cap, n, all, true, false, 0,
+				    false, false);
 			if (more && n) {
 				*more = !mold_drained(&f->mold);
 				return n;
@@ -1485,9 +1490,15 @@ static ALWAYS_INLINE uint32_t drain_list_run(struct feed *f, struct pf_win *w,
 		const uint8_t *msg = w->msg[j];
 
 		pf_stages(w, j);
-		/* stage 1 hashed its reference (when on_msg applies it) */
-		n += on_msg(f, msg, mold_block_len(msg - MOLD_BLOCK_HDR_LEN), base + j, t_rx_tsc,
-			    out, cap, n, all, true, w->h[j], true, room);
+		/* an order message of its type's length (its kind): stage 1
+		 * hashed its reference, and its length needs no test; any
+		 * other (a longer one too: no hash) as on_msg takes it alone */
+		if (LIKELY(w->kind[j] != 0))
+			n += on_msg(f, msg, 0, base + j, t_rx_tsc, out, cap, n, all, true, true,
+				    w->h[j], true, room);
+		else
+			n += on_msg(f, msg, mold_block_len(msg - MOLD_BLOCK_HDR_LEN), base + j,
+				    t_rx_tsc, out, cap, n, all, true, false, 0, false, room);
 	}
 	return n;
 }
@@ -1567,8 +1578,8 @@ FEED_NO_SLP uint32_t feed_on_burst(struct feed *f, const struct feed_frame *fram
 uint32_t feed_on_message(struct feed *f, const uint8_t *msg, size_t len, uint64_t seq,
 			 uint64_t t_rx_tsc, struct md_event *out, uint32_t cap)
 {
-	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all, false, 0, false,
-		      false);
+	return on_msg(f, msg, len, seq, t_rx_tsc, out, cap, 0, f->keep_all, false, false, 0,
+		      false, false);
 }
 
 /* feed_on_messages' stages in flight, as pf_win's but in a ring: message
@@ -1644,7 +1655,7 @@ static ALWAYS_INLINE uint32_t messages(struct feed *f, const struct feed_msg *ms
 		pf_ring_links(&r, bs, i + d);
 		/* stage 1 hashed its reference (when on_msg applies it) */
 		ev += on_msg(f, msgs[i].data, msgs[i].len, seq + i, t_rx_tsc, out, cap, ev, all,
-			     false, r.h[i & (FEED_PF_RING - 1)], true, false);
+			     false, false, r.h[i & (FEED_PF_RING - 1)], true, false);
 	}
 	return ev;
 }

@@ -467,7 +467,9 @@ static void gen_msg(struct gen *g, struct itch_msg *m)
 }
 
 /* A MoldUDP64 packet of n messages from seq; one block in 50 is garbage
- * (random bytes, random type, 1..40 long). Returns its length. */
+ * (random bytes, random type, 1..40 long), and of the rest one in 50 is
+ * longer than its type (1..4 bytes more: applied, counted long) and one
+ * in 50 shorter (1..3 bytes cut: refused as short). Returns its length. */
 static size_t gen_packet(struct gen *g, uint8_t *buf, uint64_t seq, uint16_t n)
 {
 	size_t off = MOLD_HDR_LEN;
@@ -483,9 +485,18 @@ static size_t gen_packet(struct gen *g, uint8_t *buf, uint64_t seq, uint16_t n)
 			for (int k = 0; k < len; k++)
 				msg[k] = (uint8_t)rng_next(&g->rng);
 		} else {
+			uint32_t r;
+
 			gen_msg(g, &m);
 			len = itch_encode(&m, msg, 256);
 			assert_true(len > 0);
+			r = rnd(&g->rng, 50);
+			if (r == 0) {
+				for (uint32_t k = 1 + rnd(&g->rng, 4); k; k--)
+					msg[len++] = (uint8_t)rng_next(&g->rng);
+			} else if (r == 1 && len > 4) {
+				len -= 1 + (int)rnd(&g->rng, 3);
+			}
 		}
 		mold_block_len_write(buf + off, (uint16_t)len);
 		off += MOLD_BLOCK_HDR_LEN + (size_t)len;
@@ -719,6 +730,7 @@ static void test_burst_same_as_frames(void **state)
 	assert_true(x->f.st.gaps > 0 && x->f.st.lost > 0 && x->f.mold.stats.dup_packets[1] > 0);
 	assert_true(x->f.st.packets_bad > 0 && x->f.st.net.reason[NET_OK] < x->f.st.frames);
 	assert_true(x->f.st.itch_unknown + x->f.st.itch_short > 0 && x->f.st.book_refused > 0);
+	assert_true(x->f.st.itch_long > 0 && x->f.st.itch_short > 0);
 	assert_true(x->f.st.md_overruns > 0 && x->f.books->cnt.applied[BOOK_OP_REPLACE] > 0);
 	/* The bursts learnt line A's (untagged) key for the window's fast
 	 * test (no 4-byte word until then), so later windows took their
@@ -928,7 +940,8 @@ static void test_keep_symbols(void **state)
 	}
 	assert_true(clock_x > 0 && y->f.ts_silent_ns > 0);
 	feed_finish(&x->f, 9, eva, 8192);
-	feed_finish(&y->f, 9, evb, 8192);
+	written += feed_finish(&y->f, 9, evb, 8192); /* a gap open at the end: its events */
+	feed_finish(&z->f, 9, evc, 8192);
 	for (uint32_t loc = 1; loc <= x->f.books->max_locate; loc++) {
 		const struct book_sym *sa = book_sym_get(x->f.books, (uint16_t)loc);
 		const struct book_sym *sb = book_sym_get(y->f.books, (uint16_t)loc);
