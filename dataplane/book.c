@@ -426,13 +426,28 @@ static void top_refresh(struct book_set *bs, struct book_sym *sym, unsigned side
 
 /* ---- ladder: chunk pool, split, merge --------------------------------- */
 
+/* A pool's peak of live records, kept as one past the highest index it
+ * has handed out: a never-used record is taken only when the free list
+ * holds no freed one (pools_refill), so then every record handed out so
+ * far is live, and never-used records go in index order. So the peak of
+ * the live count is the number of distinct records used, which is the
+ * highest index + 1. One compare against the peak, rather than the live
+ * count reloaded, compared and stored (callgrind on many3m: book_apply_add_msg 186.0 -> 182.4
+ * instructions a call). */
+static ALWAYS_INLINE void peak_note(uint32_t *peak, uint32_t i)
+{
+	if (UNLIKELY(i >= *peak))
+		*peak = i + 1;
+}
+
+
 static ALWAYS_INLINE uint32_t chunk_take(struct book_set *bs)
 {
 	uint32_t ci = bs->chunk_free;
 
 	bs->chunk_free = bs->chunks[ci].worse;
-	if (++bs->cnt.chunks_live > bs->cnt.chunks_peak)
-		bs->cnt.chunks_peak = bs->cnt.chunks_live;
+	bs->cnt.chunks_live++;
+	peak_note(&bs->cnt.chunks_peak, ci);
 	return ci;
 }
 
@@ -611,8 +626,8 @@ static ALWAYS_INLINE uint32_t ladder_insert_at(struct book_set *bs,
 	li = bs->level_free;
 	l = &bs->levels[li];
 	bs->level_free = l->tail;
-	if (++bs->cnt.levels_live > bs->cnt.levels_peak)
-		bs->cnt.levels_peak = bs->cnt.levels_live;
+	bs->cnt.levels_live++;
+	peak_note(&bs->cnt.levels_peak, li);
 	/* Field by field (pad unwritten), the locate from the order: no
 	 * zeroing of the record first, no locate from the symbol's address
 	 * (callgrind on many3m: book_apply_add 193.2 -> 190.9 instructions
@@ -889,8 +904,8 @@ static ALWAYS_INLINE uint32_t order_take(struct book_set *bs, uint64_t ref,
 	struct book_order *o = &bs->orders[oi];
 
 	bs->order_free = o->next;
-	if (++bs->cnt.orders_live > bs->cnt.orders_peak)
-		bs->cnt.orders_peak = bs->cnt.orders_live;
+	bs->cnt.orders_live++;
+	peak_note(&bs->cnt.orders_peak, oi);
 	o->ref = ref;
 	o->shares = shares;
 	o->px = px;

@@ -1706,6 +1706,8 @@ static void test_differential(void **state)
 	 * skip recomputing it) */
 	static bool was_crossed[D_LOC + 1];
 	uint64_t crossings = 0;
+	/* highest live counts seen after any step: each pool's peak */
+	uint32_t max_orders = 0, max_levels = 0, max_chunks = 0, below_peak = 0;
 
 	(void)state;
 	memset(top_px, 0, sizeof(top_px));
@@ -1911,10 +1913,29 @@ static void test_differential(void **state)
 			top_px[loc][side] = bpx;
 			top_qty[loc][side] = bqty;
 		}
+		/* The peaks are kept from the indices handed out (peak_note in
+		 * book.c): they must still be the highest live counts. */
+		if (bs->cnt.orders_live > max_orders)
+			max_orders = bs->cnt.orders_live;
+		if (bs->cnt.levels_live > max_levels)
+			max_levels = bs->cnt.levels_live;
+		if (bs->cnt.chunks_live > max_chunks)
+			max_chunks = bs->cnt.chunks_live;
+		if (bs->cnt.orders_peak != max_orders || bs->cnt.levels_peak != max_levels ||
+		    bs->cnt.chunks_peak != max_chunks) {
+			print_error("step %u: peaks %u %u %u, highest live %u %u %u\n", step,
+				    bs->cnt.orders_peak, bs->cnt.levels_peak, bs->cnt.chunks_peak,
+				    max_orders, max_levels, max_chunks);
+			fail();
+		}
+		below_peak += bs->cnt.orders_live < max_orders && bs->cnt.levels_live < max_levels;
 		if (step % 1000 == 999)
 			m_compare(bs, step);
 	}
 	m_compare(bs, D_OPS);
+	/* the run shrank after growing: some steps had fewer live records
+	 * than the peak (freed records reused, not only fresh ones) */
+	assert_true(below_peak > 1000);
 	/* every path was taken */
 	for (step = 0; step < BOOK_REASONS; step++)
 		if (step != 0)
