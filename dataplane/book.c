@@ -1150,9 +1150,6 @@ static ALWAYS_INLINE int add_do(struct book_set *bs, uint16_t locate, uint64_t r
 	c->ref = ref;
 	c->px = px;
 	c->qty = shares;
-	c->exec_px = 0;
-	c->old_px = 0;
-	c->old_qty = 0;
 	c->locate = locate;
 	c->side = side_b;
 	if (!hashed)
@@ -1480,7 +1477,6 @@ static ALWAYS_INLINE int replace_do(struct book_set *bs, uint64_t old_ref, uint3
 	c->ref = new_ref;
 	c->px = px;
 	c->qty = shares;
-	c->exec_px = 0;
 	c->old_px = old_px;
 	c->old_qty = old_qty;
 	c->locate = locate;
