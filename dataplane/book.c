@@ -962,7 +962,7 @@ static ALWAYS_INLINE unsigned cross_update(struct book_set *bs, struct book_sym 
 	return BOOK_CHG_STATE;
 }
 
-/* Write the flags f (BOOK_CHG_*, without BOOK_CHG_CROSSED), the new top
+/* Write the flags f (BOOK_CHG_*), the new top
  * and the symbol's flags into c. The flags are loaded once: the stores to
  * c could alias them. */
 static ALWAYS_INLINE void change_out(const struct book_sym *sym, unsigned f,
@@ -971,7 +971,6 @@ static ALWAYS_INLINE void change_out(const struct book_sym *sym, unsigned f,
 	uint8_t sf = sym->flags;
 	uint64_t bq = sym->best_qty[BOOK_BID], aq = sym->best_qty[BOOK_ASK];
 
-	f |= (unsigned)(sf & BOOK_SYM_CROSSED) * (BOOK_CHG_CROSSED / BOOK_SYM_CROSSED);
 	memcpy(&c->bid_px, sym->best_px, sizeof(sym->best_px));
 	/* one test for both (a side over UINT32_MAX shares is rare) */
 	if (LIKELY((bq | aq) <= UINT32_MAX)) {
@@ -984,7 +983,6 @@ static ALWAYS_INLINE void change_out(const struct book_sym *sym, unsigned f,
 	c->flags = (uint8_t)f;
 	c->sym_flags = sf;
 }
-_Static_assert(BOOK_CHG_CROSSED % BOOK_SYM_CROSSED == 0, "flag scale");
 
 /* BOOK_CHG_* flags that depend on the state after the update (top moved,
  * crossed), with f, and the new top, into c. top: the side's best price or

@@ -122,7 +122,11 @@ enum {
 	BOOK_CHG_CLAMPED = 1u << 3, /* E/C/X asked for more than the order had */
 	BOOK_CHG_LEVEL = 1u << 4,   /* a price level appeared or vanished */
 	BOOK_CHG_STATE = 1u << 5,   /* trading state, halt or crossed changed */
-	BOOK_CHG_CROSSED = 1u << 6, /* the symbol is crossed after the update */
+	/* Whether the symbol is crossed after the update is sym_flags'
+	 * BOOK_SYM_CROSSED, not a flag of its own here: the copy cost every
+	 * update four instructions (callgrind on many3m: book_apply_add_msg
+	 * 180.4 -> 175.8 a call, delete 139.1 -> 136.5, exec 146.3 -> 142.3,
+	 * replace 299.8 -> 294.9). */
 };
 
 /* book_sym.flags */
