@@ -440,7 +440,6 @@ static ALWAYS_INLINE void peak_note(uint32_t *peak, uint32_t i)
 		*peak = i + 1;
 }
 
-
 static ALWAYS_INLINE uint32_t chunk_take(struct book_set *bs)
 {
 	uint32_t ci = bs->chunk_free;

@@ -250,8 +250,9 @@ struct book_counters {
  * 300.8 -> 299.8; dropping D's and E's zeros made those slower, delete
  * 139.1 -> 145.6, exec 146.3 -> 154.1). On a refusal flags is untouched
  * and the rest unspecified (an add writes the message's fields before its
- * probe, so they need not live through it). From ref to qty, the fields are md_event's from order_ref to qty, in its order and sizes: the
- * feed copies them as one block (and replaces px with exec_px for C). */
+ * probe, so they need not live through it). From ref to qty, the fields
+ * are md_event's from order_ref to qty, in its order and sizes: the feed
+ * copies them as one block (and replaces px with exec_px for C). */
 struct book_change {
 	uint64_t ref;      /* order touched (the new reference for U) */
 	uint32_t bid_px;   /* best bid after the update, 1e-4 USD; 0 none */
