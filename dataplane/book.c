@@ -1441,15 +1441,38 @@ static ALWAYS_INLINE int replace_do(struct book_set *bs, uint64_t old_ref, uint3
 	old_px = o->px;
 	old_qty = o->shares;
 	slot_delete(bs, slot);
-	if (px == old_px && l->count == 1) {
-		/* Alone at its price: the level stays (removing and making it
-		 * again would give the same level), only its size changes.
-		 * Reported as the level vanishing and reappearing, as it is
-		 * in effect. */
-		l->shares = shares;
+	if (px == old_px) {
+		/* Same price: the order goes to the back of the level it is
+		 * in, which stays (removing and making it again would give
+		 * the same level), so no ladder search. Already at the back
+		 * (alone, or the last of several: 60% of the same-price U on
+		 * many3m), only its size changes; else it is not the tail,
+		 * so the level keeps its count and a tail. Alone, it is
+		 * reported as the level vanishing and reappearing, as it is
+		 * in effect. The links end as level_unlink and level_append
+		 * would leave them (callgrind on many3m: book_apply_replace
+		 * 294.95 -> 289.73 instructions a call). */
+		uint32_t tail = l->tail;
+
+		if (tail != oi) {
+			uint32_t prev = o->prev, next = o->next;
+
+			if (l->head == oi) {
+				l->head = next;
+			} else {
+				bs->orders[prev].next = next;
+				bs->orders[next].prev = prev;
+			}
+			o->prev = tail;
+			o->next = BOOK_NIL;
+			bs->orders[tail].next = oi;
+			l->tail = oi;
+		} else if (l->count == 1) {
+			f |= BOOK_CHG_LEVEL;
+		}
+		l->shares = l->shares - old_qty + shares;
 		if (li == sym->best_lvl[side])
-			sym->best_qty[side] = shares;
-		f |= BOOK_CHG_LEVEL;
+			sym->best_qty[side] = sym->best_qty[side] - old_qty + shares;
 	} else {
 		bool created;
 

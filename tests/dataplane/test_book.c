@@ -811,6 +811,91 @@ static void test_replace_alone(void **state)
 	book_free(bs);
 }
 
+/* U at the same price keeps the level and puts the order at its back,
+ * with no search of the ladder: from the middle, the front and the back
+ * of a level of several (the back: only the size changes), at the best
+ * level and below it. */
+static void test_replace_same_price(void **state)
+{
+	/* references 1..6: three asks at 7000, two at 7100, a bid */
+	static const uint32_t adds[][2] = {
+		{ 10, 7000 }, { 20, 7000 }, { 30, 7000 }, { 40, 7100 }, { 50, 7100 }, { 5, 6900 },
+	};
+	struct book_set *bs = book_new(64, 0, 4);
+	const struct book_level *l;
+	struct book_change c;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		assert_int_equal(book_apply_add(bs, 2, i + 1, i < 5 ? 'S' : 'B', adds[i][0],
+						adds[i][1], NULL, &c), 0);
+	l = book_level_at(bs, 2, BOOK_ASK, 7000);
+	/* the middle one to the back */
+	assert_int_equal(book_apply_replace(bs, 2, 12, 25, 7000, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), BOOK_CHG_TOP);
+	{
+		const uint64_t want[] = { 1, 3, 12 };
+		assert_fifo(bs, 2, BOOK_ASK, 7000, want, 3);
+	}
+	assert_ptr_equal(book_level_at(bs, 2, BOOK_ASK, 7000), l);
+	assert_int_equal(l->count, 3);
+	assert_int_equal(l->shares, 65);
+	assert_top(bs, 2, 6900, 5, 7000, 65);
+	assert_int_equal(c.ask_qty, 65);
+	assert_int_equal(c.old_qty, 20);
+	/* the front one to the back: the next is the front */
+	assert_int_equal(book_apply_replace(bs, 1, 11, 1, 7000, &c), 0);
+	{
+		const uint64_t want[] = { 3, 12, 11 };
+		assert_fifo(bs, 2, BOOK_ASK, 7000, want, 3);
+	}
+	assert_top(bs, 2, 6900, 5, 7000, 56);
+	assert_book_ok(bs, 2);
+	/* the back one: stays the back, only its size changes */
+	assert_int_equal(book_apply_replace(bs, 11, 13, 9, 7000, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), BOOK_CHG_TOP);
+	{
+		const uint64_t want[] = { 3, 12, 13 };
+		assert_fifo(bs, 2, BOOK_ASK, 7000, want, 3);
+	}
+	assert_int_equal(l->count, 3);
+	assert_top(bs, 2, 6900, 5, 7000, 64);
+	/* the same size back at the back: the top stays */
+	assert_int_equal(book_apply_replace(bs, 13, 14, 9, 7000, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), 0);
+	assert_int_equal(c.ask_qty, 64);
+	/* and from the front with the same size: the top stays too */
+	assert_int_equal(book_apply_replace(bs, 3, 15, 30, 7000, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), 0);
+	{
+		const uint64_t want[] = { 12, 14, 15 };
+		assert_fifo(bs, 2, BOOK_ASK, 7000, want, 3);
+	}
+	/* below the best: front, then back; the top stays */
+	assert_int_equal(book_apply_replace(bs, 4, 16, 44, 7100, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), 0);
+	assert_int_equal(book_apply_replace(bs, 16, 17, 1, 7100, &c), 0);
+	assert_int_equal(c.flags & (BOOK_CHG_LEVEL | BOOK_CHG_TOP), 0);
+	{
+		const uint64_t want[] = { 5, 17 };
+		assert_fifo(bs, 2, BOOK_ASK, 7100, want, 2);
+	}
+	assert_int_equal(book_level_at(bs, 2, BOOK_ASK, 7100)->shares, 51);
+	assert_top(bs, 2, 6900, 5, 7000, 64);
+	/* the FIFO still works from both ends: execute the front, delete
+	 * the back */
+	assert_int_equal(book_apply_exec(bs, 12, 25, &c), 0);
+	assert_int_equal(book_apply_delete(bs, 15, &c), 0);
+	{
+		const uint64_t want[] = { 14 };
+		assert_fifo(bs, 2, BOOK_ASK, 7000, want, 1);
+	}
+	assert_top(bs, 2, 6900, 5, 7000, 9);
+	assert_book_ok(bs, 2);
+	book_free(bs);
+}
+
 static void test_depth(void **state)
 {
 	struct book_set *bs = book_new(256, 0, 4);
@@ -1700,6 +1785,8 @@ static void test_differential(void **state)
 	static uint64_t pool[D_POOL], dead[64];
 	uint64_t next_ref = 1u << 20, ndead = 0;
 	uint32_t pool_i = 0, step, counts[8] = { 0 }, tops = 0;
+	/* U at its own price: alone, at the back, the front, the middle */
+	uint32_t same_px[4] = { 0 };
 	/* every symbol's top before the step (equal to the model's: checked
 	 * after every step), to hold BOOK_CHG_TOP to "the top moved" */
 	static uint32_t top_px[D_LOC + 1][2];
@@ -1838,6 +1925,9 @@ static void test_differential(void **state)
 				side = m_live[mi].side;
 				px = D_PX0 + (side == BOOK_BID ? rnd(D_NPX / 2 + 4) :
 						      D_NPX / 2 - 4 + rnd(D_NPX / 2 + 4));
+				/* 20% at its own price (the level kept) */
+				if (rnd(100) < 20)
+					px = m_live[mi].px;
 			}
 			if (mi < 0)
 				want = -BOOK_EUNKNOWN;
@@ -1849,6 +1939,18 @@ static void test_differential(void **state)
 				 m_lvl[loc][side][m_live[mi].px - D_PX0] > 1)
 				want = -BOOK_ELEVELS;
 			rc = book_apply_replace(bs, ref, nref, sh, px ? px : D_PX0, &c);
+			if (want == 0 && px == m_live[mi].px) {
+				/* where in its level's FIFO: front, middle, back */
+				uint32_t j, ahead = 0, behind = 0;
+
+				for (j = 0; j < m_n; j++)
+					if (m_live[j].loc == loc && m_live[j].side == side &&
+					    m_live[j].px == px) {
+						ahead += m_live[j].seq < m_live[mi].seq;
+						behind += m_live[j].seq > m_live[mi].seq;
+					}
+				same_px[!ahead && !behind ? 0 : !behind ? 1 : !ahead ? 2 : 3]++;
+			}
 			if (want == 0) {
 				assert_int_equal(c.old_qty, m_live[mi].shares);
 				assert_int_equal(c.old_px, m_live[mi].px);
@@ -1948,6 +2050,9 @@ static void test_differential(void **state)
 	assert_true(bs->cnt.crossed > 0);
 	assert_int_equal(bs->cnt.crossed, crossings);
 	assert_true(tops > 1000 && tops < counts[0] / 2);
+	/* (alone is the rare one: the levels hold several orders) */
+	for (step = 0; step < 4; step++)
+		assert_true(same_px[step] > (step == 0 ? 10u : 50u));
 	print_message("differential: %u ok, refused: unknown %u dup %u locate %u "
 		      "orders %u levels %u zero %u side %u; probe max %u\n",
 		      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
@@ -2074,6 +2179,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_ends),
 		cmocka_unit_test(test_prefetch_add),
 		cmocka_unit_test(test_replace_alone),
+		cmocka_unit_test(test_replace_same_price),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_pools_full),
 		cmocka_unit_test(test_pools_lazy),
