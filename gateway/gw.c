@@ -429,7 +429,7 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 				    uint8_t *wire, size_t cap, struct exec_report *rej, int sym_ok,
 				    int defer)
 {
-	struct ostore_probe pr_own, *pr = defer ? &g->pend.pr : &pr_own;
+	struct ostore_probe pr_own, homes, *pr = defer ? &g->pend.pr : &pr_own;
 	uint32_t ref_px;
 	enum risk_reason why;
 	uint32_t ref, old_ref;
@@ -438,7 +438,9 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 
 	if (sym_ok && (!in->locate || in->locate > g->os.cfg.max_locate))
 		__builtin_unreachable();
-	ostore_prefetch_intent(&g->os, in, pr);
+	/* The homes in a probe of our own: the checks read them, the commit
+	 * does not, and set in g->pend.pr they were two stores more. */
+	ostore_prefetch_intent(&g->os, in, &homes);
 	/* The checks' own per-locate line is read only during a backoff. */
 	ref_px = in->locate <= g->os.cfg.max_locate ? g->os.sym[in->locate].ref_px : 0;
 	g->st.intents++;
@@ -449,7 +451,7 @@ static ALWAYS_INLINE long on_intent(struct gw *g, const struct order_intent *in,
 	}
 	/* The checks' probes of the token index serve the send too, and what
 	 * they found good the send (ostore_send_*_passed) does not test again. */
-	why = risk_check_probed(&g->rk, &g->os, in, pr, ref_px, now_ns);
+	why = risk_check_homes(&g->rk, &g->os, in, &homes, pr, ref_px, now_ns);
 	if (why != RISK_PASS) {
 		g->st.refused++;
 		reject_report(rej, in, (uint8_t)why);

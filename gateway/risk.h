@@ -184,9 +184,10 @@ static inline uint64_t risk_absdiff(uint32_t a, uint32_t b)
 
 static inline enum risk_reason risk_check_cancel_op(const struct ostore *os,
 						    const struct order_intent *in,
+						    const struct ostore_probe *h,
 						    struct ostore_probe *p)
 {
-	uint32_t slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, p->orig_home);
+	uint32_t slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, h->orig_home);
 	const struct ostore_order *o;
 
 	if (slot == OSTORE_NIL)
@@ -197,9 +198,12 @@ static inline enum risk_reason risk_check_cancel_op(const struct ostore *os,
 	return RISK_PASS;
 }
 
-/* NEW and REPLACE, after op and symbol. */
+/* NEW and REPLACE, after op and symbol. The tokens' homes from h, what
+ * the probes find into p (the same probe, or another: see
+ * risk_check_homes). */
 static inline enum risk_reason risk_check_order_op(struct risk *r, const struct ostore *os,
 						   const struct order_intent *in,
+						   const struct ostore_probe *h,
 						   struct ostore_probe *p, uint32_t ref_px,
 						   uint64_t now_ns)
 {
@@ -211,7 +215,7 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 	int64_t wc;
 
 	if (in->op == INTENT_REPLACE) {
-		slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, p->orig_home);
+		slot = p->orig_slot = ostore_find_token_from(os, in->orig_token, h->orig_home);
 		if (slot == OSTORE_NIL)
 			return RISK_UNKNOWN_ORDER;
 		o = ostore_order_at(os, slot);
@@ -231,7 +235,7 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 		return RISK_BAD_QTY;
 	if (!in->px)
 		return RISK_BAD_PRICE;
-	if (ostore_probe_token_from(os, in->token, p->tok_home, p))
+	if (ostore_probe_token_from(os, in->token, h->tok_home, p))
 		return RISK_DUPLICATE;
 	/* The symbol's line is read only while some symbol may be backing off. */
 	if (now_ns < r->until_max_ns && now_ns < r->sym[in->locate].until_ns)
@@ -285,6 +289,7 @@ static inline enum risk_reason risk_check_order_op(struct risk *r, const struct 
 
 static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r, const struct ostore *os,
 						    const struct order_intent *in,
+						    const struct ostore_probe *h,
 						    struct ostore_probe *p, uint32_t ref_px,
 						    uint64_t now_ns)
 {
@@ -292,7 +297,7 @@ static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r, const struct
 
 	switch (in->op) {
 	case INTENT_CANCEL:
-		why = risk_check_cancel_op(os, in, p);
+		why = risk_check_cancel_op(os, in, h, p);
 		break;
 	case INTENT_CANCEL_ALL:
 		if (in->locate > os->cfg.max_locate)
@@ -303,7 +308,7 @@ static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r, const struct
 	case INTENT_REPLACE:
 		if (!in->locate || in->locate > os->cfg.max_locate)
 			return RISK_BAD_SYMBOL;
-		why = risk_check_order_op(r, os, in, p, ref_px, now_ns);
+		why = risk_check_order_op(r, os, in, h, p, ref_px, now_ns);
 		if (why != RISK_PASS && why != RISK_BACKOFF && why != RISK_KILL_SWITCH)
 			risk_storm_note(r, in->locate, now_ns);
 		return why;
@@ -320,22 +325,35 @@ static ALWAYS_INLINE enum risk_reason risk_check_op(struct risk *r, const struct
  * order store's token index (on RISK_PASS: orig_slot for a CANCEL or
  * REPLACE, tok_at and tok_used for a NEW or REPLACE), for the send that
  * follows (ostore_send_*_probed or _passed) so it need not probe again.
- * p's homes must be set for in (ostore_probe_homes or
- * ostore_prefetch_intent). os is r's store (r->os), from a caller that
- * holds it: what the caller read of it serves the checks too. Same checks,
- * same order, same result. */
-static ALWAYS_INLINE enum risk_reason risk_check_probed(struct risk *r, const struct ostore *os,
-							const struct order_intent *in,
-							struct ostore_probe *p, uint32_t ref_px,
-							uint64_t now_ns)
+ * The tokens' homes are read from h, which must have them set for in
+ * (ostore_probe_homes or ostore_prefetch_intent); its other fields are
+ * not read. h may be p, or a probe of the caller's own: a p in memory
+ * that must outlive the call (gw's pending send) then takes no stores of
+ * homes that nobody after the checks reads. os is r's store (r->os), from
+ * a caller that holds it: what the caller read of it serves the checks
+ * too. Same checks, same order, same result. */
+static ALWAYS_INLINE enum risk_reason risk_check_homes(struct risk *r, const struct ostore *os,
+						       const struct order_intent *in,
+						       const struct ostore_probe *h,
+						       struct ostore_probe *p, uint32_t ref_px,
+						       uint64_t now_ns)
 {
-	enum risk_reason why = risk_check_op(r, os, in, p, ref_px, now_ns);
+	enum risk_reason why = risk_check_op(r, os, in, h, p, ref_px, now_ns);
 
 	if (why == RISK_PASS)
 		r->n_pass++;
 	else
 		r->n_reason[why]++;
 	return why;
+}
+
+/* risk_check_homes with the homes read from p. */
+static ALWAYS_INLINE enum risk_reason risk_check_probed(struct risk *r, const struct ostore *os,
+							const struct order_intent *in,
+							struct ostore_probe *p, uint32_t ref_px,
+							uint64_t now_ns)
+{
+	return risk_check_homes(r, os, in, p, p, ref_px, now_ns);
 }
 
 

@@ -42,7 +42,9 @@ struct fx {
 	uint32_t ref_px; /* reference handed to every check */
 	uint64_t next_tok;
 	int probed; /* property test: risk_check_probed + ostore_send_*_probed (1)
-		     * or ostore_send_*_passed (2) */
+		     * or ostore_send_*_passed (2); risk_check_homes with the
+		     * homes in a probe of their own, the results in another
+		     * whose homes are wrong, + ostore_send_*_passed (3) */
 };
 
 static void fx_init(struct fx *f, const struct ostore_cfg *oc, const struct risk_cfg *rc)
@@ -1018,8 +1020,17 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 
 	/* Both ways through the checks and the store meet the same model. */
 	ostore_probe_homes(&f->os, &in, &pr);
-	why = f->probed ? risk_check_probed(&f->r, f->r.os, &in, &pr, ref_px, f->now)
-			: risk_check_order(&f->r, &in, ref_px, f->now);
+	if (f->probed == 3) {
+		struct ostore_probe homes = pr;
+
+		/* The checks must read the homes from homes alone. */
+		pr.tok_home = homes.tok_home ^ 1u;
+		pr.orig_home = homes.orig_home ^ 1u;
+		why = risk_check_homes(&f->r, f->r.os, &in, &homes, &pr, ref_px, f->now);
+	} else {
+		why = f->probed ? risk_check_probed(&f->r, f->r.os, &in, &pr, ref_px, f->now)
+				: risk_check_order(&f->r, &in, ref_px, f->now);
+	}
 	if (why != RISK_PASS)
 		return;
 	switch (in.op) {
@@ -1028,7 +1039,7 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 
 		p_assert_limits(m, &in, NULL, ref_px, f->now);
 		n = m_slot(m);
-		assert_int_equal(f->probed == 2   ? ostore_send_new_passed(&f->os, &in, &pr, f->now, &a)
+		assert_int_equal(f->probed >= 2   ? ostore_send_new_passed(&f->os, &in, &pr, f->now, &a)
 				 : f->probed ? ostore_send_new_probed(&f->os, &in, &pr, f->now, &a)
 					     : ostore_send_new(&f->os, &in, f->now, &a),
 				 0);
@@ -1046,7 +1057,7 @@ static void p_intent(struct fx *f, struct model *m, uint64_t *s, uint64_t *next_
 		assert_non_null(o);
 		assert_int_equal(o->tok, in.orig_token);
 		p_assert_limits(m, &in, o, ref_px, f->now);
-		assert_int_equal(f->probed == 2
+		assert_int_equal(f->probed >= 2
 				 ? ostore_send_replace_passed(&f->os, &in, &pr, f->now, &a, &b)
 				 : f->probed ? ostore_send_replace_probed(&f->os, &in, &pr, f->now, &a, &b)
 					     : ostore_send_replace(&f->os, &in, f->now, &a, &b),
@@ -1113,7 +1124,7 @@ static void test_property(void **state)
 
 		memset(&m, 0, sizeof(m));
 		memset(&f, 0, sizeof(f));
-		f.probed = (int)(seed % 3);
+		f.probed = (int)(seed % 4);
 		assert_int_equal(ostore_init(&f.os, &oc, NULL), 0);
 		assert_int_equal(risk_init(&f.r, &PCFG, &f.os, NULL, T0), 0);
 		f.now = T0;
