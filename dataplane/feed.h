@@ -97,17 +97,13 @@ struct feed {
 	 * (f->stale), rewritten when that changes (set_stale): an event's
 	 * flags are one load off f and the change's top bit. */
 	uint8_t md_flags[256];
-	/* frame_fast's source and filter test, on the untagged frame's 12
-	 * bytes from the IPv4 source address to the UDP destination port as
-	 * two loads read them (8 bytes: source and destination address; 4:
-	 * source and destination port): a frame passes when (load ^ key) &
-	 * mask is 0 for both. The masks take line A's source (source[0])
-	 * whole and the destination's fields that the filter compares. Set
-	 * by feed_frame_begin's general path once line A is known; until
-	 * then, or when line A is tagged, fast_key[1] has a bit above the
-	 * 4-byte load's that fast_mask[1] tests: no frame matches. */
-	uint64_t fast_key[2];
-	uint64_t fast_mask[2];
+	/* frame_fast's and the burst window's parse of the common frame:
+	 * untagged Ethernet/IPv4/UDP from line A's source that the filter
+	 * passes, its fixed header fields in one masked compare (net_fast_parse).
+	 * Set by the general path once line A is known (fast_on), and only for
+	 * an Ethernet link and an untagged line A; until then no frame fits. */
+	struct net_fast fast;
+	bool fast_on;
 	/* Every bit set: feed_on_frame, feed_on_burst and feed_on_messages
 	 * take a copy of the message path without the test (~0.5% of
 	 * `tickwire book`'s instructions on a 3 M-message capture). */

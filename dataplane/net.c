@@ -142,3 +142,46 @@ const char *net_reason_name(int r)
 
 	return u < NET_REASON_COUNT ? net_reason_names[u] : "unknown";
 }
+
+void net_fast_none(struct net_fast *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->key[0][0] = 1; /* outside mask[0][0] (0): no frame's byte gives it */
+}
+
+/* One field of n bytes (big-endian v) at frame offset off into t's rows. */
+static void fast_field(struct net_fast *t, size_t off, size_t n, uint32_t v, uint8_t m)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t at = off + i;
+		unsigned r = at >= NET_FAST_OFF1; /* row 1 from its first byte */
+		size_t c = at - (r ? NET_FAST_OFF1 : NET_FAST_OFF0);
+		uint8_t b = (uint8_t)(v >> (8 * (n - 1 - i)));
+
+		t->mask[r][c] = m;
+		t->key[r][c] = b & m;
+	}
+}
+
+void net_fast_set(struct net_fast *t, uint32_t src_ip, uint16_t src_port,
+		  const struct net_filter *f)
+{
+	enum {
+		IP = NET_ETH_HDR_LEN,
+		UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
+	};
+	_Static_assert(NET_FAST_OFF1 <= IP + NET_IP4_OFF_SRC &&
+		       (int)NET_FAST_OFF0 + NET_FAST_WORD >= (int)NET_FAST_OFF1,
+		       "the rows cover the ethertype to the UDP header");
+
+	memset(t, 0, sizeof(*t));
+	fast_field(t, NET_ETH_OFF_TYPE, 2, NET_ETHERTYPE_IPV4, 0xff);
+	fast_field(t, IP + NET_IP4_OFF_VER_IHL, 1, 0x45, 0xff); /* IPv4, no options */
+	fast_field(t, IP + NET_IP4_OFF_FRAG, 1, 0, (NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK) >> 8);
+	fast_field(t, IP + NET_IP4_OFF_FRAG + 1, 1, 0, 0xff);
+	fast_field(t, IP + NET_IP4_OFF_PROTO, 1, NET_IPPROTO_UDP, 0xff);
+	fast_field(t, IP + NET_IP4_OFF_SRC, 4, src_ip, 0xff);
+	fast_field(t, UDP + NET_UDP_OFF_SPORT, 2, src_port, 0xff);
+	fast_field(t, IP + NET_IP4_OFF_DST, 4, f->dst_ip, f->match_dst_ip ? 0xff : 0);
+	fast_field(t, UDP + NET_UDP_OFF_DPORT, 2, f->dst_port, f->match_dst_port ? 0xff : 0);
+}

@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "hw/compiler.h"
 #include "hw/wire.h"
@@ -108,6 +112,38 @@ extern const char *const net_reason_names[NET_REASON_COUNT];
  * Never reads past caplen; *out is only meaningful on 0. Pure; any thread. */
 int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct net_udp *out);
 
+enum {
+	NET_FAST_IP = NET_ETH_HDR_LEN,
+	NET_FAST_UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
+	NET_FAST_PAYLOAD = NET_FAST_UDP + NET_UDP_HDR_LEN, /* 42 */
+};
+
+/* The one-pass paths' first test: false when the frame was cut by the
+ * snaplen (caplen < wirelen, never so for wirelen 0) or is shorter than
+ * the 42 header bytes: caplen below the larger of the two, one compare
+ * after a select (callgrind, feed_frame_begin: the two tests took eight
+ * instructions, their flags combined in bytes). */
+static ALWAYS_INLINE bool net_fast_caplen_ok(size_t caplen, size_t wirelen)
+{
+	return caplen >= (wirelen > NET_FAST_PAYLOAD ? wirelen : (size_t)NET_FAST_PAYLOAD);
+}
+
+/* The one-pass paths' length tests (the 42 bytes checked): true with the
+ * UDP payload's length in *paylen when the IPv4 total length fits the
+ * capture and the UDP length fits the total length. */
+static ALWAYS_INLINE bool net_fast_udp_len(const uint8_t *frame, size_t caplen, uint32_t *paylen)
+{
+	size_t totlen = wire_get16(frame + NET_FAST_IP + NET_IP4_OFF_TOTLEN);
+	/* The UDP length less its header, in 32 bits: a length below the
+	 * header wraps to ~2^32, which fails the total-length test as it
+	 * must (one test for both). */
+	uint32_t pl = (uint32_t)wire_get16(frame + NET_FAST_UDP + NET_UDP_OFF_LEN) - NET_UDP_HDR_LEN;
+
+	*paylen = pl;
+	return totlen <= caplen - NET_FAST_IP &&
+	       (uint64_t)pl + NET_IP4_HDR_MIN + NET_UDP_HDR_LEN <= totlen;
+}
+
 /* The common frame in one pass: Ethernet II, no VLAN tag, IPv4 without
  * options, not a fragment, UDP whose length fits. True with *out filled
  * exactly as the general path (net.c) would; false for anything else (then
@@ -116,19 +152,9 @@ int net_parse_udp(const uint8_t *frame, size_t caplen, size_t wirelen, struct ne
 static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t caplen,
 						size_t wirelen, struct net_udp *out)
 {
-	enum {
-		NET_FAST_IP = NET_ETH_HDR_LEN,
-		NET_FAST_UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN,
-		NET_FAST_PAYLOAD = NET_FAST_UDP + NET_UDP_HDR_LEN,
-	};
-	size_t totlen;
 	uint32_t type_ver, frag_proto, paylen;
 
-	/* Cut by the snaplen (caplen < wirelen, never so for wirelen 0) or
-	 * shorter than the headers: caplen below the larger of the two, one
-	 * compare after a select (callgrind, feed_frame_begin: the two tests
-	 * took eight instructions, their flags combined in bytes). */
-	if (caplen < (wirelen > NET_FAST_PAYLOAD ? wirelen : (size_t)NET_FAST_PAYLOAD))
+	if (!net_fast_caplen_ok(caplen, wirelen))
 		return false;
 	/* Two words hold every header byte tested, a compare each: the
 	 * ethertype with the version and IHL after it (IPv4, 20-byte header;
@@ -142,13 +168,7 @@ static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t cap
 	    (frag_proto & ((NET_IP4_FLAG_MF | NET_IP4_FRAG_OFF_MASK) << 16 | 0xffu)) !=
 		    NET_IPPROTO_UDP)
 		return false;
-	totlen = wire_get16(frame + NET_FAST_IP + NET_IP4_OFF_TOTLEN);
-	/* The UDP length less its header, in 32 bits: a length below the
-	 * header wraps to ~2^32, which fails the total-length test as it
-	 * must (one test for both). */
-	paylen = (uint32_t)wire_get16(frame + NET_FAST_UDP + NET_UDP_OFF_LEN) - NET_UDP_HDR_LEN;
-	if (totlen > caplen - NET_FAST_IP ||
-	    (uint64_t)paylen + NET_IP4_HDR_MIN + NET_UDP_HDR_LEN > totlen)
+	if (!net_fast_udp_len(frame, caplen, &paylen))
 		return false;
 	out->src_ip = wire_get32(frame + NET_FAST_IP + NET_IP4_OFF_SRC);
 	out->dst_ip = wire_get32(frame + NET_FAST_IP + NET_IP4_OFF_DST);
@@ -161,6 +181,74 @@ static ALWAYS_INLINE bool net_parse_eth_ip4_udp(const uint8_t *frame, size_t cap
 	out->vlan_id = 0;
 	out->vlan_outer = 0;
 	return true;
+}
+
+/* net_parse_eth_ip4_udp for the datagrams of one source that a filter
+ * passes, every fixed header field compared at once: the 30 bytes from
+ * the ethertype to the UDP checksum as two 16-byte loads (at
+ * NET_FAST_OFF0 and NET_FAST_OFF1, overlapping by two), each masked and
+ * compared with a template (net_fast_set): the ethertype, the version and
+ * IHL, the flags and fragment offset, the protocol, the source address
+ * and port, and the destination's fields that the filter compares. */
+enum {
+	NET_FAST_OFF0 = NET_ETH_OFF_TYPE,          /* 12: ethertype .. source address's half */
+	NET_FAST_OFF1 = NET_FAST_PAYLOAD - 16,     /* 26: source address .. UDP checksum */
+	NET_FAST_WORD = 16,
+};
+struct net_fast {
+	/* key & mask == key; the frame's bytes at OFF0 (row 0) and OFF1
+	 * (row 1) pass when (bytes & mask) == key */
+	_Alignas(16) uint8_t key[2][NET_FAST_WORD];
+	_Alignas(16) uint8_t mask[2][NET_FAST_WORD];
+};
+
+/* Template that no frame passes (a key bit outside its mask). */
+void net_fast_none(struct net_fast *t);
+
+/* Template for untagged Ethernet/IPv4/UDP (net_parse_eth_ip4_udp's frame)
+ * from src_ip:src_port (host order) that filter f passes. */
+void net_fast_set(struct net_fast *t, uint32_t src_ip, uint16_t src_port,
+		  const struct net_filter *f);
+
+/* Do the 42 header bytes at frame (present) fit template t? */
+static ALWAYS_INLINE bool net_fast_fields(const struct net_fast *t, const uint8_t *frame)
+{
+#if defined(__SSE2__)
+	const __m128i *k = (const __m128i *)(const void *)t->key;
+	const __m128i *m = (const __m128i *)(const void *)t->mask;
+	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(frame + NET_FAST_OFF0));
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(frame + NET_FAST_OFF1));
+
+	a = _mm_cmpeq_epi8(_mm_and_si128(a, m[0]), k[0]);
+	b = _mm_cmpeq_epi8(_mm_and_si128(b, m[1]), k[1]);
+	return _mm_movemask_epi8(_mm_and_si128(a, b)) == 0xffff;
+#else
+	uint64_t acc = 0;
+
+	for (unsigned r = 0; r < 2; r++) {
+		const uint8_t *p = frame + (r ? NET_FAST_OFF1 : NET_FAST_OFF0);
+
+		for (unsigned h = 0; h < NET_FAST_WORD; h += 8) {
+			uint64_t w, kw, mw;
+
+			memcpy(&w, p + h, 8);
+			memcpy(&kw, t->key[r] + h, 8);
+			memcpy(&mw, t->mask[r] + h, 8);
+			acc |= (w & mw) ^ kw;
+		}
+	}
+	return acc == 0;
+#endif
+}
+
+/* net_parse_eth_ip4_udp and then the template's source and filter test,
+ * in one: true, with the UDP payload at frame + NET_FAST_PAYLOAD and its
+ * length in *paylen, exactly when both would pass. */
+static ALWAYS_INLINE bool net_fast_parse(const struct net_fast *t, const uint8_t *frame,
+					 size_t caplen, size_t wirelen, uint32_t *paylen)
+{
+	return net_fast_caplen_ok(caplen, wirelen) && net_fast_fields(t, frame) &&
+	       net_fast_udp_len(frame, caplen, paylen);
 }
 
 /* net_parse_link past its inline fast path: every link, tag and reason. */
