@@ -431,15 +431,13 @@ static inline void side_room(const struct mm *m, int64_t room[2])
 {
 	int64_t lim_long = m->cfg.pos_limit, lim_short = m->cfg.pos_limit;
 
-	if (m->cfg.pf) {
+	/* most calls: the budget leaves the symbol its own cap, which is
+	 * pos_limit (mm_init attaches it so): the limits stay as they are.
+	 * m->cfg.pf set, pf_idx is attached (mm_init): no checks again. */
+	if (m->cfg.pf && !pf_limits_own(m->cfg.pf, m->pf_idx)) {
 		struct pf_limit pl;
-		/* most calls: the budget leaves the symbol its own cap */
-		int64_t cap = pf_limits_cap(m->cfg.pf, m->pf_idx);
 
-		if (cap >= 0)
-			pl.max_long = pl.max_short = cap;
-		else
-			pf_limits(m->cfg.pf, m->pf_idx, &pl);
+		pf_limits(m->cfg.pf, m->pf_idx, &pl);
 		if (pl.max_long < lim_long)
 			lim_long = pl.max_long;
 		if (pl.max_short < lim_short)
@@ -1163,7 +1161,7 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 			(void)vol_update_px(&m->vol, now_ns, f);
 			(void)tox_on_fair_px(&m->tox, now_ns, f);
 			if (m->cfg.pf)
-				pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_in(f));
+				pf_update_at(m->cfg.pf, m->pf_idx, m->position, quote_llround_in(f));
 		} else {
 			double u = f / QUOTE_PX_PER_USD; /* as build_target's fair_usd */
 
@@ -1171,7 +1169,7 @@ static NOINLINE uint32_t md_event(struct mm *m, const struct md_event *ev, uint6
 			(void)vol_update(&m->vol, now_ns, f);
 			(void)tox_on_fair(&m->tox, now_ns, f);
 			if (m->cfg.pf)
-				pf_update(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
+				pf_update_at(m->cfg.pf, m->pf_idx, m->position, quote_llround_pos(f));
 		}
 	}
 	if (now_ns >= m->next_fit_ns)
@@ -1244,7 +1242,7 @@ NOCLONE uint32_t mm_on_exec(struct mm *m, const struct exec_report *r, uint64_t 
 		(void)tox_on_fill(&m->tox, now_ns, r->side == 'B' ? QUOTE_BID : QUOTE_ASK,
 				  (double)r->px);
 		if (m->cfg.pf)
-			pf_update(m->cfg.pf, m->pf_idx, m->position, 0);
+			pf_update_at(m->cfg.pf, m->pf_idx, m->position, 0);
 		rc = recon_on_fill(&m->recon, r->token, r->qty);
 		break;
 	}

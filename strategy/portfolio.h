@@ -7,6 +7,7 @@
 #ifndef PORTFOLIO_H
 #define PORTFOLIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PF_MAX_SYMBOLS 64u
@@ -62,14 +63,22 @@ static inline int64_t pf_abs64(int64_t v)
 /* The symbol at idx now holds pos shares marked at px (1e-4 USD, > 0; 0
  * keeps the previous mark). O(1): totals are updated incrementally and
  * exactly. Owner thread. Inline: once per market-data event. */
+static inline void pf_update_at(struct pf *p, uint32_t idx, int64_t pos, int64_t px);
+
 static inline void pf_update(struct pf *p, uint32_t idx, int64_t pos, int64_t px)
 {
-	struct pf_sym *s;
-	int64_t nn;
-
 	if (!p || idx >= p->n)
 		return;
-	s = &p->sym[idx];
+	pf_update_at(p, idx, pos, px);
+}
+
+/* pf_update for a p that is not NULL and an idx pf_attach gave (its
+ * checks made once, at attach: a market maker's own symbol). Inline. */
+static inline void pf_update_at(struct pf *p, uint32_t idx, int64_t pos, int64_t px)
+{
+	struct pf_sym *s = &p->sym[idx];
+	int64_t nn;
+
 	if (px > 0)
 		s->px = px;
 	s->pos = pos;
@@ -137,24 +146,31 @@ static inline void pf_limits(const struct pf *p, uint32_t idx, struct pf_limit *
  * no mark yet; the same expressions, with no minimum, clamp or division
  * to set up (side_room: ~7 instructions less a decision). Owner thread.
  * Inline: on the decision path every time. */
+static inline bool pf_limits_own(const struct pf *p, uint32_t idx);
+
 static inline int64_t pf_limits_cap(const struct pf *p, uint32_t idx)
 {
-	const struct pf_sym *s;
-	int64_t at_cap, other_net;
-
 	if (!p || idx >= p->n)
 		return -1;
-	s = &p->sym[idx];
+	return pf_limits_own(p, idx) ? p->sym[idx].max_pos : -1;
+}
+
+/* pf_limits_cap(p, idx) >= 0 (it is then sym[idx].max_pos) for a p that
+ * is not NULL and an idx pf_attach gave (side_room: its checks made once,
+ * at attach). Inline: on the decision path every time. */
+static inline bool pf_limits_own(const struct pf *p, uint32_t idx)
+{
+	const struct pf_sym *s = &p->sym[idx];
+	int64_t at_cap, other_net;
+
 	if (s->px <= 0)
-		return s->max_pos;
+		return true;
 	if (__builtin_mul_overflow(s->max_pos, s->px, &at_cap))
-		return -1;
+		return false;
 	other_net = p->used_net - s->notional;
-	if (p->gross_e4 - (p->used_gross - (s->notional < 0 ? -s->notional : s->notional)) >=
-		    at_cap &&
-	    p->net_e4 - other_net >= at_cap && p->net_e4 + other_net >= at_cap)
-		return s->max_pos;
-	return -1;
+	return p->gross_e4 - (p->used_gross - (s->notional < 0 ? -s->notional : s->notional)) >=
+		       at_cap &&
+	       p->net_e4 - other_net >= at_cap && p->net_e4 + other_net >= at_cap;
 }
 
 /* Portfolio use in USD (gross >= 0, net signed). */

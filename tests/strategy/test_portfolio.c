@@ -2,8 +2,8 @@
  * errors, limits from a symbol's own cap, from the gross and the net budget
  * (shrinking as the other symbols use it), exact incremental totals
  * against a recomputation over a seeded random walk, pf_limits'
- * division short cut against the division, and pf_limits_cap against
- * pf_limits. */
+ * division short cut against the division, pf_limits_cap and
+ * pf_limits_own against pf_limits, and pf_update_at against pf_update. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -201,6 +201,7 @@ static void test_limits_cap(void **state)
 			pf_update(&P, i, pos, px);
 			pf_limits(&P, j, &l);
 			cap = pf_limits_cap(&P, j);
+			assert_int_equal(pf_limits_own(&P, j), cap >= 0);
 			if (cap >= 0) {
 				assert_int_equal(cap, P.sym[j].max_pos);
 				assert_int_equal(l.max_long, cap);
@@ -216,6 +217,36 @@ static void test_limits_cap(void **state)
 	assert_true(not_capped > 10000);
 }
 
+/* pf_update_at (a market maker's own, attached symbol) leaves the same
+ * state as pf_update over a random walk of positions and marks (a mark of
+ * 0 keeping the previous one), byte for byte. */
+static void test_update_at_same(void **state)
+{
+	static struct pf Q;
+	struct pf_cfg c = { 2e6, 1e6 };
+	uint32_t idx;
+
+	(void)state;
+	assert_int_equal(pf_init(&P, &c), 0);
+	assert_int_equal(pf_init(&Q, &c), 0);
+	for (uint16_t l = 0; l < 6; l++) {
+		assert_int_equal(pf_attach(&P, l, 1000, &idx), 0);
+		assert_int_equal(pf_attach(&Q, l, 1000, &idx), 0);
+	}
+	for (int it = 0; it < 20000; it++) {
+		uint32_t i = (uint32_t)(next() % 6);
+		int64_t pos = (int64_t)(next() % 4001) - 2000;
+		int64_t px = (next() & 3) ? (int64_t)(next() % 2000000) + 1 : 0;
+
+		pf_update(&P, i, pos, px);
+		pf_update_at(&Q, i, pos, px);
+		assert_int_equal(Q.used_gross, P.used_gross);
+		assert_int_equal(Q.used_net, P.used_net);
+	}
+	assert_true(P.used_gross != 0);
+	assert_memory_equal(&P, &Q, sizeof(P));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_totals_exact),
 		cmocka_unit_test(test_cap_div_exact),
 		cmocka_unit_test(test_limits_cap),
+		cmocka_unit_test(test_update_at_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
