@@ -1054,6 +1054,599 @@ static void test_messages_same_as_one_by_one(void **state)
 	check_messages(odd, ARRAY_SIZE(odd));
 }
 
+/* ---- hostile input through every path --------------------------------- */
+
+/* The capture c through the four frame paths, each on a feed of its own:
+ * feed_on_frame (v[0]), feed_on_burst (v[1]: the first frame alone, so
+ * that line A is learnt and later windows take their common frames
+ * inline, then bursts of 1 to 20), feed_frame_begin + feed_pull (v[2]).
+ * The same events in the same order, counters and books; every book
+ * sound. filter: set on each feed before its first frame. */
+static void run_paths(const struct capture *c, const struct net_filter *filter, struct fx *v[3])
+{
+	static struct md_event eva[4096], evb[4096], evc[4096];
+	struct feed_frame b[20];
+	uint64_t r = 3;
+
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(fx_setup((void **)&v[k]), 0);
+		if (filter)
+			v[k]->f.filter = *filter;
+	}
+	for (uint32_t i = 0; i < c->n;) {
+		uint32_t m = i == 0 ? 1 : 1 + rnd(&r, 20), na = 0, nb, nc = 0;
+
+		if (m > c->n - i)
+			m = c->n - i;
+		for (uint32_t k = 0; k < m; k++) {
+			const struct cap_frame *f = &c->fr[i + k];
+			uint32_t got;
+			bool more = true;
+
+			na += feed_on_frame(&v[0]->f, f->data, f->caplen, f->wirelen, f->t_ns, i + k,
+					    eva + na, 4096 - na);
+			feed_frame_begin(&v[2]->f, f->data, f->caplen, f->wirelen, f->t_ns);
+			while (more) {
+				got = feed_pull(&v[2]->f, i + k, evc + nc, 4096 - nc, &more);
+				nc += got;
+			}
+			b[k].data = f->data;
+			b[k].caplen = f->caplen;
+			b[k].wirelen = f->wirelen;
+			b[k].t_ns = f->t_ns;
+			b[k].t_rx_tsc = i + k;
+		}
+		nb = feed_on_burst(&v[1]->f, b, m, evb, 4096);
+		assert_int_equal(na, nb);
+		assert_int_equal(na, nc);
+		assert_events_equal(eva, evb, na, i);
+		assert_events_equal(eva, evc, na, i);
+		i += m;
+	}
+	assert_feeds_equal(&v[0]->f, &v[1]->f);
+	assert_feeds_equal(&v[0]->f, &v[2]->f);
+	/* the burst's later windows had line A's template */
+	assert_true(v[1]->f.fast_on && v[2]->f.fast_on);
+}
+
+static void paths_free(struct fx *v[3])
+{
+	for (int k = 0; k < 3; k++)
+		fx_teardown((void **)&v[k]);
+}
+
+/* One add per packet, so each packet's arrival shows in the book. */
+static size_t add_packet(uint8_t *pkt, uint64_t seq)
+{
+	struct itch_msg m = add(seq, 'B', 100, 1000000 + 100 * (uint32_t)(seq % 7), seq);
+
+	return packet(pkt, seq, &m, 1);
+}
+
+/* The header mutations of a line-A frame that the feed must refuse, with
+ * the reason it counts; net.h's offsets from the frame's start. */
+enum { IP = NET_ETH_HDR_LEN, UDP = NET_ETH_HDR_LEN + NET_IP4_HDR_MIN };
+
+static void put_be16_at(uint8_t *fr, size_t off, uint16_t v)
+{
+	put_be16(fr + off, v);
+}
+
+/* Frames from line A's own source with lying or unusual headers, after
+ * line A is known (so the fast template is in use): each refused one is
+ * counted under its net reason and its packet comes again, well formed,
+ * right after it; the ones the general parse takes (IPv4 options, padding,
+ * an unknown wire length) are applied as line A, and the source's frames
+ * with a VLAN tag or another source port are a second line whose packets,
+ * in sequence, apply too. The three frame paths agree throughout. */
+static void test_hostile_headers(void **state)
+{
+	struct capture c = { 0 };
+	struct net_filter nf = { .match_dst_port = true, .dst_port = 26477 };
+	uint8_t pkt[256], fr[512], mf[512];
+	uint64_t seq = 1, t = 1000, want[NET_REASON_COUNT] = { 0 }, filtered = 0;
+	uint64_t applied = 0, line_b = 0;
+	size_t len, flen;
+	struct fx *v[3];
+	(void)state;
+
+	/* well formed: line A learnt */
+	for (int i = 0; i < 3; i++, seq++, t += 10) {
+		len = add_packet(pkt, seq);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t);
+		applied++;
+	}
+	for (int kind = 0; kind < 23; kind++, seq++, t += 10) {
+		size_t ml;
+		uint32_t caplen, wirelen;
+		int reason = -1; /* -1: taken */
+
+		len = add_packet(pkt, seq);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		memcpy(mf, fr, flen);
+		ml = flen;
+		caplen = wirelen = (uint32_t)flen;
+		switch (kind) {
+		case 0: /* IPv4 with 4 bytes of options: taken, as line A */
+			memcpy(mf, fr, UDP);
+			mf[IP + NET_IP4_OFF_VER_IHL] = 0x46;
+			memset(mf + UDP, 1, 4); /* NOPs */
+			memcpy(mf + UDP + 4, fr + UDP, flen - UDP);
+			ml = flen + 4;
+			put_be16_at(mf, IP + NET_IP4_OFF_TOTLEN, (uint16_t)(ml - IP));
+			caplen = wirelen = (uint32_t)ml;
+			break;
+		case 1: /* Ethernet padding past the IP datagram: taken */
+			memset(mf + flen, 0xee, 18);
+			ml = flen + 18;
+			caplen = wirelen = (uint32_t)ml;
+			break;
+		case 2: /* wire length unknown (0): taken */
+			wirelen = 0;
+			break;
+		case 3: /* more fragments */
+			mf[IP + NET_IP4_OFF_FRAG] = 0x20;
+			reason = NET_EFRAG;
+			break;
+		case 4: /* a fragment's offset */
+			mf[IP + NET_IP4_OFF_FRAG + 1] = 0x01;
+			reason = NET_EFRAG;
+			break;
+		case 5: /* don't-fragment alone: taken */
+			mf[IP + NET_IP4_OFF_FRAG] = 0x40;
+			break;
+		case 6: /* TCP */
+			mf[IP + NET_IP4_OFF_PROTO] = NET_IPPROTO_TCP;
+			reason = NET_ENOTUDP;
+			break;
+		case 7: /* cut by the snaplen */
+			caplen = (uint32_t)flen - 1;
+			reason = NET_ESNAP;
+			break;
+		case 8: /* UDP length below its header */
+			put_be16_at(mf, UDP + NET_UDP_OFF_LEN, 7);
+			reason = NET_EUDPLEN;
+			break;
+		case 9: /* UDP length past the IP datagram */
+			put_be16_at(mf, UDP + NET_UDP_OFF_LEN, (uint16_t)(flen - UDP + 1));
+			reason = NET_EUDPLEN;
+			break;
+		case 10: /* IP total length past the capture */
+			put_be16_at(mf, IP + NET_IP4_OFF_TOTLEN, (uint16_t)(flen - IP + 1));
+			reason = NET_EIPHDR;
+			break;
+		case 11: /* IHL below 5 */
+			mf[IP + NET_IP4_OFF_VER_IHL] = 0x44;
+			reason = NET_EIPHDR;
+			break;
+		case 12: /* version 6 under an IPv4 ethertype */
+			mf[IP + NET_IP4_OFF_VER_IHL] = 0x65;
+			reason = NET_EIPHDR;
+			break;
+		case 13: /* IPv6 ethertype */
+			put_be16_at(mf, NET_ETH_OFF_TYPE, NET_ETHERTYPE_IPV6);
+			reason = NET_EIPV6;
+			break;
+		case 14: /* ARP */
+			put_be16_at(mf, NET_ETH_OFF_TYPE, NET_ETHERTYPE_ARP);
+			reason = NET_ENOTIP;
+			break;
+		case 15: /* shorter than the 42 header bytes */
+			caplen = wirelen = 41;
+			reason = NET_EIPHDR;
+			break;
+		case 16: /* three VLAN tags */
+			memcpy(mf, fr, NET_ETH_OFF_TYPE);
+			for (int k = 0; k < 3; k++) {
+				put_be16_at(mf, NET_ETH_OFF_TYPE + 4 * (size_t)k, NET_ETHERTYPE_VLAN);
+				put_be16_at(mf, NET_ETH_OFF_TYPE + 4 * (size_t)k + 2, 9);
+			}
+			memcpy(mf + NET_ETH_OFF_TYPE + 12, fr + NET_ETH_OFF_TYPE,
+			       flen - NET_ETH_OFF_TYPE);
+			ml = flen + 12;
+			caplen = wirelen = (uint32_t)ml;
+			reason = NET_ETAGS;
+			break;
+		case 17: /* another destination port: the filter drops it */
+			put_be16_at(mf, UDP + NET_UDP_OFF_DPORT, 26478);
+			reason = NET_REASON_COUNT; /* filtered */
+			break;
+		case 18: /* the same source with a VLAN tag: another line */
+			memcpy(mf, fr, NET_ETH_OFF_TYPE);
+			put_be16_at(mf, NET_ETH_OFF_TYPE, NET_ETHERTYPE_VLAN);
+			put_be16_at(mf, NET_ETH_OFF_TYPE + 2, 9);
+			memcpy(mf + NET_ETH_OFF_TYPE + 4, fr + NET_ETH_OFF_TYPE,
+			       flen - NET_ETH_OFF_TYPE);
+			ml = flen + 4;
+			caplen = wirelen = (uint32_t)ml;
+			line_b++;
+			break;
+		case 19: /* the same address, another source port: line B too */
+			put_be16_at(mf, UDP + NET_UDP_OFF_SPORT, 1235);
+			line_b++;
+			break;
+		case 20: /* the TOS and TTL bytes, the checksums: not tested */
+			mf[IP + 1] = 0xb8;
+			mf[IP + 8] = 1;
+			mf[IP + 10] = 0xde;
+			mf[UDP + 6] = 0xad;
+			break;
+		case 21: /* caplen above wirelen (a lying record): taken */
+			wirelen = (uint32_t)flen - 5;
+			break;
+		case 22: /* a fragment's offset, its high bits */
+			mf[IP + NET_IP4_OFF_FRAG] = 0x1f;
+			reason = NET_EFRAG;
+			break;
+		}
+		cap_add(&c, mf, caplen, wirelen, t);
+		if (reason < 0) {
+			applied++;
+			continue;
+		}
+		if (reason == NET_REASON_COUNT)
+			filtered++;
+		else
+			want[reason]++;
+		/* the packet again, well formed */
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t + 1);
+		applied++;
+	}
+	run_paths(&c, &nf, v);
+	for (int r = 1; r < NET_REASON_COUNT; r++) {
+		if (v[0]->f.st.net.reason[r] != want[r]) {
+			print_error("reason %s: %llu, want %llu\n", net_reason_name(r),
+				    (unsigned long long)v[0]->f.st.net.reason[r],
+				    (unsigned long long)want[r]);
+			fail();
+		}
+	}
+	assert_int_equal(v[0]->f.st.net.filtered, filtered);
+	assert_int_equal(v[0]->f.st.frames, c.n);
+	/* every packet applied once, in order: no gap, nothing lost */
+	assert_int_equal(v[0]->f.books->cnt.applied[BOOK_OP_ADD], applied);
+	assert_int_equal(v[0]->f.books->cnt.orders_live, applied);
+	assert_int_equal(v[0]->f.st.gaps, 0);
+	assert_int_equal(v[0]->f.st.packets_bad, 0);
+	assert_int_equal(v[0]->f.mold.stats.packets_line[MOLD_LINE_B], line_b);
+	assert_int_equal(v[0]->f.nsources, 3);
+	paths_free(v);
+	cap_free(&c);
+}
+
+/* A reference book for test_hostile_orders: the live orders in arrival
+ * order (a replace goes to the back), each update's refusal as book.h
+ * documents it. */
+struct ref_ord {
+	uint64_t ref, seq;
+	uint32_t px, shares;
+	uint16_t loc;
+	uint8_t side; /* enum book_side */
+};
+
+struct ref_book {
+	struct ref_ord o[64];
+	uint32_t n;
+	uint64_t seq;
+	uint64_t rejected[BOOK_REASONS], clamped;
+};
+
+static int ref_find(const struct ref_book *rb, uint64_t ref)
+{
+	for (uint32_t i = 0; i < rb->n; i++)
+		if (rb->o[i].ref == ref)
+			return (int)i;
+	return -1;
+}
+
+static void ref_drop(struct ref_book *rb, int i)
+{
+	memmove(&rb->o[i], &rb->o[i + 1], (rb->n - (uint32_t)i - 1) * sizeof(rb->o[0]));
+	rb->n--;
+}
+
+static void ref_apply(struct ref_book *rb, const struct itch_msg *m, uint16_t max_locate)
+{
+	int i;
+	uint32_t sh;
+
+	switch (m->type) {
+	case 'A':
+	case 'F':
+		if (m->locate == 0 || m->locate > max_locate) {
+			rb->rejected[BOOK_ELOCATE]++;
+		} else if (m->add.side != 'B' && m->add.side != 'S') {
+			rb->rejected[BOOK_ESIDE]++;
+		} else if (m->add.shares == 0) {
+			rb->rejected[BOOK_EZERO]++;
+		} else if (ref_find(rb, m->add.ref) >= 0) {
+			rb->rejected[BOOK_EDUP]++;
+		} else {
+			assert_true(rb->n < 64);
+			rb->o[rb->n++] = (struct ref_ord){ m->add.ref, rb->seq++, m->add.price,
+							  m->add.shares, m->locate,
+							  m->add.side == 'S' ? BOOK_ASK : BOOK_BID };
+		}
+		break;
+	case 'E':
+	case 'C':
+	case 'X':
+		sh = m->type == 'X' ? m->cancel.shares : m->exec.shares;
+		i = ref_find(rb, m->type == 'X' ? m->cancel.ref : m->exec.ref);
+		if (sh == 0) {
+			rb->rejected[BOOK_EZERO]++;
+		} else if (i < 0) {
+			rb->rejected[BOOK_EUNKNOWN]++;
+		} else if (sh >= rb->o[i].shares) {
+			rb->clamped += sh > rb->o[i].shares;
+			ref_drop(rb, i);
+		} else {
+			rb->o[i].shares -= sh;
+		}
+		break;
+	case 'D':
+		i = ref_find(rb, m->del.ref);
+		if (i < 0)
+			rb->rejected[BOOK_EUNKNOWN]++;
+		else
+			ref_drop(rb, i);
+		break;
+	case 'U': {
+		struct ref_ord o;
+
+		i = ref_find(rb, m->replace.old_ref);
+		if (i < 0) {
+			rb->rejected[BOOK_EUNKNOWN]++;
+		} else if (m->replace.shares == 0) {
+			rb->rejected[BOOK_EZERO]++;
+		} else if (m->replace.new_ref != m->replace.old_ref &&
+			   ref_find(rb, m->replace.new_ref) >= 0) {
+			rb->rejected[BOOK_EDUP]++;
+		} else {
+			o = rb->o[i];
+			ref_drop(rb, i);
+			o.ref = m->replace.new_ref;
+			o.px = m->replace.price;
+			o.shares = m->replace.shares;
+			o.seq = rb->seq++;
+			rb->o[rb->n++] = o;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* The book's every level of every side of loc 1..max against rb: prices
+ * best first, shares, order counts, and each FIFO in time order. */
+static void ref_compare(const struct ref_book *rb, const struct book_set *bs, uint16_t max)
+{
+	static struct book_depth_level d[64];
+
+	for (uint16_t loc = 1; loc <= max; loc++) {
+		for (int side = BOOK_BID; side <= BOOK_ASK; side++) {
+			uint32_t nd = book_depth(bs, loc, (enum book_side)side, d, 64), seen = 0;
+
+			for (uint32_t i = 0; i < rb->n; i++)
+				seen += rb->o[i].loc == loc && rb->o[i].side == side;
+			for (uint32_t k = 0; k < nd; k++) {
+				const struct book_level *l =
+					book_level_at(bs, loc, (enum book_side)side, d[k].px);
+				const struct book_order *o = book_level_front(bs, l);
+				uint64_t last_seq = 0, sh = 0;
+				uint32_t cnt = 0;
+
+				if (k > 0)
+					assert_true(side == BOOK_BID ? d[k].px < d[k - 1].px
+								     : d[k].px > d[k - 1].px);
+				for (; o; o = book_order_next(bs, o), cnt++) {
+					int i = ref_find(rb, o->ref);
+
+					assert_true(i >= 0);
+					assert_int_equal(rb->o[i].loc, loc);
+					assert_int_equal(rb->o[i].side, side);
+					assert_int_equal(rb->o[i].px, d[k].px);
+					assert_int_equal(rb->o[i].shares, o->shares);
+					assert_true(cnt == 0 || rb->o[i].seq > last_seq);
+					last_seq = rb->o[i].seq;
+					sh += o->shares;
+				}
+				assert_int_equal(cnt, d[k].orders);
+				assert_int_equal(sh, d[k].shares);
+				seen -= cnt;
+			}
+			assert_int_equal(seen, 0);
+		}
+	}
+}
+
+static struct itch_msg msg_e(char type, uint64_t ref, uint32_t shares, uint16_t loc)
+{
+	struct itch_msg m = exec_msg(ref, shares, 0);
+
+	m.type = (uint8_t)type;
+	m.locate = loc;
+	if (type == 'C') {
+		m.exec.printable = 'Y';
+		m.exec.price = 999999;
+	}
+	if (type == 'X') {
+		memset(&m.exec, 0, sizeof(m.exec));
+		m.cancel.ref = ref;
+		m.cancel.shares = shares;
+	}
+	return m;
+}
+
+static struct itch_msg msg_d(uint64_t ref)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'D';
+	m.locate = 7;
+	m.del.ref = ref;
+	return m;
+}
+
+static struct itch_msg msg_u(uint64_t old_ref, uint64_t new_ref, uint32_t shares, uint32_t px)
+{
+	struct itch_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = 'U';
+	m.locate = 7;
+	m.replace.old_ref = old_ref;
+	m.replace.new_ref = new_ref;
+	m.replace.shares = shares;
+	m.replace.price = px;
+	return m;
+}
+
+/* Order messages of their types' exact lengths (the burst's listed ones,
+ * applied without a length test) that lie: duplicate references, a replace
+ * onto a live reference or its own, at its own price from the front, middle
+ * and back of a level, executions and cancels of more than is open or of
+ * nothing, deletes of unknown or already removed orders, locates 0, above
+ * the book's and 65535, a bad side, a locate that is not the order's; in
+ * packets of 1 to 5, one packet repeated on line A and on line B. Through
+ * the three frame paths and feed_on_messages, against a reference book:
+ * the refusals counted by reason, the books level by level and FIFO by
+ * FIFO. */
+static void test_hostile_orders(void **state)
+{
+	struct itch_msg m[64];
+	struct ref_book rb;
+	struct capture c = { 0 };
+	uint8_t pkt[2048], fr[2200];
+	uint8_t wire[64][64];
+	struct feed_msg fm[64];
+	uint32_t n = 0;
+	uint64_t seq = 1, t = 1000, r = 5;
+	struct fx *v[3], *w;
+	(void)state;
+
+	/* a level of three bids at 100.0000, one ask */
+	m[n++] = add(1, 'B', 100, 1000000, 1);
+	m[n++] = add(2, 'B', 200, 1000000, 2);
+	m[n++] = add(3, 'B', 300, 1000000, 3);
+	m[n++] = add(4, 'S', 100, 1010000, 4);
+	m[n++] = add(1, 'S', 50, 1010000, 5);   /* live reference: EDUP */
+	m[n] = add(10, 'B', 10, 1000000, 6);
+	m[n++].locate = 0;                       /* ELOCATE */
+	m[n] = add(11, 'B', 10, 1000000, 7);
+	m[n++].locate = 101;                     /* above max_locate: ELOCATE */
+	m[n] = add(12, 'B', 10, 1000000, 8);
+	m[n++].locate = 65535;                   /* ELOCATE */
+	m[n++] = add(13, 'X', 10, 1000000, 9);   /* ESIDE */
+	m[n++] = add(14, 'B', 0, 1000000, 10);   /* EZERO */
+	m[n++] = msg_e('E', 4, 150, 7);          /* more than open: clamped, gone */
+	m[n++] = msg_e('E', 99, 10, 7);          /* EUNKNOWN */
+	m[n++] = msg_e('E', 1, 0, 7);            /* EZERO */
+	m[n++] = msg_e('X', 3, 1000, 7);         /* clamped, gone */
+	m[n++] = add(3, 'B', 30, 1000000, 11);   /* its reference again: fine */
+	m[n++] = msg_d(77);                      /* EUNKNOWN */
+	m[n++] = msg_d(4);                       /* gone already: EUNKNOWN */
+	m[n++] = msg_u(2, 1, 250, 1000000);      /* onto a live reference: EDUP */
+	m[n++] = msg_u(2, 2, 250, 1000000);      /* its own reference, own price */
+	m[n++] = msg_u(1, 20, 100, 1000000);     /* the front to the back */
+	m[n++] = add(5, 'B', 10, 999900, 12);
+	m[n++] = add(6, 'B', 10, 999900, 13);
+	m[n++] = add(7, 'B', 10, 999900, 14);
+	m[n++] = msg_u(6, 21, 20, 999900);       /* the middle to the back */
+	m[n++] = msg_u(7, 22, 30, 999900);       /* the back, larger */
+	m[n++] = msg_u(98, 23, 10, 999900);      /* EUNKNOWN */
+	m[n++] = msg_u(5, 24, 0, 999900);        /* EZERO */
+	m[n++] = msg_u(5, 5, 15, 999800);        /* own reference, new price */
+	m[n++] = msg_e('C', 22, 500, 7);         /* more than open: clamped */
+	m[n++] = msg_e('E', 20, 10, 55);         /* the locate lies: the order's */
+	m[n++] = msg_e('X', 20, 1, 0);           /* locate 0, the order's symbol */
+	m[n++] = msg_u(21, 25, 40, 1020000);     /* a new level */
+	m[n++] = add(UINT64_MAX, 'S', 10, UINT32_MAX, 15); /* extremes */
+	m[n++] = add(0, 'B', 10, 1, 16);
+	m[n++] = msg_u(UINT64_MAX, 0, 5, 1);     /* onto reference 0, live: EDUP */
+	m[n++] = msg_u(0, 26, 5, UINT32_MAX);    /* bid at the highest price */
+	m[n++] = msg_d(UINT64_MAX);
+	m[n++] = msg_e('E', 26, 5, 7);           /* exact: gone */
+	m[n++] = msg_e('X', 26, 1, 7);           /* gone already */
+	m[n++] = msg_u(3, 3, 1, 1000000);        /* own reference: the front to the back */
+	m[n++] = msg_d(2);
+	m[n++] = msg_d(20);
+	m[n++] = msg_u(3, 30, 7, 1000000);       /* alone at its price: kept */
+	m[n++] = add(31, 'B', 5, 1000000, 17);   /* behind it */
+	assert_true(n <= 64);
+
+	/* one message at a time, the book checked against the reference
+	 * after each (the paths below are held to this one's results) */
+	memset(&rb, 0, sizeof(rb));
+	assert_int_equal(fx_setup((void **)&w), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		int len = itch_encode(&m[i], wire[i], sizeof(wire[i]));
+		char why[160];
+
+		assert_true(len > 0);
+		fm[i].data = wire[i];
+		fm[i].len = (uint32_t)len;
+		ref_apply(&rb, &m[i], 100);
+		(void)feed_on_message(&w->f, wire[i], (size_t)len, 1 + i, 0, w->ev, 256);
+		if (book_check(w->f.books, why, sizeof(why)) != 0) {
+			print_error("message %u (%c): book_check: %s\n", i, m[i].type, why);
+			fail();
+		}
+		ref_compare(&rb, w->f.books, 100);
+		for (int k = 1; k < BOOK_REASONS; k++)
+			assert_int_equal(w->f.books->cnt.rejected[k], rb.rejected[k]);
+	}
+	fx_teardown((void **)&w);
+	/* packets of 1 to 5 messages; the third again on A, then on B */
+	for (uint32_t i = 0, p = 0; i < n; p++) {
+		uint32_t k = 1 + rnd(&r, 5);
+		size_t len, flen;
+
+		if (k > n - i)
+			k = n - i;
+		len = packet(pkt, seq, &m[i], (int)k);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+		if (p == 2) {
+			cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+			flen = eth_udp(fr, LINE_B_IP, pkt, len);
+			cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+		}
+		seq += k;
+		i += k;
+	}
+	run_paths(&c, NULL, v);
+	/* without framing, the pipelined replay */
+	assert_int_equal(fx_setup((void **)&w), 0);
+	(void)feed_on_messages(&w->f, fm, n, 1, 0, w->ev, 256);
+	assert_memory_equal(&w->f.books->cnt, &v[0]->f.books->cnt, sizeof(w->f.books->cnt));
+
+	for (int k = 0; k < 4; k++) {
+		const struct book_set *bs = (k < 3 ? v[k] : w)->f.books;
+
+		for (int why = 1; why < BOOK_REASONS; why++)
+			assert_int_equal(bs->cnt.rejected[why], rb.rejected[why]);
+		assert_int_equal(bs->cnt.clamped, rb.clamped);
+		assert_int_equal(bs->cnt.orders_live, rb.n);
+		ref_compare(&rb, bs, 100);
+	}
+	/* each kind of refusal occurred */
+	for (int why = 1; why < BOOK_REASONS; why++)
+		if (why != BOOK_EORDERS && why != BOOK_ELEVELS)
+			assert_true(rb.rejected[why] > 0);
+	assert_true(rb.clamped >= 3);
+	assert_int_equal(v[0]->f.mold.stats.dup_packets[MOLD_LINE_A], 1);
+	assert_int_equal(v[0]->f.mold.stats.dup_packets[MOLD_LINE_B], 1);
+	assert_int_equal(v[0]->f.st.msgs, n);
+	assert_int_equal(v[0]->f.st.itch_long + v[0]->f.st.itch_short, 0);
+	fx_teardown((void **)&w);
+	paths_free(v);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1071,6 +1664,8 @@ int main(void)
 		cmocka_unit_test(test_tagged_line_a),
 		cmocka_unit_test(test_messages_same_as_one_by_one),
 		cmocka_unit_test(test_keep_symbols),
+		cmocka_unit_test(test_hostile_headers),
+		cmocka_unit_test(test_hostile_orders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
