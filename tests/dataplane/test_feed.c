@@ -1647,6 +1647,56 @@ static void test_hostile_orders(void **state)
 	cap_free(&c);
 }
 
+/* Packets of more messages than a burst window lists (FEED_WIN_MSGS), of
+ * exactly as many, and of enough to overflow what a window has left after
+ * an earlier frame: a window then ends before that frame, or (its first
+ * frame) lists what fits and applies the rest without the lookahead. The
+ * three frame paths agree, and every message is applied once. */
+static void test_burst_window_overflow(void **state)
+{
+	static const uint16_t sizes[] = { 1100, 30, 1030, 1024, 1, 1024, 600, 500, 2, 1500 };
+	static uint8_t pkt[65536], fr[65600];
+	struct capture c = { 0 };
+	uint64_t seq = 1, t = 1000, ref = 1, adds = 0, dels = 0;
+	struct fx *v[3];
+	(void)state;
+
+	for (size_t p = 0; p < ARRAY_SIZE(sizes); p++) {
+		size_t off = MOLD_HDR_LEN, flen;
+
+		mold_hdr_write(pkt, SESSION, seq, sizes[p]);
+		for (uint16_t i = 0; i < sizes[p]; i++) {
+			/* adds, each deleted by the message after it (the pool is
+			 * small) */
+			struct itch_msg m = i % 2 == 1 ? msg_d(ref - 1)
+						       : add(ref, 'B', 100, 1000000 + (uint32_t)(ref % 50),
+							     seq + i);
+			int len;
+
+			if (i % 2 == 1)
+				dels++;
+			else
+				adds++, ref++;
+			len = itch_encode(&m, pkt + off + MOLD_BLOCK_HDR_LEN, 64);
+			assert_true(len > 0);
+			mold_block_len_write(pkt + off, (uint16_t)len);
+			off += MOLD_BLOCK_HDR_LEN + (size_t)len;
+		}
+		assert_true(off <= 65507);
+		flen = eth_udp(fr, LINE_A_IP, pkt, off);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+		seq += sizes[p];
+	}
+	run_paths(&c, NULL, v);
+	assert_int_equal(v[0]->f.st.msgs, seq - 1);
+	assert_int_equal(v[0]->f.books->cnt.applied[BOOK_OP_ADD], adds);
+	assert_int_equal(v[0]->f.books->cnt.applied[BOOK_OP_DELETE], dels);
+	assert_int_equal(v[0]->f.books->cnt.rejected[BOOK_EUNKNOWN], 0);
+	assert_int_equal(v[0]->f.st.gaps, 0);
+	paths_free(v);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1666,6 +1716,7 @@ int main(void)
 		cmocka_unit_test(test_keep_symbols),
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_hostile_orders),
+		cmocka_unit_test(test_burst_window_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
