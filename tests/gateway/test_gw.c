@@ -1241,6 +1241,146 @@ static void test_wire_garbage(void **state)
 	gw_free(g);
 }
 
+/* The store's reservations, open count and best prices all back at
+ * their empty values for locate loc. */
+static void assert_store_idle(const struct gw *g, uint16_t loc)
+{
+	const struct ostore_sym *s = ostore_sym_at(&g->os, loc);
+
+	assert_int_equal(g->os.n_open, 0);
+	assert_int_equal(g->os.open_ntl, 0);
+	assert_int_equal(s->buy_res, 0);
+	assert_int_equal(s->sell_res, 0);
+	assert_int_equal(s->res_ntl, 0);
+	assert_int_equal(s->n_open, 0);
+	assert_int_equal(s->best_bid, 0);
+	assert_int_equal(s->best_ask, OSTORE_NO_ASK);
+	assert_int_equal(s->head, OSTORE_NIL);
+}
+
+/* A venue that answers out of turn: a fill before the accept, the accept
+ * twice, a fill and a replace-done naming the replacement's ref before
+ * its time or the wrong one, a reject of a working order, a fill of more
+ * than is open, fills and cancels of orders already gone, a replace
+ * leaving nothing, a fill racing a cancel. Each event that does not fit
+ * is refused and counted (no report), the rest move the position by
+ * what was filled, and once every order is closed the store holds no
+ * reservation, no open order and no best price. */
+static void test_wire_out_of_turn(void **state)
+{
+	struct gw *g = gw_small();
+	struct order_intent in;
+	struct ouch_out o;
+	struct exec_report r[4];
+	uint64_t errors = 0;
+	uint32_t a, b, c, d;
+
+	(void)state;
+	a = new_ok(g, 41, 1, 'B', PX, 100, T0);
+	/* a fill before the accept: the order is partly filled */
+	fill_ref(g, a, 30, PX, 9001, 'A', r);
+	assert_int_equal(r[0].leaves, 70);
+	/* the accept after it, and again: neither fits */
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_ACCEPTED;
+	o.u.accepted.user_ref_num = a;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	assert_int_equal(wire_in(g, &o, r), 0);
+	errors += 2;
+	assert_int_equal(g->os.cnt.bad_event, 2);
+	/* a replace in flight; its new ref's fill and a replace-done naming
+	 * another new ref do not fit, nor does a reject of the working ref */
+	in = intent(INTENT_REPLACE, 42, 41, 1, 'B', PX, 50);
+	assert_int_equal(send_ok(g, &in, T0 + 1, NULL, 0), 1);
+	b = a + 1;
+	assert_int_equal(ostore_order_at(&g->os, ostore_find_token(&g->os, 41))->new_ref, b);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_EXECUTED;
+	o.u.executed.user_ref_num = b;
+	o.u.executed.qty = 10;
+	o.u.executed.price = PX;
+	o.u.executed.match_num = 9002;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REPLACED;
+	o.u.replaced.orig_user_ref_num = a;
+	o.u.replaced.user_ref_num = b + 1;
+	o.u.replaced.qty = 50;
+	o.u.replaced.price = PX;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REJECTED;
+	o.u.rejected.user_ref_num = a;
+	o.u.rejected.reason = 1;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	errors += 3;
+	assert_int_equal(g->os.cnt.bad_event, 5);
+	assert_int_equal(g->os.sym[1].pos, 30);
+	/* the replace done */
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REPLACED;
+	o.u.replaced.orig_user_ref_num = a;
+	o.u.replaced.user_ref_num = b;
+	o.u.replaced.qty = 50;
+	o.u.replaced.price = PX;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(r[0].kind, EXEC_REPLACED);
+	assert_int_equal(r[0].token, 42);
+	/* more than is open: filled, counted, closed */
+	fill_ref(g, b, 80, PX, 9003, 'R', r);
+	assert_int_equal(r[0].leaves, 0);
+	assert_int_equal(g->os.cnt.overfills, 1);
+	assert_int_equal(g->os.sym[1].pos, 110);
+	/* the closed order's fill and cancel: unknown */
+	o.type = OUCH_OUT_EXECUTED;
+	memset(&o.u, 0, sizeof(o.u));
+	o.u.executed.user_ref_num = b;
+	o.u.executed.qty = 5;
+	o.u.executed.price = PX;
+	o.u.executed.match_num = 9004;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_CANCELED;
+	o.u.canceled.user_ref_num = b;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	errors += 2;
+	assert_int_equal(g->os.cnt.unknown_ref, 2);
+	assert_store_idle(g, 1);
+
+	/* a replace that leaves nothing: the order is gone */
+	c = new_ok(g, 43, 1, 'S', PX + 100, 20, T0 + 2);
+	accept_ref(g, c);
+	in = intent(INTENT_REPLACE, 44, 43, 1, 'S', PX + 200, 20);
+	assert_int_equal(send_ok(g, &in, T0 + 3, NULL, 0), 1);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REPLACED;
+	o.u.replaced.orig_user_ref_num = c;
+	o.u.replaced.user_ref_num = c + 1;
+	o.u.replaced.qty = 0;
+	o.u.replaced.price = PX + 200;
+	assert_int_equal(wire_in(g, &o, r), 1);
+	assert_int_equal(ostore_find_token(&g->os, 43), OSTORE_NIL);
+	assert_int_equal(ostore_find_token(&g->os, 44), OSTORE_NIL);
+	assert_store_idle(g, 1);
+
+	/* a fill racing a cancel: filled whole, the cancel's answer unknown */
+	d = new_ok(g, 45, 1, 'S', PX, 10, T0 + 4);
+	accept_ref(g, d);
+	in = intent(INTENT_CANCEL, 0, 45, 1, 0, 0, 0);
+	assert_int_equal(send_ok(g, &in, T0 + 5, NULL, 0), 1);
+	fill_ref(g, d, 10, PX, 9005, 'A', r);
+	assert_int_equal(g->os.cnt.late_fills, 1);
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_CANCELED;
+	o.u.canceled.user_ref_num = d;
+	assert_int_equal(wire_in(g, &o, r), 0);
+	errors++;
+	assert_int_equal(g->st.store_errors, errors);
+	assert_int_equal(g->os.sym[1].pos, 100);
+	assert_store_idle(g, 1);
+	gw_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1265,6 +1405,7 @@ int main(void)
 		cmocka_unit_test(test_wire_wide_price),
 		cmocka_unit_test(test_wire_fee_saturates),
 		cmocka_unit_test(test_wire_garbage),
+		cmocka_unit_test(test_wire_out_of_turn),
 	};
 
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
