@@ -235,17 +235,25 @@ static void accept_ref(struct gw *g, uint32_t ref)
 	assert_int_equal(r[0].kind, EXEC_ACCEPTED);
 }
 
+/* A venue execution of qty at px on ref. */
+static struct ouch_out out_exec(uint32_t ref, uint32_t qty, uint32_t px, uint64_t match)
+{
+	struct ouch_out o;
+
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_EXECUTED;
+	o.u.executed.user_ref_num = ref;
+	o.u.executed.qty = qty;
+	o.u.executed.price = px;
+	o.u.executed.match_num = match;
+	return o;
+}
+
 static void fill_ref(struct gw *g, uint32_t ref, uint32_t qty, uint32_t px, uint64_t match,
 		     char liq, struct exec_report *r)
 {
-	struct ouch_out m;
+	struct ouch_out m = out_exec(ref, qty, px, match);
 
-	memset(&m, 0, sizeof(m));
-	m.type = OUCH_OUT_EXECUTED;
-	m.u.executed.user_ref_num = ref;
-	m.u.executed.qty = qty;
-	m.u.executed.price = px;
-	m.u.executed.match_num = match;
 	m.u.executed.liquidity = liq;
 	m.u.executed.ts_ns = 9;
 	assert_int_equal(wire_in(g, &m, r), 1);
@@ -1241,6 +1249,38 @@ static void test_wire_garbage(void **state)
 	gw_free(g);
 }
 
+/* Venue messages for test_wire_out_of_turn (and out_exec). */
+static struct ouch_out out_replaced(uint32_t old_ref, uint32_t new_ref, uint32_t qty, uint32_t px)
+{
+	struct ouch_out o;
+
+	memset(&o, 0, sizeof(o));
+	o.type = OUCH_OUT_REPLACED;
+	o.u.replaced.orig_user_ref_num = old_ref;
+	o.u.replaced.user_ref_num = new_ref;
+	o.u.replaced.qty = qty;
+	o.u.replaced.price = px;
+	return o;
+}
+
+/* An accept, a cancel (all of it) or a reject (code 1) of ref. */
+static struct ouch_out out_ref(uint8_t type, uint32_t ref)
+{
+	struct ouch_out o;
+
+	memset(&o, 0, sizeof(o));
+	o.type = type;
+	if (type == OUCH_OUT_ACCEPTED) {
+		o.u.accepted.user_ref_num = ref;
+	} else if (type == OUCH_OUT_CANCELED) {
+		o.u.canceled.user_ref_num = ref;
+	} else {
+		o.u.rejected.user_ref_num = ref;
+		o.u.rejected.reason = 1;
+	}
+	return o;
+}
+
 /* The store's reservations, open count and best prices all back at
  * their empty values for locate loc. */
 static void assert_store_idle(const struct gw *g, uint16_t loc)
@@ -1281,9 +1321,7 @@ static void test_wire_out_of_turn(void **state)
 	fill_ref(g, a, 30, PX, 9001, 'A', r);
 	assert_int_equal(r[0].leaves, 70);
 	/* the accept after it, and again: neither fits */
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_ACCEPTED;
-	o.u.accepted.user_ref_num = a;
+	o = out_ref(OUCH_OUT_ACCEPTED, a);
 	assert_int_equal(wire_in(g, &o, r), 0);
 	assert_int_equal(wire_in(g, &o, r), 0);
 	errors += 2;
@@ -1294,35 +1332,17 @@ static void test_wire_out_of_turn(void **state)
 	assert_int_equal(send_ok(g, &in, T0 + 1, NULL, 0), 1);
 	b = a + 1;
 	assert_int_equal(ostore_order_at(&g->os, ostore_find_token(&g->os, 41))->new_ref, b);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_EXECUTED;
-	o.u.executed.user_ref_num = b;
-	o.u.executed.qty = 10;
-	o.u.executed.price = PX;
-	o.u.executed.match_num = 9002;
+	o = out_exec(b, 10, PX, 9002);
 	assert_int_equal(wire_in(g, &o, r), 0);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_REPLACED;
-	o.u.replaced.orig_user_ref_num = a;
-	o.u.replaced.user_ref_num = b + 1;
-	o.u.replaced.qty = 50;
-	o.u.replaced.price = PX;
+	o = out_replaced(a, b + 1, 50, PX);
 	assert_int_equal(wire_in(g, &o, r), 0);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_REJECTED;
-	o.u.rejected.user_ref_num = a;
-	o.u.rejected.reason = 1;
+	o = out_ref(OUCH_OUT_REJECTED, a);
 	assert_int_equal(wire_in(g, &o, r), 0);
 	errors += 3;
 	assert_int_equal(g->os.cnt.bad_event, 5);
 	assert_int_equal(g->os.sym[1].pos, 30);
 	/* the replace done */
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_REPLACED;
-	o.u.replaced.orig_user_ref_num = a;
-	o.u.replaced.user_ref_num = b;
-	o.u.replaced.qty = 50;
-	o.u.replaced.price = PX;
+	o = out_replaced(a, b, 50, PX);
 	assert_int_equal(wire_in(g, &o, r), 1);
 	assert_int_equal(r[0].kind, EXEC_REPLACED);
 	assert_int_equal(r[0].token, 42);
@@ -1332,16 +1352,9 @@ static void test_wire_out_of_turn(void **state)
 	assert_int_equal(g->os.cnt.overfills, 1);
 	assert_int_equal(g->os.sym[1].pos, 110);
 	/* the closed order's fill and cancel: unknown */
-	o.type = OUCH_OUT_EXECUTED;
-	memset(&o.u, 0, sizeof(o.u));
-	o.u.executed.user_ref_num = b;
-	o.u.executed.qty = 5;
-	o.u.executed.price = PX;
-	o.u.executed.match_num = 9004;
+	o = out_exec(b, 5, PX, 9004);
 	assert_int_equal(wire_in(g, &o, r), 0);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_CANCELED;
-	o.u.canceled.user_ref_num = b;
+	o = out_ref(OUCH_OUT_CANCELED, b);
 	assert_int_equal(wire_in(g, &o, r), 0);
 	errors += 2;
 	assert_int_equal(g->os.cnt.unknown_ref, 2);
@@ -1352,12 +1365,7 @@ static void test_wire_out_of_turn(void **state)
 	accept_ref(g, c);
 	in = intent(INTENT_REPLACE, 44, 43, 1, 'S', PX + 200, 20);
 	assert_int_equal(send_ok(g, &in, T0 + 3, NULL, 0), 1);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_REPLACED;
-	o.u.replaced.orig_user_ref_num = c;
-	o.u.replaced.user_ref_num = c + 1;
-	o.u.replaced.qty = 0;
-	o.u.replaced.price = PX + 200;
+	o = out_replaced(c, c + 1, 0, PX + 200);
 	assert_int_equal(wire_in(g, &o, r), 1);
 	assert_int_equal(ostore_find_token(&g->os, 43), OSTORE_NIL);
 	assert_int_equal(ostore_find_token(&g->os, 44), OSTORE_NIL);
@@ -1370,9 +1378,7 @@ static void test_wire_out_of_turn(void **state)
 	assert_int_equal(send_ok(g, &in, T0 + 5, NULL, 0), 1);
 	fill_ref(g, d, 10, PX, 9005, 'A', r);
 	assert_int_equal(g->os.cnt.late_fills, 1);
-	memset(&o, 0, sizeof(o));
-	o.type = OUCH_OUT_CANCELED;
-	o.u.canceled.user_ref_num = d;
+	o = out_ref(OUCH_OUT_CANCELED, d);
 	assert_int_equal(wire_in(g, &o, r), 0);
 	errors++;
 	assert_int_equal(g->st.store_errors, errors);
