@@ -1697,6 +1697,64 @@ static void test_burst_window_overflow(void **state)
 	cap_free(&c);
 }
 
+/* A session at the top of the sequence space: packets up to the one that
+ * ends at UINT64_MAX are applied, in order; one whose count would run
+ * past it is refused as malformed (its sequence), a repeat of the last is
+ * a duplicate and a heartbeat at UINT64_MAX is taken. The three frame
+ * paths agree, through feed_finish too. */
+static void test_sequence_top(void **state)
+{
+	static struct md_event ev[3][256];
+	const uint64_t s0 = UINT64_MAX - 30;
+	struct capture c = { 0 };
+	uint8_t pkt[512], fr[600];
+	size_t len = 0, flen;
+	uint64_t t = 1000, ref = 1;
+	uint32_t nfin[3];
+	struct fx *v[3];
+	(void)state;
+
+	for (uint64_t seq = s0; seq < UINT64_MAX; seq += 3) {
+		struct itch_msg m[3];
+
+		for (int i = 0; i < 3; i++, ref++)
+			m[i] = add(ref, 'S', 100, 1010000 + (uint32_t)ref, t);
+		len = packet(pkt, seq, m, 3);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+	}
+	/* the last packet again: a duplicate */
+	cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+	{
+		struct itch_msg m = add(ref, 'S', 100, 1010000, t);
+
+		/* one message at UINT64_MAX: its end would wrap */
+		len = packet(pkt, UINT64_MAX, &m, 1);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+	}
+	mold_hdr_write(pkt, SESSION, UINT64_MAX, 0); /* heartbeat */
+	flen = eth_udp(fr, LINE_A_IP, pkt, MOLD_HDR_LEN);
+	cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, t++);
+	run_paths(&c, NULL, v);
+	for (int k = 0; k < 3; k++)
+		nfin[k] = feed_finish(&v[k]->f, 9, ev[k], 256);
+	assert_int_equal(nfin[0], nfin[1]);
+	assert_int_equal(nfin[0], nfin[2]);
+	assert_events_equal(ev[0], ev[1], nfin[0], c.n);
+	assert_events_equal(ev[0], ev[2], nfin[0], c.n);
+	assert_feeds_equal(&v[0]->f, &v[1]->f);
+	assert_feeds_equal(&v[0]->f, &v[2]->f);
+	assert_int_equal(v[0]->f.books->cnt.applied[BOOK_OP_ADD], 30);
+	assert_int_equal(v[0]->f.mold.stats.malformed[MOLD_ESEQ], 1);
+	assert_int_equal(v[0]->f.mold.stats.dup_packets[MOLD_LINE_A], 1);
+	assert_int_equal(v[0]->f.mold.stats.heartbeats, 1);
+	assert_int_equal(v[0]->f.st.packets_bad, 1);
+	assert_int_equal(v[0]->f.st.lost, 0);
+	paths_free(v);
+	cap_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1717,6 +1775,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_hostile_orders),
 		cmocka_unit_test(test_burst_window_overflow),
+		cmocka_unit_test(test_sequence_top),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
