@@ -626,6 +626,18 @@ static ALWAYS_INLINE void event_from_change(const struct feed *f, struct md_even
 	e->flags = (uint8_t)(f->md_flags[c->sym_flags] | chg_top(c));
 }
 
+/* f's change record, its address worked out where it is used: in a loop
+ * GCC would keep it in a register of its own, saved and reloaded around
+ * every book call (the volatile asm keeps it from being hoisted;
+ * callgrind on many3m: 1,462.07 M -> 1,457.46 M instructions). */
+static ALWAYS_INLINE struct book_change *feed_chg(struct feed *f)
+{
+	struct book_change *c = &f->chg;
+
+	__asm__ volatile("" : "+r"(c));
+	return c;
+}
+
 /* One ITCH message, as on_msg_full, with n events already in out; returns
  * the events it wrote. The order messages (A F E C X D U, nine in ten) are
  * read straight off the wire into the book's apply functions and their
@@ -648,7 +660,6 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				     uint32_t h, const bool hashed, const bool room)
 {
 	struct book_set *bs = f->books;
-	struct book_change *c = &f->chg;
 	struct md_event *e;
 	uint64_t ts, info;
 	uint32_t need, k;
@@ -688,7 +699,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 	e->t_exch_ns = ts;
 	e->seq = seq;
 	event_tail_put(e, info);
-	rc = apply_order(bs, msg, type, h, hashed, c);
+	rc = apply_order(bs, msg, type, h, hashed, feed_chg(f));
 	if (UNLIKELY(rc < 0)) {
 		f->st.book_refused++;
 		note_silent(f, ts);
@@ -698,7 +709,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 				      out, cap, &k);
 		return k - n;
 	}
-	event_from_change(f, e, c);
+	event_from_change(f, e, feed_chg(f));
 	if (room || LIKELY(e != &f->ev_scratch)) {
 		f->st.md_events++;
 		return 1;
