@@ -535,6 +535,37 @@ static ALWAYS_INLINE bool mold_rx_fast_whole(struct mold *m, const uint8_t *pkt,
 	return true;
 }
 
+/* What mold_rx_fast_whole would leave for each of npkts further packets of
+ * the session it just took, on the same line, each the session's next
+ * exactly (the first starts at its `expected`) and of 1 or more messages,
+ * nmsgs in all, ending at `next`, their stamps at most t_max and the last
+ * one's t_last: the same counters, clock and session state as those calls
+ * one by one, in one step. For a caller that has checked all that on the
+ * packets' own bytes (the session id included) with nothing in between
+ * that calls mold (the feed's burst window: a run of consecutive packets
+ * applied straight off its list); each of their messages must be applied
+ * before mold is called again, as for mold_rx_fast_whole. */
+static ALWAYS_INLINE void mold_rx_fast_whole_more(struct mold *m, int line, uint32_t npkts,
+						  uint64_t next, uint64_t nmsgs, uint64_t t_max,
+						  uint64_t t_last)
+{
+	struct mold_session *s = m->last_s;
+	struct mold_line_state *ls = &s->line[line];
+
+	if (t_max > m->now_ns)
+		m->now_ns = t_max;
+	s->rx_pkts += npkts;
+	m->stats.packets += npkts;
+	m->stats.packets_line[line] += npkts;
+	ls->pkts += npkts;
+	ls->last_t_ns = t_last;
+	if (next > ls->next_seq)
+		ls->next_seq = next;
+	s->horizon = next;
+	s->expected = next;
+	m->stats.messages += nmsgs;
+}
+
 /* mold_rx_fast_at for a packet's parse mp. */
 static ALWAYS_INLINE bool mold_rx_fast(struct mold *m, const uint8_t *pkt,
 				       const struct mold_pkt *mp, int line, uint64_t t_ns)

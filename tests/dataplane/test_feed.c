@@ -666,6 +666,18 @@ static void assert_feeds_equal(const struct feed *a, const struct feed *b)
 	assert_memory_equal(&a->mold.stats, &b->mold.stats, sizeof(a->mold.stats));
 	assert_memory_equal(&a->books->cnt, &b->books->cnt, sizeof(a->books->cnt));
 	assert_int_equal(a->stale, b->stale);
+	/* mold's clock and sessions: what the burst's runs count in one step */
+	assert_int_equal(a->mold.now_ns, b->mold.now_ns);
+	assert_int_equal(a->mold.nsess, b->mold.nsess);
+	for (uint32_t i = 0; i < a->mold.nsess; i++) {
+		const struct mold_session *sa = &a->mold.sess[i], *sb = &b->mold.sess[i];
+
+		assert_memory_equal(sa->id, sb->id, MOLD_SESSION_LEN);
+		assert_int_equal(sa->expected, sb->expected);
+		assert_int_equal(sa->horizon, sb->horizon);
+		assert_int_equal(sa->rx_pkts, sb->rx_pkts);
+		assert_memory_equal(sa->line, sb->line, sizeof(sa->line));
+	}
 	for (uint32_t loc = 0; loc <= a->books->max_locate; loc++) {
 		assert_memory_equal(&a->books->syms[loc], &b->books->syms[loc],
 				    sizeof(a->books->syms[loc]));
@@ -736,6 +748,89 @@ static void test_burst_same_as_frames(void **state)
 	 * test (no 4-byte word until then), so later windows took their
 	 * common frames inline and the rest, garbage and mold's refusals
 	 * included, through the general path. */
+	assert_true(y->f.fast_on);
+	fx_teardown((void **)&x);
+	fx_teardown((void **)&y);
+	cap_free(&c);
+}
+
+/* Runs of in-order packets that the burst counts in one step (run_take)
+ * end where mold_rx_fast_whole would refuse the next packet: another
+ * session's packet that carries the next sequence number, a packet past a
+ * gap, a duplicate, a heartbeat. Line A only, stamps going back now and
+ * then (a run's clock is its highest stamp, not its last); bursts of
+ * every size against frame at a time, mold's sessions, clock and counters
+ * compared, and the runs' breaks seen to happen. */
+static void test_burst_runs_break(void **state)
+{
+	static const char *const sess[3] = { SESSION, "OTHERSES02", "OTHERSES03" };
+	static struct md_event eva[8192], evb[8192];
+	struct feed_frame b[3 * FEED_BURST_MAX];
+	uint8_t pkt[2048], fr[2048];
+	struct capture c = { 0 };
+	struct gen g = { .rng = 0xb0057, .next_ref = 1 };
+	uint64_t seq[3] = { 1, 0, 0 }, t = 5000, r = 3;
+	struct fx *x, *y;
+	(void)state;
+
+	/* blocks of 100 packets from sessions A B A C A B A C ...; B and C
+	 * start at A's next sequence number, then each goes on with its own */
+	for (uint32_t p = 0; p < 3000; p++) {
+		uint32_t k = rnd(&g.rng, 100), blk = p / 100;
+		uint32_t si = blk % 2 == 0 ? 0 : blk % 4 == 1 ? 1 : 2;
+		uint16_t n = (uint16_t)(1 + rnd(&g.rng, 5));
+		size_t len;
+
+		if (seq[si] == 0)
+			seq[si] = seq[0];
+		len = gen_packet(&g, pkt, seq[si], n);
+		memcpy(pkt + MOLD_OFF_SESSION, sess[si], MOLD_SESSION_LEN);
+		if (k < 2) { /* a gap, never filled */
+			mold_hdr_write(pkt, sess[si], seq[si] + 3, n);
+			seq[si] += 3 + n;
+		} else if (k < 4 && seq[si] > 4) { /* a duplicate, or an overlap */
+			mold_hdr_write(pkt, sess[si], seq[si] - 4, n);
+		} else if (k == 4) { /* a heartbeat in the data packet's place */
+			mold_hdr_write(pkt, sess[si], seq[si], 0);
+			len = MOLD_HDR_LEN;
+		} else {
+			seq[si] += n;
+		}
+		t = k >= 5 && k < 15 ? t - 700 : t + 100 + rnd(&g.rng, 500);
+		cap_add(&c, fr, (uint32_t)eth_udp(fr, LINE_A_IP, pkt, len),
+			(uint32_t)eth_udp(fr, LINE_A_IP, pkt, len), t);
+	}
+	assert_int_equal(fx_setup((void **)&x), 0);
+	assert_int_equal(fx_setup((void **)&y), 0);
+	for (uint32_t i = 0; i < c.n;) {
+		uint32_t m = 1 + rnd(&r, 3 * FEED_BURST_MAX), cap = rnd(&r, 4) ? 8192 : rnd(&r, 40);
+		uint32_t na = 0, nb;
+
+		if (m > c.n - i)
+			m = c.n - i;
+		for (uint32_t k = 0; k < m; k++) {
+			const struct cap_frame *f = &c.fr[i + k];
+
+			na += feed_on_frame(&x->f, f->data, f->caplen, f->wirelen, f->t_ns, i + k,
+					    eva + na, cap - na);
+			b[k] = (struct feed_frame){ f->data, f->caplen, f->wirelen, f->t_ns, i + k };
+		}
+		nb = feed_on_burst(&y->f, b, m, evb, cap);
+		assert_int_equal(na, nb);
+		assert_events_equal(eva, evb, na, i);
+		/* the packet clock as each call leaves it */
+		assert_int_equal(x->f.mold.now_ns, y->f.mold.now_ns);
+		i += m;
+	}
+	assert_feeds_equal(&x->f, &y->f);
+	assert_int_equal(feed_finish(&x->f, 9, eva, 8192), feed_finish(&y->f, 9, evb, 8192));
+	assert_feeds_equal(&x->f, &y->f);
+	/* both sessions seen, gaps, duplicates and heartbeats among them, and
+	 * most packets were in-order runs taken inline */
+	assert_int_equal(x->f.mold.nsess, 3);
+	assert_true(x->f.st.gaps > 0 && x->f.mold.stats.heartbeats > 0);
+	assert_true(x->f.mold.stats.dup_packets[MOLD_LINE_A] + x->f.mold.stats.overlaps > 0);
+	assert_true(x->f.st.md_overruns > 0);
 	assert_true(y->f.fast_on);
 	fx_teardown((void **)&x);
 	fx_teardown((void **)&y);
@@ -1767,6 +1862,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted, fx_setup, fx_teardown),
 		cmocka_unit_test(test_real_pcaps_clean),
 		cmocka_unit_test(test_burst_same_as_frames),
+		cmocka_unit_test(test_burst_runs_break),
 		cmocka_unit_test(test_pull_same_as_frames),
 		cmocka_unit_test(test_pull_keep_same_as_frames),
 		cmocka_unit_test(test_tagged_line_a),
