@@ -1268,6 +1268,52 @@ static void test_replace_in_cluster(void **state)
 	book_free(bs);
 }
 
+/* U whose new reference's home slot is empty (the common case: a fresh
+ * reference) takes that slot without a second probe: the old entry's
+ * removal shifts the cluster just before it back, and the new entry is
+ * still at its home, every reference found, the table in home order and
+ * no probe counted. A new home right behind the cluster, and one that the
+ * shift empties: 43 below is taken until a1 goes. */
+static void test_replace_empty_home(void **state)
+{
+	struct book_set *bs = book_new(48, 0, 2); /* 128 slots */
+	struct book_change c;
+	uint64_t a[2], x[2], n44[1], n43[1], all[6];
+	bool live[6];
+	size_t k;
+
+	(void)state;
+	colliding_refs(bs, 40, 1, 1, a, 2);        /* home 40 */
+	colliding_refs(bs, 41, 1, 1, x, 2);        /* home 41 */
+	colliding_refs(bs, 44, 1, 1, n44, 1);      /* home 44: empty */
+	colliding_refs(bs, 43, 1, 1, n43, 1);      /* home 43: x1 there */
+	/* 40: a0, 41: a1, 42: x0 (home 41), 43: x1 (home 41) */
+	assert_int_equal(book_apply_add(bs, 1, a[0], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, a[1], 'B', 1, 100, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[0], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(book_apply_add(bs, 1, x[1], 'B', 1, 101, NULL, &c), 0);
+	assert_int_equal(bs->cnt.probe_max, 2);
+	/* a1 -> n44: x0, x1 move back to 41, 42; n44 at its home 44 */
+	assert_int_equal(book_apply_replace(bs, a[1], n44[0], 2, 102, &c), 0);
+	assert_int_equal(book_slot_find(bs, n44[0]), 44);
+	assert_int_equal(book_slot_find(bs, x[1]), 42);
+	assert_int_equal(bs->slots[43].order, BOOK_NIL);
+	assert_book_ok(bs, 1);
+	/* x0 -> n43 (home 43, empty now): at 43, x1 back to 41 */
+	assert_int_equal(book_apply_replace(bs, x[0], n43[0], 3, 103, &c), 0);
+	assert_int_equal(book_slot_find(bs, n43[0]), 43);
+	assert_int_equal(book_slot_find(bs, x[1]), 41);
+	assert_book_ok(bs, 1);
+	assert_int_equal(bs->cnt.probe_max, 2);
+	all[0] = a[0]; all[1] = a[1]; all[2] = x[0]; all[3] = x[1];
+	all[4] = n44[0]; all[5] = n43[0];
+	for (k = 0; k < 6; k++)
+		live[k] = k == 0 || k >= 3;
+	assert_refs(bs, all, live, 6);
+	assert_int_equal(book_order_find(bs, n43[0])->shares, 3);
+	book_free(bs);
+}
+
 /* ---- ladder chunks -------------------------------------------------------- */
 
 static void test_ladder_growth_shrink(void **state)
@@ -2187,6 +2233,7 @@ int main(void)
 		cmocka_unit_test(test_table_collisions),
 		cmocka_unit_test(test_table_home_order),
 		cmocka_unit_test(test_replace_in_cluster),
+		cmocka_unit_test(test_replace_empty_home),
 		cmocka_unit_test(test_ladder_growth_shrink),
 		cmocka_unit_test(test_price_extremes),
 		cmocka_unit_test(test_many_symbols),
