@@ -1192,6 +1192,69 @@ static void test_rx_fast_whole(void **state)
 	harness_free(w);
 }
 
+/* The messages of the packet in w->pkt (k, seq, count) to w's trace, as
+ * a caller of mold_rx_fast_whole applies them. */
+static void apply_whole(struct harness *w, int line, uint64_t t, unsigned k, uint64_t seq,
+			uint16_t count)
+{
+	struct mold_item it = { .kind = MOLD_MSG, .count = 1, .line = (uint8_t)line,
+				.session = w->m.last_sess, .t_ns = t };
+	size_t len = build_pkt(w->pkt, k, seq, count);
+	const uint8_t *p = w->pkt + MOLD_HDR_LEN;
+
+	for (uint16_t i = 0; i < count; i++) {
+		it.len = mold_block_len(p);
+		it.msg = p + MOLD_BLOCK_HDR_LEN;
+		it.seq = seq + i;
+		on_item(w, &it);
+		p += MOLD_BLOCK_HDR_LEN + it.len;
+	}
+	assert_int_equal(p - w->pkt, len);
+}
+
+/* mold_rx_fast_whole and then mold_rx_fast_whole_more for the packets
+ * after it in one step leave mold as mold_rx and a drain for each: the
+ * clock the highest stamp (not the last), the line's last stamp the
+ * last, counters, session and line state. */
+static void test_rx_fast_whole_more(void **state)
+{
+	static const struct {
+		uint64_t t;
+		uint64_t seq;
+		uint16_t count;
+	} run[] = { { 5, 3, 2 }, { 9, 5, 1 }, { 7, 6, 3 }, { 8, 9, 2 } };
+	struct mold_cfg cfg;
+	struct harness *h, *w;
+	uint64_t nmsgs = 0, t_max = 0;
+	(void)state;
+
+	mold_cfg_defaults(&cfg);
+	h = harness_new(&cfg);
+	w = harness_new(&cfg);
+	assert_false(feed_whole(h, w, A, 1, 0, 1, 2)); /* the session's first */
+	for (size_t i = 0; i < 4; i++)
+		(void)feed(h, A, run[i].t, 0, run[i].seq, run[i].count);
+	build_pkt(w->pkt, 0, run[0].seq, run[0].count);
+	assert_true(mold_rx_fast_whole(&w->m, w->pkt, run[0].seq, run[0].count, A, run[0].t));
+	for (size_t i = 1; i < 4; i++) {
+		nmsgs += run[i].count;
+		t_max = run[i].t > t_max ? run[i].t : t_max;
+	}
+	mold_rx_fast_whole_more(&w->m, A, 3, run[3].seq + run[3].count, nmsgs, t_max, run[3].t);
+	for (size_t i = 0; i < 4; i++)
+		apply_whole(w, A, run[i].t, 0, run[i].seq, run[i].count);
+	assert_string_equal(h->trace, w->trace);
+	assert_int_equal(h->bad + w->bad, 0);
+	assert_molds_agree(&h->m, &w->m);
+	assert_int_equal(w->m.now_ns, 9);
+	assert_int_equal(w->m.sess[0].line[A].last_t_ns, 8);
+	assert_true(mold_last_dirty_holds(&w->m));
+	/* and the next packet is still taken whole */
+	assert_true(feed_whole(h, w, A, 10, 0, 11, 1));
+	harness_free(h);
+	harness_free(w);
+}
+
 /* ---- re-request encoder -------------------------------------------------- */
 
 static void test_request_encode(void **state)
@@ -1243,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_seq_near_max),
 		cmocka_unit_test(test_api_contract),
 		cmocka_unit_test(test_rx_fast_whole),
+		cmocka_unit_test(test_rx_fast_whole_more),
 		cmocka_unit_test(test_request_encode),
 	};
 
