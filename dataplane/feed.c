@@ -94,7 +94,8 @@
  * Then the change record's address kept out of a register (feed_chg):
  * 1462.1 M -> 1457.5 M; a window's consecutive in-order packets of one
  * session taken as a run (run_take: one mold update, one room test, one
- * sequence base for them all): 1457.5 M -> 1435.7 M.
+ * sequence base for them all): 1457.5 M -> 1435.7 M; its message count
+ * from the sequence numbers rather than summed: 1434.0 M -> 1432.6 M.
  * Tried and not kept: the frame's
  * length test without its wirelen != 0 (net.h; +1.3 M, the compiler's
  * layout), on_msg's stamp reloaded from the event after the book's call
@@ -1522,18 +1523,19 @@ static ALWAYS_INLINE uint32_t run_take(struct mold *mo, const struct win_frame *
 				       const struct feed_frame *fr, uint32_t i, uint32_t m)
 {
 	const char *id = (const char *)wf[i].pkt + MOLD_OFF_SESSION;
-	uint64_t next = wf[i].seq + wf[i].nmsgs, nmsgs = 0, t_max = 0;
+	const uint64_t first = wf[i].seq + wf[i].nmsgs;
+	uint64_t next = first, t_max = 0;
 	uint32_t r = i + 1;
 
 	while (r < m && wf[r].fast && wf[r].seq == next &&
 	       mold_session_eq((const char *)wf[r].pkt + MOLD_OFF_SESSION, id)) {
 		next += wf[r].nmsgs;
-		nmsgs += wf[r].nmsgs;
 		t_max = fr[r].t_ns > t_max ? fr[r].t_ns : t_max;
 		r++;
 	}
+	/* the run's messages: its sequence numbers, contiguous */
 	if (r != i + 1)
-		mold_rx_fast_whole_more(mo, MOLD_LINE_A, r - i - 1, next, nmsgs, t_max,
+		mold_rx_fast_whole_more(mo, MOLD_LINE_A, r - i - 1, next, next - first, t_max,
 					fr[r - 1].t_ns);
 	return r;
 }
