@@ -1107,6 +1107,26 @@ static void assert_molds_agree(const struct mold *a, const struct mold *b)
 	assert_true(mold_last_dirty_holds(a) && mold_last_dirty_holds(b));
 }
 
+/* The messages of the packet in w->pkt (k, seq, count) to w's trace, as
+ * a caller of mold_rx_fast_whole applies them. */
+static void apply_whole(struct harness *w, int line, uint64_t t, unsigned k, uint64_t seq,
+			uint16_t count)
+{
+	struct mold_item it = { .kind = MOLD_MSG, .count = 1, .line = (uint8_t)line,
+				.session = w->m.last_sess, .t_ns = t };
+	size_t len = build_pkt(w->pkt, k, seq, count);
+	const uint8_t *p = w->pkt + MOLD_HDR_LEN;
+
+	for (uint16_t i = 0; i < count; i++) {
+		it.len = mold_block_len(p);
+		it.msg = p + MOLD_BLOCK_HDR_LEN;
+		it.seq = seq + i;
+		on_item(w, &it);
+		p += MOLD_BLOCK_HDR_LEN + it.len;
+	}
+	assert_int_equal(p - w->pkt, len);
+}
+
 /* One packet of session k into h (mold_rx, drained) and into w (taken whole
  * when mold_rx_fast_whole says so, its messages read off the packet's
  * blocks; else as h): the same messages, state and counters. Returns
@@ -1122,18 +1142,7 @@ static bool feed_whole(struct harness *h, struct harness *w, int line, uint64_t 
 	(void)feed(h, line, t, k, seq, count);
 	whole = mold_rx_fast_whole(&w->m, w->pkt, seq, count, line, t);
 	if (whole) {
-		struct mold_item it = { .kind = MOLD_MSG, .count = 1, .line = (uint8_t)line,
-					.session = w->m.last_sess, .t_ns = t };
-		const uint8_t *p = w->pkt + MOLD_HDR_LEN;
-
-		for (uint16_t i = 0; i < count; i++) {
-			it.len = mold_block_len(p);
-			it.msg = p + MOLD_BLOCK_HDR_LEN;
-			it.seq = seq + i;
-			on_item(w, &it);
-			p += MOLD_BLOCK_HDR_LEN + it.len;
-		}
-		assert_int_equal(p - w->pkt, len);
+		apply_whole(w, line, t, k, seq, count);
 	} else {
 		assert_memory_equal(&before, &w->m, sizeof(before));
 		assert_int_equal(mold_rx(&w->m, w->pkt, len, line, t), 0);
@@ -1190,26 +1199,6 @@ static void test_rx_fast_whole(void **state)
 	assert_false(mold_rx_fast_whole(&w->m, w->pkt, 25, 1, A, 15));
 	harness_free(h);
 	harness_free(w);
-}
-
-/* The messages of the packet in w->pkt (k, seq, count) to w's trace, as
- * a caller of mold_rx_fast_whole applies them. */
-static void apply_whole(struct harness *w, int line, uint64_t t, unsigned k, uint64_t seq,
-			uint16_t count)
-{
-	struct mold_item it = { .kind = MOLD_MSG, .count = 1, .line = (uint8_t)line,
-				.session = w->m.last_sess, .t_ns = t };
-	size_t len = build_pkt(w->pkt, k, seq, count);
-	const uint8_t *p = w->pkt + MOLD_HDR_LEN;
-
-	for (uint16_t i = 0; i < count; i++) {
-		it.len = mold_block_len(p);
-		it.msg = p + MOLD_BLOCK_HDR_LEN;
-		it.seq = seq + i;
-		on_item(w, &it);
-		p += MOLD_BLOCK_HDR_LEN + it.len;
-	}
-	assert_int_equal(p - w->pkt, len);
 }
 
 /* mold_rx_fast_whole and then mold_rx_fast_whole_more for the packets
