@@ -1158,8 +1158,10 @@ static ALWAYS_INLINE int add_do(struct book_set *bs, uint16_t locate, uint64_t r
 	if (pools) {
 		int rc = add_pools(bs, sym, side, px);
 
-		if (rc != 0)
+		if (rc != 0) {
+			c->locate = locate;
 			return rc;
+		}
 	}
 	/* Nothing can fail from here on. The table slot (for the order the
 	 * free list hands out next) and the name, then the order, then the
@@ -1437,8 +1439,10 @@ static ALWAYS_INLINE int replace_do(struct book_set *bs, uint64_t old_ref, uint3
 		pools_refill(bs);
 	if (UNLIKELY(bs->level_free == BOOK_NIL || bs->chunk_free == BOOK_NIL) &&
 	    l->count > 1 &&
-	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos))
+	    ladder_would_fail(bs, sym, side, side_key(side, px), &ci, &pos)) {
+		c->locate = locate;
 		return book_reject(bs, BOOK_ELEVELS);
+	}
 	px0 = sym->best_px[side];
 	qty0 = sym->best_qty[side];
 	old_px = o->px;

@@ -352,6 +352,11 @@ void book_prime(struct book_set *bs);
 
 /* ---- updates by ITCH's rules (the feed thread) ----------------------- */
 
+/* A refusal for a full pool (-BOOK_EORDERS, -BOOK_ELEVELS) sets c->locate
+ * to the symbol whose book it left unchanged, and nothing else of c: for
+ * a replace that is the resting order's symbol, whatever the message's
+ * locate says (the book takes it from the order). */
+
 /* A/F: add order `ref` for `locate` at the back of its price level. side is
  * ITCH's 'B'/'S'; stock (8 bytes, may be NULL) names the symbol when no 'R'
  * named it. 0, or -BOOK_ELOCATE, -BOOK_ESIDE, -BOOK_EZERO, -BOOK_EDUP,

@@ -366,8 +366,10 @@ static uint32_t clamp32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* A book update refused for a full pool: flag the symbol stale for good,
- * once, and say so. Cold. */
+/* A book update refused for a full pool: flag the symbol whose book it
+ * left short (the change record's locate, which for a replace is the
+ * resting order's symbol, not the message's) stale for good, once, and
+ * say so. Cold. */
 static COLD void sym_pool_full(struct feed *f, uint16_t locate, uint64_t seq,
 			       uint64_t t_rx_tsc, struct md_event *out, uint32_t cap, uint32_t *n)
 {
@@ -458,7 +460,7 @@ static NOINLINE void on_msg_full(struct feed *f, const uint8_t *msg, size_t len,
 		/* A full pool leaves the symbol's book missing an order: it
 		 * can no longer be trusted, so it is stale from here on. */
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
-			sym_pool_full(f, m.locate, seq, t_rx_tsc, out, cap, n);
+			sym_pool_full(f, c.locate, seq, t_rx_tsc, out, cap, n);
 		return;
 	}
 
@@ -712,7 +714,7 @@ static ALWAYS_INLINE uint32_t on_msg(struct feed *f, const uint8_t *msg, size_t 
 		note_silent(f, ts);
 		k = n;
 		if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
-			sym_pool_full(f, wire_get16(msg + ITCH_OFF_LOCATE), e->seq, e->t_rx_tsc,
+			sym_pool_full(f, feed_chg(f)->locate, e->seq, e->t_rx_tsc,
 				      out, cap, &k);
 		return k - n;
 	}
@@ -1234,11 +1236,12 @@ static NOINLINE COLD uint32_t pull_full(struct feed *f, const uint8_t *msg, uint
 	return k;
 }
 
-/* The book refused the message whose event header (and locate, as read
- * off the wire) e holds, with rc: on_msg's refusal. e is out[0], or the
- * scratch slot when cap was 0. (*more: set by feed_pull before the book's
- * call.) */
-static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc)
+/* The book refused the message whose event header e holds, with rc and
+ * the change record's locate (a pool's refusal sets it): on_msg's
+ * refusal. e is out[0], or the scratch slot when cap was 0. (*more: set
+ * by feed_pull before the book's call.) */
+static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, int rc,
+					   uint16_t locate)
 {
 	struct md_event *out = e != &f->ev_scratch ? e : NULL;
 	uint32_t cap = out != NULL, k = 0;
@@ -1246,7 +1249,7 @@ static NOINLINE COLD uint32_t pull_refused(struct feed *f, struct md_event *e, i
 	f->st.book_refused++;
 	note_silent(f, e->t_exch_ns);
 	if (rc == -BOOK_EORDERS || rc == -BOOK_ELEVELS)
-		sym_pool_full(f, e->locate, e->seq, e->t_rx_tsc, out, cap, &k);
+		sym_pool_full(f, locate, e->seq, e->t_rx_tsc, out, cap, &k);
 	return k;
 }
 
@@ -1281,7 +1284,6 @@ static ALWAYS_INLINE uint32_t pull(struct feed *f, uint64_t t_rx_tsc, struct md_
 		struct book_change c;
 		struct md_event *e;
 		uint64_t ts;
-		uint16_t locate;
 		uint8_t type;
 		uint32_t need, info;
 		int rc;
@@ -1316,7 +1318,6 @@ static ALWAYS_INLINE uint32_t pull(struct feed *f, uint64_t t_rx_tsc, struct md_
 		 * register fewer), and before the event's byte stores, after
 		 * which mold's count would be loaded again. */
 		*more = !mold_drained(&f->mold);
-		locate = wire_get16(msg + ITCH_OFF_LOCATE);
 		e = room ? out : &f->ev_scratch;
 		e->t_rx_tsc = t_rx_tsc;
 		e->t_exch_ns = ts;
@@ -1324,10 +1325,9 @@ static ALWAYS_INLINE uint32_t pull(struct feed *f, uint64_t t_rx_tsc, struct md_
 		e->msg_type = type;
 		e->kind = (uint8_t)(info >> 8);
 		e->pad[0] = e->pad[1] = 0;
-		e->locate = locate; /* for pull_refused; the change's below */
 		rc = apply_order(f->books, msg, type, 0, false, &c);
 		if (UNLIKELY(rc < 0))
-			return pull_refused(f, e, rc);
+			return pull_refused(f, e, rc, c.locate);
 		event_from_change(f, e, &c);
 		if (!room)
 			return pull_overrun(f, e);

@@ -32,6 +32,10 @@ struct fx {
 	struct md_event ev[256];
 };
 
+/* fx_setup's level pool: 0, as many levels as orders (a test that needs
+ * a smaller pool sets it and puts it back). */
+static uint32_t fx_max_levels;
+
 static int fx_setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
@@ -42,6 +46,7 @@ static int fx_setup(void **state)
 		return -1;
 	feed_cfg_defaults(&cfg);
 	cfg.book.max_orders = 1024;
+	cfg.book.max_levels = fx_max_levels;
 	cfg.book.max_locate = 100;
 	cfg.mold.gap_max_pkts = 4;
 	cfg.mold.gap_max_ns = 1000000000ull;
@@ -1742,6 +1747,71 @@ static void test_hostile_orders(void **state)
 	cap_free(&c);
 }
 
+/* A replace the level pool refuses, whose message names another symbol
+ * than its order's: the book it leaves short is the order's (the book
+ * takes the symbol from the order), so that symbol turns stale for good
+ * and the one the message names does not. Through the three frame paths
+ * and feed_on_messages. */
+static void test_pool_full_replace_lying_locate(void **state)
+{
+	struct itch_msg m[6];
+	struct capture c = { 0 };
+	uint8_t pkt[2048], fr[2200];
+	uint8_t wire[6][64];
+	struct feed_msg fm[6];
+	struct fx *v[3], *w;
+	const struct md_event *e;
+	size_t len, flen;
+	uint32_t n = 0, k;
+	(void)state;
+
+	m[n++] = add(1, 'B', 100, 1000000, 1);
+	m[n++] = add(2, 'B', 100, 1000000, 2);  /* the level holds two */
+	m[n++] = add(3, 'S', 100, 1000500, 3);
+	m[n] = add(4, 'B', 100, 990000, 4);
+	m[n++].locate = 8;
+	m[n] = add(5, 'S', 100, 1010000, 5);
+	m[n++].locate = 8;                       /* the fourth level: full */
+	m[n] = msg_u(1, 10, 100, 1000100);       /* a new level: ELEVELS */
+	m[n++].locate = 8;                       /* names symbol 8; order 1 is 7's */
+	for (uint32_t i = 0; i < n; i++) {
+		int l = itch_encode(&m[i], wire[i], sizeof(wire[i]));
+
+		assert_true(l > 0);
+		fm[i].data = wire[i];
+		fm[i].len = (uint32_t)l;
+		len = packet(pkt, 1 + i, &m[i], 1);
+		flen = eth_udp(fr, LINE_A_IP, pkt, len);
+		cap_add(&c, fr, (uint32_t)flen, (uint32_t)flen, 1000 + i);
+	}
+	fx_max_levels = 4;
+	run_paths(&c, NULL, v);
+	assert_int_equal(fx_setup((void **)&w), 0);
+	fx_max_levels = 0;
+	k = feed_on_messages(&w->f, fm, n, 1, 0, w->ev, 256);
+	assert_int_equal(k, n); /* five book events and the stale one */
+	e = &w->ev[n - 1];
+	assert_int_equal(e->kind, MD_STATE);
+	assert_int_equal(e->locate, 7);
+	assert_true(e->flags & MD_F_STALE);
+	for (int p = 0; p < 4; p++) {
+		const struct feed *f = &(p < 3 ? v[p] : w)->f;
+
+		assert_int_equal(f->books->cnt.rejected[BOOK_ELEVELS], 1);
+		assert_int_equal(f->st.pool_full_stale, 1);
+		assert_true(feed_sym_stale(f, 7));
+		assert_false(feed_sym_stale(f, 8));
+		assert_false(f->stale);
+		/* nothing changed: order 1 still at its price, 10 unknown */
+		assert_int_equal(book_sym_get(f->books, 7)->norders, 3);
+		assert_int_equal(book_sym_get(f->books, 7)->best_px[BOOK_BID], 1000000);
+		assert_null(book_order_find(f->books, 10));
+	}
+	fx_teardown((void **)&w);
+	paths_free(v);
+	cap_free(&c);
+}
+
 /* Packets of more messages than a burst window lists (FEED_WIN_MSGS), of
  * exactly as many, and of enough to overflow what a window has left after
  * an earlier frame: a window then ends before that frame, or (its first
@@ -1870,6 +1940,7 @@ int main(void)
 		cmocka_unit_test(test_keep_symbols),
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_hostile_orders),
+		cmocka_unit_test(test_pool_full_replace_lying_locate),
 		cmocka_unit_test(test_burst_window_overflow),
 		cmocka_unit_test(test_sequence_top),
 	};
